@@ -1,0 +1,61 @@
+/**
+ * Side effects of running a step, behind interfaces so the solver can be tested with fakes
+ * and so machines without overlayfs / with an OCI runtime can swap implementations.
+ *
+ *   Snapshotter.prepare(lowerdirs) ─▶ Mounted rootfs (overlay: lower + fresh upper)
+ *   Executor.run(spec on that rootfs) ─▶ exit code, output
+ *   diff(upperdir) ─▶ OCI layer tar stream (whiteouts, opaque dirs)   [exec/diff lives in ../diff]
+ */
+import type { Readable } from 'node:stream';
+
+export interface User { uid: number; gid: number; additionalGids: number[] }
+
+export type RunMount =
+  /** bind a host directory (already prepared: context subtree, stage snapshot, cache dir) */
+  | { type: 'bind'; source: string; target: string; readonly: boolean }
+  | { type: 'tmpfs'; target: string; size?: number }
+  /** a file with secret contents, mounted read-only; never part of the layer */
+  | { type: 'file'; source: string; target: string; mode: number; uid: number; gid: number };
+
+export interface RunSpec {
+  /** mounted rootfs directory (the snapshot's merged view) */
+  rootfs: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: User;
+  network: 'none' | 'host';
+  hostname: string;
+  mounts: RunMount[];
+  /** called with output chunks as they arrive */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunResult { exitCode: number; signal?: string }
+
+export interface Executor {
+  readonly name: string;
+  run(spec: RunSpec): Promise<RunResult>;
+}
+
+export interface Mounted {
+  /** merged rootfs the executor runs in */
+  root: string;
+  /** the writable layer: its contents become the step's diff */
+  upperdir: string;
+  /** true when overlayfs is used; false for the copying fallback */
+  overlay: boolean;
+  /** unmount and remove scratch dirs; idempotent */
+  release(): Promise<void>;
+}
+
+export interface Snapshotter {
+  readonly name: string;
+  /** lowerdirs lowest-first (as LayerStore.ensureSnapshots returns them); empty = scratch */
+  prepare(lowerdirs: string[], opts: { scratchDir: string }): Promise<Mounted>;
+}
+
+/** Produce the OCI layer tar for the changes in `mounted` (upperdir for overlay, a tree compare for the copy fallback). */
+export type DiffFn = (mounted: Mounted, lowerdirs: string[], opts: { sourceDateEpoch?: number }) => Readable;

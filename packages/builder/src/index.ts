@@ -1,0 +1,2 @@
+export type * from './exec/types.js';
+export { BuildError } from './errors.js';

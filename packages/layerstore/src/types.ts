@@ -1,0 +1,115 @@
+/**
+ * Public shapes of @tsbuild/layerstore. Data flow:
+ *   bytes ──content/write──▶ blobs/sha256/<hex>  (atomic, verified)
+ *   layer tar ──layers/write──▶ {digest (gzip), diffID (tar)}      (one streaming pass, two hashes)
+ *   diffIDs ──snapshots/ensure──▶ unpacked dir per chainID (shared by every image on that base)
+ *   {config, layers} ──images/put──▶ manifest digest ──index/tag──▶ index.json ref
+ */
+import type { Readable } from 'node:stream';
+
+export type Digest = `sha256:${string}`;
+
+export interface Descriptor {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+  annotations?: Record<string, string>;
+  platform?: { architecture: string; os: string; variant?: string };
+}
+
+/** OCI image config (also accepts Docker's); fields used by the builder. */
+export interface ImageConfig {
+  created?: string;
+  author?: string;
+  architecture: string;
+  os: string;
+  variant?: string;
+  config: ContainerConfig;
+  rootfs: { type: 'layers'; diff_ids: Digest[] };
+  history?: HistoryEntry[];
+}
+export interface ContainerConfig {
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  Volumes?: Record<string, object>;
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+  Shell?: string[];
+  OnBuild?: string[] | null;
+  Healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
+  ArgsEscaped?: boolean;
+}
+export interface HistoryEntry { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }
+
+export interface Manifest {
+  schemaVersion: 2;
+  mediaType: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+/** A layer as the builder knows it: compressed blob + uncompressed diffID. */
+export interface LayerRef {
+  digest: Digest;
+  diffID: Digest;
+  size: number;
+  mediaType: string;
+}
+
+export interface ImageRecord {
+  /** digest of the manifest: the image id users see (`tsbuild images`) */
+  manifestDigest: Digest;
+  manifest: Manifest;
+  configDigest: Digest;
+  config: ImageConfig;
+  layers: LayerRef[];
+}
+
+export interface ImageSummary { name: string; manifestDigest: Digest; configDigest: Digest; created?: string; size: number }
+
+/** Immutable cache record written by the builder (content addressed by its key). */
+export interface CacheRecord {
+  key: string;
+  /** what the step produced: the image state after it */
+  layers: LayerRef[];
+  config: ImageConfig;
+  createdAt: string;
+  [extra: string]: unknown;
+}
+
+export interface GcStats { blobsRemoved: number; snapshotsRemoved: number; cacheRecordsRemoved: number; bytesFreed: number }
+export interface FsckProblem { kind: string; path: string; message: string }
+
+/** The store's public surface, as the builder uses it. Implemented by `Store` (layerstore/src/store.ts). */
+export interface LayerStore {
+  readonly root: string;
+  // blobs
+  hasBlob(digest: Digest): Promise<boolean>;
+  writeBlob(data: Buffer | Readable, opts?: { expected?: Digest; size?: number }): Promise<{ digest: Digest; size: number }>;
+  readBlob(digest: Digest): Promise<Buffer>;
+  blobStream(digest: Digest): Readable;
+  blobPath(digest: Digest): string;
+  // layers: an uncompressed tar stream in; gzip blob out, hashing both sides in one pass
+  writeLayer(tar: Readable, opts?: { compressionLevel?: number }): Promise<LayerRef>;
+  /** unpack (once, shared) and return the snapshot dirs for each layer prefix, lowest layer first */
+  ensureSnapshots(layers: LayerRef[], opts?: { signal?: AbortSignal }): Promise<string[]>;
+  // images
+  putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord>;
+  getImage(nameOrDigest: string): Promise<ImageRecord | undefined>;
+  tag(name: string, manifestDigest: Digest): Promise<void>;
+  untag(name: string): Promise<boolean>;
+  listImages(): Promise<ImageSummary[]>;
+  // cache
+  putCacheRecord(record: CacheRecord): Promise<void>;
+  getCacheRecord(key: string): Promise<CacheRecord | undefined>;
+  // maintenance
+  gc(opts?: { all?: boolean }): Promise<GcStats>;
+  fsck(): Promise<FsckProblem[]>;
+  /** a directory inside the store (same filesystem) for the builder's scratch/upper dirs */
+  tmpDir(): string;
+}

@@ -1,0 +1,92 @@
+/**
+ * The public library API of @tsbuild/builder. The CLI (src/cli) is a thin skin over `build()`.
+ * Data flow: Dockerfile text ─parse─▶ Dockerfile IR ─plan─▶ StageGraph ─solve─▶ steps (cache keys)
+ *            ─exec─▶ RUN in namespaces ─diff─▶ layer tar ─store─▶ LayerRef ─▶ image record / outputs
+ */
+import type { Digest, ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import type { Executor, Snapshotter } from './exec/types.js';
+
+export type OutputSpec =
+  /** tag into the store (default when `tags` is given) */
+  | { type: 'image' }
+  /** OCI archive tar */
+  | { type: 'oci'; dest: string }
+  /** docker-archive tar (loadable by `docker load`) */
+  | { type: 'docker'; dest: string }
+  /** the final stage's filesystem written to a directory */
+  | { type: 'local'; dest: string }
+  /** the final stage's filesystem as a tar */
+  | { type: 'tar'; dest: string };
+
+export type SecretSpec = { id: string; src: string } | { id: string; env: string };
+
+export interface BuildOptions {
+  /** build context directory */
+  context: string;
+  /** Dockerfile path (default: <context>/Dockerfile, else <context>/dockerfile) */
+  dockerfile?: string;
+  /** Dockerfile text given directly (e.g. `-f -`); `dockerfile` then only names it in errors */
+  dockerfileText?: string;
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  target?: string;
+  /** true = no cache at all; string[] = stage names whose steps must not come from cache */
+  noCache?: boolean | string[];
+  outputs?: OutputSpec[];
+  secrets?: SecretSpec[];
+  labels?: Record<string, string>;
+  /** default network for RUN (BuildKit's default is the host's network) */
+  network?: 'none' | 'host';
+  /** only the host platform is supported; anything else is a clear error */
+  platform?: string;
+  /** store root (default $TSBUILD_ROOT, /var/lib/tsbuild as root, else $XDG_DATA_HOME/tsbuild) */
+  root?: string;
+  /** SOURCE_DATE_EPOCH: `created` fields and, with rewriteTimestamp, file mtimes in new layers */
+  sourceDateEpoch?: number;
+  rewriteTimestamp?: boolean;
+  /** concurrent stages (default: CPU count) */
+  jobs?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: BuildEvent) => void;
+  /** injected side effects (defaults: the store at `root`, the namespace executor, overlay snapshotter) */
+  store?: LayerStore;
+  executor?: Executor;
+  snapshotter?: Snapshotter;
+  /** environment used for secrets `env=` and proxy build args; defaults to process.env in the CLI only */
+  env?: Record<string, string | undefined>;
+}
+
+export interface StepRecord {
+  /** e.g. "[build 2/5] RUN make" */
+  name: string;
+  stage: number;
+  index: number;
+  instruction: string;
+  cacheKey?: string;
+  cached: boolean;
+  /** for a miss: the first input that changed vs the nearest earlier record, when known */
+  missReason?: string;
+  durationMs: number;
+  layer?: Digest;
+}
+
+export interface BuildResult {
+  /** manifest digest of the final image */
+  imageDigest: Digest;
+  configDigest: Digest;
+  image: ImageRecord;
+  config: ImageConfig;
+  steps: StepRecord[];
+}
+
+export type BuildEvent =
+  | { type: 'step-start'; stepId: string; name: string; stage: number; index: number; total: number }
+  | { type: 'step-cached'; stepId: string; name: string }
+  | { type: 'step-log'; stepId: string; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'step-done'; stepId: string; name: string; durationMs: number; cached: boolean; missReason?: string }
+  | { type: 'step-error'; stepId: string; name: string; error: string }
+  | { type: 'info'; message: string }
+  | { type: 'warning'; message: string; location?: { file: string; line: number } }
+  | { type: 'export'; output: OutputSpec['type']; dest?: string; digest?: Digest };
+
+export type { LayerStore };

@@ -1,3 +1,5 @@
 export type * from "./exec/types.js";
 export type * from "./types.js";
 export { BuildError } from './errors.js';
+export { benchmark, formatReport } from './bench/benchmark.js';
+export type * from './bench/types.js';

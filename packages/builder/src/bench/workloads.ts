@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: the shared workloads (../shared/bench/workloads) through benchmark(), against
+ * `docker build` in the same run, plus the multistage --jobs 1 comparison and node's start-up floor.
+ * Workloads are copied to a scratch dir first (the shared tree is read-only and the incremental
+ * scenario rewrites a file); bigctx's 20,000-file context is generated there by its gen.py.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchmark, formatReport } from './benchmark.js';
+import { median, measure } from './measure.js';
+import type { BenchReport } from './types.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(HERE, '../../bin/tsbuild.js');
+const REPO = resolve(HERE, '../../../..');
+
+export interface WorkloadBenchOptions {
+  workloadsDir?: string;
+  names?: string[];
+  runs?: number;
+  scratch?: string;
+  benchData?: string;
+  json?: boolean;
+  log?: (m: string) => void;
+}
+
+const BASES: Record<string, { tar: string; name: string }> = {
+  busybox: { tar: 'busybox-docker.tar', name: 'localbase/busybox:1' },
+  debian: { tar: 'debian-docker.tar', name: 'localbase/debian:bookworm' },
+};
+
+export async function benchWorkloads(opts: WorkloadBenchOptions = {}): Promise<{ reports: Record<string, BenchReport>; extra: Record<string, unknown> }> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`[bench] ${m}\n`));
+  const wdir = resolve(opts.workloadsDir ?? join(REPO, '../shared/bench/workloads'));
+  const data = opts.benchData ?? process.env.BENCH_DATA ?? '/var/tmp/bench';
+  const scratch = opts.scratch ?? '/var/tmp/tsbuild-bench';
+  const setup = join(wdir, '../setup.sh');
+  if (!existsSync(join(data, BASES.busybox!.tar)) && existsSync(setup)) {
+    log(`base images missing: running ${setup}`);
+    execFileSync('bash', [setup], { stdio: 'inherit' });
+  }
+  const names = opts.names ?? ['small', 'bigctx', 'multistage', ...(existsSync(join(data, BASES.debian!.tar)) ? ['debian'] : [])];
+  const reports: Record<string, BenchReport> = {};
+  const extra: Record<string, unknown> = {};
+  for (const name of names) {
+    const ctx = join(scratch, 'ctx', name);
+    rmSync(ctx, { recursive: true, force: true });
+    mkdirSync(dirname(ctx), { recursive: true });
+    cpSync(join(wdir, name), ctx, { recursive: true });
+    if (existsSync(join(ctx, 'gen.py'))) {
+      log(`${name}: generating context`);
+      execFileSync('python3', [join(ctx, 'gen.py'), ctx], { stdio: 'inherit' });
+    }
+    const base = name === 'debian' ? BASES.debian! : BASES.busybox!;
+    const prepareStore = async (root: string): Promise<void> => {
+      const m = await measure([process.execPath, BIN, 'load', '--root', root, '-i', join(data, base.tar)]);
+      if (m.exitCode !== 0) throw new Error(`tsbuild load ${base.tar} failed: ${m.stderr}`);
+    };
+    log(`${name}: cold/warm/incremental, tsbuild vs docker`);
+    reports[name] = await benchmark({
+      context: ctx, runs: opts.runs ?? 3, touch: ['late/' + (name === 'small' ? 'main.sh' : 'stamp.txt')],
+      compareDocker: true, prepareStore, measureRss: name === 'bigctx', onProgress: (m) => log(`${name}: ${m}`),
+    });
+    if (!opts.json) process.stdout.write(`\n== ${name}\n${formatReport(reports[name]!)}`);
+    if (name === 'multistage') {
+      extra.multistageJobs = await jobsComparison(ctx, prepareStore, opts.runs ?? 3, scratch, log);
+      if (!opts.json) {
+        const j = extra.multistageJobs as { jobs1Ms: number; defaultMs: number };
+        process.stdout.write(`multistage cold: --jobs 1 ${(j.jobs1Ms / 1000).toFixed(2)}s, default ${(j.defaultMs / 1000).toFixed(2)}s, ratio ${(j.defaultMs / j.jobs1Ms).toFixed(2)}x\n`);
+      }
+    }
+  }
+  return { reports, extra };
+}
+
+/** Cold multistage wall time with the default parallelism vs --jobs 1. */
+async function jobsComparison(ctx: string, prepare: (root: string) => Promise<void>, runs: number, scratch: string, log: (m: string) => void) {
+  const time = async (jobs?: string): Promise<number> => {
+    const xs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const root = join(scratch, 'jobs-store');
+      rmSync(root, { recursive: true, force: true });
+      mkdirSync(root, { recursive: true });
+      await prepare(root);
+      log(`multistage cold --jobs ${jobs ?? 'default'} ${i + 1}/${runs}`);
+      const m = await measure([process.execPath, BIN, 'build', '--root', root, '--progress', 'quiet', '--network', 'none', '--no-cache',
+        ...(jobs ? ['--jobs', jobs] : []), '-t', 'tsbuild-bench/jobs', ctx]);
+      if (m.exitCode !== 0) throw new Error(`multistage build failed: ${m.stderr}`);
+      xs.push(m.wallMs);
+    }
+    rmSync(join(scratch, 'jobs-store'), { recursive: true, force: true });
+    return median(xs);
+  };
+  const jobs1Ms = await time('1');
+  const defaultMs = await time();
+  return { jobs1Ms, defaultMs, ratio: defaultMs / jobs1Ms };
+}
+
+/** CLI for `npm run bench -- [--runs N] [--json] [--out FILE] [NAME...]`. */
+export async function benchMain(argv: string[]): Promise<number> {
+  const names: string[] = [];
+  let runs: number | undefined;
+  let json = false;
+  let out: string | undefined;
+  let workloadsDir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--runs') runs = Number(argv[++i]);
+    else if (a === '--json') json = true;
+    else if (a === '--out') out = argv[++i];
+    else if (a === '--workloads') workloadsDir = argv[++i];
+    else names.push(a);
+  }
+  const res = await benchWorkloads({ names: names.length ? names : undefined, runs, json, workloadsDir });
+  const doc = JSON.stringify(res, null, 2);
+  if (json) process.stdout.write(doc + '\n');
+  if (out) writeFileSync(out, doc);
+  return 0;
+}

@@ -1,4 +1,11 @@
 import type { Suite } from '../types.js';
+import { shellEnvvar } from './shell-envvar.js';
+import { shellWords } from './shell-words.js';
+import { shellMatches } from './shell-matches.js';
 
 /** Every suite, in report order. Each lives in its own file in this folder. */
-export const suites: Suite[] = [];
+export const suites: Suite[] = [
+  shellEnvvar,
+  shellWords,
+  shellMatches,
+];

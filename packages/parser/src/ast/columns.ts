@@ -1,0 +1,33 @@
+import { DockerfileParser } from 'dockerfile-ast';
+import type { AstNode } from './node.js';
+
+/**
+ * Column information for instruction ranges, taken from `dockerfile-ast` (the language-server parser).
+ *
+ * Why our own line parser at all: dockerfile-ast is built for editors. It does not reproduce BuildKit's
+ * exact semantics that decide what gets built — e.g. it keeps flags and arguments as editor tokens,
+ * treats empty continuation lines, trailing `\\` before EOF, JSON fall-back, `<<-` heredoc terminators and
+ * directive scanning differently, and has no `Node.Dump()` form to check against BuildKit's golden files.
+ * BuildKit's line/heredoc semantics therefore come from `parse-ast.ts`; dockerfile-ast supplies what it is
+ * good at — precise keyword/instruction columns — and is used only where it agrees with our line ranges.
+ */
+const MAX_TEXT = 2 * 1024 * 1024;
+
+export function applyColumns(text: string, nodes: AstNode[]): void {
+  if (text.length > MAX_TEXT || nodes.length === 0) return;
+  let instructions;
+  try {
+    instructions = DockerfileParser.parse(text).getInstructions();
+  } catch {
+    return;
+  }
+  const byLine = new Map<number, (typeof instructions)[number]>();
+  for (const ins of instructions) byLine.set(ins.getRange().start.line + 1, ins);
+  for (const node of nodes) {
+    const ins = byLine.get(node.range.start.line);
+    if (!ins || ins.getKeyword().toLowerCase() !== node.cmd) continue;
+    const r = ins.getRange();
+    node.range.start.column = r.start.character + 1;
+    if (r.end.line + 1 === node.range.end.line) node.range.end.column = Math.max(1, r.end.character);
+  }
+}

@@ -2,3 +2,5 @@ export type * from './types.js';
 export { ParseError, ExpandError } from './errors.js';
 export { ShellLex } from './expand/lex.js';
 export type { ShellLexOptions, ProcessWordResult, EscapeToken } from './expand/lex.js';
+export { parseAst, dumpAst, parseHeredoc, heredocsFromLine, chompHeredocContent, extractBuilderFlags } from './ast/index.js';
+export type { Ast, AstNode, AstArg, AstHeredoc, AstDirectives, AstWarning, ParseAstOptions } from './ast/index.js';

@@ -2,10 +2,14 @@ import type { Suite } from '../types.js';
 import { shellEnvvar } from './shell-envvar.js';
 import { shellWords } from './shell-words.js';
 import { shellMatches } from './shell-matches.js';
+import { parser } from './parser.js';
+import { parserHeredoc } from './parser-heredoc.js';
 
 /** Every suite, in report order. Each lives in its own file in this folder. */
 export const suites: Suite[] = [
   shellEnvvar,
   shellWords,
   shellMatches,
+  parser,
+  parserHeredoc,
 ];

@@ -4,6 +4,8 @@ import { shellWords } from './shell-words.js';
 import { shellMatches } from './shell-matches.js';
 import { parser } from './parser.js';
 import { parserHeredoc } from './parser-heredoc.js';
+import { dockerignore } from './dockerignore.js';
+import { dockerignoreExtra } from './dockerignore-extra.js';
 
 /** Every suite, in report order. Each lives in its own file in this folder. */
 export const suites: Suite[] = [
@@ -12,4 +14,6 @@ export const suites: Suite[] = [
   shellMatches,
   parser,
   parserHeredoc,
+  dockerignore,
+  dockerignoreExtra,
 ];

@@ -6,6 +6,7 @@ import { parser } from './parser.js';
 import { parserHeredoc } from './parser-heredoc.js';
 import { dockerignore } from './dockerignore.js';
 import { dockerignoreExtra } from './dockerignore-extra.js';
+import { frontendSuite } from './frontend.js';
 
 /** Every suite, in report order. Each lives in its own file in this folder. */
 export const suites: Suite[] = [
@@ -16,4 +17,5 @@ export const suites: Suite[] = [
   parserHeredoc,
   dockerignore,
   dockerignoreExtra,
+  frontendSuite,
 ];

@@ -9,3 +9,12 @@ export class StoreError extends Error {
     this.data = data;
   }
 }
+
+/** Content did not hash to the digest it was announced under. */
+export const integrityError = (message: string, data?: Record<string, unknown>) => new StoreError('E_INTEGRITY', message, data);
+export const notFound = (message: string, data?: Record<string, unknown>) => new StoreError('E_NOT_FOUND', message, data);
+export const badArchive = (message: string, data?: Record<string, unknown>, cause?: unknown) => new StoreError('E_BAD_ARCHIVE', message, data, { cause });
+export const unsafePath = (message: string, data?: Record<string, unknown>) => new StoreError('E_UNSAFE_PATH', message, data);
+export const formatError = (message: string, data?: Record<string, unknown>) => new StoreError('E_FORMAT', message, data);
+export const tooLarge = (message: string, data?: Record<string, unknown>) => new StoreError('E_TOO_LARGE', message, data);
+export const lockedError = (message: string, data?: Record<string, unknown>) => new StoreError('E_LOCKED', message, data);

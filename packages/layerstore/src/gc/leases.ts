@@ -1,0 +1,62 @@
+/**
+ * Leases: every Store instance that writes keeps a file sessions/<pid>-<start>-<nonce> whose
+ * first line names its owner and whose other lines name what it created or uses
+ * ("blob sha256:…", "snapshot sha256:…"). GC keeps whatever a live session lists, so a build
+ * running next to `tsbuild prune` does not lose the blobs it has not tagged yet.
+ */
+import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { StorePaths } from '../paths.js';
+import { ownerAlive, SELF_START } from '../lock/lockfile.js';
+
+export class Leases {
+  private file?: string;
+  private readonly seen = new Set<string>();
+  constructor(private readonly paths: StorePaths) {}
+
+  async add(items: string[]): Promise<void> {
+    const fresh = items.filter((i) => !this.seen.has(i));
+    if (fresh.length === 0) return;
+    for (const i of fresh) this.seen.add(i);
+    if (!this.file) {
+      await mkdir(this.paths.sessions, { recursive: true });
+      const nonce = randomBytes(6).toString('hex');
+      this.file = this.paths.session(`${process.pid}-${SELF_START}-${nonce}`);
+      await appendFile(this.file, `${process.pid} ${SELF_START} ${nonce}\n`);
+    }
+    await appendFile(this.file, fresh.map((i) => `${i}\n`).join(''));
+  }
+
+  async close(): Promise<void> {
+    if (this.file) await rm(this.file, { force: true });
+    this.file = undefined;
+    this.seen.clear();
+  }
+
+  get ownFile(): string | undefined {
+    return this.file;
+  }
+}
+
+/** Items leased by live sessions; dead sessions' files are removed. */
+export async function liveLeases(paths: StorePaths, exceptFile?: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  let names: string[] = [];
+  try {
+    names = await readdir(paths.sessions);
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    const file = paths.session(n);
+    if (file === exceptFile) continue;
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const [owner, ...items] = text.split('\n');
+    if (!owner || !ownerAlive(owner)) {
+      await rm(file, { force: true });
+      continue;
+    }
+    for (const i of items) if (i) out.add(i);
+  }
+  return out;
+}

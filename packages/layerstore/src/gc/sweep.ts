@@ -1,0 +1,57 @@
+/** Sweep: delete what mark did not reach; report what was freed. */
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GcStats } from '../types.js';
+import type { StorePaths } from '../paths.js';
+import type { Marked } from './mark.js';
+import { listRecords, removeRecord } from '../cache/records.js';
+import { processStart } from '../lock/lockfile.js';
+
+async function du(path: string): Promise<number> {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.blocks * 512;
+  let total = st.blocks * 512;
+  for (const n of await readdir(path).catch(() => [] as string[])) total += await du(join(path, n));
+  return total;
+}
+
+export async function sweep(paths: StorePaths, marked: Marked, opts: { dropCache: boolean }): Promise<GcStats> {
+  const stats: GcStats = { blobsRemoved: 0, snapshotsRemoved: 0, cacheRecordsRemoved: 0, bytesFreed: 0 };
+  if (opts.dropCache) {
+    for (const { file } of await listRecords(paths)) {
+      stats.bytesFreed += (await stat(file).catch(() => undefined))?.size ?? 0;
+      await removeRecord(file);
+      stats.cacheRecordsRemoved++;
+    }
+  }
+  for (const hex of await readdir(paths.blobs).catch(() => [] as string[])) {
+    if (marked.blobs.has(`sha256:${hex}`)) continue;
+    const file = join(paths.blobs, hex);
+    stats.bytesFreed += (await stat(file).catch(() => undefined))?.size ?? 0;
+    await rm(file, { force: true });
+    stats.blobsRemoved++;
+  }
+  for (const hex of await readdir(paths.snapshots).catch(() => [] as string[])) {
+    if (marked.snapshots.has(`sha256:${hex}`)) continue;
+    const dir = join(paths.snapshots, hex);
+    stats.bytesFreed += await du(dir);
+    await rm(dir, { recursive: true, force: true });
+    stats.snapshotsRemoved++;
+  }
+  // scratch left by dead processes (names carry the writer's pid: <kind>-<pid>-…)
+  for (const n of await readdir(paths.tmp).catch(() => [] as string[])) {
+    const m = /^[a-z-]*?-(\d+)-/.exec(n);
+    const owner = m ? Number(m[1]) : 0;
+    if (owner > 0 && processStart(owner) === undefined) {
+      const p = join(paths.tmp, n);
+      stats.bytesFreed += await du(p);
+      await rm(p, { recursive: true, force: true });
+    }
+  }
+  return stats;
+}

@@ -1,0 +1,39 @@
+/** Write an image: config blob + OCI manifest blob → ImageRecord (not tagged). */
+import type { Digest, ImageConfig, ImageRecord, LayerRef, Manifest } from '../types.js';
+import { MEDIA } from './media.js';
+import { layerRefs } from './parse.js';
+import { formatError } from '../errors.js';
+
+export interface BlobWriter {
+  writeBlob(data: Buffer, opts?: { expected?: Digest }): Promise<{ digest: Digest; size: number }>;
+}
+
+export function serializeConfig(config: ImageConfig): Buffer {
+  return Buffer.from(JSON.stringify(config));
+}
+
+/** `configBytes` are stored verbatim (loads keep the exact config digest). */
+export async function putImageBytes(store: BlobWriter, configBytes: Buffer, config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord> {
+  const ids = config.rootfs?.diff_ids ?? [];
+  if (ids.length !== layers.length || ids.some((d, i) => d !== layers[i]!.diffID)) {
+    throw formatError('config rootfs.diff_ids do not match the layers given', { diffIDs: ids, layers: layers.map((l) => l.diffID) });
+  }
+  const cfg = await store.writeBlob(configBytes);
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA.ociManifest,
+    config: { mediaType: MEDIA.ociConfig, digest: cfg.digest, size: cfg.size },
+    layers: layers.map((l) => ({ mediaType: ociLayerType(l.mediaType), digest: l.digest, size: l.size })),
+  };
+  const m = await store.writeBlob(Buffer.from(JSON.stringify(manifest)));
+  return { manifestDigest: m.digest, manifest, configDigest: cfg.digest, config, layers: layerRefs(manifest, config) };
+}
+
+export function putImage(store: BlobWriter, config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord> {
+  return putImageBytes(store, serializeConfig(config), config, layers);
+}
+
+function ociLayerType(mt: string): string {
+  if (mt === MEDIA.dockerLayerGzip) return MEDIA.ociLayerGzip;
+  return mt;
+}

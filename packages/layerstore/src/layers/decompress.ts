@@ -1,0 +1,62 @@
+/**
+ * Detect a layer's compression by its magic bytes and return the uncompressed tar stream.
+ * gzip via node:zlib; zstd only where node:zlib has it (Node >= 22.15; this package targets
+ * Node 20, which has none) — otherwise E_FORMAT saying so; plain tar passes through.
+ */
+import * as zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { peek, LimitStream } from '../util/streams.js';
+import { formatError } from '../errors.js';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+export function detectCompression(head: Buffer): Compression | 'bzip2' | 'xz' {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  return 'none';
+}
+
+interface ZstdZlib {
+  createZstdDecompress?: () => NodeJS.ReadWriteStream;
+}
+
+/** True when this Node can decode zstd layers. */
+export function zstdSupported(): boolean {
+  return typeof (zlib as unknown as ZstdZlib).createZstdDecompress === 'function';
+}
+
+export interface DecompressOptions {
+  /** upper bound on uncompressed bytes (gzip-bomb guard) → E_TOO_LARGE */
+  maxBytes?: number;
+}
+
+export async function decompress(src: Readable, opts: DecompressOptions = {}): Promise<{ compression: Compression; stream: Readable }> {
+  const { head, stream } = await peek(src, 6);
+  const kind = detectCompression(head);
+  let out: Readable;
+  switch (kind) {
+    case 'gzip':
+      out = stream.pipe(zlib.createGunzip({ chunkSize: 256 * 1024 }));
+      break;
+    case 'zstd': {
+      const z = zlib as unknown as ZstdZlib;
+      if (!z.createZstdDecompress) throw formatError(`zstd layers need Node >= 22.15 (this is Node ${process.versions.node}); recompress the layer with gzip`, { compression: 'zstd' });
+      out = stream.pipe(z.createZstdDecompress()) as unknown as Readable;
+      break;
+    }
+    case 'bzip2':
+    case 'xz':
+      throw formatError(`${kind} compressed layers are not supported (gzip, zstd on Node >= 22.15, or plain tar)`, { compression: kind });
+    default:
+      out = stream;
+  }
+  if (out !== stream) stream.on('error', (e) => out.destroy(e));
+  if (opts.maxBytes !== undefined) {
+    const lim = new LimitStream(opts.maxBytes, 'uncompressed layer');
+    out.on('error', (e) => lim.destroy(e));
+    out = out.pipe(lim);
+  }
+  return { compression: kind, stream: out };
+}

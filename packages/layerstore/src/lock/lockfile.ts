@@ -1,0 +1,107 @@
+/**
+ * The store lock: an O_EXCL-created file holding "pid starttime nonce". A holder that died
+ * (no such pid, or the pid was reused: /proc start time differs) is stale and gets broken,
+ * so a killed process never leaves the store locked. In-process callers queue on a promise.
+ */
+import { readFileSync } from 'node:fs';
+import { link, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { lockedError } from '../errors.js';
+import { errno } from '../util/fs.js';
+
+export interface LockOptions { timeoutMs?: number; pollMs?: number }
+
+/** /proc/<pid>/stat field 22 (start time in clock ticks), or undefined when the process is gone. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export const SELF_START = processStart(process.pid) ?? '0';
+
+/** Is the process that wrote `owner` ("pid start nonce") still running? */
+export function ownerAlive(owner: string): boolean {
+  const [pid, start] = owner.trim().split(' ');
+  const n = Number(pid);
+  if (!Number.isInteger(n) || n <= 0) return false;
+  const now = processStart(n);
+  return now !== undefined && now === start;
+}
+
+export class FileLock {
+  private queue: Promise<void> = Promise.resolve();
+  constructor(private readonly path: string, private readonly tmpDir: string) {}
+
+  /** Run `fn` holding the lock (between processes and within this one). */
+  async with<T>(fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+    const prev = this.queue;
+    let release!: () => void;
+    this.queue = new Promise((r) => (release = r));
+    await prev;
+    try {
+      const token = await this.acquire(opts);
+      try {
+        return await fn();
+      } finally {
+        await this.release(token);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private async acquire(opts: LockOptions): Promise<string> {
+    const token = `${process.pid} ${SELF_START} ${randomBytes(8).toString('hex')}\n`;
+    const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+    let poll = opts.pollMs ?? 5;
+    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(dirname(this.path), { recursive: true });
+    for (;;) {
+      // write the owner first, then link it into place: the lock is never seen empty
+      const tmp = `${this.tmpDir}/lock-${process.pid}-${randomBytes(6).toString('hex')}`;
+      await writeFile(tmp, token);
+      try {
+        await link(tmp, this.path);
+        return token;
+      } catch (err) {
+        if (errno(err) !== 'EEXIST') throw err;
+      } finally {
+        await rm(tmp, { force: true });
+      }
+      await this.breakIfStale();
+      if (Date.now() > deadline) throw lockedError(`store is locked (${this.path}) by a live process`, { path: this.path });
+      await new Promise((r) => setTimeout(r, poll));
+      poll = Math.min(poll * 2, 100);
+    }
+  }
+
+  private async breakIfStale(): Promise<void> {
+    let owner: string;
+    try {
+      owner = await readFile(this.path, 'utf8');
+    } catch {
+      return;
+    }
+    if (ownerAlive(owner)) return;
+    // move it aside, then make sure we moved the stale one and not a fresh lock taken meanwhile
+    const aside = `${this.tmpDir}/stale-lock-${process.pid}-${randomBytes(6).toString('hex')}`;
+    try {
+      await rename(this.path, aside);
+    } catch {
+      return;
+    }
+    const moved = await readFile(aside, 'utf8').catch(() => '');
+    if (moved !== owner) await link(aside, this.path).catch(() => {});
+    await rm(aside, { force: true });
+  }
+
+  private async release(token: string): Promise<void> {
+    const cur = await readFile(this.path, 'utf8').catch(() => '');
+    if (cur === token) await rm(this.path, { force: true });
+  }
+}

@@ -1,0 +1,386 @@
+/**
+ * Apply one uncompressed layer tar to a directory, safely.
+ *
+ *  mode 'overlay': dest holds ONLY this layer (an overlayfs lowerdir): `.wh.NAME` becomes a 0/0
+ *                  character device NAME, `.wh..wh..opq` sets trusted.overlay.opaque=y on its dir.
+ *  mode 'flatten': dest is the union of the layers applied so far: `.wh.NAME` removes NAME, an
+ *                  opaque marker removes what lower layers put in its directory.
+ *
+ * Never follows a symlink while writing: a parent component that is a symlink, an absolute
+ * name or a `..` escape is E_UNSAFE_PATH. Preserves modes, owners, mtimes (directories last),
+ * SCHILY.xattr.* (incl. security.capability), hardlinks (to lower layers: copied), symlinks,
+ * device nodes and fifos. Regular files use synchronous syscalls: no thread-pool hop per call.
+ */
+import * as fs from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import * as tar from 'tar-stream';
+import { safeEntryName } from './safepath.js';
+import { runNativeOps, makedev, type NativeOp } from './fsx.js';
+import { patchTarStream, xattrsOf } from '../util/tarpatch.js';
+import { badArchive, unsafePath } from '../errors.js';
+
+export type ExtractMode = 'overlay' | 'flatten';
+
+export interface ExtractOptions {
+  mode: ExtractMode;
+  /** lower layer dirs, TOP FIRST (overlay mode): hardlinks into them are copied, implicit dirs copy their attributes */
+  lowers?: () => Promise<string[]>;
+}
+
+export interface ExtractStats { entries: number; bytes: number }
+
+const WH = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
+
+interface DirTimes { path: string; atime: Date; mtime: Date }
+
+export async function extract(src: Readable, dest: string, opts: ExtractOptions): Promise<ExtractStats> {
+  patchTarStream();
+  const x = new Extractor(dest, opts);
+  await x.run(src);
+  return { entries: x.entries, bytes: x.bytes };
+}
+
+class Extractor {
+  entries = 0;
+  bytes = 0;
+  /** relative dirs known to be real directories in dest (not symlinks) */
+  private readonly dirs = new Set<string>(['']);
+  /** relative paths this layer created (flatten: opaque dirs keep these) */
+  private readonly created = new Set<string>();
+  private readonly dirTimes = new Map<string, DirTimes>();
+  private readonly native: NativeOp[] = [];
+  private readonly afterNative: (() => void)[] = [];
+  private readonly xattrs: NativeOp[] = [];
+  private rootSeen = false;
+  private lowerDirs?: string[];
+
+  constructor(private readonly dest: string, private readonly opts: ExtractOptions) {}
+
+  async run(src: Readable): Promise<void> {
+    const ex = tar.extract();
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (err: unknown) => {
+        if (failed) return;
+        failed = true;
+        const e = err as Error & { code?: string };
+        reject(e.code?.startsWith('E_') ? e : badArchive(`cannot extract layer: ${e.message}`, undefined, e));
+        src.destroy();
+        ex.destroy();
+      };
+      ex.on('entry', (header, body, next) => {
+        this.entry(header, body as unknown as Readable).then(() => next(), (err) => {
+          body.resume();
+          fail(err);
+        });
+      });
+      ex.on('finish', () => (failed ? undefined : resolve()));
+      ex.on('error', fail);
+      src.on('error', fail);
+      src.pipe(ex);
+    });
+    if (this.entries === 0) throw badArchive('layer tar has no entries');
+    if (!this.rootSeen) await this.inheritDir('');
+    await runNativeOps(this.native);
+    for (const f of this.afterNative) f();
+    await runNativeOps(this.xattrs);
+    // directory mtimes last, deepest first, so creating children does not disturb them
+    const list = [...this.dirTimes.values()].sort((a, b) => b.path.length - a.path.length);
+    for (const d of list) fs.utimesSync(d.path, d.atime, d.mtime);
+  }
+
+  private async entry(h: tar.Header, body: Readable): Promise<void> {
+    this.entries++;
+    const rel = safeEntryName(h.name);
+    const name = basename(rel);
+    const parent = rel === '' ? '' : dirname(rel) === '.' ? '' : dirname(rel);
+    if (name.startsWith(WH)) {
+      body.resume();
+      return this.whiteout(parent, name);
+    }
+    if (rel === '') {
+      body.resume();
+      if (h.type !== 'directory') throw badArchive('layer root entry is not a directory');
+      this.rootSeen = true;
+      this.setMeta(this.dest, h, true);
+      this.dirTimes.set('', { path: this.dest, atime: h.mtime ?? new Date(0), mtime: h.mtime ?? new Date(0) });
+      this.queueXattrs(this.dest, h);
+      return;
+    }
+    await this.ensureDir(parent);
+    const path = join(this.dest, rel);
+    // a fresh overlay dir can only already hold `rel` when the tar repeats it (the later entry wins)
+    const mayExist = this.opts.mode === 'flatten' || this.created.has(rel);
+    this.created.add(rel);
+    switch (h.type) {
+      case 'directory':
+        body.resume();
+        return this.directory(rel, path, h);
+      case 'file':
+      case 'contiguous-file':
+        if (mayExist) this.replace(rel, path);
+        return this.file(path, h, body);
+      case 'symlink':
+        body.resume();
+        this.replace(rel, path);
+        fs.symlinkSync(h.linkname ?? '', path);
+        this.setMeta(path, h, false);
+        return;
+      case 'link':
+        body.resume();
+        this.replace(rel, path);
+        return this.hardlink(path, h);
+      case 'character-device':
+      case 'block-device':
+      case 'fifo': {
+        body.resume();
+        this.replace(rel, path);
+        const type = h.type === 'fifo' ? fs.constants.S_IFIFO : h.type === 'block-device' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR;
+        this.native.push({ op: 'mknod', path, mode: type | 0o600, dev: h.type === 'fifo' ? 0 : makedev(h.devmajor ?? 0, h.devminor ?? 0) });
+        this.afterNative.push(() => this.setMeta(path, h, true));
+        this.queueXattrs(path, h);
+        return;
+      }
+      default:
+        // pax/gnu metadata entries are consumed by tar-stream; anything else is skipped like docker does
+        body.resume();
+    }
+  }
+
+  private file(path: string, h: tar.Header, body: Readable): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let fd: number;
+      try {
+        fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+      } catch (err) {
+        body.resume();
+        return reject(err);
+      }
+      let broken: unknown;
+      body.on('data', (c: Buffer) => {
+        if (broken) return;
+        try {
+          let off = 0;
+          while (off < c.length) off += fs.writeSync(fd, c, off, c.length - off);
+          this.bytes += c.length;
+        } catch (err) {
+          broken = err;
+        }
+      });
+      body.on('error', (err) => {
+        fs.closeSync(fd);
+        reject(err);
+      });
+      body.on('end', () => {
+        try {
+          if (broken) throw broken;
+          if (IS_ROOT) fs.fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
+          fs.fchmodSync(fd, (h.mode ?? 0o644) & 0o7777);
+          fs.futimesSync(fd, h.mtime ?? new Date(0), h.mtime ?? new Date(0));
+          fs.closeSync(fd);
+          this.queueXattrs(path, h);
+          resolve();
+        } catch (err) {
+          try {
+            fs.closeSync(fd);
+          } catch {
+            /* already closed */
+          }
+          reject(err);
+        }
+      });
+    });
+  }
+
+  private directory(rel: string, path: string, h: tar.Header): void {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(path);
+    } catch {
+      /* new */
+    }
+    if (st && !st.isDirectory()) {
+      fs.rmSync(path, { recursive: true, force: true });
+      st = undefined;
+    }
+    if (!st) fs.mkdirSync(path, { mode: 0o700 });
+    this.dirs.add(rel);
+    this.setMeta(path, h, true);
+    this.queueXattrs(path, h);
+    this.dirTimes.set(rel, { path, atime: h.mtime ?? new Date(0), mtime: h.mtime ?? new Date(0) });
+  }
+
+  private async hardlink(path: string, h: tar.Header): Promise<void> {
+    const target = safeEntryName(h.linkname ?? '');
+    if (target === '') throw badArchive(`hardlink ${h.name} has no target`);
+    const tparent = dirname(target) === '.' ? '' : dirname(target);
+    if (this.checkParents(tparent)) {
+      const tpath = join(this.dest, target);
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(tpath);
+      } catch {
+        /* not in this layer */
+      }
+      if (st) {
+        if (st.isDirectory()) throw badArchive(`hardlink ${h.name} points to a directory`);
+        fs.linkSync(tpath, path);
+        return;
+      }
+    }
+    // target lives in a lower layer: materialise a copy (a lowerdir cannot link across dirs)
+    for (const lower of await this.lowers()) {
+      const lpath = join(lower, target);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(lpath);
+      } catch {
+        continue;
+      }
+      if (!st.isFile()) break;
+      fs.copyFileSync(lpath, path, fs.constants.COPYFILE_EXCL);
+      if (IS_ROOT) fs.chownSync(path, st.uid, st.gid);
+      fs.chmodSync(path, st.mode & 0o7777);
+      fs.utimesSync(path, st.atime, st.mtime);
+      return;
+    }
+    throw badArchive(`hardlink ${h.name} points to ${h.linkname}, which is not in this or a lower layer`);
+  }
+
+  private whiteout(parent: string, name: string): void {
+    if (!this.checkParents(parent, this.opts.mode === 'overlay')) return;
+    const dir = join(this.dest, parent);
+    if (name === OPAQUE) {
+      if (this.opts.mode === 'overlay') {
+        this.ensureDirSync(parent);
+        this.xattrs.push({ op: 'xattr', path: dir, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
+      } else {
+        let children: string[] = [];
+        try {
+          children = fs.readdirSync(dir);
+        } catch {
+          return;
+        }
+        for (const c of children) {
+          const rel = parent ? `${parent}/${c}` : c;
+          if (!this.created.has(rel)) fs.rmSync(join(dir, c), { recursive: true, force: true });
+        }
+      }
+      return;
+    }
+    const target = name.slice(WH.length);
+    if (target === '' || target === '.' || target === '..' || target.includes('/')) throw unsafePath(`bad whiteout name ${name}`);
+    const path = join(dir, target);
+    const rel = parent ? `${parent}/${target}` : target;
+    fs.rmSync(path, { recursive: true, force: true });
+    this.dirs.delete(rel);
+    if (this.opts.mode === 'overlay') {
+      this.native.push({ op: 'mknod', path, mode: fs.constants.S_IFCHR | 0o600, dev: 0 });
+    }
+  }
+
+  /** Remove whatever sits at `path` unless it is where we are about to write (a later duplicate wins). */
+  private replace(rel: string, path: string): void {
+    try {
+      fs.lstatSync(path);
+    } catch {
+      return;
+    }
+    fs.rmSync(path, { recursive: true, force: true });
+    this.dirs.delete(rel);
+  }
+
+  /**
+   * True when every component of `rel` is a real directory; false when one is missing.
+   * A symlink (or other non-directory) component is E_UNSAFE_PATH: we never write through one.
+   */
+  private checkParents(rel: string, _forWrite = false): boolean {
+    if (this.dirs.has(rel)) return true;
+    const parts = rel.split('/');
+    let cur = '';
+    for (const p of parts) {
+      cur = cur ? `${cur}/${p}` : p;
+      if (this.dirs.has(cur)) continue;
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(join(this.dest, cur));
+      } catch {
+        return false;
+      }
+      if (st.isSymbolicLink()) throw unsafePath(`tar entry under ${cur}, which is a symlink: refusing to write through it`, { path: cur });
+      if (!st.isDirectory()) throw unsafePath(`tar entry under ${cur}, which is not a directory`, { path: cur });
+      this.dirs.add(cur);
+    }
+    return true;
+  }
+
+  private ensureDirSync(rel: string): string[] {
+    const missing: string[] = [];
+    if (this.dirs.has(rel)) return missing;
+    const parts = rel.split('/');
+    let cur = '';
+    for (const p of parts) {
+      cur = cur ? `${cur}/${p}` : p;
+      if (this.dirs.has(cur)) continue;
+      const path = join(this.dest, cur);
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(path);
+      } catch {
+        /* missing */
+      }
+      if (st?.isSymbolicLink()) throw unsafePath(`tar entry under ${cur}, which is a symlink: refusing to write through it`, { path: cur });
+      if (st && !st.isDirectory()) throw unsafePath(`tar entry under ${cur}, which is not a directory`, { path: cur });
+      if (!st) {
+        fs.mkdirSync(path, { mode: 0o755 });
+        fs.chmodSync(path, 0o755);
+        missing.push(cur);
+      }
+      this.dirs.add(cur);
+    }
+    return missing;
+  }
+
+  /** Parent dirs the tar did not list: create them, with a lower layer's attributes when it has that dir. */
+  private async ensureDir(rel: string): Promise<void> {
+    if (rel === '' || this.dirs.has(rel)) return;
+    for (const m of this.ensureDirSync(rel)) await this.inheritDir(m);
+  }
+
+  private async inheritDir(rel: string): Promise<void> {
+    const path = rel ? join(this.dest, rel) : this.dest;
+    for (const lower of this.opts.mode === 'overlay' ? await this.lowers() : []) {
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(rel ? join(lower, rel) : lower);
+      } catch {
+        continue;
+      }
+      if (!st.isDirectory()) break;
+      if (IS_ROOT) fs.chownSync(path, st.uid, st.gid);
+      fs.chmodSync(path, st.mode & 0o7777);
+      this.dirTimes.set(rel, { path, atime: st.atime, mtime: st.mtime });
+      return;
+    }
+    if (rel === '') fs.chmodSync(path, 0o755);
+  }
+
+  private async lowers(): Promise<string[]> {
+    this.lowerDirs ??= this.opts.lowers ? await this.opts.lowers() : [];
+    return this.lowerDirs;
+  }
+
+  private setMeta(path: string, h: tar.Header, chmod: boolean): void {
+    if (IS_ROOT) fs.lchownSync(path, h.uid ?? 0, h.gid ?? 0);
+    if (chmod) fs.chmodSync(path, (h.mode ?? 0o755) & 0o7777);
+    if (!chmod) fs.lutimesSync(path, h.mtime ?? new Date(0), h.mtime ?? new Date(0));
+    else if (h.type !== 'directory') fs.utimesSync(path, h.mtime ?? new Date(0), h.mtime ?? new Date(0));
+  }
+
+  private queueXattrs(path: string, h: tar.Header): void {
+    for (const [name, value] of xattrsOf(h.pax as Record<string, string> | undefined)) this.xattrs.push({ op: 'xattr', path, name, value });
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * Store: the LayerStore implementation. Binds the layout (paths.ts) to the verbs in content/,
+ * layers/, snapshots/, images/, index/, cache/ and gc/, and holds the per-instance state:
+ * in-flight write/extraction maps, the store lock, this instance's GC lease.
+ */
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import type { Readable } from 'node:stream';
+import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore } from './types.js';
+import { StorePaths } from './paths.js';
+import { isDigest } from './digest.js';
+import { write as writeBlobTo, type WriteOptions } from './content/write.js';
+import { read as readBlobFrom, stream as blobStreamOf } from './content/read.js';
+import { writeLayer, type WriteLayerOptions } from './layers/write.js';
+import { ensureSnapshots, applyLayer } from './snapshots/ensure.js';
+import { putImage, putImageBytes } from './images/put.js';
+import { isIndex, layerRefs, parseConfig, parseJson, parseManifest, pickPlatform } from './images/parse.js';
+import { readIndex, refName, withTag, withoutTag, writeIndex, type OciIndex } from './index/index.js';
+import { normalizeRef } from './index/refs.js';
+import { FileLock } from './lock/lockfile.js';
+import { getRecord, putRecord } from './cache/records.js';
+import { Leases } from './gc/leases.js';
+import { mark } from './gc/mark.js';
+import { sweep } from './gc/sweep.js';
+import { fsck } from './gc/fsck.js';
+import { atomicWriteFile, errno } from './util/fs.js';
+import { MEDIA } from './images/media.js';
+import { notFound, formatError } from './errors.js';
+
+export interface StoreOptions {
+  /** gzip level for layers this store writes (default 6) */
+  compressionLevel?: number;
+  /** parallel snapshot extractions (default 2) */
+  extractConcurrency?: number;
+  /** how long to wait for the store lock (default 120 s) */
+  lockTimeoutMs?: number;
+}
+
+/** $TSBUILD_ROOT, else /var/lib/tsbuild for root, else $XDG_DATA_HOME/tsbuild (~/.local/share/tsbuild). */
+export function defaultRoot(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? 0): string {
+  if (env.TSBUILD_ROOT) return env.TSBUILD_ROOT;
+  if (uid === 0) return '/var/lib/tsbuild';
+  return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'tsbuild');
+}
+
+export class Store implements LayerStore {
+  readonly root: string;
+  readonly paths: StorePaths;
+  readonly options: Required<StoreOptions>;
+  private readonly writes = new Map<string, Promise<{ digest: Digest; size: number }>>();
+  private readonly extractions = new Map<string, Promise<string>>();
+  private readonly lock: FileLock;
+  private readonly leases: Leases;
+
+  constructor(root: string, options: StoreOptions = {}) {
+    this.root = root;
+    this.paths = new StorePaths(root);
+    this.options = { compressionLevel: options.compressionLevel ?? 6, extractConcurrency: options.extractConcurrency ?? 2, lockTimeoutMs: options.lockTimeoutMs ?? 120_000 };
+    this.lock = new FileLock(this.paths.lock, this.paths.tmp);
+    this.leases = new Leases(this.paths);
+  }
+
+  /** Create the layout if needed (idempotent, safe to race). */
+  async init(): Promise<this> {
+    for (const d of this.paths.dirs()) await mkdir(d, { recursive: true });
+    const layout = '{"imageLayoutVersion":"1.0.0"}';
+    if ((await readFile(this.paths.ociLayout, 'utf8').catch(() => '')) !== layout) await atomicWriteFile(this.paths.ociLayout, layout, this.paths.temp('layout'));
+    try {
+      await stat(this.paths.index);
+    } catch {
+      await this.withLock(async () => {
+        try {
+          await stat(this.paths.index);
+        } catch {
+          await writeIndex(this.paths, { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [] });
+        }
+      });
+    }
+    return this;
+  }
+
+  /** Drop this instance's GC lease (what it wrote is then only kept if tagged or cached). */
+  async close(): Promise<void> {
+    await this.leases.close();
+  }
+
+  /** Run `fn` under the store lock (serialised between processes). */
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.with(fn, { timeoutMs: this.options.lockTimeoutMs });
+  }
+
+  /** Keep these items from GC while this instance lives ("blob sha256:…" / "snapshot sha256:…"). */
+  lease(items: string[]): Promise<void> {
+    return this.leases.add(items);
+  }
+
+  // ── blobs ────────────────────────────────────────────────────────────────
+  async hasBlob(digest: Digest): Promise<boolean> {
+    try {
+      return (await stat(this.paths.blob(digest))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  writeBlob(data: Buffer | Readable, opts: WriteOptions = {}): Promise<{ digest: Digest; size: number }> {
+    const key = opts.expected;
+    if (key) {
+      const have = this.writes.get(key);
+      if (have) {
+        if (!Buffer.isBuffer(data)) data.resume();
+        return have;
+      }
+    }
+    const p = (async () => {
+      if (key) await this.lease([`blob ${key}`]);
+      const r = await writeBlobTo(this.paths, data, opts);
+      await this.lease([`blob ${r.digest}`]);
+      return r;
+    })();
+    if (key) {
+      this.writes.set(key, p);
+      void p.finally(() => this.writes.delete(key)).catch(() => {});
+    }
+    return p;
+  }
+
+  readBlob(digest: Digest): Promise<Buffer> {
+    return readBlobFrom(this.paths, digest);
+  }
+
+  blobStream(digest: Digest): Readable {
+    return blobStreamOf(this.paths, digest);
+  }
+
+  blobPath(digest: Digest): string {
+    return this.paths.blob(digest);
+  }
+
+  // ── layers and snapshots ────────────────────────────────────────────────
+  async writeLayer(tar: Readable, opts: WriteLayerOptions = {}): Promise<LayerRef> {
+    const ref = await writeLayer(this.paths, tar, { compressionLevel: this.options.compressionLevel, ...opts }, (d) => this.lease([`blob ${d}`]));
+    return ref;
+  }
+
+  ensureSnapshots(layers: LayerRef[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return ensureSnapshots({ paths: this.paths, inflight: this.extractions, concurrency: this.options.extractConcurrency, lease: (i) => this.lease(i) }, layers, opts);
+  }
+
+  /** Flatten layers (lowest first) onto `dest` with OCI whiteout semantics (for `-o type=local`, export). */
+  async extractLayers(layers: LayerRef[], dest: string): Promise<void> {
+    await mkdir(dest, { recursive: true });
+    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten' });
+  }
+
+  // ── images ───────────────────────────────────────────────────────────────
+  async putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord> {
+    return putImage(this, config, layers);
+  }
+
+  /** Like putImage but keeps the config's exact bytes (and so its digest). */
+  async putImageConfigBytes(configBytes: Buffer, layers: LayerRef[]): Promise<ImageRecord> {
+    return putImageBytes(this, configBytes, parseConfig(configBytes), layers);
+  }
+
+  /** Resolve a tag (`name[:tag]`), a manifest digest, or a (≥4 hex) prefix of a manifest or config digest. */
+  async resolve(ref: string): Promise<Digest | undefined> {
+    const idx = await readIndex(this.paths);
+    if (isDigest(ref)) return (await this.hasBlob(ref)) ? ref : undefined;
+    let name: string | undefined;
+    try {
+      name = normalizeRef(ref);
+    } catch {
+      /* not a name */
+    }
+    const tagged = name ? idx.manifests.find((m) => refName(m) === name) : undefined;
+    if (tagged) return tagged.digest;
+    const hex = ref.startsWith('sha256:') ? ref.slice(7) : ref;
+    if (/^[0-9a-f]{4,64}$/.test(hex)) {
+      const hits = new Set<Digest>();
+      for (const m of idx.manifests) {
+        if (m.digest.slice(7).startsWith(hex)) hits.add(m.digest);
+        else {
+          const rec = await this.loadImage(m.digest).catch(() => undefined);
+          if (rec?.configDigest.slice(7).startsWith(hex)) hits.add(m.digest);
+        }
+      }
+      if (hits.size === 1) return [...hits][0];
+      if (hits.size > 1) throw formatError(`ambiguous image id ${ref}`, { ref });
+    }
+    return undefined;
+  }
+
+  async getImage(nameOrDigest: string): Promise<ImageRecord | undefined> {
+    const d = await this.resolve(nameOrDigest);
+    return d ? this.loadImage(d) : undefined;
+  }
+
+  /** Read and verify an image by manifest digest (an index picks this platform's manifest). */
+  async loadImage(manifestDigest: Digest): Promise<ImageRecord> {
+    const buf = await this.readBlob(manifestDigest);
+    const doc = parseJson<{ mediaType?: string; manifests?: unknown }>(buf, 'manifest');
+    if (isIndex(doc)) {
+      const pick = pickPlatform((doc as OciIndex).manifests);
+      if (!pick) throw formatError(`image index ${manifestDigest} lists no manifests`);
+      return this.loadImage(pick.digest);
+    }
+    const manifest = parseManifest(buf);
+    const config = parseConfig(await this.readBlob(manifest.config.digest));
+    return { manifestDigest, manifest, configDigest: manifest.config.digest, config, layers: layerRefs(manifest, config) };
+  }
+
+  async tag(name: string, manifestDigest: Digest): Promise<void> {
+    const ref = normalizeRef(name);
+    const buf = await this.readBlob(manifestDigest).catch((err: unknown) => {
+      throw notFound(`cannot tag ${ref}: manifest ${manifestDigest} is not in the store`, { digest: manifestDigest, cause: err });
+    });
+    const doc = parseJson<{ mediaType?: string; manifests?: unknown }>(buf, 'manifest');
+    const mediaType = doc.mediaType ?? (isIndex(doc) ? MEDIA.ociIndex : MEDIA.ociManifest);
+    await this.withLock(async () => writeIndex(this.paths, withTag(await readIndex(this.paths), ref, { mediaType, digest: manifestDigest, size: buf.length })));
+  }
+
+  async untag(name: string): Promise<boolean> {
+    let ref: string;
+    try {
+      ref = normalizeRef(name);
+    } catch {
+      return false;
+    }
+    return this.withLock(async () => {
+      const idx = await readIndex(this.paths);
+      const next = withoutTag(idx, ref);
+      if (next.manifests.length === idx.manifests.length) return false;
+      await writeIndex(this.paths, next);
+      return true;
+    });
+  }
+
+  async listImages(): Promise<ImageSummary[]> {
+    const idx = await readIndex(this.paths);
+    const out: ImageSummary[] = [];
+    for (const m of idx.manifests) {
+      const name = refName(m);
+      if (!name) continue;
+      const rec = await this.loadImage(m.digest).catch(() => undefined);
+      if (!rec) continue;
+      const size = rec.layers.reduce((n, l) => n + l.size, 0) + rec.manifest.config.size;
+      out.push({ name, manifestDigest: m.digest, configDigest: rec.configDigest, created: rec.config.created, size });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  // ── cache ────────────────────────────────────────────────────────────────
+  async putCacheRecord(record: CacheRecord): Promise<void> {
+    await putRecord(this.paths, record);
+  }
+
+  getCacheRecord(key: string): Promise<CacheRecord | undefined> {
+    return getRecord(this.paths, key);
+  }
+
+  // ── maintenance ─────────────────────────────────────────────────────────
+  gc(opts: { all?: boolean } = {}): Promise<GcStats> {
+    return this.withLock(async () => {
+      const marked = await mark(this.paths, { keepCache: !opts.all, ownLease: this.leases.ownFile });
+      return sweep(this.paths, marked, { dropCache: !!opts.all });
+    });
+  }
+
+  fsck(): Promise<FsckProblem[]> {
+    return fsck(this.paths);
+  }
+
+  tmpDir(): string {
+    return this.paths.tmp;
+  }
+}
+
+export async function openStore(root: string = defaultRoot(), options: StoreOptions = {}): Promise<Store> {
+  try {
+    return await new Store(root, options).init();
+  } catch (err) {
+    if (errno(err) === 'EACCES') throw formatError(`cannot use store root ${root}: permission denied (use --root or $TSBUILD_ROOT)`, { root });
+    throw err;
+  }
+}

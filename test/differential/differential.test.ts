@@ -1,0 +1,171 @@
+/**
+ * Differential test against BuildKit: every fixture under fixtures/differential/<name>/ is built by
+ * `DOCKER_BUILDKIT=1 docker build --network=none` and by tsbuild's `build()` on the very same base image
+ * (localbase/busybox:1, imported into tsbuild's store from `docker save`), then compared:
+ *  - image config fields (Env, Cmd, Entrypoint, WorkingDir, User, Labels, ExposedPorts, Volumes,
+ *    StopSignal, Healthcheck, Shell, OnBuild) — not timestamps or ids;
+ *  - history added over the base (created_by, empty_layer, comment) and the number of layers;
+ *  - the final filesystem, both sides flattened from their layer tars by the same code (whiteouts and
+ *    opaque dirs applied): type, mode, uid, gid, size, sha256, link target, hard-link groups, and mtimes
+ *    (equal for anything that predates the build — base image and build context — "new" on both sides
+ *    for anything the build wrote).
+ *
+ * Fixture layout: `Dockerfile` + context files; optional `base.Dockerfile` built first and tagged
+ * `tsdiff/<name>-base` in both builders; optional `fixture.json`:
+ *   { "dockerDockerfile": "docker.Dockerfile", "skipHistory": "<reason>" } for features docker 20.10's
+ *   built-in frontend lacks (heredocs): docker builds the equivalent Dockerfile, history is not compared.
+ *
+ * Without a docker daemon (and no way to start one) every fixture is skipped with the reason printed.
+ * TSDIFF_ONLY=name1,name2 limits the run.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as builder from '@tsbuild/builder';
+import type { BuildOptions, BuildResult } from '@tsbuild/builder';
+import type { ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import { REPO_ROOT } from '../helpers/busybox.js';
+import { busyboxRootfsTar } from '../helpers/busybox.js';
+import { BENCH_DATA, DOCKER, dockerBuild, dockerSaveImage, ensureDockerBase, ensureDockerd } from '../helpers/docker.js';
+import { importDockerSave, STORE_TMP, tempStore, type TempStore } from '../helpers/store.js';
+import { compareModels, flattenLayers, type FsModel } from './fs-model.js';
+import { compareImages } from './compare-image.js';
+import { execFileSync } from 'node:child_process';
+
+const FIXTURES = join(REPO_ROOT, 'fixtures', 'differential');
+const BASE = 'localbase/busybox:1';
+const only = process.env.TSDIFF_ONLY?.split(',').filter(Boolean);
+const fixtures = readdirSync(FIXTURES)
+  .filter((n) => statSync(join(FIXTURES, n)).isDirectory() && existsSync(join(FIXTURES, n, 'Dockerfile')))
+  .filter((n) => !only || only.includes(n))
+  .sort();
+
+interface FixtureMeta { dockerDockerfile?: string; skipHistory?: string }
+const metaOf = (name: string): FixtureMeta => {
+  const p = join(FIXTURES, name, 'fixture.json');
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as FixtureMeta) : {};
+};
+
+const buildFn = (builder as Record<string, unknown>).build as ((o: BuildOptions) => Promise<BuildResult>) | undefined;
+
+let skipReason: string | undefined;
+let ts: TempStore | undefined;
+let tsBase: ImageRecord | undefined;
+let dockerBaseHistory = 0;
+let dockerBaseLayers = 0;
+/** whole seconds; anything the tsbuild side wrote during this test file is at least this new */
+const tsStart = Math.floor(Date.now() / 1000) - 1;
+
+async function tsBuild(store: LayerStore, context: string, tag: string, dockerfile?: string): Promise<{ result?: BuildResult; error?: string; log: string }> {
+  let log = '';
+  try {
+    const result = await buildFn!({
+      context,
+      ...(dockerfile ? { dockerfile: join(context, dockerfile) } : {}),
+      tags: [tag],
+      outputs: [{ type: 'image' }],
+      network: 'none',
+      store,
+      root: store.root,
+      jobs: 2,
+      signal: AbortSignal.timeout(150_000),
+      onEvent: (e) => {
+        if (e.type === 'step-log') log += e.data;
+        else if (e.type === 'step-error') log += `ERROR ${e.name}: ${e.error}\n`;
+      },
+    });
+    return { result, log };
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    return { error: `${e.code ? `[${e.code}] ` : ''}${e.message}`, log };
+  }
+}
+
+async function tsModel(store: LayerStore, image: ImageRecord): Promise<FsModel> {
+  return flattenLayers(image.layers.map((l) => ({
+    open: () => store.blobStream(l.digest),
+    gzip: /gzip/.test(l.mediaType),
+  })));
+}
+
+describe('differential: tsbuild vs docker build (BuildKit)', () => {
+  beforeAll(async () => {
+    const d = await ensureDockerd();
+    if (!d.ok) {
+      skipReason = `no docker daemon: ${d.reason}`;
+      return;
+    }
+    // the base: what bench setup.sh published, else the test rootfs imported into docker
+    const benchRootfs = join(BENCH_DATA, 'busybox-rootfs.tar');
+    await ensureDockerBase(BASE, {
+      dockerSaveTar: join(BENCH_DATA, 'busybox-docker.tar'),
+      rootfsTar: existsSync(benchRootfs) ? benchRootfs : busyboxRootfsTar('plain'),
+    });
+    // tsbuild gets the byte-identical image: docker save → store (same diffID, config, history)
+    ts = await tempStore('differential-');
+    const saveDir = mkdtempSync(join(STORE_TMP, 'base-save-'));
+    try {
+      const saveTar = join(saveDir, 'base.tar');
+      execFileSync(DOCKER, ['save', '-o', saveTar, BASE]);
+      tsBase = await importDockerSave(ts.store, saveTar, [BASE]);
+    } finally {
+      rmSync(saveDir, { recursive: true, force: true });
+    }
+    dockerBaseHistory = tsBase.config.history?.length ?? 0;
+    dockerBaseLayers = tsBase.layers.length;
+  }, 300_000);
+
+  afterAll(() => {
+    ts?.cleanup();
+  });
+
+  for (const name of fixtures) {
+    it(name, async (ctx) => {
+      if (skipReason) {
+        console.warn(`differential ${name}: skipped — ${skipReason}`);
+        ctx.skip();
+        return;
+      }
+      expect(buildFn, '@tsbuild/builder does not export build()').toBeTypeOf('function');
+      const dir = join(FIXTURES, name);
+      const meta = metaOf(name);
+      const store = ts!.store;
+      const tag = `tsdiff/${name}`;
+      const problems: string[] = [];
+
+      // base image first, in both builders
+      if (existsSync(join(dir, 'base.Dockerfile'))) {
+        const db = await dockerBuild({ context: dir, dockerfile: join(dir, 'base.Dockerfile'), tag: `${tag}-base`, noCache: true });
+        expect(db.ok, `docker build of base.Dockerfile failed:\n${db.output}`).toBe(true);
+        const tb = await tsBuild(store, dir, `${tag}-base`, 'base.Dockerfile');
+        expect(tb.error, `tsbuild build of base.Dockerfile failed: ${tb.error}\n${tb.log}`).toBeUndefined();
+      }
+
+      const dockerStart = Math.floor(Date.now() / 1000) - 1;
+      const db = await dockerBuild({
+        context: dir, tag, noCache: true,
+        ...(meta.dockerDockerfile ? { dockerfile: join(dir, meta.dockerDockerfile) } : {}),
+      });
+      expect(db.ok, `docker build failed:\n${db.output}`).toBe(true);
+      const tb = await tsBuild(store, dir, tag);
+      expect(tb.error, `tsbuild build failed: ${tb.error}\n${tb.log}`).toBeUndefined();
+      const tsImage = (await store.getImage(tag)) ?? tb.result!.image;
+
+      const saved = await dockerSaveImage(tag);
+      try {
+        problems.push(...compareImages(
+          { config: saved.config, baseHistoryLength: dockerBaseHistory, baseLayers: dockerBaseLayers, layers: saved.layerTars.length },
+          { config: tsImage.config, baseHistoryLength: dockerBaseHistory, baseLayers: tsBase!.layers.length, layers: tsImage.layers.length },
+          { skipHistory: !!meta.skipHistory },
+        ));
+        const dockerFs = await flattenLayers(saved.layerTars.map((p) => ({ open: () => createReadStream(p) })));
+        const tsFs = await tsModel(store, tsImage);
+        problems.push(...compareModels(dockerFs, tsFs, { buildStart: { left: dockerStart, right: tsStart } }));
+      } finally {
+        saved.cleanup();
+      }
+      if (problems.length) console.log(`differential ${name}: ${problems.length} difference(s)\n${problems.join('\n')}`);
+      expect(problems, `${name}: tsbuild differs from BuildKit:\n${problems.join('\n')}`).toEqual([]);
+    }, 300_000);
+  }
+});

@@ -8,3 +8,6 @@ export { MEDIA, REF_NAME } from './images/media.js';
 export { detectCompression, zstdSupported } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
 export { getXattr, readXattrs } from './snapshots/fsx.js';
+export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
+export { saveImages, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
+export { loadArchive, type LoadOptions, type LoadResult } from './transfer/load.js';

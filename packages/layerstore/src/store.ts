@@ -90,6 +90,11 @@ export class Store implements LayerStore {
     return this.lock.with(fn, { timeoutMs: this.options.lockTimeoutMs });
   }
 
+  /** this instance's lease file, once it has written something */
+  get leaseFile(): string | undefined {
+    return this.leases.ownFile;
+  }
+
   /** Keep these items from GC while this instance lives ("blob sha256:…" / "snapshot sha256:…"). */
   lease(items: string[]): Promise<void> {
     return this.leases.add(items);

@@ -1,0 +1,48 @@
+/** `tsbuild import ROOTFS.tar[.gz] NAME:TAG`: one layer from a rootfs tarball, like `docker import`. */
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import type { ImageConfig, ImageRecord } from '../types.js';
+import type { Store } from '../store.js';
+import { decompress } from '../layers/decompress.js';
+import { normalizeRef } from '../index/refs.js';
+import { notFound } from '../errors.js';
+import { errno } from '../util/fs.js';
+
+export interface ImportOptions {
+  /** bound on the uncompressed tar (gzip-bomb guard) → E_TOO_LARGE */
+  maxBytes?: number;
+  /** fixed creation time (reproducible imports); default now */
+  created?: string;
+  /** extra config (Env, Cmd, …) */
+  config?: ImageConfig['config'];
+  /** also unpack the snapshot now (default false: first use unpacks it) */
+  unpack?: boolean;
+}
+
+export function goArch(arch: string = process.arch): string {
+  return arch === 'x64' ? 'amd64' : arch === 'ia32' ? '386' : arch;
+}
+
+export async function importRootfs(store: Store, tarPath: string, name: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+  const ref = normalizeRef(name);
+  const file = createReadStream(tarPath, { highWaterMark: 1 << 20 });
+  await new Promise<void>((resolve, reject) => {
+    file.once('open', () => resolve());
+    file.once('error', (err) => reject(errno(err) === 'ENOENT' ? notFound(`no such file: ${tarPath}`, { path: tarPath }) : err));
+  });
+  const { stream } = await decompress(file, { maxBytes: opts.maxBytes });
+  const layer = await store.writeLayer(stream, { validate: true });
+  const created = opts.created ?? new Date().toISOString();
+  const config: ImageConfig = {
+    created,
+    architecture: goArch(),
+    os: 'linux',
+    config: opts.config ?? {},
+    rootfs: { type: 'layers', diff_ids: [layer.diffID] },
+    history: [{ created, created_by: 'tsbuild import', comment: `imported from ${basename(tarPath)}` }],
+  };
+  const rec = await store.putImage(config, [layer]);
+  if (opts.unpack) await store.ensureSnapshots(rec.layers);
+  await store.tag(ref, rec.manifestDigest);
+  return rec;
+}

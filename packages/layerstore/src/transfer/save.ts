@@ -1,0 +1,87 @@
+/**
+ * `tsbuild save`: stream images into a tar. Both formats hold an OCI image layout
+ * (oci-layout, index.json, blobs/sha256/…, layers stay gzip: byte-identical digests);
+ * 'docker' adds manifest.json (what `docker load` reads, it accepts gzip layers).
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import * as tar from 'tar-stream';
+import type { Descriptor, Digest, ImageRecord } from '../types.js';
+import type { Store } from '../store.js';
+import { normalizeRef } from '../index/refs.js';
+import { MEDIA, REF_NAME } from '../images/media.js';
+import { notFound } from '../errors.js';
+import { fsyncPath } from '../util/fs.js';
+
+export type ArchiveFormat = 'docker' | 'oci';
+export interface SaveOptions { format?: ArchiveFormat }
+
+const EPOCH = new Date(0);
+
+export async function saveImages(store: Store, names: string[], dest: string, opts: SaveOptions = {}): Promise<ImageRecord[]> {
+  const format = opts.format ?? 'docker';
+  const images: { ref?: string; rec: ImageRecord }[] = [];
+  for (const n of names) {
+    const rec = await store.getImage(n);
+    if (!rec) throw notFound(`image ${n} is not in the store`, { name: n });
+    let ref: string | undefined;
+    try {
+      if (!/^(sha256:)?[0-9a-f]{4,64}$/.test(n)) ref = normalizeRef(n);
+    } catch {
+      ref = undefined;
+    }
+    images.push({ ref, rec });
+  }
+  const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
+  const pack = tar.pack();
+  const ws = createWriteStream(tmp, { mode: 0o644 });
+  const out = new Promise<void>((resolve, reject) => {
+    ws.on('finish', () => resolve());
+    ws.on('error', reject);
+    pack.on('error', reject);
+  });
+  out.catch(() => {});
+  pack.pipe(ws);
+  try {
+    const addBytes = (name: string, data: Buffer) =>
+      new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime: EPOCH }, data, (err) => (err ? reject(err) : resolve())));
+    const written = new Set<string>();
+    const addBlob = async (d: Digest) => {
+      if (written.has(d)) return;
+      written.add(d);
+      const { size } = await stat(store.blobPath(d));
+      await new Promise<void>((resolve, reject) => {
+        const entry = pack.entry({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: EPOCH }, (err) => (err ? reject(err) : resolve()));
+        const src = store.blobStream(d);
+        src.on('error', reject);
+        src.pipe(entry as unknown as NodeJS.WritableStream);
+      });
+    };
+    await addBytes('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+    const index: Descriptor[] = [];
+    const dockerManifest: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
+    for (const { ref, rec } of images) {
+      await addBlob(rec.configDigest);
+      for (const l of rec.layers) await addBlob(l.digest);
+      await addBlob(rec.manifestDigest);
+      const size = (await stat(store.blobPath(rec.manifestDigest))).size;
+      index.push({ mediaType: rec.manifest.mediaType ?? MEDIA.ociManifest, digest: rec.manifestDigest, size, annotations: ref ? { [REF_NAME]: ref, 'io.containerd.image.name': ref } : undefined });
+      const prev = dockerManifest.find((m) => m.Config === `blobs/sha256/${rec.configDigest.slice(7)}`);
+      if (prev && ref) prev.RepoTags = [...(prev.RepoTags ?? []), ref];
+      else if (!prev) dockerManifest.push({ Config: `blobs/sha256/${rec.configDigest.slice(7)}`, RepoTags: ref ? [ref] : null, Layers: rec.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`) });
+    }
+    await addBytes('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: index })));
+    if (format === 'docker') await addBytes('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
+    pack.finalize();
+    await out;
+    await fsyncPath(tmp);
+    await rename(tmp, dest);
+    return images.map((i) => i.rec);
+  } catch (err) {
+    pack.destroy();
+    throw err;
+  } finally {
+    await rm(tmp, { force: true }).catch(() => {});
+  }
+}

@@ -6,7 +6,7 @@
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import * as layerstore from '@tsbuild/layerstore';
+import { openStore as openLayerStore } from '@tsbuild/layerstore';
 import type { ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
 import { busyboxRootfsTar } from './busybox.js';
 
@@ -15,11 +15,8 @@ export const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 
 export interface TempStore { root: string; store: LayerStore; cleanup(): void }
 
-/** `openStore` of @tsbuild/layerstore, looked up at run time (clear error while it is not written yet). */
 export async function openStore(root: string): Promise<LayerStore> {
-  const open = (layerstore as Record<string, unknown>).openStore as ((root: string) => Promise<LayerStore> | LayerStore) | undefined;
-  if (typeof open !== 'function') throw new Error('@tsbuild/layerstore does not export openStore() yet');
-  return await open(root);
+  return openLayerStore(root);
 }
 
 /** A fresh store under /var/tmp (overlayfs-capable, unlike tmpfs /tmp on some machines). */

@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, cpSync, createReadStream, existsSync, mkdirSyn
 import { join } from 'node:path';
 import type { ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
 
-export const BASE_IMAGE_NAMES = ['busybox', 'busybox:latest', 'alpine', 'alpine:latest'];
+export const BASE_IMAGE_NAMES = ['busybox', 'busybox:latest', 'alpine', 'alpine:latest', 'docker.io/library/busybox:latest', 'docker.io/library/alpine:latest'];
 const SOURCE_DATE = 1700000000;
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

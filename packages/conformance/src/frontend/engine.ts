@@ -1,10 +1,10 @@
 /**
  * The two entry points the suite drives, looked up at run time so the suite reports a clear
  * failure (instead of not compiling) while the builder / store are still being written:
- * `build(options)` from @tsbuild/builder and `openStore(root)` from @tsbuild/layerstore.
+ * `build(options)` from @tsbuild/builder (looked up at run time) and `openStore(root)` from @tsbuild/layerstore.
  */
 import * as builder from '@tsbuild/builder';
-import * as layerstore from '@tsbuild/layerstore';
+import { openStore } from '@tsbuild/layerstore';
 import type { BuildOptions, BuildResult } from '@tsbuild/builder';
 import type { LayerStore } from '@tsbuild/layerstore';
 
@@ -15,11 +15,6 @@ export interface Engine {
 
 export function loadEngine(): Engine | string {
   const b = (builder as Record<string, unknown>).build;
-  const o = (layerstore as Record<string, unknown>).openStore;
   if (typeof b !== 'function') return '@tsbuild/builder does not export build() yet';
-  if (typeof o !== 'function') return '@tsbuild/layerstore does not export openStore() yet';
-  return {
-    build: b as Engine['build'],
-    openStore: async (root: string) => (await (o as (r: string) => Promise<LayerStore> | LayerStore)(root)),
-  };
+  return { build: b as Engine['build'], openStore: async (root: string) => openStore(root) };
 }

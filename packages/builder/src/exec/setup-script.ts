@@ -1,0 +1,107 @@
+/**
+ * The host-side setup a run performs inside its fresh namespaces, as data: one fstab file
+ * (all mounts in order, one `mount -a -T` process) and a /bin/sh script that ends by exec'ing
+ * the step's command:
+ *
+ *   env -i <spec.env> setpriv --regid --groups --bounding-set -- unshare -R <rootfs> -w <cwd> -S <uid> -- <args>
+ *
+ * setpriv (still uid 0) sets gid and supplementary groups and narrows the capability bounding set
+ * to Docker's default set; the inner `unshare` (no namespace flags) does chroot + chdir + setuid and
+ * execvp()s the command with the step's PATH, as runc does. Pure: no I/O here.
+ */
+
+export interface SetupPlan {
+  fstab: string;
+  script: string;
+}
+
+export interface SetupInput {
+  tools: { mount: string; env: string; setpriv: string; unshare: string; ip?: string };
+  /** host path of the rootfs */
+  root: string;
+  /** host path of this run's /dev skeleton (symlinks, empty files for the nodes, pts/shm/mqueue dirs) */
+  devDir: string;
+  /** resolved host paths of the /etc files mounted over, and their sources */
+  etcBinds: { source: string; target: string }[];
+  /** user mounts with resolved host targets */
+  mounts: ({ type: 'bind'; source: string; target: string; readonly: boolean } | { type: 'tmpfs'; target: string; size?: number })[];
+  hostname: string;
+  newNet: boolean;
+  /** mount a fresh sysfs (needs its own net ns); otherwise bind the host's read-only */
+  freshSysfs: boolean;
+  /** /proc entries made read-only / hidden (only those this kernel has) */
+  procReadonly: string[];
+  procMasked: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  groups: number[];
+  env: string[];
+  args: string[];
+}
+
+/** Docker's (and so BuildKit's) default capability set for containers. */
+export const DEFAULT_CAPS = ['chown', 'dac_override', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap',
+  'net_bind_service', 'net_raw', 'sys_chroot', 'mknod', 'audit_write', 'setfcap'];
+
+/** Docker's read-only and masked /proc paths: a root step must not reach the host kernel's knobs. */
+export const PROC_READONLY = ['sys', 'sysrq-trigger', 'irq', 'bus', 'fs', 'asound'];
+export const PROC_MASKED = ['kcore', 'keys', 'timer_list', 'sched_debug', 'latency_stats', 'timer_stats'];
+
+export const DEV_NODES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+
+/** fstab field escaping (getmntent): space, tab, newline, backslash as octal */
+function f(s: string): string {
+  return s.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+/** single-quote for /bin/sh */
+export function q(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function planSetup(i: SetupInput): SetupPlan {
+  const r = i.root;
+  const line = (src: string, tgt: string, type: string, opts: string) => `${f(src)} ${f(tgt)} ${type} ${opts} 0 0`;
+  const fstab = [
+    line('proc', `${r}/proc`, 'proc', 'nosuid,nodev,noexec'),
+    // the run's own writable /dev skeleton (removed after the run), device nodes bound onto it
+    line(i.devDir, `${r}/dev`, 'none', 'bind,nosuid'),
+    i.freshSysfs
+      ? line('sysfs', `${r}/sys`, 'sysfs', 'ro,nosuid,nodev,noexec')
+      : line('/sys', `${r}/sys`, 'none', 'rbind,ro,nosuid,nodev,noexec'),
+    ...DEV_NODES.map((n) => line(`/dev/${n}`, `${r}/dev/${n}`, 'none', 'bind')),
+    line('devpts', `${r}/dev/pts`, 'devpts', 'newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec'),
+    line('shm', `${r}/dev/shm`, 'tmpfs', 'nosuid,nodev,noexec,mode=1777,size=65536k'),
+    line('mqueue', `${r}/dev/mqueue`, 'mqueue', 'nosuid,nodev,noexec'),
+    ...i.procReadonly.map((p) => line(`${r}/proc/${p}`, `${r}/proc/${p}`, 'none', 'bind,ro,nosuid,nodev,noexec')),
+    ...i.procMasked.map((p) => line('/dev/null', `${r}/proc/${p}`, 'none', 'bind')),
+    ...i.etcBinds.map((b) => line(b.source, b.target, 'none', 'bind,ro,nosuid,nodev,noexec')),
+    ...i.mounts.map((m) =>
+      m.type === 'bind'
+        ? line(m.source, m.target, 'none', m.readonly ? 'rbind,ro' : 'rbind')
+        : line('tmpfs', m.target, 'tmpfs', `nosuid,nodev${m.size ? `,size=${m.size}` : ''}`)),
+  ];
+  const env = i.env.filter((e) => e.indexOf('=') > 0);
+  const t = i.tools;
+  const final = [
+    t.env, '-i', ...env,
+    t.setpriv, `--regid=${i.gid}`, ...(i.groups.length ? [`--groups=${i.groups.join(',')}`] : ['--clear-groups']),
+    `--bounding-set=-all,${DEFAULT_CAPS.map((c) => `+${c}`).join(',')}`, '--',
+    t.unshare, `--root=${r}`, `--wd=${i.cwd}`, ...(i.uid !== 0 ? [`--setuid=${i.uid}`] : []), '--',
+    ...i.args,
+  ];
+  // Setup errors go to fd 3 (read by the executor), so they never mix with the step's output;
+  // "\nOK" on fd 3 marks a complete setup.
+  const script = [
+    'set -e',
+    'exec 4>&2 2>&3',
+    `${q(t.mount)} -a -T "$1"`,
+    `echo ${q(i.hostname)} > /proc/sys/kernel/hostname`,
+    ...(i.newNet && t.ip ? [`${q(t.ip)} link set lo up`] : []),
+    `printf '\\nOK' >&3`,
+    'exec 2>&4 4>&- 3>&-',
+    `exec ${final.map(q).join(' ')}`,
+  ].join('\n');
+  return { fstab: `${fstab.join('\n')}\n`, script };
+}

@@ -1,0 +1,109 @@
+/**
+ * overlayfs snapshotter: the step's rootfs is `lowerdirs` (read-only, shared) under a fresh
+ * upperdir. Layout under `scratchDir`: upper/ work/ merged/ (+ empty/ for scratch, l/ for
+ * short lowerdir links).
+ *
+ * Overlay wants the TOPMOST lowerdir first; the input is lowest first. The whole option string
+ * must fit in one page (~4096 bytes): when absolute paths don't, the mount is done with
+ * `cwd = scratchDir` and short relative symlinks `l/<n>` to each lowerdir (the trick Docker's
+ * overlay2 driver uses), which fits the kernel's 500-layer maximum.
+ *
+ * `index=off,redirect_dir=off,metacopy=off`: the upperdir must hold complete files and
+ * directories (no metadata-only copy-ups, no redirects into lower layers), because it IS the layer.
+ */
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Mounted, Snapshotter } from '../exec/types.js';
+import { BuildError } from '../errors.js';
+import { hostTools } from '../exec/host-tools.js';
+import { runTool } from './run-tool.js';
+
+const PAGE_LIMIT = 4000;
+const SAFE_OPTS = 'index=off,redirect_dir=off,metacopy=off';
+
+export interface OverlaySnapshotterOptions {
+  /** extra mount options appended to the defaults */
+  extraOptions?: string;
+}
+
+export class OverlaySnapshotter implements Snapshotter {
+  readonly name = 'overlayfs';
+  constructor(private readonly opts: OverlaySnapshotterOptions = {}) {}
+
+  async prepare(lowerdirs: string[], opts: { scratchDir: string }): Promise<Mounted> {
+    const scratch = opts.scratchDir;
+    const upperdir = join(scratch, 'upper');
+    const workdir = join(scratch, 'work');
+    const root = join(scratch, 'merged');
+    await Promise.all([upperdir, workdir, root].map((d) => mkdir(d, { recursive: true })));
+    let lowers = [...lowerdirs].reverse();
+    if (lowers.length === 0) {
+      // overlay needs at least one lowerdir: scratch = an empty one
+      const empty = join(scratch, 'empty');
+      await mkdir(empty, { recursive: true });
+      lowers = [empty];
+    }
+    for (const l of lowers) {
+      if (/[,:\\\n]/.test(l)) throw new BuildError('E_MOUNT', `overlay lowerdir path contains an unsupported character: ${l}`);
+    }
+    let cwd: string | undefined;
+    let lowerOpt = lowers.join(':');
+    let upperOpt = upperdir;
+    let workOpt = workdir;
+    if (lowerOpt.length + upperdir.length + workdir.length + 100 > PAGE_LIMIT) {
+      const links = join(scratch, 'l');
+      await mkdir(links, { recursive: true });
+      await Promise.all(lowers.map((l, i) => symlink(l, join(links, i.toString(36)))));
+      cwd = scratch;
+      lowerOpt = lowers.map((_, i) => `l/${i.toString(36)}`).join(':');
+      upperOpt = 'upper';
+      workOpt = 'work';
+    }
+    const base = `lowerdir=${lowerOpt},upperdir=${upperOpt},workdir=${workOpt}`;
+    const extra = this.opts.extraOptions ? `,${this.opts.extraOptions}` : '';
+    const mountBin = hostTools().mount;
+    try {
+      await runTool(mountBin, ['-t', 'overlay', 'overlay', '-o', `${base},${SAFE_OPTS}${extra}`, root], { cwd });
+    } catch (first) {
+      // old kernels without metacopy/redirect_dir knobs: those default to off there anyway
+      try {
+        await runTool(mountBin, ['-t', 'overlay', 'overlay', '-o', `${base}${extra}`, root], { cwd });
+      } catch {
+        await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+        throw new BuildError('E_MOUNT', `cannot mount overlayfs: ${(first as Error).message}`, { cause: first });
+      }
+    }
+    return new OverlayMount(root, upperdir, scratch);
+  }
+}
+
+class OverlayMount implements Mounted {
+  readonly overlay = true;
+  private releasing?: Promise<void>;
+  constructor(readonly root: string, readonly upperdir: string, private readonly scratch: string) {}
+
+  release(): Promise<void> {
+    this.releasing ??= (async () => {
+      await unmount(this.root);
+      await rm(this.scratch, { recursive: true, force: true });
+    })();
+    return this.releasing;
+  }
+}
+
+/** Unmount `target`; lazily when busy; a target that is not mounted counts as done. */
+export async function unmount(target: string): Promise<void> {
+  const bin = hostTools().umount;
+  try {
+    await runTool(bin, [target]);
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/not mounted|no mount point|not found|No such file/i.test(msg)) return;
+    try {
+      await runTool(bin, ['-l', target]);
+    } catch (err2) {
+      if (/not mounted|no mount point|not found|No such file/i.test((err2 as Error).message)) return;
+      throw new BuildError('E_MOUNT', `cannot unmount ${target}: ${(err2 as Error).message}`, { cause: err2 });
+    }
+  }
+}

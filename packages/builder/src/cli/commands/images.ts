@@ -1,0 +1,25 @@
+import { parseArgs, withStore, out, shortId, humanSize, humanAge } from './_store-args.js';
+import { UsageError } from '../errors.js';
+
+const USAGE = `Usage: tsbuild images [--root DIR] [-q] [--json]
+
+List tagged images: name, id (manifest digest), created, size (compressed).
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { quiet: { short: 'q', value: false }, json: { value: false } });
+  if (args.help) return void out(USAGE), 0;
+  if (args.positionals.length) throw new UsageError(`images takes no arguments`);
+  return withStore(args, async (store) => {
+    const list = await store.listImages();
+    if (args.flags.json) return void out(JSON.stringify(list, null, 2)), 0;
+    if (args.flags.quiet) {
+      for (const i of list) out(shortId(i.manifestDigest));
+      return 0;
+    }
+    const rows = [['NAME', 'ID', 'CREATED', 'SIZE'], ...list.map((i) => [i.name, shortId(i.manifestDigest), humanAge(i.created), humanSize(i.size)])];
+    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    for (const r of rows) out(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join(''));
+    return 0;
+  });
+}

@@ -1,0 +1,19 @@
+import { parseArgs, withStore, out, humanSize } from './_store-args.js';
+import { UsageError } from '../errors.js';
+
+const USAGE = `Usage: tsbuild prune [--root DIR] [--all] [--json]
+
+Remove blobs and snapshots no tag or cache record reaches; --all also drops the build cache.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { all: { short: 'a', value: false }, json: { value: false }, force: { short: 'f', value: false } });
+  if (args.help) return void out(USAGE), 0;
+  if (args.positionals.length) throw new UsageError('prune takes no arguments');
+  return withStore(args, async (store) => {
+    const s = await store.gc({ all: args.flags.all === true });
+    if (args.flags.json) out(JSON.stringify(s));
+    else out(`Removed ${s.blobsRemoved} blobs, ${s.snapshotsRemoved} snapshots, ${s.cacheRecordsRemoved} cache records\nTotal reclaimed space: ${humanSize(s.bytesFreed)}`);
+    return 0;
+  });
+}

@@ -1,0 +1,24 @@
+import { parseArgs, withStore, out } from './_store-args.js';
+import { UsageError } from '../errors.js';
+
+const USAGE = `Usage: tsbuild rmi [--root DIR] NAME...
+
+Remove image tags (space is freed by tsbuild prune).
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {});
+  if (args.help) return void out(USAGE), 0;
+  if (args.positionals.length === 0) throw new UsageError('rmi needs an image NAME');
+  return withStore(args, async (store) => {
+    let failed = 0;
+    for (const name of args.positionals) {
+      if (await store.untag(name)) out(`Untagged: ${name}`);
+      else {
+        process.stderr.write(`error: no such image tag: ${name}\n`);
+        failed++;
+      }
+    }
+    return failed ? 1 : 0;
+  });
+}

@@ -6,3 +6,14 @@ export { parseAst, dumpAst, parseHeredoc, heredocsFromLine, chompHeredocContent,
 export type { Ast, AstNode, AstArg, AstHeredoc, AstDirectives, AstWarning, ParseAstOptions } from './ast/index.js';
 export { readDockerignore, PatternMatcher, matchesOrParentMatches } from './dockerignore/index.js';
 export type { IgnorePattern, MatchInfo } from './dockerignore/index.js';
+export { parse } from './parse.js';
+export type { ParseOptions } from './parse.js';
+export { toInstruction } from './instructions/to-instruction.js';
+export { splitStages } from './stages/split-stages.js';
+export { stageGraph } from './stages/stage-graph.js';
+export type { StageGraphOptions } from './stages/stage-graph.js';
+export { expandInstruction } from './expand-instruction.js';
+export type { ExpandOptions } from './expand-instruction.js';
+export { VarScope, PROXY_ARGS, platformArgs } from './scope.js';
+export type { VarScopeOptions, PlatformSpec } from './scope.js';
+export { parseGoDuration } from './instructions/duration.js';

@@ -27,8 +27,10 @@ export interface Heredoc {
   expand: boolean;
   /** `<<-`: leading tabs are removed from each line */
   chomp: boolean;
-  /** body after chomping, with its trailing newline */
+  /** body after chomping (`<<-` removes leading tabs), with its trailing newline */
   content: string;
+  /** body exactly as written, before chomping (BuildKit's `Heredoc.Content`) */
+  rawContent: string;
 }
 
 /** A command either in shell form (one string, run through SHELL) or exec (JSON) form. */
@@ -54,6 +56,8 @@ export interface FromInstruction extends Base<'FROM'> { image: string; platform?
 export interface RunInstruction extends Base<'RUN'> {
   cmd: CommandLine;
   mounts: MountSpec[];
+  /** the `--mount` flag values as written (expanded and re-parsed by `expandInstruction`) */
+  mountsRaw: string[];
   network?: 'default' | 'none' | 'host';
   security?: 'sandbox' | 'insecure';
 }

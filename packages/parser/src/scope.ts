@@ -1,0 +1,150 @@
+import type { ArgDecl, KeyValue, VarLookup } from './types.js';
+
+/**
+ * BuildKit's ARG/ENV scoping as plain data (no I/O, no expansion — feed it already-expanded values,
+ * e.g. from `expandInstruction`):
+ * - global scope: ARGs before the first FROM (build args override their defaults) plus the predefined
+ *   platform ARGs; this is what FROM lines see.
+ * - stage scope (`enterStage(imageEnv)`): starts with the base image's Env; a global ARG is visible only
+ *   after `ARG name` re-declares it (taking the global value when it has no default); an ARG is visible
+ *   from its instruction on; build args override ARG defaults; ENV (and the image's Env) wins over ARG.
+ * - `usedArgs`: build args that some ARG declaration consumed.
+ * - proxy build args (HTTP_PROXY, …) need no declaration; they reach RUN but are kept out of history.
+ */
+export interface PlatformSpec { os: string; architecture: string; variant?: string }
+
+export interface VarScopeOptions {
+  /** `--build-arg` values */
+  buildArgs?: Record<string, string>;
+  /** platform the stage builds for (TARGET*) and the builder's own platform (BUILD*) */
+  targetPlatform?: PlatformSpec;
+  buildPlatform?: PlatformSpec;
+}
+
+export const PROXY_ARGS: readonly string[] = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((n) => [n, n.toLowerCase()]);
+
+const platformString = (p: PlatformSpec): string => `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
+
+/** TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT, BUILDPLATFORM, BUILDOS, BUILDARCH, BUILDVARIANT. */
+export function platformArgs(target: PlatformSpec, build: PlatformSpec): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [prefix, p] of [['TARGET', target], ['BUILD', build]] as const) {
+    m.set(`${prefix}PLATFORM`, platformString(p));
+    m.set(`${prefix}OS`, p.os);
+    m.set(`${prefix}ARCH`, p.architecture);
+    m.set(`${prefix}VARIANT`, p.variant ?? '');
+  }
+  return m;
+}
+
+const defaultPlatform: PlatformSpec = { os: 'linux', architecture: 'amd64' };
+
+interface ArgEntry { value: string | undefined; fromBuildArg: boolean }
+
+export class VarScope implements VarLookup {
+  /** names looked up through `get` (found or not) */
+  readonly referenced = new Set<string>();
+  /** build args consumed by an ARG declaration (shared by the global scope and its stages) */
+  readonly usedArgs: Set<string>;
+  private readonly buildArgs: Map<string, string>;
+  /** global scope only: declared global ARGs and predefined platform args */
+  private readonly globals: Map<string, ArgEntry>;
+  private readonly parent: VarScope | undefined;
+  /** stage scope: ARGs declared in the stage, in declaration order */
+  private readonly args = new Map<string, ArgEntry>();
+  /** stage scope: the image config Env (base image + ENV instructions), in order */
+  private readonly env = new Map<string, string>();
+
+  constructor(opts: VarScopeOptions = {}, parent?: VarScope, imageEnv: readonly string[] = []) {
+    this.parent = parent;
+    this.buildArgs = parent ? parent.buildArgs : new Map(Object.entries(opts.buildArgs ?? {}));
+    this.usedArgs = parent ? parent.usedArgs : new Set();
+    this.globals = new Map();
+    if (!parent) {
+      for (const [k, v] of platformArgs(opts.targetPlatform ?? defaultPlatform, opts.buildPlatform ?? opts.targetPlatform ?? defaultPlatform)) {
+        this.globals.set(k, { value: v, fromBuildArg: false });
+      }
+    }
+    for (const kv of imageEnv) {
+      const eq = kv.indexOf('=');
+      if (eq < 0) this.env.set(kv, '');
+      else this.env.set(kv.slice(0, eq), kv.slice(eq + 1));
+    }
+  }
+
+  get isGlobal(): boolean {
+    return this.parent === undefined;
+  }
+
+  /** A stage scope below this global scope, starting from the base image's `Env` ("K=V" list). */
+  enterStage(imageEnv: readonly string[] = []): VarScope {
+    if (this.parent) throw new Error('enterStage must be called on the global scope');
+    return new VarScope({}, this, imageEnv);
+  }
+
+  /** VarLookup for word expansion at this point. */
+  get(name: string): string | undefined {
+    this.referenced.add(name);
+    if (!this.parent) return this.globals.get(name)?.value;
+    if (this.env.has(name)) return this.env.get(name);
+    return this.args.get(name)?.value;
+  }
+
+  /** The value a global ARG (or predefined platform ARG) has; undefined when unset. */
+  globalValue(name: string): string | undefined {
+    return (this.parent ?? this).globals.get(name)?.value;
+  }
+
+  /** `ARG` with already-expanded defaults. */
+  declareArgs(decls: readonly ArgDecl[]): void {
+    for (const d of decls) {
+      let entry: ArgEntry;
+      if (this.buildArgs.has(d.name)) {
+        entry = { value: this.buildArgs.get(d.name), fromBuildArg: true };
+        this.usedArgs.add(d.name);
+      } else if (d.value !== undefined) entry = { value: d.value, fromBuildArg: false };
+      else if (this.parent && this.parent.globals.has(d.name)) entry = { ...this.parent.globals.get(d.name)! };
+      else entry = { value: undefined, fromBuildArg: false };
+      if (this.parent) {
+        this.args.delete(d.name);
+        this.args.set(d.name, entry);
+      } else this.globals.set(d.name, entry);
+    }
+  }
+
+  /** `ENV` with already-expanded keys/values; updates the image Env in place (existing keys keep their slot). */
+  setEnv(pairs: readonly KeyValue[]): void {
+    if (!this.parent) throw new Error('ENV outside a stage');
+    for (const { key, value } of pairs) this.env.set(key, value);
+  }
+
+  /** The image config `Env` list. */
+  get imageEnv(): string[] {
+    return [...this.env].map(([k, v]) => `${k}=${v}`);
+  }
+
+  /** ARGs declared in this stage that have a value and are not shadowed by ENV: `[name, value]` in order (history `|N k=v`). */
+  argsInScope(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const [k, e] of this.args) if (e.value !== undefined && !this.env.has(k)) out.push([k, e.value]);
+    return out;
+  }
+
+  /** Proxy build args that apply without declaration (not in history or the image config). */
+  proxyEnv(): string[] {
+    return PROXY_ARGS.filter((n) => this.buildArgs.has(n) && !this.env.has(n) && !this.args.has(n)).map((n) => `${n}=${this.buildArgs.get(n)}`);
+  }
+
+  /** Environment a RUN sees: image Env (ENV wins), then ARGs in scope, then undeclared proxy build args. */
+  envForRun(opts: { includeProxy?: boolean } = {}): string[] {
+    const out = this.imageEnv;
+    for (const [k, v] of this.argsInScope()) out.push(`${k}=${v}`);
+    if (opts.includeProxy ?? true) out.push(...this.proxyEnv());
+    return out;
+  }
+
+  /** Build args given but never consumed by an ARG (BuildKit warns about these); proxies excluded. */
+  unusedBuildArgs(): string[] {
+    return [...this.buildArgs.keys()].filter((k) => !this.usedArgs.has(k) && !PROXY_ARGS.includes(k));
+  }
+}

@@ -1,0 +1,90 @@
+import { ParseError } from '../errors.js';
+import type { Dockerfile, Stage, StageDependency, StageGraph } from '../types.js';
+import { withSuggestion } from '../suggest.js';
+
+export interface StageGraphOptions {
+  /** target stage name (case-insensitive); default: the last stage */
+  target?: string;
+  /**
+   * Expands a stage reference (`FROM ${BASE}`, `--from=$X`) before it is looked up, e.g. with the global
+   * ARGs through `ShellLex`. Without it, a reference containing `$` can never name a stage and is treated
+   * as an image reference (no edge), which is what it is unless a build arg makes it a stage name.
+   */
+  resolve?: (word: string, stage: Stage) => string;
+}
+
+/**
+ * Stage dependencies and the stages needed for a target in build order (deps first).
+ * Edges: `FROM <stage name>`, `COPY --from=<name|index>`, `RUN --mount=…,from=<name|index>`. A name that
+ * is no stage is an image reference; a numeric reference must be a valid stage index.
+ */
+export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageGraph {
+  const byName = new Map<string, number>();
+  for (const s of df.stages) if (s.name !== undefined) byName.set(s.name, s.index);
+  const edges: StageDependency[] = [];
+  const deps = new Map<number, number[]>();
+  const fail = (msg: string, s: Stage, range = s.from.range): never => {
+    throw new ParseError('E_STAGE', msg, { file: df.file, range });
+  };
+
+  for (const s of df.stages) {
+    const list: number[] = [];
+    const add = (to: number, via: StageDependency['via']): void => {
+      edges.push({ from: s.index, to, via });
+      if (!list.includes(to)) list.push(to);
+    };
+    const lookup = (word: string, allowIndex: boolean, range = s.from.range): number | undefined => {
+      const w = opts.resolve ? opts.resolve(word, s) : word;
+      const named = byName.get(w.toLowerCase());
+      if (named !== undefined) return named;
+      if (allowIndex && /^\d+$/.test(w)) {
+        const i = Number(w);
+        if (i >= df.stages.length) fail(`invalid stage index ${i}`, s, range);
+        return i;
+      }
+      return undefined;
+    };
+    const base = lookup(s.from.image, false);
+    if (base !== undefined) add(base, 'FROM');
+    for (const ins of s.instructions) {
+      if (ins.kind === 'COPY' && ins.from !== undefined) {
+        if (ins.from.includes('$')) fail('variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround', s, ins.range);
+        const to = lookup(ins.from, true, ins.range);
+        if (to !== undefined && to >= s.index) {
+          fail(`cannot copy from stage ${JSON.stringify(ins.from)}, it needs to be defined before current stage ${JSON.stringify(s.name ?? String(s.index))}`, s, ins.range);
+        }
+        if (to !== undefined) add(to, 'COPY');
+      } else if (ins.kind === 'RUN') {
+        for (const m of ins.mounts) {
+          if ((m.type === 'bind' || m.type === 'cache') && m.from !== undefined) {
+            const to = lookup(m.from, true, ins.range);
+            if (to !== undefined) add(to, 'MOUNT');
+          }
+        }
+      }
+    }
+    deps.set(s.index, list);
+  }
+
+  let target = df.stages.length - 1;
+  if (opts.target !== undefined) {
+    const t = byName.get(opts.target.toLowerCase());
+    if (t === undefined) throw new ParseError('E_STAGE', withSuggestion(`target stage ${JSON.stringify(opts.target)} could not be found`, opts.target, byName.keys()), { file: df.file, range: df.stages[df.stages.length - 1]!.range });
+    target = t;
+  }
+
+  const order: number[] = [];
+  const state = new Map<number, 'visiting' | 'done'>();
+  const visit = (i: number): void => {
+    const st = state.get(i);
+    if (st === 'done') return;
+    const stage = df.stages[i]!;
+    if (st === 'visiting') fail(`circular dependency detected on stage: ${stage.name ?? i}`, stage);
+    state.set(i, 'visiting');
+    for (const d of [...deps.get(i)!].sort((a, b) => a - b)) visit(d);
+    state.set(i, 'done');
+    order.push(i);
+  };
+  visit(target);
+  return { target, order, deps, edges };
+}

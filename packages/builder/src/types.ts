@@ -4,7 +4,7 @@
  *            ─exec─▶ RUN in namespaces ─diff─▶ layer tar ─store─▶ LayerRef ─▶ image record / outputs
  */
 import type { Digest, ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
-import type { Executor, Snapshotter } from './exec/types.js';
+import type { DiffFn, Executor, Snapshotter } from './exec/types.js';
 
 export type OutputSpec =
   /** tag into the store (default when `tags` is given) */
@@ -52,6 +52,8 @@ export interface BuildOptions {
   store?: LayerStore;
   executor?: Executor;
   snapshotter?: Snapshotter;
+  /** upperdir → OCI layer tar (default: the builder's differ) */
+  diff?: DiffFn;
   /** environment used for secrets `env=` and proxy build args; defaults to process.env in the CLI only */
   env?: Record<string, string | undefined>;
 }
@@ -77,6 +79,8 @@ export interface BuildResult {
   image: ImageRecord;
   config: ImageConfig;
   steps: StepRecord[];
+  /** bytes of context file content read to compute checksums (0 when every hash was cached) */
+  contextBytesRead?: number;
 }
 
 export type BuildEvent =

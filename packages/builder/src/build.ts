@@ -1,0 +1,89 @@
+/**
+ * build(options): Dockerfile text ─parse─▶ stages ─stageGraph─▶ needed stages ─solve─▶ image
+ * state (cache keys; layers only for steps that miss) ─▶ image record ─▶ tags and outputs.
+ */
+import { cpus } from 'node:os';
+import { openStore, type ImageConfig } from '@tsbuild/layerstore';
+import { BuildError } from './errors.js';
+import { writeOutputs } from './output/writeOutputs.js';
+import { planBuild } from './plan/planBuild.js';
+import { readDockerfile } from './plan/readDockerfile.js';
+import { Progress } from './progress/progress.js';
+import { defaultDiff, defaultExecutor, defaultSnapshotter } from './solve/defaults.js';
+import { finalizeConfig } from './solve/finalizeConfig.js';
+import { loadContextSource } from './solve/loadContextSource.js';
+import { hostPlatform } from './solve/resolveBase.js';
+import { solveGraph } from './solve/solveGraph.js';
+import type { SolveContext } from './solve/types.js';
+import type { BuildOptions, BuildResult } from './types.js';
+
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const progress = new Progress(options.onEvent);
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  try {
+    const source = await readDockerfile(options);
+    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs });
+    for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
+    const store = options.store ?? (await openStore(options.root));
+    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
+    const epoch = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z') : undefined;
+    const solve: SolveContext = {
+      options,
+      dockerfile: plan.dockerfile,
+      graph: plan.graph,
+      store,
+      executor: defaultExecutor(options, store.tmpDir()),
+      snapshotter: defaultSnapshotter(options),
+      diff: defaultDiff(options),
+      context,
+      progress,
+      globalArgs: plan.globalArgs,
+      stageResults: new Map(),
+      steps: [],
+      signal: abort.signal,
+      now: () => epoch ?? new Date().toISOString(),
+      platform: hostPlatform(),
+    };
+
+    const final = await solveGraph(solve, options.jobs ?? Math.max(1, cpus().length), (reason) => abort.abort(reason));
+    await context.save().catch(() => undefined);
+
+    const config = imageConfig(final.config, options.labels);
+    finalizeConfig(config, new Date().toISOString(), epoch);
+    const image = await store.putImage(config, final.layers);
+    await writeOutputs(store, image, { tags: options.tags ?? [], outputs: options.outputs ?? [], progress });
+    return { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps: solve.steps, contextBytesRead: context.bytesRead() };
+  } catch (err) {
+    if (options.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) {
+      throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
+    }
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The final config in the key order `docker build` writes, with --label applied. */
+function imageConfig(c: ImageConfig, labels: Record<string, string> | undefined): ImageConfig {
+  const cc = { ...c.config };
+  if (labels && Object.keys(labels).length > 0) cc.Labels = { ...(cc.Labels ?? {}), ...labels };
+  const order = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'ArgsEscaped', 'OnBuild', 'Shell'] as const;
+  const config: Record<string, unknown> = {};
+  for (const k of order) if (k in cc && (cc[k] !== undefined)) config[k] = cc[k];
+  for (const [k, v] of Object.entries(cc)) if (!(k in config) && v !== undefined) config[k] = v;
+  if (Array.isArray(config.Labels)) delete config.Labels;
+  const out: ImageConfig = {
+    architecture: c.architecture,
+    ...(c.author ? { author: c.author } : {}),
+    config: config as ImageConfig['config'],
+    created: c.created,
+    history: c.history,
+    os: c.os,
+    rootfs: c.rootfs,
+  } as ImageConfig;
+  if (c.variant) out.variant = c.variant;
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * BuildKit's `--progress=plain` rendering of build events:
+ *   #5 [build 2/5] RUN make
+ *   #5 0.412 compiling…
+ *   #5 DONE 0.3s
+ *   #6 [stage-1 2/3] COPY a b
+ *   #6 CACHED
+ */
+import type { BuildEvent } from '../../types.js';
+
+export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => void {
+  const started = new Map<string, number>();
+  const partial = new Map<string, string>();
+  const flush = (id: string) => {
+    const rest = partial.get(id);
+    if (rest) out.write(`#${id} ${secs(started.get(id))} ${rest}\n`);
+    partial.delete(id);
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'step-start':
+        started.set(e.stepId, Date.now());
+        out.write(`\n#${e.stepId} ${e.name}\n`);
+        break;
+      case 'step-cached':
+        out.write(`#${e.stepId} CACHED\n`);
+        break;
+      case 'step-log': {
+        const lines = ((partial.get(e.stepId) ?? '') + e.data).split('\n');
+        partial.set(e.stepId, lines.pop() ?? '');
+        for (const l of lines) out.write(`#${e.stepId} ${secs(started.get(e.stepId))} ${l}\n`);
+        break;
+      }
+      case 'step-done':
+        flush(e.stepId);
+        if (!e.cached) out.write(`#${e.stepId} DONE ${(e.durationMs / 1000).toFixed(1)}s\n`);
+        break;
+      case 'step-error':
+        flush(e.stepId);
+        out.write(`#${e.stepId} ERROR: ${e.error}\n`);
+        break;
+      case 'info':
+        out.write(`${e.message}\n`);
+        break;
+      case 'warning':
+        out.write(`WARNING: ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.message}\n`);
+        break;
+      case 'export':
+        out.write(`\n#exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}${e.digest ? ` ${e.digest}` : ''} done\n`);
+        break;
+    }
+  };
+}
+
+function secs(t0: number | undefined): string {
+  return ((Date.now() - (t0 ?? Date.now())) / 1000).toFixed(3);
+}

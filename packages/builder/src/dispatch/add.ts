@@ -1,0 +1,7 @@
+import type { AddInstruction } from '@tsbuild/parser';
+import type { StepContext } from '../solve/types.js';
+import { copyStep } from './copyStep.js';
+
+export function dispatchAdd(ctx: StepContext<AddInstruction>): Promise<void> {
+  return copyStep(ctx);
+}

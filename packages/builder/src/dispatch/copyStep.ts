@@ -1,0 +1,88 @@
+/**
+ * COPY and ADD share one step: key = parent + instruction (expanded, flags) + a content checksum of
+ * exactly the selected sources (context) or the source stage's key (--from); apply = applyCopy
+ * into the mounted rootfs.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddInstruction, CopyInstruction } from '@tsbuild/parser';
+import type { ApplyCopyOptions, CopyOp, CopyResult, CopySource } from '../copy/types.js';
+
+type ApplyCopy = (op: CopyOp, opts: ApplyCopyOptions) => Promise<CopyResult>;
+/** the copy module (loaded when a COPY/ADD actually runs) */
+async function loadApplyCopy(): Promise<ApplyCopy> {
+  const spec = '../copy/index.js';
+  return ((await import(spec)) as { applyCopy: ApplyCopy }).applyCopy;
+}
+import { commitLayer } from '../solve/commitLayer.js';
+import type { StepInputs } from '../solve/missReason.js';
+import { sourceState } from '../solve/sourceState.js';
+import type { StepContext } from '../solve/types.js';
+
+export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction>): Promise<void> {
+  const { instr, state, solve } = ctx;
+  const workdir = state.config.config.WorkingDir || '/';
+  const op: CopyOp = {
+    kind: instr.kind,
+    sources: instr.sources,
+    dest: instr.dest,
+    heredocs: instr.heredocs.map((h) => ({ name: h.name, content: h.content })),
+    chown: instr.chown,
+    chmod: instr.chmod,
+    link: instr.link,
+    parents: instr.parents,
+    exclude: instr.exclude,
+    ...(instr.kind === 'ADD' ? { checksum: instr.checksum, unpack: instr.unpack } : {}),
+  };
+  const localSources = instr.sources.filter((s) => !s.startsWith('<<') && !/^https?:\/\//i.test(s));
+  const from = instr.from ? await sourceState(solve, instr.from, state.stage.index, ctx.location) : undefined;
+  const inputs: StepInputs = [['instruction', ctx.raw.original], ['WORKDIR', workdir]];
+  let sources: string | undefined;
+  if (from) {
+    inputs.push([`stage ${instr.from}`, from.fsKey]);
+  } else if (localSources.length > 0) {
+    const sum = await solve.context.checksum(localSources, { exclude: instr.exclude, parents: instr.parents });
+    sources = sum.digest;
+    for (const [path, digest] of sum.files) inputs.push([`file ${path}`, digest]);
+  }
+  const heredocs = instr.heredocs.map((h) => ({ name: h.name, content: createHash('sha256').update(h.content).digest('hex') }));
+  const label = `${instr.kind} ${instr.sources.join(' ')}`;
+  inputs[0] = ['instruction', label];
+
+  await commitLayer(ctx, {
+    key: {
+      op: instr.kind,
+      instruction: { ...op, heredocs, workdir },
+      sources,
+      from: from?.fsKey,
+    },
+    inputs,
+    createdBy: `${instr.kind} ${[...instr.sources, instr.dest].join(' ')} # buildkit`,
+    async apply(mounted) {
+      let source: CopySource | undefined;
+      let release: (() => Promise<void>) | undefined;
+      if (from) {
+        const lower = await solve.store.ensureSnapshots(from.layers, { signal: solve.signal });
+        const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir: await mkdtemp(join(solve.store.tmpDir(), 'from-')) });
+        release = () => snap.release();
+        source = { root: snap.root, owner: 'preserve', name: `stage ${instr.from}` };
+      } else {
+        source = solve.context.copySource();
+      }
+      try {
+        const applyCopy = await loadApplyCopy();
+        await applyCopy(op, {
+          source,
+          destRoot: mounted.root,
+          workdir,
+          tmpDir: solve.store.tmpDir(),
+          signal: solve.signal,
+          onWarning: (m: string) => solve.progress.warning(m, { file: ctx.location.file, line: ctx.location.line }),
+        });
+      } finally {
+        await release?.();
+      }
+    },
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * RUN: shell form through SHELL, exec form as is, heredocs as BuildKit runs them; env = state env
+ * + ARGs in scope (PATH defaulted); USER/WORKDIR applied; mounts (cache, bind, tmpfs, secret).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunInstruction } from '@tsbuild/parser';
+import { BuildError } from '../errors.js';
+import type { Mounted, RunMount } from '../exec/types.js';
+import { commitLayer } from '../solve/commitLayer.js';
+import type { StepInputs } from '../solve/missReason.js';
+import type { StepContext } from '../solve/types.js';
+import { resolveUser } from '../users/index.js';
+import { prepareMounts, mountKey } from './runMounts.js';
+import { runArgs } from './runArgs.js';
+
+const TAIL_LINES = 20;
+export const HOSTNAME = 'buildkitsandbox';
+
+export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<void> {
+  const { state, solve, instr } = ctx;
+  const { args, files } = runArgs(instr.cmd, state.config);
+  const cfg = state.config.config;
+  const workdir = cfg.WorkingDir || '/';
+  const user = cfg.User ?? '';
+  const network = instr.network && instr.network !== 'default' ? instr.network : (solve.options.network ?? 'host');
+  const env = state.vars.runEnv();
+  const keyEnv = state.vars.keyEnv();
+  const mountKeys = await Promise.all(instr.mounts.map((m) => mountKey(ctx, m)));
+  const createdBy = `RUN ${[...state.vars.historyArgs(), ...args].join(' ')} # buildkit`;
+
+  const argNames = new Set(state.vars.declaredArgs.map((a) => a.name));
+  const inputs: StepInputs = [['instruction', ctx.raw.original]];
+  for (const kv of keyEnv) {
+    const i = kv.indexOf('=');
+    const name = kv.slice(0, i);
+    inputs.push([`${argNames.has(name) ? 'ARG' : 'ENV'} ${name}`, kv.slice(i + 1)]);
+  }
+  inputs.push(['USER', user], ['WORKDIR', workdir], ['network', network]);
+  mountKeys.forEach((m, i) => inputs.push([`mount ${i}`, JSON.stringify(m)]));
+
+  await commitLayer(ctx, {
+    key: { op: 'RUN', instruction: { args, files, security: instr.security ?? 'sandbox' }, env: keyEnv, user, workdir, network, mounts: mountKeys },
+    inputs,
+    createdBy,
+    apply: (mounted) => execute(ctx, mounted, { args, files, env, workdir, user, network }),
+  });
+}
+
+async function execute(
+  ctx: StepContext<RunInstruction>,
+  mounted: Mounted,
+  p: { args: string[]; files: { path: string; content: string; mode: number }[]; env: string[]; workdir: string; user: string; network: 'none' | 'host' },
+): Promise<void> {
+  const { solve } = ctx;
+  const user = await resolveUser(mounted.root, p.user);
+  await mkdir(join(mounted.root, p.workdir), { recursive: true });
+  const tail: string[] = [];
+  let partial = '';
+  const onOut = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    solve.progress.log(ctx.step.id, stream, text);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    tail.push(...lines);
+    if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
+  };
+  const prepared = await prepareMounts(ctx, mounted, p.files);
+  try {
+    const executor = await solve.executor();
+    const result = await executor.run({
+      rootfs: mounted.root,
+      args: p.args,
+      env: [...p.env, ...prepared.env],
+      cwd: p.workdir,
+      user,
+      network: p.network,
+      hostname: HOSTNAME,
+      mounts: prepared.mounts as RunMount[],
+      onStdout: onOut('stdout'),
+      onStderr: onOut('stderr'),
+      signal: solve.signal,
+    });
+    if (solve.signal?.aborted) throw new BuildError('E_CANCELLED', 'build cancelled');
+    if (result.exitCode !== 0) {
+      if (partial) tail.push(partial);
+      const shown = JSON.stringify(p.args.join(' ')).slice(1, -1);
+      const detail = result.signal ? `signal: ${result.signal}` : `exit code: ${result.exitCode}`;
+      throw new BuildError('E_EXEC_FAILED', `process "${shown}" did not complete successfully: ${detail}`, {
+        location: ctx.location,
+        data: { exitCode: result.exitCode, signal: result.signal, step: ctx.step.name, file: ctx.location.file, line: ctx.location.line, output: tail.slice(-TAIL_LINES) },
+      });
+    }
+  } finally {
+    await prepared.release();
+  }
+}

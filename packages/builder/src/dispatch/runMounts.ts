@@ -1,0 +1,132 @@
+/**
+ * RUN --mount: the key material of each mount (never secret contents) and the prepared host
+ * sources the executor binds. Everything prepared here is released after the step.
+ */
+import { createHash } from 'node:crypto';
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join, posix } from 'node:path';
+import type { MountSpec, RunInstruction } from '@tsbuild/parser';
+import { BuildError } from '../errors.js';
+import type { Mounted, RunMount } from '../exec/types.js';
+import { sourceState } from '../solve/sourceState.js';
+import type { StepContext } from '../solve/types.js';
+import type { RunFile } from './runArgs.js';
+
+export async function mountKey(ctx: StepContext<RunInstruction>, m: MountSpec): Promise<unknown> {
+  switch (m.type) {
+    case 'bind': {
+      const source = m.source ?? '/';
+      const from = m.from
+        ? (await sourceState(ctx.solve, m.from, ctx.state.stage.index, ctx.location)).fsKey
+        : (await ctx.solve.context.checksum([source])).digest;
+      return { type: 'bind', target: m.target, source, from, readwrite: m.readwrite };
+    }
+    case 'cache':
+      // the contents of a cache mount never key the step (BuildKit: it is a cache, not an input)
+      return { type: 'cache', target: m.target, id: m.id ?? m.target, sharing: m.sharing, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode };
+    case 'tmpfs':
+      return { type: 'tmpfs', target: m.target, size: m.size };
+    case 'secret':
+      // secrets: only where they go, never what they contain
+      return { type: 'secret', id: secretId(m), target: m.env ? undefined : secretTarget(m), env: m.env, required: m.required };
+    case 'ssh':
+      return { type: 'ssh', id: m.id ?? 'default', target: m.target, required: m.required };
+  }
+}
+
+function secretId(m: Extract<MountSpec, { type: 'secret' }>): string {
+  return m.id ?? (m.target ? basename(m.target) : m.env ?? '');
+}
+function secretTarget(m: Extract<MountSpec, { type: 'secret' }>): string {
+  return m.target ?? `/run/secrets/${secretId(m)}`;
+}
+
+export interface PreparedMounts { mounts: RunMount[]; env: string[]; release(): Promise<void> }
+
+export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: Mounted, files: RunFile[]): Promise<PreparedMounts> {
+  const { solve } = ctx;
+  const scratch = await mkdtemp(join(solve.store.tmpDir(), 'mounts-'));
+  const releases: (() => Promise<void>)[] = [() => rm(scratch, { recursive: true, force: true })];
+  const mounts: RunMount[] = [];
+  const env: string[] = [];
+  const release = async () => {
+    for (const r of releases.reverse()) await r().catch(() => undefined);
+  };
+  try {
+    let n = 0;
+    for (const f of files) {
+      const p = join(scratch, `file-${n++}`);
+      await writeFile(p, f.content, { mode: f.mode });
+      mounts.push({ type: 'file', source: p, target: f.path, mode: f.mode, uid: 0, gid: 0 });
+    }
+    for (const m of ctx.instr.mounts) {
+      switch (m.type) {
+        case 'bind': {
+          const sub = posix.normalize(`/${m.source ?? '/'}`);
+          let base: string;
+          if (m.from) {
+            const src = await sourceState(solve, m.from, ctx.state.stage.index, ctx.location);
+            const lower = await solve.store.ensureSnapshots(src.layers, { signal: solve.signal });
+            const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir: await mkdtemp(join(scratch, 'from-')) });
+            releases.push(() => snap.release());
+            base = snap.root;
+          } else {
+            base = solve.context.dir;
+          }
+          let source = join(base, sub);
+          if (m.readwrite) {
+            // writes to a rw bind are discarded after the step (BuildKit): give it a copy
+            const copy = join(scratch, `rw-${n++}`);
+            await cp(source, copy, { recursive: true, verbatimSymlinks: true });
+            source = copy;
+          }
+          mounts.push({ type: 'bind', source, target: m.target, readonly: !m.readwrite });
+          break;
+        }
+        case 'cache': {
+          const id = m.id ?? m.target;
+          const dir = join(solve.store.root, 'cache-mounts-v1', createHash('sha256').update(id).digest('hex'));
+          await mkdir(dir, { recursive: true });
+          if (m.uid !== undefined || m.gid !== undefined) await chown(dir, m.uid ?? 0, m.gid ?? 0);
+          if (m.mode !== undefined) await chmod(dir, m.mode);
+          mounts.push({ type: 'bind', source: dir, target: m.target, readonly: m.readonly });
+          break;
+        }
+        case 'tmpfs':
+          mounts.push({ type: 'tmpfs', target: m.target, size: m.size });
+          break;
+        case 'secret': {
+          const id = secretId(m);
+          const value = await readSecret(ctx, id);
+          if (value === undefined) {
+            if (m.required) throw new BuildError('E_MOUNT', `secret ${id} not found (pass it with --secret id=${id},src=FILE)`, { location: ctx.location });
+            break;
+          }
+          if (m.env) {
+            env.push(`${m.env}=${value.toString('utf8')}`);
+            break;
+          }
+          const p = join(scratch, `secret-${n++}`);
+          await writeFile(p, value, { mode: 0o400 });
+          mounts.push({ type: 'file', source: p, target: secretTarget(m), mode: m.mode ?? 0o400, uid: m.uid ?? 0, gid: m.gid ?? 0 });
+          break;
+        }
+        case 'ssh':
+          if (m.required) throw new BuildError('E_MOUNT', 'RUN --mount=type=ssh is not supported', { location: ctx.location });
+          break;
+      }
+    }
+    return { mounts, env, release };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+async function readSecret(ctx: StepContext, id: string): Promise<Buffer | undefined> {
+  const spec = ctx.solve.options.secrets?.find((s) => s.id === id);
+  if (!spec) return undefined;
+  if ('src' in spec) return readFile(spec.src);
+  const v = (ctx.solve.options.env ?? {})[spec.env];
+  return v === undefined ? undefined : Buffer.from(v);
+}

@@ -1,0 +1,42 @@
+import { mkdir } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { WorkdirInstruction } from '@tsbuild/parser';
+import { commitLayer } from '../solve/commitLayer.js';
+import type { StepContext } from '../solve/types.js';
+import { rootPath } from '../copy/rootPath.js';
+import { resolveUser } from '../users/index.js';
+import { lchownCreated } from './mkdirOwned.js';
+import { addHistory } from './history.js';
+
+/** BuildKit resolves WORKDIR against the current one; "/" changes nothing and makes no layer. */
+export function resolveWorkdir(current: string | undefined, path: string): string {
+  return posix.isAbsolute(path) ? posix.normalize(path).replace(/(.)\/+$/, '$1') : posix.join('/', current || '/', path).replace(/(.)\/+$/, '$1');
+}
+
+/** Without expansion we cannot tell "/"; the progress numbering uses the raw path. */
+export function workdirMakesLayer(path: string): boolean {
+  return posix.normalize(path) !== '/';
+}
+
+export async function dispatchWorkdir(ctx: StepContext<WorkdirInstruction>): Promise<void> {
+  const cfg = ctx.state.config.config;
+  const wd = resolveWorkdir(cfg.WorkingDir, ctx.instr.path);
+  cfg.WorkingDir = wd;
+  if (wd === '/') {
+    addHistory(ctx, `WORKDIR ${wd}`, false);
+    return;
+  }
+  const user = cfg.User ?? '';
+  await commitLayer(ctx, {
+    key: { op: 'WORKDIR', instruction: wd, user },
+    inputs: [['instruction', ctx.raw.original], ['WORKDIR', wd], ['USER', user]],
+    createdBy: `WORKDIR ${wd}`,
+    async apply(mounted) {
+      // mkdir -p, 0755, new directories owned by USER (BuildKit's Mkdir WithUser)
+      const owner = user ? await resolveUser(mounted.root, user) : { uid: 0, gid: 0 };
+      const target = await rootPath(mounted.root, wd);
+      const created = await mkdir(target, { recursive: true, mode: 0o755 });
+      if (created) await lchownCreated(created, target, owner.uid, owner.gid);
+    },
+  });
+}

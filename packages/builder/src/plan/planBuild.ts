@@ -1,0 +1,33 @@
+/**
+ * Dockerfile text → typed stages → the stage graph for the target, plus the global ARG values
+ * (defaults expanded in order, --build-arg overrides applied).
+ */
+import { parse, stageGraph, type Dockerfile, type StageGraph } from '@tsbuild/parser';
+import { BuildError } from '../errors.js';
+import { expandStep } from '../solve/expand.js';
+import { StageVars } from '../solve/vars.js';
+import type { DockerfileSource } from './readDockerfile.js';
+
+export interface BuildPlan {
+  dockerfile: Dockerfile;
+  graph: StageGraph;
+  globalArgs: Map<string, string | undefined>;
+}
+
+export function planBuild(src: DockerfileSource, opts: { target?: string; buildArgs?: Record<string, string> }): BuildPlan {
+  const dockerfile = parse(src.text, { file: src.file });
+  if (dockerfile.stages.length === 0) throw new BuildError('E_PARSE', 'the Dockerfile has no FROM instruction', { location: { file: src.file, line: 1, column: 1 } });
+  const graph = stageGraph(dockerfile, { target: opts.target });
+  const buildArgs = opts.buildArgs ?? {};
+  const globalArgs = new Map<string, string | undefined>();
+  for (const argInstr of dockerfile.globalArgs) {
+    const vars = new StageVars([], new Map(), {});
+    for (const [k, v] of globalArgs) if (v !== undefined) vars.setEnv(k, v);
+    const loc = { file: src.file, line: argInstr.range.start.line, column: argInstr.range.start.column };
+    const expanded = expandStep(argInstr, vars, dockerfile.directives.escape, loc);
+    for (const a of expanded.args) {
+      globalArgs.set(a.name, Object.prototype.hasOwnProperty.call(buildArgs, a.name) ? buildArgs[a.name] : a.value);
+    }
+  }
+  return { dockerfile, graph, globalArgs };
+}

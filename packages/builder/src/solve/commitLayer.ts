@@ -1,0 +1,87 @@
+/**
+ * The one place a step's filesystem change happens: key → cache record (hit: take its layer, touch
+ * nothing) → miss: unpack parents, mount, run the step, diff the upperdir into a layer, record it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
+import type { Mounted } from '../exec/types.js';
+import { BuildError } from '../errors.js';
+import { addHistory } from '../dispatch/history.js';
+import { cacheKey, type KeyInput } from './cacheKey.js';
+import { explainMiss, indexKey, type StepInputs } from './missReason.js';
+import type { StepContext } from './types.js';
+
+export interface LayerStep {
+  /** key material except `parent` (added here) */
+  key: Omit<KeyInput, 'parent'>;
+  /** named inputs for miss explanations, in the order they are reported */
+  inputs: StepInputs;
+  /** history `created_by` */
+  createdBy: string;
+  /** make the change inside the mounted rootfs */
+  apply(mounted: Mounted): Promise<void>;
+}
+
+export interface CommitOutcome { cached: boolean; key: string; missReason?: string; layer: LayerRef }
+
+export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<CommitOutcome> {
+  const { solve, state } = ctx;
+  const key = cacheKey({ parent: state.fsKey, ...step.key });
+  const position = indexKey(state.fsKey, `${state.stage.index}/${ctx.step.index}`);
+
+  if (!state.noCache) {
+    const rec = await solve.store.getCacheRecord(key);
+    const top = rec?.layers[rec.layers.length - 1];
+    if (rec && top && (await solve.store.hasBlob(top.digest))) {
+      advance(ctx, key, rec.layers, rec.createdAt, step.createdBy);
+      state.lastStep = { cached: true };
+      return { cached: true, key, layer: top };
+    }
+  }
+
+  const missReason = state.noCache ? 'cache disabled (--no-cache)' : state.parentMissed ? 'previous step changed' : await explainMiss(solve.store, position, step.inputs);
+  solve.signal?.throwIfAborted();
+  const lowerdirs = await solve.store.ensureSnapshots(state.layers, { signal: solve.signal });
+  const scratchDir = await mkdtemp(join(solve.store.tmpDir(), 'step-'));
+  let layer: LayerRef;
+  try {
+    const snapshotter = await solve.snapshotter();
+    const mounted = await snapshotter.prepare(lowerdirs, { scratchDir });
+    try {
+      await step.apply(mounted);
+      solve.signal?.throwIfAborted();
+      const diff = await solve.diff();
+      const tar = diff(mounted, lowerdirs, { sourceDateEpoch: solve.options.rewriteTimestamp ? solve.options.sourceDateEpoch : undefined });
+      layer = await solve.store.writeLayer(tar);
+    } finally {
+      await mounted.release();
+    }
+  } catch (err) {
+    if (solve.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
+    throw err;
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  const createdAt = new Date().toISOString();
+  const layers = [...state.layers, layer];
+  advance(ctx, key, layers, createdAt, step.createdBy);
+  state.parentMissed = true;
+  state.lastStep = { cached: false, missReason };
+  await solve.store.putCacheRecord({ key, layers, config: snapshotConfig(state.config), createdAt });
+  await solve.store.putCacheRecord({ key: position, layers: [], config: snapshotConfig(state.config), createdAt, inputs: step.inputs });
+  return { cached: false, key, missReason, layer };
+}
+
+function advance(ctx: StepContext, key: string, layers: LayerRef[], createdAt: string, createdBy: string): void {
+  const { state } = ctx;
+  state.layers = layers;
+  state.fsKey = key;
+  state.config.rootfs = { type: 'layers', diff_ids: layers.map((l) => l.diffID) };
+  addHistory(ctx, createdBy, true, createdAt);
+}
+
+function snapshotConfig(c: ImageConfig): ImageConfig {
+  return JSON.parse(JSON.stringify(c)) as ImageConfig;
+}

@@ -1,0 +1,22 @@
+import { join, resolve } from 'node:path';
+import { JsonChecksumCache, loadContext } from '../context/index.js';
+import type { BuildContextSource } from './contextSource.js';
+
+/** The build context over the context module, with file hashes cached in the store across builds. */
+export async function loadContextSource(dir: string, opts: { dockerfilePath?: string; storeRoot: string; signal?: AbortSignal }): Promise<BuildContextSource & { save(): Promise<void> }> {
+  const cache = await JsonChecksumCache.open(join(opts.storeRoot, 'context-cache-v1.json'));
+  const ctx = await loadContext(resolve(dir), { dockerfilePath: opts.dockerfilePath, cache });
+  return {
+    dir: ctx.dir,
+    async checksum(sources, o) {
+      const sum = await ctx.checksum({ sources, exclude: o?.exclude, parents: o?.parents }, { detail: true, signal: opts.signal });
+      const detail = sum.detail ?? [];
+      // miss explanations keep per-file digests only for reasonably small selections
+      const files: [string, string][] = detail.length <= 5000 ? detail.map((d) => [d.path, d.digest]) : [];
+      return { digest: sum.digest, files };
+    },
+    copySource: () => ctx,
+    bytesRead: () => ctx.stats.bytesRead,
+    save: () => cache.save(),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Solve the stages the target needs, independent ones concurrently (p-limit(jobs)). Each stage is
+ * a promise in `stageResults`, so a stage awaits exactly the stages it reads from. The first
+ * failure cancels the rest (their running steps are killed through the shared signal).
+ */
+import pLimit from 'p-limit';
+import { solveStage } from './solveStage.js';
+import type { SolveContext, StageResult } from './types.js';
+
+export async function solveGraph(solve: SolveContext, jobs: number, cancel: (reason: unknown) => void): Promise<StageResult> {
+  const limit = pLimit(Math.max(1, jobs));
+  const { stages } = solve.dockerfile;
+  const all: Promise<StageResult>[] = [];
+  let firstError: unknown;
+  for (const index of solve.graph.order) {
+    const p = limit(() => {
+      solve.signal?.throwIfAborted();
+      return solveStage(solve, stages[index]!);
+    });
+    p.catch((err) => {
+      if (firstError === undefined) {
+        firstError = err;
+        cancel(err);
+      }
+    });
+    solve.stageResults.set(index, p);
+    all.push(p);
+  }
+  const settled = await Promise.allSettled(all);
+  if (firstError !== undefined) throw firstError;
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return solve.stageResults.get(solve.graph.target)!;
+}

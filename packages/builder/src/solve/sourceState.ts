@@ -1,0 +1,20 @@
+import type { LayerRef, ImageConfig } from '@tsbuild/layerstore';
+import { BuildError } from '../errors.js';
+import { baseKey } from './cacheKey.js';
+import { findStage, stageResult } from './stageRef.js';
+import type { SolveContext } from './types.js';
+
+export interface SourceState { layers: LayerRef[]; config: ImageConfig; fsKey: string; stage?: number }
+
+/** `--from` of COPY/ADD/RUN --mount: an earlier stage, else an image in the store. */
+export async function sourceState(solve: SolveContext, ref: string, currentStage: number, location?: BuildError['location']): Promise<SourceState> {
+  const stage = findStage(solve.dockerfile.stages, ref, currentStage);
+  if (stage) {
+    const r = await stageResult(solve, stage.index);
+    return { layers: r.layers, config: r.config, fsKey: r.fsKey, stage: stage.index };
+  }
+  if (/^\d+$/.test(ref)) throw new BuildError('E_STAGE', `invalid from flag value ${ref}: refers to current or later build stage`, { location });
+  const img = await solve.store.getImage(ref);
+  if (!img) throw new BuildError('E_STAGE', `${ref}: no build stage and no image of that name in the store`, { location, data: { ref } });
+  return { layers: img.layers, config: img.config, fsKey: baseKey(img.configDigest) };
+}

@@ -1,0 +1,21 @@
+import type { Stage } from '@tsbuild/parser';
+import type { SolveContext, StageResult } from './types.js';
+
+/** `--from=<name|index>` / `FROM <name>`: the stage it names, if any (only earlier stages count). */
+export function findStage(stages: readonly Stage[], ref: string, before: number): Stage | undefined {
+  const lower = ref.toLowerCase();
+  const named = stages.find((s) => s.index < before && s.name === lower);
+  if (named) return named;
+  if (/^\d+$/.test(ref)) {
+    const i = Number(ref);
+    if (i < before) return stages[i];
+  }
+  return undefined;
+}
+
+/** Wait for another stage's result (stages are solved as promises so dependents can await them). */
+export async function stageResult(solve: SolveContext, index: number): Promise<StageResult> {
+  const p = solve.stageResults.get(index);
+  if (!p) throw new Error(`internal: stage ${index} was not scheduled`);
+  return p;
+}

@@ -1,0 +1,74 @@
+/**
+ * Shapes the solver hands between its parts. A stage is solved step by step: each dispatcher
+ * takes the `StageState` after the previous step and leaves the state after its own step.
+ * Layers are never materialised unless a step misses the cache (see solve/commitLayer.ts).
+ */
+import type { Dockerfile, Instruction, Stage, StageGraph } from '@tsbuild/parser';
+import type { ImageConfig, LayerRef, LayerStore } from '@tsbuild/layerstore';
+import type { DiffFn, Executor, Snapshotter } from '../exec/types.js';
+import type { BuildOptions, StepRecord } from '../types.js';
+import type { StageVars } from './vars.js';
+import type { Progress } from '../progress/progress.js';
+import type { BuildContextSource } from './contextSource.js';
+
+/** The image state of a stage between steps. */
+export interface StageState {
+  stage: Stage;
+  /** `[name n/m]` label used in step names */
+  label: string;
+  config: ImageConfig;
+  layers: LayerRef[];
+  /** cache key of the filesystem state (chains RUN/COPY/ADD/WORKDIR only) */
+  fsKey: string;
+  /** CMD given in this stage (ENTRYPOINT then keeps it) */
+  cmdSet: boolean;
+  vars: StageVars;
+  /** true while any earlier step of this stage missed the cache (for miss explanations) */
+  parentMissed: boolean;
+  /** true when no cache may be used for this stage (--no-cache / --no-cache-filter) */
+  noCache: boolean;
+  /** outcome of the current step's layer commit (unset for metadata-only steps) */
+  lastStep?: { cached: boolean; missReason?: string };
+}
+
+/** A finished stage, as later stages (FROM <stage>, COPY --from, --mount from) see it. */
+export interface StageResult {
+  index: number;
+  config: ImageConfig;
+  layers: LayerRef[];
+  fsKey: string;
+}
+
+/** Everything shared by all stages of one build. */
+export interface SolveContext {
+  options: BuildOptions;
+  dockerfile: Dockerfile;
+  graph: StageGraph;
+  store: LayerStore;
+  executor: () => Promise<Executor>;
+  snapshotter: () => Promise<Snapshotter>;
+  diff: () => Promise<DiffFn>;
+  context: BuildContextSource;
+  progress: Progress;
+  /** global ARG values (build-arg overrides applied) */
+  globalArgs: Map<string, string | undefined>;
+  /** results by stage index, as promises so stages can wait for each other */
+  stageResults: Map<number, Promise<StageResult>>;
+  steps: StepRecord[];
+  signal?: AbortSignal;
+  /** `created` for new history entries and images */
+  now(): string;
+  platform: { architecture: string; os: string };
+}
+
+/** What one dispatcher gets. `instr` is already expanded; `raw` is as written. */
+export interface StepContext<I extends Instruction = Instruction> {
+  solve: SolveContext;
+  state: StageState;
+  instr: I;
+  raw: I;
+  step: { id: string; name: string; stage: number; index: number; total: number };
+  location: { file: string; line: number; column: number; endLine?: number };
+}
+
+export type Dispatcher<I extends Instruction = Instruction> = (ctx: StepContext<I>) => Promise<void> | void;

@@ -1,0 +1,77 @@
+/**
+ * Variables one stage sees, in BuildKit's order: the base image's Env, then ARG and ENV
+ * instructions as they come (a later definition of a name replaces the earlier one in place).
+ * `lookup` feeds word expansion; `runEnv()` is the environment of RUN; `declaredArgs` is what
+ * BuildKit prints as `|N K=V` in RUN history.
+ */
+import type { VarLookup } from '@tsbuild/parser';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** ARGs usable without declaration, never written to history (BuildKit's predefined args). */
+export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+export class StageVars implements VarLookup {
+  /** ordered env of the build state (image Env + ARG values + ENV) */
+  private readonly entries: [string, string][] = [];
+  /** ARGs declared in this stage, with the value they resolved to */
+  readonly declaredArgs: { name: string; value?: string }[] = [];
+
+  constructor(
+    imageEnv: readonly string[],
+    /** global ARGs (before the first FROM) with build-arg overrides applied */
+    private readonly globalArgs: ReadonlyMap<string, string | undefined>,
+    /** --build-arg values */
+    private readonly buildArgs: Readonly<Record<string, string>>,
+  ) {
+    for (const kv of imageEnv) {
+      const i = kv.indexOf('=');
+      this.set(i < 0 ? kv : kv.slice(0, i), i < 0 ? '' : kv.slice(i + 1));
+    }
+  }
+
+  get(name: string): string | undefined {
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]![0] === name) return this.entries[i]![1];
+    return undefined;
+  }
+
+  /** ENV name=value */
+  setEnv(name: string, value: string): void {
+    this.set(name, value);
+  }
+
+  /** ARG name[=default]: build arg wins, then the default, then the global ARG's value */
+  declareArg(name: string, dflt: string | undefined): string | undefined {
+    let value = Object.prototype.hasOwnProperty.call(this.buildArgs, name) ? this.buildArgs[name] : dflt;
+    if (value === undefined && this.globalArgs.has(name)) value = this.globalArgs.get(name);
+    const existing = this.declaredArgs.findIndex((a) => a.name === name);
+    if (existing >= 0) this.declaredArgs.splice(existing, 1);
+    this.declaredArgs.push({ name, value });
+    if (value !== undefined) this.set(name, value);
+    return value;
+  }
+
+  /** `|N K=V ...` prefix BuildKit writes in RUN history (empty when no ARGs are declared) */
+  historyArgs(): string[] {
+    if (this.declaredArgs.length === 0) return [];
+    return [`|${this.declaredArgs.length}`, ...this.declaredArgs.map((a) => `${a.name}=${this.get(a.name) ?? a.value ?? ''}`)];
+  }
+
+  /** Environment of RUN: the state env, proxy build args, PATH defaulted when absent. */
+  runEnv(): string[] {
+    const out = this.entries.map(([k, v]) => `${k}=${v}`);
+    for (const p of PROXY_ARGS) if (Object.prototype.hasOwnProperty.call(this.buildArgs, p) && this.get(p) === undefined) out.push(`${p}=${this.buildArgs[p]}`);
+    if (this.get('PATH') === undefined) out.unshift(`PATH=${DEFAULT_PATH}`);
+    return out;
+  }
+
+  /** ARG values that RUN sees, for the cache key (proxy args excluded, like BuildKit) */
+  keyEnv(): string[] {
+    return this.entries.map(([k, v]) => `${k}=${v}`);
+  }
+
+  private set(name: string, value: string): void {
+    const i = this.entries.findIndex(([k]) => k === name);
+    if (i >= 0) this.entries.splice(i, 1);
+    this.entries.push([name, value]);
+  }
+}

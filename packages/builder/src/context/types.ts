@@ -1,0 +1,87 @@
+/**
+ * The build context: a directory plus its .dockerignore, seen through `CopySource` by COPY/ADD and
+ * hashed for cache keys.
+ *   loadContext(dir) ─▶ BuildContext ─checksum(selection)─▶ ContentChecksum (cache key input)
+ *                                    └─(as CopySource)─▶ applyCopy
+ */
+import type { CopySource } from '../copy/types.js';
+
+/** Identity of a file's content as the cache sees it (content assumed unchanged while these match). */
+export interface FileIdentity { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }
+
+/** Content hashes of files, keyed by absolute path + identity. Load once per build; save at the end. */
+export interface ChecksumCache {
+  /** sha256 hex of the content, when the file is unchanged since it was stored */
+  get(absPath: string, id: FileIdentity): string | undefined;
+  set(absPath: string, id: FileIdentity, sha256: string): void;
+  /** persist (atomically) when anything changed */
+  save(): Promise<void>;
+}
+
+/** Which sources of the context a COPY/ADD (or RUN --mount=type=bind) reads. */
+export interface SourceSelection {
+  /** source paths as written (after expansion); URLs and heredoc markers are skipped */
+  sources: string[];
+  /** --exclude patterns (relative to each matched source) */
+  exclude?: string[];
+  /** --parents */
+  parents?: boolean;
+}
+
+export interface ChecksumOptions {
+  /** per-entry digests in the result (for "which file changed" explanations) */
+  detail?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ChecksumEntry { path: string; digest: string }
+
+/** Content checksum of exactly the selected sources (see context/checksum.ts for what goes in). */
+export interface ContentChecksum {
+  /** sha256:<hex> */
+  digest: `sha256:${string}`;
+  /** number of entries hashed (files, dirs, links) */
+  entries: number;
+  /** bytes read from disk for this checksum (cache misses only) */
+  bytesRead: number;
+  /** per entry `<source>:<path>` → digest, when `detail` was asked */
+  detail?: ChecksumEntry[];
+}
+
+export interface ContextStats {
+  /** bytes of file content read to hash (cache misses) since loadContext */
+  bytesRead: number;
+  /** files whose hash came from the ChecksumCache */
+  cacheHits: number;
+  /** files hashed from content */
+  filesHashed: number;
+}
+
+export interface BuildContext extends CopySource {
+  /** absolute context directory */
+  readonly dir: string;
+  /** the ignore file used (`<Dockerfile>.dockerignore` or `.dockerignore`), if any */
+  readonly ignoreFile?: string;
+  /** its patterns, as read */
+  readonly ignorePatterns: string[];
+  readonly stats: ContextStats;
+  /** absolute path of `relPath` inside the context (no symlink resolution); E_CONTEXT when it leaves it */
+  resolve(relPath: string): string;
+  /** host path of `relPath` with symlinks followed but kept inside the context */
+  resolveFollow(relPath: string): Promise<string>;
+  /** true when `relPath` is excluded by the ignore file */
+  isIgnored(relPath: string): boolean;
+  /** expand COPY-style source patterns (Go filepath.Match per segment) into context-relative paths; missing literals are dropped */
+  glob(patterns: string[], opts?: { exclude?: string[] }): Promise<string[]>;
+  /** content checksum of exactly what a COPY with this selection would read; E_COPY_SOURCE for a missing source */
+  checksum(selection: SourceSelection | string[], opts?: ChecksumOptions): Promise<ContentChecksum>;
+}
+
+export interface LoadContextOptions {
+  /** Dockerfile path (absolute or relative to the process cwd); its `<name>.dockerignore` wins over the context's */
+  dockerfilePath?: string;
+  /** file-hash cache (e.g. `await JsonChecksumCache.open(<store>/context-cache-v1.json)`) */
+  cache?: ChecksumCache;
+  /** bounded parallelism for stat + hash (default 32) */
+  concurrency?: number;
+}

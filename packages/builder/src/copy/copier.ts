@@ -1,0 +1,135 @@
+/**
+ * Recursive copy with BuildKit's (fsutil copy) rules: a directory that already exists at the
+ * destination keeps its metadata at the top level (only its times follow the source) but is
+ * overwritten below it; files replace files (never directories); symlinks are copied as links;
+ * hardlinks inside one copy stay hardlinks; owner = --chown, else 0:0 for the context, else the
+ * source's; mode = --chmod (files and directories) else the source's; atime/mtime preserved.
+ */
+import { copyFile, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BuildError } from '../errors.js';
+import type { IgnoreMatcher } from '../context/ignoreMatcher.js';
+import { chmodMode, type ChmodSpec } from './chmod.js';
+import { applyMeta, lstatOrUndefined, makeSpecial, setTimes } from './fsops.js';
+import { byteCompare } from './wildcard.js';
+import type { CopySource } from './types.js';
+
+export interface CopierOptions {
+  source: CopySource;
+  chown?: { uid: number; gid: number };
+  chmod?: ChmodSpec;
+  exclude?: IgnoreMatcher;
+  signal?: AbortSignal;
+}
+
+interface Pending { src: string; target: string; st: Stats; made: boolean }
+
+export class Copier {
+  entries = 0;
+  bytes = 0;
+  private readonly inodes = new Map<string, string>();
+  constructor(private readonly opts: CopierOptions) {}
+
+  ownerOf(st: Stats): { uid: number; gid: number } {
+    if (this.opts.chown) return this.opts.chown;
+    return this.opts.source.owner === 'root' ? { uid: 0, gid: 0 } : { uid: st.uid, gid: st.gid };
+  }
+
+  modeOf(st: Stats): number | undefined {
+    return this.opts.chmod ? chmodMode(this.opts.chmod, st.mode, st.isDirectory()) : undefined;
+  }
+
+  private relRoot(abs: string): string {
+    const root = this.opts.source.root;
+    return abs === root ? '' : abs.startsWith(root + '/') ? abs.slice(root.length + 1) : '';
+  }
+
+  /**
+   * Copy `src` (host path) to `target` (host path inside the destination rootfs).
+   * `relMatch` is the path below the matched source ('' for the match itself) used by --exclude.
+   */
+  async copy(src: string, relMatch: string, target: string, overwriteMeta: boolean, pending: Pending[] = []): Promise<void> {
+    this.opts.signal?.throwIfAborted();
+    const st = await lstat(src);
+    if (relMatch !== '') {
+      const rr = this.relRoot(src);
+      const ignored = rr !== '' && (this.opts.source.isIgnored?.(rr) ?? false);
+      const excluded = this.opts.exclude?.matches(relMatch) ?? false;
+      if (ignored || excluded) {
+        const mayHold = st.isDirectory() && ((ignored && !!this.opts.source.ignoreHasExceptions) || (excluded && !!this.opts.exclude?.hasExceptions));
+        if (!mayHold) return;
+        const p: Pending = { src, target, st, made: false };
+        for (const name of (await readdir(src)).sort(byteCompare)) {
+          await this.copy(join(src, name), `${relMatch}/${name}`, join(target, name), true, [...pending, p]);
+        }
+        if (p.made) await this.finishDir(target, st, true, true);
+        return;
+      }
+    }
+    await this.flush(pending);
+
+    if (!st.isDirectory()) await this.clearFileTarget(target);
+    if (st.isDirectory()) {
+      const existing = await lstatOrUndefined(target);
+      let created = false;
+      if (!existing) {
+        await mkdir(target, { mode: 0o700 });
+        created = true;
+      } else if (!existing.isDirectory()) {
+        throw new BuildError('E_COPY', `cannot copy to non-directory: ${target}`, { data: { target } });
+      }
+      this.entries++;
+      for (const name of (await readdir(src)).sort(byteCompare)) {
+        await this.copy(join(src, name), relMatch === '' ? name : `${relMatch}/${name}`, join(target, name), true);
+      }
+      await this.finishDir(target, st, created, overwriteMeta);
+      return;
+    }
+    if (st.isFile()) {
+      const key = `${st.dev}:${st.ino}`;
+      const prev = st.nlink > 1 ? this.inodes.get(key) : undefined;
+      if (prev) await link(prev, target);
+      else {
+        await copyFile(src, target);
+        this.bytes += st.size;
+        if (st.nlink > 1) this.inodes.set(key, target);
+      }
+    } else if (st.isSymbolicLink()) {
+      await symlink(await readlink(src), target);
+    } else if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) {
+      await makeSpecial(target, st);
+    } else {
+      return; // sockets are not copied
+    }
+    this.entries++;
+    await applyMeta(target, st, this.ownerOf(st), this.modeOf(st));
+  }
+
+  private async finishDir(target: string, st: Stats, created: boolean, overwriteMeta: boolean): Promise<void> {
+    if (created || overwriteMeta) await applyMeta(target, st, this.ownerOf(st), this.modeOf(st));
+    else await setTimes(target, st);
+  }
+
+  /** create hidden-but-needed parent dirs (ignored dirs holding `!exception` files) */
+  private async flush(pending: Pending[]): Promise<void> {
+    for (const p of pending) {
+      if (p.made) continue;
+      const existing = await lstatOrUndefined(p.target);
+      if (!existing) await mkdir(p.target, { mode: 0o700 });
+      else if (!existing.isDirectory()) throw new BuildError('E_COPY', `cannot copy to non-directory: ${p.target}`, { data: { target: p.target } });
+      else await chmod(p.target, this.modeOf(p.st) ?? p.st.mode & 0o7777);
+      p.made = true;
+      this.entries++;
+    }
+  }
+
+  /** a file may replace a file or link, never a directory */
+  async clearFileTarget(target: string): Promise<void> {
+    const t = await lstatOrUndefined(target);
+    if (!t) return;
+    if (t.isDirectory()) throw new BuildError('E_COPY', `cannot replace directory ${target} with a file`, { data: { target } });
+    await rm(target, { force: true });
+  }
+}

@@ -1,0 +1,78 @@
+/** Small filesystem steps of a copy: metadata, scoped mkdir -p, special files. */
+import { execFile } from 'node:child_process';
+import { chmod, lchown, lstat, lutimes, mkdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface DirMeta {
+  /** permission bits for created dirs */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** mkdir -p of an absolute host path whose parents are inside the (already resolved) root; created dirs get `meta`. */
+export async function mkdirAll(p: string, meta: DirMeta): Promise<void> {
+  try {
+    const st = await stat(p);
+    if (st.isDirectory()) return;
+    throw Object.assign(new Error(`mkdir ${p}: not a directory`), { code: 'ENOTDIR' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const parent = dirname(p);
+  if (parent !== p) await mkdirAll(parent, meta);
+  try {
+    await mkdir(p, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(p)).isDirectory()) return;
+    throw err;
+  }
+  await lchown(p, meta.uid, meta.gid);
+  await chmod(p, meta.mode);
+}
+
+/** Owner, mode (not for symlinks) and times, in BuildKit's order (chown before chmod keeps setuid bits). */
+export async function applyMeta(target: string, st: Stats, owner: { uid: number; gid: number }, mode: number | undefined): Promise<void> {
+  await lchown(target, owner.uid, owner.gid);
+  if (!st.isSymbolicLink()) await chmod(target, mode ?? st.mode & 0o7777);
+  await setTimes(target, st);
+}
+
+export async function setTimes(target: string, st: Stats): Promise<void> {
+  await lutimes(target, st.atimeMs / 1000, st.mtimeMs / 1000);
+}
+
+/** Device nodes and FIFOs (Node has no mknod): through mknod(1). */
+export async function makeSpecial(target: string, st: Stats): Promise<void> {
+  const mode = (st.mode & 0o7777).toString(8);
+  if (st.isFIFO()) await run('mknod', ['-m', mode, target, 'p']);
+  else if (st.isCharacterDevice() || st.isBlockDevice()) {
+    const major = Math.floor(st.rdev / 256) & 0xfff;
+    const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
+    await run('mknod', ['-m', mode, target, st.isCharacterDevice() ? 'c' : 'b', String(major), String(minor)]);
+  }
+}
+
+export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(p);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+export async function statOrUndefined(p: string): Promise<Stats | undefined> {
+  try {
+    return await stat(p);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
+    throw err;
+  }
+}

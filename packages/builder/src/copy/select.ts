@@ -1,0 +1,119 @@
+/**
+ * Source selection shared by applyCopy and the content checksum: expand wildcards, follow the
+ * top-level symlink of each match (scoped to the source root, as BuildKit's FollowSymlinks does),
+ * honour the context's .dockerignore, and fail clearly for a missing literal source.
+ */
+import { lstat } from 'node:fs/promises';
+import { BuildError } from '../errors.js';
+import { cleanComponents, rootPath } from './rootPath.js';
+import { containsWildcards, resolveWildcards } from './wildcard.js';
+import type { CopySource, SourceMatch } from './types.js';
+
+export function isUrl(src: string): boolean {
+  return /^https?:\/\//i.test(src);
+}
+
+/** `<<EOF`-style heredoc markers the parser may leave among sources. */
+export function isHeredocMarker(src: string): boolean {
+  return src.startsWith('<<');
+}
+
+/** A '..' that leaves the root lexically, e.g. "../x" or "a/../../x". */
+export function escapesRoot(p: string): boolean {
+  let depth = 0;
+  for (const c of p.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') { if (--depth < 0) return true; } else depth++;
+  }
+  return false;
+}
+
+function hiddenBy(source: CopySource): ((rel: string) => boolean) | undefined {
+  const f = source.isIgnored?.bind(source);
+  if (!f) return undefined;
+  // a directory hidden by a pattern that has exceptions may still hold visible entries: keep it visible here
+  return source.ignoreHasExceptions ? (rel: string) => f(rel) && !hasVisibleChildHint(rel) : f;
+}
+
+// With exception patterns we cannot cheaply know if an ignored dir holds visible files; treat it as
+// visible for selection (the walk drops what is ignored inside it).
+function hasVisibleChildHint(_rel: string): boolean {
+  return true;
+}
+
+function relOf(root: string, abs: string): string {
+  return abs === root ? '' : abs.slice(root.length + 1);
+}
+
+function notFound(source: CopySource, src: string): BuildError {
+  return new BuildError('E_COPY_SOURCE', `failed to calculate checksum of ref ${source.name}: "${src}": not found`, {
+    data: { path: src, source: source.name },
+  });
+}
+
+export interface SelectOptions {
+  /** --parents: keep the path below the pivot (`a/./b` → pivot a); matches are not followed */
+  parents?: boolean;
+}
+
+/** Expand one source path into its matches. A literal path that does not exist throws E_COPY_SOURCE. */
+export async function selectSource(source: CopySource, rawSrc: string, opts: SelectOptions = {}): Promise<SourceMatch[]> {
+  if (escapesRoot(rawSrc)) {
+    throw new BuildError('E_CONTEXT', `source path "${rawSrc}" is outside of the ${source.name === 'context' ? 'build context' : source.name}`, {
+      data: { path: rawSrc, source: source.name },
+    });
+  }
+  let pivot = '';
+  let pattern = rawSrc;
+  if (opts.parents) {
+    const i = rawSrc.indexOf('/./');
+    if (i >= 0) { pivot = rawSrc.slice(0, i); pattern = rawSrc.slice(i + 3); }
+  }
+  const src = '/' + cleanComponents(rawSrc).join('/');
+  const hidden = hiddenBy(source);
+  const pivotRel = cleanComponents(pivot).join('/');
+  const full = [pivotRel, cleanComponents(pattern).join('/')].filter(Boolean).join('/');
+  const wild = containsWildcards(full);
+  const rels = await resolveWildcards(source.root, full, { followLinks: true, isHidden: hidden });
+  const out: SourceMatch[] = [];
+  for (const rel of rels) {
+    const abs = await rootPath(source.root, rel, { followLast: !opts.parents });
+    const resolvedRel = relOf(source.root, abs);
+    if ((rel !== '' && hidden?.(rel)) || (resolvedRel !== '' && hidden?.(resolvedRel))) {
+      if (wild) continue;
+      throw notFound(source, src);
+    }
+    let stat;
+    try {
+      stat = await lstat(abs);
+    } catch (err) {
+      if (wild) continue;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(source, src);
+      throw err;
+    }
+    const m: SourceMatch = { src, rel, abs, stat };
+    if (opts.parents) {
+      // path below the pivot, as found (the pivot itself resolved through symlinks like the prefix)
+      m.parentsPath = pivotRel === '' ? rel : rel.startsWith(pivotRel + '/') ? rel.slice(pivotRel.length + 1) : relBelowPivot(rel, pivotRel);
+    }
+    out.push(m);
+  }
+  return out;
+}
+
+function relBelowPivot(rel: string, pivotRel: string): string {
+  // the pivot went through a symlink: keep the components that came from the pattern
+  const n = pivotRel.split('/').length;
+  return rel.split('/').slice(n).join('/');
+}
+
+/** Select every non-URL, non-heredoc source of an op, in order. */
+export async function selectSources(source: CopySource, sources: string[], opts: SelectOptions = {}): Promise<SourceMatch[]> {
+  const out: SourceMatch[] = [];
+  for (const s of sources) {
+    if (isUrl(s) || isHeredocMarker(s)) continue;
+    out.push(...(await selectSource(source, s, opts)));
+  }
+  return out;
+}

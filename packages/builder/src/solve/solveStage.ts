@@ -21,7 +21,9 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const escape = solve.dockerfile.directives.escape;
   const label = stageLabel(stage);
   const fromLoc = { file, line: stage.from.range.start.line, column: stage.from.range.start.column, endLine: stage.from.range.end.line };
-  const image = expandStep(stage.from, new StageVars([], new Map(), Object.fromEntries([...solve.globalArgs].filter(([, v]) => v !== undefined)) as Record<string, string>), escape, fromLoc).image;
+  const globals = new StageVars([], new Map(), {});
+  for (const [k, v] of solve.globalArgs) if (v !== undefined) globals.setEnv(k, v);
+  const image = expandStep(stage.from, globals, escape, fromLoc).image;
 
   // steps are counted before running so every name carries n/m
   const triggerInstrs: Instruction[] = [];

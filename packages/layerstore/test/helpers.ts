@@ -1,0 +1,70 @@
+/** Test helpers: real tar bytes from entry lists (tar-stream pack), temp dirs. */
+import * as tar from 'tar-stream';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+
+export interface TarEntry {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
+  content?: string | Buffer;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  linkname?: string;
+  mtime?: Date;
+  devmajor?: number;
+  devminor?: number;
+  pax?: Record<string, string>;
+}
+
+export const T0 = new Date('2023-11-14T22:13:20Z');
+
+export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('end', () => resolve());
+    pack.on('error', reject);
+  });
+  for (const e of entries) {
+    const type = e.type ?? 'file';
+    const body = e.content === undefined ? undefined : Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content);
+    await new Promise<void>((resolve, reject) =>
+      pack.entry(
+        {
+          name: e.name,
+          type,
+          mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+          uid: e.uid ?? 0,
+          gid: e.gid ?? 0,
+          mtime: e.mtime ?? T0,
+          linkname: e.linkname,
+          devmajor: e.devmajor,
+          devminor: e.devminor,
+          pax: e.pax,
+          size: type === 'file' ? (body?.length ?? 0) : 0,
+        },
+        type === 'file' ? (body ?? Buffer.alloc(0)) : undefined,
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+export function tarStream(buf: Buffer): Readable {
+  return Readable.from([buf]);
+}
+
+/** A temp dir under /var/tmp (same filesystem as the stores; /tmp may be tmpfs). */
+export function tempDir(prefix = 'ls-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(process.env.TSBUILD_TEST_TMP ?? '/var/tmp', prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export { tmpdir };

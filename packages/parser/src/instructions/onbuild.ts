@@ -12,7 +12,8 @@ export function parseOnbuild(req: InstructionRequest, toInstruction: (node: AstN
   if (trigger === 'ONBUILD') req.fail('E_PARSE', 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
   if (trigger === 'MAINTAINER' || trigger === 'FROM') req.fail('E_PARSE', `${trigger} isn't allowed as an ONBUILD trigger`);
   let expression = req.original.replace(/^\s*onbuild\s*/i, '');
-  for (const h of child.heredocs) expression += `\n${h.content}${h.name}`;
-  const node: AstNode = { ...child, range: req.range };
+  for (const h of req.node.heredocs) expression += `\n${h.content}${h.name}`;
+  // heredoc bodies are read for the ONBUILD line as a whole (BuildKit attaches them to the outer node)
+  const node: AstNode = { ...child, heredocs: req.node.heredocs, range: req.range };
   return { kind: 'ONBUILD', range: req.range, original: req.original, expression, trigger: toInstruction(node) };
 }

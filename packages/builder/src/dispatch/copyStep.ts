@@ -7,14 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '@tsbuild/parser';
-import type { ApplyCopyOptions, CopyOp, CopyResult, CopySource } from '../copy/types.js';
-
-type ApplyCopy = (op: CopyOp, opts: ApplyCopyOptions) => Promise<CopyResult>;
-/** the copy module (loaded when a COPY/ADD actually runs) */
-async function loadApplyCopy(): Promise<ApplyCopy> {
-  const spec = '../copy/index.js';
-  return ((await import(spec)) as { applyCopy: ApplyCopy }).applyCopy;
-}
+import { applyCopy } from '../copy/index.js';
+import type { CopyOp, CopySource } from '../copy/types.js';
 import { commitLayer } from '../solve/commitLayer.js';
 import type { StepInputs } from '../solve/missReason.js';
 import { sourceState } from '../solve/sourceState.js';
@@ -71,7 +65,6 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
         source = solve.context.copySource();
       }
       try {
-        const applyCopy = await loadApplyCopy();
         await applyCopy(op, {
           source,
           destRoot: mounted.root,

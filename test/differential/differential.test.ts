@@ -28,7 +28,7 @@ import { REPO_ROOT } from '../helpers/busybox.js';
 import { busyboxRootfsTar } from '../helpers/busybox.js';
 import { BENCH_DATA, DOCKER, dockerBuild, dockerSaveImage, ensureDockerBase, ensureDockerd } from '../helpers/docker.js';
 import { importDockerSave, STORE_TMP, tempStore, type TempStore } from '../helpers/store.js';
-import { compareModels, flattenLayers, type FsModel } from './fs-model.js';
+import { compareModels, flattenLayers, modelFromDir, type FsModel } from './fs-model.js';
 import { compareImages } from './compare-image.js';
 import { execFileSync } from 'node:child_process';
 
@@ -62,14 +62,14 @@ let dockerBaseLayers = 0;
 /** whole seconds; anything the tsbuild side wrote during this test file is at least this new */
 const tsStart = Math.floor(Date.now() / 1000) - 1;
 
-async function tsBuild(store: LayerStore, context: string, tag: string, dockerfile?: string): Promise<{ result?: BuildResult; error?: string; log: string }> {
+async function tsBuild(store: LayerStore, context: string, tag: string, opts: { dockerfile?: string; localDest?: string } = {}): Promise<{ result?: BuildResult; error?: string; log: string }> {
   let log = '';
   try {
     const result = await buildFn!({
       context,
-      ...(dockerfile ? { dockerfile: join(context, dockerfile) } : {}),
+      ...(opts.dockerfile ? { dockerfile: join(context, opts.dockerfile) } : {}),
       tags: [tag],
-      outputs: [{ type: 'image' }],
+      outputs: [{ type: 'image' }, ...(opts.localDest ? [{ type: 'local' as const, dest: opts.localDest }] : [])],
       network: 'none',
       store,
       root: store.root,
@@ -143,7 +143,7 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
       if (existsSync(join(dir, 'base.Dockerfile'))) {
         const db = await dockerBuild({ context: dir, dockerfile: join(dir, 'base.Dockerfile'), tag: `${tag}-base`, noCache: true });
         expect(db.ok, `docker build of base.Dockerfile failed:\n${db.output}`).toBe(true);
-        const tb = await tsBuild(store, dir, `${tag}-base`, 'base.Dockerfile');
+        const tb = await tsBuild(store, dir, `${tag}-base`, { dockerfile: 'base.Dockerfile' });
         expect(tb.error, `tsbuild build of base.Dockerfile failed: ${tb.error}\n${tb.log}`).toBeUndefined();
       }
 
@@ -153,7 +153,9 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
         ...(meta.dockerDockerfile ? { dockerfile: join(dir, meta.dockerDockerfile) } : {}),
       });
       expect(db.ok, `docker build failed:\n${db.output}`).toBe(true);
-      const tb = await tsBuild(store, dir, tag);
+      const localDest = mkdtempSync(join(STORE_TMP, `local-${name}-`));
+      rmSync(localDest, { recursive: true });
+      const tb = await tsBuild(store, dir, tag, { localDest });
       expect(tb.error, `tsbuild build failed: ${tb.error}\n${tb.log}`).toBeUndefined();
       const tsImage = (await store.getImage(tag)) ?? tb.result!.image;
 
@@ -167,8 +169,12 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
         const dockerFs = await flattenLayers(saved.layerTars.map((p) => ({ open: () => createReadStream(p) })));
         const tsFs = await tsModel(store, tsImage);
         problems.push(...compareModels(dockerFs, tsFs, { buildStart: { left: dockerStart, right: tsStart }, ignoreMtime: IGNORE_MTIME }));
+        // `-o type=local` must write exactly the image's filesystem (the export dir itself aside)
+        const local = modelFromDir(localDest);
+        problems.push(...compareModels(tsFs, local, { ignorePaths: new Set(['/']), buildStart: { left: 0, right: 0 } }, { left: 'tsbuild image', right: 'tsbuild -o type=local' }));
       } finally {
         saved.cleanup();
+        rmSync(localDest, { recursive: true, force: true });
       }
       if (problems.length) console.log(`differential ${name}: ${problems.length} difference(s)\n${problems.join('\n')}`);
       expect(problems, `${name}: tsbuild differs from BuildKit:\n${problems.join('\n')}`).toEqual([]);

@@ -92,7 +92,7 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
       uid: chown?.uid ?? 0,
       gid: chown?.gid ?? 0,
     };
-    const copier = new Copier({ source: opts.source ?? { root: destRoot, owner: 'root', name: 'none' }, chown, chmod: chmodSpec, exclude, signal: opts.signal });
+    const copier = new Copier({ source: opts.source ?? { root: destRoot, owner: 'root', name: 'none' }, chown, chmod: chmodSpec, exclude, signal: opts.signal, destRoot });
     let extraEntries = 0;
     let extraBytes = 0;
     const shown = (p: string) => (p.startsWith(destRoot) ? p.slice(destRoot.length) || '/' : p);

@@ -22,6 +22,8 @@ export interface CopierOptions {
   chmod?: ChmodSpec;
   exclude?: IgnoreMatcher;
   signal?: AbortSignal;
+  /** stripped from paths in error messages */
+  destRoot?: string;
 }
 
 interface Pending { src: string; target: string; st: Stats; made: boolean }
@@ -31,6 +33,11 @@ export class Copier {
   bytes = 0;
   private readonly inodes = new Map<string, string>();
   constructor(private readonly opts: CopierOptions) {}
+
+  private shown(p: string): string {
+    const r = this.opts.destRoot;
+    return r && p.startsWith(r) ? p.slice(r.length) || '/' : p;
+  }
 
   ownerOf(st: Stats): { uid: number; gid: number } {
     if (this.opts.chown) return this.opts.chown;
@@ -78,7 +85,7 @@ export class Copier {
         await mkdir(target, { mode: 0o700 });
         created = true;
       } else if (!existing.isDirectory()) {
-        throw new BuildError('E_COPY', `cannot copy to non-directory: ${target}`, { data: { target } });
+        throw new BuildError('E_COPY', `cannot copy to non-directory: ${this.shown(target)}`, { data: { target: this.shown(target) } });
       }
       this.entries++;
       for (const name of (await readdir(src)).sort(byteCompare)) {
@@ -118,7 +125,7 @@ export class Copier {
       if (p.made) continue;
       const existing = await lstatOrUndefined(p.target);
       if (!existing) await mkdir(p.target, { mode: 0o700 });
-      else if (!existing.isDirectory()) throw new BuildError('E_COPY', `cannot copy to non-directory: ${p.target}`, { data: { target: p.target } });
+      else if (!existing.isDirectory()) throw new BuildError('E_COPY', `cannot copy to non-directory: ${this.shown(p.target)}`, { data: { target: this.shown(p.target) } });
       else await chmod(p.target, this.modeOf(p.st) ?? p.st.mode & 0o7777);
       p.made = true;
       this.entries++;
@@ -129,7 +136,7 @@ export class Copier {
   async clearFileTarget(target: string): Promise<void> {
     const t = await lstatOrUndefined(target);
     if (!t) return;
-    if (t.isDirectory()) throw new BuildError('E_COPY', `cannot replace directory ${target} with a file`, { data: { target } });
+    if (t.isDirectory()) throw new BuildError('E_COPY', `cannot replace directory ${this.shown(target)} with a file`, { data: { target: this.shown(target) } });
     await rm(target, { force: true });
   }
 }

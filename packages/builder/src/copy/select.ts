@@ -28,17 +28,11 @@ export function escapesRoot(p: string): boolean {
   return false;
 }
 
+/** Pruning during wildcard expansion: only safe when no `!exception` can re-include below an ignored dir. */
 function hiddenBy(source: CopySource): ((rel: string) => boolean) | undefined {
   const f = source.isIgnored?.bind(source);
-  if (!f) return undefined;
-  // a directory hidden by a pattern that has exceptions may still hold visible entries: keep it visible here
-  return source.ignoreHasExceptions ? (rel: string) => f(rel) && !hasVisibleChildHint(rel) : f;
-}
-
-// With exception patterns we cannot cheaply know if an ignored dir holds visible files; treat it as
-// visible for selection (the walk drops what is ignored inside it).
-function hasVisibleChildHint(_rel: string): boolean {
-  return true;
+  if (!f || source.ignoreHasExceptions) return undefined;
+  return f;
 }
 
 function relOf(root: string, abs: string): string {
@@ -79,10 +73,7 @@ export async function selectSource(source: CopySource, rawSrc: string, opts: Sel
   for (const rel of rels) {
     const abs = await rootPath(source.root, rel, { followLast: !opts.parents });
     const resolvedRel = relOf(source.root, abs);
-    if ((rel !== '' && hidden?.(rel)) || (resolvedRel !== '' && hidden?.(resolvedRel))) {
-      if (wild) continue;
-      throw notFound(source, src);
-    }
+    const ignored = (rel !== '' && !!source.isIgnored?.(rel)) || (resolvedRel !== '' && !!source.isIgnored?.(resolvedRel));
     let stat;
     try {
       stat = await lstat(abs);
@@ -91,6 +82,11 @@ export async function selectSource(source: CopySource, rawSrc: string, opts: Sel
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(source, src);
       throw err;
+    }
+    // an ignored entry does not exist for COPY — except a directory that `!exceptions` may re-include parts of
+    if (ignored && !(stat.isDirectory() && source.ignoreHasExceptions)) {
+      if (wild) continue;
+      throw notFound(source, src);
     }
     const m: SourceMatch = { src, rel, abs, stat };
     if (opts.parents) {

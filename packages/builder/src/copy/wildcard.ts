@@ -104,7 +104,8 @@ export async function resolveWildcards(root: string, src: string, opts: ResolveW
   const comps = cleanComponents(src);
   const firstWild = comps.findIndex(containsWildcards);
   if (firstWild < 0) return [comps.join('/')];
-  const prefix = comps.slice(0, firstWild).map(unescapeLiteral);
+  // like BuildKit, the literal prefix is used as written (escapes only mean something in patterns)
+  const prefix = comps.slice(0, firstWild);
   const base = await rootPath(root, prefix.join('/'), { followLast: opts.followLinks ?? true });
   const baseRel = relativeTo(root, base);
   const rest = comps.slice(firstWild);

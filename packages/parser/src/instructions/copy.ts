@@ -12,19 +12,27 @@ function sourcesAndDest(req: InstructionRequest): { sources: string[]; dest: str
   const docs = req.node.heredocs;
   const sources: string[] = [];
   const heredocs: Heredoc[] = [];
-  if (docs.length > 0 && isHeredocWord(dest)) req.fail('E_HEREDOC', `${req.name} cannot accept a heredoc as a destination`);
+  if (heredocWord(dest)) req.fail('E_HEREDOC', `${req.name} cannot accept a heredoc as a destination`);
+  // BuildKit looks bodies up by delimiter name (the last body of a name wins)
+  const byName = new Map(docs.map((d) => [d.name, d]));
   for (const src of a.slice(0, -1)) {
-    if (docs.length > heredocs.length && isHeredocWord(src)) heredocs.push(toHeredoc(docs[heredocs.length]!));
-    else sources.push(src);
+    const h = heredocWord(src);
+    if (!h) {
+      sources.push(src);
+      continue;
+    }
+    const body = byName.get(h.name);
+    heredocs.push(toHeredoc({ ...h, content: body?.content ?? '' }));
   }
   return { sources, dest, heredocs };
 }
 
-function isHeredocWord(w: string): boolean {
+/** BuildKit `MustParseHeredoc`: errors count as "not a heredoc". */
+function heredocWord(w: string): ReturnType<typeof parseHeredoc> {
   try {
-    return parseHeredoc(w) !== undefined;
+    return parseHeredoc(w);
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -5,7 +5,7 @@ import { trimGoSpace } from '../ast/go-text.js';
 export function parseExpose(req: InstructionRequest): ExposeInstruction {
   req.flags.parse({});
   if (req.args.length === 0) errAtLeastOne(req);
-  return { kind: 'EXPOSE', range: req.range, original: req.original, ports: [...req.args] };
+  return { kind: 'EXPOSE', range: req.range, original: req.original, ports: [...req.args].sort() }; // BuildKit sorts the words
 }
 
 export function parseVolume(req: InstructionRequest): VolumeInstruction {

@@ -121,7 +121,7 @@ export function parseMount(spec: string, sshIndex: number, strict: boolean, expa
         break;
       }
       case 'from':
-        if (field.slice(eq + 1).includes('$')) throw new MountError("'from' doesn't support variable expansion, define alias stage instead");
+        if (/\$./.test(field.slice(eq + 1))) throw new MountError("'from' doesn't support variable expansion, define alias stage instead");
         from = value;
         break;
       case 'mode': if (!pending(value)) mode = parseUint('mode', value, 8); break;
@@ -172,7 +172,7 @@ export function parseMount(spec: string, sshIndex: number, strict: boolean, expa
       const sid = id ?? source ?? (target !== undefined ? basename(target) : env!);
       const m: MountSpec = { type, id: sid, required, uid: uid ?? 0, gid: gid ?? 0, mode: mode ?? 0o400 };
       if (target !== undefined) m.target = target;
-      else if (env === undefined) m.target = `/run/secrets/${sid}`;
+      else if (env === undefined) m.target = `/run/secrets/${basename(sid)}`;
       if (env !== undefined) m.env = env;
       return m;
     }

@@ -134,7 +134,7 @@ describe('single-argument and list instructions', () => {
     expect(w).toMatchObject({ kind: 'WORKDIR', path: '/x y' });
     expect(s).toMatchObject({ kind: 'STOPSIGNAL', signal: 'SIGKILL' });
     expect(m).toMatchObject({ kind: 'MAINTAINER', maintainer: 'me <m@x>' });
-    expect(e).toMatchObject({ kind: 'EXPOSE', ports: ['80', '443/tcp'] });
+    expect(e).toMatchObject({ kind: 'EXPOSE', ports: ['443/tcp', '80'] }); // sorted, as BuildKit does
     expect(v).toMatchObject({ kind: 'VOLUME', volumes: ['/a', '/b'] });
     expect(v2).toMatchObject({ kind: 'VOLUME', volumes: ['/c', '/d'] });
   });

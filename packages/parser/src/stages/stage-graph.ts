@@ -15,7 +15,7 @@ export interface StageGraphOptions {
 
 /**
  * Stage dependencies and the stages needed for a target in build order (deps first).
- * Edges: `FROM <stage name>`, `COPY --from=<name|index>`, `RUN --mount=…,from=<name|index>`. A name that
+ * Edges: `FROM <earlier stage name>`, `COPY --from=<name|index>`, `RUN --mount=…,from=<name|index>`. A name that
  * is no stage is an image reference; a numeric reference must be a valid stage index.
  */
 export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageGraph {
@@ -44,8 +44,9 @@ export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageG
       }
       return undefined;
     };
+    // FROM only sees stages defined above it: `FROM alpine AS alpine` and forward names are image references
     const base = lookup(s.from.image, false);
-    if (base !== undefined) add(base, 'FROM');
+    if (base !== undefined && base < s.index) add(base, 'FROM');
     for (const ins of s.instructions) {
       if (ins.kind === 'COPY' && ins.from !== undefined) {
         if (ins.from.includes('$')) fail('variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround', s, ins.range);

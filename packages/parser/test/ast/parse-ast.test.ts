@@ -139,3 +139,12 @@ describe('goQuote', () => {
     expect(goQuote('/')).toBe('"/"');
   });
 });
+
+describe('extractBuilderFlags', () => {
+  it('works on bytes like BuildKit (non-ASCII flag text is read as Latin-1)', async () => {
+    const { extractBuilderFlags } = await import('../../src/ast/split-command.js');
+    expect(extractBuilderFlags('--a="x y" --b=1\\ 2 -- --c rest')).toEqual({ flags: ['--a=x y', '--b=1 2'], rest: ' --c rest' });
+    expect(extractBuilderFlags('--label=é rest ü')).toEqual({ flags: ['--label=Ã©'], rest: 'rest ü' });
+    expect(extractBuilderFlags("--x='' y")).toEqual({ flags: ['--x='], rest: 'y' });
+  });
+});

@@ -6,7 +6,7 @@
 import * as zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { peek, LimitStream } from '../util/streams.js';
-import { formatError } from '../errors.js';
+import { formatError, badArchive } from '../errors.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -59,4 +59,11 @@ export async function decompress(src: Readable, opts: DecompressOptions = {}): P
     out = out.pipe(lim);
   }
   return { compression: kind, stream: out };
+}
+
+/** zlib's own errors (Z_BUF_ERROR on truncation, Z_DATA_ERROR on garbage) as E_BAD_ARCHIVE. */
+export function mapZlibError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_')) return badArchive(`corrupt compressed data: ${(err as Error).message}`, { zlib: code }, err);
+  return err;
 }

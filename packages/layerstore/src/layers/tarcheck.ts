@@ -5,7 +5,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import * as tar from 'tar-stream';
-import { badArchive } from '../errors.js';
+import { badArchive, unsafePath } from '../errors.js';
 import { safeEntryName } from '../snapshots/safepath.js';
 
 export class TarCheck extends Transform {
@@ -14,14 +14,22 @@ export class TarCheck extends Transform {
   private pending?: () => void;
   private finished: Promise<void>;
   entries = 0;
+  private readonly symlinks = new Set<string>();
 
   constructor() {
     super();
     this.ex.on('entry', (header, body, next) => {
       this.entries++;
+      body.on('error', () => {}); // the parse error itself surfaces on the extractor
       try {
-        safeEntryName(header.name);
+        const name = safeEntryName(header.name);
         if (header.type === 'link' && header.linkname) safeEntryName(header.linkname);
+        // an entry below a symlink this tar created would be written through it on extraction
+        for (let i = name.indexOf('/'); i > 0; i = name.indexOf('/', i + 1)) {
+          if (this.symlinks.has(name.slice(0, i))) throw unsafePath(`tar entry ${header.name} is below the symlink ${name.slice(0, i)}`, { name: header.name });
+        }
+        if (header.type === 'symlink') this.symlinks.add(name);
+        else this.symlinks.delete(name);
       } catch (err) {
         body.resume();
         return next(err as Error);

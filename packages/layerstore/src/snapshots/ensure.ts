@@ -11,7 +11,7 @@ import type { Digest, LayerRef } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { chainIDs } from '../digest.js';
 import { HashStream } from '../util/streams.js';
-import { decompress } from '../layers/decompress.js';
+import { decompress, mapZlibError } from '../layers/decompress.js';
 import { extract } from './extract.js';
 import { stream as blobStream } from '../content/read.js';
 import { integrityError, notFound } from '../errors.js';
@@ -98,7 +98,7 @@ export async function applyLayer(paths: StorePaths, layer: LayerRef, dir: string
   const tapped = stream.pipe(diff);
   stream.on('error', (e) => tapped.destroy(e));
   const results = await Promise.allSettled([extract(tapped, dir, opts), feeding]);
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  for (const r of results) if (r.status === 'rejected') throw mapZlibError(r.reason);
   // drain whatever the tar parser left after the end-of-archive marker so the hash covers it all
   tapped.resume();
   await new Promise<void>((r) => (tapped.readableEnded ? r() : tapped.once('end', () => r())));

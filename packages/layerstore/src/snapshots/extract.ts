@@ -72,6 +72,7 @@ class Extractor {
         ex.destroy();
       };
       ex.on('entry', (header, body, next) => {
+        body.on('error', () => {}); // surfaces on the extractor (and fails the entry's own promise)
         this.entry(header, body as unknown as Readable).then(() => next(), (err) => {
           body.resume();
           fail(err);

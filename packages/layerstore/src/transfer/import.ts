@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { ImageConfig, ImageRecord } from '../types.js';
 import type { Store } from '../store.js';
-import { decompress } from '../layers/decompress.js';
+import { decompress, mapZlibError } from '../layers/decompress.js';
 import { normalizeRef } from '../index/refs.js';
 import { notFound } from '../errors.js';
 import { errno } from '../util/fs.js';
@@ -31,7 +31,9 @@ export async function importRootfs(store: Store, tarPath: string, name: string, 
     file.once('error', (err) => reject(errno(err) === 'ENOENT' ? notFound(`no such file: ${tarPath}`, { path: tarPath }) : err));
   });
   const { stream } = await decompress(file, { maxBytes: opts.maxBytes });
-  const layer = await store.writeLayer(stream, { validate: true });
+  const layer = await store.writeLayer(stream, { validate: true }).catch((err: unknown) => {
+    throw mapZlibError(err);
+  });
   const created = opts.created ?? new Date().toISOString();
   const config: ImageConfig = {
     created,

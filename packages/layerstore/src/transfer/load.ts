@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Digest, ImageRecord, LayerRef, Manifest, Descriptor } from '../types.js';
 import type { Store } from '../store.js';
-import { decompress, detectCompression } from '../layers/decompress.js';
+import { decompress, detectCompression, mapZlibError } from '../layers/decompress.js';
 import { HashStream, peek } from '../util/streams.js';
 import { safeEntryName } from '../snapshots/safepath.js';
 import { badArchive, integrityError, formatError, notFound } from '../errors.js';
@@ -37,7 +37,8 @@ export async function loadArchive(store: Store, file: string, opts: LoadOptions 
   const added: Digest[] = [];
   try {
     return await loadInner(store, file, opts, added);
-  } catch (err) {
+  } catch (e) {
+    const err = mapZlibError(e);
     // blobs another live process uses stay; ours go (nothing was tagged yet)
     const leased = await liveLeases(store.paths, store.leaseFile).catch(() => new Set<string>());
     for (const d of added) if (!leased.has(`blob ${d}`)) await rm(store.blobPath(d), { force: true });
@@ -59,6 +60,7 @@ async function loadInner(store: Store, file: string, opts: LoadOptions, added: D
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (h, body, next) => {
       entries++;
+      body.on('error', () => {}); // surfaces on the extractor
       handle(h, body as unknown as Readable).then(() => next(), (err: Error) => {
         (body as unknown as Readable).resume();
         next(err);

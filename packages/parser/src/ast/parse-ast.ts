@@ -32,13 +32,17 @@ function trimContinuation(line: string, escape: string): { line: string; end: bo
 const rangeOf = (start: number, end: number): SourceRange => ({ start: { line: start, column: 1 }, end: { line: end, column: 1 } });
 
 /** Builds one node from a joined line (recursively for ONBUILD). Throws plain errors. */
-function nodeFromLine(line: string, escape: string, comments: string[]): AstNode {
+/** ONBUILD nests recursively; BuildKit rejects chained ONBUILD later anyway, so a deep chain is cut off here. */
+const MAX_NESTING = 64;
+
+function nodeFromLine(line: string, escape: string, comments: string[], depth = 0): AstNode {
+  if (depth > MAX_NESTING) throw new Error('ONBUILD instructions nested too deeply');
   const { keyword, flags, rest } = splitCommand(line);
   const cmd = keyword.toLowerCase();
   const parser = Object.hasOwn(lineParsers, cmd) ? lineParsers[cmd]! : parseIgnore;
   const res = parser(rest, escape);
   const args: AstArg[] = res.args.map((value) => ({ value }));
-  if (res.sub !== undefined) args.push({ child: nodeFromLine(res.sub, escape, []) });
+  if (res.sub !== undefined) args.push({ child: nodeFromLine(res.sub, escape, [], depth + 1) });
   return { keyword, cmd, flags, args, json: res.json, heredocs: [], original: line, comments, range: rangeOf(0, 0) };
 }
 

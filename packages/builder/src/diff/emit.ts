@@ -1,0 +1,158 @@
+/**
+ * The OCI layer tar writer shared by both differs: takes the changes in final order (parents
+ * before children, sorted) and streams a PAX tar through tar-stream — file contents are piped
+ * from disk one at a time, so the layer is never in memory.
+ *
+ *  - numeric owners only (uname/gname empty), permission bits incl. setuid/setgid/sticky
+ *  - whole-second mtimes; with `sourceDateEpoch`, mtime = min(mtime, epoch)
+ *  - hardlinks inside the layer (same dev+ino, nlink > 1) as link entries to the first path
+ *  - `security.capability` kept as SCHILY.xattr (what containerd/BuildKit keep)
+ *  - whiteouts `.wh.<name>` and opaque markers `.wh..wh..opq` as empty regular files
+ */
+import { createReadStream, type Stats } from 'node:fs';
+import { readlink } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import { posix } from 'node:path';
+import * as tar from 'tar-stream';
+import { paxEntry } from './pax.js';
+import { readXattrs } from './xattrs.js';
+
+export type ChangeKind = 'dir' | 'file' | 'symlink' | 'char' | 'block' | 'fifo' | 'whiteout' | 'opaque';
+
+export interface Change {
+  /** path in the layer, relative, no leading slash (for whiteouts: the deleted path; for opaque: the dir) */
+  path: string;
+  kind: ChangeKind;
+  /** host path to read contents / link target / metadata from */
+  host: string;
+  st: Stats;
+}
+
+export interface EmitOptions { sourceDateEpoch?: number }
+
+const WH = '.wh.';
+const OPQ = '.wh..wh..opq';
+const MAX_OCT6 = 0o777777;
+
+/** Stream the layer tar for `changes` (already ordered). Errors surface as the stream's 'error'. */
+export function emitLayer(changes: Change[], opts: EmitOptions): Readable {
+  const pack = tar.pack();
+  const out = new PassThrough();
+  pack.pipe(out);
+  write(pack, changes, opts).catch((err: unknown) => {
+    out.destroy(err as Error);
+    pack.destroy(err as Error);
+  });
+  return out;
+}
+
+async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Promise<void> {
+  const files = changes.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'file');
+  const caps = await readXattrs(files.map(([c]) => ({ path: c.host, name: 'security.capability' })));
+  const capByIndex = new Map<number, Buffer>();
+  for (const [qi, value] of caps) capByIndex.set(files[qi]![1], value);
+  const links = new Map<string, string>();
+
+  for (const [i, c] of changes.entries()) {
+    const st = c.st;
+    let mtime = Math.floor(st.mtimeMs / 1000);
+    if (opts.sourceDateEpoch !== undefined) mtime = Math.min(mtime, opts.sourceDateEpoch);
+    const base = {
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      uname: '',
+      gname: '',
+      mtime: new Date(mtime * 1000),
+    };
+    if (c.kind === 'whiteout' || c.kind === 'opaque') {
+      const name = c.kind === 'opaque' ? `${c.path}/${OPQ}` : posix.join(posix.dirname(c.path), `${WH}${posix.basename(c.path)}`);
+      await entry(pack, { ...base, name, type: 'file', size: 0 });
+      continue;
+    }
+    if (c.kind === 'dir') {
+      await entry(pack, { ...base, name: `${c.path}/`, type: 'directory', size: 0 });
+      continue;
+    }
+    if (c.kind === 'symlink') {
+      await entry(pack, { ...base, name: c.path, type: 'symlink', linkname: await readlink(c.host), size: 0 });
+      continue;
+    }
+    if (c.kind === 'char' || c.kind === 'block' || c.kind === 'fifo') {
+      await entry(pack, {
+        ...base, name: c.path, size: 0,
+        type: c.kind === 'char' ? 'character-device' : c.kind === 'block' ? 'block-device' : 'fifo',
+        devmajor: major(st.rdev), devminor: minor(st.rdev),
+      });
+      continue;
+    }
+    // regular file
+    if (st.nlink > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = links.get(key);
+      if (first !== undefined) {
+        await entry(pack, { ...base, name: c.path, type: 'link', linkname: first, size: 0 });
+        continue;
+      }
+      links.set(key, c.path);
+    }
+    await entry(pack, { ...base, name: c.path, type: 'file', size: st.size }, c.host, capByIndex.get(i));
+  }
+  pack.finalize();
+}
+
+type Header = Partial<tar.Header> & { name: string };
+
+/** Write one entry (and its contents from `source`); resolves when tar-stream has taken it. */
+async function entry(pack: tar.Pack, header: Header, source?: string, capability?: Buffer): Promise<void> {
+  const records: [string, string | Buffer][] = [];
+  if (capability) records.push(['SCHILY.xattr.security.capability', capability]);
+  if ((header.uid ?? 0) > MAX_OCT6) records.push(['uid', String(header.uid)]);
+  if ((header.gid ?? 0) > MAX_OCT6) records.push(['gid', String(header.gid)]);
+  if (records.length > 0) {
+    // our own binary-safe PAX header carries path/linkpath too, so tar-stream must not add one
+    records.unshift(['path', header.name]);
+    if (header.linkname) records.push(['linkpath', header.linkname]);
+    // entries are written one at a time, so between two of them the raw block can go straight in
+    pack.push(paxEntry(records, Math.floor((header.mtime?.getTime() ?? 0) / 1000)));
+    header = {
+      ...header,
+      name: asciiStub(header.name, header.type === 'directory'),
+      linkname: header.linkname ? asciiStub(header.linkname, false) : undefined,
+      uid: (header.uid ?? 0) > MAX_OCT6 ? 0 : header.uid,
+      gid: (header.gid ?? 0) > MAX_OCT6 ? 0 : header.gid,
+    };
+  }
+  if (header.type !== 'file' || !source || header.size === 0) {
+    await new Promise<void>((resolve, reject) => {
+      // a file entry without a buffer is a stream that must be ended: give empty files an empty buffer
+      if (header.type === 'file') pack.entry(header, Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
+      else pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    });
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    const rs = createReadStream(source);
+    rs.on('error', (err) => {
+      sink.destroy(err);
+      reject(err);
+    });
+    rs.pipe(sink);
+  });
+}
+
+/** A ustar-encodable stand-in name (the real one is in the PAX record). */
+function asciiStub(name: string, dir: boolean): string {
+  const clean = name.replace(/[^\x20-\x7e]/g, '_');
+  const tail = clean.length > 90 ? clean.slice(-90) : clean;
+  return dir && !tail.endsWith('/') ? `${tail}/` : tail;
+}
+
+function major(rdev: number): number {
+  return Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
+}
+
+function minor(rdev: number): number {
+  return Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
+}

@@ -1,0 +1,142 @@
+/**
+ * Layer diff from an overlayfs upperdir (the upperdir IS the change set):
+ *
+ *  - 0/0 character devices are deletions → `.wh.<name>`
+ *  - directories with `trusted.overlay.opaque=y` that shadow a lower directory → the dir entry
+ *    plus `.wh..wh..opq` (overlay also marks brand-new dirs opaque; with nothing below, that
+ *    marker would be noise, so it is only emitted when a lowerdir has the directory)
+ *  - a directory is emitted when it is new, opaque, differs from the lower one (mode, owner,
+ *    mtime), or has emitted descendants; a directory that is only in the upperdir because of a
+ *    copy-up with nothing left below it (e.g. a removed mount stub) is not part of the layer
+ *  - everything else is added/changed content
+ *
+ * Entries come out sorted by path component (a depth-first walk with sorted names), parents
+ * before children. xattrs are read in one batched helper call (see xattrs.ts) for just the
+ * directories that shadow a lower one (opaque check) and regular files (security.capability).
+ */
+import { lstat, readdir } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import type { DiffFn, Mounted } from '../exec/types.js';
+import { emitLayer, type Change, type ChangeKind } from './emit.js';
+import { readXattrs } from './xattrs.js';
+
+export interface DiffOptions {
+  sourceDateEpoch?: number;
+  /** paths (relative to the rootfs, no leading slash) left out of the layer with their subtrees */
+  exclude?: string[];
+}
+
+interface Node {
+  path: string;
+  host: string;
+  st: Stats;
+  kind: ChangeKind;
+  children?: Node[];
+  /** the lower directory this one shadows, when any */
+  lower?: Stats;
+  opaque?: boolean;
+}
+
+export const overlayDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
+  const out = new PassThrough();
+  overlayChanges(mounted.upperdir, lowerdirs, opts)
+    .then((changes) => {
+      const layer = emitLayer(changes, opts);
+      layer.on('error', (err) => out.destroy(err));
+      layer.pipe(out);
+    })
+    .catch((err: unknown) => out.destroy(err as Error));
+  return out;
+};
+
+/** The ordered change list of an upperdir against its lowerdirs (lowest first). */
+export async function overlayChanges(upperdir: string, lowerdirs: string[], opts: DiffOptions = {}): Promise<Change[]> {
+  const exclude = new Set((opts.exclude ?? []).map((p) => p.replace(/^\/+|\/+$/g, '')));
+  const topFirst = [...lowerdirs].reverse();
+  const dirs: Node[] = [];
+  const root = await walk(upperdir, '', exclude, topFirst, dirs);
+
+  // one batched xattr read: opaque markers of directories that shadow a lower directory
+  const shadowing = dirs.filter((d) => d.lower?.isDirectory());
+  const opq = await readXattrs(shadowing.map((d) => ({ path: d.host, name: 'trusted.overlay.opaque' })));
+  for (const [i, v] of opq) if (v.toString() === 'y') shadowing[i]!.opaque = true;
+
+  const changes: Change[] = [];
+  for (const child of root) emit(child, changes);
+  return changes;
+}
+
+async function walk(hostDir: string, relDir: string, exclude: Set<string>, lowers: string[], dirs: Node[]): Promise<Node[]> {
+  const names = (await readdir(hostDir)).sort(byName).filter((n) => !exclude.has(relDir ? `${relDir}/${n}` : n));
+  const stats = await Promise.all(names.map((n) => lstat(join(hostDir, n))));
+  const nodes: Node[] = [];
+  for (const [i, name] of names.entries()) {
+    const path = relDir ? `${relDir}/${name}` : name;
+    const host = join(hostDir, name);
+    const st = stats[i]!;
+    const kind = kindOf(st);
+    if (!kind) continue; // sockets are not layer content
+    const node: Node = { path, host, st, kind };
+    if (kind === 'dir') {
+      node.lower = await lowerStat(lowers, path);
+      node.children = await walk(host, path, exclude, lowers, dirs);
+      dirs.push(node);
+    }
+    nodes.push(node);
+  }
+  return nodes;
+}
+
+/** Emit `n` (and its subtree) when it belongs in the layer; returns whether anything was emitted. */
+function emit(n: Node, out: Change[]): boolean {
+  if (n.kind !== 'dir') {
+    out.push({ path: n.path, kind: n.kind, host: n.host, st: n.st });
+    return true;
+  }
+  const at = out.length;
+  const self: Change = { path: n.path, kind: 'dir', host: n.host, st: n.st };
+  out.push(self);
+  if (n.opaque) out.push({ path: n.path, kind: 'opaque', host: n.host, st: n.st });
+  let any = false;
+  for (const c of n.children ?? []) any = emit(c, out) || any;
+  const needed = any || n.opaque || !n.lower || !n.lower.isDirectory() || dirMetaDiffers(n.st, n.lower);
+  if (!needed) out.length = at;
+  return needed;
+}
+
+function dirMetaDiffers(a: Stats, b: Stats): boolean {
+  return (a.mode & 0o7777) !== (b.mode & 0o7777) || a.uid !== b.uid || a.gid !== b.gid || Math.floor(a.mtimeMs / 1000) !== Math.floor(b.mtimeMs / 1000);
+}
+
+/** The topmost lowerdir entry at `rel`, or undefined when absent or whited out there. */
+async function lowerStat(lowers: string[], rel: string): Promise<Stats | undefined> {
+  for (const l of lowers) {
+    const st = await lstat(join(l, rel)).catch(() => undefined);
+    if (!st) continue;
+    if (isWhiteout(st)) return undefined;
+    return st;
+  }
+  return undefined;
+}
+
+export function isWhiteout(st: Stats): boolean {
+  return st.isCharacterDevice() && st.rdev === 0;
+}
+
+function kindOf(st: Stats): ChangeKind | undefined {
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return st.rdev === 0 ? 'whiteout' : 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return undefined;
+}
+
+/** Byte-wise name order (what Go's filepath.Walk and `tar --sort=name` use). */
+export function byName(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OverlaySnapshotter } from '../../src/snapshot/overlay.js';
+import { UnshareExecutor } from '../../src/exec/unshare.js';
+import { overlayDiff } from '../../src/diff/overlay-diff.js';
+import type { Mounted, RunSpec } from '../../src/exec/types.js';
+import { busyboxRootfs } from '../../../../test/helpers/busybox.js';
+import { readLayer, type TarEntry } from './layer-tar.js';
+
+const work = mkdtempSync('/var/tmp/tsbuild-diff-test-');
+const snap = new OverlaySnapshotter();
+const exec = new UnshareExecutor({ tmpDir: work });
+let n = 0;
+const mounted: Mounted[] = [];
+
+async function mount(lowers: string[]): Promise<Mounted> {
+  const m = await snap.prepare(lowers, { scratchDir: join(work, `s${n++}`) });
+  mounted.push(m);
+  return m;
+}
+
+async function sh(m: Mounted, script: string, extra: Partial<RunSpec> = {}): Promise<void> {
+  const err: Buffer[] = [];
+  const r = await exec.run({
+    rootfs: m.root, args: ['/bin/sh', '-c', script], env: ['PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin'], cwd: '/',
+    user: { uid: 0, gid: 0, additionalGids: [] }, network: 'none', hostname: 'diff', mounts: [], onStderr: (c) => err.push(c), ...extra,
+  });
+  expect(r.exitCode, Buffer.concat(err).toString()).toBe(0);
+}
+
+async function layer(m: Mounted, lowers: string[], opts: { sourceDateEpoch?: number; exclude?: string[] } = {}): Promise<TarEntry[]> {
+  return (await readLayer(overlayDiff(m, lowers, opts))).entries;
+}
+
+const byName = (entries: TarEntry[]) => new Map(entries.map((e) => [e.name, e]));
+
+afterAll(async () => {
+  for (const m of mounted) await m.release();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('overlayDiff', () => {
+  let base: string;
+  beforeAll(() => {
+    base = busyboxRootfs();
+  });
+
+  test('a step that changes nothing gives an empty layer (mount stubs and /etc copy-up leave no trace)', async () => {
+    const m = await mount([base]);
+    await sh(m, 'cat /etc/hosts /etc/resolv.conf /etc/hostname >/dev/null; ls /proc /dev /sys >/dev/null');
+    expect(await layer(m, [base])).toEqual([]);
+  });
+
+  test('added, modified, chmod/chown, deleted file and dir, hardlink, symlink', async () => {
+    const m = await mount([base]);
+    await sh(m, [
+      'printf hello > /new.txt && chmod 640 /new.txt && chown 1000:50 /new.txt',
+      'echo extra:x:2000:2000::/:/bin/sh >> /etc/passwd',
+      'chmod 600 /etc/group && chown 1000:1000 /etc/group',
+      'rm /bin/ls',
+      'rm -rf /home/app',
+      'mkdir -p /opt/d && printf x > /opt/d/h1 && ln /opt/d/h1 /opt/d/h2',
+      'ln -s /etc/passwd /opt/sl',
+      'mknod /opt/fifo p',
+    ].join(' && '));
+    const entries = await layer(m, [base]);
+    const e = byName(entries);
+    expect(e.get('new.txt')).toMatchObject({ type: 'file', mode: 0o640, uid: 1000, gid: 50, content: 'hello', uname: '', gname: '' });
+    expect(e.get('etc/')).toMatchObject({ type: 'directory' });
+    expect(e.get('etc/passwd')?.content).toContain('extra:x:2000');
+    expect(e.get('etc/group')).toMatchObject({ type: 'file', mode: 0o600, uid: 1000, gid: 1000 });
+    expect(e.get('bin/.wh.ls')).toMatchObject({ type: 'file', size: 0 });
+    expect(e.has('bin/ls')).toBe(false);
+    expect(e.get('home/.wh.app')).toMatchObject({ type: 'file', size: 0 });
+    expect(e.get('opt/d/h1')).toMatchObject({ type: 'file', content: 'x' });
+    expect(e.get('opt/d/h2')).toMatchObject({ type: 'link', linkname: 'opt/d/h1' });
+    expect(e.get('opt/sl')).toMatchObject({ type: 'symlink', linkname: '/etc/passwd' });
+    expect(e.get('opt/fifo')).toMatchObject({ type: 'fifo' });
+    // nothing else: the unchanged parts of the rootfs, the stubs, /proc etc. are not in the layer
+    expect(entries.map((x) => x.name)).toEqual([
+      'bin/', 'bin/.wh.ls', 'etc/', 'etc/group', 'etc/passwd', 'home/', 'home/.wh.app', 'new.txt',
+      'opt/', 'opt/d/', 'opt/d/h1', 'opt/d/h2', 'opt/fifo', 'opt/sl',
+    ]);
+    // whole-second mtimes, parents before children
+    for (const x of entries) expect(Number.isInteger(x.mtime)).toBe(true);
+  });
+
+  test('rm -rf dir && mkdir dir over a lower dir → opaque; a new dir is not marked', async () => {
+    const m1 = await mount([base]);
+    await sh(m1, 'mkdir -p /data/sub && echo a > /data/a && echo b > /data/sub/b');
+    // the first step's upperdir becomes a lowerdir, as the layer store hands it over
+    const layer1 = join(work, 'layer1');
+    execFileSync('cp', ['-a', m1.upperdir, layer1]);
+    const lowers = [base, layer1];
+    const m2 = await mount(lowers);
+    await sh(m2, 'rm -rf /data && mkdir /data && echo c > /data/c && mkdir /fresh && echo f > /fresh/f');
+    const entries = await layer(m2, lowers);
+    const names = entries.map((x) => x.name);
+    expect(names).toEqual(['data/', 'data/.wh..wh..opq', 'data/c', 'fresh/', 'fresh/f']);
+    // in the running rootfs the old contents really are gone
+    await sh(m2, 'test ! -e /data/a && test ! -e /data/sub');
+  });
+
+  test('deleting a lower file inside an unchanged dir emits the parent dir and the whiteout only', async () => {
+    const m = await mount([base]);
+    await sh(m, 'rm /etc/group');
+    expect((await layer(m, [base])).map((x) => x.name)).toEqual(['etc/', 'etc/.wh.group']);
+  });
+
+  test('sourceDateEpoch clamps mtimes; exclude drops paths', async () => {
+    const m = await mount([base]);
+    await sh(m, 'echo 1 > /a && echo 2 > /b && touch -d @1000 /b');
+    const entries = await layer(m, [base], { sourceDateEpoch: 5000, exclude: ['skip-me'] });
+    const e = byName(entries);
+    expect(e.get('a')?.mtime).toBe(5000);
+    expect(e.get('b')?.mtime).toBe(1000);
+    const ex = await layer(m, [base], { exclude: ['/b'] });
+    expect(ex.map((x) => x.name)).toEqual(['a']);
+  });
+
+  test('security.capability is kept as a binary-exact PAX xattr', async () => {
+    const m = await mount([base]);
+    await sh(m, 'cp /bin/busybox /ping');
+    execFileSync('setcap', ['cap_net_raw,cap_setuid+ep', join(m.root, 'ping')]);
+    const { raw, entries } = await readLayer(overlayDiff(m, [base], {}));
+    expect(entries.map((x) => x.name)).toEqual(['ping']);
+    const out = join(work, 'cap-extract');
+    mkdirSync(out);
+    writeFileSync(join(work, 'cap.tar'), raw);
+    execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-xf', join(work, 'cap.tar'), '-C', out]);
+    expect(execFileSync('getcap', [join(out, 'ping')], { encoding: 'utf8' })).toMatch(/cap_setuid,cap_net_raw=ep|cap_net_raw,cap_setuid=ep/);
+  });
+
+  test('scratch (no lowerdirs) mounts an empty rootfs', async () => {
+    const m = await mount([]);
+    expect(execFileSync('ls', ['-A', m.root], { encoding: 'utf8' })).toBe('');
+    writeFileSync(join(m.root, 'f'), 'x');
+    expect((await layer(m, [])).map((x) => x.name)).toEqual(['f']);
+  });
+});

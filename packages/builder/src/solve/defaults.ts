@@ -29,11 +29,8 @@ export function defaultSnapshotter(options: BuildOptions): () => Promise<Snapsho
 export function defaultDiff(options: BuildOptions): () => Promise<DiffFn> {
   if (options.diff) { const d = options.diff; return async () => d; }
   return lazy(async () => {
-    // the differ module: upperdir (or tree compare) → OCI layer tar stream
-    const spec = '../diff/index.js';
-    const mod = (await import(spec)) as { diff?: DiffFn; diffLayer?: DiffFn; default?: DiffFn };
-    const fn = mod.diff ?? mod.diffLayer ?? mod.default;
-    if (!fn) throw new Error('internal: no diff function exported by ../diff/index.js');
-    return fn;
+    // the differ: overlay upperdir → OCI layer tar stream (whiteouts, opaque dirs)
+    const { overlayDiff } = await import('../diff/overlay-diff.js');
+    return overlayDiff;
   });
 }

@@ -21,6 +21,8 @@ export function finalizeConfig(config: ImageConfig, fallback: string, epoch?: st
     }
     h.created = last ?? firstLayer ?? fallback;
   }
+  // `created` first in each entry, as BuildKit serialises history
+  config.history = history.map(({ created, ...rest }) => ({ created, ...rest }));
   config.created = epoch ?? lastNewLayer ?? fallback;
   return config;
 }

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { JsonChecksumCache, loadContext } from '../context/index.js';
 import type { BuildContextSource } from './contextSource.js';
 
@@ -12,11 +12,19 @@ export async function loadContextSource(dir: string, opts: { dockerfilePath?: st
       const sum = await ctx.checksum({ sources, exclude: o?.exclude, parents: o?.parents }, { detail: true, signal: opts.signal });
       const detail = sum.detail ?? [];
       // miss explanations keep per-file digests only for reasonably small selections
-      const files: [string, string][] = detail.length <= 5000 ? detail.map((d) => [d.path, d.digest]) : [];
+      const files: [string, string][] = detail.length <= 5000 ? detail.map((d) => [displayPath(d.path), d.digest]) : [];
       return { digest: sum.digest, files };
     },
     copySource: () => ctx,
     bytesRead: () => ctx.stats.bytesRead,
     save: () => cache.save(),
   };
+}
+
+/** `<source>:<path>` (the context module's detail key) → one context-relative path, e.g. `src/app.ts`. */
+function displayPath(p: string): string {
+  const i = p.indexOf(':');
+  if (i < 0) return p;
+  const joined = posix.join(p.slice(0, i), p.slice(i + 1));
+  return joined.replace(/^\.?\/+/, '') || '.';
 }

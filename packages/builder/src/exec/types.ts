@@ -58,4 +58,8 @@ export interface Snapshotter {
 }
 
 /** Produce the OCI layer tar for the changes in `mounted` (upperdir for overlay, a tree compare for the copy fallback). */
-export type DiffFn = (mounted: Mounted, lowerdirs: string[], opts: { sourceDateEpoch?: number }) => Readable;
+export type DiffFn = (mounted: Mounted, lowerdirs: string[], opts: {
+  sourceDateEpoch?: number;
+  /** paths relative to the rootfs (no leading slash) left out of the layer with their subtrees */
+  exclude?: string[];
+}) => Readable;

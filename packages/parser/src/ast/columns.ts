@@ -11,10 +11,12 @@ import type { AstNode } from './node.js';
  * BuildKit's line/heredoc semantics therefore come from `parse-ast.ts`; dockerfile-ast supplies what it is
  * good at — precise keyword/instruction columns — and is used only where it agrees with our line ranges.
  */
-const MAX_TEXT = 2 * 1024 * 1024;
+/** dockerfile-ast is built for editor-sized files and slows down super-linearly; beyond this we keep our own columns. */
+const MAX_TEXT = 512 * 1024;
+const MAX_NODES = 5000;
 
 export function applyColumns(text: string, nodes: AstNode[]): void {
-  if (text.length > MAX_TEXT || nodes.length === 0) return;
+  if (text.length > MAX_TEXT || nodes.length === 0 || nodes.length > MAX_NODES) return;
   let instructions;
   try {
     instructions = DockerfileParser.parse(text).getInstructions();

@@ -122,6 +122,7 @@ const bareOperator = /^\d*<<-?$/;
  * its name (`RUN << EOF`), as current BuildKit does.
  */
 export function heredocsFromLine(line: string): Omit<AstHeredoc, 'content'>[] {
+  if (!line.includes('<<')) return []; // every heredoc word contains `<<`
   let words: string[];
   try {
     words = shellWords(line, { rawQuotes: true, rawEscapes: true });

@@ -31,6 +31,10 @@ const DASH = 0x2d;
 const BACKSLASH = 0x5c;
 
 export function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
+  // fast path: no flag at the start (same result as the byte walk below)
+  let i = 0;
+  while (i < line.length && line.charCodeAt(i) < 0x80 && isByteSpace(line.charCodeAt(i))) i++;
+  if (!line.startsWith('--', i)) return { rest: i === line.length ? '' : line.slice(i), flags: [] };
   const bytes = Buffer.from(line, 'utf8');
   const restAt = (pos: number): string => bytes.subarray(pos).toString('utf8');
   const words: string[] = [];

@@ -17,3 +17,4 @@ export type { ExpandOptions } from './expand-instruction.js';
 export { VarScope, PROXY_ARGS, platformArgs } from './scope.js';
 export type { VarScopeOptions, PlatformSpec } from './scope.js';
 export { parseGoDuration } from './instructions/duration.js';
+export { globalScope, stageRefResolver } from './stages/global-scope.js';

@@ -4,7 +4,8 @@ import type { ArgDecl, KeyValue, VarLookup } from './types.js';
  * BuildKit's ARG/ENV scoping as plain data (no I/O, no expansion — feed it already-expanded values,
  * e.g. from `expandInstruction`):
  * - global scope: ARGs before the first FROM (build args override their defaults) plus the predefined
- *   platform ARGs; this is what FROM lines see.
+ *   ARGs (TARGETPLATFORM/OS/ARCH/VARIANT, BUILDPLATFORM/OS/ARCH/VARIANT, TARGETSTAGE); this is what FROM
+ *   lines see.
  * - stage scope (`enterStage(imageEnv)`): starts with the base image's Env; a global ARG is visible only
  *   after `ARG name` re-declares it (taking the global value when it has no default); an ARG is visible
  *   from its instruction on; build args override ARG defaults; ENV (and the image's Env) wins over ARG.
@@ -19,6 +20,8 @@ export interface VarScopeOptions {
   /** platform the stage builds for (TARGET*) and the builder's own platform (BUILD*) */
   targetPlatform?: PlatformSpec;
   buildPlatform?: PlatformSpec;
+  /** name of the target stage for the predefined `TARGETSTAGE` ARG (BuildKit: `default` for an unnamed last stage) */
+  targetStage?: string;
 }
 
 export const PROXY_ARGS: readonly string[] = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((n) => [n, n.toLowerCase()]);
@@ -61,8 +64,12 @@ export class VarScope implements VarLookup {
     this.usedArgs = parent ? parent.usedArgs : new Set();
     this.globals = new Map();
     if (!parent) {
-      for (const [k, v] of platformArgs(opts.targetPlatform ?? defaultPlatform, opts.buildPlatform ?? opts.targetPlatform ?? defaultPlatform)) {
-        this.globals.set(k, { value: v, fromBuildArg: false });
+      const predefined = platformArgs(opts.targetPlatform ?? defaultPlatform, opts.buildPlatform ?? opts.targetPlatform ?? defaultPlatform);
+      predefined.set('TARGETSTAGE', opts.targetStage ?? 'default');
+      // predefined ARGs live in the global scope; a build arg of the same name overrides them
+      for (const [k, v] of predefined) {
+        const b = this.buildArgs.get(k);
+        this.globals.set(k, b === undefined ? { value: v, fromBuildArg: false } : { value: b, fromBuildArg: true });
       }
     }
     for (const kv of imageEnv) {
@@ -103,7 +110,10 @@ export class VarScope implements VarLookup {
         entry = { value: this.buildArgs.get(d.name), fromBuildArg: true };
         this.usedArgs.add(d.name);
       } else if (d.value !== undefined) entry = { value: d.value, fromBuildArg: false };
-      else if (this.parent && this.parent.globals.has(d.name)) entry = { ...this.parent.globals.get(d.name)! };
+      else if (this.parent && this.parent.globals.has(d.name)) {
+        entry = { ...this.parent.globals.get(d.name)! };
+        if (entry.fromBuildArg) this.usedArgs.add(d.name);
+      }
       else entry = { value: undefined, fromBuildArg: false };
       if (this.parent) {
         this.args.delete(d.name);

@@ -6,7 +6,6 @@ const MIN_DURATION_NS = 1e6; // BuildKit: container.MinimumDuration = 1ms
 
 /** `HEALTHCHECK [flags] CMD …` / `HEALTHCHECK NONE`; durations become nanoseconds. */
 export function parseHealthcheck(req: InstructionRequest): HealthcheckInstruction {
-  const flags = req.flags.parse({ interval: 'string', timeout: 'string', 'start-period': 'string', 'start-interval': 'string', retries: 'string' });
   if (req.args.length === 0) req.fail('E_PARSE', 'HEALTHCHECK requires at least one argument');
   const typ = req.args[0]!.toUpperCase();
   const rest = req.args.slice(1);
@@ -15,6 +14,8 @@ export function parseHealthcheck(req: InstructionRequest): HealthcheckInstructio
     if (rest.length !== 0) req.fail('E_PARSE', 'HEALTHCHECK NONE takes no arguments');
     return { ...base, test: ['NONE'] };
   }
+  // BuildKit only looks at the flags when the type is not NONE
+  const flags = req.flags.parse({ interval: 'string', timeout: 'string', 'start-period': 'string', 'start-interval': 'string', retries: 'string' });
   if (typ !== 'CMD') req.fail('E_PARSE', `Unknown type ${JSON.stringify(typ)} in HEALTHCHECK (try CMD)`);
   if (rest.length === 0) req.fail('E_PARSE', 'Missing command after HEALTHCHECK CMD');
   const out: HealthcheckInstruction = { ...base, test: req.node.json ? ['CMD', ...rest] : ['CMD-SHELL', rest.join(' ')] };

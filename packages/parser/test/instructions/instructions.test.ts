@@ -150,6 +150,7 @@ describe('HEALTHCHECK', () => {
     expect(h).toMatchObject({ test: ['CMD-SHELL', 'curl -f x'], interval: 5e9, timeout: 90e9, startPeriod: 1.5e9, startInterval: 1e8, retries: 3 });
     expect(one('HEALTHCHECK CMD ["a", "b"]', 'HEALTHCHECK').test).toEqual(['CMD', 'a', 'b']);
     expect(one('HEALTHCHECK none', 'HEALTHCHECK').test).toEqual(['NONE']);
+    expect(one('HEALTHCHECK --whatever=1 NONE', 'HEALTHCHECK').test).toEqual(['NONE']); // flags ignored for NONE, as BuildKit
     expect(one('HEALTHCHECK --interval=0s CMD x', 'HEALTHCHECK').interval).toBe(0);
     expect(one('HEALTHCHECK CMD x', 'HEALTHCHECK')).not.toHaveProperty('interval');
   });

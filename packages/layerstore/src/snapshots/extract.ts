@@ -83,7 +83,8 @@ class Extractor {
       src.on('error', fail);
       src.pipe(ex);
     });
-    if (this.entries === 0) throw badArchive('layer tar has no entries');
+    // an empty layer (1024 zero bytes, diffID sha256:5f70bf18…) is valid: BuildKit commits one for
+    // every RUN/COPY/WORKDIR that changed nothing (builder note, see its report)
     if (!this.rootSeen) await this.inheritDir('');
     await runNativeOps(this.native);
     for (const f of this.afterNative) f();

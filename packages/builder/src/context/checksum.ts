@@ -7,9 +7,9 @@
  * Format version `tsbuild-contenthash-v1`: bump it when anything above changes.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { createReadStream, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { selectSource } from '../copy/select.js';
@@ -17,11 +17,11 @@ import { isHeredocMarker, isUrl } from '../copy/select.js';
 import { byteCompare } from '../copy/wildcard.js';
 import type { CopySource } from '../copy/types.js';
 import { defaultIgnoreMatcher, type IgnoreMatcher } from './ignoreMatcher.js';
-import type { ChecksumCache, ChecksumOptions, ContentChecksum, ContextStats, SourceSelection } from './types.js';
+import type { FileIdentity, ChecksumCache, ChecksumOptions, ContentChecksum, ContextStats, SourceSelection } from './types.js';
 
 const VERSION = 'tsbuild-contenthash-v1';
 
-interface Entry { label: string; abs: string; st: BigIntStats; sha?: string; link?: string }
+interface Entry { label: string; abs: string; st: Stats; sha?: string; link?: string }
 
 export interface ChecksumDeps {
   cache?: ChecksumCache;
@@ -29,7 +29,7 @@ export interface ChecksumDeps {
   stats?: ContextStats;
 }
 
-function typeChar(st: BigIntStats): string {
+function typeChar(st: Stats): string {
   if (st.isFile()) return 'f';
   if (st.isDirectory()) return 'd';
   if (st.isSymbolicLink()) return 'l';
@@ -59,18 +59,30 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
     const matches = await selectSource(source, raw, { parents: selection.parents });
     total.update(`source ${raw}\n`);
     for (const m of matches) {
-      const label = m.parentsPath ?? m.rel;
-      const st = await lstat(m.abs, { bigint: true });
-      const list: Entry[] = [{ label, abs: m.abs, st }];
-      if (st.isDirectory()) list.push(...(await collect(source, m.abs, label, '', exclude, limit)));
-      await Promise.all(list.map((e) => limit(async () => {
+      const st = await lstat(m.abs);
+      // labels are where entries land relative to the destination: a directory's contents, a file's name,
+      // or the kept path with --parents
+      const top = m.parentsPath ?? (st.isDirectory() ? '' : m.rel.split('/').pop() ?? '');
+      const list: Entry[] = [{ label: top === '' ? '.' : top, abs: m.abs, st }];
+      if (st.isDirectory()) list.push(...(await collect(source, m.abs, top, '', exclude, { n: 0 })));
+      let n = 0;
+      const misses: Entry[] = [];
+      for (const e of list) {
         if (e.st.isFile()) {
-          const r = await hashFile(e.abs, e.st, opts.cache);
+          const hit = opts.cache?.get(e.abs, identity(e.st));
+          if (hit) { e.sha = hit; if (opts.stats) opts.stats.cacheHits++; } else misses.push(e);
+        } else if (e.st.isSymbolicLink()) misses.push(e);
+      }
+      await Promise.all(misses.map(async (e) => {
+        if (e.st.isFile()) {
+          const small = e.st.size <= SMALL;
+          if (small && ++n % 256 === 0) await new Promise<void>((r) => setImmediate(r));
+          const r = small ? await hashFile(e.abs, e.st, opts.cache) : await limit(() => hashFile(e.abs, e.st, opts.cache));
           e.sha = r.sha;
           bytesRead += r.read;
-          if (opts.stats) { if (r.read > 0 || r.miss) opts.stats.filesHashed++; else opts.stats.cacheHits++; }
+          if (opts.stats) { if (r.miss) opts.stats.filesHashed++; else opts.stats.cacheHits++; }
         } else if (e.st.isSymbolicLink()) e.link = await readlink(e.abs);
-      })));
+      }));
       for (const e of list) {
         const line = `${e.label}\0${typeChar(e.st)}\0${(Number(e.st.mode) & 0o7777).toString(8)}\0${e.st.isFile() ? e.st.size : 0}\0${e.link ?? ''}\0${
           e.st.isCharacterDevice() || e.st.isBlockDevice() ? String(e.st.rdev) : ''}\0${e.sha ?? ''}\n`;
@@ -86,35 +98,50 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
   return out;
 }
 
-/** Entries below `dirAbs` in copy order, filtered by the ignore file and --exclude; labels prefixed. */
-async function collect(source: CopySource, dirAbs: string, label: string, relMatch: string, exclude: IgnoreMatcher | undefined, limit: ReturnType<typeof pLimit>): Promise<Entry[]> {
-  const names = (await readdir(dirAbs)).sort(byteCompare);
-  const kids = await Promise.all(names.map((n) => limit(async () => {
+/**
+ * Entries below `dirAbs` in copy order, filtered by the ignore file and --exclude; labels prefixed.
+ * Synchronous on purpose: for many small files a thread-pool round trip per lstat costs far more than
+ * the syscall itself; the walk yields to the event loop every few hundred entries.
+ */
+async function collect(source: CopySource, dirAbs: string, label: string, relMatch: string, exclude: IgnoreMatcher | undefined, budget: { n: number }): Promise<Entry[]> {
+  const names = readdirSync(dirAbs).sort(byteCompare);
+  const out: Entry[] = [];
+  for (const n of names) {
+    if (++budget.n % 512 === 0) await new Promise<void>((r) => setImmediate(r));
     const abs = join(dirAbs, n);
     const rr = relOf(source.root, abs);
     const rm = relMatch === '' ? n : `${relMatch}/${n}`;
     const ignored = source.isIgnored?.(rr) ?? false;
     const excluded = exclude?.matches(rm) ?? false;
-    const st = await lstat(abs, { bigint: true });
-    const hiddenDirMayHoldVisible = st.isDirectory() && ((ignored && !!source.ignoreHasExceptions) || (excluded && exclude!.hasExceptions));
-    if ((ignored || excluded) && !hiddenDirMayHoldVisible) return undefined;
-    return { n, abs, rm, st, hidden: ignored || excluded };
-  })));
-  const out: Entry[][] = await Promise.all(kids.map(async (k) => {
-    if (!k) return [];
-    const l = label === '' ? k.n : `${label}/${k.n}`;
-    if (!k.st.isDirectory()) return [{ label: l, abs: k.abs, st: k.st }];
-    const below = await collect(source, k.abs, l, k.rm, exclude, limit);
-    if (k.hidden && below.length === 0) return [];
-    return [{ label: l, abs: k.abs, st: k.st }, ...below];
-  }));
-  return out.flat();
+    const st = lstatSync(abs);
+    const hidden = ignored || excluded;
+    if (hidden && !(st.isDirectory() && ((ignored && !!source.ignoreHasExceptions) || (excluded && !!exclude?.hasExceptions)))) continue;
+    const l = label === '' ? n : `${label}/${n}`;
+    if (!st.isDirectory()) { out.push({ label: l, abs, st }); continue; }
+    const below = await collect(source, abs, l, rm, exclude, budget);
+    if (hidden && below.length === 0) continue;
+    out.push({ label: l, abs, st }, ...below);
+  }
+  return out;
 }
 
-async function hashFile(abs: string, st: BigIntStats, cache?: ChecksumCache): Promise<{ sha: string; read: number; miss: boolean }> {
-  const id = { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+const SMALL = 256 * 1024;
+
+function identity(st: Stats): FileIdentity {
+  return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
+async function hashFile(abs: string, st: Stats, cache?: ChecksumCache): Promise<{ sha: string; read: number; miss: boolean }> {
+  const id = identity(st);
   const hit = cache?.get(abs, id);
   if (hit) return { sha: hit, read: 0, miss: false };
+  if (st.size <= SMALL) {
+    // small files: one synchronous read is far cheaper than a stream or a thread-pool hop
+    const buf = readFileSync(abs);
+    const sha = createHash('sha256').update(buf).digest('hex');
+    cache?.set(abs, id, sha);
+    return { sha, read: buf.length, miss: true };
+  }
   const h = createHash('sha256');
   let read = 0;
   for await (const chunk of createReadStream(abs, { highWaterMark: 256 * 1024 })) {

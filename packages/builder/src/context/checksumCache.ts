@@ -1,5 +1,6 @@
 /**
- * JSON-file ChecksumCache: `{ v: 1, files: { "<abs path>": [ino, size, mtimeNs, ctimeNs, sha256hex] } }`.
+ * JSON-file ChecksumCache: `{ v: 2, files: { "<abs path>": [ino, size, mtimeMs, ctimeMs, sha256hex] } }`
+ * (times with the sub-millisecond precision Node reports).
  * Loaded once, written atomically (tmp + rename) by `save()` only when something changed.
  * Entries not looked at in this session are kept while the file stays under `maxEntries`.
  */
@@ -7,7 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ChecksumCache, FileIdentity } from './types.js';
 
-type Row = [string, string, string, string, string];
+type Row = [number, number, number, number, string];
 
 export class JsonChecksumCache implements ChecksumCache {
   private readonly rows: Map<string, Row>;
@@ -23,7 +24,7 @@ export class JsonChecksumCache implements ChecksumCache {
     const rows = new Map<string, Row>();
     try {
       const doc = JSON.parse(await readFile(file, 'utf8')) as { v?: number; files?: Record<string, Row> };
-      if (doc.v === 1 && doc.files) for (const [k, r] of Object.entries(doc.files)) if (Array.isArray(r) && r.length === 5) rows.set(k, r);
+      if (doc.v === 2 && doc.files) for (const [k, r] of Object.entries(doc.files)) if (Array.isArray(r) && r.length === 5) rows.set(k, r);
     } catch {
       // missing / unreadable: start empty
     }
@@ -37,13 +38,13 @@ export class JsonChecksumCache implements ChecksumCache {
   get(absPath: string, id: FileIdentity): string | undefined {
     const r = this.rows.get(absPath);
     if (!r) return undefined;
-    if (r[0] !== String(id.ino) || r[1] !== String(id.size) || r[2] !== String(id.mtimeNs) || r[3] !== String(id.ctimeNs)) return undefined;
+    if (r[0] !== id.ino || r[1] !== id.size || r[2] !== id.mtimeMs || r[3] !== id.ctimeMs) return undefined;
     this.touched.add(absPath);
     return r[4];
   }
 
   set(absPath: string, id: FileIdentity, sha256: string): void {
-    this.rows.set(absPath, [String(id.ino), String(id.size), String(id.mtimeNs), String(id.ctimeNs), sha256]);
+    this.rows.set(absPath, [id.ino, id.size, id.mtimeMs, id.ctimeMs, sha256]);
     this.touched.add(absPath);
     this.dirty = true;
   }
@@ -60,7 +61,7 @@ export class JsonChecksumCache implements ChecksumCache {
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}-${Date.now()}`;
     try {
-      await writeFile(tmp, JSON.stringify({ v: 1, files }), { flag: 'wx' });
+      await writeFile(tmp, JSON.stringify({ v: 2, files }), { flag: 'wx' });
       await rename(tmp, this.file);
       this.dirty = false;
     } finally {
@@ -83,5 +84,5 @@ export class MemoryChecksumCache implements ChecksumCache {
 }
 
 function key(id: FileIdentity): string {
-  return `${id.ino}:${id.size}:${id.mtimeNs}:${id.ctimeNs}`;
+  return `${id.ino}:${id.size}:${id.mtimeMs}:${id.ctimeMs}`;
 }

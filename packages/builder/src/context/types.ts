@@ -7,7 +7,7 @@
 import type { CopySource } from '../copy/types.js';
 
 /** Identity of a file's content as the cache sees it (content assumed unchanged while these match). */
-export interface FileIdentity { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }
+export interface FileIdentity { ino: number; size: number; mtimeMs: number; ctimeMs: number }
 
 /** Content hashes of files, keyed by absolute path + identity. Load once per build; save at the end. */
 export interface ChecksumCache {

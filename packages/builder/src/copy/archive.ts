@@ -51,14 +51,16 @@ function openDecompressed(file: string, kind: Compression): { stream: Readable; 
   const cmd = kind;
   const child = spawn(cmd, ['-dc', '--', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let stopped = false;
   child.stderr.on('data', (d) => { stderr += String(d); });
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', (err) => reject(new BuildError('E_COPY', `cannot decompress ${kind} archive: ${cmd} is not available (${err.message})`, { cause: err })));
-    child.on('close', (code, signal) => (code === 0 || signal === 'SIGPIPE' ? resolve() : reject(new BuildError('E_COPY', `${cmd} -dc failed (${code ?? signal}): ${stderr.trim()}`))));
+    child.on('close', (code, signal) => (code === 0 || stopped || signal === 'SIGPIPE' ? resolve() : reject(new BuildError('E_COPY', `${cmd} -dc failed (${code ?? signal}): ${stderr.trim()}`))));
   });
+  done.catch(() => { /* observed by the caller */ });
   const out = child.stdout as Readable;
   const origDestroy = out.destroy.bind(out);
-  out.destroy = ((err?: Error) => { child.kill(); return origDestroy(err); }) as typeof out.destroy;
+  out.destroy = ((err?: Error) => { stopped = true; child.kill(); return origDestroy(err); }) as typeof out.destroy;
   return { stream: out, done };
 }
 

@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadContext } from '../../src/context/loadContext.js';
+import { JsonChecksumCache } from '../../src/context/checksumCache.js';
+import { cleanup, makeTree, tmp } from '../copy/helpers.js';
+
+const dirs: string[] = [];
+afterEach(() => cleanup(...dirs.splice(0)));
+function t(): string { const d = tmp('tsb-ctx-'); dirs.push(d); return d; }
+
+function project(): string {
+  return makeTree(t(), {
+    files: { 'src/app.ts': 'console.log(1)\n', 'src/lib/util.ts': 'export {}\n', 'README.md': 'readme', 'secret.env': 'A=1', '.dockerignore': 'secret.env\n*.log\n' },
+    symlinks: { 'src/link': 'app.ts' },
+  });
+}
+
+async function sum(dir: string, sources: string[] = ['.'], extra: { exclude?: string[]; parents?: boolean } = {}) {
+  const ctx = await loadContext(dir);
+  return (await ctx.checksum({ sources, ...extra })).digest;
+}
+
+describe('context checksum (cache-key input)', () => {
+  it('is stable, and ignores mtime and uid/gid', async () => {
+    const d = project();
+    const a = await sum(d);
+    expect(await sum(d)).toBe(a);
+    utimesSync(join(d, 'src/app.ts'), 1, 1);
+    expect(await sum(d)).toBe(a);
+    chownSync(join(d, 'src/app.ts'), 4321, 8765);
+    expect(await sum(d)).toBe(a);
+  });
+
+  it('changes with chmod, content, a rename, a symlink target, a new file', async () => {
+    const d = project();
+    const a = await sum(d);
+    chmodSync(join(d, 'src/app.ts'), 0o755);
+    const b = await sum(d);
+    expect(b).not.toBe(a);
+    writeFileSync(join(d, 'src/app.ts'), 'console.log(2)\n');
+    const c = await sum(d);
+    expect(c).not.toBe(b);
+    renameSync(join(d, 'src/lib/util.ts'), join(d, 'src/lib/util2.ts'));
+    const e = await sum(d);
+    expect(e).not.toBe(c);
+    const f = await sum(d, ['src/link']);
+    // a top-level symlink source is followed: same content as the target under the link's name
+    expect(f).not.toBe(await sum(d, ['src/app.ts']));
+    writeFileSync(join(d, 'src/new.ts'), '');
+    expect(await sum(d)).not.toBe(e);
+  });
+
+  it('setuid bit is part of the mode', async () => {
+    const d = project();
+    const a = await sum(d, ['src/app.ts']);
+    chmodSync(join(d, 'src/app.ts'), 0o4644);
+    expect(await sum(d, ['src/app.ts'])).not.toBe(a);
+  });
+
+  it('editing an ignored file or a file outside the selection does not change it', async () => {
+    const d = project();
+    const all = await sum(d);
+    const src = await sum(d, ['src/*.ts']);
+    writeFileSync(join(d, 'secret.env'), 'A=2');
+    writeFileSync(join(d, 'build.log'), 'noise');
+    expect(await sum(d)).toBe(all);
+    writeFileSync(join(d, 'README.md'), 'changed');
+    expect(await sum(d, ['src/*.ts'])).toBe(src);
+    expect(await sum(d)).not.toBe(all);
+  });
+
+  it('--exclude and --parents are part of the selection', async () => {
+    const d = project();
+    const withMd = await sum(d, ['.']);
+    const noMd = await sum(d, ['.'], { exclude: ['*.md'] });
+    expect(noMd).not.toBe(withMd);
+    writeFileSync(join(d, 'README.md'), 'changed');
+    expect(await sum(d, ['.'], { exclude: ['*.md'] })).toBe(noMd);
+    expect(await sum(d, ['src/lib/util.ts'], { parents: true })).not.toBe(await sum(d, ['src/lib/util.ts']));
+  });
+
+  it('a missing source is E_COPY_SOURCE; an escaping one E_CONTEXT; an ignored one is missing', async () => {
+    const d = project();
+    const ctx = await loadContext(d);
+    expect((await ctx.checksum(['nope']).catch((e) => e)).code).toBe('E_COPY_SOURCE');
+    expect((await ctx.checksum(['../x']).catch((e) => e)).code).toBe('E_CONTEXT');
+    expect((await ctx.checksum(['secret.env']).catch((e) => e)).code).toBe('E_COPY_SOURCE');
+    expect((await ctx.checksum(['nomatch*'])).entries).toBe(0);
+  });
+
+  it('detail lists per-entry digests that tell which file changed', async () => {
+    const d = project();
+    const ctx = await loadContext(d);
+    const a = await ctx.checksum(['src'], { detail: true });
+    writeFileSync(join(d, 'src/lib/util.ts'), 'changed');
+    const b = await (await loadContext(d)).checksum(['src'], { detail: true });
+    const changed = b.detail!.filter((e, i) => a.detail![i]?.digest !== e.digest).map((e) => e.path);
+    expect(changed).toEqual(['src:lib/util.ts']);
+  });
+});
+
+describe('ChecksumCache', () => {
+  it('an unchanged context is not re-read; a touched file is; the JSON cache survives a reload', async () => {
+    const d = project();
+    for (let i = 0; i < 50; i++) writeFileSync(join(d, `src/f${i}.ts`), 'x'.repeat(1000 + i));
+    const cacheFile = join(t(), 'store', 'context-cache-v1.json');
+    let cache = await JsonChecksumCache.open(cacheFile);
+    let ctx = await loadContext(d, { cache });
+    const first = await ctx.checksum(['.']);
+    expect(first.bytesRead).toBeGreaterThan(50_000);
+    await cache.save();
+    expect(existsSync(cacheFile)).toBe(true);
+
+    cache = await JsonChecksumCache.open(cacheFile);
+    ctx = await loadContext(d, { cache });
+    const second = await ctx.checksum(['.']);
+    expect(second.digest).toBe(first.digest);
+    expect(second.bytesRead).toBe(0);
+    expect(ctx.stats.cacheHits).toBeGreaterThan(50);
+
+    writeFileSync(join(d, 'src/f7.ts'), 'y'.repeat(1007)); // same size, new content
+    const third = await ctx.checksum(['.']);
+    expect(third.bytesRead).toBe(1007);
+    expect(third.digest).not.toBe(first.digest);
+    await cache.save();
+    expect(JSON.parse(readFileSync(cacheFile, 'utf8')).v).toBe(2);
+  });
+
+  it('a corrupt cache file starts empty', async () => {
+    const f = join(t(), 'c.json');
+    writeFileSync(f, '{not json');
+    const c = await JsonChecksumCache.open(f);
+    expect(c.size).toBe(0);
+  });
+
+  it('20,000 files: warm checksum reads nothing', async () => {
+    const d = t();
+    for (let i = 0; i < 200; i++) {
+      mkdirSync(join(d, `d${i}`));
+      for (let j = 0; j < 100; j++) writeFileSync(join(d, `d${i}`, `f${j}`), `${i}-${j}`);
+    }
+    const cache = await JsonChecksumCache.open(join(t(), 'cache.json'));
+    const t0 = performance.now();
+    const cold = await (await loadContext(d, { cache })).checksum(['.']);
+    const t1 = performance.now();
+    const warm = await (await loadContext(d, { cache })).checksum(['.']);
+    const t2 = performance.now();
+    expect(cold.entries).toBe(20_201);
+    expect(warm.digest).toBe(cold.digest);
+    expect(warm.bytesRead).toBe(0);
+    console.log(`checksum 20k files: cold ${(t1 - t0).toFixed(0)} ms, warm ${(t2 - t1).toFixed(0)} ms`);
+  }, 120_000);
+});
+
+describe('loadContext', () => {
+  it('<Dockerfile>.dockerignore next to the Dockerfile wins over .dockerignore (testDockerignoreOverride)', async () => {
+    const d = makeTree(t(), { files: { foo: 'x', bar: 'y', 'Dockerfile.dockerignore': 'bar\n', Dockerfile2: 'FROM x', 'Dockerfile2.dockerignore': 'foo\n', '.dockerignore': 'foo\nbar\n' } });
+    const c1 = await loadContext(d, { dockerfilePath: join(d, 'Dockerfile') });
+    expect([c1.isIgnored('foo'), c1.isIgnored('bar')]).toEqual([false, true]);
+    const c2 = await loadContext(d, { dockerfilePath: join(d, 'Dockerfile2') });
+    expect([c2.isIgnored('foo'), c2.isIgnored('bar')]).toEqual([true, false]);
+    const c3 = await loadContext(d, { dockerfilePath: join(d, 'Other') });
+    expect([c3.isIgnored('foo'), c3.isIgnored('bar')]).toEqual([true, true]);
+  });
+
+  it('resolve refuses paths outside; resolveFollow keeps symlinks inside', async () => {
+    const d = makeTree(t(), { files: { 'a/b': 'x' } });
+    symlinkSync('/a', join(d, 'etc'));
+    const ctx = await loadContext(d);
+    expect(ctx.resolve('a/./b')).toBe(join(d, 'a/b'));
+    expect(() => ctx.resolve('../outside')).toThrowError(expect.objectContaining({ code: 'E_CONTEXT' }));
+    expect(await ctx.resolveFollow('etc/b')).toBe(join(d, 'a/b'));
+  });
+
+  it('glob expands Go-style patterns over visible files', async () => {
+    const d = makeTree(t(), { files: { 'a.go': '', 'b.go': '', '.hidden.go': '', 'c.txt': '', 'x/y.go': '', 'ign.go': '', '.dockerignore': 'ign.go\n' } });
+    const ctx = await loadContext(d);
+    expect(await ctx.glob(['*.go'])).toEqual(['.hidden.go', 'a.go', 'b.go']);
+    expect(await ctx.glob(['*/*.go', 'c.txt', 'missing'])).toEqual(['x/y.go', 'c.txt']);
+    expect(await ctx.glob(['*.go'], { exclude: ['a*'] })).toEqual(['.hidden.go', 'b.go']);
+  });
+
+  it('a missing context dir is E_CONTEXT; an invalid .dockerignore too', async () => {
+    expect((await loadContext(join(t(), 'nope')).catch((e) => e)).code).toBe('E_CONTEXT');
+    const d = makeTree(t(), { files: { '.dockerignore': '!\n' } });
+    expect((await loadContext(d).catch((e) => e)).code).toBe('E_CONTEXT');
+  });
+});

@@ -1,0 +1,168 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import tar from 'tar-stream';
+import { applyCopy } from '../../src/copy/applyCopy.js';
+import { downloadUrl } from '../../src/copy/downloadUrl.js';
+import { isArchive } from '../../src/copy/archive.js';
+import type { CopyOp } from '../../src/copy/types.js';
+import { loadContext } from '../../src/context/loadContext.js';
+import { cleanup, makeTree, tmp } from './helpers.js';
+
+const dirs: string[] = [];
+afterEach(() => cleanup(...dirs.splice(0)));
+function t(): string { const d = tmp('tsb-add-'); dirs.push(d); return d; }
+const add = (sources: string[], dest: string, extra: Partial<CopyOp> = {}): CopyOp => ({ kind: 'ADD', sources, dest, ...extra });
+const read = (root: string, p: string) => readFileSync(join(root, p), 'utf8');
+
+/** a real tar made by GNU tar: dir/a (0640, 1234:5678, mtime 1600000000), dir/link -> a */
+function makeTar(ctxDir: string, name: string, compress?: 'gzip' | 'bzip2' | 'xz' | 'zstd'): void {
+  const src = makeTree(t(), { files: { 'dir/a': { content: 'A-content', mode: 0o640 } }, symlinks: { 'dir/link': 'a' } });
+  const out = join(ctxDir, name);
+  execFileSync('tar', ['--owner=1234', '--group=5678', '--numeric-owner', '--mtime=@1600000000', '-C', src, '-cf', out, 'dir']);
+  if (compress) {
+    const data = execFileSync(compress, ['-c', out]);
+    writeFileSync(out, data);
+  }
+}
+
+async function packTar(entries: { name: string; type?: 'file' | 'symlink' | 'link' | 'directory'; content?: string; linkname?: string }[]): Promise<Buffer> {
+  const p = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((res, rej) => { p.on('data', (c: Buffer) => chunks.push(c)); p.on('end', () => res()); p.on('error', rej); });
+  for (const e of entries) {
+    if ((e.type ?? 'file') === 'file') p.entry({ name: e.name, mode: 0o644 }, e.content ?? '');
+    else p.entry({ name: e.name, type: e.type, linkname: e.linkname, mode: 0o755 });
+  }
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+describe('ADD local archives', () => {
+  for (const c of [undefined, 'gzip', 'bzip2', 'xz', 'zstd'] as const) {
+    it(`extracts a ${c ?? 'plain'} tar detected by content (misleading name), keeping modes, owners, mtimes, links`, async () => {
+      const ctxDir = t();
+      makeTar(ctxDir, 'archive.bin', c);
+      const ctx = await loadContext(ctxDir);
+      expect(await isArchive(join(ctxDir, 'archive.bin'))).toBe(true);
+      const r = t();
+      await applyCopy(add(['archive.bin'], '/opt/'), { source: ctx, destRoot: r });
+      expect(read(r, 'opt/dir/a')).toBe('A-content');
+      const st = lstatSync(join(r, 'opt/dir/a'));
+      expect(st.mode & 0o7777).toBe(0o640);
+      expect(`${st.uid}:${st.gid}`).toBe('1234:5678');
+      expect(st.mtimeMs).toBe(1600000000000);
+      expect(readlinkSync(join(r, 'opt/dir/link'))).toBe('a');
+    });
+  }
+
+  it('extracts into dest even without a trailing slash; --chown overrides archive owners; COPY never extracts', async () => {
+    const ctxDir = t();
+    makeTar(ctxDir, 'x.tar.gz', 'gzip');
+    const ctx = await loadContext(ctxDir);
+    const r = t();
+    await applyCopy(add(['x.tar.gz'], '/into', { chown: '7:8' }), { source: ctx, destRoot: r });
+    expect(read(r, 'into/dir/a')).toBe('A-content');
+    expect(lstatSync(join(r, 'into/dir/a')).uid).toBe(7);
+    await applyCopy({ kind: 'COPY', sources: ['x.tar.gz'], dest: '/copied' }, { source: ctx, destRoot: r });
+    expect(lstatSync(join(r, 'copied')).isFile()).toBe(true);
+    await applyCopy(add(['x.tar.gz'], '/nounpack', { unpack: false }), { source: ctx, destRoot: r });
+    expect(lstatSync(join(r, 'nounpack')).isFile()).toBe(true);
+  });
+
+  it('a file that only looks like a tar by name is copied, not extracted', async () => {
+    const ctxDir = makeTree(t(), { files: { 'fake.tar.gz': 'not an archive' } });
+    const ctx = await loadContext(ctxDir);
+    const r = t();
+    await applyCopy(add(['fake.tar.gz'], '/'), { source: ctx, destRoot: r });
+    expect(read(r, 'fake.tar.gz')).toBe('not an archive');
+  });
+
+  it('refuses ../ entries (E_UNSAFE_PATH) and writes nothing outside dest', async () => {
+    const ctxDir = t();
+    writeFileSync(join(ctxDir, 'evil.tar'), await packTar([{ name: 'ok.txt', content: 'ok' }, { name: '../../escaped.txt', content: 'bad' }]));
+    const ctx = await loadContext(ctxDir);
+    const r = t();
+    const err = await applyCopy(add(['evil.tar'], '/x/y/'), { source: ctx, destRoot: r }).catch((e) => e);
+    expect(err.code).toBe('E_UNSAFE_PATH');
+    expect(existsSync(join(r, 'escaped.txt')) || existsSync(join(r, 'x/escaped.txt'))).toBe(false);
+  });
+
+  it('refuses symlinks escaping dest and keeps writes through absolute links inside dest', async () => {
+    const ctxDir = t();
+    writeFileSync(join(ctxDir, 'rel.tar'), await packTar([{ name: 'l', type: 'symlink', linkname: '../../etc' }]));
+    writeFileSync(join(ctxDir, 'abs.tar'), await packTar([{ name: 'real', type: 'directory' }, { name: 'etc', type: 'symlink', linkname: '/real' }, { name: 'etc/owned', content: 'inside' }]));
+    const ctx = await loadContext(ctxDir);
+    const r = t();
+    expect((await applyCopy(add(['rel.tar'], '/d/'), { source: ctx, destRoot: r }).catch((e) => e)).code).toBe('E_UNSAFE_PATH');
+    await applyCopy(add(['abs.tar'], '/e/'), { source: ctx, destRoot: r });
+    expect(read(r, 'e/real/owned')).toBe('inside');
+    expect(existsSync('/etc/owned')).toBe(false);
+  });
+});
+
+describe('ADD <url> against a real local HTTP server', () => {
+  let server: Server;
+  let base = '';
+  const body = 'remote file content\n';
+  const sha = createHash('sha256').update(body).digest('hex');
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/redirect') { res.writeHead(302, { location: '/files/data.txt' }); res.end(); return; }
+      if (req.url === '/files/data.txt' || req.url === '/') {
+        res.writeHead(200, { 'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT', etag: '"v1"', 'content-type': 'text/plain' });
+        res.end(body);
+        return;
+      }
+      res.writeHead(404); res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('downloads into dest/<name>, mode 0600, Last-Modified mtime, never extracted', async () => {
+    const r = t();
+    const res = await applyCopy(add([`${base}/files/data.txt`], '/dl/'), { destRoot: r, tmpDir: t() });
+    expect(read(r, 'dl/data.txt')).toBe(body);
+    const st = lstatSync(join(r, 'dl/data.txt'));
+    expect(st.mode & 0o7777).toBe(0o600);
+    expect(st.mtimeMs).toBe(Date.parse('2015-10-21T07:28:00Z'));
+    expect(`${st.uid}:${st.gid}`).toBe('0:0');
+    expect(res.remote[0]?.digest).toBe(`sha256:${sha}`);
+  });
+
+  it('follows redirects; a dest without slash is the file name; --checksum ok', async () => {
+    const r = t();
+    await applyCopy(add([`${base}/redirect`], '/named', { checksum: `sha256:${sha}` }), { destRoot: r });
+    expect(read(r, 'named')).toBe(body);
+  });
+
+  it('--checksum mismatch → E_CHECKSUM and nothing written', async () => {
+    const r = t();
+    const err = await applyCopy(add([`${base}/files/data.txt`], '/bad/', { checksum: `sha256:${'0'.repeat(64)}` }), { destRoot: r }).catch((e) => e);
+    expect(err.code).toBe('E_CHECKSUM');
+    expect(existsSync(join(r, 'bad'))).toBe(false);
+  });
+
+  it('a 404 is E_FETCH; COPY of a URL is refused; a URL without path is __unnamed__', async () => {
+    const r = t();
+    expect((await applyCopy(add([`${base}/missing`], '/x/'), { destRoot: r }).catch((e) => e)).code).toBe('E_FETCH');
+    expect((await applyCopy({ kind: 'COPY', sources: [`${base}/files/data.txt`], dest: '/x/' }, { destRoot: r }).catch((e) => e)).code).toBe('E_COPY_SOURCE');
+    await applyCopy(add([`${base}/`], '/u/'), { destRoot: r });
+    expect(read(r, 'u/__unnamed__')).toBe(body);
+  });
+
+  it('a pre-downloaded RemoteFile (fetched for the cache key) is reused', async () => {
+    const remote = await downloadUrl(`${base}/files/data.txt`, { tmpDir: t() });
+    expect(remote.etag).toBe('"v1"');
+    const r = t();
+    await applyCopy(add([remote.url], '/pre/'), { destRoot: r, remote: new Map([[remote.url, remote]]) });
+    expect(read(r, 'pre/data.txt')).toBe(body);
+  });
+});

@@ -7,3 +7,8 @@ export { build } from './build.js';
 export { OverlaySnapshotter, type OverlaySnapshotterOptions } from './snapshot/overlay.js';
 export { UnshareExecutor, type UnshareExecutorOptions, type RunResultWithStubs } from './exec/unshare.js';
 export { overlayDiff, overlayChanges, type DiffOptions } from './diff/overlay-diff.js';
+export { CopySnapshotter, CopyMount, type BaseTree, type BaseEntry } from './snapshot/copy.js';
+export { detectSnapshotter, type SnapshotterChoice } from './snapshot/detect.js';
+export { treeDiff, treeChanges } from './diff/tree-diff.js';
+export { diffLayer } from './diff/diff-layer.js';
+export type { Change, ChangeKind } from './diff/emit.js';

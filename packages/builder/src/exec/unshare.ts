@@ -191,6 +191,7 @@ export class UnshareExecutor implements Executor {
         }
       };
       spec.signal?.addEventListener('abort', onAbort, { once: true });
+      if (spec.signal?.aborted) onAbort();
       child.stdout!.on('data', (c: Buffer) => spec.onStdout?.(c));
       child.stderr!.on('data', (c: Buffer) => spec.onStderr?.(c));
       (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => setup.push(c));

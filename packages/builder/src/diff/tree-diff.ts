@@ -1,0 +1,145 @@
+/**
+ * Layer diff for the copying snapshotter: compare the rootfs after the step with the metadata
+ * snapshot taken before it (CopyMount.base).
+ *
+ *  - new path, or a different type → added
+ *  - same type: changed when mode, owner, size, mtime (ns), link target or device differs; when all
+ *    of that is equal but the mtime has no sub-second part (so a same-second rewrite could hide),
+ *    the contents are compared with the lower layer's file
+ *  - a path of a directory that still exists but is gone from it → `.wh.<name>`
+ *  - directories: emitted when changed or when anything below them is
+ *
+ * No opaque markers: a replaced directory shows up as whiteouts of its old entries.
+ */
+import { createReadStream } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import type { DiffFn, Mounted } from '../exec/types.js';
+import { BuildError } from '../errors.js';
+import { CopyMount, baseEntry, type BaseEntry, type BaseTree } from '../snapshot/copy.js';
+import { emitLayer, type Change, type ChangeKind } from './emit.js';
+import { byName, isWhiteout, type DiffOptions } from './overlay-diff.js';
+
+export const treeDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
+  const out = new PassThrough();
+  if (!(mounted instanceof CopyMount)) {
+    queueMicrotask(() => out.destroy(new BuildError('E_USAGE', 'treeDiff needs a rootfs prepared by CopySnapshotter')));
+    return out;
+  }
+  treeChanges(mounted.root, mounted.base, lowerdirs, opts)
+    .then((changes) => {
+      const layer = emitLayer(changes, opts);
+      layer.on('error', (err) => out.destroy(err));
+      layer.pipe(out);
+    })
+    .catch((err: unknown) => out.destroy(err as Error));
+  return out;
+};
+
+/** The ordered change list of `root` against `base`. */
+export async function treeChanges(root: string, base: BaseTree, lowerdirs: string[], opts: DiffOptions = {}): Promise<Change[]> {
+  const exclude = new Set((opts.exclude ?? []).map((p) => p.replace(/^\/+|\/+$/g, '')));
+  const topFirst = [...lowerdirs].reverse();
+  const out: Change[] = [];
+
+  async function walkDir(rel: string, wasDir: boolean): Promise<boolean> {
+    const host = rel ? join(root, rel) : root;
+    const names = (await readdir(host)).filter((n) => !exclude.has(rel ? `${rel}/${n}` : n));
+    const gone = wasDir ? (base.children.get(rel) ?? []).filter((n) => !names.includes(n) && !exclude.has(rel ? `${rel}/${n}` : n)) : [];
+    const all = [...names.map((n) => ({ n, present: true })), ...gone.map((n) => ({ n, present: false }))].sort((a, b) => byName(a.n, b.n));
+    const stats = await Promise.all(all.map((x) => (x.present ? lstat(join(host, x.n)) : Promise.resolve(undefined))));
+    let any = false;
+    for (const [i, { n, present }] of all.entries()) {
+      const path = rel ? `${rel}/${n}` : n;
+      const h = join(host, n);
+      if (!present) {
+        // a whiteout takes its owner/mode from the parent (it has no inode of its own here)
+        out.push({ path, kind: 'whiteout', host: h, st: await lstat(host) });
+        any = true;
+        continue;
+      }
+      const st = stats[i]!;
+      const kind = kindOf(st);
+      if (!kind) continue;
+      const before = base.entries.get(path);
+      if (kind === 'dir') {
+        const at = out.length;
+        out.push({ path, kind, host: h, st });
+        const sameDir = before?.kind === 'dir';
+        const changed = !sameDir || (await metaDiffers(before!, h));
+        const below = await walkDir(path, sameDir);
+        if (below || changed) any = true;
+        else out.length = at;
+        continue;
+      }
+      if (!before || before.kind !== kind || (await metaDiffers(before, h)) || (kind === 'file' && (await contentDiffers(before, h, path, topFirst)))) {
+        out.push({ path, kind, host: h, st });
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  async function metaDiffers(b: BaseEntry, host: string): Promise<boolean> {
+    const now = baseEntry(await lstat(host, { bigint: true }));
+    if (now.mode !== b.mode || now.uid !== b.uid || now.gid !== b.gid || now.rdev !== b.rdev) return true;
+    // directories: whole seconds (timestamps restored after removing mount stubs are not ns-exact;
+    // what changed inside a directory shows up through its entries anyway)
+    if (b.kind === 'dir') return now.mtimeNs / 1_000_000_000n !== b.mtimeNs / 1_000_000_000n;
+    if (now.mtimeNs !== b.mtimeNs) return true;
+    return now.size !== b.size;
+  }
+
+  async function contentDiffers(b: BaseEntry, host: string, path: string, lowers: string[]): Promise<boolean> {
+    if (b.mtimeNs % 1_000_000_000n !== 0n) return false;
+    for (const l of lowers) {
+      const st = await lstat(join(l, path)).catch(() => undefined);
+      if (!st) continue;
+      if (isWhiteout(st) || !st.isFile()) return true;
+      return !(await sameBytes(join(l, path), host));
+    }
+    return true;
+  }
+
+  await walkDir('', true);
+  return out;
+}
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const ra = createReadStream(a, { highWaterMark: 1 << 16 })[Symbol.asyncIterator]();
+  const rb = createReadStream(b, { highWaterMark: 1 << 16 })[Symbol.asyncIterator]();
+  let bufA: Buffer = Buffer.alloc(0);
+  let bufB: Buffer = Buffer.alloc(0);
+  let doneA = false;
+  let doneB = false;
+  for (;;) {
+    if (bufA.length === 0 && !doneA) {
+      const r = await ra.next();
+      if (r.done) doneA = true;
+      else bufA = r.value as Buffer;
+    }
+    if (bufB.length === 0 && !doneB) {
+      const r = await rb.next();
+      if (r.done) doneB = true;
+      else bufB = r.value as Buffer;
+    }
+    if (bufA.length === 0 && bufB.length === 0) return doneA && doneB;
+    if (bufA.length === 0 || bufB.length === 0) return false;
+    const k = Math.min(bufA.length, bufB.length);
+    if (!bufA.subarray(0, k).equals(bufB.subarray(0, k))) return false;
+    bufA = bufA.subarray(k);
+    bufB = bufB.subarray(k);
+  }
+}
+
+function kindOf(st: Stats): ChangeKind | undefined {
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return undefined;
+}

@@ -9,7 +9,7 @@ async function readScoped(rootfs: string, p: string): Promise<string | undefined
     return await readFile(await rootPath(rootfs, p), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP') return undefined;
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import type { ArgDecl, KeyValue, VarLookup } from './types.js';
 
+
 /**
  * BuildKit's ARG/ENV scoping as plain data (no I/O, no expansion — feed it already-expanded values,
  * e.g. from `expandInstruction`):
@@ -8,7 +9,9 @@ import type { ArgDecl, KeyValue, VarLookup } from './types.js';
  *   lines see.
  * - stage scope (`enterStage(imageEnv)`): starts with the base image's Env; a global ARG is visible only
  *   after `ARG name` re-declares it (taking the global value when it has no default); an ARG is visible
- *   from its instruction on; build args override ARG defaults; ENV (and the image's Env) wins over ARG.
+ *   from its instruction on; build args override ARG defaults. ARG and ENV both write the build state's
+ *   env and the later one wins (so `ARG X` then `ENV X=…` gives the ENV value, as documented); only ENV
+ *   reaches the image config.
  * - `usedArgs`: build args that some ARG declaration consumed.
  * - proxy build args (HTTP_PROXY, …) need no declaration; they reach RUN but are kept out of history.
  */
@@ -44,19 +47,24 @@ const defaultPlatform: PlatformSpec = { os: 'linux', architecture: 'amd64' };
 
 interface ArgEntry { value: string | undefined; fromBuildArg: boolean }
 
+/** How an ARG default is expanded when (and only when) it is used. */
+export type ExpandDefault = (value: string, scope: VarScope) => string;
+
 export class VarScope implements VarLookup {
   /** names looked up through `get` (found or not) */
   readonly referenced = new Set<string>();
   /** build args consumed by an ARG declaration (shared by the global scope and its stages) */
   readonly usedArgs: Set<string>;
   private readonly buildArgs: Map<string, string>;
-  /** global scope only: declared global ARGs and predefined platform args */
+  /** global scope only: declared global ARGs and predefined ARGs */
   private readonly globals: Map<string, ArgEntry>;
   private readonly parent: VarScope | undefined;
   /** stage scope: ARGs declared in the stage, in declaration order */
   private readonly args = new Map<string, ArgEntry>();
-  /** stage scope: the image config Env (base image + ENV instructions), in order */
+  /** stage scope: the image config Env (base image + ENV); a key keeps its slot when set again */
   private readonly env = new Map<string, string>();
+  /** stage scope: the build state's env (image Env, then every ENV and valued ARG; the last write wins and moves to the end) */
+  private readonly state = new Map<string, string>();
 
   constructor(opts: VarScopeOptions = {}, parent?: VarScope, imageEnv: readonly string[] = []) {
     this.parent = parent;
@@ -74,8 +82,10 @@ export class VarScope implements VarLookup {
     }
     for (const kv of imageEnv) {
       const eq = kv.indexOf('=');
-      if (eq < 0) this.env.set(kv, '');
-      else this.env.set(kv.slice(0, eq), kv.slice(eq + 1));
+      const [k, v] = eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
+      this.env.set(k, v);
+      this.state.delete(k);
+      this.state.set(k, v);
     }
   }
 
@@ -89,66 +99,77 @@ export class VarScope implements VarLookup {
     return new VarScope({}, this, imageEnv);
   }
 
-  /** VarLookup for word expansion at this point. */
+  /** VarLookup for word expansion at this point (global scope: global ARGs; stage: the build state's env). */
   get(name: string): string | undefined {
     this.referenced.add(name);
     if (!this.parent) return this.globals.get(name)?.value;
-    if (this.env.has(name)) return this.env.get(name);
-    return this.args.get(name)?.value;
+    return this.state.get(name);
   }
 
-  /** The value a global ARG (or predefined platform ARG) has; undefined when unset. */
+  /** The value a global ARG (or predefined ARG) has; undefined when unset. */
   globalValue(name: string): string | undefined {
     return (this.parent ?? this).globals.get(name)?.value;
   }
 
-  /** `ARG` with already-expanded defaults. */
-  declareArgs(decls: readonly ArgDecl[]): void {
+  /**
+   * `ARG` (BuildKit `dispatchArg`), one name after the other: a build arg wins; otherwise the default,
+   * expanded now by `expandDefault` (only when it is used — `ARG B=${A:?}` is fine when B is a build arg);
+   * a name with neither takes the global ARG's value. A valued ARG is set in the build state's env, so it
+   * is visible to the next names of the same instruction. Without `expandDefault`, defaults are taken as
+   * already expanded (e.g. from `expandInstruction`).
+   */
+  declareArgs(decls: readonly ArgDecl[], expandDefault?: ExpandDefault): void {
     for (const d of decls) {
       let entry: ArgEntry;
       if (this.buildArgs.has(d.name)) {
         entry = { value: this.buildArgs.get(d.name), fromBuildArg: true };
         this.usedArgs.add(d.name);
-      } else if (d.value !== undefined) entry = { value: d.value, fromBuildArg: false };
+      } else if (d.value !== undefined) entry = { value: expandDefault ? expandDefault(d.value, this) : d.value, fromBuildArg: false };
       else if (this.parent && this.parent.globals.has(d.name)) {
         entry = { ...this.parent.globals.get(d.name)! };
         if (entry.fromBuildArg) this.usedArgs.add(d.name);
-      }
-      else entry = { value: undefined, fromBuildArg: false };
+      } else entry = { value: undefined, fromBuildArg: false };
       if (this.parent) {
         this.args.delete(d.name);
         this.args.set(d.name, entry);
+        if (entry.value !== undefined) {
+          this.state.delete(d.name);
+          this.state.set(d.name, entry.value);
+        }
       } else this.globals.set(d.name, entry);
     }
   }
 
-  /** `ENV` with already-expanded keys/values; updates the image Env in place (existing keys keep their slot). */
+  /** `ENV` with already-expanded keys/values: image Env in place, build state env last-write-wins. */
   setEnv(pairs: readonly KeyValue[]): void {
     if (!this.parent) throw new Error('ENV outside a stage');
-    for (const { key, value } of pairs) this.env.set(key, value);
+    for (const { key, value } of pairs) {
+      this.env.set(key, value);
+      this.state.delete(key);
+      this.state.set(key, value);
+    }
   }
 
-  /** The image config `Env` list. */
+  /** The image config `Env` list (ARGs never go there). */
   get imageEnv(): string[] {
     return [...this.env].map(([k, v]) => `${k}=${v}`);
   }
 
-  /** ARGs declared in this stage that have a value and are not shadowed by ENV: `[name, value]` in order (history `|N k=v`). */
+  /** ARGs declared in this stage that have a value, `[name, value]` in order (RUN history `|N k=v …`). */
   argsInScope(): [string, string][] {
     const out: [string, string][] = [];
-    for (const [k, e] of this.args) if (e.value !== undefined && !this.env.has(k)) out.push([k, e.value]);
+    for (const [k, e] of this.args) if (e.value !== undefined) out.push([k, e.value]);
     return out;
   }
 
   /** Proxy build args that apply without declaration (not in history or the image config). */
   proxyEnv(): string[] {
-    return PROXY_ARGS.filter((n) => this.buildArgs.has(n) && !this.env.has(n) && !this.args.has(n)).map((n) => `${n}=${this.buildArgs.get(n)}`);
+    return PROXY_ARGS.filter((n) => this.buildArgs.has(n) && !this.state.has(n)).map((n) => `${n}=${this.buildArgs.get(n)}`);
   }
 
-  /** Environment a RUN sees: image Env (ENV wins), then ARGs in scope, then undeclared proxy build args. */
+  /** Environment a RUN sees: the build state's env (image Env, ENV and ARG values, last write wins), then undeclared proxy build args. */
   envForRun(opts: { includeProxy?: boolean } = {}): string[] {
-    const out = this.imageEnv;
-    for (const [k, v] of this.argsInScope()) out.push(`${k}=${v}`);
+    const out = [...this.state].map(([k, v]) => `${k}=${v}`);
     if (opts.includeProxy ?? true) out.push(...this.proxyEnv());
     return out;
   }

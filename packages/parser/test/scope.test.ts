@@ -25,20 +25,33 @@ describe('VarScope', () => {
     expect(s.get('TARGETOS')).toBe('linux');
   });
 
-  it('stage ARG defaults lose to build args; ENV and the image Env win over ARG', () => {
+  it('stage ARG defaults lose to build args; ARG and ENV write the build env, the later one wins', () => {
     const g = new VarScope({ buildArgs: { X: 'cli', HTTP_PROXY: 'http://p' } });
     const s = g.enterStage(['PATH=/bin', 'HOME=/root']);
-    s.declareArgs([{ name: 'X', value: 'def' }, { name: 'PATH', value: '/nope' }, { name: 'Y', value: 'y' }]);
+    s.declareArgs([{ name: 'X', value: 'def' }, { name: 'PATH', value: '/arg' }, { name: 'Y', value: 'y' }]);
     expect(s.get('X')).toBe('cli');
-    expect(s.get('PATH')).toBe('/bin');
+    expect(s.get('PATH')).toBe('/arg'); // ARG after the image Env: the build env sees the ARG
+    expect(s.imageEnv).toEqual(['PATH=/bin', 'HOME=/root']); // ARGs never reach the image config
     s.setEnv([{ key: 'Y', value: 'env' }, { key: 'HOME', value: '/h' }]);
-    expect(s.get('Y')).toBe('env');
+    expect(s.get('Y')).toBe('env'); // ENV after ARG wins (the documented case)
     expect(s.imageEnv).toEqual(['PATH=/bin', 'HOME=/h', 'Y=env']);
-    expect(s.argsInScope()).toEqual([['X', 'cli']]);
-    expect(s.envForRun()).toEqual(['PATH=/bin', 'HOME=/h', 'Y=env', 'X=cli', 'HTTP_PROXY=http://p']);
-    expect(s.envForRun({ includeProxy: false })).toEqual(['PATH=/bin', 'HOME=/h', 'Y=env', 'X=cli']);
+    expect(s.argsInScope()).toEqual([['X', 'cli'], ['PATH', '/arg'], ['Y', 'y']]);
+    expect(s.envForRun()).toEqual(['X=cli', 'PATH=/arg', 'Y=env', 'HOME=/h', 'HTTP_PROXY=http://p']);
+    expect(s.envForRun({ includeProxy: false })).toEqual(['X=cli', 'PATH=/arg', 'Y=env', 'HOME=/h']);
     expect([...g.usedArgs]).toEqual(['X']);
     expect(g.unusedBuildArgs()).toEqual([]);
+  });
+
+  it('ARG defaults are expanded only when used, name after name', () => {
+    const expand = (v: string, scope: VarScope): string => v.replace(/\$\{?(\w+)\}?/g, (_, n: string) => {
+      const x = scope.get(n);
+      if (x === undefined) throw new Error(`${n}: missing`);
+      return x;
+    });
+    const s = new VarScope({ buildArgs: { BAR: 'cli' } }).enterStage();
+    s.declareArgs([{ name: 'BAR', value: '${FOO}' }, { name: 'A', value: '1' }, { name: 'B', value: '$A-2' }], expand);
+    expect([s.get('BAR'), s.get('B')]).toEqual(['cli', '1-2']);
+    expect(() => s.declareArgs([{ name: 'C', value: '${NOPE}' }], expand)).toThrow('NOPE: missing');
   });
 
   it('reports build args nobody declared (not proxies)', () => {

@@ -1,20 +1,30 @@
-import { expandInstruction } from '../expand-instruction.js';
+import { ExpandError, ParseError } from '../errors.js';
 import { ShellLex } from '../expand/lex.js';
-import { VarScope, type VarScopeOptions } from '../scope.js';
+import { VarScope, type ExpandDefault, type VarScopeOptions } from '../scope.js';
 import type { ArgInstruction, Dockerfile, Stage } from '../types.js';
 
 /**
  * The global scope of a Dockerfile: predefined ARGs plus the ARGs before the first FROM, each default
- * expanded against the ARGs above it and overridden by build args (what FROM lines are expanded with).
+ * expanded against the ARGs above it unless a build arg overrides it (what FROM lines are expanded with).
+ * Throws a located `ExpandError` when a default that is used fails to expand (`ARG FOO=${FOO:?msg}`).
  */
 export function globalScope(df: Dockerfile, opts: VarScopeOptions = {}): VarScope {
   const scope = new VarScope(opts);
   const lex = new ShellLex(df.directives.escape);
-  for (const arg of df.globalArgs) {
-    const expanded = expandInstruction<ArgInstruction>(arg, scope, { lex, file: df.file });
-    scope.declareArgs(expanded.args);
-  }
+  for (const arg of df.globalArgs) scope.declareArgs(arg.args, argDefaultExpander(lex, arg, df.file));
   return scope;
+}
+
+/** `ExpandDefault` for `VarScope.declareArgs` that reports failures as located `ExpandError`s. */
+export function argDefaultExpander(lex: ShellLex, arg: ArgInstruction, file = 'Dockerfile'): ExpandDefault {
+  return (value, scope) => {
+    try {
+      return lex.processWord(value, scope);
+    } catch (e) {
+      if (e instanceof ParseError) throw new ExpandError(e.message, { file, range: arg.range });
+      throw e;
+    }
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/parse.js';
 import { globalScope, stageRefResolver } from '../../src/stages/global-scope.js';
 import { stageGraph } from '../../src/stages/stage-graph.js';
+import { parseError } from '../helpers.js';
 
 describe('globalScope / stageRefResolver', () => {
   it('FROM build-${TARGETOS} names a stage once resolved with the global scope', () => {
@@ -20,6 +21,15 @@ describe('globalScope / stageRefResolver', () => {
     stage.declareArgs([{ name: 'TARGETOS' }]);
     expect(stage.get('TARGETOS')).toBe('freebsd');
     expect([...s.usedArgs].sort()).toEqual(['C', 'TARGETOS']);
+  });
+
+  it('a default is only expanded when no build arg overrides it (global-arg-required-error)', () => {
+    const df = parse('ARG FOO=${FOO:?"custom error"}\nFROM busybox\n');
+    const e = parseError(() => globalScope(df));
+    expect(e.code).toBe('E_EXPAND');
+    expect(e.message).toContain('FOO: custom error');
+    expect(e.location?.range.start.line).toBe(1);
+    expect(globalScope(df, { buildArgs: { FOO: 'bar' } }).get('FOO')).toBe('bar');
   });
 
   it('a failing expansion keeps the word as written', () => {

@@ -115,7 +115,7 @@ async function collect(source: CopySource, dirAbs: string, label: string, relMat
     const excluded = exclude?.matches(rm) ?? false;
     const st = lstatSync(abs);
     const hidden = ignored || excluded;
-    if (hidden && !(st.isDirectory() && ((ignored && !!source.ignoreHasExceptions) || (excluded && !!exclude?.hasExceptions)))) continue;
+    if (hidden && !(st.isDirectory() && ((ignored && !(source.canSkipIgnoredDir?.(rr) ?? !source.ignoreHasExceptions)) || (excluded && !exclude!.canSkipDir(rm))))) continue;
     const l = label === '' ? n : `${label}/${n}`;
     if (!st.isDirectory()) { out.push({ label: l, abs, st }); continue; }
     const below = await collect(source, abs, l, rm, exclude, budget);

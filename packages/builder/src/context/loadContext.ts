@@ -71,6 +71,9 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     ignoreFile: ig?.file,
     ignorePatterns: patterns,
     ignoreHasExceptions: matcher?.hasExceptions ?? false,
+    canSkipIgnoredDir(relDir: string): boolean {
+      return matcher ? matcher.canSkipDir(cleanComponents(relDir).join('/')) : true;
+    },
     stats,
     isIgnored(relPath: string): boolean {
       if (!matcher) return false;

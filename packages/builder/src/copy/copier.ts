@@ -65,7 +65,7 @@ export class Copier {
       const ignored = rr !== '' && (this.opts.source.isIgnored?.(rr) ?? false);
       const excluded = this.opts.exclude?.matches(relMatch) ?? false;
       if (ignored || excluded) {
-        const mayHold = st.isDirectory() && ((ignored && !!this.opts.source.ignoreHasExceptions) || (excluded && !!this.opts.exclude?.hasExceptions));
+        const mayHold = st.isDirectory() && ((ignored && !(this.opts.source.canSkipIgnoredDir?.(rr) ?? !this.opts.source.ignoreHasExceptions)) || (excluded && !this.opts.exclude!.canSkipDir(relMatch)));
         if (!mayHold) return;
         const p: Pending = { src, target, st, made: false };
         for (const name of (await readdir(src)).sort(byteCompare)) {

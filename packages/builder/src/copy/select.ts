@@ -84,7 +84,7 @@ export async function selectSource(source: CopySource, rawSrc: string, opts: Sel
       throw err;
     }
     // an ignored entry does not exist for COPY — except a directory that `!exceptions` may re-include parts of
-    if (ignored && !(stat.isDirectory() && source.ignoreHasExceptions)) {
+    if (ignored && !(stat.isDirectory() && !(source.canSkipIgnoredDir?.(resolvedRel || rel) ?? !source.ignoreHasExceptions))) {
       if (wild) continue;
       throw notFound(source, src);
     }

@@ -18,6 +18,8 @@ export interface CopySource {
   isIgnored?(relPath: string): boolean;
   /** true when an ignored directory may still contain visible entries (`!exception` patterns) */
   readonly ignoreHasExceptions?: boolean;
+  /** precise form of the above for one ignored directory: true when nothing below it can be visible */
+  canSkipIgnoredDir?(relDir: string): boolean;
 }
 
 /** A COPY/ADD instruction after word expansion (the parser's CopyInstruction/AddInstruction fit). */

@@ -41,7 +41,7 @@ export function expandInstruction<T extends Instruction>(instr: T, lookup: VarLo
       break;
     case 'COPY':
     case 'ADD':
-      out = expandCopy(i, word, lex, lookup, location);
+      out = expandCopy(i, word, lookup, location);
       break;
     case 'ENV':
       out = { ...i, env: i.env.map((kv) => ({ key: word(kv.key), value: word(kv.value) })) };
@@ -81,8 +81,8 @@ export function expandInstruction<T extends Instruction>(instr: T, lookup: VarLo
   return out as T;
 }
 
-function expandCopy(i: CopyInstruction | AddInstruction, word: (w: string) => string, lex: ShellLex, lookup: VarLookup, location: { file: string; range: Instruction['range'] }): CopyInstruction | AddInstruction {
-  const out = { ...i, sources: i.sources.map(word), dest: word(i.dest), exclude: i.exclude.map(word), heredocs: i.heredocs.map((h) => expandHeredoc(h, lex, lookup, location)) };
+function expandCopy(i: CopyInstruction | AddInstruction, word: (w: string) => string, lookup: VarLookup, location: { file: string; range: Instruction['range'] }): CopyInstruction | AddInstruction {
+  const out = { ...i, sources: i.sources.map(word), dest: word(i.dest), exclude: i.exclude.map(word), heredocs: i.heredocs.map((h) => expandHeredoc(h, lookup, location)) };
   // --from is never expanded (stageGraph rejects a `$` in it, as BuildKit does)
   if (i.chown !== undefined) out.chown = word(i.chown);
   if (i.chmod !== undefined) {
@@ -95,11 +95,10 @@ function expandCopy(i: CopyInstruction | AddInstruction, word: (w: string) => st
 }
 
 /** Inline files of COPY/ADD: expanded like a shell heredoc body when the delimiter was unquoted (quotes are literal). */
-function expandHeredoc(h: Heredoc, lex: ShellLex, lookup: VarLookup, location: { file: string; range: Instruction['range'] }): Heredoc {
+function expandHeredoc(h: Heredoc, lookup: VarLookup, location: { file: string; range: Instruction['range'] }): Heredoc {
   if (!h.expand) return h;
   // BuildKit ExpandRaw: a fresh backslash lexer with SkipProcessQuotes, whatever the escape directive
   const bodyLex = new ShellLex('\\', { skipProcessQuotes: true });
-  void lex;
   try {
     return { ...h, content: bodyLex.processWord(h.content, lookup) };
   } catch (e) {

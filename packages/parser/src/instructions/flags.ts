@@ -38,6 +38,7 @@ export class FlagSet {
       if (d.given && d.kind !== 'strings') this.fail('E_FLAG', `duplicate flag specified: ${name}`);
       d.given = true;
       if (d.kind === 'bool') {
+        if (value === '') this.fail('E_FLAG', `missing a value on flag: ${name}`); // `--link=` (but `--link` is true)
         const v = value === undefined ? 'true' : value.toLowerCase();
         if (v === 'true') d.bool = true;
         else if (v === 'false') d.bool = false;

@@ -87,6 +87,7 @@ describe('COPY / ADD', () => {
     expect(c).toMatchObject({ from: 'build', chown: '1:2', chmod: '0644', link: true, parents: true, exclude: ['*.md', 'x'], sources: ['a', 'b'], dest: '/dst/', heredocs: [] });
     expect(one('COPY a b', 'COPY')).toMatchObject({ link: false, parents: false, exclude: [] });
     expect(one('COPY --link=false a b', 'COPY').link).toBe(false);
+    expect(errorOf('FROM a\nCOPY --link= a b').message).toBe('missing a value on flag: link');
   });
   it('ADD flags', () => {
     const a = one('ADD --checksum=sha256:abc --keep-git-dir --unpack=false --chown=x --chmod=755 --link --exclude=e https://x/y /d', 'ADD');

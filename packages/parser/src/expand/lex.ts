@@ -15,7 +15,7 @@
 import { ExpandError } from '../errors.js';
 import type { VarLookup } from '../types.js';
 import { PatternError, replacePattern, trimPrefix, trimSuffix } from './pattern.js';
-import { WordSplitter } from './words.js';
+import { isSpaceCode, Out } from './out.js';
 
 export type EscapeToken = '\\' | '`';
 
@@ -132,10 +132,6 @@ function isSpecialParam(cp: number): boolean {
   }
 }
 
-function escapeClassChar(c: string): string {
-  return /[\\\]\[^-]/.test(c) ? '\\' + c : c;
-}
-
 /** One expansion run: scanner position plus the found/not-found sets. Not reused. */
 class ShellWord {
   readonly matched = new Set<string>();
@@ -143,8 +139,6 @@ class ShellWord {
   private pos = 0;
   private rawEscapes: boolean;
   private readonly escCp: number;
-  private readonly specialCache = new Map<number, RegExp>();
-  private readonly dquoteSpecial: RegExp;
 
   constructor(
     private readonly src: string,
@@ -157,7 +151,6 @@ class ShellWord {
     this.escCp = escape.codePointAt(0)!;
     // Go's text/scanner ignores a byte order mark at the very start
     if (src.codePointAt(0) === CP_BOM) this.pos = 1;
-    this.dquoteSpecial = new RegExp(`["$${escapeClassChar(escape)}]`, 'g');
   }
 
   private peek(): number {
@@ -168,19 +161,6 @@ class ShellWord {
     const cp = this.peek();
     if (cp !== EOF) this.pos += cp > 0xffff ? 2 : 1;
     return cp;
-  }
-
-  /** regexp finding the next character processStopOn must look at */
-  private specials(stopChar: number): RegExp {
-    let re = this.specialCache.get(stopChar);
-    if (!re) {
-      let cls = '$' + escapeClassChar(this.escape);
-      if (!this.opts.skipProcessQuotes) cls += `'"`;
-      if (stopChar !== EOF) cls += escapeClassChar(String.fromCodePoint(stopChar));
-      re = new RegExp(`[${cls}]`, 'g');
-      this.specialCache.set(stopChar, re);
-    }
-    return re;
   }
 
   /** Process until `stopChar` (consumed) or the end of the input (stopChar = EOF). */
@@ -194,57 +174,68 @@ class ShellWord {
     }
   }
 
+  /**
+   * Ordinary characters are copied as runs: `run` marks the start of pending source text that
+   * goes to the result verbatim; an escaped character simply starts the next run (escaped white
+   * space is appended on its own so that it does not split words).
+   */
   private processStopOnInner(stopChar: number): { result: string; words: string[] } {
     const src = this.src;
-    const words = this.splitWords && stopChar === EOF ? new WordSplitter() : undefined;
-    const special = this.specials(stopChar);
-    let result = '';
-    while (this.pos < src.length) {
-      special.lastIndex = this.pos;
-      const m = special.exec(src);
-      const at = m ? m.index : src.length;
-      if (at > this.pos) {
-        const plain = src.slice(this.pos, at);
-        result += plain;
-        words?.addSplittable(plain);
-        this.pos = at;
+    const len = src.length;
+    const esc = this.escCp;
+    const quotes = !this.opts.skipProcessQuotes;
+    const wantWords = this.splitWords && stopChar === EOF;
+    const out = new Out(wantWords);
+    const done = () => ({ result: out.text(), words: wantWords ? out.words() : [] });
+    let run = this.pos;
+    let i = this.pos;
+    while (i < len) {
+      const c = src.charCodeAt(i);
+      if (c === stopChar) {
+        out.appendSlice(src, run, i, true);
+        this.pos = i + 1;
+        return done();
+      }
+      if (c === CP_DOLLAR) {
+        out.appendSlice(src, run, i, true);
+        this.pos = i;
+        out.append(this.processDollar(), true);
+        i = run = this.pos;
         continue;
       }
-      const ch = src.charCodeAt(this.pos);
-      if (stopChar !== EOF && ch === stopChar) {
-        this.pos++;
-        return { result, words: words?.finish() ?? [] };
+      if (quotes && (c === CP_SQUOTE || c === CP_DQUOTE)) {
+        out.appendSlice(src, run, i, true);
+        this.pos = i;
+        out.append(c === CP_SQUOTE ? this.processSingleQuote() : this.processDoubleQuote(), false);
+        i = run = this.pos;
+        continue;
       }
-      if (ch === CP_DOLLAR) {
-        const tmp = this.processDollar();
-        result += tmp;
-        words?.addSplittable(tmp);
-      } else if (ch === CP_SQUOTE && !this.opts.skipProcessQuotes) {
-        const tmp = this.processSingleQuote();
-        result += tmp;
-        words?.addRaw(tmp);
-      } else if (ch === CP_DQUOTE && !this.opts.skipProcessQuotes) {
-        const tmp = this.processDoubleQuote();
-        result += tmp;
-        words?.addRaw(tmp);
-      } else {
-        // the escape token: escapes the next character, a trailing one is dropped
-        this.pos++;
-        if (this.rawEscapes) {
-          words?.addRaw(this.escape);
-          result += this.escape;
+      if (c === esc) {
+        // the escape token escapes the next character; a trailing one is dropped
+        out.appendSlice(src, run, i, true);
+        if (i + 1 >= len) {
+          if (this.rawEscapes) out.appendSlice(src, i, len, false);
+          i = run = len;
+          break;
         }
-        const c = this.next();
-        if (c === EOF) break;
-        const s = String.fromCodePoint(c);
-        words?.addRaw(s);
-        result += s;
+        run = this.rawEscapes ? i : i + 1;
+        const cp = src.codePointAt(i + 1)!;
+        const after = i + 1 + (cp > 0xffff ? 2 : 1);
+        if (wantWords && isSpaceCode(cp)) {
+          out.appendSlice(src, run, after, false); // escaped white space belongs to the word
+          run = after;
+        }
+        i = after;
+        continue;
       }
+      i++;
     }
+    out.appendSlice(src, run, i, true);
+    this.pos = i;
     if (stopChar !== EOF) {
       throw new LexError(`unexpected end of statement while looking for matching ${String.fromCodePoint(stopChar)}`);
     }
-    return { result, words: words?.finish() ?? [] };
+    return done();
   }
 
   private processSingleQuote(): string {
@@ -261,39 +252,57 @@ class ShellWord {
 
   private processDoubleQuote(): string {
     const src = this.src;
+    const len = src.length;
+    const esc = this.escCp;
     this.pos++; // opening "
-    let result = this.opts.rawQuotes ? '"' : '';
-    const special = this.dquoteSpecial;
+    const out = new Out(false);
+    if (this.opts.rawQuotes) out.append('"', false);
+    let run = this.pos;
+    let i = this.pos;
     for (;;) {
-      special.lastIndex = this.pos;
-      const m = special.exec(src);
-      if (!m) {
-        this.pos = src.length;
+      if (i >= len) {
+        this.pos = len;
         throw new LexError('unexpected end of statement while looking for matching double-quote');
       }
-      result += src.slice(this.pos, m.index);
-      this.pos = m.index;
-      const ch = src.charCodeAt(this.pos);
-      if (ch === CP_DQUOTE) {
-        this.pos++;
-        if (this.opts.rawQuotes) result += '"';
-        return result;
+      const c = src.charCodeAt(i);
+      if (c === CP_DQUOTE) {
+        out.appendSlice(src, run, i, false);
+        this.pos = i + 1;
+        if (this.opts.rawQuotes) out.append('"', false);
+        return out.text();
       }
-      if (ch === CP_DOLLAR) {
-        result += this.processDollar();
+      if (c === CP_DOLLAR) {
+        out.appendSlice(src, run, i, false);
+        this.pos = i;
+        out.append(this.processDollar(), false);
+        i = run = this.pos;
         continue;
       }
-      // escape token: only ", $ and the escape token itself can be escaped inside "…"
-      this.pos++;
-      if (this.rawEscapes) result += this.escape;
-      const p = this.peek();
-      if (p === EOF) continue; // reported as a missing double-quote
-      if (p === CP_DQUOTE || p === CP_DOLLAR || p === this.escCp) {
-        this.pos++;
-        result += String.fromCharCode(p);
-      } else {
-        result += this.escape;
+      if (c === esc) {
+        // inside "…" only ", $ and the escape token itself can be escaped
+        if (i + 1 >= len) {
+          i = len; // reported as a missing double-quote
+          continue;
+        }
+        const n = src.charCodeAt(i + 1);
+        if (n === CP_DQUOTE || n === CP_DOLLAR || n === esc) {
+          if (!this.rawEscapes) {
+            out.appendSlice(src, run, i, false);
+            run = i + 1;
+          }
+          i += 2;
+        } else {
+          // the escape stays literal (twice with raw escapes); the next character is ordinary
+          if (this.rawEscapes) {
+            out.appendSlice(src, run, i + 1, false);
+            out.append(this.escape, false);
+            run = i + 1;
+          }
+          i += 1;
+        }
+        continue;
       }
+      i++;
     }
   }
 

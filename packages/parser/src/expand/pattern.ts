@@ -1,52 +1,129 @@
 /**
- * Shell patterns of `${v#p}`, `${v%p}`, `${v/p/r}` (BuildKit `convertShellPatternToRegex`):
- * `*` any run of characters except newline (greedy or lazy), `?` one character except newline,
- * `\*` `\?` `\\` literal, `\}` `\/` drop the backslash, any other `\x` is an error. Bracket
- * expressions are NOT supported: `[` and `]` are literal, like every other character.
+ * Shell patterns of `${v#p}`, `${v%p}`, `${v/p/r}` with BuildKit's semantics
+ * (`convertShellPatternToRegex` + Go regexp): `*` any run of characters except newline, `?` one
+ * character except newline, `\*` `\?` `\\` literal, `\}` `\/` drop the backslash, any other `\x`
+ * is an error. Bracket expressions are NOT supported: `[` and `]` are literal, like every other
+ * character.
  *
- * Go's regexp `.` excludes only `\n`, so `[^\n]` is used instead of JS `.`; the `u` flag makes
- * `?` consume one code point like Go consumes one rune.
+ * Instead of a backtracking regexp (exponential on `*a*b*c` against long values) this runs the
+ * pattern as an NFA, linear in the value length. For globs, Go's leftmost-first choice with all
+ * stars greedy is the longest match from the leftmost start, and with all stars lazy the shortest
+ * (positions of a later segment can always be exchanged between two matches), so simulating
+ * the set of reachable states gives the same answers.
  */
 
 export class PatternError extends Error {}
 
-/** Compile a shell pattern to a JS RegExp (flags `u` + extra) with Go leftmost-first semantics. */
-export function shellPatternToRegExp(pattern: string, greedy: boolean, anchored: boolean, flags = ''): RegExp {
-  const star = greedy ? '[^\\n]*' : '[^\\n]*?';
-  let out = anchored ? '^' : '';
-  const cps = Array.from(pattern);
-  let lastWasStar = false;
+const T_STAR = -1;
+const T_ANY = -2;
+const NL = 0x0a;
+
+/** Tokens: a code point (literal), T_ANY or T_STAR. Runs of stars collapse to one. */
+export function compileShellPattern(pattern: string): Int32Array {
+  const out: number[] = [];
+  const cps = Array.from(pattern, (c) => c.codePointAt(0)!);
   for (let i = 0; i < cps.length; i++) {
     const c = cps[i]!;
-    if (c === '*') {
-      // `**` matches exactly what `*` matches, with the same leftmost-first choice; collapsing
-      // runs of stars avoids exponential backtracking on adversarial patterns.
-      if (!lastWasStar) out += star;
-      lastWasStar = true;
-      continue;
-    }
-    lastWasStar = false;
-    if (c === '?') {
-      out += '[^\\n]';
-    } else if (c === '\\') {
+    if (c === 0x2a /* * */) {
+      if (out[out.length - 1] !== T_STAR) out.push(T_STAR);
+    } else if (c === 0x3f /* ? */) {
+      out.push(T_ANY);
+    } else if (c === 0x5c /* \ */) {
       const n = cps[i + 1];
-      if (n === '}' || n === '/') continue; // the escape belongs to ${...}, not the pattern
+      if (n === 0x7d /* } */ || n === 0x2f /* / */) continue; // the escape belongs to ${...}
       i++;
-      if (n !== '*' && n !== '?' && n !== '\\') {
-        throw new PatternError(`invalid escape '\\${n ?? ''}'`);
+      if (n !== 0x2a && n !== 0x3f && n !== 0x5c) {
+        throw new PatternError(`invalid escape '\\${n === undefined ? '' : String.fromCodePoint(n)}'`);
       }
-      out += '\\' + n;
+      out.push(n);
     } else {
-      out += escapeRegExpChar(c);
+      out.push(c);
     }
   }
-  return new RegExp(out, 'u' + flags);
+  return Int32Array.from(out);
 }
 
-const SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
+/**
+ * Find a match in `value` starting at or after `from` (or exactly at `from` when anchored).
+ * Leftmost start; from that start the longest end (greedy) or the shortest (lazy).
+ * Returns [start, end] in UTF-16 indices, or undefined.
+ */
+export function findMatch(tokens: Int32Array, value: string, from: number, anchored: boolean, greedy: boolean): [number, number] | undefined {
+  const m = tokens.length;
+  let cur = new Float64Array(m + 1).fill(-1); // per state: smallest start of a thread there
+  let next = new Float64Array(m + 1).fill(-1);
+  let bestStart = -1;
+  let bestEnd = -1;
+  let pos = from;
+  for (;;) {
+    if (bestStart < 0 && (!anchored || pos === from)) {
+      if (cur[0]! < 0) cur[0] = pos;
+    }
+    // epsilon moves: a star may match nothing
+    let alive = false;
+    for (let i = 0; i < m; i++) {
+      const s = cur[i]!;
+      if (s < 0) continue;
+      alive = true;
+      if (tokens[i] === T_STAR) {
+        const t = cur[i + 1]!;
+        if (t < 0 || s < t) cur[i + 1] = s;
+      }
+    }
+    const acc = cur[m]!;
+    if (acc >= 0) {
+      alive = true;
+      if (bestStart < 0 || acc < bestStart) {
+        bestStart = acc;
+        bestEnd = pos;
+        if (!greedy && anchored) return [bestStart, bestEnd];
+      } else if (acc === bestStart) {
+        if (greedy) bestEnd = pos;
+      }
+    }
+    if (pos >= value.length) break;
+    if (!alive && (anchored || bestStart >= 0)) break;
+    const c = value.codePointAt(pos)!;
+    const width = c > 0xffff ? 2 : 1;
+    next.fill(-1);
+    let any = false;
+    for (let i = 0; i < m; i++) {
+      const s = cur[i]!;
+      if (s < 0) continue;
+      if (bestStart >= 0 && s > bestStart) continue; // cannot beat the leftmost match
+      const t = tokens[i]!;
+      let to = -1;
+      if (t === T_STAR) {
+        if (c !== NL) to = i;
+      } else if (t === T_ANY) {
+        if (c !== NL) to = i + 1;
+      } else if (t === c) {
+        to = i + 1;
+      }
+      if (to >= 0) {
+        const prev = next[to]!;
+        if (prev < 0 || s < prev) next[to] = s;
+        any = true;
+      }
+    }
+    const tmp = cur;
+    cur = next;
+    next = tmp;
+    pos += width;
+    if (!any && bestStart >= 0) break;
+    if (!any && anchored) break;
+  }
+  if (bestStart < 0) return undefined;
+  // lazy, unanchored is not used by BuildKit; shortest from the leftmost start would need a second pass
+  return [bestStart, bestEnd];
+}
 
-function escapeRegExpChar(c: string): string {
-  return SYNTAX.has(c) ? '\\' + c : c;
+function compileOrThrow(pattern: string): Int32Array {
+  try {
+    return compileShellPattern(pattern);
+  } catch (err) {
+    throw new PatternError(`invalid pattern (${pattern}) in substitution: ${(err as Error).message}`);
+  }
 }
 
 /** Reverse a pattern rune-wise but keep `\x` escape pairs in order: `a\*c` → `c\*a`. */
@@ -75,34 +152,25 @@ export function reverseString(s: string): string {
 
 /** `${v#p}` / `${v##p}`: remove the shortest / longest matching prefix. */
 export function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  const re = compileOrThrow(pattern, greedy, true);
-  const m = re.exec(value);
-  return m ? value.slice(m.index + m[0].length) : value;
+  const tokens = compileOrThrow(pattern);
+  const m = findMatch(tokens, value, 0, true, greedy);
+  return m ? value.slice(m[1]) : value;
 }
 
-/** `${v%p}` / `${v%%p}`: reverse both, trim a prefix, reverse back (regexps only search leftmost). */
+/** `${v%p}` / `${v%%p}`: reverse both, trim a prefix, reverse back (as BuildKit does). */
 export function trimSuffix(pattern: string, value: string, greedy: boolean): string {
   return reverseString(trimPrefix(reversePattern(pattern), reverseString(value), greedy));
 }
 
 /** `${v/p/r}` (first match, replacement literal) and `${v//p/r}` (Go ReplaceAllString). */
 export function replacePattern(pattern: string, value: string, replacement: string, all: boolean): string {
+  const tokens = compileOrThrow(pattern);
   if (!all) {
-    const re = compileOrThrow(pattern, true, false);
-    const m = re.exec(value);
+    const m = findMatch(tokens, value, 0, false, true);
     if (!m) return value;
-    return value.slice(0, m.index) + replacement + value.slice(m.index + m[0].length);
+    return value.slice(0, m[0]) + replacement + value.slice(m[1]);
   }
-  const re = compileOrThrow(pattern, true, false, 'g');
-  return goReplaceAll(re, value, replacement);
-}
-
-function compileOrThrow(pattern: string, greedy: boolean, anchored: boolean, flags = ''): RegExp {
-  try {
-    return shellPatternToRegExp(pattern, greedy, anchored, flags);
-  } catch (err) {
-    throw new PatternError(`invalid pattern (${pattern}) in substitution: ${(err as Error).message}`);
-  }
+  return goReplaceAll(tokens, value, replacement);
 }
 
 /**
@@ -110,29 +178,26 @@ function compileOrThrow(pattern: string, greedy: boolean, anchored: boolean, fla
  * the previous match is ignored; `$0`/`${0}` in the template is the match, `$$` a dollar, other
  * group references are empty (shell patterns have no groups), a malformed `$` is literal.
  */
-function goReplaceAll(re: RegExp, src: string, template: string): string {
+function goReplaceAll(tokens: Int32Array, src: string, template: string): string {
   const parts: string[] = [];
-  let lastEnd = 0; // end of text copied so far
+  let lastEnd = 0;
   let prevMatchEnd = -1;
   let pos = 0;
   while (pos <= src.length) {
-    re.lastIndex = pos;
-    const m = re.exec(src);
+    const m = findMatch(tokens, src, pos, false, true);
     if (!m) break;
-    const start = m.index;
-    const end = start + m[0].length;
+    const [start, end] = m;
     if (!(end === start && start === prevMatchEnd)) {
-      parts.push(src.slice(lastEnd, start), expandTemplate(template, m[0]));
+      parts.push(src.slice(lastEnd, start), expandTemplate(template, src.slice(start, end)));
       lastEnd = end;
       prevMatchEnd = end;
     }
     if (end > start) {
       pos = end;
     } else {
-      // advance one code point past an empty match
-      const cp = src.codePointAt(start);
-      pos = start + (cp !== undefined && cp > 0xffff ? 2 : 1);
       if (start >= src.length) break;
+      const cp = src.codePointAt(start)!;
+      pos = start + (cp > 0xffff ? 2 : 1);
     }
   }
   parts.push(src.slice(lastEnd));

@@ -207,6 +207,8 @@ export interface CompareOptions {
    */
   buildStart?: { left: number; right: number };
   preexisting?: Set<number>;
+  /** do not compare the mtimes of directories */
+  ignoreDirMtimes?: boolean;
   /** do not compare the mtime of these paths at all */
   ignoreMtime?: Set<string>;
 }
@@ -237,7 +239,7 @@ export function compareModels(left: FsModel, right: FsModel, opts: CompareOption
     if ((a.linkname ?? '') !== (b.linkname ?? '')) fields.push('linkname');
     if ((a.hardlinks ?? []).join(',') !== (b.hardlinks ?? []).join(',')) fields.push('hardlinks');
     if (a.devmajor !== b.devmajor || a.devminor !== b.devminor) fields.push('device');
-    if ((opts.buildStart || opts.preexisting) && !opts.ignoreMtime?.has(p)) {
+    if ((opts.buildStart || opts.preexisting) && !opts.ignoreMtime?.has(p) && !(opts.ignoreDirMtimes && a.type === 'dir' && b.type === 'dir')) {
       const aNew = opts.preexisting ? !opts.preexisting.has(a.mtime) : a.mtime >= opts.buildStart!.left;
       const bNew = opts.preexisting ? !opts.preexisting.has(b.mtime) : b.mtime >= opts.buildStart!.right;
       if (aNew !== bNew || (!aNew && a.mtime !== b.mtime)) fields.push('mtime');

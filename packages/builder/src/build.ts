@@ -4,6 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
+import { platformArgs } from '@tsbuild/parser';
 import { BuildError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
@@ -25,7 +26,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.signal?.aborted) onAbort();
   try {
     const source = await readDockerfile(options);
-    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs });
+    const platform = hostPlatform();
+    const builtinArgs = platformArgs(platform, platform);
+    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
+    builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
     for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
     const store = options.store ?? (await openStore(options.root));
     const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
@@ -41,11 +45,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       context,
       progress,
       globalArgs: plan.globalArgs,
+      builtinArgs,
       stageResults: new Map(),
       steps: [],
       signal: abort.signal,
       now: () => epoch ?? new Date().toISOString(),
-      platform: hostPlatform(),
+      platform,
     };
 
     const final = await solveGraph(solve, options.jobs ?? Math.max(1, cpus().length), (reason) => abort.abort(reason));

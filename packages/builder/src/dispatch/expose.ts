@@ -1,7 +1,7 @@
 import type { ExposeInstruction } from '@tsbuild/parser';
 import { BuildError } from '../errors.js';
 import type { StepContext } from '../solve/types.js';
-import { goSetMap } from './goFormat.js';
+import { goSlice } from './goFormat.js';
 import { addHistory } from './history.js';
 
 /** "80" → 80/tcp, "53/udp", "8000-8002" → each port (Docker's nat.ParsePortSpecs). */
@@ -25,7 +25,9 @@ export function dispatchExpose(ctx: StepContext<ExposeInstruction>): void {
   const cfg = ctx.state.config.config;
   const exposed = (cfg.ExposedPorts ??= {});
   const keys = new Set<string>();
-  for (const p of ctx.instr.ports) for (const k of portKeys(p)) keys.add(k);
+  // an ARG may expand to several ports ("3000 4000/udp")
+  for (const word of ctx.instr.ports) for (const p of word.split(/\s+/).filter(Boolean)) for (const k of portKeys(p)) keys.add(k);
   for (const k of keys) exposed[k] = {};
-  addHistory(ctx, `EXPOSE ${goSetMap([...keys])}`, false);
+  // current BuildKit: `EXPOSE [80/tcp 443/udp]` (sorted list); v0.8 printed a Go map
+  addHistory(ctx, `EXPOSE ${goSlice([...keys].sort())}`, false);
 }

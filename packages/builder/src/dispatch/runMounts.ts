@@ -85,7 +85,10 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
         }
         case 'cache': {
           const id = m.id ?? m.target;
-          const dir = join(solve.store.root, 'cache-mounts-v1', createHash('sha256').update(id).digest('hex'));
+          // --no-cache: the step gets a fresh, throw-away cache dir (BuildKit starts it empty)
+          const dir = ctx.state.noCache
+            ? await mkdtemp(join(scratch, 'cache-'))
+            : join(solve.store.root, 'cache-mounts-v1', createHash('sha256').update(id).digest('hex'));
           await mkdir(dir, { recursive: true });
           if (m.uid !== undefined || m.gid !== undefined) await chown(dir, m.uid ?? 0, m.gid ?? 0);
           if (m.mode !== undefined) await chmod(dir, m.mode);

@@ -14,19 +14,25 @@ export interface BuildPlan {
   globalArgs: Map<string, string | undefined>;
 }
 
-export function planBuild(src: DockerfileSource, opts: { target?: string; buildArgs?: Record<string, string> }): BuildPlan {
+export function planBuild(src: DockerfileSource, opts: { target?: string; buildArgs?: Record<string, string>; builtins?: ReadonlyMap<string, string> }): BuildPlan {
   const dockerfile = parse(src.text, { file: src.file });
   if (dockerfile.stages.length === 0) throw new BuildError('E_PARSE', 'the Dockerfile has no FROM instruction', { location: { file: src.file, line: 1, column: 1 } });
   const graph = stageGraph(dockerfile, { target: opts.target });
   const buildArgs = opts.buildArgs ?? {};
   const globalArgs = new Map<string, string | undefined>();
   for (const argInstr of dockerfile.globalArgs) {
-    const vars = new StageVars([], new Map(), {});
-    for (const [k, v] of globalArgs) if (v !== undefined) vars.setEnv(k, v);
     const loc = { file: src.file, line: argInstr.range.start.line, column: argInstr.range.start.column };
-    const expanded = expandStep(argInstr, vars, dockerfile.directives.escape, loc);
-    for (const a of expanded.args) {
-      globalArgs.set(a.name, Object.prototype.hasOwnProperty.call(buildArgs, a.name) ? buildArgs[a.name] : a.value);
+    for (const a of argInstr.args) {
+      if (Object.prototype.hasOwnProperty.call(buildArgs, a.name)) {
+        // a given build arg wins and its default is never expanded
+        globalArgs.set(a.name, buildArgs[a.name]);
+        continue;
+      }
+      const vars = new StageVars([], new Map(), {});
+      for (const [k, v] of opts.builtins ?? []) vars.setEnv(k, v);
+      for (const [k, v] of globalArgs) if (v !== undefined) vars.setEnv(k, v);
+      const value = a.value === undefined ? undefined : expandStep({ ...argInstr, args: [a] }, vars, dockerfile.directives.escape, loc).args[0]!.value;
+      globalArgs.set(a.name, value);
     }
   }
   return { dockerfile, graph, globalArgs };

@@ -26,7 +26,7 @@ export function checkPlatform(platform: string | undefined, host: { architecture
 }
 
 export function emptyConfig(platform: { architecture: string; os: string }): ImageConfig {
-  return { architecture: platform.architecture, os: platform.os, config: { Env: [`PATH=${DEFAULT_PATH}`] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
+  return { architecture: platform.architecture, os: platform.os, config: { Env: [`PATH=${DEFAULT_PATH}`], WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
 }
 
 export async function resolveBase(solve: SolveContext, from: FromInstruction, image: string, stageIndex: number, location: BuildError['location']): Promise<BaseState> {

@@ -26,6 +26,14 @@ export async function solveGraph(solve: SolveContext, jobs: number, cancel: (rea
     solve.stageResults.set(index, p);
     all.push(p);
   }
+  // stages only an inherited ONBUILD trigger names run on demand, outside the limit (their
+  // dependent already holds a slot and waits for them)
+  solve.scheduleStage = (index) => {
+    const p = solveStage(solve, stages[index]!);
+    solve.stageResults.set(index, p);
+    p.catch(() => undefined);
+    return p;
+  };
   const settled = await Promise.allSettled(all);
   if (firstError !== undefined) throw firstError;
   const failed = settled.find((s) => s.status === 'rejected');

@@ -22,6 +22,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const label = stageLabel(stage);
   const fromLoc = { file, line: stage.from.range.start.line, column: stage.from.range.start.column, endLine: stage.from.range.end.line };
   const globals = new StageVars([], new Map(), {});
+  for (const [k, v] of solve.builtinArgs) if (k !== 'TARGETSTAGE') globals.setEnv(k, v);
   for (const [k, v] of solve.globalArgs) if (v !== undefined) globals.setEnv(k, v);
   const image = expandStep(stage.from, globals, escape, fromLoc).image;
 
@@ -52,7 +53,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     layers: base.layers,
     fsKey: base.fsKey,
     cmdSet: false,
-    vars: new StageVars(base.config.config.Env ?? [], solve.globalArgs, solve.options.buildArgs ?? {}),
+    vars: new StageVars(base.config.config.Env ?? [], solve.globalArgs, solve.options.buildArgs ?? {}, solve.builtinArgs),
     parentMissed: false,
     noCache,
   };
@@ -68,7 +69,8 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     const t0 = Date.now();
     state.lastStep = undefined;
     try {
-      const instr = raw.kind === 'ONBUILD' ? raw : expandStep(raw, state.vars, escape, location);
+      // ONBUILD keeps its trigger as written; ARG expands its defaults itself (one by one)
+      const instr = raw.kind === 'ONBUILD' || raw.kind === 'ARG' ? raw : expandStep(raw, state.vars, escape, location);
       const ctx: StepContext = { solve, state, instr, raw, step: { id: stepId, name, stage: stage.index, index: n, total }, location };
       await (DISPATCHERS[raw.kind as Exclude<Instruction['kind'], 'FROM'>] as (c: StepContext) => Promise<void> | void)(ctx);
     } catch (err) {

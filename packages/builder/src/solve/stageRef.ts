@@ -16,6 +16,7 @@ export function findStage(stages: readonly Stage[], ref: string, before: number)
 /** Wait for another stage's result (stages are solved as promises so dependents can await them). */
 export async function stageResult(solve: SolveContext, index: number): Promise<StageResult> {
   const p = solve.stageResults.get(index);
-  if (!p) throw new Error(`internal: stage ${index} was not scheduled`);
-  return p;
+  if (p) return p;
+  if (!solve.scheduleStage) throw new Error(`internal: stage ${index} was not scheduled`);
+  return solve.scheduleStage(index);
 }

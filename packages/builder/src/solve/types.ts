@@ -52,6 +52,10 @@ export interface SolveContext {
   progress: Progress;
   /** global ARG values (build-arg overrides applied) */
   globalArgs: Map<string, string | undefined>;
+  /** automatic ARGs: TARGETPLATFORM/OS/ARCH/VARIANT, BUILD*, TARGETSTAGE */
+  builtinArgs: Map<string, string>;
+  /** schedule a stage not in the graph's order (e.g. named by an inherited ONBUILD trigger) */
+  scheduleStage?: (index: number) => Promise<StageResult>;
   /** results by stage index, as promises so stages can wait for each other */
   stageResults: Map<number, Promise<StageResult>>;
   steps: StepRecord[];

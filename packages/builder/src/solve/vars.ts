@@ -22,6 +22,8 @@ export class StageVars implements VarLookup {
     private readonly globalArgs: ReadonlyMap<string, string | undefined>,
     /** --build-arg values */
     private readonly buildArgs: Readonly<Record<string, string>>,
+    /** values of BuildKit's automatic ARGs (TARGETPLATFORM …, TARGETSTAGE), used once declared */
+    private readonly builtins: ReadonlyMap<string, string> = new Map(),
   ) {
     for (const kv of imageEnv) {
       const i = kv.indexOf('=');
@@ -39,10 +41,16 @@ export class StageVars implements VarLookup {
     this.set(name, value);
   }
 
-  /** ARG name[=default]: build arg wins, then the default, then the global ARG's value */
+  /** true when --build-arg gives this name (its default is then never expanded) */
+  hasBuildArg(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.buildArgs, name);
+  }
+
+  /** ARG name[=default]: build arg wins, then the default, then the global ARG's value, then a builtin */
   declareArg(name: string, dflt: string | undefined): string | undefined {
     let value = Object.prototype.hasOwnProperty.call(this.buildArgs, name) ? this.buildArgs[name] : dflt;
     if (value === undefined && this.globalArgs.has(name)) value = this.globalArgs.get(name);
+    if (value === undefined) value = this.builtins.get(name);
     const existing = this.declaredArgs.findIndex((a) => a.name === name);
     if (existing >= 0) this.declaredArgs.splice(existing, 1);
     this.declaredArgs.push({ name, value });
@@ -59,7 +67,14 @@ export class StageVars implements VarLookup {
   /** Environment of RUN: the state env, proxy build args, PATH defaulted when absent. */
   runEnv(): string[] {
     const out = this.entries.map(([k, v]) => `${k}=${v}`);
-    for (const p of PROXY_ARGS) if (Object.prototype.hasOwnProperty.call(this.buildArgs, p) && this.get(p) === undefined) out.push(`${p}=${this.buildArgs[p]}`);
+    // proxy build args reach RUN without an ARG, in both cases (BuildKit's llb.WithProxy); not in the key
+    const seen = new Set(this.entries.map(([k]) => k));
+    for (const p of PROXY_ARGS) {
+      const v = this.buildArgs[p] ?? this.buildArgs[p.toLowerCase()] ?? this.buildArgs[p.toUpperCase()];
+      if (v === undefined || !Object.prototype.hasOwnProperty.call(this.buildArgs, p) && !Object.prototype.hasOwnProperty.call(this.buildArgs, p.toLowerCase()) && !Object.prototype.hasOwnProperty.call(this.buildArgs, p.toUpperCase())) continue;
+      if (!seen.has(p)) out.push(`${p}=${v}`);
+      seen.add(p);
+    }
     if (this.get('PATH') === undefined) out.unshift(`PATH=${DEFAULT_PATH}`);
     return out;
   }

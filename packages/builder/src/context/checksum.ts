@@ -21,7 +21,7 @@ import type { FileIdentity, ChecksumCache, ChecksumOptions, ContentChecksum, Con
 
 const VERSION = 'tsbuild-contenthash-v1';
 
-interface Entry { label: string; abs: string; st: Stats; sha?: string; link?: string }
+interface Entry { label: string; abs: string; st: Stats; sha?: string; link?: string; /** path in the source root, for explanations */ src: string }
 
 export interface ChecksumDeps {
   cache?: ChecksumCache;
@@ -63,8 +63,8 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
       // labels are where entries land relative to the destination: a directory's contents, a file's name,
       // or the kept path with --parents
       const top = m.parentsPath ?? (st.isDirectory() ? '' : m.rel.split('/').pop() ?? '');
-      const list: Entry[] = [{ label: top === '' ? '.' : top, abs: m.abs, st }];
-      if (st.isDirectory()) list.push(...(await collect(source, m.abs, top, '', exclude, { n: 0 })));
+      const list: Entry[] = [{ label: top === '' ? '.' : top, abs: m.abs, st, src: m.rel || '.' }];
+      if (st.isDirectory()) list.push(...(await collect(source, m.abs, top, '', exclude, { n: 0 }, m.rel)));
       let n = 0;
       const misses: Entry[] = [];
       for (const e of list) {
@@ -88,7 +88,7 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
           e.st.isCharacterDevice() || e.st.isBlockDevice() ? String(e.st.rdev) : ''}\0${e.sha ?? ''}\n`;
         total.update(line);
         entries++;
-        if (detail) detail.push({ path: `${raw}:${e.label}`, digest: createHash('sha256').update(line).digest('hex') });
+        if (detail) detail.push({ path: e.src, digest: createHash('sha256').update(line).digest('hex') });
       }
     }
   }
@@ -103,7 +103,7 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
  * Synchronous on purpose: for many small files a thread-pool round trip per lstat costs far more than
  * the syscall itself; the walk yields to the event loop every few hundred entries.
  */
-async function collect(source: CopySource, dirAbs: string, label: string, relMatch: string, exclude: IgnoreMatcher | undefined, budget: { n: number }): Promise<Entry[]> {
+async function collect(source: CopySource, dirAbs: string, label: string, relMatch: string, exclude: IgnoreMatcher | undefined, budget: { n: number }, srcBase: string): Promise<Entry[]> {
   const names = readdirSync(dirAbs).sort(byteCompare);
   const out: Entry[] = [];
   for (const n of names) {
@@ -117,10 +117,11 @@ async function collect(source: CopySource, dirAbs: string, label: string, relMat
     const hidden = ignored || excluded;
     if (hidden && !(st.isDirectory() && ((ignored && !(source.canSkipIgnoredDir?.(rr) ?? !source.ignoreHasExceptions)) || (excluded && !exclude!.canSkipDir(rm))))) continue;
     const l = label === '' ? n : `${label}/${n}`;
-    if (!st.isDirectory()) { out.push({ label: l, abs, st }); continue; }
-    const below = await collect(source, abs, l, rm, exclude, budget);
+    const src = srcBase === '' ? rm : `${srcBase}/${rm}`;
+    if (!st.isDirectory()) { out.push({ label: l, abs, st, src }); continue; }
+    const below = await collect(source, abs, l, rm, exclude, budget, srcBase);
     if (hidden && below.length === 0) continue;
-    out.push({ label: l, abs, st }, ...below);
+    out.push({ label: l, abs, st, src }, ...below);
   }
   return out;
 }

@@ -44,7 +44,7 @@ export interface ContentChecksum {
   entries: number;
   /** bytes read from disk for this checksum (cache misses only) */
   bytesRead: number;
-  /** per entry `<source>:<path>` → digest, when `detail` was asked */
+  /** per entry: its path in the source root (e.g. `src/app.ts`) → digest, when `detail` was asked */
   detail?: ChecksumEntry[];
 }
 

@@ -13,15 +13,16 @@
  * SIGKILLs that init when `unshare` itself is killed (cancellation).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Executor, RunResult, RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
 import { hostTools, type HostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
-import { resolveInRoot } from './rootfs-path.js';
+import { EtcFiles } from './etc-files.js';
+import { prepareRun } from './prepare-run.js';
+import { withHome } from './home.js';
 import { DEV_NODES, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
 
 export interface UnshareExecutorOptions {
@@ -43,13 +44,14 @@ export class UnshareExecutor implements Executor {
   readonly name = 'unshare';
   private readonly tools: HostTools;
   private readonly tmpDir: string;
-  private readonly etcDirs = new Map<string, string>();
+  private readonly etc: EtcFiles;
   private readonly procReadonly = PROC_READONLY.filter((p) => existsSync(`/proc/${p}`));
   private readonly procMasked = PROC_MASKED.filter((p) => existsSync(`/proc/${p}`));
 
   constructor(private readonly opts: UnshareExecutorOptions = {}) {
     this.tools = hostTools();
     this.tmpDir = opts.tmpDir ?? tmpdir();
+    this.etc = new EtcFiles(this.tmpDir, opts.resolvConf);
   }
 
   /** Whether the host has what this executor needs. */
@@ -67,46 +69,17 @@ export class UnshareExecutor implements Executor {
     const stubs = new MountStubs(spec.rootfs);
     try {
       const root = spec.rootfs;
-      for (const p of ['/proc', '/dev', '/sys']) stubs.ensure(p, 'dir');
-      // the working directory is created when missing and stays (BuildKit/runc do the same)
-      mkdirSync(resolveInRoot(root, spec.cwd), { recursive: true, mode: 0o755 });
-
-      const etcDir = this.etcDir(spec);
-      const etcBinds: SetupInput['etcBinds'] = [];
-      for (const name of ['hosts', 'resolv.conf', 'hostname']) {
-        etcBinds.push({ source: join(etcDir, name), target: stubs.ensure(`/etc/${name}`, 'file') });
-      }
-
+      const prepared = prepareRun(spec, stubs, runDir, this.etc.dirFor(spec.hostname, spec.network));
       const devDir = join(runDir, 'dev');
       mkdirSync(devDir, { mode: 0o755 });
       chmodSync(devDir, 0o755);
       for (const n of DEV_NODES) writeFileSync(join(devDir, n), '', { mode: 0o666 });
       for (const d of ['pts', 'shm', 'mqueue']) mkdirSync(join(devDir, d), { mode: 0o755 });
       for (const [name, target] of DEV_LINKS) symlinkSync(target, join(devDir, name));
-
-      const mounts: SetupInput['mounts'] = [];
-      // parents before children
-      const ordered = [...spec.mounts].sort((a, b) => depth(a.target) - depth(b.target));
-      for (const [n, m] of ordered.entries()) {
-        if (m.type === 'tmpfs') {
-          mounts.push({ type: 'tmpfs', target: stubs.ensure(m.target, 'dir'), size: m.size });
-        } else if (m.type === 'bind') {
-          let isDir = true;
-          try {
-            isDir = statSync(m.source).isDirectory();
-          } catch (err) {
-            throw new BuildError('E_MOUNT', `mount source ${m.source} does not exist`, { cause: err });
-          }
-          mounts.push({ type: 'bind', source: m.source, readonly: m.readonly, target: stubs.ensure(m.target, isDir ? 'dir' : 'file') });
-        } else {
-          // a private copy with the requested owner/mode, mounted read-only
-          const source = join(runDir, `file-${n}`);
-          copyFileSync(m.source, source);
-          chownSync(source, m.uid, m.gid);
-          chmodSync(source, m.mode);
-          mounts.push({ type: 'bind', source, readonly: true, target: stubs.ensure(m.target, 'file') });
-        }
-      }
+      const etcBinds = prepared.etc.map((e) => ({ source: e.source, target: e.hostTarget }));
+      const mounts: SetupInput['mounts'] = prepared.mounts.map((m) => (m.type === 'bind'
+        ? { type: 'bind', source: m.source, target: m.hostTarget, readonly: m.readonly }
+        : { type: 'tmpfs', target: m.hostTarget, size: m.size }));
 
       const plan = planSetup({
         tools: { ...this.tools, setpriv },
@@ -124,7 +97,7 @@ export class UnshareExecutor implements Executor {
         uid: spec.user.uid,
         gid: spec.user.gid,
         groups: spec.user.additionalGids,
-        env: spec.env,
+        env: withHome(spec.env, root, spec.user.uid),
         args: spec.args,
       });
       const fstab = join(runDir, 'fstab');
@@ -137,41 +110,9 @@ export class UnshareExecutor implements Executor {
     }
   }
 
-  /**
-   * /etc/hosts, resolv.conf, hostname for a hostname+network: read-only bind sources, so one
-   * copy per distinct content serves every run of this executor.
-   */
-  private etcDir(spec: RunSpec): string {
-    const resolv = spec.network === 'host'
-      ? this.opts.resolvConf ?? readFileOr('/etc/resolv.conf', '')
-      : '';
-    const files: Record<string, string> = {
-      hosts: `127.0.0.1\tlocalhost ${spec.hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
-      'resolv.conf': resolv,
-      hostname: `${spec.hostname}\n`,
-    };
-    const key = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
-    const known = this.etcDirs.get(key);
-    if (known && existsSync(known)) return known;
-    const dir = join(this.tmpDir, `tsbuild-etc-${process.pid}-${key}`);
-    if (!existsSync(dir)) {
-      const tmp = `${dir}.${Math.random().toString(36).slice(2)}`;
-      mkdirSync(tmp, { mode: 0o755 });
-      for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content, { mode: 0o644 });
-      try {
-        renameSync(tmp, dir);
-      } catch {
-        rmSync(tmp, { recursive: true, force: true });
-      }
-    }
-    this.etcDirs.set(key, dir);
-    return dir;
-  }
-
   /** Remove the shared /etc file copies this executor made (call when the build is done). */
   dispose(): void {
-    for (const dir of this.etcDirs.values()) rmSync(dir, { recursive: true, force: true });
-    this.etcDirs.clear();
+    this.etc.dispose();
   }
 
   private spawnRun(spec: RunSpec, script: string, scriptArgs: string[]): Promise<RunResult> {
@@ -216,18 +157,7 @@ export class UnshareExecutor implements Executor {
   }
 }
 
-function depth(p: string): number {
-  return p.split('/').filter(Boolean).length;
-}
-
 function cancelled(): BuildError {
   return new BuildError('E_CANCELLED', 'the step was cancelled');
 }
 
-function readFileOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback;
-  }
-}

@@ -96,7 +96,7 @@ describe('context checksum (cache-key input)', () => {
     writeFileSync(join(d, 'src/lib/util.ts'), 'changed');
     const b = await (await loadContext(d)).checksum(['src'], { detail: true });
     const changed = b.detail!.filter((e, i) => a.detail![i]?.digest !== e.digest).map((e) => e.path);
-    expect(changed).toEqual(['src:lib/util.ts']);
+    expect(changed).toEqual(['src/lib/util.ts']);
   });
 });
 

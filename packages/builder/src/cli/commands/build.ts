@@ -226,7 +226,7 @@ export async function run(argv: string[]): Promise<number> {
       writeFileSync(parsed.metadataFile, `${JSON.stringify(meta, null, 2)}\n`);
     }
     if (parsed.quiet) process.stdout.write(`${result.imageDigest}\n`);
-    else if (parsed.progress !== 'rawjson') process.stderr.write(`\nwriting image ${result.imageDigest} done${parsed.options.tags?.length ? `\nnaming to ${parsed.options.tags.join(', ')} done` : ''}\n`);
+    else if (parsed.progress !== 'rawjson' && parsed.progress !== 'quiet') process.stderr.write(`\nwriting image ${result.imageDigest} done${parsed.options.tags?.length ? `\nnaming to ${parsed.options.tags.join(', ')} done` : ''}\n`);
     return 0;
   } catch (err) {
     if (ac.signal.aborted) {

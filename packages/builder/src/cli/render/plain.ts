@@ -11,6 +11,7 @@ import type { BuildEvent } from '../../types.js';
 export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => void {
   const started = new Map<string, number>();
   const partial = new Map<string, string>();
+  const cachedShown = new Set<string>();
   const flush = (id: string) => {
     const rest = partial.get(id);
     if (rest) out.write(`#${id} ${secs(started.get(id))} ${rest}\n`);
@@ -23,6 +24,7 @@ export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => vo
         out.write(`\n#${e.stepId} ${e.name}\n`);
         break;
       case 'step-cached':
+        cachedShown.add(e.stepId);
         out.write(`#${e.stepId} CACHED\n`);
         break;
       case 'step-log': {
@@ -33,7 +35,7 @@ export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => vo
       }
       case 'step-done':
         flush(e.stepId);
-        if (!e.cached) out.write(`#${e.stepId} DONE ${(e.durationMs / 1000).toFixed(1)}s\n`);
+        if (!cachedShown.has(e.stepId)) out.write(`#${e.stepId} DONE ${(e.durationMs / 1000).toFixed(1)}s\n`);
         break;
       case 'step-error':
         flush(e.stepId);

@@ -1,0 +1,54 @@
+/**
+ * The OCI runtime spec (config.json) for one RUN step, as BuildKit's runc executor generates it
+ * in spirit: new pid/ipc/uts/mount namespaces (+ network for `none`), Docker's default capability
+ * set, masked and read-only /proc paths, the standard /dev, /dev/pts, /dev/shm, /dev/mqueue,
+ * read-only sysfs, /etc/{hosts,resolv.conf,hostname} bound read-only, then the step's mounts.
+ * Pure: no I/O.
+ */
+import type { RunSpec } from './types.js';
+import type { PreparedRun } from './prepare-run.js';
+import { DEFAULT_CAPS } from './setup-script.js';
+
+const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
+const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+export interface OciMount { destination: string; type: string; source: string; options: string[] }
+
+export function ociSpec(spec: RunSpec, prepared: PreparedRun): Record<string, unknown> {
+  const caps = DEFAULT_CAPS.map((c) => `CAP_${c.toUpperCase()}`);
+  const mounts: OciMount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    ...prepared.etc.map((e) => ({ destination: e.target, type: 'bind', source: e.source, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] })),
+    ...prepared.mounts.map((m): OciMount => (m.type === 'bind'
+      ? { destination: m.target, type: 'bind', source: m.source, options: ['rbind', m.readonly ? 'ro' : 'rw'] }
+      : { destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.size ? [`size=${m.size}`] : [])] })),
+  ];
+  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, ...(spec.network === 'none' ? [{ type: 'network' }] : [])];
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: spec.user.uid, gid: spec.user.gid, additionalGids: spec.user.additionalGids },
+      args: spec.args,
+      env: spec.env,
+      cwd: spec.cwd,
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      noNewPrivileges: false,
+    },
+    root: { path: spec.rootfs, readonly: false },
+    hostname: spec.hostname,
+    mounts,
+    linux: {
+      namespaces,
+      maskedPaths: MASKED,
+      readonlyPaths: READONLY,
+      resources: { devices: [{ allow: false, access: 'rwm' }] },
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Rootfs preparation shared by the executors: mount-target stubs for /proc /dev /sys, the /etc
+ * files and the step's mounts (see stubs.ts), the working directory (created and kept, as
+ * runc/BuildKit do), and private copies of secret files with their requested owner and mode.
+ */
+import { chmodSync, chownSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunSpec } from './types.js';
+import { BuildError } from '../errors.js';
+import { MountStubs } from './stubs.js';
+import { resolveInRoot } from './rootfs-path.js';
+import { ETC_FILES } from './etc-files.js';
+
+export type PreparedMount =
+  | { type: 'bind'; source: string; target: string; hostTarget: string; readonly: boolean }
+  | { type: 'tmpfs'; target: string; hostTarget: string; size?: number };
+
+export interface PreparedRun {
+  etc: { source: string; target: string; hostTarget: string }[];
+  /** parents before children */
+  mounts: PreparedMount[];
+}
+
+export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etcDir: string): PreparedRun {
+  const root = spec.rootfs;
+  for (const p of ['/proc', '/dev', '/sys']) stubs.ensure(p, 'dir');
+  mkdirSync(resolveInRoot(root, spec.cwd), { recursive: true, mode: 0o755 });
+  const etc = ETC_FILES.map((name) => ({ source: join(etcDir, name), target: `/etc/${name}`, hostTarget: stubs.ensure(`/etc/${name}`, 'file') }));
+  const mounts: PreparedMount[] = [];
+  const ordered = [...spec.mounts].sort((a, b) => depth(a.target) - depth(b.target));
+  for (const [n, m] of ordered.entries()) {
+    if (m.type === 'tmpfs') {
+      mounts.push({ type: 'tmpfs', target: m.target, hostTarget: stubs.ensure(m.target, 'dir'), size: m.size });
+    } else if (m.type === 'bind') {
+      let isDir = true;
+      try {
+        isDir = statSync(m.source).isDirectory();
+      } catch (err) {
+        throw new BuildError('E_MOUNT', `mount source ${m.source} does not exist`, { cause: err });
+      }
+      mounts.push({ type: 'bind', source: m.source, target: m.target, readonly: m.readonly, hostTarget: stubs.ensure(m.target, isDir ? 'dir' : 'file') });
+    } else {
+      const source = join(runDir, `file-${n}`);
+      copyFileSync(m.source, source);
+      chownSync(source, m.uid, m.gid);
+      chmodSync(source, m.mode);
+      mounts.push({ type: 'bind', source, target: m.target, readonly: true, hostTarget: stubs.ensure(m.target, 'file') });
+    }
+  }
+  return { etc, mounts };
+}
+
+function depth(p: string): number {
+  return p.split('/').filter(Boolean).length;
+}

@@ -1,0 +1,113 @@
+/**
+ * OCI-runtime executor: runs the step with `runc` or `crun` (`--runtime runc|crun`) from a
+ * generated config.json (oci-spec.ts). The runtime does the namespaces, pivot_root, mounts,
+ * capabilities and user switching; this class prepares the rootfs (mount stubs, cwd, /etc files —
+ * shared with the unshare executor), streams the output, and on cancellation kills the
+ * container (`<runtime> kill <id> KILL`) before removing it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Executor, RunResult, RunSpec } from './types.js';
+import { BuildError } from '../errors.js';
+import { hostTools } from './host-tools.js';
+import { MountStubs } from './stubs.js';
+import { EtcFiles } from './etc-files.js';
+import { prepareRun } from './prepare-run.js';
+import { ociSpec } from './oci-spec.js';
+
+export interface RuncExecutorOptions {
+  runtime?: 'runc' | 'crun';
+  /** path of the runtime binary; default: found on the fixed host search path */
+  binary?: string;
+  tmpDir?: string;
+  resolvConf?: string;
+}
+
+export class RuncExecutor implements Executor {
+  readonly name: string;
+  private readonly binary: string;
+  private readonly tmpDir: string;
+  private readonly stateDir: string;
+  private readonly etc: EtcFiles;
+
+  constructor(opts: RuncExecutorOptions = {}) {
+    const runtime = opts.runtime ?? 'runc';
+    this.name = runtime;
+    const bin = opts.binary ?? hostTools()[runtime];
+    if (!bin) throw new BuildError('E_USAGE', `OCI runtime ${runtime} is not installed`);
+    this.binary = bin;
+    this.tmpDir = opts.tmpDir ?? tmpdir();
+    this.stateDir = join(this.tmpDir, `tsbuild-${runtime}-state`);
+    this.etc = new EtcFiles(this.tmpDir, opts.resolvConf);
+  }
+
+  static available(runtime: 'runc' | 'crun'): boolean {
+    return Boolean(hostTools()[runtime]);
+  }
+
+  async run(spec: RunSpec): Promise<RunResult> {
+    if (spec.signal?.aborted) throw cancelled();
+    const bundle = mkdtempSync(join(this.tmpDir, 'tsbuild-bundle-'));
+    const stubs = new MountStubs(spec.rootfs);
+    const id = `tsbuild-${randomBytes(8).toString('hex')}`;
+    try {
+      const prepared = prepareRun(spec, stubs, bundle, this.etc.dirFor(spec.hostname, spec.network));
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec(spec, prepared)));
+      return await this.spawnRun(spec, bundle, id);
+    } finally {
+      await this.runtime(['delete', '--force', id]).catch(() => undefined);
+      stubs.cleanup();
+      rmSync(bundle, { recursive: true, force: true });
+    }
+  }
+
+  dispose(): void {
+    this.etc.dispose();
+  }
+
+  private spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {
+    return new Promise<RunResult>((resolve, reject) => {
+      const child = spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+      let aborted = false;
+      const onAbort = () => {
+        aborted = true;
+        // killing the runtime process would leave the container running: kill the container
+        this.runtime(['kill', id, 'KILL']).catch(() => undefined);
+      };
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      if (spec.signal?.aborted) onAbort();
+      child.stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
+      child.stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
+      child.on('error', (err) => {
+        spec.signal?.removeEventListener('abort', onAbort);
+        reject(new BuildError('E_EXEC_FAILED', `cannot start ${this.binary}: ${err.message}`, { cause: err }));
+      });
+      child.on('close', (code, sig) => {
+        spec.signal?.removeEventListener('abort', onAbort);
+        if (aborted) return reject(cancelled());
+        if (sig) return resolve({ exitCode: 128 + ((osConstants.signals as Record<string, number>)[sig] ?? 0), signal: sig });
+        resolve({ exitCode: code ?? 1 });
+      });
+    });
+  }
+
+  /** crun refuses cgroup v1/v2 hybrid hosts; a build step needs no cgroup of its own */
+  private globalArgs(): string[] {
+    return ['--root', this.stateDir, ...(this.name === 'crun' ? ['--cgroup-manager=disabled'] : [])];
+  }
+
+  private runtime(args: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(this.binary, [...this.globalArgs(), ...args], { env: {}, stdio: 'ignore' });
+      p.on('error', reject);
+      p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${this.binary} ${args[0]} exited ${code}`))));
+    });
+  }
+}
+
+function cancelled(): BuildError {
+  return new BuildError('E_CANCELLED', 'the step was cancelled');
+}

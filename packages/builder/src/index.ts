@@ -12,3 +12,5 @@ export { detectSnapshotter, type SnapshotterChoice } from './snapshot/detect.js'
 export { treeDiff, treeChanges } from './diff/tree-diff.js';
 export { diffLayer } from './diff/diff-layer.js';
 export type { Change, ChangeKind } from './diff/emit.js';
+export { RuncExecutor, type RuncExecutorOptions } from './exec/runc.js';
+export { detectExecutor, type ExecutorChoice, type RuntimeName } from './exec/detect.js';

@@ -6,7 +6,7 @@
  * container (`<runtime> kill <id> KILL`) before removing it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +45,10 @@ export class RuncExecutor implements Executor {
   }
 
   static available(runtime: 'runc' | 'crun'): boolean {
-    return Boolean(hostTools()[runtime]);
+    if (!hostTools()[runtime]) return false;
+    // crun refuses hosts whose cgroup v2 hierarchy (hybrid mode) has controllers enabled
+    if (runtime === 'crun') return !hybridWithV2Controllers();
+    return true;
   }
 
   async run(spec: RunSpec): Promise<RunResult> {
@@ -94,9 +97,8 @@ export class RuncExecutor implements Executor {
     });
   }
 
-  /** crun refuses cgroup v1/v2 hybrid hosts; a build step needs no cgroup of its own */
   private globalArgs(): string[] {
-    return ['--root', this.stateDir, ...(this.name === 'crun' ? ['--cgroup-manager=disabled'] : [])];
+    return ['--root', this.stateDir];
   }
 
   private runtime(args: string[]): Promise<void> {
@@ -105,6 +107,14 @@ export class RuncExecutor implements Executor {
       p.on('error', reject);
       p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${this.binary} ${args[0]} exited ${code}`))));
     });
+  }
+}
+
+function hybridWithV2Controllers(): boolean {
+  try {
+    return readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim() !== '';
+  } catch {
+    return false;
   }
 }
 

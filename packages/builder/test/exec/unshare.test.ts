@@ -79,10 +79,13 @@ describe('UnshareExecutor', () => {
     expect(nogroups.stdout.trim()).toBe('33');
   });
 
-  test('environment is exactly spec.env (nothing of the host leaks)', async () => {
+  test('environment is exactly spec.env (nothing of the host leaks), HOME added from passwd when missing as runc does', async () => {
     const m = await mount();
-    const r = await run(m, ['/bin/env'], { env: ['PATH=/bin', 'A=1', 'B=with space', 'EMPTY='] });
-    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['A=1', 'B=with space', 'EMPTY=', 'PATH=/bin']);
+    const r = await run(m, ['/bin/env'], { env: ['PATH=/bin', 'A=1', 'B=with space', 'EMPTY=', 'HOME=/custom'] });
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['A=1', 'B=with space', 'EMPTY=', 'HOME=/custom', 'PATH=/bin']);
+    expect((await run(m, ['/bin/env'], { env: ['PATH=/bin'] })).stdout).toBe('PATH=/bin\nHOME=/root\n');
+    expect((await run(m, ['/bin/env'], { env: [], user: { uid: 1000, gid: 1000, additionalGids: [] } })).stdout).toBe('HOME=/home/app\n');
+    expect((await run(m, ['/bin/env'], { env: [], user: { uid: 4242, gid: 4242, additionalGids: [] } })).stdout).toBe('HOME=/\n');
   });
 
   test('exec form is looked up through the step PATH inside the rootfs', async () => {

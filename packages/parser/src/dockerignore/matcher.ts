@@ -33,6 +33,8 @@ class CompiledPattern implements IgnorePattern {
   private test?: PathTest;
   private error?: ParseError;
   private segmentTests?: Array<PathTest | 'any'>;
+  /** results for parent directory prefixes, which every file below a directory asks again */
+  private dirCache = new Map<string, boolean>();
 
   constructor(readonly pattern: string, readonly exclusion: boolean) {
     this.dirs = pattern.split('/');
@@ -49,6 +51,21 @@ class CompiledPattern implements IgnorePattern {
     }
     if (this.error) throw this.error;
     return this.test!(path);
+  }
+
+  /** match against a parent directory prefix; errors count as no match (as upstream ignores them) */
+  matchesDir(dir: string): boolean {
+    let m = this.dirCache.get(dir);
+    if (m === undefined) {
+      try {
+        m = this.matches(dir);
+      } catch {
+        m = false;
+      }
+      if (this.dirCache.size >= 4096) this.dirCache = new Map();
+      this.dirCache.set(dir, m);
+    }
+    return m;
   }
 
   /**
@@ -112,13 +129,14 @@ export class PatternMatcher {
    */
   matches(path: string): boolean {
     const parent = dirPath(path);
-    const parentDirs = parent.split('/');
+    let prefixes: string[] | undefined;
     let matched = false;
     for (const p of this.compiled) {
       if (p.exclusion !== matched) continue;
       let match = p.matches(path);
       if (!match && parent !== '.') {
-        match = this.parentMatches(p, parentDirs);
+        prefixes ??= parentPrefixes(parent);
+        match = prefixes.some((dir) => p.matchesDir(dir));
       }
       if (match) matched = !p.exclusion;
     }
@@ -143,7 +161,7 @@ export class PatternMatcher {
         match = p.matches(path);
         if (!match && parentMatched.length === 0) {
           const parent = dirPath(path);
-          if (parent !== '.') match = this.parentMatches(p, parent.split('/'));
+          if (parent !== '.') match = parentPrefixes(parent).some((dir) => p.matchesDir(dir));
         }
       }
       info[i] = match;
@@ -162,22 +180,18 @@ export class PatternMatcher {
     const segments = dir.split('/');
     return !this.exclusions.some((p) => p.couldMatchWithin(segments));
   }
+}
 
-  private parentMatches(p: CompiledPattern, parentDirs: readonly string[]): boolean {
-    let prefix = '';
-    for (let i = 0; i < parentDirs.length; i++) {
-      prefix = i === 0 ? parentDirs[0]! : prefix + '/' + parentDirs[i]!;
-      // Go ignores errors of these parent checks; the path check above already reported them
-      let m = false;
-      try {
-        m = p.matches(prefix);
-      } catch {
-        m = false;
-      }
-      if (m) return true;
-    }
-    return false;
+/** `a/b/c` → [`a`, `a/b`, `a/b/c`] (Go: Join(parentPathDirs[:i+1])) */
+function parentPrefixes(parent: string): string[] {
+  const dirs = parent.split('/');
+  const out: string[] = new Array<string>(dirs.length);
+  let prefix = '';
+  for (let i = 0; i < dirs.length; i++) {
+    prefix = i === 0 ? dirs[0]! : prefix + '/' + dirs[i]!;
+    out[i] = prefix;
   }
+  return out;
 }
 
 /**

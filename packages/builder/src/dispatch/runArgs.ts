@@ -20,7 +20,9 @@ export function runArgs(cmd: CommandLine, config: ImageConfig): { args: string[]
   if (only && cmd.heredocs.length === 1) {
     const body = cmd.heredocs[0]!.content;
     if (body.startsWith('#!')) {
-      const path = `/dev/pipes/${cmd.heredocs[0]!.name}`;
+      // BuildKit mounts it at /dev/pipes/<name>; our executor builds /dev from a skeleton, so it goes
+      // to a placeholder path the executor creates and removes again
+      const path = `/.tsbuild-heredoc/${cmd.heredocs[0]!.name}`;
       return { args: [path], files: [{ path, content: body, mode: 0o755 }] };
     }
     return { args: [...shell, body], files: [] };

@@ -13,7 +13,7 @@ import { Progress } from './progress/progress.js';
 import { defaultDiff, defaultExecutor, defaultSnapshotter } from './solve/defaults.js';
 import { finalizeConfig } from './solve/finalizeConfig.js';
 import { loadContextSource } from './solve/loadContextSource.js';
-import { hostPlatform } from './solve/resolveBase.js';
+import { checkPlatform, hostPlatform } from './solve/resolveBase.js';
 import { solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
@@ -27,6 +27,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   try {
     const source = await readDockerfile(options);
     const platform = hostPlatform();
+    checkPlatform(options.platform, platform);
     const builtinArgs = platformArgs(platform, platform);
     const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
     builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');

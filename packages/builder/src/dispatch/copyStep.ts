@@ -4,11 +4,11 @@
  * into the mounted rootfs.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '@tsbuild/parser';
-import { applyCopy } from '../copy/index.js';
-import type { CopyOp, CopySource } from '../copy/types.js';
+import { applyCopy, discardRemote, downloadUrl } from '../copy/index.js';
+import type { CopyOp, CopySource, RemoteFile } from '../copy/types.js';
 import { commitLayer } from '../solve/commitLayer.js';
 import type { StepInputs } from '../solve/missReason.js';
 import { sourceState } from '../solve/sourceState.js';
@@ -40,42 +40,61 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
     sources = sum.digest;
     for (const [path, digest] of sum.files) inputs.push([`file ${path}`, digest]);
   }
+  // ADD <url>: the content's digest keys the step (fetched now, reused by the copy on a miss)
+  const remote = new Map<string, RemoteFile>();
+  if (instr.kind === 'ADD') {
+    for (const url of instr.sources.filter((s) => /^https?:\/\//i.test(s))) {
+      const file = await downloadUrl(url, { checksum: instr.checksum, tmpDir: solve.store.tmpDir(), signal: solve.signal });
+      remote.set(url, file);
+      inputs.push([`url ${url}`, file.digest]);
+    }
+  }
   const heredocs = instr.heredocs.map((h) => ({ name: h.name, content: createHash('sha256').update(h.content).digest('hex') }));
   const label = `${instr.kind} ${instr.sources.join(' ')}`;
   inputs[0] = ['instruction', label];
 
-  await commitLayer(ctx, {
-    key: {
-      op: instr.kind,
-      instruction: { ...op, heredocs, workdir },
-      sources,
-      from: from?.fsKey,
-    },
-    inputs,
-    createdBy: `${instr.kind} ${[...instr.sources, instr.dest].join(' ')} # buildkit`,
-    async apply(mounted) {
-      let source: CopySource | undefined;
-      let release: (() => Promise<void>) | undefined;
-      if (from) {
-        const lower = await solve.store.ensureSnapshots(from.layers, { signal: solve.signal });
-        const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir: await mkdtemp(join(solve.store.tmpDir(), 'from-')) });
-        release = () => snap.release();
-        source = { root: snap.root, owner: 'preserve', name: `stage ${instr.from}` };
-      } else {
-        source = solve.context.copySource();
-      }
-      try {
-        await applyCopy(op, {
-          source,
-          destRoot: mounted.root,
-          workdir,
-          tmpDir: solve.store.tmpDir(),
-          signal: solve.signal,
-          onWarning: (m: string) => solve.progress.warning(m, { file: ctx.location.file, line: ctx.location.line }),
-        });
-      } finally {
-        await release?.();
-      }
-    },
-  });
+  try {
+    await commitLayer(ctx, {
+      key: {
+        op: instr.kind,
+        instruction: { ...op, heredocs, workdir },
+        sources,
+        from: from?.fsKey,
+        ...(remote.size > 0 ? { mounts: [...remote.values()].map((r) => ({ url: r.url, digest: r.digest, filename: r.filename, lastModified: r.lastModified?.toISOString() })) } : {}),
+      },
+      inputs,
+      createdBy: `${instr.kind} ${[...instr.sources, instr.dest].join(' ')} # buildkit`,
+      async apply(mounted) {
+        let source: CopySource | undefined;
+        let release: (() => Promise<void>) | undefined;
+        if (from) {
+          const lower = await solve.store.ensureSnapshots(from.layers, { signal: solve.signal });
+          const scratchDir = await mkdtemp(join(solve.store.tmpDir(), 'from-'));
+          const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir });
+          release = async () => {
+            await snap.release();
+            await rm(scratchDir, { recursive: true, force: true });
+          };
+          source = { root: snap.root, owner: 'preserve', name: `stage ${instr.from}` };
+        } else {
+          source = solve.context.copySource();
+        }
+        try {
+          await applyCopy(op, {
+            source,
+            destRoot: mounted.root,
+            workdir,
+            tmpDir: solve.store.tmpDir(),
+            remote,
+            signal: solve.signal,
+            onWarning: (m: string) => solve.progress.warning(m, { file: ctx.location.file, line: ctx.location.line }),
+          });
+        } finally {
+          await release?.();
+        }
+      },
+    });
+  } finally {
+    for (const r of remote.values()) await discardRemote(r).catch(() => undefined);
+  }
 }

@@ -6,9 +6,11 @@
  * source's; mode = --chmod (files and directories) else the source's; atime/mtime preserved.
  */
 import { copyFile, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import { BuildError } from '../errors.js';
 import type { IgnoreMatcher } from '../context/ignoreMatcher.js';
 import { chmodMode, type ChmodSpec } from './chmod.js';
@@ -24,15 +26,21 @@ export interface CopierOptions {
   signal?: AbortSignal;
   /** stripped from paths in error messages */
   destRoot?: string;
+  /** concurrent file copies (default 16) */
+  concurrency?: number;
 }
 
-interface Pending { src: string; target: string; st: Stats; made: boolean }
+interface Pending { src: string; target: string; st: Stats; made?: Promise<void> }
 
 export class Copier {
   entries = 0;
   bytes = 0;
-  private readonly inodes = new Map<string, string>();
-  constructor(private readonly opts: CopierOptions) {}
+  private readonly inodes = new Map<string, Promise<string>>();
+  /** leaf copies run concurrently (directories recurse outside the limit, so it cannot deadlock) */
+  private readonly limit: ReturnType<typeof pLimit>;
+  constructor(private readonly opts: CopierOptions) {
+    this.limit = pLimit(opts.concurrency ?? 16);
+  }
 
   private shown(p: string): string {
     const r = this.opts.destRoot;
@@ -67,10 +75,8 @@ export class Copier {
       if (ignored || excluded) {
         const mayHold = st.isDirectory() && ((ignored && !(this.opts.source.canSkipIgnoredDir?.(rr) ?? !this.opts.source.ignoreHasExceptions)) || (excluded && !this.opts.exclude!.canSkipDir(relMatch)));
         if (!mayHold) return;
-        const p: Pending = { src, target, st, made: false };
-        for (const name of (await readdir(src)).sort(byteCompare)) {
-          await this.copy(join(src, name), `${relMatch}/${name}`, join(target, name), true, [...pending, p]);
-        }
+        const p: Pending = { src, target, st };
+        await this.children(src, relMatch, target, [...pending, p]);
         if (p.made) await this.finishDir(target, st, true, true);
         return;
       }
@@ -88,20 +94,19 @@ export class Copier {
         throw new BuildError('E_COPY', `cannot copy to non-directory: ${this.shown(target)}`, { data: { target: this.shown(target) } });
       }
       this.entries++;
-      for (const name of (await readdir(src)).sort(byteCompare)) {
-        await this.copy(join(src, name), relMatch === '' ? name : `${relMatch}/${name}`, join(target, name), true);
-      }
+      await this.children(src, relMatch, target, []);
       await this.finishDir(target, st, created, overwriteMeta);
       return;
     }
     if (st.isFile()) {
       const key = `${st.dev}:${st.ino}`;
       const prev = st.nlink > 1 ? this.inodes.get(key) : undefined;
-      if (prev) await link(prev, target);
+      if (prev) await link(await prev, target);
       else {
-        await copyFile(src, target);
+        const done = copyFile(src, target).then(() => target);
+        if (st.nlink > 1) this.inodes.set(key, done);
+        await done;
         this.bytes += st.size;
-        if (st.nlink > 1) this.inodes.set(key, target);
       }
     } else if (st.isSymbolicLink()) {
       await symlink(await readlink(src), target);
@@ -114,6 +119,15 @@ export class Copier {
     await applyMeta(target, st, this.ownerOf(st), this.modeOf(st));
   }
 
+  /** copy the entries of a directory: files concurrently (bounded), directories recursively */
+  private async children(src: string, relMatch: string, target: string, pending: Pending[]): Promise<void> {
+    const ents: Dirent[] = (await readdir(src, { withFileTypes: true })).sort((a, b) => byteCompare(a.name, b.name));
+    await Promise.all(ents.map((e) => {
+      const args = [join(src, e.name), relMatch === '' ? e.name : `${relMatch}/${e.name}`, join(target, e.name), true, pending] as const;
+      return e.isDirectory() ? this.copy(...args) : this.limit(() => this.copy(...args));
+    }));
+  }
+
   private async finishDir(target: string, st: Stats, created: boolean, overwriteMeta: boolean): Promise<void> {
     if (created || overwriteMeta) await applyMeta(target, st, this.ownerOf(st), this.modeOf(st));
     else await setTimes(target, st);
@@ -122,13 +136,14 @@ export class Copier {
   /** create hidden-but-needed parent dirs (ignored dirs holding `!exception` files) */
   private async flush(pending: Pending[]): Promise<void> {
     for (const p of pending) {
-      if (p.made) continue;
-      const existing = await lstatOrUndefined(p.target);
-      if (!existing) await mkdir(p.target, { mode: 0o700 });
-      else if (!existing.isDirectory()) throw new BuildError('E_COPY', `cannot copy to non-directory: ${this.shown(p.target)}`, { data: { target: this.shown(p.target) } });
-      else await chmod(p.target, this.modeOf(p.st) ?? p.st.mode & 0o7777);
-      p.made = true;
-      this.entries++;
+      p.made ??= (async () => {
+        const existing = await lstatOrUndefined(p.target);
+        if (!existing) await mkdir(p.target, { mode: 0o700 });
+        else if (!existing.isDirectory()) throw new BuildError('E_COPY', `cannot copy to non-directory: ${this.shown(p.target)}`, { data: { target: this.shown(p.target) } });
+        else await chmod(p.target, this.modeOf(p.st) ?? p.st.mode & 0o7777);
+        this.entries++;
+      })();
+      await p.made;
     }
   }
 

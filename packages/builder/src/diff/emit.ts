@@ -9,7 +9,7 @@
  *  - `security.capability` kept as SCHILY.xattr (what containerd/BuildKit keep)
  *  - whiteouts `.wh.<name>` and opaque markers `.wh..wh..opq` as empty regular files
  */
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream, readFileSync, type Stats } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { posix } from 'node:path';
@@ -33,6 +33,7 @@ export interface EmitOptions { sourceDateEpoch?: number }
 const WH = '.wh.';
 const OPQ = '.wh..wh..opq';
 const MAX_OCT6 = 0o777777;
+const SMALL_FILE = 256 * 1024;
 
 /** Stream the layer tar for `changes` (already ordered). Errors surface as the stream's 'error'. */
 export function emitLayer(changes: Change[], opts: EmitOptions): Readable {
@@ -128,6 +129,15 @@ async function entry(pack: tar.Pack, header: Header, source?: string, capability
       // a file entry without a buffer is a stream that must be ended: give empty files an empty buffer
       if (header.type === 'file') pack.entry(header, Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
       else pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    });
+    return;
+  }
+  if ((header.size ?? 0) <= SMALL_FILE) {
+    // small files in one read: far cheaper than a stream per file for layers of many small files
+    const body = readFileSync(source);
+    if (body.length !== header.size) throw new Error(`${source} changed size while the layer was written`);
+    await new Promise<void>((resolve, reject) => {
+      pack.entry(header, body, (err) => (err ? reject(err) : resolve()));
     });
     return;
   }

@@ -90,7 +90,7 @@ export class RuncExecutor implements Executor {
       });
       child.on('close', (code, sig) => {
         spec.signal?.removeEventListener('abort', onAbort);
-        if (aborted) return reject(cancelled());
+        if (aborted || spec.signal?.aborted) return reject(cancelled());
         if (sig) return resolve({ exitCode: 128 + ((osConstants.signals as Record<string, number>)[sig] ?? 0), signal: sig });
         resolve({ exitCode: code ?? 1 });
       });

@@ -120,7 +120,9 @@ export class UnshareExecutor implements Executor {
     const args = ['--mount', '--pid', '--fork', '--uts', '--ipc', ...(spec.network === 'none' ? ['--net'] : []),
       '--kill-child', '--propagation', 'private', '--', t.sh, '-c', script, 'tsbuild-setup', ...scriptArgs];
     return new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(t.unshare, args, { env: {}, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+      // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
+      // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
+      const child = spawn(t.unshare, args, { env: {}, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
       const setup: Buffer[] = [];
       let aborted = false;
       const onAbort = () => {
@@ -142,7 +144,7 @@ export class UnshareExecutor implements Executor {
       });
       child.on('close', (code, sig) => {
         spec.signal?.removeEventListener('abort', onAbort);
-        if (aborted) return reject(cancelled());
+        if (aborted || spec.signal?.aborted) return reject(cancelled());
         const out = Buffer.concat(setup).toString();
         if (!out.endsWith('\nOK')) {
           return reject(new BuildError('E_MOUNT', `cannot set up the step's namespaces: ${out.trim() || `exit ${code ?? sig}`}`, { data: { setup: out } }));

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { compileSource, globMatch } from '../../src/dockerignore/compile.js';
+import { goRegExp } from '../../src/dockerignore/goregexp.js';
+
+describe('dockerignore glob NFA', () => {
+  it('agrees with the translated Go regexp on random patterns and paths', () => {
+    const alpha = ['a', 'b', '/', '*', '**', '?', '.', '\n', '😀'];
+    const palpha = ['a', 'b', '/', '.', '\n', '😀'];
+    let seed = 12345;
+    const r = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let checked = 0;
+    for (let k = 0; k < 20000; k++) {
+      let p = '';
+      for (let i = 0, n = 1 + r(6); i < n; i++) p += alpha[r(alpha.length)];
+      const { kind, source, tokens } = compileSource(p);
+      if (kind !== 'regexp' || !tokens) continue;
+      const re = goRegExp(source);
+      for (let j = 0; j < 5; j++) {
+        let s = '';
+        for (let i = 0, n = r(8); i < n; i++) s += palpha[r(palpha.length)];
+        checked++;
+        expect([p, s, globMatch(tokens, s)]).toEqual([p, s, re.test(s)]);
+      }
+    }
+    expect(checked).toBeGreaterThan(10000);
+  });
+
+  it('matches many-star patterns against long names without backtracking blow-up', () => {
+    const { tokens } = compileSource('*a*a*a*a*a*b');
+    expect(globMatch(tokens!, 'a'.repeat(5000))).toBe(false);
+    expect(globMatch(tokens!, 'a'.repeat(5000) + 'b')).toBe(true);
+  });
+});

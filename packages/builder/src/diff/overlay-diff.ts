@@ -143,5 +143,7 @@ function kindOf(st: Stats): ChangeKind | undefined {
 
 /** Byte-wise name order (what Go's filepath.Walk and `tar --sort=name` use). */
 export function byName(a: string, b: string): number {
+  // UTF-16 order equals UTF-8 byte order except around surrogates / U+E000..U+FFFF
+  if (/^[\x00-\ud7ff]*$/.test(a) && /^[\x00-\ud7ff]*$/.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -41,7 +41,7 @@ export async function readXattrs(queries: XattrQuery[]): Promise<Map<number, Buf
   const t = hostTools();
   const nr = LGETXATTR[process.arch];
   if (t.perl && nr !== undefined) {
-    const input = Buffer.concat(queries.flatMap((q) => [Buffer.from(`${q.name}\0`), Buffer.from(`${q.path}\0`)]));
+    const input = Buffer.from(queries.map((q) => `${q.name}\0${q.path}\0`).join(''));
     const text = await runHelper(t.perl, ['-e', PERL, String(nr)], input);
     for (const line of text.split('\n')) {
       const c = line.indexOf(':');

@@ -14,10 +14,9 @@
 import * as fs from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
 import { safeEntryName } from './safepath.js';
 import { runNativeOps, makedev, type NativeOp } from './fsx.js';
-import { patchTarStream, xattrsOf } from '../util/tarpatch.js';
+import { parseTar, type TarHeader } from '../layers/tarparse.js';
 import { badArchive, unsafePath } from '../errors.js';
 
 export type ExtractMode = 'overlay' | 'flatten';
@@ -33,11 +32,22 @@ export interface ExtractStats { entries: number; bytes: number }
 const WH = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
+/** files we create are owned by our fsuid/fsgid: chown is skipped for 0:0 when that is root:root */
+const ROOT_GROUP = typeof process.getgid === 'function' && process.getgid() === 0;
+const UMASK = readUmask();
+
+function readUmask(): number {
+  try {
+    const m = /^Umask:\s+([0-7]+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? parseInt(m[1]!, 8) : 0o777;
+  } catch {
+    return 0o777; // unknown: always chmod
+  }
+}
 
 interface DirTimes { path: string; atime: Date; mtime: Date }
 
 export async function extract(src: Readable, dest: string, opts: ExtractOptions): Promise<ExtractStats> {
-  patchTarStream();
   const x = new Extractor(dest, opts);
   await x.run(src);
   return { entries: x.entries, bytes: x.bytes };
@@ -55,36 +65,30 @@ class Extractor {
   private readonly afterNative: (() => void)[] = [];
   private readonly xattrs: NativeOp[] = [];
   private rootSeen = false;
+  /** directories with the setgid bit: files created in them inherit the dir's group */
+  private readonly setgidDirs = new Set<string>();
+  private plainOwner: boolean;
   private lowerDirs?: string[];
 
-  constructor(private readonly dest: string, private readonly opts: ExtractOptions) {}
+  constructor(private readonly dest: string, private readonly opts: ExtractOptions) {
+    // flatten mode writes into dirs of earlier layers we did not look at: always chown there
+    this.plainOwner = IS_ROOT && ROOT_GROUP && opts.mode === 'overlay';
+  }
 
   async run(src: Readable): Promise<void> {
-    const ex = tar.extract();
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const fail = (err: unknown) => {
-        if (failed) return;
-        failed = true;
-        const e = err as Error & { code?: string };
-        reject(e.code?.startsWith('E_') ? e : badArchive(`cannot extract layer: ${e.message}`, undefined, e));
-        src.destroy();
-        ex.destroy();
-      };
-      ex.on('entry', (header, body, next) => {
-        body.on('error', () => {}); // surfaces on the extractor (and fails the entry's own promise)
-        this.entry(header, body as unknown as Readable).then(() => next(), (err) => {
-          body.resume();
-          fail(err);
-        });
+    try {
+      await parseTar(src, {
+        entry: (h) => this.entry(h),
+        data: (c) => this.data(c),
+        end: () => this.endEntry(),
       });
-      ex.on('finish', () => (failed ? undefined : resolve()));
-      ex.on('error', fail);
-      src.on('error', fail);
-      src.pipe(ex);
-    });
-    // an empty layer (1024 zero bytes, diffID sha256:5f70bf18…) is valid: BuildKit commits one for
-    // every RUN/COPY/WORKDIR that changed nothing (builder note, see its report)
+    } catch (err) {
+      this.closeCurrent();
+      src.destroy();
+      const e = err as Error & { code?: string };
+      throw e.code?.startsWith('E_') ? e : badArchive(`cannot extract layer: ${e.message}`, undefined, e);
+    }
+    if (this.entries === 0) throw badArchive('layer tar has no entries');
     if (!this.rootSeen) await this.inheritDir('');
     await runNativeOps(this.native);
     for (const f of this.afterNative) f();
@@ -94,110 +98,102 @@ class Extractor {
     for (const d of list) fs.utimesSync(d.path, d.atime, d.mtime);
   }
 
-  private async entry(h: tar.Header, body: Readable): Promise<void> {
+  /** the regular file being written, if any */
+  private cur?: { fd: number; path: string; h: TarHeader };
+
+  private data(c: Buffer): void {
+    const cur = this.cur;
+    if (!cur) return;
+    let off = 0;
+    while (off < c.length) off += fs.writeSync(cur.fd, c, off, c.length - off);
+    this.bytes += c.length;
+  }
+
+  private endEntry(): void {
+    const cur = this.cur;
+    if (!cur) return;
+    this.cur = undefined;
+    const { fd, h, path } = cur;
+    try {
+      if (IS_ROOT && !(h.uid === 0 && h.gid === 0 && this.plainOwner)) fs.fchownSync(fd, h.uid, h.gid);
+      if ((h.mode & 0o7777) !== ((h.mode & 0o777) & ~UMASK)) fs.fchmodSync(fd, h.mode & 0o7777);
+      fs.futimesSync(fd, h.mtime, h.mtime);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.queueXattrs(path, h);
+  }
+
+  private closeCurrent(): void {
+    if (this.cur) {
+      try {
+        fs.closeSync(this.cur.fd);
+      } catch {
+        /* already closed */
+      }
+      this.cur = undefined;
+    }
+  }
+
+  private entry(h: TarHeader): void | Promise<void> {
     this.entries++;
     const rel = safeEntryName(h.name);
-    const name = basename(rel);
-    const parent = rel === '' ? '' : dirname(rel) === '.' ? '' : dirname(rel);
-    if (name.startsWith(WH)) {
-      body.resume();
-      return this.whiteout(parent, name);
-    }
+    const slash = rel.lastIndexOf('/');
+    const name = slash < 0 ? rel : rel.slice(slash + 1);
+    const parent = slash < 0 ? '' : rel.slice(0, slash);
+    if (name.startsWith(WH)) return this.whiteout(parent, name);
     if (rel === '') {
-      body.resume();
       if (h.type !== 'directory') throw badArchive('layer root entry is not a directory');
       this.rootSeen = true;
       this.setMeta(this.dest, h, true);
-      this.dirTimes.set('', { path: this.dest, atime: h.mtime ?? new Date(0), mtime: h.mtime ?? new Date(0) });
+      this.dirTimes.set('', { path: this.dest, atime: h.mtime, mtime: h.mtime });
       this.queueXattrs(this.dest, h);
       return;
     }
-    await this.ensureDir(parent);
+    if (parent !== '' && !this.dirs.has(parent)) return this.ensureDir(parent).then(() => this.create(rel, parent, h));
+    return this.create(rel, parent, h);
+  }
+
+  private create(rel: string, parent: string, h: TarHeader): void | Promise<void> {
     const path = join(this.dest, rel);
     // a fresh overlay dir can only already hold `rel` when the tar repeats it (the later entry wins)
     const mayExist = this.opts.mode === 'flatten' || this.created.has(rel);
     this.created.add(rel);
+    if (this.setgidDirs.size && this.setgidDirs.has(parent)) this.plainOwner = false;
     switch (h.type) {
       case 'directory':
-        body.resume();
         return this.directory(rel, path, h);
       case 'file':
-      case 'contiguous-file':
+      case 'contiguous-file': {
         if (mayExist) this.replace(rel, path);
-        return this.file(path, h, body);
+        const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, h.mode & 0o777);
+        this.cur = { fd, path, h };
+        return;
+      }
       case 'symlink':
-        body.resume();
-        this.replace(rel, path);
-        fs.symlinkSync(h.linkname ?? '', path);
+        if (mayExist) this.replace(rel, path);
+        fs.symlinkSync(h.linkname, path);
         this.setMeta(path, h, false);
         return;
       case 'link':
-        body.resume();
-        this.replace(rel, path);
+        if (mayExist) this.replace(rel, path);
         return this.hardlink(path, h);
       case 'character-device':
       case 'block-device':
       case 'fifo': {
-        body.resume();
-        this.replace(rel, path);
+        if (mayExist) this.replace(rel, path);
         const type = h.type === 'fifo' ? fs.constants.S_IFIFO : h.type === 'block-device' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR;
-        this.native.push({ op: 'mknod', path, mode: type | 0o600, dev: h.type === 'fifo' ? 0 : makedev(h.devmajor ?? 0, h.devminor ?? 0) });
+        this.native.push({ op: 'mknod', path, mode: type | 0o600, dev: h.type === 'fifo' ? 0 : makedev(h.devmajor, h.devminor) });
         this.afterNative.push(() => this.setMeta(path, h, true));
         this.queueXattrs(path, h);
         return;
       }
       default:
-        // pax/gnu metadata entries are consumed by tar-stream; anything else is skipped like docker does
-        body.resume();
+      // unknown entry types are skipped, like docker does
     }
   }
 
-  private file(path: string, h: tar.Header, body: Readable): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let fd: number;
-      try {
-        fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
-      } catch (err) {
-        body.resume();
-        return reject(err);
-      }
-      let broken: unknown;
-      body.on('data', (c: Buffer) => {
-        if (broken) return;
-        try {
-          let off = 0;
-          while (off < c.length) off += fs.writeSync(fd, c, off, c.length - off);
-          this.bytes += c.length;
-        } catch (err) {
-          broken = err;
-        }
-      });
-      body.on('error', (err) => {
-        fs.closeSync(fd);
-        reject(err);
-      });
-      body.on('end', () => {
-        try {
-          if (broken) throw broken;
-          if (IS_ROOT) fs.fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
-          fs.fchmodSync(fd, (h.mode ?? 0o644) & 0o7777);
-          fs.futimesSync(fd, h.mtime ?? new Date(0), h.mtime ?? new Date(0));
-          fs.closeSync(fd);
-          this.queueXattrs(path, h);
-          resolve();
-        } catch (err) {
-          try {
-            fs.closeSync(fd);
-          } catch {
-            /* already closed */
-          }
-          reject(err);
-        }
-      });
-    });
-  }
-
-  private directory(rel: string, path: string, h: tar.Header): void {
+  private directory(rel: string, path: string, h: TarHeader): void {
     let st: fs.Stats | undefined;
     try {
       st = fs.lstatSync(path);
@@ -210,13 +206,14 @@ class Extractor {
     }
     if (!st) fs.mkdirSync(path, { mode: 0o700 });
     this.dirs.add(rel);
+    if (h.mode & 0o2000) this.setgidDirs.add(rel);
     this.setMeta(path, h, true);
     this.queueXattrs(path, h);
-    this.dirTimes.set(rel, { path, atime: h.mtime ?? new Date(0), mtime: h.mtime ?? new Date(0) });
+    this.dirTimes.set(rel, { path, atime: h.mtime, mtime: h.mtime });
   }
 
-  private async hardlink(path: string, h: tar.Header): Promise<void> {
-    const target = safeEntryName(h.linkname ?? '');
+  private async hardlink(path: string, h: TarHeader): Promise<void> {
+    const target = safeEntryName(h.linkname);
     if (target === '') throw badArchive(`hardlink ${h.name} has no target`);
     const tparent = dirname(target) === '.' ? '' : dirname(target);
     if (this.checkParents(tparent)) {
@@ -364,6 +361,7 @@ class Extractor {
       if (!st.isDirectory()) break;
       if (IS_ROOT) fs.chownSync(path, st.uid, st.gid);
       fs.chmodSync(path, st.mode & 0o7777);
+      if (st.mode & 0o2000) this.setgidDirs.add(rel);
       this.dirTimes.set(rel, { path, atime: st.atime, mtime: st.mtime });
       return;
     }
@@ -375,14 +373,14 @@ class Extractor {
     return this.lowerDirs;
   }
 
-  private setMeta(path: string, h: tar.Header, chmod: boolean): void {
-    if (IS_ROOT) fs.lchownSync(path, h.uid ?? 0, h.gid ?? 0);
-    if (chmod) fs.chmodSync(path, (h.mode ?? 0o755) & 0o7777);
-    if (!chmod) fs.lutimesSync(path, h.mtime ?? new Date(0), h.mtime ?? new Date(0));
-    else if (h.type !== 'directory') fs.utimesSync(path, h.mtime ?? new Date(0), h.mtime ?? new Date(0));
+  private setMeta(path: string, h: TarHeader, chmod: boolean): void {
+    if (IS_ROOT) fs.lchownSync(path, h.uid, h.gid);
+    if (chmod) fs.chmodSync(path, h.mode & 0o7777);
+    if (!chmod) fs.lutimesSync(path, h.mtime, h.mtime);
+    else if (h.type !== 'directory') fs.utimesSync(path, h.mtime, h.mtime);
   }
 
-  private queueXattrs(path: string, h: tar.Header): void {
-    for (const [name, value] of xattrsOf(h.pax as Record<string, string> | undefined)) this.xattrs.push({ op: 'xattr', path, name, value });
+  private queueXattrs(path: string, h: TarHeader): void {
+    for (const [name, value] of h.xattrs) this.xattrs.push({ op: 'xattr', path, name, value });
   }
 }

@@ -13,7 +13,9 @@
  * Fixture layout: `Dockerfile` + context files; optional `base.Dockerfile` built first and tagged
  * `tsdiff/<name>-base` in both builders; optional `fixture.json`:
  *   { "dockerDockerfile": "docker.Dockerfile", "skipHistory": "<reason>" } for features docker 20.10's
- *   built-in frontend lacks (heredocs): docker builds the equivalent Dockerfile, history is not compared.
+ *   built-in frontend lacks (heredocs): docker builds the equivalent Dockerfile, history is not compared;
+ *   { "expectFailure": true, "errorContains": [...] }: bad input, both builders must fail (with these
+ *   substrings in both error messages).
  *
  * Without a docker daemon (and no way to start one) every fixture is skipped with the reason printed.
  * TSDIFF_ONLY=name1,name2 limits the run.
@@ -48,7 +50,7 @@ const fixtures = readdirSync(FIXTURES)
   .filter((n) => !only || only.includes(n))
   .sort();
 
-interface FixtureMeta { dockerDockerfile?: string; skipHistory?: string }
+interface FixtureMeta { dockerDockerfile?: string; skipHistory?: string; expectFailure?: boolean; errorContains?: string[] }
 const metaOf = (name: string): FixtureMeta => {
   const p = join(FIXTURES, name, 'fixture.json');
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as FixtureMeta) : {};
@@ -162,6 +164,18 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
         context: dir, tag, noCache: true,
         ...(meta.dockerDockerfile ? { dockerfile: join(dir, meta.dockerDockerfile) } : {}),
       });
+      if (meta.expectFailure) {
+        // bad input: both builders must refuse it
+        expect(db.ok, `docker build was expected to fail:\n${db.output}`).toBe(false);
+        const tb = await tsBuild(store, dir, tag);
+        expect(tb.error, 'tsbuild build was expected to fail like docker build').toBeDefined();
+        for (const sub of meta.errorContains ?? []) {
+          expect(db.output, `docker's error lacks ${JSON.stringify(sub)}`).toContain(sub);
+          expect(tb.error, `tsbuild's error lacks ${JSON.stringify(sub)} (docker: ${db.output.trim().split('\n').slice(-1)[0]})`).toContain(sub);
+        }
+        console.log(`differential ${name}: both failed\n  docker:  ${db.output.trim().split('\n').slice(-1)[0]}\n  tsbuild: ${tb.error}`);
+        return;
+      }
       expect(db.ok, `docker build failed:\n${db.output}`).toBe(true);
       const localDest = mkdtempSync(join(STORE_TMP, `local-${name}-`));
       rmSync(localDest, { recursive: true });

@@ -1,0 +1,63 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync, symlinkSync, chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { parseTar, type TarHeader } from '../../src/layers/tarparse.js';
+import { tempDir } from '../helpers.js';
+
+let tmp: { dir: string; cleanup: () => void };
+beforeEach(() => (tmp = tempDir()));
+afterEach(() => tmp.cleanup());
+
+async function parse(buf: Buffer, chunk = 4096): Promise<{ h: TarHeader; body: string }[]> {
+  const out: { h: TarHeader; body: string }[] = [];
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += chunk) chunks.push(buf.subarray(i, i + chunk));
+  await parseTar(Readable.from(chunks), {
+    entry: (h) => void out.push({ h, body: '' }),
+    data: (c) => (out[out.length - 1]!.body += c.toString()),
+    end: () => {},
+  });
+  return out;
+}
+
+describe('tar parser', () => {
+  for (const format of ['gnu', 'pax', 'ustar'] as const) {
+    it(`reads GNU tar --format=${format}: long names, links, owners, modes, bodies (odd chunk sizes)`, async () => {
+      const src = join(tmp.dir, 'src');
+      const long = format === 'ustar' ? 'd'.repeat(90) + '/' + 'e'.repeat(90) : 'x'.repeat(150) + '/' + 'y'.repeat(120);
+      mkdirSync(join(src, long), { recursive: true });
+      writeFileSync(join(src, long, 'f.txt'), 'hello long');
+      writeFileSync(join(src, 'big.bin'), Buffer.alloc(70_000, 'z'));
+      symlinkSync(format === 'ustar' ? 'big.bin' : 'l'.repeat(130), join(src, 'sym'));
+      chownSync(join(src, 'big.bin'), format === 'ustar' ? 4242 : 3_000_000, 77);
+      const file = join(tmp.dir, 'a.tar');
+      execFileSync('tar', [`--format=${format}`, '--sort=name', '-C', src, '-cf', file, '.']);
+      for (const chunk of [1000, 512, 65536]) {
+        const entries = await parse(readFileSync(file), chunk);
+        const byName = new Map(entries.map((e) => [e.h.name.replace(/\/$/, ''), e]));
+        expect(byName.get(`./${long}/f.txt`)?.body).toBe('hello long');
+        const big = byName.get('./big.bin')!;
+        expect(big.body.length).toBe(70_000);
+        expect([big.h.uid, big.h.gid, big.h.mode & 0o777, big.h.type]).toEqual([format === 'ustar' ? 4242 : 3_000_000, 77, 0o644, 'file']);
+        expect(byName.get('./sym')?.h).toMatchObject({ type: 'symlink', linkname: format === 'ustar' ? 'big.bin' : 'l'.repeat(130) });
+        expect(byName.get(`./${long}`)?.h.type).toBe('directory');
+      }
+    });
+  }
+
+  it('a truncated archive and a corrupt header are E_BAD_ARCHIVE', async () => {
+    const src = join(tmp.dir, 's');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), Buffer.alloc(10_000, 1));
+    const file = join(tmp.dir, 'b.tar');
+    execFileSync('tar', ['-C', src, '-cf', file, 'f']);
+    const buf = readFileSync(file);
+    await expect(parse(buf.subarray(0, 5000))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
+    const bad = Buffer.from(buf);
+    bad[10] = 0x41;
+    await expect(parse(bad)).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
+    await expect(parse(Buffer.from('not a tar at all'.repeat(100)))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
+  });
+});

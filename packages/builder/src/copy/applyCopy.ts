@@ -61,6 +61,13 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
   const dest = destinationOf(op.dest, opts.workdir);
   const unpackLocal = op.kind === 'ADD' && op.unpack !== false;
 
+  if (op.checksum !== undefined && op.checksum !== '') {
+    // BuildKit's frontend checks
+    if (op.kind !== 'ADD') throw new BuildError('E_CHECKSUM', "checksum can't be specified for COPY");
+    if (op.sources.length !== 1) throw new BuildError('E_CHECKSUM', "checksum can't be specified for multiple sources");
+    if (!isUrl(op.sources[0]!)) throw new BuildError('E_CHECKSUM', 'checksum requires HTTP(S) or Git sources');
+  }
+
   // 1. select everything first: errors before any write
   const items: Item[] = [];
   const fetched: RemoteFile[] = [];
@@ -125,6 +132,13 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
           continue;
         }
 
+        // ADD --unpack=true <url>: BuildKit extracts a downloaded archive too
+        if (item.kind === 'remote' && op.unpack === true && (await isArchive(item.r.file))) {
+          const r = await extractArchive(item.r.file, dstHost, { chown, destDirMeta: dirMeta, signal: opts.signal });
+          extraEntries += r.entries;
+          extraBytes += r.bytes;
+          continue;
+        }
         // a single generated file: URL content or heredoc
         const name = item.kind === 'remote' ? item.r.filename : item.name;
         const fiDest = await statOrUndefined(dstHost);

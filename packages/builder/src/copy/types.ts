@@ -38,7 +38,7 @@ export interface CopyOp {
   exclude?: string[];
   /** ADD --checksum=sha256:<hex> (URL sources) */
   checksum?: string;
-  /** ADD --unpack (default true for local ADD sources, false for URLs) */
+  /** ADD --unpack: default true for local sources; URLs are only extracted with an explicit true */
   unpack?: boolean;
 }
 

@@ -109,10 +109,13 @@ describe('ADD local archives', () => {
 describe('ADD <url> against a real local HTTP server', () => {
   let server: Server;
   let base = '';
+  let tarBody: Buffer = Buffer.alloc(0);
   const body = 'remote file content\n';
   const sha = createHash('sha256').update(body).digest('hex');
   beforeAll(async () => {
+    tarBody = await packTar([{ name: 'inside/t.txt', content: 'from tar' }]);
     server = createServer((req, res) => {
+      if (req.url === '/files/a.tar') { res.writeHead(200); res.end(tarBody); return; }
       if (req.url === '/redirect') { res.writeHead(302, { location: '/files/data.txt' }); res.end(); return; }
       if (req.url === '/files/data.txt' || req.url === '/') {
         res.writeHead(200, { 'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT', etag: '"v1"', 'content-type': 'text/plain' });
@@ -156,6 +159,23 @@ describe('ADD <url> against a real local HTTP server', () => {
     expect((await applyCopy({ kind: 'COPY', sources: [`${base}/files/data.txt`], dest: '/x/' }, { destRoot: r }).catch((e) => e)).code).toBe('E_COPY_SOURCE');
     await applyCopy(add([`${base}/`], '/u/'), { destRoot: r });
     expect(read(r, 'u/__unnamed__')).toBe(body);
+  });
+
+  it('a URL archive is not extracted unless --unpack=true', async () => {
+    const r = t();
+    await applyCopy(add([`${base}/files/a.tar`], '/plain/'), { destRoot: r });
+    expect(lstatSync(join(r, 'plain/a.tar')).isFile()).toBe(true);
+    await applyCopy(add([`${base}/files/a.tar`], '/unpacked/', { unpack: true }), { destRoot: r });
+    expect(read(r, 'unpacked/inside/t.txt')).toBe('from tar');
+  });
+
+  it('--checksum is only for a single URL source (BuildKit frontend checks)', async () => {
+    const r = t();
+    const sum = `sha256:${sha}`;
+    expect((await applyCopy({ kind: 'COPY', sources: [`${base}/files/data.txt`], dest: '/x', checksum: sum }, { destRoot: r }).catch((e) => e)).code).toBe('E_CHECKSUM');
+    expect((await applyCopy(add([`${base}/files/data.txt`, `${base}/`], '/x/', { checksum: sum }), { destRoot: r }).catch((e) => e)).code).toBe('E_CHECKSUM');
+    const ctx = await loadContext(makeTree(t(), { files: { f: 'x' } }));
+    expect((await applyCopy(add(['f'], '/x', { checksum: sum }), { source: ctx, destRoot: r }).catch((e) => e)).code).toBe('E_CHECKSUM');
   });
 
   it('a pre-downloaded RemoteFile (fetched for the cache key) is reused', async () => {

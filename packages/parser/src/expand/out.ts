@@ -28,6 +28,8 @@ export class Out {
   private total = 0;
   private splits: number[] | undefined;
   private cached: string | undefined;
+  /** the first piece, kept as is until a second one arrives */
+  private single: string | undefined;
 
   constructor(trackWords: boolean) {
     if (trackWords) this.splits = [];
@@ -44,7 +46,23 @@ export class Out {
         if (isSpaceCode(src.charCodeAt(i))) splits.push(this.total + (i - start));
       }
     }
+    const wasEmpty = this.total === 0;
     this.total += len;
+    if (wasEmpty) {
+      // a lone piece (the common case for `${v:-word}` words and quoted strings) is never copied
+      this.single = start === 0 && end === src.length ? src : src.slice(start, end);
+      return;
+    }
+    if (this.single !== undefined) {
+      const first = this.single;
+      this.single = undefined;
+      this.store(first, 0, first.length);
+    }
+    this.store(src, start, end);
+  }
+
+  private store(src: string, start: number, end: number): void {
+    const len = end - start;
     if (len >= MIN_PART) {
       this.flushBuf();
       this.parts.push(start === 0 && end === src.length ? src : src.slice(start, end));
@@ -69,6 +87,7 @@ export class Out {
   }
 
   text(): string {
+    if (this.single !== undefined) return this.single;
     if (this.cached === undefined) {
       this.flushBuf();
       this.cached = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');

@@ -7,8 +7,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '@tsbuild/parser';
-import { applyCopy, discardRemote, downloadUrl } from '../copy/index.js';
 import type { CopyOp, CopySource, RemoteFile } from '../copy/types.js';
+
+/** the copy module is loaded only when a COPY/ADD runs or fetches (a cached build never needs it) */
+const copyModule = () => import('../copy/index.js');
 import { commitLayer } from '../solve/commitLayer.js';
 import type { StepInputs } from '../solve/missReason.js';
 import { sourceState } from '../solve/sourceState.js';
@@ -44,6 +46,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
   const remote = new Map<string, RemoteFile>();
   if (instr.kind === 'ADD') {
     for (const url of instr.sources.filter((s) => /^https?:\/\//i.test(s))) {
+      const { downloadUrl } = await copyModule();
       const file = await downloadUrl(url, { checksum: instr.checksum, tmpDir: solve.store.tmpDir(), signal: solve.signal });
       remote.set(url, file);
       inputs.push([`url ${url}`, file.digest]);
@@ -80,6 +83,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
           source = solve.context.copySource();
         }
         try {
+          const { applyCopy } = await copyModule();
           await applyCopy(op, {
             source,
             destRoot: mounted.root,
@@ -95,6 +99,9 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
       },
     });
   } finally {
-    for (const r of remote.values()) await discardRemote(r).catch(() => undefined);
+    if (remote.size > 0) {
+      const { discardRemote } = await copyModule();
+      for (const r of remote.values()) await discardRemote(r).catch(() => undefined);
+    }
   }
 }

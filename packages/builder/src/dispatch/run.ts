@@ -10,7 +10,6 @@ import type { Mounted, RunMount } from '../exec/types.js';
 import { commitLayer } from '../solve/commitLayer.js';
 import type { StepInputs } from '../solve/missReason.js';
 import type { StepContext } from '../solve/types.js';
-import { resolveUser } from '../users/index.js';
 import { prepareMounts, mountKey } from './runMounts.js';
 import { runArgs } from './runArgs.js';
 
@@ -53,6 +52,7 @@ async function execute(
   p: { args: string[]; files: { path: string; content: string; mode: number }[]; env: string[]; workdir: string; user: string; network: 'none' | 'host' },
 ): Promise<void> {
   const { solve } = ctx;
+  const { resolveUser } = await import('../users/index.js');
   const user = await resolveUser(mounted.root, p.user);
   await mkdir(join(mounted.root, p.workdir), { recursive: true });
   const tail: string[] = [];

@@ -3,8 +3,6 @@ import { posix } from 'node:path';
 import type { WorkdirInstruction } from '@tsbuild/parser';
 import { commitLayer } from '../solve/commitLayer.js';
 import type { StepContext } from '../solve/types.js';
-import { rootPath } from '../copy/rootPath.js';
-import { resolveUser } from '../users/index.js';
 import { lchownCreated } from './mkdirOwned.js';
 import { addHistory } from './history.js';
 
@@ -33,6 +31,7 @@ export async function dispatchWorkdir(ctx: StepContext<WorkdirInstruction>): Pro
     createdBy: `WORKDIR ${wd}`,
     async apply(mounted) {
       // mkdir -p, 0755, new directories owned by USER (BuildKit's Mkdir WithUser)
+      const [{ resolveUser }, { rootPath }] = await Promise.all([import('../users/index.js'), import('../copy/rootPath.js')]);
       const owner = user ? await resolveUser(mounted.root, user) : { uid: 0, gid: 0 };
       const target = await rootPath(mounted.root, wd);
       const created = await mkdir(target, { recursive: true, mode: 0o755 });

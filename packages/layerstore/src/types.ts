@@ -98,6 +98,8 @@ export interface LayerStore {
   writeLayer(tar: Readable, opts?: { compressionLevel?: number }): Promise<LayerRef>;
   /** unpack (once, shared) and return the snapshot dirs for each layer prefix, lowest layer first */
   ensureSnapshots(layers: LayerRef[], opts?: { signal?: AbortSignal }): Promise<string[]>;
+  /** flatten layers (lowest first) onto `dest` applying OCI whiteouts: a plain directory tree (`-o type=local`) */
+  extractLayers(layers: LayerRef[], dest: string): Promise<void>;
   // images
   putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord>;
   getImage(nameOrDigest: string): Promise<ImageRecord | undefined>;
@@ -110,6 +112,11 @@ export interface LayerStore {
   // maintenance
   gc(opts?: { all?: boolean }): Promise<GcStats>;
   fsck(): Promise<FsckProblem[]>;
-  /** a directory inside the store (same filesystem) for the builder's scratch/upper dirs */
+  /**
+   * a directory inside the store (same filesystem) for the builder's scratch/upper dirs.
+   * Entries named `<kind>-<pid>-…` are removed by GC once that pid is dead.
+   */
   tmpDir(): string;
+  /** drop this instance's GC lease on what it wrote/used (call when a build is done) */
+  close(): Promise<void>;
 }

@@ -60,7 +60,7 @@ describe('metadata instructions', () => {
       'ENV A=b C=d e',
       'LABEL a=b c d=e',
       'USER app',
-      'EXPOSE map[443/udp:{} 80/tcp:{}]',
+      'EXPOSE [443/udp 80/tcp]',
       'VOLUME [/data]',
       'STOPSIGNAL SIGTERM',
       `HEALTHCHECK &{["CMD-SHELL" "echo ok"] "5s" "0s" "0s" '\\x03'}`,

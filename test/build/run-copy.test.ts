@@ -86,8 +86,8 @@ describe('RUN', () => {
 
   it('RUN --mount=type=cache persists between builds', async () => {
     const ctx = ctxDir({});
-    await build({ context: ctx, store: t.store, network: 'none', noCache: true, dockerfileText: 'FROM busybox\nRUN --mount=type=cache,target=/cache echo one >> /cache/log\n' });
-    const r = await build({ context: ctx, store: t.store, network: 'none', noCache: true, dockerfileText: 'FROM busybox\nRUN --mount=type=cache,target=/cache echo two >> /cache/log && cat /cache/log > /seen\n' });
+    await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox\nRUN --mount=type=cache,target=/cache echo one >> /cache/log\n' });
+    const r = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox\nRUN --mount=type=cache,target=/cache echo two >> /cache/log && cat /cache/log > /seen\n' });
     const root = await flatten(t.store, r.image.layers);
     dirs.push(root);
     expect(readFileSync(join(root, 'seen'), 'utf8')).toBe('one\ntwo\n');

@@ -202,6 +202,7 @@ class Extractor {
     }
     if (st && !st.isDirectory()) {
       fs.rmSync(path, { recursive: true, force: true });
+      this.forget(rel, false);
       st = undefined;
     }
     if (!st) fs.mkdirSync(path, { mode: 0o700 });
@@ -275,7 +276,7 @@ class Extractor {
     const path = join(dir, target);
     const rel = parent ? `${parent}/${target}` : target;
     fs.rmSync(path, { recursive: true, force: true });
-    this.dirs.delete(rel);
+    this.forget(rel, true);
     if (this.opts.mode === 'overlay') {
       this.native.push({ op: 'mknod', path, mode: fs.constants.S_IFCHR | 0o600, dev: 0 });
     }
@@ -283,13 +284,22 @@ class Extractor {
 
   /** Remove whatever sits at `path` unless it is where we are about to write (a later duplicate wins). */
   private replace(rel: string, path: string): void {
+    let st: fs.Stats;
     try {
-      fs.lstatSync(path);
+      st = fs.lstatSync(path);
     } catch {
       return;
     }
     fs.rmSync(path, { recursive: true, force: true });
+    this.forget(rel, st.isDirectory());
+  }
+
+  /** `rel` is gone: so are the directories we knew below it (they must be re-checked, never trusted). */
+  private forget(rel: string, wasDir: boolean): void {
     this.dirs.delete(rel);
+    if (!wasDir) return;
+    const prefix = `${rel}/`;
+    for (const d of this.dirs) if (d.startsWith(prefix)) this.dirs.delete(d);
   }
 
   /**

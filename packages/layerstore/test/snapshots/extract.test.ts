@@ -180,6 +180,10 @@ describe('path safety', () => {
     ['symlink dir then write through it', [{ name: 'a', type: 'symlink', linkname: '..' }, { name: 'a/escaped', content: 'x' }]],
     ['absolute symlink then write through it', [{ name: 'etc', type: 'symlink', linkname: '/var/tmp' }, { name: 'etc/escaped', content: 'x' }]],
     ['hardlink escaping', [{ name: 'h', type: 'link', linkname: '../escaped' }]],
+    ['dir replaced by a symlink, then written below', [
+      { name: 'a/', type: 'directory' }, { name: 'a/b/', type: 'directory' }, { name: 'a/b/ok', content: 'x' },
+      { name: 'a', type: 'symlink', linkname: '..' }, { name: 'a/b/escaped', content: 'x' },
+    ]],
   ];
   for (const mode of ['overlay', 'flatten'] as const) {
     for (const [what, entries] of cases) {

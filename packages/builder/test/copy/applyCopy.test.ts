@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { applyCopy } from '../../src/copy/applyCopy.js';
 import type { CopyOp, CopySource } from '../../src/copy/types.js';
 import { loadContext } from '../../src/context/loadContext.js';
@@ -342,6 +343,16 @@ describe('applyCopy: symlinks and hardlinks', () => {
     expect(read(r, 'etc/foo')).toBe('f');
     expect(read(r, 'tmp/x')).toBe('f');
     expect(existsSync('/etc/foo')).toBe(false);
+  });
+
+  it('COPY --from keeps security.capability (read with getcap, set after chown)', async () => {
+    const src = makeTree(t(), { files: { 'bin/ping': { content: 'ELF', mode: 0o755 }, 'bin/plain': 'x' } });
+    execFileSync('setcap', ['cap_net_raw=ep', join(src, 'bin/ping')]);
+    const r = rootfs();
+    await applyCopy({ ...op(['/bin'], '/usr/bin'), chown: '1000:1000' }, { source: { root: src, owner: 'preserve', name: 'stage b' }, destRoot: r });
+    expect(execFileSync('getcap', [join(r, 'usr/bin/ping')], { encoding: 'utf8' })).toContain('cap_net_raw=ep');
+    expect(execFileSync('getcap', [join(r, 'usr/bin/plain')], { encoding: 'utf8' }).trim()).toBe('');
+    expect(owner(r, 'usr/bin/ping')).toBe('1000:1000');
   });
 
   it('hardlinks within one copy stay hardlinks', async () => {

@@ -14,3 +14,8 @@ export { diffLayer } from './diff/diff-layer.js';
 export type { Change, ChangeKind } from './diff/emit.js';
 export { RuncExecutor, type RuncExecutorOptions } from './exec/runc.js';
 export { detectExecutor, type ExecutorChoice, type RuntimeName } from './exec/detect.js';
+export { exportCache } from './cache-io/exportCache.js';
+export { importCache } from './cache-io/importCache.js';
+export { parseCacheSpec } from './cache-io/parseCacheSpec.js';
+export { CACHE_MEDIA } from './cache-io/media.js';
+export type * from './cache-io/types.js';

@@ -31,6 +31,7 @@ Options:
       --jobs N                stages built concurrently (default: CPU count)
       --runtime R             auto|unshare|runc (auto: unshare)
   -q, --quiet                 print only the image digest
+      --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
 `;
 
 export interface ParsedBuild {

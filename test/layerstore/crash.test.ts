@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, readdirSync, readFileSync, existsSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store, type ImageConfig } from '@tsbuild/layerstore';
-import { REPO_ROOT } from '../helpers/busybox.js';
+import { REPO_ROOT, busyboxRootfsTar, busyboxRootfs } from '../helpers/busybox.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-child.mjs', import.meta.url));
 let dir: string;
@@ -119,6 +119,48 @@ describe('crash safety', () => {
     if (existsSync(join(root, 'store.lock'))) throw new Error('store.lock left behind by a live process');
     await s0.close();
   }, 120_000);
+
+  it('kill -9 in the middle of unpacking a snapshot: no partial snapshot, retry unpacks it', async () => {
+    const root = join(dir, 'unpack');
+    for (const ms of [0, 10, 30, 60, 100]) {
+      const c = child(root, 'snap', busyboxRootfsTar(), `u${ms}:latest`);
+      await c.waitFor(/^imported/);
+      await killAfter(c, ms);
+      const store = await openStore(root);
+      await assertHealthy(store);
+      for (const s of readdirSync(join(root, 'snapshots'))) {
+        // any visible snapshot is complete: every applet link is there
+        expect(readdirSync(join(root, 'snapshots', s, 'bin')).sort()).toEqual(readdirSync(join(busyboxRootfs(), 'bin')).sort());
+      }
+      const rec = await store.getImage(`u${ms}:latest`);
+      if (rec) {
+        const [snap] = await store.ensureSnapshots(rec.layers);
+        expect(existsSync(join(snap!, 'bin/busybox'))).toBe(true);
+      }
+      await store.gc();
+      expect(readdirSync(join(root, 'tmp')).filter((n) => n.includes(`-${c.proc.pid}-`))).toEqual([]);
+      await store.close();
+    }
+  }, 60_000);
+
+  it('two processes importing and unpacking the same rootfs at once: both succeed, one blob, one snapshot', async () => {
+    const root = join(dir, 'snap');
+    const tarFile = busyboxRootfsTar();
+    const a = child(root, 'snap', tarFile, 'p1:latest');
+    const b = child(root, 'snap', tarFile, 'p2:latest');
+    expect(await a.exit).toBe(0);
+    expect(await b.exit).toBe(0);
+    const snapA = a.lines.find((l) => l.startsWith('snap '));
+    expect(snapA).toBeDefined();
+    expect(b.lines.find((l) => l.startsWith('snap '))).toBe(snapA);
+    expect(readdirSync(join(root, 'snapshots'))).toHaveLength(1);
+    expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+    const store = await openStore(root);
+    expect((await store.listImages()).map((i) => i.name)).toEqual(['p1:latest', 'p2:latest']);
+    expect(existsSync(join(snapA!.slice(5), 'bin/busybox'))).toBe(true);
+    await assertHealthy(store);
+    await store.close();
+  }, 60_000);
 
   it('two processes tagging at the same time both land', async () => {
     const root = join(dir, 'concurrent');

@@ -51,6 +51,13 @@ describe('round trip', () => {
     expect(info.Layers).toHaveLength(1);
   });
 
+  it('umoci lists the tags of the store root', () => {
+    const r = spawnSync('umoci', ['ls', '--layout', store.root], { encoding: 'utf8' });
+    if (r.error) return console.log(`skipped: umoci not available (${r.error.message})`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')).toContain('ls-roundtrip/busybox:1');
+  });
+
   it('docker load + docker run of the saved docker-archive', async (ctx) => {
     const why = dockerWorks();
     if (why) {

@@ -5,7 +5,8 @@
  * `[...]` and `\x` passed to the regexp). Compilation errors surface when the pattern is first
  * matched, as in Go.
  */
-import { GoRegexpError, goRegExp } from './goregexp.js';
+import { GoRegexpError, goProgram, goRegExp } from './goregexp.js';
+import { nfaMatch } from './nfa.js';
 
 export type PathTest = (path: string) => boolean;
 
@@ -198,6 +199,8 @@ export function compilePattern(pattern: string): PathTest {
     }
     case 'regexp': {
       if (tokens) return (path) => globMatch(tokens, path);
+      const program = goProgram(source);
+      if (program) return (path) => nfaMatch(program, path);
       const re = goRegExp(source);
       return (path) => re.test(path);
     }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileSource, globMatch } from '../../src/dockerignore/compile.js';
-import { goRegExp } from '../../src/dockerignore/goregexp.js';
+import { goProgram, goRegExp } from '../../src/dockerignore/goregexp.js';
+import { nfaMatch } from '../../src/dockerignore/nfa.js';
+import { isValidGlob } from '../../src/dockerignore/validate.js';
 
 describe('dockerignore glob NFA', () => {
   it('agrees with the translated Go regexp on random patterns and paths', () => {
@@ -32,5 +34,44 @@ describe('dockerignore glob NFA', () => {
     const { tokens } = compileSource('*a*a*a*a*a*b');
     expect(globMatch(tokens!, 'a'.repeat(5000))).toBe(false);
     expect(globMatch(tokens!, 'a'.repeat(5000) + 'b')).toBe(true);
+  });
+
+  it('runs class and escape patterns as an NFA that agrees with the RegExp translation', () => {
+    const alpha = ['a', 'b', '/', '*', '**', '?', '[', ']', '^', '-', '\\', 'n', 'd', '.', '😀', '[:digit:]', '1'];
+    const palpha = ['a', 'b', '/', '.', '\n', '😀', '-', '1', ']', '[', '^'];
+    let seed = 4242;
+    const r = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let programs = 0;
+    for (let k = 0; k < 30000; k++) {
+      let p = '';
+      for (let i = 0, n = 1 + r(7); i < n; i++) p += alpha[r(alpha.length)];
+      if (!isValidGlob(p)) continue;
+      const { kind, source, tokens } = compileSource(p);
+      if (kind !== 'regexp' || tokens) continue;
+      let re: RegExp | undefined;
+      try {
+        re = goRegExp(source);
+      } catch {
+        expect(() => goProgram(source) ?? goRegExp(source)).toThrow();
+        continue;
+      }
+      const program = goProgram(source);
+      if (!program) continue;
+      programs++;
+      for (let j = 0; j < 6; j++) {
+        let s = '';
+        for (let i = 0, n = r(7); i < n; i++) s += palpha[r(palpha.length)];
+        expect([p, s, nfaMatch(program, s)]).toEqual([p, s, re.test(s)]);
+      }
+    }
+    expect(programs).toBeGreaterThan(5000);
+  });
+
+  it('does not backtrack on many starred classes', () => {
+    const program = goProgram(compileSource('[a]*[a]*[a]*[a]*[a]*b').source)!;
+    expect(nfaMatch(program, 'a'.repeat(5000))).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import { ownerAlive, SELF_START } from '../lock/lockfile.js';
 
 export class Leases {
   private file?: string;
+  private creating?: Promise<string>;
   private readonly seen = new Set<string>();
   constructor(private readonly paths: StorePaths) {}
 
@@ -18,18 +19,22 @@ export class Leases {
     const fresh = items.filter((i) => !this.seen.has(i));
     if (fresh.length === 0) return;
     for (const i of fresh) this.seen.add(i);
-    if (!this.file) {
+    this.creating ??= (async () => {
       await mkdir(this.paths.sessions, { recursive: true });
       const nonce = randomBytes(6).toString('hex');
-      this.file = this.paths.session(`${process.pid}-${SELF_START}-${nonce}`);
-      await appendFile(this.file, `${process.pid} ${SELF_START} ${nonce}\n`);
-    }
-    await appendFile(this.file, fresh.map((i) => `${i}\n`).join(''));
+      const file = this.paths.session(`${process.pid}-${SELF_START}-${nonce}`);
+      await appendFile(file, `${process.pid} ${SELF_START} ${nonce}\n`);
+      this.file = file;
+      return file;
+    })();
+    await appendFile(await this.creating, fresh.map((i) => `${i}\n`).join(''));
   }
 
   async close(): Promise<void> {
-    if (this.file) await rm(this.file, { force: true });
+    const file = this.creating ? await this.creating.catch(() => undefined) : undefined;
+    if (file) await rm(file, { force: true });
     this.file = undefined;
+    this.creating = undefined;
     this.seen.clear();
   }
 

@@ -2,21 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type BuildOptions, type Mounted, type Snapshotter } from '@tsbuild/builder';
-import { OverlaySnapshotter } from '../../packages/builder/src/snapshot/overlay.js';
+import { build, type BuildOptions } from '@tsbuild/builder';
+import { CountingSnapshotter } from './counting.js';
 import type { TempStore } from '../helpers/store.js';
 import { makeContext, removeDir, storeWithBusybox } from './helpers.js';
-
-/** Counts prepare() calls on the real overlay snapshotter. */
-class CountingSnapshotter implements Snapshotter {
-  readonly name = 'counting';
-  count = 0;
-  private readonly inner = new OverlaySnapshotter();
-  prepare(lowerdirs: string[], opts: { scratchDir: string }): Promise<Mounted> {
-    this.count++;
-    return this.inner.prepare(lowerdirs, opts);
-  }
-}
 
 function blobCount(root: string): number {
   let n = 0;

@@ -34,6 +34,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
     const store = options.store ?? (await openStore(options.root));
     const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
+    if (options.cacheFrom?.length) {
+      const { importCache } = await import('./cache-io/importCache.js');
+      for (const c of options.cacheFrom) {
+        const r = await importCache(store, { src: c.src });
+        progress.info(`importing cache from ${c.src}: ${r.records} records`);
+      }
+    }
     const epoch = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z') : undefined;
     const solve: SolveContext = {
       options,
@@ -61,7 +68,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     finalizeConfig(config, new Date().toISOString(), epoch);
     const image = await store.putImage(config, final.layers);
     await writeOutputs(store, image, { tags: options.tags ?? [], outputs: options.outputs ?? [], progress });
-    return { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps: solve.steps, contextBytesRead: context.bytesRead() };
+    const result: BuildResult = { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps: solve.steps, contextBytesRead: context.bytesRead() };
+    if (options.cacheTo?.length) {
+      const { exportCache } = await import('./cache-io/exportCache.js');
+      for (const c of options.cacheTo) {
+        try {
+          const r = await exportCache(store, { dest: c.dest, mode: c.mode, result });
+          progress.emit({ type: 'export', output: 'image', dest: c.dest, digest: r.manifestDigest });
+        } catch (err) {
+          if (!c.ignoreError) throw err;
+          progress.warning(`cache export to ${c.dest} failed: ${(err as Error).message}`);
+        }
+      }
+    }
+    return result;
   } catch (err) {
     if (options.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) {
       throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });

@@ -54,6 +54,10 @@ export interface BuildOptions {
   snapshotter?: Snapshotter;
   /** upperdir → OCI layer tar (default: the builder's differ) */
   diff?: DiffFn;
+  /** `--cache-from type=local,src=DIR`: cache layouts imported before solving */
+  cacheFrom?: { type: 'local'; src: string }[];
+  /** `--cache-to type=local,dest=DIR[,mode=min|max]`: the build's cache exported after it */
+  cacheTo?: { type: 'local'; dest: string; mode: 'min' | 'max'; ignoreError?: boolean }[];
   /** environment used for secrets `env=` and proxy build args; defaults to process.env in the CLI only */
   env?: Record<string, string | undefined>;
 }

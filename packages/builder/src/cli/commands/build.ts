@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { UsageError, renderError } from '../errors.js';
 import type { BuildOptions, OutputSpec, SecretSpec } from '../../types.js';
 import type { ProgressMode } from '../render/index.js';
+import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
 
 export const HELP = `Usage: tsbuild build [OPTIONS] CONTEXT
 
@@ -18,6 +19,8 @@ Options:
       --target STAGE          build this stage
       --no-cache              do not use the build cache
       --no-cache-filter STAGE do not use the cache for this stage (repeatable)
+      --cache-to type=local,dest=DIR[,mode=min|max]  export the build cache
+      --cache-from type=local,src=DIR                import a build cache
       --pull                  accepted for compatibility (base images come from the store)
       --network none|host     network for RUN (default host)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
@@ -43,7 +46,7 @@ export interface ParsedBuild {
   dockerfileFromStdin: boolean;
 }
 
-const VALUE_FLAGS = new Set(['-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
+const VALUE_FLAGS = new Set(['--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '-q', '--quiet', '--rewrite-timestamp']);
 
 export function parseBuildFlags(argv: string[], env: Record<string, string | undefined>): ParsedBuild {
@@ -104,6 +107,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--target': options.target = value; break;
+      case '--cache-to': (options.cacheTo ??= []).push(parseCacheSpec(value, 'to')); break;
+      case '--cache-from': (options.cacheFrom ??= []).push(parseCacheSpec(value, 'from')); break;
       case '--no-cache-filter': noCacheFilter.push(...value.split(',').filter(Boolean)); break;
       case '--network':
         if (value === 'default') value = 'host';

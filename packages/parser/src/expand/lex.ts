@@ -81,6 +81,10 @@ export class ShellLex {
       if (err instanceof LexError) {
         throw new ExpandError(`failed to process ${quoteForMessage(word)}: ${err.message}`);
       }
+      if (err instanceof RangeError) {
+        // thousands of nested ${a:-${b:-…}} exhaust the JS stack (Go's stack would grow)
+        throw new ExpandError(`failed to process ${quoteForMessage(word)}: substitutions nested too deeply`);
+      }
       throw err;
     }
   }

@@ -63,6 +63,9 @@ describe('ShellLex.processWord', () => {
     }
     expect(expandError(() => lex.processWord('${NOPE:?must be set}', E)).message).toContain('NOPE: must be set');
     expect(expandError(() => lex.processWord('${EMPTY:?}', E)).message).toContain('is not allowed to be empty');
+    // nesting deeper than the JS stack is an ExpandError too, not a crash
+    expandError(() => lex.processWord('${a:-'.repeat(100_000) + 'x' + '}'.repeat(100_000), E));
+    expect(lex.processWord('${a:-'.repeat(200) + 'x' + '}'.repeat(200), E)).toBe('x');
   });
 });
 

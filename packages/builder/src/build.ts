@@ -74,7 +74,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       for (const c of options.cacheTo) {
         try {
           const r = await exportCache(store, { dest: c.dest, mode: c.mode, result });
-          progress.emit({ type: 'export', output: 'image', dest: c.dest, digest: r.manifestDigest });
+          progress.emit({ type: 'export', output: 'cache', dest: c.dest, digest: r.manifestDigest });
         } catch (err) {
           if (!c.ignoreError) throw err;
           progress.warning(`cache export to ${c.dest} failed: ${(err as Error).message}`);

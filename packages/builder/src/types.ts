@@ -95,6 +95,6 @@ export type BuildEvent =
   | { type: 'step-error'; stepId: string; name: string; error: string }
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string; location?: { file: string; line: number } }
-  | { type: 'export'; output: OutputSpec['type']; dest?: string; digest?: Digest };
+  | { type: 'export'; output: OutputSpec['type'] | 'cache'; dest?: string; digest?: Digest };
 
 export type { LayerStore };

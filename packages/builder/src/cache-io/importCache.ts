@@ -5,8 +5,7 @@
  * blobs passed, and only when every layer they reference is in the store. A layout with a bad
  * blob therefore adds no record at all (E_INTEGRITY).
  */
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { CacheRecord, Descriptor, LayerStore } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
@@ -32,11 +31,15 @@ export async function importCache(store: LayerStore, opts: ImportCacheOptions): 
   const limit = pLimit(opts.concurrency ?? 4);
   await Promise.all([...blobs.values()].map((d) => limit(async () => {
     if (await store.hasBlob(d.digest)) return;
-    await store.writeBlob(createReadStream(layout.blobPath(d.digest)), { expected: d.digest, size: d.size }).catch((err: unknown) => {
-      const code = (err as { code?: string }).code;
-      if (code === 'ENOENT') throw new BuildError('E_CACHE_IMPORT', `${layout.dir}: blob ${d.digest} is missing`, { cause: err });
-      throw err;
+    // open first: a missing blob is a clear error here, not an unhandled stream error later
+    const fh = await open(layout.blobPath(d.digest), 'r').catch((err: unknown) => {
+      throw new BuildError('E_CACHE_IMPORT', `${layout.dir}: blob ${d.digest} is missing`, { cause: err });
     });
+    try {
+      await store.writeBlob(fh.createReadStream({ autoClose: false }), { expected: d.digest, size: d.size });
+    } finally {
+      await fh.close();
+    }
   })));
 
   const skipped: string[] = [];

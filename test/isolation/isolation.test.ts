@@ -3,7 +3,8 @@
  * visible, the step's process tree and mounts never outlive it — also when it fails or is cancelled.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OverlaySnapshotter, UnshareExecutor, type Mounted, type RunSpec } from '@tsbuild/builder';
@@ -48,6 +49,29 @@ function hostProcs(marker: string): number[] {
     }
   }
   return found;
+}
+
+const ESCAPE_C = `#include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
+int main(int argc, char **argv) {
+  mkdir("/escdir", 0755);
+  if (chroot("/escdir") != 0) { perror("chroot"); return 1; }
+  for (int i = 0; i < 64; i++) chdir("..");
+  if (chroot(".") != 0) { perror("chroot ."); return 1; }
+  FILE *f = fopen(argv[1], "r");
+  if (!f) { perror("open"); return 2; }
+  char buf[64] = {0}; fread(buf, 1, 63, f); printf("ESCAPED: %s\\n", buf); return 0;
+}
+`;
+
+function hasCompiler(): boolean {
+  try {
+    execFileSync('cc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 afterAll(async () => {
@@ -132,6 +156,32 @@ describe('RUN isolation', () => {
     expect(hostProcs(`sleep ${marker}`)).toEqual([]);
     // and the rootfs is still usable, without the cancelled step's stubs
     expect((await sh(m, 'test ! -e /scratch && echo clean')).output).toBe('clean\n');
+  });
+
+  test.skipIf(!hasCompiler())('root cannot escape with the classic chroot trick (pivot_root, host root detached)', async () => {
+    const src = join(work, 'esc.c');
+    writeFileSync(src, ESCAPE_C);
+    execFileSync('cc', ['-static', '-O1', '-o', join(work, 'esc'), src]);
+    const marker = `/tmp/host-escape-${randomBytes(6).toString('hex')}`;
+    writeFileSync(marker, 'HOST');
+    try {
+      // the default final stage (perl, pivot_root); the setpriv fallback is chroot-only by design
+      for (const finalStage of ['perl'] as const) {
+        const ex = new UnshareExecutor({ tmpDir: work, finalStage });
+        const m = await mount();
+        copyFileSync(join(work, 'esc'), join(m.root, 'esc'));
+        const out: Buffer[] = [];
+        const r = await ex.run({
+          rootfs: m.root, args: ['/esc', marker], env: [], cwd: '/', user: { uid: 0, gid: 0, additionalGids: [] }, network: 'none',
+          hostname: 'e', mounts: [], onStdout: (c) => out.push(c), onStderr: (c) => out.push(c),
+        });
+        ex.dispose();
+        expect(Buffer.concat(out).toString()).not.toContain('ESCAPED');
+        expect(r.exitCode).not.toBe(0);
+      }
+    } finally {
+      rmSync(marker, { force: true });
+    }
   });
 
   test('/proc/sys and /sys are read-only, host devices are not there', async () => {

@@ -1,14 +1,16 @@
 /**
  * The host-side setup a run performs inside its fresh namespaces, as data: one fstab file
  * (all mounts in order, one `mount -a -T` process) and a /bin/sh script that ends by exec'ing
- * the step's command:
+ * the step's command through the final stage:
  *
- *   env -i <spec.env> setpriv --regid --groups --bounding-set -- unshare -R <rootfs> -w <cwd> -S <uid> -- <args>
+ *   perl (final-stage.ts): pivot_root into the rootfs, detach the host root, capability bounding
+ *     set, groups/gid/uid, cwd, exact env, execvp — the default;
+ *   or, without perl: env -i <spec.env> setpriv --regid --groups --bounding-set --
+ *     unshare -R <rootfs> -w <cwd> -S <uid> -- <args>  (chroot only: weaker, see below)
  *
- * setpriv (still uid 0) sets gid and supplementary groups and narrows the capability bounding set
- * to Docker's default set; the inner `unshare` (no namespace flags) does chroot + chdir + setuid and
- * execvp()s the command with the step's PATH, as runc does. Pure: no I/O here.
+ * Pure: no I/O here.
  */
+import { DEFAULT_CAP_NUMBERS, perlFinalStage } from './final-stage.js';
 
 export interface SetupPlan {
   fstab: string;
@@ -16,7 +18,8 @@ export interface SetupPlan {
 }
 
 export interface SetupInput {
-  tools: { mount: string; env: string; setpriv: string; unshare: string; ip?: string };
+  tools: { mount: string; env: string; setpriv?: string; unshare: string; ip?: string; perl?: string };
+  finalStage: 'perl' | 'setpriv';
   /** host path of the rootfs */
   root: string;
   /** host path of this run's /dev skeleton (symlinks, empty files for the nodes, pts/shm/mqueue dirs) */
@@ -64,6 +67,8 @@ export function planSetup(i: SetupInput): SetupPlan {
   const r = i.root;
   const line = (src: string, tgt: string, type: string, opts: string) => `${f(src)} ${f(tgt)} ${type} ${opts} 0 0`;
   const fstab = [
+    // the rootfs must be a mount point of its own for pivot_root (a copied rootfs is a plain dir)
+    line(r, r, 'none', 'bind'),
     line('proc', `${r}/proc`, 'proc', 'nosuid,nodev,noexec'),
     // the run's own writable /dev skeleton (removed after the run), device nodes bound onto it
     line(i.devDir, `${r}/dev`, 'none', 'bind,nosuid'),
@@ -84,24 +89,36 @@ export function planSetup(i: SetupInput): SetupPlan {
   ];
   const env = i.env.filter((e) => e.indexOf('=') > 0);
   const t = i.tools;
-  const final = [
-    t.env, '-i', ...env,
-    t.setpriv, `--regid=${i.gid}`, ...(i.groups.length ? [`--groups=${i.groups.join(',')}`] : ['--clear-groups']),
-    `--bounding-set=-all,${DEFAULT_CAPS.map((c) => `+${c}`).join(',')}`, '--',
-    t.unshare, `--root=${r}`, `--wd=${i.cwd}`, ...(i.uid !== 0 ? [`--setuid=${i.uid}`] : []), '--',
-    ...i.args,
-  ];
+  const usePerl = i.finalStage === 'perl';
   // Setup errors go to fd 3 (read by the executor), so they never mix with the step's output;
   // "\nOK" on fd 3 marks a complete setup.
-  const script = [
+  const head = [
     'set -e',
     'exec 4>&2 2>&3',
     `${q(t.mount)} -a -T "$1"`,
     `echo ${q(i.hostname)} > /proc/sys/kernel/hostname`,
     ...(i.newNet && t.ip ? [`${q(t.ip)} link set lo up`] : []),
-    `printf '\\nOK' >&3`,
-    'exec 2>&4 4>&- 3>&-',
-    `exec ${final.map(q).join(' ')}`,
-  ].join('\n');
+  ];
+  let tail: string[];
+  if (usePerl) {
+    const caps = DEFAULT_CAPS.map((c) => DEFAULT_CAP_NUMBERS[c]!);
+    if (!t.perl) throw new Error('the perl final stage needs perl');
+    const argv = [t.perl, '-e', perlFinalStage(caps), '--', i.cwd, String(i.uid), String(i.gid), i.groups.join(','), String(env.length), ...env, ...i.args];
+    tail = [`cd ${q(r)}`, 'exec 2>&4 4>&-', `exec ${argv.map(q).join(' ')}`];
+  } else {
+    if (!t.setpriv) throw new Error('setpriv is needed when perl is not available');
+    // chroot only (the inner unshare needs CAP_SYS_CHROOT for it, so the step keeps it too): a root
+    // step that calls chroot(2) itself can get out — detectExecutor prefers an OCI runtime then
+    const caps = DEFAULT_CAPS;
+    const final = [
+      t.env, '-i', ...env,
+      t.setpriv, `--regid=${i.gid}`, ...(i.groups.length ? [`--groups=${i.groups.join(',')}`] : ['--clear-groups']),
+      `--bounding-set=-all,${caps.map((c) => `+${c}`).join(',')}`, '--',
+      t.unshare, `--root=${r}`, `--wd=${i.cwd}`, ...(i.uid !== 0 ? [`--setuid=${i.uid}`] : []), '--',
+      ...i.args,
+    ];
+    tail = [`printf '\\nOK' >&3`, 'exec 2>&4 4>&- 3>&-', `exec ${final.map(q).join(' ')}`];
+  }
+  const script = [...head, ...tail].join('\n');
   return { fstab: `${fstab.join('\n')}\n`, script };
 }

@@ -2,10 +2,11 @@
  * Default executor: util-linux `unshare` + `setpriv`, no daemon, no runtime.
  *
  *   node ─spawn─▶ unshare --mount --pid --fork --uts --ipc [--net] --kill-child --propagation private
- *                   └─ /bin/sh (host, PID 1 of the new pid ns): one `mount -a -T fstab` (proc, the run's
- *                      /dev skeleton + device nodes, pts, shm, mqueue, sys, /proc masks,
+ *                   └─ /bin/sh (host, PID 1 of the new pid ns): one `mount -a -T fstab` (rootfs bind,
+ *                      proc, the run's /dev skeleton + device nodes, pts, shm, mqueue, sys, /proc masks,
  *                      /etc/{hosts,resolv.conf,hostname}, RUN mounts), hostname, lo up
- *                      └─ exec env -i … setpriv … unshare -R rootfs -w cwd -S uid -- args  (stays PID 1)
+ *                      └─ exec perl final stage: pivot_root, detach host root, caps, ids, cwd, env,
+ *                         exec args  (stays PID 1)      [see final-stage.ts; setpriv fallback]
  *
  * Every mount lives in the private mount namespace, which dies with its last process: nothing is
  * left on the host, whatever way the step ends. The pid namespace dies with its init (the step's
@@ -22,10 +23,16 @@ import { hostTools, type HostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
+import { perlFinalStageSupported } from './final-stage.js';
 import { withHome } from './home.js';
 import { DEV_NODES, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
 
 export interface UnshareExecutorOptions {
+  /**
+   * how the step is entered: 'perl' (pivot_root; default when perl is installed) or 'setpriv'
+   * (setpriv + `unshare --root`: chroot only, escapable by a root step calling chroot(2))
+   */
+  finalStage?: 'perl' | 'setpriv';
   /** where per-run scratch files (/dev skeleton, fstab, /etc files) go; default os.tmpdir() */
   tmpDir?: string;
   /** resolv.conf contents for host-network runs; default: the host's /etc/resolv.conf */
@@ -57,13 +64,19 @@ export class UnshareExecutor implements Executor {
   /** Whether the host has what this executor needs. */
   static available(): boolean {
     const t = hostTools();
-    return Boolean(t.setpriv && t.unshare.startsWith('/') && t.mount.startsWith('/') && t.env.startsWith('/'));
+    const finalStage = (t.perl && perlFinalStageSupported()) || (t.setpriv && t.env.startsWith('/'));
+    return Boolean(finalStage && t.unshare.startsWith('/') && t.mount.startsWith('/'));
+  }
+
+  /** Which final stage runs: perl (pivot_root) when available, else setpriv (chroot). */
+  get finalStage(): 'perl' | 'setpriv' {
+    return this.opts.finalStage ?? (this.tools.perl && perlFinalStageSupported() ? 'perl' : 'setpriv');
   }
 
   async run(spec: RunSpec): Promise<RunResultWithStubs> {
     if (spec.signal?.aborted) throw cancelled();
-    const setpriv = this.tools.setpriv;
-    if (!setpriv) throw new BuildError('E_EXEC_FAILED', 'the unshare executor needs setpriv (util-linux)');
+    const finalStage = this.finalStage;
+    if (finalStage === 'setpriv' && !this.tools.setpriv) throw new BuildError('E_EXEC_FAILED', 'the unshare executor needs perl or setpriv (util-linux)');
     // The hot path uses sync fs calls: a few dozen syscalls, far cheaper than thread-pool round trips.
     const runDir = mkdtempSync(join(this.tmpDir, 'tsbuild-run-'));
     const stubs = new MountStubs(spec.rootfs);
@@ -82,7 +95,8 @@ export class UnshareExecutor implements Executor {
         : { type: 'tmpfs', target: m.hostTarget, size: m.size }));
 
       const plan = planSetup({
-        tools: { ...this.tools, setpriv },
+        tools: this.tools,
+        finalStage,
         root,
         devDir,
         etcBinds,

@@ -173,3 +173,21 @@ describe('UnshareExecutor', () => {
     execFileSync('true');
   });
 });
+
+describe('UnshareExecutor without perl (setpriv + chroot final stage)', () => {
+  const ex = new UnshareExecutor({ tmpDir: work, finalStage: 'setpriv' });
+  afterAll(() => ex.dispose());
+
+  test('same user, groups, env, cwd, output and bounding set', async () => {
+    const m = await mount();
+    const out: Buffer[] = [];
+    const r = await ex.run({
+      rootfs: m.root, args: ['/bin/sh', '-c', 'id -u; id -G; pwd; env | sort; grep CapBnd /proc/self/status; echo $$; exit 5'], env: ['PATH=/bin', 'X=y z'],
+      cwd: '/tmp/w', user: { uid: 1000, gid: 1000, additionalGids: [50] }, network: 'none', hostname: 'h', mounts: [], onStdout: (c) => out.push(c),
+    });
+    expect(r.exitCode).toBe(5);
+    expect(Buffer.concat(out).toString()).toBe('1000\n1000 50\n/tmp/w\nHOME=/home/app\nPATH=/bin\nPWD=/tmp/w\nSHLVL=1\nX=y z\nCapBnd:\t00000000a80425fb\n1\n');
+    expect(await overlayChanges(m.upperdir, [busyboxRootfs()])).toMatchObject([{ path: 'tmp' }, { path: 'tmp/w' }]);
+  });
+});
+

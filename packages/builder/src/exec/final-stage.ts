@@ -1,0 +1,68 @@
+/**
+ * The last hop before the step's command, as one `perl` process (perl-base is Essential on
+ * Debian/Ubuntu; the script uses no modules, only syscall(2)):
+ *
+ *   pivot_root(".", ".") + umount2(".", MNT_DETACH)   the rootfs becomes "/", the host's root is
+ *                                                      detached: no chroot escape can reach it
+ *   prctl(PR_CAPBSET_DROP) for every capability outside Docker's default set
+ *   setgroups / setresgid / setresuid, chdir(cwd), environment = exactly the step's
+ *   exec (execvp: PATH lookup with the step's PATH inside the rootfs; 127/126 when that fails)
+ *
+ * Setup errors go to fd 3 (with "\nOK" written there right before the exec), never to the step's
+ * output. Without perl (or for an unknown arch) the executor can use setpriv + `unshare --root`
+ * instead: a chroot, which a root step holding CAP_SYS_CHROOT (Docker's default set) can leave —
+ * so detectExecutor only falls back to it when no OCI runtime is installed.
+ */
+
+/** syscall numbers per Node arch: pivot_root, umount2, prctl, setgroups, setresgid, setresuid */
+const NR: Partial<Record<string, [number, number, number, number, number, number]>> = {
+  x64: [155, 166, 157, 116, 119, 117],
+  arm64: [41, 39, 167, 159, 149, 147],
+  riscv64: [41, 39, 167, 159, 149, 147],
+  loong64: [41, 39, 167, 159, 149, 147],
+};
+
+/** Capability numbers of Docker's default set (linux/capability.h). */
+export const DEFAULT_CAP_NUMBERS: Record<string, number> = {
+  chown: 0, dac_override: 1, fowner: 3, fsetid: 4, kill: 5, setgid: 6, setuid: 7, setpcap: 8,
+  net_bind_service: 10, net_raw: 13, sys_chroot: 18, mknod: 27, audit_write: 29, setfcap: 31,
+};
+
+export function perlFinalStageSupported(arch: string = process.arch): boolean {
+  return NR[arch] !== undefined;
+}
+
+/** The perl program; argv: cwd uid gid groups-csv n-env env... args... */
+export function perlFinalStage(caps: number[], arch: string = process.arch): string {
+  const nr = NR[arch];
+  if (!nr) throw new Error(`no syscall table for ${arch}`);
+  const [pivot, umount2, prctl, setgroups, setresgid, setresuid] = nr;
+  return String.raw`
+open(my $S, ">&=", 3) or exit 120;
+$SIG{__DIE__} = sub { print $S "perl: $_[0]"; exit 121; };
+sub fail { print $S "$_[0]: $!\n"; exit 121; }
+my ($cwd, $uid, $gid, $groups, $nenv, @rest) = @ARGV;
+my $dot = ".";
+syscall(${pivot}, $dot, $dot) == 0 or fail("pivot_root");
+syscall(${umount2}, $dot, 2) == 0 or fail("umount old root");
+chdir("/") or fail("chdir /");
+my %keep = map { $_ => 1 } (${caps.join(', ')});
+for my $c (0 .. 63) {
+  next if $keep{$c};
+  if (syscall(${prctl}, 24, 0 + $c, 0, 0, 0) != 0) { last if $!{EINVAL}; fail("capbset drop $c"); }
+}
+my @g = grep { length } split(/,/, $groups);
+my $list = pack("L*", @g);
+syscall(${setgroups}, 0 + scalar(@g), @g ? $list : 0) == 0 or fail("setgroups");
+syscall(${setresgid}, 0 + $gid, 0 + $gid, 0 + $gid) == 0 or fail("setresgid");
+syscall(${setresuid}, 0 + $uid, 0 + $uid, 0 + $uid) == 0 or fail("setresuid");
+chdir($cwd) or fail("chdir $cwd");
+my @env = splice(@rest, 0, $nenv);
+%ENV = ();
+for (@env) { my $i = index($_, "="); $ENV{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0; }
+print $S "\nOK"; close($S);
+exec { $rest[0] } @rest;
+my $e = $!; my $code = $!{ENOENT} ? 127 : 126;
+print STDERR "exec $rest[0]: $e\n"; exit $code;
+`;
+}

@@ -1,6 +1,7 @@
 /**
- * JSON-file ChecksumCache: `{ v: 2, files: { "<abs path>": [ino, size, mtimeMs, ctimeMs, sha256hex] } }`
- * (times with the sub-millisecond precision Node reports).
+ * File-backed ChecksumCache (binary, format 4), compact so a 20,000-file context loads in
+ * milliseconds: "TSBCC4\n\0", u32 count, u32 pathBytes, paths (UTF-8, NUL-separated), padding to 8,
+ * float64 [ino, size, mtimeMs, ctimeMs] per path, then 32 raw sha256 bytes per path.
  * Loaded once, written atomically (tmp + rename) by `save()` only when something changed.
  * Entries not looked at in this session are kept while the file stays under `maxEntries`.
  */
@@ -8,60 +9,96 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ChecksumCache, FileIdentity } from './types.js';
 
-type Row = [number, number, number, number, string];
+interface Row { ino: number; size: number; mtimeMs: number; ctimeMs: number; sha: string }
+
+const MAGIC = Buffer.from('TSBCC4\n\0', 'latin1');
 
 export class JsonChecksumCache implements ChecksumCache {
-  private readonly rows: Map<string, Row>;
   private readonly touched = new Set<string>();
+  private readonly added = new Map<string, Row>();
   private dirty = false;
 
-  private constructor(readonly file: string, rows: Map<string, Row>, private readonly maxEntries: number) {
-    this.rows = rows;
-  }
+  private constructor(
+    readonly file: string,
+    /** path → index into `ids` / `shas` of the loaded file */
+    private readonly index: Map<string, number>,
+    private readonly ids: Float64Array,
+    private readonly shas: Buffer,
+    private readonly maxEntries: number,
+  ) {}
 
-  /** Open (or start) the cache at `file`; a corrupt or missing file starts empty. */
+  /** Open (or start) the cache at `file`; a corrupt, old-format or missing file starts empty. */
   static async open(file: string, opts: { maxEntries?: number } = {}): Promise<JsonChecksumCache> {
-    const rows = new Map<string, Row>();
+    const max = opts.maxEntries ?? 200_000;
     try {
-      const doc = JSON.parse(await readFile(file, 'utf8')) as { v?: number; files?: Record<string, Row> };
-      if (doc.v === 2 && doc.files) for (const [k, r] of Object.entries(doc.files)) if (Array.isArray(r) && r.length === 5) rows.set(k, r);
+      const buf = await readFile(file);
+      if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error('format');
+      const count = buf.readUInt32LE(8);
+      const pathBytes = buf.readUInt32LE(12);
+      const idsAt = align8(16 + pathBytes);
+      const shasAt = idsAt + count * 32;
+      if (buf.length !== shasAt + count * 32) throw new Error('size');
+      const paths = count === 0 ? [] : buf.toString('utf8', 16, 16 + pathBytes).split('\0');
+      if (paths.length !== count) throw new Error('paths');
+      const ids = new Float64Array(buf.buffer.slice(buf.byteOffset + idsAt, buf.byteOffset + shasAt));
+      const index = new Map<string, number>();
+      for (let i = 0; i < count; i++) index.set(paths[i]!, i);
+      return new JsonChecksumCache(file, index, ids, buf.subarray(shasAt), max);
     } catch {
-      // missing / unreadable: start empty
+      return new JsonChecksumCache(file, new Map(), new Float64Array(0), Buffer.alloc(0), max);
     }
-    return new JsonChecksumCache(file, rows, opts.maxEntries ?? 200_000);
   }
 
   get size(): number {
-    return this.rows.size;
+    let n = this.index.size;
+    for (const k of this.added.keys()) if (!this.index.has(k)) n++;
+    return n;
   }
 
   get(absPath: string, id: FileIdentity): string | undefined {
-    const r = this.rows.get(absPath);
-    if (!r) return undefined;
-    if (r[0] !== id.ino || r[1] !== id.size || r[2] !== id.mtimeMs || r[3] !== id.ctimeMs) return undefined;
+    const a = this.added.get(absPath);
+    if (a) return a.ino === id.ino && a.size === id.size && a.mtimeMs === id.mtimeMs && a.ctimeMs === id.ctimeMs ? a.sha : undefined;
+    const i = this.index.get(absPath);
+    if (i === undefined) return undefined;
+    const ids = this.ids;
+    if (ids[4 * i] !== id.ino || ids[4 * i + 1] !== id.size || ids[4 * i + 2] !== id.mtimeMs || ids[4 * i + 3] !== id.ctimeMs) return undefined;
     this.touched.add(absPath);
-    return r[4];
+    return this.shas.toString('hex', 32 * i, 32 * i + 32);
   }
 
   set(absPath: string, id: FileIdentity, sha256: string): void {
-    this.rows.set(absPath, [id.ino, id.size, id.mtimeMs, id.ctimeMs, sha256]);
-    this.touched.add(absPath);
+    this.added.set(absPath, { ino: id.ino, size: id.size, mtimeMs: id.mtimeMs, ctimeMs: id.ctimeMs, sha: sha256 });
     this.dirty = true;
   }
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const files: Record<string, Row> = {};
-    let n = 0;
-    for (const k of this.touched) { const r = this.rows.get(k); if (r) { files[k] = r; n++; } }
-    for (const [k, r] of this.rows) {
-      if (n >= this.maxEntries) break;
-      if (!(k in files)) { files[k] = r; n++; }
-    }
+    const paths: string[] = [];
+    const rows: Row[] = [];
+    const seen = new Set<string>();
+    const push = (k: string, r: Row) => { if (seen.has(k) || paths.length >= this.maxEntries) return; seen.add(k); paths.push(k); rows.push(r); };
+    const loaded = (k: string, i: number): Row => ({ ino: this.ids[4 * i]!, size: this.ids[4 * i + 1]!, mtimeMs: this.ids[4 * i + 2]!, ctimeMs: this.ids[4 * i + 3]!, sha: this.shas.toString('hex', 32 * i, 32 * i + 32) });
+    for (const [k, r] of this.added) push(k, r);
+    for (const k of this.touched) { const i = this.index.get(k); if (i !== undefined) push(k, loaded(k, i)); }
+    for (const [k, i] of this.index) if (!seen.has(k)) push(k, loaded(k, i));
+    const pathBuf = Buffer.from(paths.join('\0'), 'utf8');
+    const idsAt = align8(16 + pathBuf.length);
+    const out = Buffer.alloc(idsAt + rows.length * 64);
+    MAGIC.copy(out, 0);
+    out.writeUInt32LE(rows.length, 8);
+    out.writeUInt32LE(pathBuf.length, 12);
+    pathBuf.copy(out, 16);
+    rows.forEach((r, i) => {
+      out.writeDoubleLE(r.ino, idsAt + 32 * i);
+      out.writeDoubleLE(r.size, idsAt + 32 * i + 8);
+      out.writeDoubleLE(r.mtimeMs, idsAt + 32 * i + 16);
+      out.writeDoubleLE(r.ctimeMs, idsAt + 32 * i + 24);
+      out.write(r.sha, idsAt + rows.length * 32 + 32 * i, 32, 'hex');
+    });
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}-${Date.now()}`;
     try {
-      await writeFile(tmp, JSON.stringify({ v: 2, files }), { flag: 'wx' });
+      await writeFile(tmp, out, { flag: 'wx' });
       await rename(tmp, this.file);
       this.dirty = false;
     } finally {
@@ -70,7 +107,11 @@ export class JsonChecksumCache implements ChecksumCache {
   }
 }
 
-/** A cache that remembers nothing (default when the solver gives none). */
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** A cache that lives for one process only (default when the solver gives none). */
 export class MemoryChecksumCache implements ChecksumCache {
   private readonly rows = new Map<string, { key: string; sha: string }>();
   get(absPath: string, id: FileIdentity): string | undefined {

@@ -124,7 +124,27 @@ describe('ChecksumCache', () => {
     expect(third.bytesRead).toBe(1007);
     expect(third.digest).not.toBe(first.digest);
     await cache.save();
-    expect(JSON.parse(readFileSync(cacheFile, 'utf8')).v).toBe(2);
+    expect(readFileSync(cacheFile).subarray(0, 6).toString()).toBe('TSBCC4');
+  });
+
+  it('round-trips entries; an updated entry replaces the loaded one; stale identities miss', async () => {
+    const f = join(t(), 'sub', 'c.bin');
+    const id = (n: number) => ({ ino: n, size: 10 * n, mtimeMs: 1700000000123.456 + n, ctimeMs: 1700000000999.5 + n });
+    const c = await JsonChecksumCache.open(f);
+    c.set('/ctx/a', id(1), 'a'.repeat(64));
+    c.set('/ctx/ü b', id(2), 'b'.repeat(64));
+    await c.save();
+    const d = await JsonChecksumCache.open(f);
+    expect(d.size).toBe(2);
+    expect(d.get('/ctx/a', id(1))).toBe('a'.repeat(64));
+    expect(d.get('/ctx/ü b', id(2))).toBe('b'.repeat(64));
+    expect(d.get('/ctx/a', { ...id(1), mtimeMs: 1 })).toBeUndefined();
+    d.set('/ctx/a', id(3), 'c'.repeat(64));
+    await d.save();
+    const e = await JsonChecksumCache.open(f);
+    expect(e.get('/ctx/a', id(3))).toBe('c'.repeat(64));
+    expect(e.get('/ctx/a', id(1))).toBeUndefined();
+    expect(e.size).toBe(2);
   });
 
   it('a corrupt cache file starts empty', async () => {

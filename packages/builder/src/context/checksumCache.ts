@@ -107,6 +107,9 @@ export class JsonChecksumCache implements ChecksumCache {
   }
 }
 
+/** Same class under a name that says what it is (the file is binary, not JSON). */
+export const FileChecksumCache = JsonChecksumCache;
+
 function align8(n: number): number {
   return (n + 7) & ~7;
 }

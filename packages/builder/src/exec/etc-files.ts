@@ -1,8 +1,9 @@
 /**
  * /etc/hosts, /etc/resolv.conf and /etc/hostname for a run: written once per distinct content
  * (hostname + network) and bind-mounted read-only, so one copy serves every run of an executor.
- * hosts: 127.0.0.1 localhost + the hostname; resolv.conf: the host's for host networking, empty
- * for `none` (nothing to resolve with).
+ * As BuildKit: hosts = "127.0.0.1 localhost <hostname>" + the ::1 line; resolv.conf = the host's
+ * (for `none` too) without loopback nameservers, Docker's public defaults when none are left.
+ * (/etc/hostname is extra: BuildKit doesn't provide one; it never reaches the layer either way.)
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -15,9 +16,9 @@ export class EtcFiles {
 
   constructor(private readonly tmpDir: string, private readonly resolvConf?: string) {}
 
-  /** Directory holding the three files for this hostname/network. */
-  dirFor(hostname: string, network: 'none' | 'host'): string {
-    const resolv = network === 'host' ? this.resolvConf ?? readFileOr('/etc/resolv.conf', '') : '';
+  /** Directory holding the three files for this hostname (the network mode doesn't change them, as in BuildKit). */
+  dirFor(hostname: string, _network?: 'none' | 'host'): string {
+    const resolv = filterResolvConf(this.resolvConf ?? readFileOr('/etc/resolv.conf', ''));
     const files: Record<string, string> = {
       hosts: `127.0.0.1\tlocalhost ${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
       'resolv.conf': resolv,
@@ -45,6 +46,14 @@ export class EtcFiles {
     for (const dir of this.dirs.values()) rmSync(dir, { recursive: true, force: true });
     this.dirs.clear();
   }
+}
+
+/** Drop loopback nameservers (unreachable from the step); default to Docker's when none remain. */
+export function filterResolvConf(text: string): string {
+  const lines = text.split('\n').filter((l) => !/^\s*nameserver\s+(127\.[0-9.]+|::1)\s*$/.test(l));
+  let out = lines.join('\n').replace(/\n+$/, '');
+  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) out = `${out ? `${out}\n` : ''}nameserver 8.8.8.8\nnameserver 8.8.4.4`;
+  return `${out}\n`;
 }
 
 function readFileOr(path: string, fallback: string): string {

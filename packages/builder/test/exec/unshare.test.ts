@@ -7,6 +7,7 @@ import { UnshareExecutor } from '../../src/exec/unshare.js';
 import type { Mounted, RunSpec } from '../../src/exec/types.js';
 import { BuildError } from '../../src/errors.js';
 import { overlayChanges } from '../../src/diff/overlay-diff.js';
+import { filterResolvConf } from '../../src/exec/etc-files.js';
 import { busyboxBinary, busyboxRootfs } from '../../../../test/helpers/busybox.js';
 
 const work = mkdtempSync('/var/tmp/tsbuild-exec-test-');
@@ -96,10 +97,14 @@ describe('UnshareExecutor', () => {
 
   test('hostname, /etc/hosts, /etc/resolv.conf; none of them end up in the rootfs', async () => {
     const m = await mount();
-    const r = await sh(m, 'hostname; cat /etc/hostname; grep -c buildhost /etc/hosts; cat /etc/resolv.conf | wc -c');
-    expect(r.stdout).toBe('buildhost\nbuildhost\n1\n0\n');
-    const host = await sh(m, 'cat /etc/resolv.conf', { network: 'host' });
-    expect(host.stdout).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
+    const r = await sh(m, 'hostname; cat /etc/hostname; cat /etc/hosts');
+    expect(r.stdout).toBe('buildhost\nbuildhost\n127.0.0.1\tlocalhost buildhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
+    // the host's resolv.conf (minus loopback nameservers) for both networks, as BuildKit
+    const expected = filterResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+    expect((await sh(m, 'cat /etc/resolv.conf', { network: 'host' })).stdout).toBe(expected);
+    expect((await sh(m, 'cat /etc/resolv.conf')).stdout).toBe(expected);
+    expect(filterResolvConf('search x\nnameserver 127.0.0.53\n')).toBe('search x\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    expect(filterResolvConf('nameserver ::1\nnameserver 10.0.0.2\n')).toBe('nameserver 10.0.0.2\n');
     expect(existsSync(join(m.root, 'etc/hosts'))).toBe(false);
     expect(existsSync(join(m.upperdir, 'etc/hosts'))).toBe(false);
     // writes to them never reach the layer

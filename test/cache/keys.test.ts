@@ -1,0 +1,245 @@
+/**
+ * Issue 5's cache-key rules through build() on busybox: each input, changed alone, busts exactly the
+ * steps it should (and no earlier or unrelated ones), with a miss reason naming the input.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, chownSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { build, type BuildOptions, type BuildResult } from '@tsbuild/builder';
+import type { TempStore } from '../helpers/store.js';
+import { makeContext, removeDir, storeWithBusybox } from '../build/helpers.js';
+
+let t: TempStore;
+const dirs: string[] = [];
+beforeAll(async () => {
+  t = await storeWithBusybox();
+});
+afterAll(() => {
+  t?.cleanup();
+  for (const d of dirs) removeDir(d);
+});
+
+function ctxOf(files: Record<string, string>): string {
+  const d = makeContext(files);
+  dirs.push(d);
+  return d;
+}
+/** cached flag of every layer step, in order (FROM lines dropped) */
+const flags = (r: BuildResult) => r.steps.filter((s) => !/^FROM /i.test(s.instruction)).map((s) => s.cached);
+const step = (r: BuildResult, instruction: string) => {
+  const s = r.steps.find((x) => x.instruction === instruction);
+  if (!s) throw new Error(`no step ${instruction}`);
+  return s;
+};
+const opts = (context: string, dockerfileText: string, extra: Partial<BuildOptions> = {}): BuildOptions => ({ context, store: t.store, network: 'none', dockerfileText, ...extra });
+
+describe('context file inputs (COPY sources)', () => {
+  const DF = 'FROM busybox\nRUN echo one > /one\nCOPY a.txt /a.txt\nRUN cat /a.txt > /a.copy\nCOPY b.txt /b.txt\nRUN echo done > /done\n';
+  const fresh = async () => {
+    const ctx = ctxOf({ 'a.txt': `a ${Math.random()}\n`, 'b.txt': 'b\n' });
+    const first = await build(opts(ctx, DF));
+    return { ctx, first };
+  };
+
+  it('touching mtime (and atime) busts nothing', async () => {
+    const { ctx, first } = await fresh();
+    utimesSync(join(ctx, 'a.txt'), new Date('2001-02-03'), new Date('2001-02-03'));
+    utimesSync(join(ctx, 'b.txt'), new Date(), new Date(Date.now() + 5000));
+    const r = await build(opts(ctx, DF));
+    expect(flags(r)).toEqual([true, true, true, true, true]);
+    expect(r.imageDigest).toBe(first.imageDigest);
+  });
+
+  it('uid/gid of a context file are normalised: chown busts nothing', async () => {
+    const { ctx } = await fresh();
+    chownSync(join(ctx, 'a.txt'), 1234, 4321);
+    expect(flags(await build(opts(ctx, DF)))).toEqual([true, true, true, true, true]);
+  });
+
+  it('chmod busts the COPY of that file and what follows, not what precedes', async () => {
+    const { ctx } = await fresh();
+    chmodSync(join(ctx, 'a.txt'), 0o755);
+    const r = await build(opts(ctx, DF));
+    expect(flags(r)).toEqual([true, false, false, false, false]);
+    expect(step(r, 'COPY a.txt /a.txt').missReason).toMatch(/a\.txt changed/);
+    expect(step(r, 'RUN cat /a.txt > /a.copy').missReason).toBe('previous step changed');
+  });
+
+  it('a content change of a later source busts only from its COPY on', async () => {
+    const { ctx } = await fresh();
+    writeFileSync(join(ctx, 'b.txt'), 'B2\n');
+    const r = await build(opts(ctx, DF));
+    expect(flags(r)).toEqual([true, true, true, false, false]);
+    expect(step(r, 'COPY b.txt /b.txt').missReason).toBe('COPY b.txt: b.txt changed');
+  });
+
+  it('same size, same mtime, different content still busts (content is hashed, not trusted from stat)', async () => {
+    const { ctx } = await fresh();
+    const p = join(ctx, 'b.txt');
+    writeFileSync(p, 'c\n');
+    utimesSync(p, new Date('2020-01-01'), new Date('2020-01-01'));
+    await build(opts(ctx, DF));
+    writeFileSync(p, 'd\n');
+    utimesSync(p, new Date('2020-01-01'), new Date('2020-01-01'));
+    // ctime moved, so the checksum cache must re-read the file
+    expect(flags(await build(opts(ctx, DF)))).toEqual([true, true, true, false, false]);
+  });
+
+  // BUG: context checksums ignore security.capability (context/checksum.ts: "Node has no getxattr"), so setcap on a source leaves its COPY cached
+  it.skip('a security.capability xattr busts the COPY', async () => {
+    const { ctx } = await fresh();
+    execFileSync('setcap', ['cap_net_raw+ep', join(ctx, 'a.txt')]);
+    const r = await build(opts(ctx, DF));
+    expect(flags(r)).toEqual([true, false, false, false, false]);
+  });
+
+  it('a symlink target change busts a COPY of the directory holding it', async () => {
+    const ctx = ctxOf({ 'd/x': 'x' });
+    symlinkSync('x', join(ctx, 'd/l'));
+    const text = 'FROM busybox\nRUN echo one > /one\nCOPY d /d\n';
+    await build(opts(ctx, text));
+    unlinkSync(join(ctx, 'd/l'));
+    symlinkSync('y', join(ctx, 'd/l'));
+    const r = await build(opts(ctx, text));
+    expect(flags(r)).toEqual([true, false]);
+    expect(step(r, 'COPY d /d').missReason).toMatch(/d\/l changed/);
+  });
+
+  it('a file outside the COPY selection does not bust it; an added file inside does', async () => {
+    const ctx = ctxOf({ 'src/app.ts': 'a', 'docs/readme': 'r' });
+    const text = 'FROM busybox\nCOPY src/ /src/\nRUN ls /src > /list\n';
+    await build(opts(ctx, text));
+    writeFileSync(join(ctx, 'docs/readme'), 'changed');
+    writeFileSync(join(ctx, 'other.txt'), 'new');
+    expect(flags(await build(opts(ctx, text)))).toEqual([true, true]);
+    writeFileSync(join(ctx, 'src/new.ts'), 'n');
+    const r = await build(opts(ctx, text));
+    expect(flags(r)).toEqual([false, false]);
+    expect(step(r, 'COPY src/ /src/').missReason).toMatch(/new\.ts added/);
+  });
+
+  it('editing or adding a .dockerignored file does not bust COPY . (even of the whole context)', async () => {
+    const ctx = ctxOf({ 'app.txt': 'a', 'logs/x.log': 'l', '.dockerignore': 'logs\n*.tmp\n' });
+    const text = 'FROM busybox\nCOPY . /ctx/\nRUN ls -R /ctx > /list\n';
+    const first = await build(opts(ctx, text));
+    writeFileSync(join(ctx, 'logs/x.log'), 'edited');
+    writeFileSync(join(ctx, 'scratch.tmp'), 'new');
+    const r = await build(opts(ctx, text));
+    expect(flags(r)).toEqual([true, true]);
+    expect(r.imageDigest).toBe(first.imageDigest);
+  });
+});
+
+describe('ARG, ENV and build args', () => {
+  it('a changed ARG busts RUN steps from its declaration on (they see it), not earlier steps nor a COPY in between', async () => {
+    const ctx = ctxOf({ 'a.txt': 'a' });
+    const text = 'FROM busybox\nRUN echo before > /before\nARG V=1\nCOPY a.txt /a.txt\nRUN echo run > /run\nRUN echo again > /again\n';
+    await build(opts(ctx, text, { buildArgs: { V: 'x' } }));
+    const r = await build(opts(ctx, text, { buildArgs: { V: 'y' } }));
+    expect(flags(r)).toEqual([true, true, false, false]);
+    expect(step(r, 'RUN echo run > /run').missReason).toBe('ARG V changed');
+    // back to the first value: everything is cached again
+    expect(flags(await build(opts(ctx, text, { buildArgs: { V: 'x' } })))).toEqual([true, true, true, true]);
+  });
+
+  it('a build arg with no ARG declaring it busts nothing', async () => {
+    const ctx = ctxOf({});
+    const text = 'FROM busybox\nRUN echo z > /z\n';
+    await build(opts(ctx, text, { buildArgs: { UNUSED: '1' } }));
+    expect(flags(await build(opts(ctx, text, { buildArgs: { UNUSED: '2' } })))).toEqual([true]);
+  });
+
+  it('an ARG used only in stage B does not rebuild stage A (global ARG, redeclared only in B)', async () => {
+    const ctx = ctxOf({});
+    const text = 'ARG V=0\nFROM busybox AS a\nRUN echo a > /a\nFROM busybox AS b\nARG V\nRUN echo $V > /v\nCOPY --from=a /a /a\n';
+    await build(opts(ctx, text, { buildArgs: { V: '1' } }));
+    const r = await build(opts(ctx, text, { buildArgs: { V: '2' } }));
+    expect(step(r, 'RUN echo a > /a').cached).toBe(true);
+    expect(step(r, 'RUN echo $V > /v').cached).toBe(false);
+    expect(step(r, 'RUN echo $V > /v').missReason).toBe('ARG V changed');
+  });
+
+  it('an ENV change busts the steps after it only', async () => {
+    const ctx = ctxOf({});
+    const t1 = 'FROM busybox\nRUN echo one > /one\nENV E=1\nRUN echo $E > /e\n';
+    await build(opts(ctx, t1));
+    const r = await build(opts(ctx, t1.replace('E=1', 'E=2')));
+    expect(flags(r)).toEqual([true, false]);
+    expect(step(r, 'RUN echo $E > /e').missReason).toMatch(/E/);
+  });
+
+  it('LABEL (metadata only) busts no layer step but changes the image', async () => {
+    const ctx = ctxOf({});
+    const t1 = 'FROM busybox\nLABEL x=1\nRUN echo l > /l\n';
+    const a = await build(opts(ctx, t1));
+    const b = await build(opts(ctx, t1.replace('x=1', 'x=2')));
+    expect(flags(b)).toEqual([true]);
+    expect(b.imageDigest).not.toBe(a.imageDigest);
+  });
+});
+
+describe('execution environment inputs', () => {
+  it('USER change busts the RUN after it, not the steps before', async () => {
+    const ctx = ctxOf({});
+    const t1 = 'FROM busybox\nRUN echo one > /tmp/one\nUSER root\nRUN id -u > /tmp/uid\n';
+    await build(opts(ctx, t1));
+    const r = await build(opts(ctx, t1.replace('USER root', 'USER nobody')));
+    expect(flags(r)).toEqual([true, false]);
+    expect(step(r, 'RUN id -u > /tmp/uid').missReason).toMatch(/USER|user/);
+  });
+
+  it('WORKDIR change busts from the WORKDIR on', async () => {
+    const ctx = ctxOf({});
+    const t1 = 'FROM busybox\nRUN echo one > /one\nWORKDIR /w1\nRUN pwd > /pwd\n';
+    await build(opts(ctx, t1));
+    const r = await build(opts(ctx, t1.replace('/w1', '/w2')));
+    expect(flags(r)).toEqual([true, false, false]);
+  });
+
+  it('SHELL change busts the RUN after it', async () => {
+    const ctx = ctxOf({});
+    const t1 = 'FROM busybox\nRUN echo one > /one\nSHELL ["/bin/sh", "-c"]\nRUN echo s > /s\n';
+    await build(opts(ctx, t1));
+    const r = await build(opts(ctx, t1.replace('"-c"', '"-ec"')));
+    expect(flags(r)).toEqual([true, false]);
+  });
+
+  it('network mode busts RUN steps, not COPY', async () => {
+    const ctx = ctxOf({ 'a.txt': `n ${Math.random()}` });
+    const t1 = 'FROM busybox\nCOPY a.txt /a.txt\nRUN echo n > /n\n';
+    await build(opts(ctx, t1, { network: 'none' }));
+    const host = await build(opts(ctx, t1, { network: 'host' }));
+    expect(flags(host)).toEqual([true, false]);
+    // RUN --network=none overrides the default: the same step as the default-none build (cached),
+    // and --network=host under a none default is the same step as the host build
+    const t2 = 'FROM busybox\nCOPY a.txt /a.txt\nRUN --network=none echo n > /n\n';
+    expect(flags(await build(opts(ctx, t2, { network: 'host' })))).toEqual([true, true]);
+    const t3 = 'FROM busybox\nCOPY a.txt /a.txt\nRUN --network=host echo n > /n\n';
+    expect(flags(await build(opts(ctx, t3, { network: 'none' })))).toEqual([true, true]);
+    expect(step(host, 'RUN echo n > /n').missReason).toBe('network changed');
+  });
+});
+
+describe('--no-cache and --no-cache-filter', () => {
+  const text = 'FROM busybox AS a\nRUN echo a > /a\nFROM busybox AS b\nRUN echo b > /b\nCOPY --from=a /a /a\nFROM b AS c\nRUN echo c > /c\n';
+
+  it('--no-cache runs every step again', async () => {
+    const ctx = ctxOf({});
+    await build(opts(ctx, text));
+    expect(flags(await build(opts(ctx, text, { noCache: true })))).toEqual([false, false, false, false]);
+  });
+
+  it('--no-cache-filter b: stage b misses, a stays cached; c (FROM b) is cached exactly when b rebuilt to the same layers', async () => {
+    const ctx = ctxOf({});
+    const first = await build(opts(ctx, text));
+    const r = await build(opts(ctx, text, { noCache: ['b'] }));
+    expect(step(r, 'RUN echo a > /a').cached).toBe(true);
+    expect(step(r, 'RUN echo b > /b').cached).toBe(false);
+    expect(step(r, 'COPY --from=a /a /a').cached).toBe(false);
+    expect(step(r, 'RUN echo b > /b').missReason).toMatch(/no-cache/);
+    // stage b's rebuild gives the same layers (deterministic RUN), so c's key is the same: cached
+    const sameB = r.steps.find((s) => s.instruction === 'COPY --from=a /a /a')!.layer === first.steps.find((s) => s.instruction === 'COPY --from=a /a /a')!.layer;
+    expect(step(r, 'RUN echo c > /c').cached).toBe(sameB);
+  });
+});

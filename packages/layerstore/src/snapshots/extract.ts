@@ -88,7 +88,8 @@ class Extractor {
       const e = err as Error & { code?: string };
       throw e.code?.startsWith('E_') ? e : badArchive(`cannot extract layer: ${e.message}`, undefined, e);
     }
-    if (this.entries === 0) throw badArchive('layer tar has no entries');
+    // an empty layer (1024 zero bytes, diffID sha256:5f70bf18…) is valid: BuildKit commits one for every
+    // RUN/COPY/WORKDIR that changed nothing, so extraction must accept it (needed by the builder)
     if (!this.rootSeen) await this.inheritDir('');
     await runNativeOps(this.native);
     for (const f of this.afterNative) f();

@@ -7,7 +7,8 @@
  *  - whole-second mtimes; with `sourceDateEpoch`, mtime = min(mtime, epoch)
  *  - hardlinks inside the layer (same dev+ino, nlink > 1) as link entries to the first path
  *  - `security.capability` kept as SCHILY.xattr (what containerd/BuildKit keep)
- *  - whiteouts `.wh.<name>` and opaque markers `.wh..wh..opq` as empty regular files
+ *  - whiteouts `.wh.<name>` (mode 0600) and opaque markers `.wh..wh..opq` (dir's mode, mtime 0)
+ *    as empty regular files, exactly as BuildKit 20.10's layers have them
  */
 import { createReadStream, readFileSync, type Stats } from 'node:fs';
 import { readlink } from 'node:fs/promises';
@@ -66,9 +67,15 @@ async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Prom
       gname: '',
       mtime: new Date(mtime * 1000),
     };
-    if (c.kind === 'whiteout' || c.kind === 'opaque') {
-      const name = c.kind === 'opaque' ? `${c.path}/${OPQ}` : posix.join(posix.dirname(c.path), `${WH}${posix.basename(c.path)}`);
-      await entry(pack, { ...base, name, type: 'file', size: 0 });
+    if (c.kind === 'whiteout') {
+      // as Docker/BuildKit write them: mode 0600, the whiteout's owner and time
+      const name = posix.join(posix.dirname(c.path), `${WH}${posix.basename(c.path)}`);
+      await entry(pack, { ...base, mode: 0o600, name, type: 'file', size: 0 });
+      continue;
+    }
+    if (c.kind === 'opaque') {
+      // as Docker/BuildKit write them: the directory's permission bits and owner, mtime 0
+      await entry(pack, { ...base, mode: st.mode & 0o777, mtime: new Date(0), name: `${c.path}/${OPQ}`, type: 'file', size: 0 });
       continue;
     }
     if (c.kind === 'dir') {

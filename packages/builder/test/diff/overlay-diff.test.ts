@@ -71,7 +71,7 @@ describe('overlayDiff', () => {
     expect(e.get('etc/')).toMatchObject({ type: 'directory' });
     expect(e.get('etc/passwd')?.content).toContain('extra:x:2000');
     expect(e.get('etc/group')).toMatchObject({ type: 'file', mode: 0o600, uid: 1000, gid: 1000 });
-    expect(e.get('bin/.wh.ls')).toMatchObject({ type: 'file', size: 0 });
+    expect(e.get('bin/.wh.ls')).toMatchObject({ type: 'file', size: 0, mode: 0o600, uid: 0, gid: 0 });
     expect(e.has('bin/ls')).toBe(false);
     expect(e.get('home/.wh.app')).toMatchObject({ type: 'file', size: 0 });
     expect(e.get('opt/d/h1')).toMatchObject({ type: 'file', content: 'x' });
@@ -99,6 +99,8 @@ describe('overlayDiff', () => {
     const entries = await layer(m2, lowers);
     const names = entries.map((x) => x.name);
     expect(names).toEqual(['data/', 'data/.wh..wh..opq', 'data/c', 'fresh/', 'fresh/f']);
+    // the marker as BuildKit writes it: the dir's permission bits, mtime 0
+    expect(entries[1]).toMatchObject({ type: 'file', mode: 0o755, mtime: 0, size: 0 });
     // in the running rootfs the old contents really are gone
     await sh(m2, 'test ! -e /data/a && test ! -e /data/sub');
   });

@@ -67,6 +67,15 @@ describe('RUN', () => {
     expect(r.config.config.WorkingDir).toBe('/');
   });
 
+  it('a step that changes nothing commits an empty layer (as BuildKit) that later steps build on', async () => {
+    const ctx = ctxDir({});
+    const r = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox\nWORKDIR /etc\nRUN ls passwd > /after-empty\n' });
+    expect(r.config.rootfs.diff_ids[1]).toBe('sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef');
+    const root = await flatten(t.store, r.image.layers);
+    dirs.push(root);
+    expect(readFileSync(join(root, 'after-empty'), 'utf8')).toBe('passwd\n');
+  });
+
   it('a failing RUN is E_EXEC_FAILED with exit code, line and output tail', async () => {
     const ctx = ctxDir({});
     const err = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox\n\nRUN echo before-fail && exit 3\n' }).catch((e) => e);

@@ -56,6 +56,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       builtinArgs,
       stageResults: new Map(),
       steps: [],
+      cacheMountUsers: new Map(),
       signal: abort.signal,
       now: () => epoch ?? new Date().toISOString(),
       platform,

@@ -85,10 +85,28 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
         }
         case 'cache': {
           const id = m.id ?? m.target;
-          // --no-cache: the step gets a fresh, throw-away cache dir (BuildKit starts it empty)
-          const dir = ctx.state.noCache
-            ? await mkdtemp(join(scratch, 'cache-'))
-            : join(solve.store.root, 'cache-mounts-v1', createHash('sha256').update(id).digest('hex'));
+          const shared = join(solve.store.root, 'cache-mounts-v1', createHash('sha256').update(id).digest('hex'));
+          const users = solve.cacheMountUsers;
+          let dir = shared;
+          if (ctx.state.noCache) {
+            // --no-cache: the step gets a fresh, throw-away cache dir (BuildKit starts it empty)
+            dir = await mkdtemp(join(scratch, 'cache-'));
+          } else if (m.sharing === 'locked') {
+            // one step at a time in this build (other builds on the store may still share it)
+            while (users.has(shared)) await users.get(shared)!.done;
+            let done!: () => void;
+            users.set(shared, { done: new Promise<void>((r) => (done = r)) });
+            releases.push(async () => {
+              users.delete(shared);
+              done();
+            });
+          } else if (m.sharing === 'private' && users.has(shared)) {
+            // in use by a concurrent step: this one gets its own (throw-away) directory
+            dir = await mkdtemp(join(scratch, 'cache-'));
+          } else if (!users.has(shared)) {
+            users.set(shared, { done: Promise.resolve() });
+            releases.push(async () => void users.delete(shared));
+          }
           await mkdir(dir, { recursive: true });
           if (m.uid !== undefined || m.gid !== undefined) await chown(dir, m.uid ?? 0, m.gid ?? 0);
           if (m.mode !== undefined) await chmod(dir, m.mode);

@@ -5,7 +5,7 @@
  * (for `none` too) without loopback nameservers, Docker's public defaults when none are left.
  * (/etc/hostname is extra: BuildKit doesn't provide one; it never reaches the layer either way.)
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -31,7 +31,11 @@ export class EtcFiles {
     if (!existsSync(dir)) {
       const tmp = `${dir}.${Math.random().toString(36).slice(2)}`;
       mkdirSync(tmp, { mode: 0o755 });
-      for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content, { mode: 0o644 });
+      chmodSync(tmp, 0o755);
+      for (const [name, content] of Object.entries(files)) {
+        writeFileSync(join(tmp, name), content);
+        chmodSync(join(tmp, name), 0o644); // whatever the caller's umask
+      }
       try {
         renameSync(tmp, dir);
       } catch {

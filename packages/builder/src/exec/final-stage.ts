@@ -57,6 +57,7 @@ syscall(${setgroups}, 0 + scalar(@g), @g ? $list : 0) == 0 or fail("setgroups");
 syscall(${setresgid}, 0 + $gid, 0 + $gid, 0 + $gid) == 0 or fail("setresgid");
 syscall(${setresuid}, 0 + $uid, 0 + $uid, 0 + $uid) == 0 or fail("setresuid");
 chdir($cwd) or fail("chdir $cwd");
+umask(022);
 my @env = splice(@rest, 0, $nenv);
 %ENV = ();
 for (@env) { my $i = index($_, "="); $ENV{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0; }

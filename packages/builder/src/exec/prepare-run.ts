@@ -3,7 +3,7 @@
  * files and the step's mounts (see stubs.ts), the working directory (created and kept, as
  * runc/BuildKit do), and private copies of secret files with their requested owner and mode.
  */
-import { chmodSync, chownSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
@@ -24,7 +24,7 @@ export interface PreparedRun {
 export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etcDir: string): PreparedRun {
   const root = spec.rootfs;
   for (const p of ['/proc', '/dev', '/sys']) stubs.ensure(p, 'dir');
-  mkdirSync(resolveInRoot(root, spec.cwd), { recursive: true, mode: 0o755 });
+  mkdirAll755(root, spec.cwd);
   const etc = ETC_FILES.map((name) => ({ source: join(etcDir, name), target: `/etc/${name}`, hostTarget: stubs.ensure(`/etc/${name}`, 'file') }));
   const mounts: PreparedMount[] = [];
   const ordered = [...spec.mounts].sort((a, b) => depth(a.target) - depth(b.target));
@@ -48,6 +48,20 @@ export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etc
     }
   }
   return { etc, mounts };
+}
+
+/** mkdir -p inside the rootfs (symlinks resolved there), each created directory 0755 root:root. */
+function mkdirAll755(root: string, path: string): void {
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const host = resolveInRoot(root, `/${parts.slice(0, i).join('/')}`);
+    try {
+      lstatSync(host);
+    } catch {
+      mkdirSync(host, { mode: 0o755 });
+      chmodSync(host, 0o755);
+    }
+  }
 }
 
 function depth(p: string): number {

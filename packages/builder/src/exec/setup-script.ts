@@ -35,6 +35,8 @@ export interface SetupInput {
   /** /proc entries made read-only / hidden (only those this kernel has) */
   procReadonly: string[];
   procMasked: string[];
+  /** directories hidden under an empty read-only tmpfs (/proc/acpi, /proc/scsi, /sys/firmware: those that exist) */
+  dirsMasked: string[];
   cwd: string;
   uid: number;
   gid: number;
@@ -50,6 +52,7 @@ export const DEFAULT_CAPS = ['chown', 'dac_override', 'fowner', 'fsetid', 'kill'
 /** Docker's read-only and masked /proc paths: a root step must not reach the host kernel's knobs. */
 export const PROC_READONLY = ['sys', 'sysrq-trigger', 'irq', 'bus', 'fs', 'asound'];
 export const PROC_MASKED = ['kcore', 'keys', 'timer_list', 'sched_debug', 'latency_stats', 'timer_stats'];
+export const DIRS_MASKED = ['/proc/acpi', '/proc/scsi', '/sys/firmware'];
 
 export const DEV_NODES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
@@ -81,6 +84,7 @@ export function planSetup(i: SetupInput): SetupPlan {
     line('mqueue', `${r}/dev/mqueue`, 'mqueue', 'nosuid,nodev,noexec'),
     ...i.procReadonly.map((p) => line(`${r}/proc/${p}`, `${r}/proc/${p}`, 'none', 'bind,ro,nosuid,nodev,noexec')),
     ...i.procMasked.map((p) => line('/dev/null', `${r}/proc/${p}`, 'none', 'bind')),
+    ...i.dirsMasked.map((d) => line('tmpfs', `${r}${d}`, 'tmpfs', 'ro,nosuid,nodev,noexec,size=0')),
     ...i.etcBinds.map((b) => line(b.source, b.target, 'none', 'bind,ro,nosuid,nodev,noexec')),
     ...i.mounts.map((m) =>
       m.type === 'bind'
@@ -94,6 +98,8 @@ export function planSetup(i: SetupInput): SetupPlan {
   // "\nOK" on fd 3 marks a complete setup.
   const head = [
     'set -e',
+    // the step's file creation mask, as runc sets it
+    'umask 022',
     'exec 4>&2 2>&3',
     `${q(t.mount)} -a -T "$1"`,
     `echo ${q(i.hostname)} > /proc/sys/kernel/hostname`,

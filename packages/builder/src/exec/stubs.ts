@@ -7,7 +7,7 @@
  * touch the directory itself), so the layer doesn't show them.
  * Sync fs calls on purpose: a handful of syscalls on the step-startup hot path.
  */
-import { lstatSync, mkdirSync, rmdirSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmdirSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveInRoot } from './rootfs-path.js';
 
@@ -36,6 +36,7 @@ export class MountStubs {
     this.noteParent(dirname(host));
     if (kind === 'dir') mkdirSync(host, { mode: 0o755 });
     else writeFileSync(host, '', { mode: 0o644, flag: 'wx' });
+    chmodSync(host, kind === 'dir' ? 0o755 : 0o644); // not the caller's umask
     this.stubs.push({ host, kind });
     this.noteAfterCreate(dirname(host));
     return host;
@@ -47,6 +48,7 @@ export class MountStubs {
     this.ensureParent(dirname(dir));
     this.noteParent(dirname(dir));
     mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
     this.stubs.push({ host: dir, kind: 'dir' });
     this.noteAfterCreate(dirname(dir));
   }

@@ -25,7 +25,7 @@ import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
 import { perlFinalStageSupported } from './final-stage.js';
 import { withHome } from './home.js';
-import { DEV_NODES, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
+import { DEV_NODES, DIRS_MASKED, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
 
 export interface UnshareExecutorOptions {
   /**
@@ -45,7 +45,7 @@ export interface RunResultWithStubs extends RunResult {
 }
 
 const DEV_LINKS: [string, string][] = [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'],
-  ['stderr', '/proc/self/fd/2'], ['ptmx', 'pts/ptmx'], ['core', '/proc/kcore']];
+  ['stderr', '/proc/self/fd/2'], ['ptmx', 'pts/ptmx']];
 
 export class UnshareExecutor implements Executor {
   readonly name = 'unshare';
@@ -54,6 +54,7 @@ export class UnshareExecutor implements Executor {
   private readonly etc: EtcFiles;
   private readonly procReadonly = PROC_READONLY.filter((p) => existsSync(`/proc/${p}`));
   private readonly procMasked = PROC_MASKED.filter((p) => existsSync(`/proc/${p}`));
+  private readonly dirsMasked = DIRS_MASKED.filter((d) => existsSync(d));
 
   constructor(private readonly opts: UnshareExecutorOptions = {}) {
     this.tools = hostTools();
@@ -104,6 +105,7 @@ export class UnshareExecutor implements Executor {
         hostname: spec.hostname,
         procReadonly: this.procReadonly,
         procMasked: this.procMasked,
+        dirsMasked: this.dirsMasked,
         newNet: spec.network === 'none',
         // sysfs can only be mounted fresh by the owner of a new net ns; the host's is bound read-only
         freshSysfs: spec.network === 'none',

@@ -11,7 +11,7 @@
  * `index=off,redirect_dir=off,metacopy=off`: the upperdir must hold complete files and
  * directories (no metadata-only copy-ups, no redirects into lower layers), because it IS the layer.
  */
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, stat, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Mounted, Snapshotter } from '../exec/types.js';
 import { BuildError } from '../errors.js';
@@ -41,8 +41,15 @@ export class OverlaySnapshotter implements Snapshotter {
       // overlay needs at least one lowerdir: scratch = an empty one
       const empty = join(scratch, 'empty');
       await mkdir(empty, { recursive: true });
+      await chmod(empty, 0o755);
       lowers = [empty];
     }
+    // "/" of the merged view takes the upperdir's own attributes: give it the top layer's (never
+    // the caller's umask), so the rootfs root keeps its mode, owner and time
+    const top = await stat(lowers[0]!);
+    await chmod(upperdir, top.mode & 0o7777);
+    await chown(upperdir, top.uid, top.gid);
+    await utimes(upperdir, top.atime, top.mtime);
     for (const l of lowers) {
       if (/[,:\\\n]/.test(l)) throw new BuildError('E_MOUNT', `overlay lowerdir path contains an unsupported character: ${l}`);
     }

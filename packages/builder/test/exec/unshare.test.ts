@@ -89,6 +89,24 @@ describe('UnshareExecutor', () => {
     expect((await run(m, ['/bin/env'], { env: [], user: { uid: 4242, gid: 4242, additionalGids: [] } })).stdout).toBe('HOME=/\n');
   });
 
+  test('umask is 022 whatever the caller has (as runc): created files get 644/755', async () => {
+    const m = await mount();
+    const old = process.umask(0o077);
+    try {
+      const r = await sh(m, 'umask; touch /f && mkdir /d && stat -c %a /f /d');
+      expect(r.stdout).toBe('0022\n644\n755\n');
+      // what the executor and snapshotter create for the step does not follow the caller's umask either
+      const fresh = await snap.prepare([busyboxRootfs()], { scratchDir: join(work, `umask-${n++}`) });
+      mounted.push(fresh);
+      const u = await run(fresh, ['/bin/sh', '-c', 'stat -c %a / /etc/hosts /etc/resolv.conf /w /w/x /mnt/t; umask'], {
+        cwd: '/w/x', user: { uid: 1000, gid: 1000, additionalGids: [] }, hostname: `umask${n}`, mounts: [{ type: 'tmpfs', target: '/mnt/t' }],
+      });
+      expect(u.stdout).toBe('755\n644\n644\n755\n755\n1777\n0022\n');
+    } finally {
+      process.umask(old);
+    }
+  });
+
   test('exec form is looked up through the step PATH inside the rootfs', async () => {
     const m = await mount();
     const r = await run(m, ['echo', 'hi', '$HOME'], { env: ['PATH=/bin'] });

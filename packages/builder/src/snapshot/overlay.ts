@@ -46,7 +46,10 @@ export class OverlaySnapshotter implements Snapshotter {
     }
     // "/" of the merged view takes the upperdir's own attributes: give it the top layer's (never
     // the caller's umask), so the rootfs root keeps its mode, owner and time
-    const top = await stat(lowers[0]!);
+    const top = await stat(lowers[0]!).catch(async (err: unknown) => {
+      await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+      throw new BuildError('E_MOUNT', `lowerdir ${lowers[0]} is not usable: ${(err as Error).message}`, { cause: err });
+    });
     await chmod(upperdir, top.mode & 0o7777);
     await chown(upperdir, top.uid, top.gid);
     await utimes(upperdir, top.atime, top.mtime);

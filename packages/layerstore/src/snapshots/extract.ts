@@ -142,7 +142,11 @@ class Extractor {
     const slash = rel.lastIndexOf('/');
     const name = slash < 0 ? rel : rel.slice(slash + 1);
     const parent = slash < 0 ? '' : rel.slice(0, slash);
-    if (name.startsWith(WH)) return this.whiteout(parent, name);
+    if (name.startsWith(WH)) {
+      // overlay: the whiteout needs its directory here, with the lower layer's attributes
+      if (this.opts.mode === 'overlay' && parent !== '' && !this.dirs.has(parent)) return this.ensureDir(parent).then(() => this.whiteout(parent, name));
+      return this.whiteout(parent, name);
+    }
     if (rel === '') {
       if (h.type !== 'directory') throw badArchive('layer root entry is not a directory');
       this.rootSeen = true;
@@ -252,11 +256,10 @@ class Extractor {
   }
 
   private whiteout(parent: string, name: string): void {
-    if (!this.checkParents(parent, this.opts.mode === 'overlay')) return;
+    if (!this.checkParents(parent)) return;
     const dir = join(this.dest, parent);
     if (name === OPAQUE) {
       if (this.opts.mode === 'overlay') {
-        this.ensureDirSync(parent);
         this.xattrs.push({ op: 'xattr', path: dir, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
       } else {
         let children: string[] = [];
@@ -307,7 +310,7 @@ class Extractor {
    * True when every component of `rel` is a real directory; false when one is missing.
    * A symlink (or other non-directory) component is E_UNSAFE_PATH: we never write through one.
    */
-  private checkParents(rel: string, _forWrite = false): boolean {
+  private checkParents(rel: string): boolean {
     if (this.dirs.has(rel)) return true;
     const parts = rel.split('/');
     let cur = '';

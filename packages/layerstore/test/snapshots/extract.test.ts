@@ -162,6 +162,15 @@ describe('metadata', () => {
     expect(existsSync(join(up, 'usr/big'))).toBe(false);
   });
 
+  it('overlay: whiteouts in dirs the tar does not list still land, in a dir with the lower attributes', async () => {
+    const lower = join(tmp.dir, 'l');
+    const up = join(tmp.dir, 'u');
+    await apply(lower, [{ name: 'etc/', type: 'directory', mode: 0o751, uid: 3 }, { name: 'etc/gone', content: 'g' }, { name: 'var/', type: 'directory', mode: 0o700 }, { name: 'var/x', content: 'x' }], 'overlay');
+    await apply(up, [{ name: 'etc/.wh.gone', content: '' }, { name: 'var/.wh..wh..opq', content: '' }], 'overlay', [lower]);
+    expect(tree(up)).toEqual({ etc: 'dir 751 3:0', 'etc/gone': 'chr 0', var: 'dir 700 0:0' });
+    expect(getXattr(join(up, 'var'), 'trusted.overlay.opaque')?.toString()).toBe('y');
+  });
+
   it('overlay: parent dirs the tar does not list take the lower layer attributes (e.g. /tmp 1777)', async () => {
     const lower = join(tmp.dir, 'l');
     const up = join(tmp.dir, 'u');

@@ -184,10 +184,14 @@ describe('RUN isolation', () => {
     }
   });
 
-  test('/proc/sys and /sys are read-only, host devices are not there', async () => {
+  test('/proc/sys and /sys are read-only (also with host networking: no host cgroup fs), host devices are not there', async () => {
     const m = await mount();
-    const r = await sh(m, '(echo 1 > /proc/sys/kernel/ns_last_pid) 2>/dev/null && echo proc-writable; (touch /sys/x) 2>/dev/null && echo sys-writable; ls /dev | tr "\\n" " "');
-    expect(r.output).not.toContain('writable');
-    expect(r.output.trim().split(' ').sort()).toEqual(['fd', 'full', 'mqueue', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero']);
+    for (const network of ['none', 'host'] as const) {
+      const r = await sh(m, '(echo 1 > /proc/sys/kernel/ns_last_pid) 2>/dev/null && echo proc-writable; (touch /sys/x) 2>/dev/null && echo sys-writable; grep -c cgroup /proc/mounts; ls /dev | tr "\\n" " "', { network });
+      expect(r.output).not.toContain('writable');
+      const [cgroups, dev] = r.output.trim().split('\n');
+      expect(cgroups).toBe('0');
+      expect(dev!.trim().split(' ').sort()).toEqual(['fd', 'full', 'mqueue', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero']);
+    }
   });
 });

@@ -30,7 +30,7 @@ export interface SetupInput {
   mounts: ({ type: 'bind'; source: string; target: string; readonly: boolean } | { type: 'tmpfs'; target: string; size?: number })[];
   hostname: string;
   newNet: boolean;
-  /** mount a fresh sysfs (needs its own net ns); otherwise bind the host's read-only */
+  /** mount a fresh read-only sysfs; otherwise bind the host's /sys (without its submounts) read-only */
   freshSysfs: boolean;
   /** /proc entries made read-only / hidden (only those this kernel has) */
   procReadonly: string[];
@@ -77,7 +77,8 @@ export function planSetup(i: SetupInput): SetupPlan {
     line(i.devDir, `${r}/dev`, 'none', 'bind,nosuid'),
     i.freshSysfs
       ? line('sysfs', `${r}/sys`, 'sysfs', 'ro,nosuid,nodev,noexec')
-      : line('/sys', `${r}/sys`, 'none', 'rbind,ro,nosuid,nodev,noexec'),
+      // never rbind: `ro` would only apply to the top mount, leaving the host's cgroup fs writable
+      : line('/sys', `${r}/sys`, 'none', 'bind,ro,nosuid,nodev,noexec'),
     ...DEV_NODES.map((n) => line(`/dev/${n}`, `${r}/dev/${n}`, 'none', 'bind')),
     line('devpts', `${r}/dev/pts`, 'devpts', 'newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec'),
     line('shm', `${r}/dev/shm`, 'tmpfs', 'nosuid,nodev,noexec,mode=1777,size=65536k'),

@@ -76,6 +76,7 @@ export class UnshareExecutor implements Executor {
 
   async run(spec: RunSpec): Promise<RunResultWithStubs> {
     if (spec.signal?.aborted) throw cancelled();
+    if (spec.args.length === 0) throw new BuildError('E_EXEC_FAILED', 'nothing to run: empty command');
     const finalStage = this.finalStage;
     if (finalStage === 'setpriv' && !this.tools.setpriv) throw new BuildError('E_EXEC_FAILED', 'the unshare executor needs perl or setpriv (util-linux)');
     // The hot path uses sync fs calls: a few dozen syscalls, far cheaper than thread-pool round trips.
@@ -107,8 +108,8 @@ export class UnshareExecutor implements Executor {
         procMasked: this.procMasked,
         dirsMasked: this.dirsMasked,
         newNet: spec.network === 'none',
-        // sysfs can only be mounted fresh by the owner of a new net ns; the host's is bound read-only
-        freshSysfs: spec.network === 'none',
+        // a fresh read-only sysfs (host root owns the host's net ns too, so this works for 'host')
+        freshSysfs: true,
         cwd: spec.cwd,
         uid: spec.user.uid,
         gid: spec.user.gid,

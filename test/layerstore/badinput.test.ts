@@ -110,10 +110,10 @@ describe('bad input leaves the store unchanged', () => {
     execFileSync('mkdir', ['-p', x]);
     execFileSync('tar', ['-xf', ok, '-C', x]);
     // replace manifest.json's layer with another valid layer blob
-    const other = join(x, 'blobs/sha256', 'other');
+    const other = join(x, 'other.tar.gz');
     writeFileSync(other, gzipSync(await makeTar([{ name: 'other', content: 'o' }])));
     const mj = JSON.parse(readFileSync(join(x, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
-    mj[0]!.Layers = ['blobs/sha256/other'];
+    mj[0]!.Layers = ['other.tar.gz'];
     writeFileSync(join(x, 'manifest.json'), JSON.stringify(mj));
     execFileSync('rm', [join(x, 'index.json')]);
     const bad = join(dir, 'wrong-diff.tar');

@@ -85,7 +85,10 @@ async function loadInner(store: Store, file: string, opts: LoadOptions, added: D
       return;
     }
     const m = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name);
-    byPath.set(name, await storeBlob(body, m ? (`sha256:${m[1]}` as Digest) : undefined, h.size ?? 0, !m));
+    if (m) return void byPath.set(name, await storeBlob(body, `sha256:${m[1]}` as Digest, h.size ?? 0));
+    // classic docker-archive layers (`<id>/layer.tar`); `<id>/json`, `<id>/VERSION` are legacy metadata we do not need
+    if (name.endsWith('.tar') || name.endsWith('.tar.gz')) return void byPath.set(name, await storeBlob(body, undefined, h.size ?? 0, true));
+    body.resume();
   }
 
   /** Store one blob verbatim (verified against `expected`); layers also get their diffID computed. */

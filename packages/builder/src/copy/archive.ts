@@ -5,7 +5,8 @@
  * through `..` is E_UNSAFE_PATH), symlinks met on the way are resolved inside the destination,
  * owners/modes/mtimes from the archive (or --chown), existing directories are merged.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createReadStream } from 'node:fs';
 import { chmod, lchown, link, lutimes, mkdir, open, rm, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -17,6 +18,8 @@ import { mkdirAll, lstatOrUndefined, type DirMeta } from './fsops.js';
 import { cleanComponents, rootPath } from './rootPath.js';
 
 type Body = AsyncIterable<unknown> & { resume(): unknown };
+
+const run = promisify(execFile);
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 
@@ -167,8 +170,15 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
         await link(await rootPath(destDir, ln, { followLast: false }), target);
         break;
       }
+      case 'character-device':
+      case 'block-device':
+      case 'fifo': {
+        body.resume();
+        const kind = hdr.type === 'fifo' ? ['p'] : [hdr.type === 'character-device' ? 'c' : 'b', String(hdr.devmajor ?? 0), String(hdr.devminor ?? 0)];
+        await run('mknod', ['-m', mode.toString(8), target, ...kind]);
+        break;
+      }
       default:
-        // char/block devices, fifos, pax extras: not created by ADD (needs mknod); skipped
         body.resume();
         return;
     }

@@ -75,6 +75,32 @@ describe('ADD local archives', () => {
     expect(lstatSync(join(r, 'nounpack')).isFile()).toBe(true);
   });
 
+  it('creates device nodes and fifos from the archive (as root, like chrootarchive)', async () => {
+    const p = tar.pack();
+    const chunks: Buffer[] = [];
+    const done = new Promise<void>((res) => { p.on('data', (c: Buffer) => chunks.push(c)); p.on('end', () => res()); });
+    p.entry({ name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 });
+    p.entry({ name: 'dev/fifo', type: 'fifo', mode: 0o600 });
+    p.finalize();
+    await done;
+    const ctxDir = t();
+    writeFileSync(join(ctxDir, 'dev.tar'), Buffer.concat(chunks));
+    const r = t();
+    await applyCopy(add(['dev.tar'], '/'), { source: await loadContext(ctxDir), destRoot: r });
+    const st = lstatSync(join(r, 'dev/null'));
+    expect(st.isCharacterDevice()).toBe(true);
+    expect(st.rdev).toBe(lstatSync('/dev/null').rdev);
+    expect(lstatSync(join(r, 'dev/fifo')).isFIFO()).toBe(true);
+  });
+
+  it('an aborted signal stops the copy', async () => {
+    const ctxDir = makeTree(t(), { files: { a: 'x' } });
+    const ac = new AbortController();
+    ac.abort();
+    const err = await applyCopy({ kind: 'COPY', sources: ['a'], dest: '/a' }, { source: await loadContext(ctxDir), destRoot: t(), signal: ac.signal }).catch((e) => e);
+    expect(err.name).toBe('AbortError');
+  });
+
   it('a file that only looks like a tar by name is copied, not extracted', async () => {
     const ctxDir = makeTree(t(), { files: { 'fake.tar.gz': 'not an archive' } });
     const ctx = await loadContext(ctxDir);

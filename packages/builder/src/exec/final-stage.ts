@@ -2,6 +2,7 @@
  * The last hop before the step's command, as one `perl` process (perl-base is Essential on
  * Debian/Ubuntu; the script uses no modules, only syscall(2)):
  *
+ *   lo up in a new network namespace (ioctl, as `ip link set lo up`)
  *   pivot_root(".", ".") + umount2(".", MNT_DETACH)   the rootfs becomes "/", the host's root is
  *                                                      detached: no chroot escape can reach it
  *   prctl(PR_CAPBSET_DROP) for every capability outside Docker's default set
@@ -28,12 +29,22 @@ export const DEFAULT_CAP_NUMBERS: Record<string, number> = {
   net_bind_service: 10, net_raw: 13, sys_chroot: 18, mknod: 27, audit_write: 29, setfcap: 31,
 };
 
+/** `ip link set lo up` without a process: SIOCGIFFLAGS / SIOCSIFFLAGS |= IFF_UP on an AF_INET socket */
+const LOOPBACK_UP = String.raw`
+socket(my $sock, 2, 2, 0) or fail("socket");
+my $ifr = pack("Z16 s x22", "lo", 0);
+ioctl($sock, 0x8913, $ifr) or fail("SIOCGIFFLAGS lo");
+my $flags = unpack("x16 s", $ifr) | 1;
+$ifr = pack("Z16 s x22", "lo", $flags);
+ioctl($sock, 0x8914, $ifr) or fail("SIOCSIFFLAGS lo");
+close($sock);`;
+
 export function perlFinalStageSupported(arch: string = process.arch): boolean {
   return NR[arch] !== undefined;
 }
 
 /** The perl program; argv: cwd uid gid groups-csv n-env env... args... */
-export function perlFinalStage(caps: number[], arch: string = process.arch): string {
+export function perlFinalStage(caps: number[], opts: { loopbackUp?: boolean } = {}, arch: string = process.arch): string {
   const nr = NR[arch];
   if (!nr) throw new Error(`no syscall table for ${arch}`);
   const [pivot, umount2, prctl, setgroups, setresgid, setresuid] = nr;
@@ -42,6 +53,7 @@ open(my $S, ">&=", 3) or exit 120;
 $SIG{__DIE__} = sub { print $S "perl: $_[0]"; exit 121; };
 sub fail { print $S "$_[0]: $!\n"; exit 121; }
 my ($cwd, $uid, $gid, $groups, $nenv, @rest) = @ARGV;
+${opts.loopbackUp ? LOOPBACK_UP : ''}
 my $dot = ".";
 syscall(${pivot}, $dot, $dot) == 0 or fail("pivot_root");
 syscall(${umount2}, $dot, 2) == 0 or fail("umount old root");

@@ -104,13 +104,14 @@ export function planSetup(i: SetupInput): SetupPlan {
     'exec 4>&2 2>&3',
     `${q(t.mount)} -a -T "$1"`,
     `echo ${q(i.hostname)} > /proc/sys/kernel/hostname`,
-    ...(i.newNet && t.ip ? [`${q(t.ip)} link set lo up`] : []),
+    // (the perl final stage brings lo up itself, one process less)
+    ...(i.newNet && t.ip && !usePerl ? [`${q(t.ip)} link set lo up`] : []),
   ];
   let tail: string[];
   if (usePerl) {
     const caps = DEFAULT_CAPS.map((c) => DEFAULT_CAP_NUMBERS[c]!);
     if (!t.perl) throw new Error('the perl final stage needs perl');
-    const argv = [t.perl, '-e', perlFinalStage(caps), '--', i.cwd, String(i.uid), String(i.gid), i.groups.join(','), String(env.length), ...env, ...i.args];
+    const argv = [t.perl, '-e', perlFinalStage(caps, { loopbackUp: i.newNet }), '--', i.cwd, String(i.uid), String(i.gid), i.groups.join(','), String(env.length), ...env, ...i.args];
     tail = [`cd ${q(r)}`, 'exec 2>&4 4>&-', `exec ${argv.map(q).join(' ')}`];
   } else {
     if (!t.setpriv) throw new Error('setpriv is needed when perl is not available');

@@ -73,6 +73,8 @@ describe('cache export/import (OCI layout)', () => {
       const imported = await importCache(b.store, { src: dest });
       expect(imported.records).toBe(exported.records);
       expect(imported.skipped).toEqual([]);
+      // imported records are GC roots: a gc between import and build keeps what they need
+      await b.store.gc();
 
       const execB = new CountingExecutor(b.store.tmpDir());
       const snapB = new CountingSnapshotter();

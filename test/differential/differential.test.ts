@@ -15,7 +15,7 @@
  *   { "dockerDockerfile": "docker.Dockerfile", "skipHistory": "<reason>" } for features docker 20.10's
  *   built-in frontend lacks (heredocs): docker builds the equivalent Dockerfile, history is not compared;
  *   { "expectFailure": true, "errorContains": [...] }: bad input, both builders must fail (with these
- *   substrings in both error messages).
+ *   substrings in both error messages); { "buildArgs": {...}, "target": "stage" } for both builders.
  *
  * Without a docker daemon (and no way to start one) every fixture is skipped with the reason printed.
  * TSDIFF_ONLY=name1,name2 limits the run.
@@ -50,7 +50,16 @@ const fixtures = readdirSync(FIXTURES)
   .filter((n) => !only || only.includes(n))
   .sort();
 
-interface FixtureMeta { dockerDockerfile?: string; skipHistory?: string; expectFailure?: boolean; errorContains?: string[] }
+interface FixtureMeta {
+  dockerDockerfile?: string;
+  skipHistory?: string;
+  expectFailure?: boolean;
+  errorContains?: string[];
+  /** --build-arg for both builders */
+  buildArgs?: Record<string, string>;
+  /** --target for both builders */
+  target?: string;
+}
 const metaOf = (name: string): FixtureMeta => {
   const p = join(FIXTURES, name, 'fixture.json');
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as FixtureMeta) : {};
@@ -74,11 +83,13 @@ function contextMtimes(dir: string): Set<number> {
   return new Set([...modelFromDir(dir).values()].map((e) => e.mtime));
 }
 
-async function tsBuild(store: LayerStore, context: string, tag: string, opts: { dockerfile?: string; localDest?: string } = {}): Promise<{ result?: BuildResult; error?: string; log: string }> {
+async function tsBuild(store: LayerStore, context: string, tag: string, opts: { dockerfile?: string; localDest?: string; buildArgs?: Record<string, string>; target?: string } = {}): Promise<{ result?: BuildResult; error?: string; log: string }> {
   let log = '';
   try {
     const result = await buildFn!({
       context,
+      ...(opts.buildArgs ? { buildArgs: opts.buildArgs } : {}),
+      ...(opts.target ? { target: opts.target } : {}),
       ...(opts.dockerfile ? { dockerfile: join(context, opts.dockerfile) } : {}),
       tags: [tag],
       outputs: [{ type: 'image' }, ...(opts.localDest ? [{ type: 'local' as const, dest: opts.localDest }] : [])],
@@ -161,13 +172,13 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
       }
 
       const db = await dockerBuild({
-        context: dir, tag, noCache: true,
+        context: dir, tag, noCache: true, buildArgs: meta.buildArgs, target: meta.target,
         ...(meta.dockerDockerfile ? { dockerfile: join(dir, meta.dockerDockerfile) } : {}),
       });
       if (meta.expectFailure) {
         // bad input: both builders must refuse it
         expect(db.ok, `docker build was expected to fail:\n${db.output}`).toBe(false);
-        const tb = await tsBuild(store, dir, tag);
+        const tb = await tsBuild(store, dir, tag, { buildArgs: meta.buildArgs, target: meta.target });
         expect(tb.error, 'tsbuild build was expected to fail like docker build').toBeDefined();
         for (const sub of meta.errorContains ?? []) {
           expect(db.output, `docker's error lacks ${JSON.stringify(sub)}`).toContain(sub);
@@ -179,7 +190,7 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
       expect(db.ok, `docker build failed:\n${db.output}`).toBe(true);
       const localDest = mkdtempSync(join(STORE_TMP, `local-${name}-`));
       rmSync(localDest, { recursive: true });
-      const tb = await tsBuild(store, dir, tag, { localDest });
+      const tb = await tsBuild(store, dir, tag, { localDest, buildArgs: meta.buildArgs, target: meta.target });
       expect(tb.error, `tsbuild build failed: ${tb.error}\n${tb.log}`).toBeUndefined();
       const tsImage = (await store.getImage(tag)) ?? tb.result!.image;
 

@@ -24,6 +24,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const onAbort = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
+  // a store this build opened itself is closed at the end (its GC lease is dropped)
+  let ownStore: { close(): Promise<void> } | undefined;
   try {
     const source = await readDockerfile(options);
     const platform = hostPlatform();
@@ -32,7 +34,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
     builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
     for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
-    const store = options.store ?? (await openStore(options.root));
+    let store = options.store;
+    if (!store) {
+      const opened = await openStore(options.root);
+      ownStore = opened;
+      store = opened;
+    }
     const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
     if (options.cacheFrom?.length) {
       const { importCache } = await import('./cache-io/importCache.js');
@@ -90,6 +97,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    await ownStore?.close().catch(() => undefined);
   }
 }
 

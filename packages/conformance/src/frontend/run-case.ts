@@ -165,7 +165,13 @@ export async function runCase(c: FrontendCase, o: RunCaseOptions): Promise<CaseR
   } catch (err) {
     fails.push(`harness error: ${(err as Error).stack ?? err}`);
   } finally {
-    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+    if (!o.keep) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (err) {
+        fails.push(`could not remove the scenario's temp dir ${dir} (leftover mount?): ${(err as Error).message}`);
+      }
+    }
   }
   return fails.length ? { id: c.name, status: 'failed', reason: fails.join('; ') } : { id: c.name, status: 'passed' };
 }

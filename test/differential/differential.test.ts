@@ -10,6 +10,8 @@
  *    mtimes of files and symlinks (equal for anything that predates the build — base image and build
  *    context — "generated" on both sides for anything a build wrote; directory mtimes: see below).
  *
+ * tsbuild's `-o type=local` and `-o type=tar` outputs of the same build must equal its image's filesystem.
+ *
  * Fixture layout: `Dockerfile` + context files; optional `base.Dockerfile` built first and tagged
  * `tsdiff/<name>-base` in both builders; optional `fixture.json`:
  *   { "dockerDockerfile": "docker.Dockerfile", "skipHistory": "<reason>" } for features docker 20.10's
@@ -30,7 +32,7 @@ import { REPO_ROOT } from '../helpers/busybox.js';
 import { busyboxRootfsTar } from '../helpers/busybox.js';
 import { BENCH_DATA, DOCKER, dockerBuild, dockerSaveImage, ensureDockerBase, ensureDockerd } from '../helpers/docker.js';
 import { importDockerSave, STORE_TMP, tempStore, type TempStore } from '../helpers/store.js';
-import { compareModels, flattenLayers, modelFromDir, type FsModel } from './fs-model.js';
+import { compareModels, flattenLayers, modelFromDir, modelFromTar, type FsModel } from './fs-model.js';
 import { compareImages } from './compare-image.js';
 import { execFileSync } from 'node:child_process';
 
@@ -83,7 +85,7 @@ function contextMtimes(dir: string): Set<number> {
   return new Set([...modelFromDir(dir).values()].map((e) => e.mtime));
 }
 
-async function tsBuild(store: LayerStore, context: string, tag: string, opts: { dockerfile?: string; localDest?: string; buildArgs?: Record<string, string>; target?: string } = {}): Promise<{ result?: BuildResult; error?: string; log: string }> {
+async function tsBuild(store: LayerStore, context: string, tag: string, opts: { dockerfile?: string; localDest?: string; tarDest?: string; buildArgs?: Record<string, string>; target?: string } = {}): Promise<{ result?: BuildResult; error?: string; log: string }> {
   let log = '';
   try {
     const result = await buildFn!({
@@ -92,7 +94,11 @@ async function tsBuild(store: LayerStore, context: string, tag: string, opts: { 
       ...(opts.target ? { target: opts.target } : {}),
       ...(opts.dockerfile ? { dockerfile: join(context, opts.dockerfile) } : {}),
       tags: [tag],
-      outputs: [{ type: 'image' }, ...(opts.localDest ? [{ type: 'local' as const, dest: opts.localDest }] : [])],
+      outputs: [
+        { type: 'image' },
+        ...(opts.localDest ? [{ type: 'local' as const, dest: opts.localDest }] : []),
+        ...(opts.tarDest ? [{ type: 'tar' as const, dest: opts.tarDest }] : []),
+      ],
       network: 'none',
       store,
       root: store.root,
@@ -190,7 +196,8 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
       expect(db.ok, `docker build failed:\n${db.output}`).toBe(true);
       const localDest = mkdtempSync(join(STORE_TMP, `local-${name}-`));
       rmSync(localDest, { recursive: true });
-      const tb = await tsBuild(store, dir, tag, { localDest, buildArgs: meta.buildArgs, target: meta.target });
+      const tarDest = `${localDest}.tar`;
+      const tb = await tsBuild(store, dir, tag, { localDest, tarDest, buildArgs: meta.buildArgs, target: meta.target });
       expect(tb.error, `tsbuild build failed: ${tb.error}\n${tb.log}`).toBeUndefined();
       const tsImage = (await store.getImage(tag)) ?? tb.result!.image;
 
@@ -207,9 +214,13 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
         // `-o type=local` must write exactly the image's filesystem (the export dir itself aside)
         const local = modelFromDir(localDest);
         problems.push(...compareModels(tsFs, local, { ignorePaths: new Set(['/']), buildStart: { left: 0, right: 0 } }, { left: 'tsbuild image', right: 'tsbuild -o type=local' }));
+        // `-o type=tar` likewise
+        const tarFs = await modelFromTar(tarDest);
+        problems.push(...compareModels(tsFs, tarFs, { ignorePaths: new Set(['/']), buildStart: { left: 0, right: 0 } }, { left: 'tsbuild image', right: 'tsbuild -o type=tar' }));
       } finally {
         saved.cleanup();
         rmSync(localDest, { recursive: true, force: true });
+        rmSync(tarDest, { force: true });
       }
       if (problems.length) console.log(`differential ${name}: ${problems.length} difference(s)\n${problems.join('\n')}`);
       expect(problems, `${name}: tsbuild differs from BuildKit:\n${problems.join('\n')}`).toEqual([]);

@@ -8,19 +8,23 @@
  *  - a directory is emitted when it is new, opaque, differs from the lower one (mode, owner,
  *    mtime), or has emitted descendants; a directory that is only in the upperdir because of a
  *    copy-up with nothing left below it (e.g. a removed mount stub) is not part of the layer
- *  - everything else is added/changed content
+ *  - everything else is added/changed content — except copy-ups that changed nothing (chown/chmod to
+ *    the same values, a file opened for writing but not written): same type, mode, owner, size,
+ *    mtime (ns), link target, device and security.capability as the lower file, and the same bytes
+ *    when the mtime has no sub-second part; those are left out, as BuildKit's differ does
  *
  * Entries come out sorted by path component (a depth-first walk with sorted names), parents
  * before children. xattrs are read in one batched helper call (see xattrs.ts) for just the
  * directories that shadow a lower one (opaque check) and regular files (security.capability).
  */
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type { DiffFn, Mounted } from '../exec/types.js';
 import { emitLayer, type Change, type ChangeKind } from './emit.js';
 import { readXattrs } from './xattrs.js';
+import { sameBytes } from './same-bytes.js';
 
 export interface DiffOptions {
   sourceDateEpoch?: number;
@@ -37,6 +41,8 @@ interface Node {
   /** the lower directory this one shadows, when any */
   lower?: Stats;
   opaque?: boolean;
+  /** a copy-up identical to the lower file: not part of the layer */
+  unchanged?: boolean;
 }
 
 export const overlayDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
@@ -63,9 +69,63 @@ export async function overlayChanges(upperdir: string, lowerdirs: string[], opts
   const opq = await readXattrs(shadowing.map((d) => ({ path: d.host, name: 'trusted.overlay.opaque' })));
   for (const [i, v] of opq) if (v.toString() === 'y') shadowing[i]!.opaque = true;
 
+  await markUnchangedCopyUps(root, topFirst);
   const changes: Change[] = [];
   for (const child of root) emit(child, changes);
   return changes;
+}
+
+/** Flag non-directories that overlay copied up without any change (see the header). */
+async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<void> {
+  const cands: { node: Node; lower: string }[] = [];
+  const visit = (nodes: Node[], parentShadows: boolean) => {
+    for (const n of nodes) {
+      if (n.kind === 'dir') {
+        visit(n.children ?? [], Boolean(n.lower?.isDirectory()) && !n.opaque);
+        continue;
+      }
+      if (!parentShadows || n.kind === 'whiteout') continue;
+      const lower = lowerPath(lowers, n.path);
+      if (lower && sameMeta(n, lower)) cands.push({ node: n, lower });
+    }
+  };
+  visit(root, true);
+  if (cands.length === 0) return;
+  const caps = await readXattrs(cands.flatMap((c) => [
+    { path: c.node.host, name: 'security.capability' },
+    { path: c.lower, name: 'security.capability' },
+  ]));
+  for (const [i, c] of cands.entries()) {
+    const a = caps.get(2 * i);
+    const b = caps.get(2 * i + 1);
+    if (Boolean(a) !== Boolean(b) || (a && b && !a.equals(b))) continue;
+    const st = lstatSync(c.node.host, { bigint: true });
+    if (c.node.kind === 'file' && st.mtimeNs % 1_000_000_000n === 0n && !(await sameBytes(c.node.host, c.lower))) continue;
+    c.node.unchanged = true;
+  }
+}
+
+function sameMeta(n: Node, lowerHost: string): boolean {
+  const a = lstatSync(n.host, { bigint: true });
+  const b = lstatSync(lowerHost, { bigint: true });
+  if (kindOf(lstatSync(lowerHost)) !== n.kind) return false;
+  if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.size !== b.size || a.mtimeNs !== b.mtimeNs || a.rdev !== b.rdev) return false;
+  return n.kind !== 'symlink' || readlinkSync(n.host) === readlinkSync(lowerHost);
+}
+
+/** Host path of the topmost lowerdir entry at `rel` (undefined when absent or whited out). */
+function lowerPath(lowers: string[], rel: string): string | undefined {
+  for (const l of lowers) {
+    const p = join(l, rel);
+    let st: Stats;
+    try {
+      st = lstatSync(p);
+    } catch {
+      continue;
+    }
+    return isWhiteout(st) ? undefined : p;
+  }
+  return undefined;
 }
 
 async function walk(hostDir: string, relDir: string, exclude: Set<string>, lowers: string[], dirs: Node[]): Promise<Node[]> {
@@ -92,6 +152,7 @@ async function walk(hostDir: string, relDir: string, exclude: Set<string>, lower
 
 /** Emit `n` (and its subtree) when it belongs in the layer; returns whether anything was emitted. */
 function emit(n: Node, out: Change[]): boolean {
+  if (n.unchanged) return false;
   if (n.kind !== 'dir') {
     out.push({ path: n.path, kind: n.kind, host: n.host, st: n.st });
     return true;

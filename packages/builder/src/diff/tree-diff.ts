@@ -11,7 +11,6 @@
  *
  * No opaque markers: a replaced directory shows up as whiteouts of its old entries.
  */
-import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { BuildError } from '../errors.js';
 import { CopyMount, baseEntry, type BaseEntry, type BaseTree } from '../snapshot/copy.js';
 import { emitLayer, type Change, type ChangeKind } from './emit.js';
 import { byName, isWhiteout, type DiffOptions } from './overlay-diff.js';
+import { sameBytes } from './same-bytes.js';
 
 export const treeDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
   const out = new PassThrough();
@@ -105,33 +105,6 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
 
   await walkDir('', true);
   return out;
-}
-
-async function sameBytes(a: string, b: string): Promise<boolean> {
-  const ra = createReadStream(a, { highWaterMark: 1 << 16 })[Symbol.asyncIterator]();
-  const rb = createReadStream(b, { highWaterMark: 1 << 16 })[Symbol.asyncIterator]();
-  let bufA: Buffer = Buffer.alloc(0);
-  let bufB: Buffer = Buffer.alloc(0);
-  let doneA = false;
-  let doneB = false;
-  for (;;) {
-    if (bufA.length === 0 && !doneA) {
-      const r = await ra.next();
-      if (r.done) doneA = true;
-      else bufA = r.value as Buffer;
-    }
-    if (bufB.length === 0 && !doneB) {
-      const r = await rb.next();
-      if (r.done) doneB = true;
-      else bufB = r.value as Buffer;
-    }
-    if (bufA.length === 0 && bufB.length === 0) return doneA && doneB;
-    if (bufA.length === 0 || bufB.length === 0) return false;
-    const k = Math.min(bufA.length, bufB.length);
-    if (!bufA.subarray(0, k).equals(bufB.subarray(0, k))) return false;
-    bufA = bufA.subarray(k);
-    bufB = bufB.subarray(k);
-  }
 }
 
 function kindOf(st: Stats): ChangeKind | undefined {

@@ -111,6 +111,24 @@ describe('overlayDiff', () => {
     expect((await layer(m, [base])).map((x) => x.name)).toEqual(['etc/', 'etc/.wh.group']);
   });
 
+  test('copy-ups that change nothing are not in the layer; same-second rewrites and capability changes are', async () => {
+    const m = await mount([base]);
+    await sh(m, 'chown root:root /etc/passwd && chmod 644 /etc/group && : >> /etc/passwd');
+    expect(await layer(m, [base])).toEqual([]);
+
+    const m1 = await mount([base]);
+    await sh(m1, 'printf AAAA > /x && printf AAAA > /y && cp /bin/busybox /c && touch -d @1700000000 /x /y');
+    const layer1 = join(work, 'layer-sec');
+    execFileSync('cp', ['-a', m1.upperdir, layer1]);
+    const lowers = [base, layer1];
+    const m2 = await mount(lowers);
+    // /x: same size and (whole-second) mtime but other bytes → changed; /y: rewritten identically → unchanged
+    await sh(m2, 'printf BBBB > /x && printf AAAA > /y && touch -d @1700000000 /x /y && chmod 755 /c');
+    execFileSync('setcap', ['cap_net_raw+ep', join(m2.root, 'c')]);
+    const names = (await layer(m2, lowers)).map((e) => e.name);
+    expect(names).toEqual(['c', 'x']);
+  });
+
   test('sourceDateEpoch clamps mtimes; exclude drops paths', async () => {
     const m = await mount([base]);
     await sh(m, 'echo 1 > /a && echo 2 > /b && touch -d @1000 /b');

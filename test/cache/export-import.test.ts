@@ -60,8 +60,11 @@ describe('cache export/import (OCI layout)', () => {
       const manifest = JSON.parse(readFileSync(join(dest, 'blobs', 'sha256', index.manifests[0].digest.slice(7)), 'utf8'));
       expect(manifest.artifactType).toBe(CACHE_MEDIA.artifact);
       const recordDescs = manifest.layers.filter((l: { mediaType: string }) => l.mediaType === CACHE_MEDIA.record);
+      const stepRecords = recordDescs.filter((l: { annotations: Record<string, string> }) => !l.annotations['dev.tsbuild.cache.key']!.startsWith('index-'));
       // max: deps RUN + COPY + RUN + COPY --from + WORKDIR + RUN; min: the final stage's 5
-      expect(recordDescs).toHaveLength(mode === 'max' ? 6 : 5);
+      expect(stepRecords).toHaveLength(mode === 'max' ? 6 : 5);
+      // plus the position records (miss explanations) of every step but the first of each stage
+      expect(recordDescs.length - stepRecords.length).toBe(4); // steps 3-6 of the final stage (step 2's parent is the FROM state, whose key StepRecord does not carry)
       expect(exported.records).toBe(recordDescs.length);
       // every blob in the layout hashes to its name
       for (const f of readdirSync(join(dest, 'blobs', 'sha256'))) {
@@ -96,6 +99,10 @@ describe('cache export/import (OCI layout)', () => {
       expect(second.imageDigest).toBe(first.imageDigest);
       expect(second.image.layers.map((l) => l.digest)).toEqual(first.image.layers.map((l) => l.digest));
       expect(await b.store.fsck()).toEqual([]);
+
+      // the imported position records explain a miss in B as A would have
+      const changed = await build({ ...base(b, new CountingExecutor(b.store.tmpDir())), buildArgs: { V: '2' } });
+      expect(changed.steps.find((s) => s.instruction.startsWith('RUN cat'))!.missReason).toBe('ARG V changed');
     });
   }
 

@@ -90,7 +90,8 @@ function parseRecord(layout: CacheLayout, d: Descriptor, data: Buffer): CacheRec
   if (!r || typeof r.key !== 'string') throw bad('no key');
   const annotated = d.annotations?.[CACHE_KEY_ANNOTATION];
   if (annotated !== undefined && annotated !== r.key) throw bad(`key ${r.key} does not match its annotation ${annotated}`);
-  if (!Array.isArray(r.layers) || r.layers.length === 0) throw bad('no layers');
+  // position records (`index-…`, inputs for miss explanations) carry no layers; step records do
+  if (!Array.isArray(r.layers) || (r.layers.length === 0 && !r.key.startsWith('index-'))) throw bad('no layers');
   for (const l of r.layers) {
     if (!l || !SHA256.test(String(l.digest)) || !SHA256.test(String(l.diffID)) || !Number.isSafeInteger(l.size) || typeof l.mediaType !== 'string') throw bad(`invalid layer ${JSON.stringify(l)}`);
   }

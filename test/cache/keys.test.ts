@@ -243,3 +243,69 @@ describe('--no-cache and --no-cache-filter', () => {
     expect(step(r, 'RUN echo c > /c').cached).toBe(sameB);
   });
 });
+
+describe('mounts, secrets, COPY flags, --from and ADD <url>', () => {
+  it('RUN --mount=type=bind: the bound sources are hashed like COPY (their change busts; other files do not)', async () => {
+    const ctx = ctxOf({ 'data/x': 'x1', 'other.txt': 'o' });
+    const text = 'FROM busybox\nRUN echo one > /one\nRUN --mount=type=bind,source=data,target=/data cat /data/x > /out\n';
+    await build(opts(ctx, text));
+    writeFileSync(join(ctx, 'other.txt'), 'o2');
+    expect(flags(await build(opts(ctx, text)))).toEqual([true, true]);
+    writeFileSync(join(ctx, 'data/x'), 'x2');
+    const r = await build(opts(ctx, text));
+    expect(flags(r)).toEqual([true, false]);
+    expect(step(r, 'RUN --mount=type=bind,source=data,target=/data cat /data/x > /out').missReason).toMatch(/mount/);
+  });
+
+  it('secrets are never in the key: a changed secret value busts nothing', async () => {
+    const ctx = ctxOf({});
+    const secretFile = join(ctx, '..', `secret-${Date.now()}`);
+    dirs.push(secretFile);
+    writeFileSync(secretFile, 'hunter2');
+    const text = 'FROM busybox\nRUN --mount=type=secret,id=tok test -s /run/secrets/tok && echo ok > /ok\n';
+    await build(opts(ctx, text, { secrets: [{ id: 'tok', src: secretFile }] }));
+    writeFileSync(secretFile, 'another value');
+    expect(flags(await build(opts(ctx, text, { secrets: [{ id: 'tok', src: secretFile }] })))).toEqual([true]);
+  });
+
+  it('COPY flags are in the key: --chmod, --chown, --link, --exclude each bust that COPY only', async () => {
+    const ctx = ctxOf({ 'd/a.txt': 'a', 'd/b.log': 'b' });
+    const base = 'FROM busybox\nRUN echo one > /one\nCOPY d /d\nRUN ls -l /d > /list\n';
+    await build(opts(ctx, base));
+    for (const variant of ['COPY --chmod=600 d /d', 'COPY --chown=7:8 d /d', 'COPY --link d /d', 'COPY --exclude=*.log d /d']) {
+      const text = base.replace('COPY d /d', variant);
+      const r = await build(opts(ctx, text));
+      expect(flags(r), variant).toEqual([true, false, false]);
+      expect(flags(await build(opts(ctx, text))), variant).toEqual([true, true, true]);
+    }
+  });
+
+  it('COPY --from keys on the source stage result: a change in that stage busts the COPY, not the steps before it', async () => {
+    const ctx = ctxOf({ 'gen.txt': 'g1' });
+    const text = 'FROM busybox AS gen\nCOPY gen.txt /gen.txt\nFROM busybox\nRUN echo one > /one\nCOPY --from=gen /gen.txt /gen.txt\nRUN cat /gen.txt > /copy\n';
+    await build(opts(ctx, text));
+    writeFileSync(join(ctx, 'gen.txt'), 'g2');
+    const r = await build(opts(ctx, text));
+    expect(step(r, 'RUN echo one > /one').cached).toBe(true);
+    expect(step(r, 'COPY --from=gen /gen.txt /gen.txt').cached).toBe(false);
+    expect(step(r, 'COPY --from=gen /gen.txt /gen.txt').missReason).toMatch(/gen/);
+  });
+
+  it('ADD <url>: keyed by the downloaded content (same content cached, new content busts)', async () => {
+    const { createServer } = await import('node:http');
+    let body = 'payload-1';
+    const server = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(body); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const ctx = ctxOf({});
+      const text = `FROM busybox\nRUN echo one > /one\nADD http://127.0.0.1:${port}/file.txt /file.txt\nRUN cat /file.txt > /copy\n`;
+      await build(opts(ctx, text, { network: 'host' }));
+      expect(flags(await build(opts(ctx, text, { network: 'host' })))).toEqual([true, true, true]);
+      body = 'payload-2';
+      expect(flags(await build(opts(ctx, text, { network: 'host' })))).toEqual([true, false, false]);
+    } finally {
+      server.close();
+    }
+  });
+});

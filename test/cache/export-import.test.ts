@@ -7,6 +7,7 @@ import { importBusybox, tempStore, type TempStore } from '../helpers/store.js';
 import { makeContext, removeDir } from '../build/helpers.js';
 import { CountingExecutor, CountingSnapshotter, blobList } from './helpers.js';
 import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { STORE_TMP } from '../helpers/store.js';
 
 const cleanups: (() => void)[] = [];
@@ -153,5 +154,27 @@ describe('cache export/import (OCI layout)', () => {
     expect(e2.manifestDigest).toBe(e1.manifestDigest);
     expect(e2.bytesWritten).toBe(0);
     expect(readdirSync(dest).sort()).toEqual(['blobs', 'index.json', 'oci-layout']);
+  });
+});
+
+describe('the cache layout is a plain OCI layout', () => {
+  const hasSkopeo = spawnSync('skopeo', ['--version']).status === 0;
+  it.skipIf(!hasSkopeo)('skopeo copies it (oci: → oci:) and the copy imports into a fresh store that then runs nothing', async () => {
+    const ctx = makeContext({ 'a.txt': `skopeo ${Date.now()}` });
+    cleanups.push(() => removeDir(ctx));
+    const text = 'FROM busybox\nCOPY a.txt /a.txt\nRUN cat /a.txt > /b.txt\n';
+    const a = await freshStore();
+    const first = await build({ context: ctx, store: a.store, network: 'none', dockerfileText: text, sourceDateEpoch: 1700000000, rewriteTimestamp: true });
+    const dest = tmpDir('cache-skopeo-');
+    await exportCache(a.store, { result: first, dest, mode: 'max' });
+    const copy = join(tmpDir('cache-skopeo-copy-'), 'layout');
+    const r = spawnSync('skopeo', ['copy', '--quiet', `oci:${dest}:cache`, `oci:${copy}:cache`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const b = await freshStore();
+    expect((await importCache(b.store, { src: copy })).records).toBeGreaterThan(0);
+    const exec = new CountingExecutor(b.store.tmpDir());
+    const again = await build({ context: ctx, store: b.store, network: 'none', dockerfileText: text, sourceDateEpoch: 1700000000, rewriteTimestamp: true, executor: exec });
+    expect(exec.runs).toEqual([]);
+    expect(again.imageDigest).toBe(first.imageDigest);
   });
 });

@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import type { CacheRecord, Descriptor, LayerStore } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { CacheLayout, SHA256 } from './layout.js';
-import { CACHE_KEY_ANNOTATION, CACHE_MEDIA } from './media.js';
+import { CACHE_KEY_ANNOTATION, CACHE_MEDIA, OCI_MANIFEST } from './media.js';
 import type { ImportCacheOptions, ImportCacheResult } from './types.js';
 
 interface ManifestShape { mediaType?: string; artifactType?: string; config?: Descriptor; layers?: Descriptor[] }
@@ -61,13 +61,15 @@ async function readManifests(layout: CacheLayout): Promise<ManifestShape[]> {
     throw new BuildError('E_CACHE_IMPORT', `${layout.dir}: not a cache layout (no readable index.json)`, { cause: err });
   }
   const out: ManifestShape[] = [];
+  // the descriptor's artifactType is optional (tools such as skopeo drop it when copying a layout):
+  // every manifest whose own config says "tsbuild cache" counts, others (images) are ignored
   for (const d of index.manifests ?? []) {
-    const isCache = d.mediaType !== undefined && (d as { artifactType?: string }).artifactType === CACHE_MEDIA.artifact;
-    if (!isCache) continue;
+    const artifactType = (d as { artifactType?: string }).artifactType;
+    if (d.mediaType !== OCI_MANIFEST || (artifactType !== undefined && artifactType !== CACHE_MEDIA.artifact)) continue;
     checkDescriptor(layout, d);
     const m = JSON.parse((await layout.readVerified(d.digest, d.size)).toString('utf8')) as ManifestShape;
-    if (m.config?.mediaType !== CACHE_MEDIA.config) throw new BuildError('E_CACHE_IMPORT', `${layout.dir}: manifest ${d.digest} is not a tsbuild cache manifest`);
-    out.push(m);
+    if (m.config?.mediaType === CACHE_MEDIA.config) out.push(m);
+    else if (artifactType === CACHE_MEDIA.artifact) throw new BuildError('E_CACHE_IMPORT', `${layout.dir}: manifest ${d.digest} is not a tsbuild cache manifest`);
   }
   if (out.length === 0) throw new BuildError('E_CACHE_IMPORT', `${layout.dir}: index.json lists no tsbuild cache manifest`);
   return out;

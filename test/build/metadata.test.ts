@@ -93,6 +93,15 @@ describe('metadata instructions', () => {
     expect(r.config.history!.map((h) => h.created_by)).toContain('ENV FROM_TRIGGER=1');
   });
 
+  it('ONBUILD triggers of a stored base run first in the child; a failing trigger points at FROM', async () => {
+    await build({ context: ctx, dockerfileText: 'FROM busybox\nONBUILD ENV TRIGGERED=yes\n', store: t.store, tags: ['trig-ok:1'] });
+    const ok = await build({ context: ctx, dockerfileText: 'FROM trig-ok:1\nLABEL after=1\n', store: t.store });
+    expect(ok.config.config.Env).toContain('TRIGGERED=yes');
+    expect(ok.config.config.OnBuild).toBeNull();
+    await build({ context: ctx, dockerfileText: 'FROM busybox\nONBUILD RUN exit 5\n', store: t.store, tags: ['trig-bad:1'] });
+    await expect(build({ context: ctx, dockerfileText: '# child\nFROM trig-bad:1\n', store: t.store, network: 'none' })).rejects.toMatchObject({ code: 'E_EXEC_FAILED', location: { line: 2 }, data: { exitCode: 5 } });
+  });
+
   it('SOURCE_DATE_EPOCH sets every created time and gives a reproducible image digest', async () => {
     const text = 'FROM busybox\nENV A=1\nCMD ["a"]\n';
     const a = await build({ context: ctx, dockerfileText: text, store: t.store, sourceDateEpoch: 1700000000 });

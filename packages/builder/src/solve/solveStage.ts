@@ -41,6 +41,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   }
   triggerInstrs.push(...parseTriggers(base.onBuild, file));
   const all = [...triggerInstrs, ...stage.instructions];
+  const triggerSet = new Set<Instruction>(triggerInstrs);
   const total = 1 + progressCount(all);
   solve.progress.done(fromId, fromName, true);
   solve.steps.push({ name: fromName, stage: stage.index, index: 1, instruction: stage.from.original, cached: true, durationMs: 0 });
@@ -61,7 +62,8 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   let n = 1;
   for (const raw of all) {
     solve.signal?.throwIfAborted();
-    const location = { file, line: raw.range.start.line, column: raw.range.start.column, endLine: raw.range.end.line };
+    // an inherited ONBUILD trigger has no line of its own in this Dockerfile: errors point at FROM
+    const location = triggerSet.has(raw) ? fromLoc : { file, line: raw.range.start.line, column: raw.range.start.column, endLine: raw.range.end.line };
     const visible = isProgressStep(raw);
     if (visible) n++;
     const name = `[${label} ${n}/${total}] ${raw.original}`;

@@ -3,7 +3,7 @@
  * streamed through the store's verified writer (expected digest and size), every record blob is
  * re-hashed and must name the key it is annotated with; records are written only after all
  * blobs passed, and only when every layer they reference is in the store. A layout with a bad
- * blob therefore adds no record at all (E_INTEGRITY).
+ * blob therefore adds no record at all (E_INTEGRITY). Records the store already has are kept.
  */
 import { open, readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
@@ -44,13 +44,16 @@ export async function importCache(store: LayerStore, opts: ImportCacheOptions): 
 
   const skipped: string[] = [];
   let written = 0;
+  let existing = 0;
   for (const r of records) {
+    // what the store already knows wins (a local position record is newer than an imported one)
+    if (await store.getCacheRecord(r.key)) { existing++; continue; }
     const present = await Promise.all(r.layers.map((l) => store.hasBlob(l.digest)));
     if (present.includes(false)) { skipped.push(r.key); continue; }
     await store.putCacheRecord(r);
     written++;
   }
-  return { records: written, blobs: blobs.size, skipped };
+  return { records: written, existing, blobs: blobs.size, skipped };
 }
 
 async function readManifests(layout: CacheLayout): Promise<ManifestShape[]> {

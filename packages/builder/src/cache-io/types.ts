@@ -53,7 +53,10 @@ export interface ImportCacheOptions {
 }
 
 export interface ImportCacheResult {
+  /** records written */
   records: number;
+  /** records the store already had (left as they are) */
+  existing: number;
   blobs: number;
   /** records not written because a layer they need is neither in the layout nor in the store */
   skipped: string[];

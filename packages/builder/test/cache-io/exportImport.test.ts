@@ -47,7 +47,7 @@ describe('exportCache / importCache', () => {
     expect(await exportCache(a, { result, dest: max, mode: 'max' })).toMatchObject({ records: 3, blobs: 4 });
 
     const b = await openStore(join(tmp('cio-b-'), 'root'));
-    expect(await importCache(b, { src: min })).toEqual({ records: 2, blobs: 3, skipped: [] });
+    expect(await importCache(b, { src: min })).toEqual({ records: 2, existing: 0, blobs: 3, skipped: [] });
     expect(await b.getCacheRecord('k2')).toEqual(rec('k2', [base, l1, l2]));
     expect(await b.getCacheRecord('kside')).toBeUndefined();
     expect((await b.readBlob(l2.digest)).toString()).toBe('two');
@@ -56,6 +56,8 @@ describe('exportCache / importCache', () => {
     expect(await importCache(c, { src: max })).toMatchObject({ records: 3 });
     expect(await c.getCacheRecord('kside')).toEqual(rec('kside', [base, side]));
     expect(await c.fsck()).toEqual([]);
+    // a second import finds everything there and overwrites nothing
+    expect(await importCache(c, { src: max })).toMatchObject({ records: 0, existing: 3, skipped: [] });
   });
 
   it('explicit keys are exported whatever the mode', async () => {
@@ -88,7 +90,7 @@ describe('exportCache / importCache', () => {
 
     const b = await openStore(join(tmp('cio-b-'), 'root'));
     await b.writeBlob(Buffer.from('have'));
-    expect(await importCache(b, { src: dest })).toEqual({ records: 1, blobs: 0, skipped: ['needs-lost'] });
+    expect(await importCache(b, { src: dest })).toEqual({ records: 1, existing: 0, blobs: 0, skipped: ['needs-lost'] });
     expect(await b.getCacheRecord('needs-have')).toBeDefined();
     expect(await b.getCacheRecord('needs-lost')).toBeUndefined();
   });

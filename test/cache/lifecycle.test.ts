@@ -114,6 +114,28 @@ describe('cancelled builds', () => {
     expect(await t.store.fsck()).toEqual([]);
   });
 
+  it('cancelled while parallel stages run: the stage that finished is reused, the cancelled one runs again', async () => {
+    const ctx = ctxOf({});
+    const tag = Date.now();
+    const DF = `FROM busybox AS slow\nRUN sleep 3 && echo slow${tag} > /slow\nFROM busybox AS fast\nRUN echo fast${tag} > /fast\nFROM busybox\nCOPY --from=fast /fast /fast\nCOPY --from=slow /slow /slow\n`;
+    const ac = new AbortController();
+    let fastDone = false;
+    const exec = new CountingExecutor(t.store.tmpDir(), (spec) => {
+      if (spec.args.join(' ').includes('sleep 3')) setTimeout(() => ac.abort(), 800);
+    });
+    await expect(build({ context: ctx, store: t.store, network: 'none', dockerfileText: DF, executor: exec, jobs: 2, signal: ac.signal, onEvent: (e) => {
+      if (e.type === 'step-done' && e.name.includes(`fast${tag}`)) fastDone = true;
+    } })).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    expect(fastDone).toBe(true);
+    expect(mountsUnder(t.root)).toEqual([]);
+    expect(await t.store.fsck()).toEqual([]);
+    const exec2 = new CountingExecutor(t.store.tmpDir());
+    const next = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: DF, executor: exec2, jobs: 2 });
+    expect(next.steps.find((s) => s.instruction.includes(`fast${tag}`))!.cached).toBe(true);
+    expect(next.steps.find((s) => s.instruction.includes('sleep 3'))!.cached).toBe(false);
+    expect(exec2.runs.map((a) => a.join(' '))).toEqual([expect.stringContaining('sleep 3')]);
+  });
+
   it('a signal already aborted before the build starts writes nothing', async () => {
     const ctx = ctxOf({ 'a.txt': 'pre' });
     const before = blobList(t.root);

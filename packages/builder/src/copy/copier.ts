@@ -5,11 +5,11 @@
  * hardlinks inside one copy stay hardlinks; owner = --chown, else 0:0 for the context, else the
  * source's; mode = --chmod (files and directories) else the source's; atime/mtime preserved.
  */
-import { copyFile, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
+import { copyFile, lchown, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { BuildError } from '../errors.js';
 import type { IgnoreMatcher } from '../context/ignoreMatcher.js';
@@ -17,6 +17,9 @@ import { chmodMode, type ChmodSpec } from './chmod.js';
 import { applyMeta, lstatOrUndefined, makeSpecial, setTimes } from './fsops.js';
 import { byteCompare } from './wildcard.js';
 import type { CopySource } from './types.js';
+
+const MY_UID = process.getuid?.() ?? 0;
+const MY_GID = process.getgid?.() ?? 0;
 
 export interface CopierOptions {
   source: CopySource;
@@ -36,6 +39,8 @@ export class Copier {
   entries = 0;
   bytes = 0;
   private readonly inodes = new Map<string, Promise<string>>();
+  /** directories this copy created (their entries need no replace check) */
+  private readonly fresh = new Set<string>();
   /** leaf copies run concurrently (directories recurse outside the limit, so it cannot deadlock) */
   private readonly limit: ReturnType<typeof pLimit>;
   constructor(private readonly opts: CopierOptions) {
@@ -83,13 +88,16 @@ export class Copier {
     }
     await this.flush(pending);
 
-    if (!st.isDirectory()) await this.clearFileTarget(target);
+    // inside a directory this copy created there is nothing to replace: skip the lstat
+    const fresh = this.fresh.has(dirname(target));
+    if (!st.isDirectory() && !fresh) await this.clearFileTarget(target);
     if (st.isDirectory()) {
       const existing = await lstatOrUndefined(target);
       let created = false;
       if (!existing) {
         await mkdir(target, { mode: 0o700 });
         created = true;
+        this.fresh.add(target);
       } else if (!existing.isDirectory()) {
         throw new BuildError('E_COPY', `cannot copy to non-directory: ${this.shown(target)}`, { data: { target: this.shown(target) } });
       }
@@ -116,7 +124,24 @@ export class Copier {
       return; // sockets are not copied
     }
     this.entries++;
-    await applyMeta(target, st, this.ownerOf(st), this.modeOf(st));
+    await this.leafMeta(target, st);
+  }
+
+  /**
+   * Metadata of a file/link/node this copy just created: the process owns it (root) and copyFile /
+   * mknod already gave it the source mode, so chown/chmod run only when they change something
+   * (a chown clears setuid/setgid, so those are re-applied).
+   */
+  private async leafMeta(target: string, st: Stats): Promise<void> {
+    const owner = this.ownerOf(st);
+    const mode = this.modeOf(st);
+    const chowned = owner.uid !== MY_UID || owner.gid !== MY_GID;
+    if (chowned) await lchown(target, owner.uid, owner.gid);
+    if (!st.isSymbolicLink()) {
+      const want = mode ?? st.mode & 0o7777;
+      if (mode !== undefined || (chowned && (want & 0o6000) !== 0) || !st.isFile()) await chmod(target, want);
+    }
+    await setTimes(target, st);
   }
 
   /** copy the entries of a directory: files concurrently (bounded), directories recursively */

@@ -51,8 +51,7 @@ export class StageVars implements VarLookup {
     let value = Object.prototype.hasOwnProperty.call(this.buildArgs, name) ? this.buildArgs[name] : dflt;
     if (value === undefined && this.globalArgs.has(name)) value = this.globalArgs.get(name);
     if (value === undefined) value = this.builtins.get(name);
-    const existing = this.declaredArgs.findIndex((a) => a.name === name);
-    if (existing >= 0) this.declaredArgs.splice(existing, 1);
+    // a re-declared ARG is listed twice, as `docker build` (BuildKit v0.8) prints it: `|2 W=x W=x`
     this.declaredArgs.push({ name, value });
     if (value !== undefined) this.set(name, value);
     return value;

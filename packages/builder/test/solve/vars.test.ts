@@ -18,3 +18,18 @@ describe('StageVars', () => {
     expect(v.runEnv()).toEqual([`PATH=${DEFAULT_PATH}`, 'X=2']);
   });
 });
+
+describe('StageVars ENV vs ARG (as docker build 20.10 / BuildKit v0.8 behaves)', () => {
+  it('an ARG declared after ENV takes the build arg; a re-declared ARG is listed twice in history', () => {
+    const v = new StageVars([], new Map(), { V: 'cli' });
+    v.setEnv('V', 'env');
+    v.declareArg('V', undefined);
+    expect(v.get('V')).toBe('cli');
+    const w = new StageVars([], new Map(), { W: 'cliw' });
+    w.declareArg('W', 'argw');
+    w.setEnv('W', 'envw');
+    expect(w.historyArgs()).toEqual(['|1', 'W=envw']);
+    w.declareArg('W', undefined);
+    expect(w.historyArgs()).toEqual(['|2', 'W=cliw', 'W=cliw']);
+  });
+});

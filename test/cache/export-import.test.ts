@@ -107,6 +107,22 @@ describe('cache export/import (OCI layout)', () => {
     });
   }
 
+  it('mode=min follows FROM <stage>: the parent stage\'s steps are part of the final image and are exported', async () => {
+    const text = 'FROM busybox AS build\nRUN echo b > /b\nFROM busybox AS side\nRUN echo s > /s\nFROM build\nCOPY --from=side /s /s\nRUN cat /b /s > /bs\n';
+    const a = await freshStore();
+    const first = await build({ ...base(a, new CountingExecutor(a.store.tmpDir())), dockerfileText: text });
+    const dest = tmpDir('cache-fromstage-');
+    await exportCache(a.store, { result: first, dest, mode: 'min' });
+    const b = await freshStore();
+    await importCache(b.store, { src: dest });
+    const exec = new CountingExecutor(b.store.tmpDir());
+    const r = await build({ ...base(b, exec), dockerfileText: text });
+    const cached = Object.fromEntries(r.steps.filter((s) => !s.instruction.startsWith('FROM')).map((s) => [s.instruction, s.cached]));
+    expect(cached).toEqual({ 'RUN echo b > /b': true, 'RUN echo s > /s': false, 'COPY --from=side /s /s': true, 'RUN cat /b /s > /bs': true });
+    expect(exec.runs.length).toBe(1);
+    expect(r.imageDigest).toBe(first.imageDigest);
+  });
+
   it('a tampered layer blob is refused (E_INTEGRITY) and no record is imported', async () => {
     const a = await freshStore();
     const first = await build(base(a, new CountingExecutor(a.store.tmpDir())));

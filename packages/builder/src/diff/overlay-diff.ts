@@ -84,7 +84,8 @@ async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<voi
         visit(n.children ?? [], Boolean(n.lower?.isDirectory()) && !n.opaque);
         continue;
       }
-      if (!parentShadows || n.kind === 'whiteout') continue;
+      // nlink > 1 in the upperdir: the step made a hardlink to it, so it must go with the layer
+      if (!parentShadows || n.kind === 'whiteout' || n.st.nlink > 1) continue;
       const lower = lowerPath(lowers, n.path);
       if (lower && sameMeta(n, lower)) cands.push({ node: n, lower });
     }

@@ -127,6 +127,12 @@ describe('overlayDiff', () => {
     execFileSync('setcap', ['cap_net_raw+ep', join(m2.root, 'c')]);
     const names = (await layer(m2, lowers)).map((e) => e.name);
     expect(names).toEqual(['c', 'x']);
+
+    // an unchanged lower file that got a new hardlink stays in the layer, with the link
+    const m3 = await mount([base]);
+    await sh(m3, 'mkdir /h && ln /bin/busybox /h/bb');
+    const linked = await layer(m3, [base]);
+    expect(linked.map((e) => `${e.name} ${e.type} ${e.linkname ?? ''}`.trim())).toEqual(['bin/ directory', 'bin/busybox file', 'h/ directory', 'h/bb link bin/busybox']);
   });
 
   test('sourceDateEpoch clamps mtimes; exclude drops paths', async () => {

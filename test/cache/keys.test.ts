@@ -309,3 +309,22 @@ describe('mounts, secrets, COPY flags, --from and ADD <url>', () => {
     }
   });
 });
+
+describe('what COPY does not see', () => {
+  it('an ENV or USER change before a COPY busts the RUN after it, not the COPY (a COPY sees neither)', async () => {
+    const ctx = ctxOf({ 'a.txt': `nosee ${Math.random()}` });
+    const text = (env: string, user: string) => `FROM busybox\nENV E=${env}\nUSER ${user}\nCOPY a.txt /a.txt\nRUN echo r > /tmp/r\n`;
+    await build(opts(ctx, text('1', 'root')));
+    expect(flags(await build(opts(ctx, text('2', 'root'))))).toEqual([true, false]);
+    expect(flags(await build(opts(ctx, text('2', 'nobody'))))).toEqual([true, false]);
+  });
+
+  it('an ARG expanded into a COPY busts it from there; a build arg equal to the default busts nothing', async () => {
+    const ctx = ctxOf({ 'a.txt': `argcopy ${Math.random()}`, 'b.txt': 'b' });
+    const text = 'FROM busybox\nARG F=a.txt\nCOPY $F /f\nRUN cat /f > /g\n';
+    await build(opts(ctx, text));
+    expect(flags(await build(opts(ctx, text, { buildArgs: { F: 'a.txt' } })))).toEqual([true, true]);
+    const r = await build(opts(ctx, text, { buildArgs: { F: 'b.txt' } }));
+    expect(flags(r)).toEqual([false, false]);
+  });
+});

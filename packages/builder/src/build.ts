@@ -55,7 +55,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       graph: plan.graph,
       store,
       executor: defaultExecutor(options, store.tmpDir()),
-      snapshotter: defaultSnapshotter(options),
+      snapshotter: defaultSnapshotter(options, store.tmpDir(), (m) => progress.info(m)),
       diff: defaultDiff(options),
       context,
       progress,

@@ -18,19 +18,22 @@ export function defaultExecutor(options: BuildOptions, tmpDir: string): () => Pr
   });
 }
 
-export function defaultSnapshotter(options: BuildOptions): () => Promise<Snapshotter> {
+export function defaultSnapshotter(options: BuildOptions, scratchDir: string, info: (message: string) => void): () => Promise<Snapshotter> {
   if (options.snapshotter) { const s = options.snapshotter; return async () => s; }
   return lazy(async () => {
-    const { OverlaySnapshotter } = await import('../snapshot/overlay.js');
-    return new OverlaySnapshotter();
+    // overlayfs when a probe mount works here, else the copying fallback (said in the progress output)
+    const { detectSnapshotter } = await import('../snapshot/detect.js');
+    const choice = await detectSnapshotter({ scratchDir });
+    info(choice.message);
+    return choice.snapshotter;
   });
 }
 
 export function defaultDiff(options: BuildOptions): () => Promise<DiffFn> {
   if (options.diff) { const d = options.diff; return async () => d; }
   return lazy(async () => {
-    // the differ: overlay upperdir → OCI layer tar stream (whiteouts, opaque dirs)
-    const { overlayDiff } = await import('../diff/overlay-diff.js');
-    return overlayDiff;
+    // upperdir walk for overlay mounts, tree compare for the copying snapshotter
+    const { diffLayer } = await import('../diff/diff-layer.js');
+    return diffLayer;
   });
 }

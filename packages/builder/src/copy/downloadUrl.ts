@@ -36,13 +36,18 @@ export function parseChecksum(checksum: string): { algo: 'sha256'; hex: string }
 }
 
 export async function downloadUrl(url: string, opts: DownloadOptions = {}): Promise<RemoteFile> {
-  const want = opts.checksum ? parseChecksum(opts.checksum) : undefined;
   let res: Response;
   try {
     res = await fetch(url, { redirect: 'follow', signal: opts.signal });
   } catch (err) {
     throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
   }
+  return saveResponse(url, res, opts);
+}
+
+/** Store a fetch Response's body as a RemoteFile (status checked, hashed, --checksum verified). */
+export async function saveResponse(url: string, res: Response, opts: DownloadOptions = {}): Promise<RemoteFile> {
+  const want = opts.checksum ? parseChecksum(opts.checksum) : undefined;
   if (!res.ok || !res.body) {
     throw new BuildError('E_FETCH', `failed to download ${url}: invalid response status ${res.status}`, { data: { url, status: res.status } });
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import tar from 'tar-stream';
 import { applyCopy } from '../../src/copy/applyCopy.js';
 import { downloadUrl } from '../../src/copy/downloadUrl.js';
+import { fetchRemote } from '../../src/copy/fetchRemote.js';
 import { isArchive } from '../../src/copy/archive.js';
 import type { CopyOp } from '../../src/copy/types.js';
 import { loadContext } from '../../src/context/loadContext.js';
@@ -136,12 +137,22 @@ describe('ADD <url> against a real local HTTP server', () => {
   let server: Server;
   let base = '';
   let tarBody: Buffer = Buffer.alloc(0);
+  let etagBody = 'version one\n';
+  let etagHits = { full: 0, notModified: 0 };
   const body = 'remote file content\n';
   const sha = createHash('sha256').update(body).digest('hex');
   beforeAll(async () => {
     tarBody = await packTar([{ name: 'inside/t.txt', content: 'from tar' }]);
     server = createServer((req, res) => {
       if (req.url === '/files/a.tar') { res.writeHead(200); res.end(tarBody); return; }
+      if (req.url === '/etag.txt') {
+        const tag = `"${createHash('sha256').update(etagBody).digest('hex').slice(0, 8)}"`;
+        if (req.headers['if-none-match'] === tag) { etagHits.notModified++; res.writeHead(304, { etag: tag }); res.end(); return; }
+        etagHits.full++;
+        res.writeHead(200, { etag: tag, 'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT' });
+        res.end(etagBody);
+        return;
+      }
       if (req.url === '/redirect') { res.writeHead(302, { location: '/files/data.txt' }); res.end(); return; }
       if (req.url === '/files/data.txt' || req.url === '/') {
         res.writeHead(200, { 'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT', etag: '"v1"', 'content-type': 'text/plain' });
@@ -202,6 +213,30 @@ describe('ADD <url> against a real local HTTP server', () => {
     expect((await applyCopy(add([`${base}/files/data.txt`, `${base}/`], '/x/', { checksum: sum }), { destRoot: r }).catch((e) => e)).code).toBe('E_CHECKSUM');
     const ctx = await loadContext(makeTree(t(), { files: { f: 'x' } }));
     expect((await applyCopy(add(['f'], '/x', { checksum: sum }), { source: ctx, destRoot: r }).catch((e) => e)).code).toBe('E_CHECKSUM');
+  });
+
+  it('fetchRemote caches by content and revalidates with ETag (304 → no transfer); a change gives a new digest', async () => {
+    const cacheDir = t();
+    etagHits = { full: 0, notModified: 0 };
+    const a = await fetchRemote(`${base}/etag.txt`, { cacheDir });
+    const b = await fetchRemote(`${base}/etag.txt`, { cacheDir });
+    expect(a.fromCache).toBe(false);
+    expect(b.fromCache).toBe(true);
+    expect(b.digest).toBe(a.digest);
+    expect(etagHits).toEqual({ full: 1, notModified: 1 });
+    etagBody = 'version two\n';
+    const c = await fetchRemote(`${base}/etag.txt`, { cacheDir });
+    expect(c.digest).not.toBe(a.digest);
+    expect(readFileSync(c.file, 'utf8')).toBe('version two\n');
+    // pinned checksum already cached: no request at all
+    const d = await fetchRemote(`${base}/etag.txt`, { cacheDir, checksum: c.digest });
+    expect(d.fromCache).toBe(true);
+    expect(etagHits.full).toBe(2);
+    // applyCopy uses it and does not delete the cached blob
+    const r = t();
+    await applyCopy(add([`${base}/etag.txt`], '/e/'), { destRoot: r, remote: new Map([[c.url, c]]) });
+    expect(read(r, 'e/etag.txt')).toBe('version two\n');
+    expect(existsSync(c.file)).toBe(true);
   });
 
   it('a pre-downloaded RemoteFile (fetched for the cache key) is reused', async () => {

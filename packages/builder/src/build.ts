@@ -54,7 +54,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       dockerfile: plan.dockerfile,
       graph: plan.graph,
       store,
-      executor: defaultExecutor(options, store.tmpDir()),
+      executor: defaultExecutor(options, store.tmpDir(), (m) => progress.info(m)),
       snapshotter: defaultSnapshotter(options, store.tmpDir(), (m) => progress.info(m)),
       diff: defaultDiff(options),
       context,

@@ -48,6 +48,8 @@ export interface BuildOptions {
   jobs?: number;
   signal?: AbortSignal;
   onEvent?: (event: BuildEvent) => void;
+  /** how RUN executes when no `executor` is injected: auto (default) | unshare | runc | crun */
+  runtime?: 'auto' | 'unshare' | 'runc' | 'crun';
   /** injected side effects (defaults: the store at `root`, the namespace executor, overlay snapshotter) */
   store?: LayerStore;
   executor?: Executor;

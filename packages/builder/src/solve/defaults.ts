@@ -10,11 +10,14 @@ export function lazy<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (p ??= make());
 }
 
-export function defaultExecutor(options: BuildOptions, tmpDir: string): () => Promise<Executor> {
+export function defaultExecutor(options: BuildOptions, tmpDir: string, info: (message: string) => void): () => Promise<Executor> {
   if (options.executor) { const e = options.executor; return async () => e; }
   return lazy(async () => {
-    const { UnshareExecutor } = await import('../exec/unshare.js');
-    return new UnshareExecutor({ tmpDir });
+    // --runtime: unshare (util-linux namespaces) by default, crun/runc when asked or needed
+    const { detectExecutor } = await import('../exec/detect.js');
+    const choice = detectExecutor({ runtime: options.runtime ?? 'auto', tmpDir });
+    info(choice.message);
+    return choice.executor;
   });
 }
 

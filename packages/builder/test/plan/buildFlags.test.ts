@@ -5,10 +5,10 @@ describe('tsbuild build flags', () => {
   it('parses the docker build surface', () => {
     const p = parseBuildFlags(['-t', 'a:1', '--tag=b', '-f', 'x/Dockerfile', '--build-arg', 'K=V', '--build-arg', 'FROMENV', '--target', 'build',
       '--no-cache-filter', 'build', '--network=none', '--secret', 'id=s,src=/f', '--label', 'l=v', '--progress', 'plain', '-o', 'type=local,dest=/out',
-      '--iidfile', '/iid', '--metadata-file', '/meta', '--root', '/r', '--jobs', '3', 'ctx'], { FROMENV: 'e', SOURCE_DATE_EPOCH: '10' });
+      '--iidfile', '/iid', '--metadata-file', '/meta', '--root', '/r', '--jobs', '3', '--runtime', 'runc', 'ctx'], { FROMENV: 'e', SOURCE_DATE_EPOCH: '10' });
     expect(p.options).toMatchObject({
       context: 'ctx', tags: ['a:1', 'b'], dockerfile: 'x/Dockerfile', buildArgs: { K: 'V', FROMENV: 'e' }, target: 'build', noCache: ['build'],
-      network: 'none', secrets: [{ id: 's', src: '/f' }], labels: { l: 'v' }, outputs: [{ type: 'local', dest: '/out' }], root: '/r', jobs: 3, sourceDateEpoch: 10,
+      network: 'none', secrets: [{ id: 's', src: '/f' }], labels: { l: 'v' }, outputs: [{ type: 'local', dest: '/out' }], root: '/r', jobs: 3, sourceDateEpoch: 10, runtime: 'runc',
     });
     expect(p.progress).toBe('plain');
     expect(p.iidfile).toBe('/iid');

@@ -32,7 +32,7 @@ Options:
       --metadata-file FILE    write build metadata (JSON) to FILE
       --root DIR              store root
       --jobs N                stages built concurrently (default: CPU count)
-      --runtime R             auto|unshare|runc (auto: unshare)
+      --runtime R             auto|unshare|runc|crun (auto: unshare, else crun/runc)
   -q, --quiet                 print only the image digest
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
 `;
@@ -137,8 +137,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--runtime':
-        if (!['auto', 'unshare', 'runc', 'crun'].includes(value)) throw new UsageError(`unknown runtime ${JSON.stringify(value)}`);
-        if (value === 'runc' || value === 'crun') throw new UsageError(`--runtime ${value} is not available in this build (use unshare)`);
+        if (!['auto', 'unshare', 'runc', 'crun'].includes(value)) throw new UsageError(`unknown runtime ${JSON.stringify(value)} (auto|unshare|runc|crun)`);
+        options.runtime = value as BuildOptions['runtime'];
         break;
     }
   }

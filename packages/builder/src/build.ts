@@ -17,6 +17,7 @@ import { checkPlatform, hostPlatform } from './solve/resolveBase.js';
 import { solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
+import type { Executor } from './exec/types.js';
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const progress = new Progress(options.onEvent);
@@ -26,6 +27,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.signal?.aborted) onAbort();
   // a store this build opened itself is closed at the end (its GC lease is dropped)
   let ownStore: { close(): Promise<void> } | undefined;
+  // the executor, once a step needed one (disposed at the end: its scratch templates)
+  let executorUsed: (Executor & { dispose?(): void }) | undefined;
   try {
     const source = await readDockerfile(options);
     const platform = hostPlatform();
@@ -49,12 +52,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
     }
     const epoch = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z') : undefined;
+    const getExecutor = defaultExecutor(options, store.tmpDir(), (m) => progress.info(m));
     const solve: SolveContext = {
       options,
       dockerfile: plan.dockerfile,
       graph: plan.graph,
       store,
-      executor: defaultExecutor(options, store.tmpDir(), (m) => progress.info(m)),
+      executor: async () => (executorUsed = await getExecutor()),
       snapshotter: defaultSnapshotter(options, store.tmpDir(), (m) => progress.info(m)),
       diff: defaultDiff(options),
       context,
@@ -97,6 +101,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    if (!options.executor) {
+      try {
+        executorUsed?.dispose?.();
+      } catch {
+        // best effort
+      }
+    }
     await ownStore?.close().catch(() => undefined);
   }
 }

@@ -71,7 +71,13 @@ export async function selectSource(source: CopySource, rawSrc: string, opts: Sel
   const rels = await resolveWildcards(source.root, full, { followLinks: true, isHidden: hidden });
   const out: SourceMatch[] = [];
   for (const rel of rels) {
-    const abs = await rootPath(source.root, rel, { followLast: !opts.parents });
+    let abs: string;
+    try {
+      abs = await rootPath(source.root, rel, { followLast: !opts.parents });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+      throw new BuildError('E_COPY_SOURCE', `failed to calculate checksum of ref ${source.name}: "${src}": too many levels of symbolic links`, { cause: err, data: { path: src, source: source.name } });
+    }
     const resolvedRel = relOf(source.root, abs);
     const ignored = (rel !== '' && !!source.isIgnored?.(rel)) || (resolvedRel !== '' && !!source.isIgnored?.(resolvedRel));
     let stat;

@@ -94,6 +94,12 @@ describe('applyCopy: destination and source rules', () => {
     expect(read(r, 'foo')).toBe('x');
   });
 
+  it('a symlink loop as a source is E_COPY_SOURCE', async () => {
+    const ctx = await ctxOf({ symlinks: { a: 'b', b: 'a' } });
+    const err = await applyCopy(op(['a'], '/'), { source: ctx, destRoot: rootfs() }).catch((e) => e);
+    expect(err.code).toBe('E_COPY_SOURCE');
+  });
+
   it('a source outside the context is E_CONTEXT', async () => {
     const ctx = await ctxOf({ files: { foo: 'x' } });
     const err = await applyCopy(op(['../etc/passwd'], '/'), { source: ctx, destRoot: rootfs() }).catch((e) => e);

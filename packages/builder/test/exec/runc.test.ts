@@ -60,6 +60,16 @@ for (const runtime of ['runc', 'crun'] as const) {
       expect(lines.slice(5).filter((l) => !/^(PWD|SHLVL)=/.test(l))).toEqual(['HOME=/home/app', 'PATH=/bin', 'X=1']);
     });
 
+    test('host networking sees the host interfaces', async () => {
+      const m = await mount();
+      const host = readFileSync('/proc/net/dev', 'utf8').trim().split('\n').length;
+      const r = await sh(m, 'cat /proc/net/dev | wc -l; cat /etc/resolv.conf | grep -c nameserver', { network: 'host' });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const [lines, ns] = r.stdout.trim().split('\n');
+      expect(Number(lines)).toBe(host);
+      expect(Number(ns)).toBeGreaterThan(0);
+    });
+
     test('mounts work and leave nothing in the layer; cwd is created', async () => {
       const m = await mount();
       const src = join(work, `src-${n}`);

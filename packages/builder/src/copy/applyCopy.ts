@@ -108,6 +108,7 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
 
     for (const item of items) {
       opts.signal?.throwIfAborted();
+      copier.nextSource();
       try {
         const ensure = dest.isDir ? dest.path : posix.dirname(dest.path);
         await mkdirAll(await rootPath(destRoot, ensure), dirMeta);

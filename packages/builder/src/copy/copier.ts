@@ -47,6 +47,15 @@ export class Copier {
     this.limit = pLimit(opts.concurrency ?? 16);
   }
 
+  /**
+   * Start a new source (one BuildKit copy action): directories created for an earlier source may
+   * already hold entries, so they are no longer "fresh"; hardlinks are tracked per source too.
+   */
+  nextSource(): void {
+    this.fresh.clear();
+    this.inodes.clear();
+  }
+
   private shown(p: string): string {
     const r = this.opts.destRoot;
     return r && p.startsWith(r) ? p.slice(r.length) || '/' : p;

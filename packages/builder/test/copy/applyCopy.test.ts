@@ -361,6 +361,16 @@ describe('applyCopy: symlinks and hardlinks', () => {
     expect(owner(r, 'usr/bin/ping')).toBe('1000:1000');
   });
 
+  it('a later source never writes through a symlink an earlier source created (no host escape)', async () => {
+    const outside = makeTree(t(), { files: { victim: 'original' } });
+    const ctx = await ctxOf({ files: { 'b/x/escape': 'overwritten?' }, symlinks: { 'a/x/escape': join(outside, 'victim') } });
+    const r = rootfs();
+    await applyCopy(op(['a', 'b'], '/d/'), { source: ctx, destRoot: r });
+    expect(readFileSync(join(outside, 'victim'), 'utf8')).toBe('original');
+    expect(lstatSync(join(r, 'd/x/escape')).isFile()).toBe(true);
+    expect(read(r, 'd/x/escape')).toBe('overwritten?');
+  });
+
   it('hardlinks within one copy stay hardlinks', async () => {
     const ctx = await ctxOf({ files: { 'h/a': 'same' } });
     linkSync(join(ctx.dir, 'h/a'), join(ctx.dir, 'h/b'));

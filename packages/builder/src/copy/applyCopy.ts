@@ -14,6 +14,7 @@
  * `strictMultiSource` restores the classic builder's error).
  */
 import { open, rm, lutimes, lchown, chmod, copyFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import { BuildError } from '../errors.js';
 import { defaultIgnoreMatcher } from '../context/ignoreMatcher.js';
@@ -161,7 +162,7 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
         await copier.clearFileTarget(target);
         const baseMode = item.kind === 'remote' ? 0o600 : 0o644;
         if (item.kind === 'remote') {
-          await copyFile(item.r.file, target);
+          await copyFile(item.r.file, target, fsConstants.COPYFILE_EXCL);
           extraBytes += item.r.size;
         } else {
           const fh = await open(target, 'wx', 0o600);

@@ -6,7 +6,7 @@
  * source's; mode = --chmod (files and directories) else the source's; atime/mtime preserved.
  */
 import { copyFile, lchown, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
-import type { Dirent } from 'node:fs';
+import { constants as fsConstants, type Dirent } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -120,7 +120,8 @@ export class Copier {
       const prev = st.nlink > 1 ? this.inodes.get(key) : undefined;
       if (prev) await link(await prev, target);
       else {
-        const done = copyFile(src, target).then(() => target);
+        // EXCL: never write through something already at the target (e.g. a symlink)
+        const done = copyFile(src, target, fsConstants.COPYFILE_EXCL).then(() => target);
         if (st.nlink > 1) this.inodes.set(key, done);
         await done;
         this.bytes += st.size;

@@ -17,7 +17,7 @@ export function normalizeRef(ref: string): string {
   const first = name.split('/')[0]!;
   const rest = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? name.slice(first.length + 1) : name;
   const hostOk = rest === name || HOST_RE.test(first);
-  if (!hostOk || !NAME_RE.test(rest.replace(/^/, '')) || !TAG_RE.test(tag)) throw formatError(`invalid image reference: ${JSON.stringify(ref)}`, { ref });
+  if (!hostOk || !NAME_RE.test(rest) || !TAG_RE.test(tag)) throw formatError(`invalid image reference: ${JSON.stringify(ref)}`, { ref });
   return `${name}:${tag}`;
 }
 

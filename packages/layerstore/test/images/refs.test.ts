@@ -1,0 +1,17 @@
+import { describe, it, expect } from 'vitest';
+import { normalizeRef } from '@tsbuild/layerstore';
+
+describe('normalizeRef', () => {
+  it.each([
+    ['busybox', 'busybox:latest'],
+    ['busybox:1.36', 'busybox:1.36'],
+    ['library/busybox', 'library/busybox:latest'],
+    ['localhost:5000/app', 'localhost:5000/app:latest'],
+    ['127.0.0.1:5000/a/b:v1', '127.0.0.1:5000/a/b:v1'],
+    ['my-app_x.y:Tag_1', 'my-app_x.y:Tag_1'],
+  ])('%s → %s', (input, want) => expect(normalizeRef(input)).toBe(want));
+
+  it.each(['UPPER', 'a:', ':tag', 'a b', 'a//b', 'a:b:c'])('rejects %s with E_FORMAT', (bad) => {
+    expect(() => normalizeRef(bad)).toThrow(expect.objectContaining({ code: 'E_FORMAT' }));
+  });
+});

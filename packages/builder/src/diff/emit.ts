@@ -113,6 +113,9 @@ type Header = Partial<tar.Header> & { name: string };
 
 /** Write one entry (and its contents from `source`); resolves when tar-stream has taken it. */
 async function entry(pack: tar.Pack, header: Header, source?: string, capability?: Buffer): Promise<void> {
+  // tar-stream replaces a falsy mode with 0644/0755 but only writes `mode & 07777`: a type bit keeps
+  // mode 0 (COPY --chmod=0, whiteouts of mode 0) exactly 0
+  header = { ...header, mode: ((header.mode ?? 0) & 0o7777) | 0o100000 };
   const records: [string, string | Buffer][] = [];
   if (capability) records.push(['SCHILY.xattr.security.capability', capability]);
   if ((header.uid ?? 0) > MAX_OCT6) records.push(['uid', String(header.uid)]);

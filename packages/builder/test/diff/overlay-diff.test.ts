@@ -135,6 +135,14 @@ describe('overlayDiff', () => {
     expect(linked.map((e) => `${e.name} ${e.type} ${e.linkname ?? ''}`.trim())).toEqual(['bin/ directory', 'bin/busybox file', 'h/ directory', 'h/bb link bin/busybox']);
   });
 
+  test('mode 0 stays 0 (tar-stream would turn it into 0644)', async () => {
+    const m = await mount([base]);
+    await sh(m, 'printf z > /zero && chmod 0 /zero && mkdir /d0 && chmod 0 /d0');
+    const e = byName(await layer(m, [base]));
+    expect(e.get('zero')).toMatchObject({ type: 'file', mode: 0 });
+    expect(e.get('d0/')).toMatchObject({ type: 'directory', mode: 0 });
+  });
+
   test('sourceDateEpoch clamps mtimes; exclude drops paths', async () => {
     const m = await mount([base]);
     await sh(m, 'echo 1 > /a && echo 2 > /b && touch -d @1000 /b');

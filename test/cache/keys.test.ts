@@ -3,7 +3,8 @@
  * steps it should (and no earlier or unrelated ones), with a miss reason naming the input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { build, type BuildOptions, type BuildResult } from '@tsbuild/builder';
@@ -86,12 +87,25 @@ describe('context file inputs (COPY sources)', () => {
     expect(flags(await build(opts(ctx, DF)))).toEqual([true, true, true, false, false]);
   });
 
-  // BUG: context checksums ignore security.capability (context/checksum.ts: "Node has no getxattr"), so setcap on a source leaves its COPY cached
-  it.skip('a security.capability xattr busts the COPY', async () => {
+  it('a security.capability xattr busts the COPY', async () => {
     const { ctx } = await fresh();
     execFileSync('setcap', ['cap_net_raw+ep', join(ctx, 'a.txt')]);
     const r = await build(opts(ctx, DF));
     expect(flags(r)).toEqual([true, false, false, false, false]);
+    expect(step(r, 'COPY a.txt /a.txt').missReason).toMatch(/a\.txt changed/);
+    // and the COPY layer records it: extract the layer holding a.txt and ask getcap
+    const out = mkdtempSync(join(tmpdir(), 'tsb-capoci-'));
+    dirs.push(out);
+    await build(opts(ctx, DF, { outputs: [{ type: 'oci', dest: join(out, 'img.tar') }] }));
+    execFileSync('tar', ['-xf', join(out, 'img.tar'), '-C', out]);
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    const blob = (d: string) => join(out, 'blobs', ...d.split(':'));
+    const manifest = JSON.parse(readFileSync(blob(index.manifests[0]!.digest), 'utf8')) as { layers: { digest: string }[] };
+    const layer = manifest.layers.map((l) => blob(l.digest)).find((f) => execFileSync('tar', ['-tf', f], { encoding: 'utf8' }).split('\n').includes('a.txt'))!;
+    const fs = join(out, 'fs');
+    execFileSync('mkdir', ['-p', fs]);
+    execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-xf', layer, '-C', fs, 'a.txt']);
+    expect(execFileSync('getcap', [join(fs, 'a.txt')], { encoding: 'utf8' })).toContain('cap_net_raw=ep');
   });
 
   it('a symlink target change busts a COPY of the directory holding it', async () => {

@@ -3,8 +3,12 @@
  * Per entry: path (as it lands under the destination, relative to the copied source), type,
  * permission + setuid/setgid/sticky bits, size, symlink target, device numbers, and sha256 of the
  * content. NOT in it: mtime/atime/ctime, uid/gid (context files are copied as 0:0), inode numbers,
- * hardlink structure. (`security.capability` xattrs are not read: Node has no getxattr.)
+ * hardlink structure. A regular file's `security.capability` xattr (what BuildKit keeps) is appended
+ * as one more field only when present, so checksums of capability-free selections are unchanged.
  * Format version `tsbuild-contenthash-v1`: bump it when anything above changes.
+ *
+ * Capabilities are read in one batched helper call (diff/xattrs.ts) for the cache misses only; the
+ * cache stores them with the hash (setcap changes ctime, so a hit is still exact).
  *
  * Speed: the warm path (every file hash in the ChecksumCache) is one synchronous lstat per entry —
  * a thread-pool round trip per lstat costs more than the syscall — with a yield every 1024 entries.
@@ -15,6 +19,7 @@ import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } 
 import type { Stats } from 'node:fs';
 
 import pLimit from 'p-limit';
+import { readCapabilities } from '../copy/capabilities.js';
 import { isHeredocMarker, isUrl, selectSource } from '../copy/select.js';
 import { byteCompare } from '../copy/wildcard.js';
 import type { CopySource } from '../copy/types.js';
@@ -36,6 +41,8 @@ interface Rec {
   id: FileIdentity;
   rdev: number;
   sha?: string;
+  /** security.capability, hex */
+  cap?: string;
   link?: string;
 }
 
@@ -96,36 +103,43 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
 
       // hashes: cache hits and small files synchronously, large files streamed concurrently
       const large: Promise<void>[] = [];
+      const missed: Rec[] = [];
       for (const e of list) {
         if (e.type === 'l') { e.link = readlinkSync(e.abs); continue; }
         if (e.type !== 'f') continue;
         const hit = opts.cache?.get(e.abs, e.id);
         if (hit) {
-          e.sha = hit;
+          const plus = hit.indexOf('+');
+          if (plus < 0) e.sha = hit;
+          else { e.sha = hit.slice(0, plus); e.cap = hit.slice(plus + 1); }
           if (opts.stats) opts.stats.cacheHits++;
           continue;
         }
         if (opts.stats) opts.stats.filesHashed++;
+        missed.push(e);
         if (e.size <= SMALL) {
           if (++budget.n % 256 === 0) await new Promise<void>((r) => setImmediate(r));
           const buf = readFileSync(e.abs);
           e.sha = createHash('sha256').update(buf).digest('hex');
           bytesRead += buf.length;
-          opts.cache?.set(e.abs, e.id, e.sha);
         } else {
           large.push(limit(async () => {
             const r = await hashStream(e.abs);
             e.sha = r.sha;
             bytesRead += r.read;
-            opts.cache?.set(e.abs, e.id, r.sha);
           }));
         }
       }
       await Promise.all(large);
+      if (missed.length > 0) {
+        const caps = await readCapabilities(missed.map((e) => e.abs));
+        for (const [i, v] of caps) missed[i]!.cap = v.toString('hex');
+        for (const e of missed) opts.cache?.set(e.abs, e.id, e.cap ? `${e.sha!}+${e.cap}` : e.sha!);
+      }
 
       let chunk = '';
       for (const e of list) {
-        const body = `${e.type}\0${e.mode.toString(8)}\0${e.size}\0${e.link ?? ''}\0${e.rdev === 0 ? '' : e.rdev}\0${e.sha ?? ''}`;
+        const body = `${e.type}\0${e.mode.toString(8)}\0${e.size}\0${e.link ?? ''}\0${e.rdev === 0 ? '' : e.rdev}\0${e.sha ?? ''}${e.cap ? `\0cap=${e.cap}` : ''}`;
         chunk += `${e.label}\0${body}\n`;
         if (chunk.length > 65536) { total.update(chunk); chunk = ''; }
         entries++;

@@ -11,7 +11,10 @@ export interface FileIdentity { ino: number; size: number; mtimeMs: number; ctim
 
 /** Content hashes of files, keyed by absolute path + identity. Load once per build; save at the end. */
 export interface ChecksumCache {
-  /** sha256 hex of the content, when the file is unchanged since it was stored */
+  /**
+   * The stored value when the file is unchanged since it was stored: sha256 hex of the content,
+   * followed by `+<hex>` of its security.capability xattr when it has one.
+   */
   get(absPath: string, id: FileIdentity): string | undefined;
   set(absPath: string, id: FileIdentity, sha256: string): void;
   /** persist (atomically) when anything changed */

@@ -20,7 +20,7 @@ import { BuildError } from '../errors.js';
 import { defaultIgnoreMatcher } from '../context/ignoreMatcher.js';
 import { resolveChown } from '../users/resolveChown.js';
 import { extractArchive, isArchive } from './archive.js';
-import { readCapabilities, writeCapability } from './capabilities.js';
+import { capabilitiesSupported } from './capabilities.js';
 import { chmodMode, parseChmod, type ChmodSpec } from './chmod.js';
 import { Copier } from './copier.js';
 import { discardRemote, downloadUrl } from './downloadUrl.js';
@@ -101,8 +101,9 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
       uid: chown?.uid ?? 0,
       gid: chown?.gid ?? 0,
     };
-    const copier = new Copier({ source: opts.source ?? { root: destRoot, owner: 'root', name: 'none' }, chown, chmod: chmodSpec, exclude, signal: opts.signal, destRoot });
-    let warnedCaps = false;
+    const keepCaps = capabilitiesSupported();
+    if (!keepCaps && items.some((i) => i.kind === 'match')) opts.onWarning?.('no way to read/write xattrs (perl or getfattr missing): file capabilities of copied files are not preserved');
+    const copier = new Copier({ source: opts.source ?? { root: destRoot, owner: 'root', name: 'none' }, chown, chmod: chmodSpec, exclude, signal: opts.signal, destRoot, keepCapabilities: keepCaps });
     let extraEntries = 0;
     let extraBytes = 0;
     const shown = (p: string) => (p.startsWith(destRoot) ? p.slice(destRoot.length) || '/' : p);
@@ -132,18 +133,9 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
           const target = !m.stat.isDirectory() && fiDest?.isDirectory() ? join(dstHost, name) : dstHost;
           if (m.stat.isDirectory() && !fiDest) await mkdirAll(target, dirMeta);
           else await mkdirAll(dirname(target), dirMeta);
-          // file capabilities of another stage's files survive the copy (read before, set after chown)
-          const caps = opts.source?.owner === 'preserve' && (m.stat.isDirectory() || m.stat.isFile()) ? await readCapabilities(m.abs) : undefined;
-          if (caps === undefined && opts.source?.owner === 'preserve' && !warnedCaps) {
-            warnedCaps = true;
-            opts.onWarning?.('getcap/setcap (libcap2-bin) not found: file capabilities of copied files are not preserved');
-          }
           await copier.copy(m.abs, '', target, false);
-          for (const [p, c] of caps ?? []) {
-            const rel = p === m.abs ? '' : p.startsWith(m.abs + '/') ? p.slice(m.abs.length) : undefined;
-            if (rel === undefined || !(await lstatOrUndefined(target + rel))?.isFile()) continue; // excluded / ignored
-            await writeCapability(target + rel, c);
-          }
+          // file capabilities survive the copy (read from the sources, set after owners and modes)
+          if (keepCaps) await copier.applyCapabilities();
           continue;
         }
 
@@ -223,4 +215,5 @@ async function copyParents(m: SourceMatch, dstHost: string, copier: Copier, dirM
   }
   const target = comps.length === 0 ? dstHost : join(dstHost, ...comps);
   await copier.copy(m.abs, '', target, comps.length > 0);
+  await copier.applyCapabilities();
 }

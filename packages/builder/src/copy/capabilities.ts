@@ -1,33 +1,55 @@
 /**
- * `security.capability` xattrs for COPY --from: Node has no getxattr/setxattr, so the file
- * capabilities of a copied tree are read with one `getcap -r` (libcap2-bin) and re-applied with
- * `setcap` after owners and modes are set (a chown clears them). Without the tools this is a no-op
- * reported once through `onWarning`.
+ * `security.capability` xattrs of copied files (BuildKit keeps them for COPY from the context and
+ * from other stages). Node has no getxattr/setxattr, so both directions are batched into one helper
+ * process per copy: reads through diff/xattrs.ts (perl lgetxattr, or getfattr), writes through perl
+ * calling lsetxattr(2) — the raw bytes round-trip exactly (v2 and v3/rootid capabilities alike).
+ * Capabilities are written after owners and modes are set (a chown clears them).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { findTool } from '../exec/host-tools.js';
+import { readXattrs, xattrsSupported } from '../diff/xattrs.js';
 
-const run = promisify(execFile);
+export const CAPABILITY_XATTR = 'security.capability';
 
-/** host path → capability text (e.g. "cap_net_raw=ep") for every file below `path` that has one */
-export async function readCapabilities(path: string): Promise<Map<string, string> | undefined> {
-  let out: string;
-  try {
-    ({ stdout: out } = await run('getcap', ['-r', path], { maxBuffer: 64 << 20 }));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stdout?: string };
-    if (e.code === 'ENOENT') return undefined;
-    out = e.stdout ?? '';
-  }
-  const caps = new Map<string, string>();
-  for (const line of out.split('\n')) {
-    // "<path> <caps>" (libcap >= 2.4x); older versions print "<path> = <caps>"
-    const m = /^(.*?) (?:= )?(cap_[^\s]*|[=+].*)$/.exec(line.trim());
-    if (m) caps.set(m[1]!, m[2]!);
-  }
-  return caps;
+/** lsetxattr syscall numbers per Node arch (Linux). */
+const LSETXATTR: Partial<Record<string, number>> = {
+  x64: 189, arm64: 6, riscv64: 6, loong64: 6, ia32: 227, arm: 227, ppc64: 210, s390x: 224,
+};
+
+const PERL = String.raw`
+my $nr = $ARGV[0] + 0; local $/ = "\0"; binmode STDIN; my $bad = 0; my $name = "security.capability";
+while (defined(my $path = <STDIN>)) {
+  chop $path; my $hex = <STDIN>; last unless defined $hex; chop $hex;
+  my $v = pack("H*", $hex);
+  if (syscall($nr, $path, $name, $v, length($v), 0) != 0) { print STDERR "$path: $!\n"; $bad = 1; }
+}
+exit $bad;`;
+
+/** Whether capabilities can be read and written on this machine. */
+export function capabilitiesSupported(): boolean {
+  return xattrsSupported() && findTool('perl') !== undefined && LSETXATTR[process.arch] !== undefined;
 }
 
-export async function writeCapability(target: string, caps: string): Promise<void> {
-  await run('setcap', [caps, target]);
+/** Raw `security.capability` value of each path that has one (symlinks not followed), keyed by index. */
+export async function readCapabilities(paths: string[]): Promise<Map<number, Buffer>> {
+  if (paths.length === 0) return new Map();
+  return readXattrs(paths.map((path) => ({ path, name: CAPABILITY_XATTR })));
+}
+
+/** Set `security.capability` on each target (raw bytes as read by readCapabilities), in one helper process. */
+export async function writeCapabilities(items: { path: string; value: Buffer }[]): Promise<void> {
+  if (items.length === 0) return;
+  const perl = findTool('perl');
+  const nr = LSETXATTR[process.arch];
+  if (!perl || nr === undefined) throw new Error('cannot set security.capability: perl with lsetxattr is not available');
+  const input = Buffer.from(items.map((i) => `${i.path}\0${i.value.toString('hex')}\0`).join(''));
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(perl, ['-e', PERL, String(nr)], { stdio: ['pipe', 'ignore', 'pipe'], env: {} });
+    const errs: Buffer[] = [];
+    child.stderr.on('data', (c: Buffer) => errs.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`setting security.capability failed: ${Buffer.concat(errs).toString().trim()}`))));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
 }

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { BuildError } from '../errors.js';
 import type { IgnoreMatcher } from '../context/ignoreMatcher.js';
+import { readCapabilities, writeCapabilities } from './capabilities.js';
 import { chmodMode, type ChmodSpec } from './chmod.js';
 import { applyMeta, lstatOrUndefined, makeSpecial, setTimes } from './fsops.js';
 import { byteCompare } from './wildcard.js';
@@ -31,6 +32,8 @@ export interface CopierOptions {
   destRoot?: string;
   /** concurrent file copies (default 16) */
   concurrency?: number;
+  /** remember copied regular files so `applyCapabilities()` can carry their security.capability over */
+  keepCapabilities?: boolean;
 }
 
 interface Pending { src: string; target: string; st: Stats; made?: Promise<void> }
@@ -39,6 +42,8 @@ export class Copier {
   entries = 0;
   bytes = 0;
   private readonly inodes = new Map<string, Promise<string>>();
+  /** regular files copied since the last applyCapabilities (keepCapabilities only) */
+  private copied: { src: string; target: string }[] = [];
   /** directories this copy created (their entries need no replace check) */
   private readonly fresh = new Set<string>();
   /** leaf copies run concurrently (directories recurse outside the limit, so it cannot deadlock) */
@@ -125,6 +130,7 @@ export class Copier {
         if (st.nlink > 1) this.inodes.set(key, done);
         await done;
         this.bytes += st.size;
+        if (this.opts.keepCapabilities) this.copied.push({ src, target });
       }
     } else if (st.isSymbolicLink()) {
       await symlink(await readlink(src), target);
@@ -152,6 +158,21 @@ export class Copier {
       if (mode !== undefined || (chowned && (want & 0o6000) !== 0) || !st.isFile()) await chmod(target, want);
     }
     await setTimes(target, st);
+  }
+
+  /**
+   * Give the regular files copied since the last call the `security.capability` of their source:
+   * one batched read, one batched write (only when some file has one). Call after the copy, when
+   * owners are final (a chown clears capabilities). Returns how many files got one.
+   */
+  async applyCapabilities(): Promise<number> {
+    const files = this.copied;
+    this.copied = [];
+    if (files.length === 0) return 0;
+    const caps = await readCapabilities(files.map((f) => f.src));
+    if (caps.size === 0) return 0;
+    await writeCapabilities([...caps].map(([i, value]) => ({ path: files[i]!.target, value })));
+    return caps.size;
   }
 
   /** copy the entries of a directory: files concurrently (bounded), directories recursively */

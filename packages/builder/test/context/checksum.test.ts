@@ -124,7 +124,7 @@ describe('ChecksumCache', () => {
     expect(third.bytesRead).toBe(1007);
     expect(third.digest).not.toBe(first.digest);
     await cache.save();
-    expect(readFileSync(cacheFile).subarray(0, 6).toString()).toBe('TSBCC4');
+    expect(readFileSync(cacheFile).subarray(0, 6).toString()).toBe('TSBCC5');
   });
 
   it('round-trips entries; an updated entry replaces the loaded one; stale identities miss', async () => {

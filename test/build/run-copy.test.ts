@@ -135,6 +135,16 @@ describe('COPY', () => {
     expect(lstatSync(join(root, 'bin/busybox')).isFile()).toBe(true);
   });
 
+  it('COPY --link builds an independent layer: only the copied files and their created parents', async () => {
+    const ctx = ctxDir({ 'a.txt': 'A' });
+    const r = await build({ context: ctx, store: t.store, dockerfileText: 'FROM busybox\nCOPY --link a.txt /etc/linked/a.txt\n' });
+    expect(layerEntries(t.store, r.image.layers[1]!).sort()).toEqual(['etc/', 'etc/linked/', 'etc/linked/a.txt']);
+    const root = await flatten(t.store, r.image.layers);
+    dirs.push(root);
+    expect(readFileSync(join(root, 'etc/linked/a.txt'), 'utf8')).toBe('A');
+    expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toContain('root:x:0:0');
+  });
+
   it('a missing source is E_COPY_SOURCE at its line', async () => {
     const ctx = ctxDir({});
     await expect(build({ context: ctx, store: t.store, dockerfileText: 'FROM busybox\nCOPY nothere /x\n' })).rejects.toMatchObject({ code: 'E_COPY_SOURCE', location: { line: 2 } });

@@ -67,6 +67,9 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
       },
       inputs,
       createdBy: `${instr.kind} ${[...instr.sources, instr.dest].join(' ')} # buildkit`,
+      // --link without --chmod: the layer holds only what was copied (parents created 0755 root), not
+      // copied-up parent dirs; a --chown by name still needs the parent's /etc/passwd, so it stays merged
+      independent: instr.link && !instr.chmod && (!instr.chown || /^\d+(:\d+)?$/.test(instr.chown)),
       async apply(mounted) {
         let source: CopySource | undefined;
         let release: (() => Promise<void>) | undefined;

@@ -21,6 +21,8 @@ export interface LayerStep {
   createdBy: string;
   /** make the change inside the mounted rootfs */
   apply(mounted: Mounted): Promise<void>;
+  /** build the layer on an empty rootfs instead of the parent (COPY --link: BuildKit's independent layer) */
+  independent?: boolean;
 }
 
 export interface CommitOutcome { cached: boolean; key: string; missReason?: string; layer: LayerRef }
@@ -42,7 +44,7 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
 
   const missReason = state.noCache ? 'cache disabled (--no-cache)' : state.parentMissed ? 'previous step changed' : await explainMiss(solve.store, position, step.inputs);
   solve.signal?.throwIfAborted();
-  const lowerdirs = await solve.store.ensureSnapshots(state.layers, { signal: solve.signal });
+  const lowerdirs = step.independent ? [] : await solve.store.ensureSnapshots(state.layers, { signal: solve.signal });
   const scratchDir = await mkdtemp(join(solve.store.tmpDir(), 'step-'));
   let layer: LayerRef;
   try {

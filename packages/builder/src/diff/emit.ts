@@ -12,7 +12,7 @@
  */
 import { createReadStream, readFileSync, type Stats } from 'node:fs';
 import { readlink } from 'node:fs/promises';
-import { PassThrough, type Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { posix } from 'node:path';
 import * as tar from 'tar-stream';
 import { paxEntry } from './pax.js';
@@ -20,13 +20,30 @@ import { readXattrs } from './xattrs.js';
 
 export type ChangeKind = 'dir' | 'file' | 'symlink' | 'char' | 'block' | 'fifo' | 'whiteout' | 'opaque';
 
+/** The lstat fields a layer entry needs (a full fs.Stats fits too; a compact copy keeps big layers small in memory). */
+export interface FileMeta {
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtimeMs: number;
+  nlink: number;
+  dev: number;
+  ino: number;
+  rdev: number;
+}
+
+export function fileMeta(st: Stats): FileMeta {
+  return { mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs, nlink: st.nlink, dev: st.dev, ino: st.ino, rdev: st.rdev };
+}
+
 export interface Change {
   /** path in the layer, relative, no leading slash (for whiteouts: the deleted path; for opaque: the dir) */
   path: string;
   kind: ChangeKind;
   /** host path to read contents / link target / metadata from */
   host: string;
-  st: Stats;
+  st: FileMeta;
 }
 
 export interface EmitOptions { sourceDateEpoch?: number }
@@ -35,11 +52,13 @@ const WH = '.wh.';
 const OPQ = '.wh..wh..opq';
 const MAX_OCT6 = 0o777777;
 const SMALL_FILE = 256 * 1024;
+const CHUNK = 64 * 1024;
+const PASS = 16 * 1024;
 
 /** Stream the layer tar for `changes` (already ordered). Errors surface as the stream's 'error'. */
 export function emitLayer(changes: Change[], opts: EmitOptions): Readable {
   const pack = tar.pack();
-  const out = new PassThrough();
+  const out = new Coalesce();
   pack.pipe(out);
   write(pack, changes, opts).catch((err: unknown) => {
     out.destroy(err as Error);
@@ -160,6 +179,40 @@ async function entry(pack: tar.Pack, header: Header, source?: string, capability
     });
     rs.pipe(sink);
   });
+}
+
+/**
+ * tar-stream emits a 512-byte header, the data and the padding as separate small chunks; a layer of
+ * many small files would reach gzip/hashing as tens of thousands of tiny writes (one zlib
+ * thread-pool job each). Re-chunk into ≥64 KiB buffers; never holds more than that.
+ */
+class Coalesce extends Transform {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (chunk.length >= PASS) {
+      // big enough on its own: no copy
+      if (this.size > 0) this.push(Buffer.concat(this.parts, this.size));
+      this.parts = [];
+      this.size = 0;
+      return cb(null, chunk);
+    }
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size < CHUNK) return cb();
+    const buf = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    cb(null, buf);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.size > 0) this.push(Buffer.concat(this.parts, this.size));
+    this.parts = [];
+    this.size = 0;
+    cb();
+  }
 }
 
 /** A ustar-encodable stand-in name (the real one is in the PAX record). */

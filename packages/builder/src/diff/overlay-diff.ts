@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type { DiffFn, Mounted } from '../exec/types.js';
-import { emitLayer, type Change, type ChangeKind } from './emit.js';
+import { emitLayer, fileMeta, type Change, type ChangeKind, type FileMeta } from './emit.js';
 import { readXattrs } from './xattrs.js';
 import { sameBytes } from './same-bytes.js';
 
@@ -35,11 +35,11 @@ export interface DiffOptions {
 interface Node {
   path: string;
   host: string;
-  st: Stats;
+  st: FileMeta;
   kind: ChangeKind;
   children?: Node[];
   /** the lower directory this one shadows, when any */
-  lower?: Stats;
+  lower?: FileMeta & { isDir: boolean };
   opaque?: boolean;
   /** a copy-up identical to the lower file: not part of the layer */
   unchanged?: boolean;
@@ -65,7 +65,7 @@ export async function overlayChanges(upperdir: string, lowerdirs: string[], opts
   const root = await walk(upperdir, '', exclude, topFirst, dirs);
 
   // one batched xattr read: opaque markers of directories that shadow a lower directory
-  const shadowing = dirs.filter((d) => d.lower?.isDirectory());
+  const shadowing = dirs.filter((d) => d.lower?.isDir);
   const opq = await readXattrs(shadowing.map((d) => ({ path: d.host, name: 'trusted.overlay.opaque' })));
   for (const [i, v] of opq) if (v.toString() === 'y') shadowing[i]!.opaque = true;
 
@@ -81,7 +81,7 @@ async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<voi
   const visit = (nodes: Node[], parentShadows: boolean) => {
     for (const n of nodes) {
       if (n.kind === 'dir') {
-        visit(n.children ?? [], Boolean(n.lower?.isDirectory()) && !n.opaque);
+        visit(n.children ?? [], Boolean(n.lower?.isDir) && !n.opaque);
         continue;
       }
       // nlink > 1 in the upperdir: the step made a hardlink to it, so it must go with the layer
@@ -137,12 +137,13 @@ async function walk(hostDir: string, relDir: string, exclude: Set<string>, lower
   for (const [i, name] of names.entries()) {
     const path = relDir ? `${relDir}/${name}` : name;
     const host = join(hostDir, name);
-    const st = stats[i]!;
-    const kind = kindOf(st);
+    const full = stats[i]!;
+    const kind = kindOf(full);
     if (!kind) continue; // sockets are not layer content
-    const node: Node = { path, host, st, kind };
+    const node: Node = { path, host, st: fileMeta(full), kind };
     if (kind === 'dir') {
-      node.lower = lowerStat(lowers, path);
+      const lower = lowerStat(lowers, path);
+      if (lower) node.lower = { ...fileMeta(lower), isDir: lower.isDirectory() };
       node.children = await walk(host, path, exclude, lowers, dirs);
       dirs.push(node);
     }
@@ -164,12 +165,12 @@ function emit(n: Node, out: Change[]): boolean {
   if (n.opaque) out.push({ path: n.path, kind: 'opaque', host: n.host, st: n.st });
   let any = false;
   for (const c of n.children ?? []) any = emit(c, out) || any;
-  const needed = any || n.opaque || !n.lower || !n.lower.isDirectory() || dirMetaDiffers(n.st, n.lower);
+  const needed = any || n.opaque || !n.lower || !n.lower.isDir || dirMetaDiffers(n.st, n.lower);
   if (!needed) out.length = at;
   return needed;
 }
 
-function dirMetaDiffers(a: Stats, b: Stats): boolean {
+function dirMetaDiffers(a: FileMeta, b: FileMeta): boolean {
   return (a.mode & 0o7777) !== (b.mode & 0o7777) || a.uid !== b.uid || a.gid !== b.gid || Math.floor(a.mtimeMs / 1000) !== Math.floor(b.mtimeMs / 1000);
 }
 

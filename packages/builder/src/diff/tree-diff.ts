@@ -18,7 +18,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { DiffFn, Mounted } from '../exec/types.js';
 import { BuildError } from '../errors.js';
 import { CopyMount, baseEntry, type BaseEntry, type BaseTree } from '../snapshot/copy.js';
-import { emitLayer, type Change, type ChangeKind } from './emit.js';
+import { emitLayer, fileMeta, type Change, type ChangeKind } from './emit.js';
 import { byName, isWhiteout, type DiffOptions } from './overlay-diff.js';
 import { sameBytes } from './same-bytes.js';
 
@@ -56,7 +56,7 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
       const h = join(host, n);
       if (!present) {
         // a whiteout takes its owner/mode from the parent (it has no inode of its own here)
-        out.push({ path, kind: 'whiteout', host: h, st: await lstat(host) });
+        out.push({ path, kind: 'whiteout', host: h, st: fileMeta(await lstat(host)) });
         any = true;
         continue;
       }
@@ -66,7 +66,7 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
       const before = base.entries.get(path);
       if (kind === 'dir') {
         const at = out.length;
-        out.push({ path, kind, host: h, st });
+        out.push({ path, kind, host: h, st: fileMeta(st) });
         const sameDir = before?.kind === 'dir';
         const changed = !sameDir || (await metaDiffers(before!, h));
         const below = await walkDir(path, sameDir);
@@ -75,7 +75,7 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
         continue;
       }
       if (!before || before.kind !== kind || (await metaDiffers(before, h)) || (kind === 'file' && (await contentDiffers(before, h, path, topFirst)))) {
-        out.push({ path, kind, host: h, st });
+        out.push({ path, kind, host: h, st: fileMeta(st) });
         any = true;
       }
     }

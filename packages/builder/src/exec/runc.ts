@@ -41,7 +41,7 @@ export class RuncExecutor implements Executor {
     this.binary = bin;
     this.tmpDir = opts.tmpDir ?? tmpdir();
     this.stateDir = join(this.tmpDir, `tsbuild-${runtime}-state`);
-    this.etc = new EtcFiles(this.tmpDir, opts.resolvConf);
+    this.etc = new EtcFiles(opts.resolvConf);
   }
 
   static available(runtime: 'runc' | 'crun'): boolean {
@@ -57,7 +57,7 @@ export class RuncExecutor implements Executor {
     const stubs = new MountStubs(spec.rootfs);
     const id = `tsbuild-${randomBytes(8).toString('hex')}`;
     try {
-      const prepared = prepareRun(spec, stubs, bundle, this.etc.dirFor(spec.hostname, spec.network));
+      const prepared = prepareRun(spec, stubs, bundle, this.etc.writeTo(join(bundle, 'etc'), spec.hostname, spec.network));
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec(spec, prepared)));
       return await this.spawnRun(spec, bundle, id);
     } finally {
@@ -67,8 +67,9 @@ export class RuncExecutor implements Executor {
     }
   }
 
+  /** Nothing outlives a run; kept so callers may dispose executors uniformly. */
   dispose(): void {
-    this.etc.dispose();
+    // no shared state
   }
 
   private spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {

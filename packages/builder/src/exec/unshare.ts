@@ -35,7 +35,7 @@ export interface UnshareExecutorOptions {
   finalStage?: 'perl' | 'setpriv';
   /** where per-run scratch files (/dev skeleton, fstab, /etc files) go; default os.tmpdir() */
   tmpDir?: string;
-  /** resolv.conf contents for host-network runs; default: the host's /etc/resolv.conf */
+  /** resolv.conf contents before filtering; default: the host's /etc/resolv.conf */
   resolvConf?: string;
 }
 
@@ -59,7 +59,7 @@ export class UnshareExecutor implements Executor {
   constructor(private readonly opts: UnshareExecutorOptions = {}) {
     this.tools = hostTools();
     this.tmpDir = opts.tmpDir ?? tmpdir();
-    this.etc = new EtcFiles(this.tmpDir, opts.resolvConf);
+    this.etc = new EtcFiles(opts.resolvConf);
   }
 
   /** Whether the host has what this executor needs. */
@@ -84,7 +84,7 @@ export class UnshareExecutor implements Executor {
     const stubs = new MountStubs(spec.rootfs);
     try {
       const root = spec.rootfs;
-      const prepared = prepareRun(spec, stubs, runDir, this.etc.dirFor(spec.hostname, spec.network));
+      const prepared = prepareRun(spec, stubs, runDir, this.etc.writeTo(join(runDir, 'etc'), spec.hostname, spec.network));
       const devDir = join(runDir, 'dev');
       mkdirSync(devDir, { mode: 0o755 });
       chmodSync(devDir, 0o755);
@@ -127,9 +127,9 @@ export class UnshareExecutor implements Executor {
     }
   }
 
-  /** Remove the shared /etc file copies this executor made (call when the build is done). */
+  /** Nothing outlives a run any more; kept so callers may dispose executors uniformly. */
   dispose(): void {
-    this.etc.dispose();
+    // no shared state
   }
 
   private spawnRun(spec: RunSpec, script: string, scriptArgs: string[]): Promise<RunResult> {

@@ -14,6 +14,7 @@ import { write as writeBlobTo, type WriteOptions } from './content/write.js';
 import { read as readBlobFrom, stream as blobStreamOf } from './content/read.js';
 import { writeLayer, type WriteLayerOptions } from './layers/write.js';
 import { ensureSnapshots, applyLayer } from './snapshots/ensure.js';
+import { adoptSnapshot } from './snapshots/adopt.js';
 import { putImage, putImageBytes } from './images/put.js';
 import { isIndex, layerRefs, parseConfig, parseJson, parseManifest, pickPlatform } from './images/parse.js';
 import { readIndex, refName, withTag, withoutTag, writeIndex, type OciIndex } from './index/index.js';
@@ -151,6 +152,11 @@ export class Store implements LayerStore {
 
   ensureSnapshots(layers: LayerRef[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
     return ensureSnapshots({ paths: this.paths, inflight: this.extractions, concurrency: this.options.extractConcurrency, lease: (i) => this.lease(i) }, layers, opts);
+  }
+
+  /** Make `dir` (the last layer's changes in overlay form, same filesystem) the chain's snapshot; false = one exists, `dir` is left to the caller. */
+  adoptSnapshot(layers: LayerRef[], dir: string): Promise<boolean> {
+    return adoptSnapshot({ paths: this.paths, inflight: this.extractions, lease: (i) => this.lease(i) }, layers, dir);
   }
 
   /** Flatten layers (lowest first) onto `dest` with OCI whiteout semantics (for `-o type=local`, export). */

@@ -98,6 +98,8 @@ export interface LayerStore {
   writeLayer(tar: Readable, opts?: { compressionLevel?: number }): Promise<LayerRef>;
   /** unpack (once, shared) and return the snapshot dirs for each layer prefix, lowest layer first */
   ensureSnapshots(layers: LayerRef[], opts?: { signal?: AbortSignal }): Promise<string[]>;
+  /** take `dir` (an overlay upperdir holding exactly the last layer, on the store's filesystem) as that chain's snapshot by an atomic rename; false when the snapshot already exists (then `dir` is untouched) */
+  adoptSnapshot?(layers: LayerRef[], dir: string): Promise<boolean>;
   /** flatten layers (lowest first) onto `dest` applying OCI whiteouts: a plain directory tree (`-o type=local`) */
   extractLayers(layers: LayerRef[], dest: string): Promise<void>;
   // images

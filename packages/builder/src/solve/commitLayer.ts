@@ -8,6 +8,7 @@ import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
 import type { Mounted } from '../exec/types.js';
 import { BuildError } from '../errors.js';
 import { addHistory } from '../dispatch/history.js';
+import { unmount } from '../snapshot/overlay.js';
 import { cacheKey, type KeyInput } from './cacheKey.js';
 import { explainMiss, indexKey, type StepInputs } from './missReason.js';
 import type { StepContext } from './types.js';
@@ -56,6 +57,7 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
       const diff = await solve.diff();
       const tar = diff(mounted, lowerdirs, { sourceDateEpoch: solve.options.rewriteTimestamp ? solve.options.sourceDateEpoch : undefined });
       layer = await solve.store.writeLayer(tar);
+      if (canAdopt(ctx, step, mounted)) await adopt(ctx, mounted, [...state.layers, layer]);
     } finally {
       await mounted.release();
     }
@@ -74,6 +76,28 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
   await solve.store.putCacheRecord({ key, layers, config: snapshotConfig(state.config), createdAt });
   await solve.store.putCacheRecord({ key: position, layers: [], config: snapshotConfig(state.config), createdAt, inputs: step.inputs });
   return { cached: false, key, missReason, layer };
+}
+
+/**
+ * The layer tar is a faithful image of the upperdir (the executor's mount stubs are already gone,
+ * mtimes unclamped) when the step ran on its real parents through overlayfs: then the upperdir IS
+ * the new layer's snapshot in overlay form, and the next step need not unpack the blob again.
+ * Not for --rewrite-timestamp (the tar's mtimes differ) nor an independent (--link) layer: built
+ * over an empty lowerdir, its new directories are marked opaque and would hide the parents'.
+ */
+function canAdopt(ctx: StepContext, step: LayerStep, mounted: Mounted): boolean {
+  const { solve } = ctx;
+  return mounted.overlay && !step.independent && !solve.options.rewriteTimestamp && typeof solve.store.adoptSnapshot === 'function';
+}
+
+/** Unmount first (the upperdir must be quiescent), then hand the upperdir to the store; on any failure the snapshot is simply unpacked later. */
+async function adopt(ctx: StepContext, mounted: Mounted, layers: LayerRef[]): Promise<void> {
+  try {
+    await unmount(mounted.root);
+    await ctx.solve.store.adoptSnapshot!(layers, mounted.upperdir);
+  } catch {
+    // not adopted: ensureSnapshots extracts the blob when a later step needs it
+  }
 }
 
 function advance(ctx: StepContext, key: string, layers: LayerRef[], createdAt: string, createdBy: string): void {

@@ -85,7 +85,20 @@ export function matchSegment(pattern: string, name: string): boolean {
 
 /** Byte-order comparison (Go sorts names bytewise). */
 export function byteCompare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  // UTF-8 byte order is code point order; UTF-16 code units agree with it except that surrogates
+  // (U+10000 and up) must sort after U+E000..U+FFFF — no Buffer per comparison
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
+      y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 export interface ResolveWildcardsOptions {

@@ -71,8 +71,18 @@ describe('tsbuild store commands', () => {
     expect(f.out).toContain('corrupt-blob');
   });
 
+  it('save to stdout | load from stdin', () => {
+    const a = join(dir, 'pipe-a');
+    const b = join(dir, 'pipe-b');
+    expect(tsbuild('import', '--root', a, busyboxRootfsTar(), 'pipe:1').code).toBe(0);
+    const r = spawnSync('sh', ['-c', `node ${BIN} save --root ${a} pipe:1 | node ${BIN} load --root ${b}`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Loaded image: pipe:1');
+    expect(JSON.parse(tsbuild('inspect', '--root', b, 'pipe:1').out)[0].Id).toBe(JSON.parse(tsbuild('inspect', '--root', a, 'pipe:1').out)[0].Id);
+  });
+
   it('usage errors exit 2', () => {
-    expect(tsbuild('save', '--root', dir, 'x').code).toBe(2);
+    expect(tsbuild('load', '--root', dir, 'positional.tar').code).toBe(2);
     expect(tsbuild('images', '--root', dir, '--bogus').code).toBe(2);
     expect(tsbuild('import', '--root', dir, 'only-one-arg').code).toBe(2);
     expect(tsbuild('save', '--root', dir, '-o', join(dir, 'x.tar'), '--format', 'zip', 'x').code).toBe(2);

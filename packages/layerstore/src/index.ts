@@ -9,5 +9,5 @@ export { detectCompression, zstdSupported } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
 export { getXattr, readXattrs } from './snapshots/fsx.js';
 export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
-export { saveImages, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
-export { loadArchive, type LoadOptions, type LoadResult } from './transfer/load.js';
+export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
+export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';

@@ -34,9 +34,19 @@ const SMALL = new Set(['manifest.json', 'index.json', 'oci-layout', 'repositorie
 const MAX_JSON = 16 << 20;
 
 export async function loadArchive(store: Store, file: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  await new Promise<void>((resolve, reject) => {
+    raw.once('open', () => resolve());
+    raw.once('error', (err) => reject(errno(err) === 'ENOENT' ? notFound(`no such file: ${file}`, { path: file }) : err));
+  });
+  return loadArchiveFrom(store, raw, file, opts);
+}
+
+/** Load from any stream (stdin, a socket); `label` names it in errors. */
+export async function loadArchiveFrom(store: Store, raw: Readable, label = 'archive', opts: LoadOptions = {}): Promise<LoadResult> {
   const added: Digest[] = [];
   try {
-    return await loadInner(store, file, opts, added);
+    return await loadInner(store, raw, label, opts, added);
   } catch (e) {
     const err = mapZlibError(e);
     // blobs another live process uses stay; ours go (nothing was tagged yet)
@@ -46,12 +56,7 @@ export async function loadArchive(store: Store, file: string, opts: LoadOptions 
   }
 }
 
-async function loadInner(store: Store, file: string, opts: LoadOptions, added: Digest[]): Promise<LoadResult> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  await new Promise<void>((resolve, reject) => {
-    raw.once('open', () => resolve());
-    raw.once('error', (err) => reject(errno(err) === 'ENOENT' ? notFound(`no such file: ${file}`, { path: file }) : err));
-  });
+async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOptions, added: Digest[]): Promise<LoadResult> {
   const { stream } = await decompress(raw);
   const small = new Map<string, Buffer>();
   const byPath = new Map<string, BlobInfo>();

@@ -20,6 +20,20 @@ export interface SaveOptions { format?: ArchiveFormat }
 const EPOCH = new Date(0);
 
 export async function saveImages(store: Store, names: string[], dest: string, opts: SaveOptions = {}): Promise<ImageRecord[]> {
+  const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
+  try {
+    const ws = createWriteStream(tmp, { mode: 0o644 });
+    const recs = await saveImagesTo(store, names, ws, opts);
+    await fsyncPath(tmp);
+    await rename(tmp, dest);
+    return recs;
+  } finally {
+    await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+/** Stream the archive into `out` (a file, stdout, a socket); resolves once `out` has finished. */
+export async function saveImagesTo(store: Store, names: string[], out: NodeJS.WritableStream, opts: SaveOptions = {}): Promise<ImageRecord[]> {
   const format = opts.format ?? 'docker';
   const images: { ref?: string; rec: ImageRecord }[] = [];
   for (const n of names) {
@@ -33,16 +47,14 @@ export async function saveImages(store: Store, names: string[], dest: string, op
     }
     images.push({ ref, rec });
   }
-  const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
   const pack = tar.pack();
-  const ws = createWriteStream(tmp, { mode: 0o644 });
-  const out = new Promise<void>((resolve, reject) => {
-    ws.on('finish', () => resolve());
-    ws.on('error', reject);
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('finish', () => resolve());
+    out.on('error', reject);
     pack.on('error', reject);
   });
-  out.catch(() => {});
-  pack.pipe(ws);
+  done.catch(() => {});
+  pack.pipe(out);
   try {
     const addBytes = (name: string, data: Buffer) =>
       new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime: EPOCH }, data, (err) => (err ? reject(err) : resolve())));
@@ -74,14 +86,10 @@ export async function saveImages(store: Store, names: string[], dest: string, op
     await addBytes('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: index })));
     if (format === 'docker') await addBytes('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
     pack.finalize();
-    await out;
-    await fsyncPath(tmp);
-    await rename(tmp, dest);
+    await done;
     return images.map((i) => i.rec);
   } catch (err) {
     pack.destroy();
     throw err;
-  } finally {
-    await rm(tmp, { force: true }).catch(() => {});
   }
 }

@@ -2,8 +2,6 @@
  * RUN: shell form through SHELL, exec form as is, heredocs as BuildKit runs them; env = state env
  * + ARGs in scope (PATH defaulted); USER/WORKDIR applied; mounts (cache, bind, tmpfs, secret).
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { RunInstruction } from '@tsbuild/parser';
 import { BuildError } from '../errors.js';
 import type { Mounted, RunMount } from '../exec/types.js';
@@ -54,7 +52,8 @@ async function execute(
   const { solve } = ctx;
   const { resolveUser } = await import('../users/index.js');
   const user = await resolveUser(mounted.root, p.user);
-  await mkdir(join(mounted.root, p.workdir), { recursive: true });
+  // The executor creates the working directory itself, resolving symlinks inside the rootfs:
+  // a host-side mkdir here would follow an image symlink (e.g. WORKDIR /wd-link -> /x) on the host.
   const tail: string[] = [];
   let partial = '';
   const onOut = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {

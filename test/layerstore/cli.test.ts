@@ -4,13 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, busyboxRootfsTar } from '../helpers/busybox.js';
+import { ensureBuilt } from './fixtures/ensure-built.js';
 
 const BIN = join(REPO_ROOT, 'packages/builder/bin/tsbuild.js');
 let dir: string;
 
 beforeAll(() => {
   // the bin runs dist/: make sure it is current (a type error elsewhere still emits)
-  spawnSync('npx', ['tsc', '-b', 'packages/builder'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  ensureBuilt(['layerstore', 'builder']);
   dir = mkdtempSync('/var/tmp/ls-cli-');
 }, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,18 +4,19 @@
  * and a retry succeeds. Two processes tagging at once both land. Children run the built dist/.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store, type ImageConfig } from '@tsbuild/layerstore';
-import { REPO_ROOT, busyboxRootfsTar, busyboxRootfs } from '../helpers/busybox.js';
+import { busyboxRootfsTar, busyboxRootfs } from '../helpers/busybox.js';
+import { ensureBuilt } from './fixtures/ensure-built.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-child.mjs', import.meta.url));
 let dir: string;
 
 beforeAll(() => {
-  execFileSync('npx', ['tsc', '-b', 'packages/layerstore'], { cwd: REPO_ROOT, stdio: 'pipe' });
+  ensureBuilt(['layerstore']);
   dir = mkdtempSync('/var/tmp/ls-crash-');
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

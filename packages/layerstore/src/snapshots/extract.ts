@@ -245,6 +245,10 @@ class Extractor {
       } catch {
         continue;
       }
+      // never through a symlinked directory of the lower layer (it could point at the host)
+      for (let i = target.indexOf('/'); i > 0; i = target.indexOf('/', i + 1)) {
+        if (!fs.lstatSync(join(lower, target.slice(0, i))).isDirectory()) throw unsafePath(`hardlink ${h.name} goes through a symlink in a lower layer`, { name: h.name });
+      }
       if (!st.isFile()) break;
       fs.copyFileSync(lpath, path, fs.constants.COPYFILE_EXCL);
       if (IS_ROOT) fs.chownSync(path, st.uid, st.gid);

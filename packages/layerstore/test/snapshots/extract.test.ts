@@ -162,6 +162,17 @@ describe('metadata', () => {
     expect(existsSync(join(up, 'usr/big'))).toBe(false);
   });
 
+  it('overlay: a hardlink through a symlinked dir of a lower layer is E_UNSAFE_PATH (never copies host files)', async () => {
+    const lower = join(tmp.dir, 'l');
+    const up = join(tmp.dir, 'u');
+    const secret = join(tmp.dir, 'host');
+    mkdirSync(secret);
+    writeFileSync(join(secret, 'shadow'), 'host secret');
+    await apply(lower, [{ name: 'a', type: 'symlink', linkname: secret }], 'overlay');
+    await expect(apply(up, [{ name: 'x', type: 'link', linkname: 'a/shadow' }], 'overlay', [lower])).rejects.toMatchObject({ code: 'E_UNSAFE_PATH' });
+    expect(existsSync(join(up, 'x'))).toBe(false);
+  });
+
   it('overlay: whiteouts in dirs the tar does not list still land, in a dir with the lower attributes', async () => {
     const lower = join(tmp.dir, 'l');
     const up = join(tmp.dir, 'u');

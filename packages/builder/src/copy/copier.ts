@@ -20,6 +20,8 @@ import { byteCompare } from './wildcard.js';
 import type { CopySource } from './types.js';
 
 const MY_UID = process.getuid?.() ?? 0;
+/** queued + running leaf copies above which the directory walk waits */
+const QUEUE_HIGH = 256;
 const MY_GID = process.getgid?.() ?? 0;
 
 export interface CopierOptions {
@@ -48,6 +50,8 @@ export class Copier {
   private readonly fresh = new Set<string>();
   /** leaf copies run concurrently (directories recurse outside the limit, so it cannot deadlock) */
   private readonly limit: ReturnType<typeof pLimit>;
+  /** walkers waiting for room in the copy queue (one is woken per finished copy) */
+  private readonly waiters: (() => void)[] = [];
   constructor(private readonly opts: CopierOptions) {
     this.limit = pLimit(opts.concurrency ?? 16);
   }
@@ -175,13 +179,28 @@ export class Copier {
     return caps.size;
   }
 
-  /** copy the entries of a directory: files concurrently (bounded), directories recursively */
+  /**
+   * copy the entries of a directory: files concurrently (bounded), directories recursively. The
+   * walk is admitted (before each readdir and each queued file) only while fewer than QUEUE_HIGH
+   * file copies are queued or running, so a 20,000-file tree never has every copy queued at once
+   * (memory stays flat; the walk runs just ahead of the copies).
+   */
   private async children(src: string, relMatch: string, target: string, pending: Pending[]): Promise<void> {
+    await this.admit();
     const ents: Dirent[] = (await readdir(src, { withFileTypes: true })).sort((a, b) => byteCompare(a.name, b.name));
-    await Promise.all(ents.map((e) => {
+    const tasks: Promise<void>[] = [];
+    for (const e of ents) {
       const args = [join(src, e.name), relMatch === '' ? e.name : `${relMatch}/${e.name}`, join(target, e.name), true, pending] as const;
-      return e.isDirectory() ? this.copy(...args) : this.limit(() => this.copy(...args));
-    }));
+      if (e.isDirectory()) { tasks.push(this.copy(...args)); continue; }
+      await this.admit();
+      tasks.push(this.limit(() => this.copy(...args)).finally(() => this.waiters.shift()?.()));
+    }
+    await Promise.all(tasks);
+  }
+
+  /** resolves once fewer than QUEUE_HIGH leaf copies are queued or running */
+  private async admit(): Promise<void> {
+    while (this.limit.activeCount + this.limit.pendingCount >= QUEUE_HIGH) await new Promise<void>((r) => this.waiters.push(r));
   }
 
   private async finishDir(target: string, st: Stats, created: boolean, overwriteMeta: boolean): Promise<void> {

@@ -46,6 +46,12 @@ export interface BuildOptions {
   rewriteTimestamp?: boolean;
   /** concurrent stages (default: CPU count) */
   jobs?: number;
+  /**
+   * gzip level of the layers this build writes (default 1). Level 1 compresses ~2x faster than
+   * level 6 on source-like content for ~10% bigger blobs (on random hex data both are equally slow
+   * and equally big); the layer blob is written on every cache miss, so speed wins by default.
+   */
+  compressionLevel?: number;
   signal?: AbortSignal;
   onEvent?: (event: BuildEvent) => void;
   /** how RUN executes when no `executor` is injected: auto (default) | unshare | runc | crun */

@@ -13,6 +13,9 @@ import { cacheKey, type KeyInput } from './cacheKey.js';
 import { explainMiss, indexKey, type StepInputs } from './missReason.js';
 import type { StepContext } from './types.js';
 
+/** see BuildOptions.compressionLevel */
+const LAYER_GZIP_LEVEL = 1;
+
 export interface LayerStep {
   /** key material except `parent` (added here) */
   key: Omit<KeyInput, 'parent'>;
@@ -56,7 +59,7 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
       solve.signal?.throwIfAborted();
       const diff = await solve.diff();
       const tar = diff(mounted, lowerdirs, { sourceDateEpoch: solve.options.rewriteTimestamp ? solve.options.sourceDateEpoch : undefined });
-      layer = await solve.store.writeLayer(tar);
+      layer = await solve.store.writeLayer(tar, { compressionLevel: solve.options.compressionLevel ?? LAYER_GZIP_LEVEL });
       if (canAdopt(ctx, step, mounted)) await adopt(ctx, mounted, [...state.layers, layer]);
     } finally {
       await mounted.release();

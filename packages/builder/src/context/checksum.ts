@@ -154,19 +154,25 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
  * --exclude; labels prefixed by `label`. Returns how many entries were appended.
  */
 async function collect(source: CopySource, dirAbs: string, label: string, relMatch: string, exclude: IgnoreMatcher | undefined, budget: { n: number }, srcBase: string, out: Rec[]): Promise<number> {
-  const names = readdirSync(dirAbs).sort(byteCompare);
+  const ents = readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) => byteCompare(a.name, b.name));
   const start = out.length;
-  for (const n of names) {
+  // a context without ignore patterns has nothing to ask per entry
+  const ignoring = source.isIgnored !== undefined && (source as { ignorePatterns?: string[] }).ignorePatterns?.length !== 0;
+  for (const ent of ents) {
+    const n = ent.name;
     if (++budget.n % 1024 === 0) await new Promise<void>((r) => setImmediate(r));
     const abs = dirAbs + '/' + n;
     const rm = relMatch === '' ? n : `${relMatch}/${n}`;
-    const ignored = source.isIgnored ? source.isIgnored(relOf(source.root, abs)) : false;
+    const ignored = ignoring ? source.isIgnored!(relOf(source.root, abs)) : false;
     const excluded = exclude ? exclude.matches(rm) : false;
-    const st = lstatSync(abs);
     const hidden = ignored || excluded;
+    // a hidden non-directory is skipped without an lstat (readdir's type is lstat's)
+    if (hidden && !ent.isDirectory()) continue;
+    const st = lstatSync(abs);
     const isDir = st.isDirectory();
     if (hidden && !(isDir && ((ignored && !(source.canSkipIgnoredDir?.(relOf(source.root, abs)) ?? !source.ignoreHasExceptions)) || (excluded && !exclude!.canSkipDir(rm))))) continue;
-    const l = label === '' ? n : `${label}/${n}`;
+    // below a directory match label and relMatch are the same path: share the string
+    const l = label === relMatch ? rm : label === '' ? n : `${label}/${n}`;
     const src = srcBase === '' ? rm : `${srcBase}/${rm}`;
     const r = rec(l, abs, src, st);
     if (!isDir) { out.push(r); continue; }

@@ -19,7 +19,8 @@ const SHA_HEX = 64;
 const MAGIC = Buffer.from('TSBCC5\n\0', 'latin1');
 
 export class JsonChecksumCache implements ChecksumCache {
-  private readonly touched = new Set<string>();
+  /** loaded entries looked at in this session (kept first on save) */
+  private touched: Uint8Array = new Uint8Array(0);
   private readonly added = new Map<string, Row>();
   private dirty = false;
 
@@ -82,7 +83,8 @@ export class JsonChecksumCache implements ChecksumCache {
     if (i === undefined) return undefined;
     const ids = this.ids;
     if (ids[4 * i] !== id.ino || ids[4 * i + 1] !== id.size || ids[4 * i + 2] !== id.mtimeMs || ids[4 * i + 3] !== id.ctimeMs) return undefined;
-    this.touched.add(absPath);
+    if (this.touched.length !== this.index.size) this.touched = new Uint8Array(this.index.size);
+    this.touched[i] = 1;
     return this.loadedValue(i);
   }
 
@@ -105,7 +107,7 @@ export class JsonChecksumCache implements ChecksumCache {
     const push = (k: string, r: Row) => { if (seen.has(k) || paths.length >= this.maxEntries) return; seen.add(k); paths.push(k); rows.push(r); };
     const loaded = (k: string, i: number): Row => ({ ino: this.ids[4 * i]!, size: this.ids[4 * i + 1]!, mtimeMs: this.ids[4 * i + 2]!, ctimeMs: this.ids[4 * i + 3]!, sha: this.loadedValue(i) });
     for (const [k, r] of this.added) push(k, r);
-    for (const k of this.touched) { const i = this.index.get(k); if (i !== undefined) push(k, loaded(k, i)); }
+    for (const [k, i] of this.index) if (this.touched[i] === 1) push(k, loaded(k, i));
     for (const [k, i] of this.index) if (!seen.has(k)) push(k, loaded(k, i));
     const pathBuf = Buffer.from(paths.join('\0'), 'utf8');
     const idsAt = align8(16 + pathBuf.length);

@@ -1,7 +1,7 @@
-/** ADD <url>: the downloaded content keys the step — same content hits, changed content misses. */
+/** ADD <url>: the downloaded content keys the step — same content hits (revalidated with ETag/Last-Modified, no transfer), changed content misses. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from '@tsbuild/builder';
 import type { TempStore } from '../helpers/store.js';
@@ -10,10 +10,25 @@ import { flatten, makeContext, removeDir, statOf, storeWithBusybox } from './hel
 let t: TempStore;
 let server: Server;
 let body = 'first';
+/** requests seen by the server: conditional headers and whether a body was sent */
+const seen: { inm?: string; ims?: string; sentBody: boolean }[] = [];
 const dirs: string[] = [];
 beforeAll(async () => {
   t = await storeWithBusybox();
-  server = createServer((_req, res) => res.end(body));
+  // A real HTTP server with ETag / Last-Modified validators, answering 304 when they still hold.
+  server = createServer((req, res) => {
+    const etag = `"${Buffer.from(body).toString('hex')}"`;
+    const lastModified = 'Tue, 14 Nov 2023 22:13:20 GMT';
+    const inm = req.headers['if-none-match'];
+    const ims = req.headers['if-modified-since'];
+    if (inm === etag) {
+      seen.push({ inm, ims, sentBody: false });
+      res.writeHead(304, { etag, 'last-modified': lastModified }).end();
+      return;
+    }
+    seen.push({ inm, ims, sentBody: true });
+    res.writeHead(200, { etag, 'last-modified': lastModified }).end(body);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
 });
 afterAll(() => {
@@ -33,7 +48,12 @@ describe('ADD <url>', () => {
     dirs.push(root);
     expect(readFileSync(join(root, 'dl/file.txt'), 'utf8')).toBe('first');
     expect(statOf(join(root, 'dl/file.txt')).mode).toBe(0o600);
+    // mtime from Last-Modified (2023-11-14T22:13:20Z)
+    expect(Math.floor(lstatSync(join(root, 'dl/file.txt')).mtimeMs / 1000)).toBe(1700000000);
+    // warm: one conditional request, answered 304 — no transfer — and the step is cached
+    seen.length = 0;
     expect((await build(opts)).steps[1]!.cached).toBe(true);
+    expect(seen).toEqual([{ inm: `"${Buffer.from('first').toString('hex')}"`, ims: 'Tue, 14 Nov 2023 22:13:20 GMT', sentBody: false }]);
     body = 'second';
     const c = await build(opts);
     expect(c.steps[1]!.cached).toBe(false);

@@ -46,8 +46,10 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
   const remote = new Map<string, RemoteFile>();
   if (instr.kind === 'ADD') {
     for (const url of instr.sources.filter((s) => /^https?:\/\//i.test(s))) {
-      const { downloadUrl } = await copyModule();
-      const file = await downloadUrl(url, { checksum: instr.checksum, tmpDir: solve.store.tmpDir(), signal: solve.signal });
+      // persistent per-store HTTP cache, revalidated with If-None-Match / If-Modified-Since:
+      // a warm build costs one conditional request (304) and no transfer
+      const { fetchRemote } = await copyModule();
+      const file = await fetchRemote(url, { cacheDir: join(solve.store.root, 'http-cache-v1'), checksum: instr.checksum, signal: solve.signal });
       remote.set(url, file);
       inputs.push([`url ${url}`, file.digest]);
     }
@@ -56,55 +58,48 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
   const label = `${instr.kind} ${instr.sources.join(' ')}`;
   inputs[0] = ['instruction', label];
 
-  try {
-    await commitLayer(ctx, {
-      key: {
-        op: instr.kind,
-        instruction: { ...op, heredocs, workdir },
-        sources,
-        from: from?.fsKey,
-        ...(remote.size > 0 ? { mounts: [...remote.values()].map((r) => ({ url: r.url, digest: r.digest, filename: r.filename, lastModified: r.lastModified?.toISOString() })) } : {}),
-      },
-      inputs,
-      createdBy: `${instr.kind} ${[...instr.sources, instr.dest].join(' ')} # buildkit`,
-      // --link without --chmod: the layer holds only what was copied (parents created 0755 root), not
-      // copied-up parent dirs; a --chown by name still needs the parent's /etc/passwd, so it stays merged
-      independent: instr.link && !instr.chmod && (!instr.chown || /^\d+(:\d+)?$/.test(instr.chown)),
-      async apply(mounted) {
-        let source: CopySource | undefined;
-        let release: (() => Promise<void>) | undefined;
-        if (from) {
-          const lower = await solve.store.ensureSnapshots(from.layers, { signal: solve.signal });
-          const scratchDir = await mkdtemp(join(solve.store.tmpDir(), 'from-'));
-          const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir });
-          release = async () => {
-            await snap.release();
-            await rm(scratchDir, { recursive: true, force: true });
-          };
-          source = { root: snap.root, owner: 'preserve', name: `stage ${instr.from}` };
-        } else {
-          source = solve.context.copySource();
-        }
-        try {
-          const { applyCopy } = await copyModule();
-          await applyCopy(op, {
-            source,
-            destRoot: mounted.root,
-            workdir,
-            tmpDir: solve.store.tmpDir(),
-            remote,
-            signal: solve.signal,
-            onWarning: (m: string) => solve.progress.warning(m, { file: ctx.location.file, line: ctx.location.line }),
-          });
-        } finally {
-          await release?.();
-        }
-      },
-    });
-  } finally {
-    if (remote.size > 0) {
-      const { discardRemote } = await copyModule();
-      for (const r of remote.values()) await discardRemote(r).catch(() => undefined);
-    }
-  }
+  await commitLayer(ctx, {
+    key: {
+      op: instr.kind,
+      instruction: { ...op, heredocs, workdir },
+      sources,
+      from: from?.fsKey,
+      ...(remote.size > 0 ? { mounts: [...remote.values()].map((r) => ({ url: r.url, digest: r.digest, filename: r.filename, lastModified: r.lastModified?.toISOString() })) } : {}),
+    },
+    inputs,
+    createdBy: `${instr.kind} ${[...instr.sources, instr.dest].join(' ')} # buildkit`,
+    // --link without --chmod: the layer holds only what was copied (parents created 0755 root), not
+    // copied-up parent dirs; a --chown by name still needs the parent's /etc/passwd, so it stays merged
+    independent: instr.link && !instr.chmod && (!instr.chown || /^\d+(:\d+)?$/.test(instr.chown)),
+    async apply(mounted) {
+      let source: CopySource | undefined;
+      let release: (() => Promise<void>) | undefined;
+      if (from) {
+        const lower = await solve.store.ensureSnapshots(from.layers, { signal: solve.signal });
+        const scratchDir = await mkdtemp(join(solve.store.tmpDir(), 'from-'));
+        const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir });
+        release = async () => {
+          await snap.release();
+          await rm(scratchDir, { recursive: true, force: true });
+        };
+        source = { root: snap.root, owner: 'preserve', name: `stage ${instr.from}` };
+      } else {
+        source = solve.context.copySource();
+      }
+      try {
+        const { applyCopy } = await copyModule();
+        await applyCopy(op, {
+          source,
+          destRoot: mounted.root,
+          workdir,
+          tmpDir: solve.store.tmpDir(),
+          remote,
+          signal: solve.signal,
+          onWarning: (m: string) => solve.progress.warning(m, { file: ctx.location.file, line: ctx.location.line }),
+        });
+      } finally {
+        await release?.();
+      }
+    },
+  });
 }

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 
 import pLimit from 'p-limit';
 import { readCapabilities } from '../copy/capabilities.js';
@@ -154,12 +154,16 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
  * --exclude; labels prefixed by `label`. Returns how many entries were appended.
  */
 async function collect(source: CopySource, dirAbs: string, label: string, relMatch: string, exclude: IgnoreMatcher | undefined, budget: { n: number }, srcBase: string, out: Rec[]): Promise<number> {
-  const ents = readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) => byteCompare(a.name, b.name));
   const start = out.length;
   // a context without ignore patterns has nothing to ask per entry
   const ignoring = source.isIgnored !== undefined && (source as { ignorePatterns?: string[] }).ignorePatterns?.length !== 0;
+  // entry types only matter when something can be hidden (plain names otherwise: no Dirent per entry)
+  const typed = ignoring || exclude !== undefined;
+  const ents: (string | Dirent)[] = typed
+    ? readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) => byteCompare(a.name, b.name))
+    : readdirSync(dirAbs).sort(byteCompare);
   for (const ent of ents) {
-    const n = ent.name;
+    const n = typeof ent === 'string' ? ent : ent.name;
     if (++budget.n % 1024 === 0) await new Promise<void>((r) => setImmediate(r));
     const abs = dirAbs + '/' + n;
     const rm = relMatch === '' ? n : `${relMatch}/${n}`;
@@ -167,7 +171,7 @@ async function collect(source: CopySource, dirAbs: string, label: string, relMat
     const excluded = exclude ? exclude.matches(rm) : false;
     const hidden = ignored || excluded;
     // a hidden non-directory is skipped without an lstat (readdir's type is lstat's)
-    if (hidden && !ent.isDirectory()) continue;
+    if (hidden && typeof ent !== 'string' && !ent.isDirectory()) continue;
     const st = lstatSync(abs);
     const isDir = st.isDirectory();
     if (hidden && !(isDir && ((ignored && !(source.canSkipIgnoredDir?.(relOf(source.root, abs)) ?? !source.ignoreHasExceptions)) || (excluded && !exclude!.canSkipDir(rm))))) continue;

@@ -4,6 +4,7 @@
  * build the matcher, and expose resolve / glob / checksum over the visible files.
  */
 import { lstat, readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import pLimit from 'p-limit';
 import { BuildError } from '../errors.js';
@@ -108,6 +109,13 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
         }
       }
       return out;
+    },
+    knownCapability(abs: string, st: Stats): Buffer | null | undefined {
+      if (!st.isFile()) return undefined;
+      const v = cache.get(abs, st);
+      if (v === undefined) return undefined;
+      const plus = v.indexOf('+');
+      return plus < 0 ? null : Buffer.from(v.slice(plus + 1), 'hex');
     },
     async checksum(selection: SourceSelection | string[], copts: ChecksumOptions = {}): Promise<ContentChecksum> {
       const sel = Array.isArray(selection) ? { sources: selection } : selection;

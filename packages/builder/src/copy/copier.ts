@@ -46,6 +46,8 @@ export class Copier {
   private readonly inodes = new Map<string, Promise<string>>();
   /** regular files copied since the last applyCapabilities (keepCapabilities only) */
   private copied: { src: string; target: string }[] = [];
+  /** capabilities the source already knew for copied files (keepCapabilities only) */
+  private knownCaps: { path: string; value: Buffer }[] = [];
   /** directories this copy created (their entries need no replace check) */
   private readonly fresh = new Set<string>();
   /** leaf copies run concurrently (directories recurse outside the limit, so it cannot deadlock) */
@@ -134,7 +136,11 @@ export class Copier {
         if (st.nlink > 1) this.inodes.set(key, done);
         await done;
         this.bytes += st.size;
-        if (this.opts.keepCapabilities) this.copied.push({ src, target });
+        if (this.opts.keepCapabilities) {
+          const known = this.opts.source.knownCapability?.(src, st);
+          if (known === undefined) this.copied.push({ src, target });
+          else if (known !== null) this.knownCaps.push({ path: target, value: known });
+        }
       }
     } else if (st.isSymbolicLink()) {
       await symlink(await readlink(src), target);
@@ -171,12 +177,15 @@ export class Copier {
    */
   async applyCapabilities(): Promise<number> {
     const files = this.copied;
+    const writes = this.knownCaps;
     this.copied = [];
-    if (files.length === 0) return 0;
-    const caps = await readCapabilities(files.map((f) => f.src));
-    if (caps.size === 0) return 0;
-    await writeCapabilities([...caps].map(([i, value]) => ({ path: files[i]!.target, value })));
-    return caps.size;
+    this.knownCaps = [];
+    if (files.length > 0) {
+      const caps = await readCapabilities(files.map((f) => f.src));
+      for (const [i, value] of caps) writes.push({ path: files[i]!.target, value });
+    }
+    if (writes.length > 0) await writeCapabilities(writes);
+    return writes.length;
   }
 
   /**

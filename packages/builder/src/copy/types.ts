@@ -20,6 +20,12 @@ export interface CopySource {
   readonly ignoreHasExceptions?: boolean;
   /** precise form of the above for one ignored directory: true when nothing below it can be visible */
   canSkipIgnoredDir?(relDir: string): boolean;
+  /**
+   * security.capability of a file when the source already knows it (the context learns it while
+   * checksumming): the raw value, null for "known to have none", undefined for "unknown, read it".
+   * `st` is the copier's lstat of `abs`: a file changed since it was learnt is unknown.
+   */
+  knownCapability?(abs: string, st: Stats): Buffer | null | undefined;
 }
 
 /** A COPY/ADD instruction after word expansion (the parser's CopyInstruction/AddInstruction fit). */

@@ -29,6 +29,24 @@ describe('COPY from the build context keeps security.capability', () => {
     expect(execFileSync('stat', ['-c', '%u:%g', join(r, 'owned/net')], { encoding: 'utf8' }).trim()).toBe('1000:1000');
   });
 
+  it('capabilities learnt by the checksum are reused; a file setcap-ed after the checksum is read again', async () => {
+    const d = makeTree(t(), { files: { 'a/ping': 'ping', 'a/plain': 'plain', 'a/late': 'late' } });
+    execFileSync('setcap', ['cap_net_raw=ep', join(d, 'a/ping')]);
+    const ctx = await loadContext(d);
+    await ctx.checksum(['a']);
+    const ping = join(d, 'a/ping');
+    const st = (await import('node:fs')).lstatSync(ping);
+    expect(ctx.knownCapability(ping, st)?.length).toBeGreaterThan(0);
+    expect(ctx.knownCapability(join(d, 'a/plain'), (await import('node:fs')).lstatSync(join(d, 'a/plain')))).toBeNull();
+    execFileSync('setcap', ['cap_sys_time=ep', join(d, 'a/late')]); // after the checksum: identity changed, unknown
+    expect(ctx.knownCapability(join(d, 'a/late'), (await import('node:fs')).lstatSync(join(d, 'a/late')))).toBeUndefined();
+    const r = rootfs();
+    await applyCopy({ kind: 'COPY', sources: ['a'], dest: '/a/' }, { source: ctx, destRoot: r });
+    expect(getcap(join(r, 'a/ping'))).toContain('cap_net_raw=ep');
+    expect(getcap(join(r, 'a/late'))).toContain('cap_sys_time=ep');
+    expect(getcap(join(r, 'a/plain'))).toBe('');
+  });
+
   it('an excluded capability file is not created by the capability pass', async () => {
     const d = makeTree(t(), { files: { 'd/keep': 'k', 'd/skip': 's' } });
     execFileSync('setcap', ['cap_net_raw=ep', join(d, 'd/skip')]);

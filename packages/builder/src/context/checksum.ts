@@ -89,7 +89,8 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
   total.update(`${VERSION}\n`);
   let entries = 0;
   let bytesRead = 0;
-  const detail: { path: string; digest: string }[] | undefined = opts.detail ? [] : undefined;
+  let detail: { path: string; digest: string }[] | undefined = opts.detail ? [] : undefined;
+  const detailMax = opts.detailMax ?? Infinity;
   const budget = { n: 0 };
 
   for (const raw of selection.sources) {
@@ -138,7 +139,10 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
         if (chunk.length > 65536) { total.update(chunk); chunk = ''; }
         entries++;
         // per-entry digest for explanations: the entry's own fields (cheap, compared for equality only)
-        if (detail) detail.push({ path: e.src, digest: body.replaceAll('\0', ':') });
+        if (detail) {
+          if (detail.length >= detailMax) detail = undefined; // too many to explain: stop paying for it
+          else detail.push({ path: e.src, digest: body.replaceAll('\0', ':') });
+        }
       }
       total.update(chunk);
     }

@@ -34,6 +34,8 @@ export interface SourceSelection {
 export interface ChecksumOptions {
   /** per-entry digests in the result (for "which file changed" explanations) */
   detail?: boolean;
+  /** with `detail`: give up the per-entry digests (detail left undefined) once there are more than this many */
+  detailMax?: number;
   signal?: AbortSignal;
 }
 

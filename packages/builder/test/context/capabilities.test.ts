@@ -48,3 +48,17 @@ describe('context checksum and security.capability', () => {
     expect(await sum()).not.toBe(a);
   });
 });
+
+describe('checksum detailMax', () => {
+  it('drops the per-entry detail beyond the limit without changing the digest', async () => {
+    const d = makeTree(t(), { files: { 'a/1': '1', 'a/2': '2', 'a/3': '3' } });
+    const ctx = await loadContext(d);
+    const full = await ctx.checksum(['a'], { detail: true });
+    const capped = await ctx.checksum(['a'], { detail: true, detailMax: 2 });
+    const roomy = await ctx.checksum(['a'], { detail: true, detailMax: 4 });
+    expect(full.detail).toHaveLength(4); // the dir and its three files
+    expect(capped.detail).toBeUndefined();
+    expect(roomy.detail).toEqual(full.detail);
+    expect(capped.digest).toBe(full.digest);
+  });
+});

@@ -29,7 +29,8 @@ export async function benchmark(opts: BenchOptions): Promise<BenchReport> {
   const fixedRoot = !!opts.root;
   const drivers: BuilderDriver[] = [
     tsbuildDriver({
-      command: opts.tsbuildCommand ?? [process.execPath, BIN],
+      // the bin itself (not `node BIN`) so its shebang's V8 flags apply, as for a user
+      command: opts.tsbuildCommand ?? [BIN],
       root: () => root,
       extraArgs: opts.tsbuildArgs ?? [],
       metadataFile: join(scratch, 'metadata.json'),
@@ -120,12 +121,12 @@ export function formatReport(r: BenchReport): string {
   const ms = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)}s` : `${x.toFixed(0)}ms`);
   const bytes = (x?: number): string => (x === undefined ? '-' : x > 1e6 ? `${(x / 1e6).toFixed(1)}MB` : x > 1e3 ? `${(x / 1e3).toFixed(1)}kB` : `${x}B`);
   const lines = [`context ${r.context}  runs ${r.runs}  node -e 0: ${ms(r.nodeStartupMs)}${r.dockerSkipped ? `  (docker: ${r.dockerSkipped})` : ''}`];
-  lines.push(['scenario', 'builder', 'median', 'min', 'max', 'cached/total', 'hit', 'ctx read', 'written', 'peak RSS'].map((h) => h.padEnd(12)).join(''));
+  lines.push(['scenario', 'builder', 'median', 'min', 'max', 'cached/total', 'hit', 'ctx read', 'written', 'peak RSS'].map((h) => h.padEnd(14)).join(''));
   for (const x of r.results) {
     lines.push([
       x.scenario, x.builder, ms(x.medianMs), ms(x.minMs), ms(x.maxMs), `${x.stepsCached}/${x.stepsTotal}`,
       `${(x.hitRatio * 100).toFixed(0)}%`, bytes(x.contextBytesRead), bytes(x.bytesWritten), x.peakRssKb ? `${(x.peakRssKb / 1024).toFixed(0)}MB` : '-',
-    ].map((c) => c.padEnd(12)).join(''));
+    ].map((c) => c.padEnd(14)).join(''));
   }
   for (const [s, v] of Object.entries(r.ratios)) lines.push(`ratio tsbuild/docker ${s}: ${v.toFixed(2)}x`);
   return lines.join('\n') + '\n';

@@ -85,7 +85,7 @@ async function jobsComparison(ctx: string, prepare: (root: string) => Promise<vo
       mkdirSync(root, { recursive: true });
       await prepare(root);
       log(`multistage cold --jobs ${jobs ?? 'default'} ${i + 1}/${runs}`);
-      const m = await measure([process.execPath, BIN, 'build', '--root', root, '--progress', 'quiet', '--network', 'none', '--no-cache',
+      const m = await measure([BIN, 'build', '--root', root, '--progress', 'quiet', '--network', 'none', '--no-cache',
         ...(jobs ? ['--jobs', jobs] : []), '-t', 'tsbuild-bench/jobs', ctx]);
       if (m.exitCode !== 0) throw new Error(`multistage build failed: ${m.stderr}`);
       xs.push(m.wallMs);

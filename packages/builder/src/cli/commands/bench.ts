@@ -65,7 +65,6 @@ export async function run(argv: string[]): Promise<number> {
   const bin = process.argv[1]!;
   const report = await benchmark({
     context, dockerfile: file, runs, touch, compareDocker: compare, root, buildArgs,
-    tsbuildCommand: [process.execPath, bin],
     prepareStore: loads.length
       ? async (r) => {
           for (const l of loads) {

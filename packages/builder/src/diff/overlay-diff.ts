@@ -118,12 +118,8 @@ function sameMeta(n: Node, lowerHost: string): boolean {
 function lowerPath(lowers: string[], rel: string): string | undefined {
   for (const l of lowers) {
     const p = join(l, rel);
-    let st: Stats;
-    try {
-      st = lstatSync(p);
-    } catch {
-      continue;
-    }
+    const st = lstatQuiet(p);
+    if (!st) continue;
     return isWhiteout(st) ? undefined : p;
   }
   return undefined;
@@ -177,17 +173,22 @@ function dirMetaDiffers(a: FileMeta, b: FileMeta): boolean {
 /** The topmost lowerdir entry at `rel`, or undefined when absent or whited out there. */
 function lowerStat(lowers: string[], rel: string): Stats | undefined {
   for (const l of lowers) {
-    let st: Stats | undefined;
-    try {
-      st = lstatSync(join(l, rel));
-    } catch {
-      st = undefined;
-    }
+    const st = lstatQuiet(join(l, rel));
     if (!st) continue;
     if (isWhiteout(st)) return undefined;
     return st;
   }
   return undefined;
+}
+
+/** lstat that answers undefined for a missing entry without building an exception (the common case:
+ *  most new files have nothing below them; 20k throws cost measurable time on big COPY diffs). */
+function lstatQuiet(p: string): Stats | undefined {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // ENOTDIR: a parent is not a directory in this lowerdir
+  }
 }
 
 export function isWhiteout(st: Stats): boolean {

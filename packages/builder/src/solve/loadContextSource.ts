@@ -9,7 +9,7 @@ export async function loadContextSource(dir: string, opts: { dockerfilePath?: st
   return {
     dir: ctx.dir,
     async checksum(sources, o) {
-      const sum = await ctx.checksum({ sources, exclude: o?.exclude, parents: o?.parents }, { detail: true, signal: opts.signal });
+      const sum = await ctx.checksum({ sources, exclude: o?.exclude, parents: o?.parents }, { detail: true, detailMax: 5000, signal: opts.signal });
       const detail = sum.detail ?? [];
       // miss explanations keep per-file digests only for reasonably small selections
       const files: [string, string][] = detail.length <= 5000 ? detail.map((d) => [displayPath(d.path), d.digest]) : [];

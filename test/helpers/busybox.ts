@@ -8,9 +8,10 @@
  * (default /var/tmp/tsbuild-test) so every test file shares one copy.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync, symlinkSync, copyFileSync, renameSync, rmSync, readFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, chmodSync, symlinkSync, copyFileSync, renameSync, rmSync, readFileSync, cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { busyboxBinary as conformanceBusyboxBinary } from '../../packages/conformance/src/frontend/base-image.js';
 
 export const TEST_CACHE = process.env.TSBUILD_TEST_CACHE ?? '/var/tmp/tsbuild-test';
 /** ../shared/conformance relative to the repo root */
@@ -43,28 +44,10 @@ app:x:1000:
 nobody:x:65534:
 `;
 
-/** Path of /bin/busybox from the busybox-static package (downloaded once). */
+/** Path of /bin/busybox from the busybox-static package (downloaded once; the conformance runner's
+ *  recipe, sharing its cache directory, so both use the same bytes). */
 export function busyboxBinary(): string {
-  const dir = join(TEST_CACHE, 'busybox-deb');
-  const bin = join(dir, 'x', 'bin', 'busybox');
-  if (existsSync(bin)) return bin;
-  mkdirSync(dir, { recursive: true });
-  try {
-    execFileSync('apt-get', ['download', '-qq', 'busybox-static'], { cwd: dir, stdio: 'pipe' });
-    const deb = readdirSync(dir).find((f) => f.startsWith('busybox-static_') && f.endsWith('.deb'));
-    if (!deb) throw new Error('apt-get download produced no .deb');
-    execFileSync('dpkg-deb', ['-x', join(dir, deb), join(dir, 'x')], { stdio: 'pipe' });
-  } catch (err) {
-    // Fallback: the package already installed on this machine (same bytes, same package).
-    if (existsSync('/bin/busybox') && execFileSync('dpkg', ['-S', '/bin/busybox'], { encoding: 'utf8' }).includes('busybox-static')) {
-      mkdirSync(join(dir, 'x', 'bin'), { recursive: true });
-      copyFileSync('/bin/busybox', bin);
-      chmodSync(bin, 0o755);
-    } else {
-      throw new Error(`cannot get busybox-static (apt-get update && apt-get install busybox-static): ${(err as Error).message}`);
-    }
-  }
-  return bin;
+  return conformanceBusyboxBinary({ corpusDir: CORPUS_DIR, cacheDir: TEST_CACHE });
 }
 
 /**

@@ -49,6 +49,8 @@ export interface Mounted {
   overlay: boolean;
   /** unmount and remove scratch dirs; idempotent */
   release(): Promise<void>;
+  /** unmount only, keeping upperdir (overlay); idempotent, and release() then skips the unmount */
+  detach?(): Promise<void>;
 }
 
 export interface Snapshotter {

@@ -20,17 +20,21 @@ export async function detectSnapshotter(opts: { scratchDir: string; prefer?: 'ov
   if (opts.prefer === 'copy') return { snapshotter: new CopySnapshotter(), message: 'snapshotter: copy (requested)' };
   await mkdir(opts.scratchDir, { recursive: true });
   const dir = await mkdtemp(join(opts.scratchDir, 'probe-'));
+  // set while the probe mount may still be in place (release() failed half way)
+  let mounted = false;
   try {
     const lower = join(dir, 'lower');
     await mkdir(lower);
     const m = await new OverlaySnapshotter().prepare([lower], { scratchDir: join(dir, 'ovl') });
+    mounted = true;
     await m.release();
+    mounted = false;
     return { snapshotter: new OverlaySnapshotter(), message: 'snapshotter: overlayfs' };
   } catch (err) {
     const reason = (err as Error).message.split('\n')[0]!;
     return { snapshotter: new CopySnapshotter(), message: `snapshotter: copy (overlayfs unavailable: ${reason})`, reason };
   } finally {
-    await unmount(join(dir, 'ovl', 'merged')).catch(() => undefined);
+    if (mounted) await unmount(join(dir, 'ovl', 'merged')).catch(() => undefined);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -17,6 +17,9 @@ import type { Mounted, Snapshotter } from '../exec/types.js';
 import { BuildError } from '../errors.js';
 import { hostTools } from '../exec/host-tools.js';
 import { runTool } from './run-tool.js';
+import { sysHelper, type SyscallError } from '../exec/sys-helper.js';
+
+const MNT_DETACH = 2;
 
 const PAGE_LIMIT = 4000;
 const SAFE_OPTS = 'index=off,redirect_dir=off,metacopy=off';
@@ -71,13 +74,12 @@ export class OverlaySnapshotter implements Snapshotter {
     }
     const base = `lowerdir=${lowerOpt},upperdir=${upperOpt},workdir=${workOpt}`;
     const extra = this.opts.extraOptions ? `,${this.opts.extraOptions}` : '';
-    const mountBin = hostTools().mount;
     try {
-      await runTool(mountBin, ['-t', 'overlay', 'overlay', '-o', `${base},${SAFE_OPTS}${extra}`, root], { cwd });
+      await mountOverlay(`${base},${SAFE_OPTS}${extra}`, root, cwd);
     } catch (first) {
       // old kernels without metacopy/redirect_dir knobs: those default to off there anyway
       try {
-        await runTool(mountBin, ['-t', 'overlay', 'overlay', '-o', `${base}${extra}`, root], { cwd });
+        await mountOverlay(`${base}${extra}`, root, cwd);
       } catch {
         await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
         throw new BuildError('E_MOUNT', `cannot mount overlayfs: ${(first as Error).message}`, { cause: first });
@@ -87,14 +89,35 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 }
 
+/**
+ * mount -t overlay overlay -o <options> <target>: through the syscall helper (no process per
+ * mount) when it runs here and the options are all overlay's own (no generic flags such as
+ * `ro` in extraOptions, which mount(8) would turn into MS_* bits); else mount(8).
+ */
+async function mountOverlay(options: string, target: string, cwd: string | undefined): Promise<void> {
+  const helper = sysHelper();
+  const generic = /(^|,)(ro|rw|nosuid|suid|nodev|dev|noexec|exec|sync|async|remount|bind|noatime|atime|relatime|strictatime|lazytime|nodiratime|dirsync|defaults)(,|$)/;
+  if (helper && !generic.test(options)) {
+    await helper.mount('overlay', target, 'overlay', 0, options, cwd ?? '');
+    return;
+  }
+  await runTool(hostTools().mount, ['-t', 'overlay', 'overlay', '-o', options, target], { cwd });
+}
+
 class OverlayMount implements Mounted {
   readonly overlay = true;
   private releasing?: Promise<void>;
+  private detaching?: Promise<void>;
   constructor(readonly root: string, readonly upperdir: string, private readonly scratch: string) {}
+
+  detach(): Promise<void> {
+    this.detaching ??= unmount(this.root);
+    return this.detaching;
+  }
 
   release(): Promise<void> {
     this.releasing ??= (async () => {
-      await unmount(this.root);
+      await this.detach();
       await rm(this.scratch, { recursive: true, force: true });
     })();
     return this.releasing;
@@ -103,6 +126,25 @@ class OverlayMount implements Mounted {
 
 /** Unmount `target`; lazily when busy; a target that is not mounted counts as done. */
 export async function unmount(target: string): Promise<void> {
+  const helper = sysHelper();
+  if (helper) {
+    try {
+      await helper.umount(target);
+    } catch (err) {
+      const code = (err as SyscallError).code;
+      // EINVAL: not a mount point (any more); ENOENT: no such path
+      if (code === 'EINVAL' || code === 'ENOENT') return;
+      if (code !== 'EBUSY') throw new BuildError('E_MOUNT', `cannot unmount ${target}: ${(err as Error).message}`, { cause: err });
+      try {
+        await helper.umount(target, MNT_DETACH);
+      } catch (err2) {
+        const code2 = (err2 as SyscallError).code;
+        if (code2 === 'EINVAL' || code2 === 'ENOENT') return;
+        throw new BuildError('E_MOUNT', `cannot unmount ${target}: ${(err2 as Error).message}`, { cause: err2 });
+      }
+    }
+    return;
+  }
   const bin = hostTools().umount;
   try {
     await runTool(bin, [target]);

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { hostTools } from '../exec/host-tools.js';
+import { sysHelper } from '../exec/sys-helper.js';
 
 export interface XattrQuery { path: string; name: string }
 
@@ -38,6 +39,9 @@ export function xattrsSupported(): boolean {
 export async function readXattrs(queries: XattrQuery[]): Promise<Map<number, Buffer>> {
   const out = new Map<number, Buffer>();
   if (queries.length === 0) return out;
+  // the build's long-lived syscall helper when it runs here (no process per query batch)
+  const helper = sysHelper();
+  if (helper) return helper.getxattrs(queries);
   const t = hostTools();
   const nr = LGETXATTR[process.arch];
   if (t.perl && nr !== undefined) {

@@ -41,6 +41,8 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
     inputs,
     createdBy,
     apply: (mounted) => execute(ctx, mounted, { args, files, env, workdir, user, network }),
+    // pick the executor (and load its code) while the parents unpack and the rootfs is mounted
+    warm: () => Promise.all([solve.executor(), import('../users/index.js')]),
   });
 }
 

@@ -29,6 +29,7 @@ export async function dispatchWorkdir(ctx: StepContext<WorkdirInstruction>): Pro
     key: { op: 'WORKDIR', instruction: wd, user },
     inputs: [['instruction', ctx.raw.original], ['WORKDIR', wd], ['USER', user]],
     createdBy: `WORKDIR ${wd}`,
+    warm: () => Promise.all([import('../users/index.js'), import('../copy/rootPath.js')]),
     async apply(mounted) {
       // mkdir -p, 0755, new directories owned by USER (BuildKit's Mkdir WithUser)
       const [{ resolveUser }, { rootPath }] = await Promise.all([import('../users/index.js'), import('../copy/rootPath.js')]);

@@ -27,6 +27,8 @@ export interface LayerStep {
   apply(mounted: Mounted): Promise<void>;
   /** build the layer on an empty rootfs instead of the parent (COPY --link: BuildKit's independent layer) */
   independent?: boolean;
+  /** on a miss, started alongside unpacking the parents (e.g. pick the executor); awaited by nobody */
+  warm?(): unknown;
 }
 
 export interface CommitOutcome { cached: boolean; key: string; missReason?: string; layer: LayerRef }
@@ -48,11 +50,15 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
 
   const missReason = state.noCache ? 'cache disabled (--no-cache)' : state.parentMissed ? 'previous step changed' : await explainMiss(solve.store, position, step.inputs);
   solve.signal?.throwIfAborted();
+  // the snapshotter probe (first miss of the build) and the step's own preparations overlap the unpack
+  const snapshotterReady = solve.snapshotter();
+  snapshotterReady.catch(() => undefined);
+  void Promise.resolve().then(() => step.warm?.()).catch(() => undefined);
   const lowerdirs = step.independent ? [] : await solve.store.ensureSnapshots(state.layers, { signal: solve.signal });
   const scratchDir = await mkdtemp(join(solve.store.tmpDir(), 'step-'));
   let layer: LayerRef;
   try {
-    const snapshotter = await solve.snapshotter();
+    const snapshotter = await snapshotterReady;
     const mounted = await snapshotter.prepare(lowerdirs, { scratchDir });
     try {
       await step.apply(mounted);
@@ -96,7 +102,7 @@ function canAdopt(ctx: StepContext, step: LayerStep, mounted: Mounted): boolean 
 /** Unmount first (the upperdir must be quiescent), then hand the upperdir to the store; on any failure the snapshot is simply unpacked later. */
 async function adopt(ctx: StepContext, mounted: Mounted, layers: LayerRef[]): Promise<void> {
   try {
-    await unmount(mounted.root);
+    await (mounted.detach ? mounted.detach() : unmount(mounted.root));
     await ctx.solve.store.adoptSnapshot!(layers, mounted.upperdir);
   } catch {
     // not adopted: ensureSnapshots extracts the blob when a later step needs it

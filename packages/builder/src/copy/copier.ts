@@ -19,10 +19,8 @@ import { applyMeta, lstatOrUndefined, makeSpecial, setTimes } from './fsops.js';
 import { byteCompare } from './wildcard.js';
 import type { CopySource } from './types.js';
 
-const MY_UID = process.getuid?.() ?? 0;
 /** queued + running leaf copies above which the directory walk waits */
 const QUEUE_HIGH = 256;
-const MY_GID = process.getgid?.() ?? 0;
 
 export interface CopierOptions {
   source: CopySource;
@@ -161,7 +159,7 @@ export class Copier {
   private async leafMeta(target: string, st: Stats): Promise<void> {
     const owner = this.ownerOf(st);
     const mode = this.modeOf(st);
-    const chowned = owner.uid !== MY_UID || owner.gid !== MY_GID;
+    const chowned = owner.uid !== (process.getuid?.() ?? 0) || owner.gid !== (process.getgid?.() ?? 0);
     if (chowned) await lchown(target, owner.uid, owner.gid);
     if (!st.isSymbolicLink()) {
       const want = mode ?? st.mode & 0o7777;

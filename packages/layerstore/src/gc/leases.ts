@@ -7,7 +7,7 @@
 import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { StorePaths } from '../paths.js';
-import { ownerAlive, SELF_START } from '../lock/lockfile.js';
+import { ownerAlive, selfStartTime } from '../lock/lockfile.js';
 
 export class Leases {
   private file?: string;
@@ -22,8 +22,8 @@ export class Leases {
     this.creating ??= (async () => {
       await mkdir(this.paths.sessions, { recursive: true });
       const nonce = randomBytes(6).toString('hex');
-      const file = this.paths.session(`${process.pid}-${SELF_START}-${nonce}`);
-      await appendFile(file, `${process.pid} ${SELF_START} ${nonce}\n`);
+      const file = this.paths.session(`${process.pid}-${selfStartTime()}-${nonce}`);
+      await appendFile(file, `${process.pid} ${selfStartTime()} ${nonce}\n`);
       this.file = file;
       return file;
     })();

@@ -22,7 +22,11 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
-export const SELF_START = processStart(process.pid) ?? '0';
+let selfStart: string | undefined;
+/** This process's start time (read on first use, not at module scope: see builder/src/cli/snapshot.ts). */
+export function selfStartTime(): string {
+  return (selfStart ??= processStart(process.pid) ?? '0');
+}
 
 /** Is the process that wrote `owner` ("pid start nonce") still running? */
 export function ownerAlive(owner: string): boolean {
@@ -56,7 +60,7 @@ export class FileLock {
   }
 
   private async acquire(opts: LockOptions): Promise<string> {
-    const token = `${process.pid} ${SELF_START} ${randomBytes(8).toString('hex')}\n`;
+    const token = `${process.pid} ${selfStartTime()} ${randomBytes(8).toString('hex')}\n`;
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
     let poll = opts.pollMs ?? 5;
     await mkdir(this.tmpDir, { recursive: true });

@@ -31,10 +31,17 @@ export interface ExtractStats { entries: number; bytes: number }
 
 const WH = '.wh.';
 const OPAQUE = '.wh..wh..opq';
-const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
-/** files we create are owned by our fsuid/fsgid: chown is skipped for 0:0 when that is root:root */
-const ROOT_GROUP = typeof process.getgid === 'function' && process.getgid() === 0;
-const UMASK = readUmask();
+/** Per-process facts, read on first use — never at module scope: the CLI runs from a V8 startup
+ * snapshot, which would freeze them. Files we create are owned by our fsuid/fsgid: chown is
+ * skipped for 0:0 when that is root:root. */
+let procFacts: { isRoot: boolean; rootGroup: boolean; umask: number } | undefined;
+function proc(): { isRoot: boolean; rootGroup: boolean; umask: number } {
+  return (procFacts ??= {
+    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+    rootGroup: typeof process.getgid === 'function' && process.getgid() === 0,
+    umask: readUmask(),
+  });
+}
 
 function readUmask(): number {
   try {
@@ -72,7 +79,7 @@ class Extractor {
 
   constructor(private readonly dest: string, private readonly opts: ExtractOptions) {
     // flatten mode writes into dirs of earlier layers we did not look at: always chown there
-    this.plainOwner = IS_ROOT && ROOT_GROUP && opts.mode === 'overlay';
+    this.plainOwner = proc().isRoot && proc().rootGroup && opts.mode === 'overlay';
   }
 
   async run(src: Readable): Promise<void> {
@@ -116,8 +123,8 @@ class Extractor {
     this.cur = undefined;
     const { fd, h, path } = cur;
     try {
-      if (IS_ROOT && !(h.uid === 0 && h.gid === 0 && this.plainOwner)) fs.fchownSync(fd, h.uid, h.gid);
-      if ((h.mode & 0o7777) !== ((h.mode & 0o777) & ~UMASK)) fs.fchmodSync(fd, h.mode & 0o7777);
+      if (proc().isRoot && !(h.uid === 0 && h.gid === 0 && this.plainOwner)) fs.fchownSync(fd, h.uid, h.gid);
+      if ((h.mode & 0o7777) !== ((h.mode & 0o777) & ~proc().umask)) fs.fchmodSync(fd, h.mode & 0o7777);
       fs.futimesSync(fd, h.mtime, h.mtime);
     } finally {
       fs.closeSync(fd);
@@ -251,7 +258,7 @@ class Extractor {
       }
       if (!st.isFile()) break;
       fs.copyFileSync(lpath, path, fs.constants.COPYFILE_EXCL);
-      if (IS_ROOT) fs.chownSync(path, st.uid, st.gid);
+      if (proc().isRoot) fs.chownSync(path, st.uid, st.gid);
       fs.chmodSync(path, st.mode & 0o7777);
       fs.utimesSync(path, st.atime, st.mtime);
       return;
@@ -377,7 +384,7 @@ class Extractor {
         continue;
       }
       if (!st.isDirectory()) break;
-      if (IS_ROOT) fs.chownSync(path, st.uid, st.gid);
+      if (proc().isRoot) fs.chownSync(path, st.uid, st.gid);
       fs.chmodSync(path, st.mode & 0o7777);
       if (st.mode & 0o2000) this.setgidDirs.add(rel);
       this.dirTimes.set(rel, { path, atime: st.atime, mtime: st.mtime });
@@ -392,7 +399,7 @@ class Extractor {
   }
 
   private setMeta(path: string, h: TarHeader, chmod: boolean): void {
-    if (IS_ROOT) fs.lchownSync(path, h.uid, h.gid);
+    if (proc().isRoot) fs.lchownSync(path, h.uid, h.gid);
     if (chmod) fs.chmodSync(path, h.mode & 0o7777);
     if (!chmod) fs.lutimesSync(path, h.mtime, h.mtime);
     else if (h.type !== 'directory') fs.utimesSync(path, h.mtime, h.mtime);

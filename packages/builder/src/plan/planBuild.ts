@@ -21,7 +21,7 @@ export function planBuild(src: DockerfileSource, opts: { target?: string; buildA
   const buildArgs = opts.buildArgs ?? {};
   const globalArgs = new Map<string, string | undefined>();
   for (const argInstr of dockerfile.globalArgs) {
-    const loc = { file: src.file, line: argInstr.range.start.line, column: argInstr.range.start.column };
+    const loc = { file: src.file, line: argInstr.range.start.line, get column() { return argInstr.range.start.column; } }; // columns are computed only when shown
     for (const a of argInstr.args) {
       if (Object.prototype.hasOwnProperty.call(buildArgs, a.name)) {
         // a given build arg wins and its default is never expanded

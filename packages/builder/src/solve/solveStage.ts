@@ -20,7 +20,8 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const file = solve.dockerfile.file;
   const escape = solve.dockerfile.directives.escape;
   const label = stageLabel(stage);
-  const fromLoc = { file, line: stage.from.range.start.line, column: stage.from.range.start.column, endLine: stage.from.range.end.line };
+  // column is read lazily: the parser computes columns only when one is shown (see parser ast/columns.ts)
+  const fromLoc = { file, line: stage.from.range.start.line, get column() { return stage.from.range.start.column; }, endLine: stage.from.range.end.line };
   const globals = new StageVars([], new Map(), {});
   for (const [k, v] of solve.builtinArgs) if (k !== 'TARGETSTAGE') globals.setEnv(k, v);
   for (const [k, v] of solve.globalArgs) if (v !== undefined) globals.setEnv(k, v);
@@ -63,7 +64,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   for (const raw of all) {
     solve.signal?.throwIfAborted();
     // an inherited ONBUILD trigger has no line of its own in this Dockerfile: errors point at FROM
-    const location = triggerSet.has(raw) ? fromLoc : { file, line: raw.range.start.line, column: raw.range.start.column, endLine: raw.range.end.line };
+    const location = triggerSet.has(raw) ? fromLoc : { file, line: raw.range.start.line, get column() { return raw.range.start.column; }, endLine: raw.range.end.line };
     const visible = isProgressStep(raw);
     if (visible) n++;
     const name = `[${label} ${n}/${total}] ${raw.original}`;

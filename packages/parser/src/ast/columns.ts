@@ -15,6 +15,32 @@ import type { AstNode } from './node.js';
 const MAX_TEXT = 512 * 1024;
 const MAX_NODES = 5000;
 
+/**
+ * Columns on demand: dockerfile-ast costs ~20 ms on a small Dockerfile — more than the rest of a
+ * warm build's parse — and columns are only read when something is reported (an error's code
+ * frame, a warning). Each range's `column` fields are accessors until the first read anywhere;
+ * that read runs `applyColumns` once for the whole file and turns them back into plain data.
+ */
+export function lazyColumns(text: string, nodes: AstNode[]): void {
+  const positions = nodes.flatMap((n) => [n.range.start, n.range.end]);
+  let resolved = false;
+  const resolve = (): void => {
+    if (resolved) return;
+    resolved = true;
+    for (const { pos, value } of saved) Object.defineProperty(pos, 'column', { value, writable: true, enumerable: true, configurable: true });
+    applyColumns(text, nodes);
+  };
+  const saved = positions.map((pos) => ({ pos, value: pos.column }));
+  for (const pos of positions) {
+    Object.defineProperty(pos, 'column', {
+      enumerable: true,
+      configurable: true,
+      get() { resolve(); return pos.column; },
+      set(v: number) { resolve(); pos.column = v; },
+    });
+  }
+}
+
 export function applyColumns(text: string, nodes: AstNode[]): void {
   if (text.length > MAX_TEXT || nodes.length === 0 || nodes.length > MAX_NODES) return;
   let instructions;

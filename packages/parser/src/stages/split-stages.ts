@@ -18,7 +18,7 @@ export function splitStages(ast: Ast, file: string): Dockerfile {
         if (names.has(ins.stageName)) throw new ParseError('E_STAGE', `duplicate stage name "${ins.stageName}"`, { file, range: ins.range });
         names.add(ins.stageName);
       }
-      const stage: Stage = { index: stages.length, from: ins, instructions: [], range: { start: { ...ins.range.start }, end: { ...ins.range.end } } };
+      const stage: Stage = { index: stages.length, from: ins, instructions: [], range: { start: ins.range.start, end: ins.range.end } };
       if (ins.stageName !== undefined) stage.name = ins.stageName;
       stages.push(stage);
       continue;
@@ -32,7 +32,7 @@ export function splitStages(ast: Ast, file: string): Dockerfile {
       throw new ParseError('E_STAGE', `no build stage in current context (${ins.kind} before the first FROM)`, { file, range: ins.range });
     }
     current.instructions.push(ins);
-    current.range.end = { ...ins.range.end };
+    current.range.end = ins.range.end;
   }
   if (stages.length === 0) {
     const last = ast.children[ast.children.length - 1]!;

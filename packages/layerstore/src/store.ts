@@ -224,6 +224,8 @@ export class Store implements LayerStore {
 
   async tag(name: string, manifestDigest: Digest): Promise<void> {
     const ref = normalizeRef(name);
+    // a rebuild that changed nothing re-tags the same digest: leave the index (and its lock) alone
+    if ((await readIndex(this.paths)).manifests.some((m) => refName(m) === ref && m.digest === manifestDigest) && (await this.hasBlob(manifestDigest))) return;
     const buf = await this.readBlob(manifestDigest).catch((err: unknown) => {
       throw notFound(`cannot tag ${ref}: manifest ${manifestDigest} is not in the store`, { digest: manifestDigest, cause: err });
     });

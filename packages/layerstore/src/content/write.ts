@@ -4,14 +4,15 @@
  * it; a rename onto an existing digest is a success (content addressing makes them equal).
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { HashStream, LimitStream, toReadable } from '../util/streams.js';
 import { fsyncPath, fsyncDir } from '../util/fs.js';
-import { integrityError } from '../errors.js';
+import { integrityError, tooLarge } from '../errors.js';
 
 export interface WriteOptions {
   /** the digest the bytes must have; mismatch → E_INTEGRITY and nothing is stored */
@@ -21,6 +22,7 @@ export interface WriteOptions {
 }
 
 export async function write(paths: StorePaths, data: Buffer | Readable, opts: WriteOptions = {}): Promise<{ digest: Digest; size: number }> {
+  if (Buffer.isBuffer(data)) return writeBuffer(paths, data, opts);
   await mkdir(paths.tmp, { recursive: true });
   const tmp = paths.temp('blob');
   const hasher = new HashStream();
@@ -36,6 +38,46 @@ export async function write(paths: StorePaths, data: Buffer | Readable, opts: Wr
     return { digest, size };
   } finally {
     await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Small in-memory blobs (configs, manifests, cache records): hash first, and when the digest is
+ * already stored — every warm build's config and manifest — touch nothing. Otherwise one
+ * write + fsync + rename, without a stream pipeline.
+ */
+async function writeBuffer(paths: StorePaths, data: Buffer, opts: WriteOptions): Promise<{ digest: Digest; size: number }> {
+  const digest = `sha256:${createHash('sha256').update(data).digest('hex')}` as Digest;
+  const size = data.length;
+  if (opts.size !== undefined && size > opts.size) throw tooLarge(`blob exceeds its limit of ${opts.size} bytes`, { limit: opts.size });
+  if (opts.expected && opts.expected !== digest) throw integrityError(`blob content hashes to ${digest}, expected ${opts.expected}`, { expected: opts.expected, actual: digest });
+  if (opts.size !== undefined && opts.size !== size) throw integrityError(`blob has ${size} bytes, declared ${opts.size}`, { expected: opts.size, actual: size });
+  if (await exists(paths.blob(digest))) return { digest, size };
+  await mkdir(paths.tmp, { recursive: true });
+  const tmp = paths.temp('blob');
+  try {
+    const h = await open(tmp, 'wx', 0o644);
+    try {
+      await h.writeFile(data);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    await mkdir(paths.blobs, { recursive: true });
+    await rename(tmp, paths.blob(digest));
+    await fsyncDir(paths.blobs);
+    return { digest, size };
+  } finally {
+    await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

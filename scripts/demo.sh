@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TSBUILD_ROOT=${TSBUILD_ROOT:-/var/lib/tsbuild}
-tsbuild() { node packages/builder/bin/tsbuild.js "$@"; }
+tsbuild() { packages/builder/bin/tsbuild "$@"; }
 tar=$(bash scripts/busybox-rootfs.sh /var/tmp/tsbuild-busybox-rootfs.tar)
 tsbuild import "$tar" busybox:latest
 tsbuild build -t app fixtures/example

@@ -14,7 +14,7 @@ import { dockerAvailable, dockerDriver, tsbuildDriver, type BuilderDriver, type 
 import { defaultTouchPath, rewrite } from './touch.js';
 import type { BenchOptions, BenchReport, RunSample, ScenarioName, ScenarioResult } from './types.js';
 
-const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/tsbuild.js');
+const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/tsbuild');
 
 export async function benchmark(opts: BenchOptions): Promise<BenchReport> {
   const runs = opts.runs ?? 3;

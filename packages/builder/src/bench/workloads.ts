@@ -13,7 +13,7 @@ import { median, measure } from './measure.js';
 import type { BenchReport } from './types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const BIN = resolve(HERE, '../../bin/tsbuild.js');
+const BIN = resolve(HERE, '../../bin/tsbuild');
 const REPO = resolve(HERE, '../../../..');
 
 export interface WorkloadBenchOptions {
@@ -55,7 +55,7 @@ export async function benchWorkloads(opts: WorkloadBenchOptions = {}): Promise<{
     }
     const base = name === 'debian' ? BASES.debian! : BASES.busybox!;
     const prepareStore = async (root: string): Promise<void> => {
-      const m = await measure([process.execPath, BIN, 'load', '--root', root, '-i', join(data, base.tar)]);
+      const m = await measure([BIN, 'load', '--root', root, '-i', join(data, base.tar)]);
       if (m.exitCode !== 0) throw new Error(`tsbuild load ${base.tar} failed: ${m.stderr}`);
     };
     log(`${name}: cold/warm/incremental, tsbuild vs docker`);

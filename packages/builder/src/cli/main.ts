@@ -36,14 +36,19 @@ export function registerCommand(name: string, load: () => Promise<{ run: Command
   COMMANDS[name] = load;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export interface MainOptions {
+  /** started from the V8 startup snapshot (bin/tsbuild); `--version` says so */
+  snapshot?: boolean;
+}
+
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       process.stdout.write(HELP);
       return argv.length === 0 ? 2 : 0;
     }
     if (argv[0] === '--version' || argv[0] === '-v') {
-      process.stdout.write('tsbuild 0.1.0\n');
+      process.stdout.write(`tsbuild 0.1.0 (node ${process.version}${opts.snapshot ? ', startup snapshot' : ''})\n`);
       return 0;
     }
     const name = argv[0]!;

@@ -1,0 +1,81 @@
+/**
+ * The launcher (bin/tsbuild) and the CLI's V8 startup snapshot: used when it was made by this node
+ * binary, skipped otherwise; and the snapshot build refuses modules that read per-process state
+ * at module scope (that state would be frozen into every later process).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const PKG = resolve(__dirname, '../../packages/builder');
+const BIN = join(PKG, 'bin/tsbuild');
+const tmp = mkdtempSync(join(tmpdir(), 'tsb-snap-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+
+describe('bin/tsbuild launcher', () => {
+  it('starts from the snapshot made by this node binary', () => {
+    const r = run(BIN, ['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`tsbuild 0.1.0 (node ${process.version}, startup snapshot)\n`);
+  });
+
+  it('passes Node-looking flags through to tsbuild, not to node', () => {
+    const r = run(BIN, ['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: tsbuild');
+  });
+
+  it('TSBUILD_NO_SNAPSHOT=1 starts the plain CLI', () => {
+    const r = run(BIN, ['--version'], { TSBUILD_NO_SNAPSHOT: '1' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`tsbuild 0.1.0 (node ${process.version})\n`);
+  });
+
+  it('falls back to the plain CLI when the snapshot was made by another node binary', () => {
+    // a copy of the package layout whose blob claims another node: the launcher must not use it
+    const root = join(tmp, 'pkg');
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    mkdirSync(join(root, 'dist/startup'), { recursive: true });
+    copyFileSync(BIN, join(root, 'bin/tsbuild'));
+    symlinkSync(join(PKG, 'bin/tsbuild.js'), join(root, 'bin/tsbuild.js'));
+    symlinkSync(join(PKG, 'dist/startup/tsbuild.blob'), join(root, 'dist/startup/tsbuild.blob'));
+    writeFileSync(join(root, 'dist/startup/tsbuild.blob.node'), '/usr/local/bin/node-other 123 456\n');
+    const r = run(join(root, 'bin/tsbuild'), ['--version']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`tsbuild 0.1.0 (node ${process.version})\n`);
+  });
+
+  it('records the node binary the blob was made with', () => {
+    const made = readFileSync(join(PKG, 'dist/startup/tsbuild.blob.node'), 'utf8').trim().split(' ');
+    expect(made).toHaveLength(3);
+    expect(made[0]).toMatch(/^\//);
+  });
+});
+
+describe('snapshot guard', () => {
+  const guard = readFileSync(resolve(__dirname, '../../scripts/snapshot-guard.cjs'), 'utf8');
+  const build = (body: string) => {
+    const script = join(tmp, `entry-${Math.random().toString(36).slice(2)}.cjs`);
+    writeFileSync(script, `${guard}\n${body}\nglobalThis.__tsbuildSnapshotGuardEnd();\n`);
+    return run(process.execPath, ['--snapshot-blob', `${script}.blob`, '--build-snapshot', script]);
+  };
+
+  it('fails the snapshot build on module-scope reads of process state, naming each', () => {
+    const r = build(`const PID = process.pid;\nconst HOME = process.env.HOME;\nconst UID = process.getuid();\nconst CPUS = require('node:os').cpus().length;`);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('module-scope code reads per-process state');
+    for (const what of ['process.pid', 'process.env.HOME', 'process.getuid()', 'os.cpus()']) expect(r.stderr).toContain(what);
+  });
+
+  it('accepts modules that read process state only inside functions', () => {
+    const r = build(`function pid() { return process.pid; }\nconst lazy = () => process.env.HOME;`);
+    expect(r.stderr).not.toContain('per-process state');
+    expect(r.status).toBe(0);
+  });
+});

@@ -35,8 +35,11 @@ export async function solveGraph(solve: SolveContext, jobs: number, cancel: (rea
     return p;
   };
   const settled = await Promise.allSettled(all);
+  // the steps' cache records (commitLayer does not wait for them): settled either way, so no
+  // write is still running when the caller closes the store
+  const writes = await Promise.allSettled(solve.pendingWrites ?? []);
   if (firstError !== undefined) throw firstError;
-  const failed = settled.find((s) => s.status === 'rejected');
+  const failed = settled.find((s) => s.status === 'rejected') ?? writes.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return solve.stageResults.get(solve.graph.target)!;
 }

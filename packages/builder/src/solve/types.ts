@@ -59,6 +59,8 @@ export interface SolveContext {
   /** results by stage index, as promises so stages can wait for each other */
   stageResults: Map<number, Promise<StageResult>>;
   steps: StepRecord[];
+  /** store writes no step waits for (cache records), awaited by solveGraph before the build ends */
+  pendingWrites?: Promise<void>[];
   /** cache mount dirs in use by running steps (sharing=locked waits, private takes a fresh dir) */
   cacheMountUsers: Map<string, { done: Promise<void> }>;
   signal?: AbortSignal;

@@ -26,7 +26,7 @@ await build({
 // reached through lazy shims: loaded on first call at run time, never during the snapshot build.
 const snapDir = 'packages/builder/dist/startup';
 rmSync(snapDir, { recursive: true, force: true });
-const LAZY = ['child_process', 'dgram', 'readline', 'worker_threads', 'vm', 'perf_hooks', 'http', 'https', 'http2', 'tty', 'cluster', 'inspector', 'repl'];
+const LAZY = ['child_process', 'dgram', 'readline', 'worker_threads', 'vm', 'perf_hooks', 'http', 'https', 'http2', 'tls', 'tty', 'cluster', 'inspector', 'repl'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {

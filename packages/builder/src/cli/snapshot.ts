@@ -39,7 +39,8 @@ async function preload(): Promise<void> {
 }
 
 if (startupSnapshot?.isBuildingSnapshot()) {
-  preload().then(() => {
+  preload().then(async () => {
+    (await import('./warmup.js')).warmUp();
     (globalThis as { __tsbuildSnapshotGuardEnd?: () => void }).__tsbuildSnapshotGuardEnd?.();
   }, (err: unknown) => {
     process.stderr.write(`tsbuild: snapshot preload failed: ${String((err as Error)?.stack ?? err)}\n`);

@@ -9,6 +9,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { BuildError } from '../errors.js';
+import { httpFetch } from '../net/fetch.js';
 import type { RemoteFile } from './types.js';
 
 export interface DownloadOptions {
@@ -38,7 +39,7 @@ export function parseChecksum(checksum: string): { algo: 'sha256'; hex: string }
 export async function downloadUrl(url: string, opts: DownloadOptions = {}): Promise<RemoteFile> {
   let res: Response;
   try {
-    res = await fetch(url, { redirect: 'follow', signal: opts.signal });
+    res = await httpFetch(url, { redirect: 'follow', signal: opts.signal });
   } catch (err) {
     throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
   }

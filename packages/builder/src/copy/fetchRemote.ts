@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from '../errors.js';
+import { httpFetch } from '../net/fetch.js';
 import { parseChecksum, saveResponse, urlFilename } from './downloadUrl.js';
 import type { RemoteFile } from './types.js';
 
@@ -54,7 +55,7 @@ export async function fetchRemote(url: string, opts: FetchRemoteOptions): Promis
   if (meta?.lastModified) headers['if-modified-since'] = meta.lastModified;
   let res: Response;
   try {
-    res = await fetch(url, { redirect: 'follow', headers, signal: opts.signal });
+    res = await httpFetch(url, { redirect: 'follow', headers, signal: opts.signal });
   } catch (err) {
     throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
   }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, nodeStartupMs } from './measure.js';
+import { median, nodeStartupMs, nodeStartupNoExtraCaMs } from './measure.js';
 import { dockerAvailable, dockerDriver, tsbuildDriver, type BuilderDriver, type BuildRequest } from './builders.js';
 import { defaultTouchPath, rewrite } from './touch.js';
 import type { BenchOptions, BenchReport, RunSample, ScenarioName, ScenarioResult } from './types.js';
@@ -119,13 +119,13 @@ export async function benchmark(opts: BenchOptions): Promise<BenchReport> {
     const d = results.find((r) => r.scenario === s && r.builder === 'docker');
     if (t && d) ratios[s] = t.medianMs / d.medianMs;
   }
-  return { context, runs, nodeStartupMs: await nodeStartupMs(), results, ratios, dockerSkipped };
+  return { context, runs, nodeStartupMs: await nodeStartupMs(), nodeStartupNoExtraCaMs: await nodeStartupNoExtraCaMs(), results, ratios, dockerSkipped };
 }
 
 export function formatReport(r: BenchReport): string {
   const ms = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)}s` : `${x.toFixed(0)}ms`);
   const bytes = (x?: number): string => (x === undefined ? '-' : x > 1e6 ? `${(x / 1e6).toFixed(1)}MB` : x > 1e3 ? `${(x / 1e3).toFixed(1)}kB` : `${x}B`);
-  const lines = [`context ${r.context}  runs ${r.runs}  node -e 0: ${ms(r.nodeStartupMs)}${r.dockerSkipped ? `  (docker: ${r.dockerSkipped})` : ''}`];
+  const lines = [`context ${r.context}  runs ${r.runs}  node -e 0: ${ms(r.nodeStartupMs)}${r.nodeStartupNoExtraCaMs !== undefined ? ` (${ms(r.nodeStartupNoExtraCaMs)} without NODE_EXTRA_CA_CERTS)` : ''}${r.dockerSkipped ? `  (docker: ${r.dockerSkipped})` : ''}`];
   lines.push(['scenario', 'builder', 'median', 'min', 'max', 'cached/total', 'hit', 'ctx read', 'written', 'peak RSS'].map((h) => h.padEnd(14)).join(''));
   for (const x of r.results) {
     lines.push([

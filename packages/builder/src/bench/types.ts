@@ -60,6 +60,8 @@ export interface BenchReport {
   runs: number;
   /** median wall time of `node -e 0` on this machine, measured in the same invocation */
   nodeStartupMs: number;
+  /** the same without NODE_EXTRA_CA_CERTS, when that is set (Node parses it at start; tsbuild defers it) */
+  nodeStartupNoExtraCaMs?: number;
   results: ScenarioResult[];
   /** tsbuild median / docker median per scenario, when docker ran */
   ratios: Partial<Record<ScenarioName, number>>;

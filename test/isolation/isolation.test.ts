@@ -184,6 +184,19 @@ describe('RUN isolation', () => {
     }
   });
 
+  test('/dev is a private tmpfs of the run; the /etc files are read-only and leave nothing behind', async () => {
+    const m = await mount();
+    const hostDev = readdirSync('/dev');
+    const r = await sh(m, 'echo x > /dev/from-step && cat /dev/from-step; grep " /dev " /proc/mounts | cut -d" " -f3; ls -a /dev | grep -c tsbuild; '
+      + 'for f in hosts resolv.conf hostname; do (echo y >> /etc/$f) 2>/dev/null && echo $f-writable; stat -c "%h %a" /etc/$f; done; cat /etc/hostname');
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toBe('x\ntmpfs\n0\n1 644\n1 644\n1 644\niso\n');
+    // the step's /dev writes went nowhere: not to the host, not to the rootfs, not to the next run
+    expect(readdirSync('/dev')).toEqual(hostDev);
+    expect((await sh(m, 'test ! -e /dev/from-step && echo gone')).output).toBe('gone\n');
+    expect(readdirSync(join(m.upperdir)).filter((n) => n === 'dev')).toEqual([]);
+  });
+
   test('/proc/sys and /sys are read-only (also with host networking: no host cgroup fs), host devices are not there', async () => {
     const m = await mount();
     for (const network of ['none', 'host'] as const) {

@@ -18,11 +18,7 @@ export class EtcFiles {
    * the run) and return `dir`. The network mode doesn't change them, as in BuildKit.
    */
   writeTo(dir: string, hostname: string, _network?: 'none' | 'host'): string {
-    const files: Record<string, string> = {
-      hosts: `127.0.0.1\tlocalhost ${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
-      'resolv.conf': filterResolvConf(this.resolvConf ?? readFileOr('/etc/resolv.conf', '')),
-      hostname: `${hostname}\n`,
-    };
+    const files = this.contents(hostname);
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     chmodSync(dir, 0o755);
     for (const [name, content] of Object.entries(files)) {
@@ -30,6 +26,15 @@ export class EtcFiles {
       chmodSync(join(dir, name), 0o644); // whatever the caller's umask
     }
     return dir;
+  }
+
+  /** The three files' contents, by name (ETC_FILES order). */
+  contents(hostname: string): Record<(typeof ETC_FILES)[number], string> {
+    return {
+      hosts: `127.0.0.1\tlocalhost ${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+      'resolv.conf': filterResolvConf(this.resolvConf ?? readFileOr('/etc/resolv.conf', '')),
+      hostname: `${hostname}\n`,
+    };
   }
 }
 

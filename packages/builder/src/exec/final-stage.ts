@@ -43,8 +43,52 @@ export function perlFinalStageSupported(arch: string = process.arch): boolean {
   return NR[arch] !== undefined;
 }
 
-/** The perl program; argv: cwd uid gid groups-csv n-env env... args... */
-export function perlFinalStage(caps: number[], opts: { loopbackUp?: boolean } = {}, arch: string = process.arch): string {
+/** mount(2) per Node arch, for the setup operations */
+const NR_MOUNT: Partial<Record<string, number>> = { x64: 165, arm64: 40, riscv64: 40, loong64: 40 };
+
+/**
+ * The run's setup operations (perl-setup.ts), carried out before the final stage proper: umask,
+ * mounts, the /dev skeleton, /etc files, hostname, then cd into the rootfs.
+ * argv: root n-fields fields...
+ */
+function setupPrologue(mountNr: number, umountNr: number): string {
+  return String.raw`
+umask(022);
+my $root = shift @ARGV; my $nset = shift @ARGV; my @set = splice(@ARGV, 0, $nset);
+while (@set) {
+  my $op = shift @set;
+  if ($op eq 'M') {
+    my ($src, $tgt, $type, $flags, $data) = splice(@set, 0, 5);
+    syscall(${mountNr}, $src, $tgt, length($type) ? $type : 0, 0 + $flags, length($data) ? $data : 0) == 0 or fail("mount $src on $tgt");
+  } elsif ($op eq 'D') {
+    my ($p, $mode) = splice(@set, 0, 2);
+    mkdir($p) or fail("mkdir $p"); chmod(oct($mode), $p) or fail("chmod $p");
+  } elsif ($op eq 'F') {
+    my ($p, $mode, $content) = splice(@set, 0, 3);
+    open(my $fh, ">", $p) or fail("create $p"); print $fh $content; close($fh) or fail("write $p");
+    chmod(oct($mode), $p) or fail("chmod $p");
+  } elsif ($op eq 'L') {
+    my ($target, $p) = splice(@set, 0, 2);
+    symlink($target, $p) or fail("symlink $p");
+  } elsif ($op eq 'U') {
+    my $p = shift @set; unlink($p) or fail("unlink $p");
+  } elsif ($op eq 'X') {
+    my $p = shift @set; syscall(${umountNr}, $p, 2) == 0 or fail("umount $p");
+  } elsif ($op eq 'R') {
+    my $p = shift @set; rmdir($p) or fail("rmdir $p");
+  } elsif ($op eq 'H') {
+    my $name = shift @set;
+    open(my $h, ">", "/proc/sys/kernel/hostname") or fail("hostname"); print $h "$name\n"; close($h) or fail("hostname");
+  } else { fail("unknown setup operation $op"); }
+}
+chdir($root) or fail("chdir $root");`;
+}
+
+/**
+ * The perl program; argv: cwd uid gid groups-csv n-env env... args... — with `setup`, preceded by
+ * root n-fields setup-fields... (see setupPrologue), and then started by `unshare` directly.
+ */
+export function perlFinalStage(caps: number[], opts: { loopbackUp?: boolean; setup?: boolean } = {}, arch: string = process.arch): string {
   const nr = NR[arch];
   if (!nr) throw new Error(`no syscall table for ${arch}`);
   const [pivot, umount2, prctl, setgroups, setresgid, setresuid] = nr;
@@ -52,6 +96,7 @@ export function perlFinalStage(caps: number[], opts: { loopbackUp?: boolean } = 
 open(my $S, ">&=", 3) or exit 120;
 $SIG{__DIE__} = sub { print $S "perl: $_[0]"; exit 121; };
 sub fail { print $S "$_[0]: $!\n"; exit 121; }
+${opts.setup ? setupPrologue(NR_MOUNT[arch]!, umount2) : ''}
 my ($cwd, $uid, $gid, $groups, $nenv, @rest) = @ARGV;
 ${opts.loopbackUp ? LOOPBACK_UP : ''}
 my $dot = ".";

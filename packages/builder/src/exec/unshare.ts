@@ -2,11 +2,13 @@
  * Default executor: util-linux `unshare` + `setpriv`, no daemon, no runtime.
  *
  *   node ─spawn─▶ unshare --mount --pid --fork --uts --ipc [--net] --kill-child --propagation private
- *                   └─ /bin/sh (host, PID 1 of the new pid ns): one `mount -a -T fstab` (rootfs bind,
- *                      proc, the run's /dev skeleton + device nodes, pts, shm, mqueue, sys, /proc masks,
- *                      /etc/{hosts,resolv.conf,hostname}, RUN mounts), hostname, lo up
- *                      └─ exec perl final stage: pivot_root, detach host root, caps, ids, cwd, env,
- *                         exec args  (stays PID 1)      [see final-stage.ts; setpriv fallback]
+ *                   └─ perl (host, PID 1 of the new pid ns): the setup as mount(2) calls (rootfs bind,
+ *                      proc, a tmpfs /dev with its skeleton + device nodes, pts, shm, mqueue, sys, /proc
+ *                      masks, /etc/{hosts,resolv.conf,hostname}, RUN mounts), hostname, lo up, then the
+ *                      final stage: pivot_root, detach host root, caps, ids, cwd, env, exec args
+ *                      (stays PID 1)           [see perl-setup.ts, final-stage.ts]
+ *   without perl: unshare … └─ /bin/sh: one `mount -a -T fstab` (the same mounts, /dev a bind of a host
+ *                      skeleton dir), hostname, lo up └─ exec env/setpriv/unshare --root: chroot only
  *
  * Every mount lives in the private mount namespace, which dies with its last process: nothing is
  * left on the host, whatever way the step ends. The pid namespace dies with its init (the step's
@@ -23,9 +25,10 @@ import { hostTools, type HostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
-import { perlFinalStageSupported } from './final-stage.js';
+import { DEFAULT_CAP_NUMBERS, perlFinalStage, perlFinalStageSupported } from './final-stage.js';
+import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
 import { withHome } from './home.js';
-import { DEV_NODES, DIRS_MASKED, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
+import { DEFAULT_CAPS, DEV_NODES, DIRS_MASKED, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
 
 export interface UnshareExecutorOptions {
   /**
@@ -43,9 +46,6 @@ export interface RunResultWithStubs extends RunResult {
   /** mount-target placeholders created (and removed again) during the run, relative to the rootfs */
   stubs: string[];
 }
-
-const DEV_LINKS: [string, string][] = [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'],
-  ['stderr', '/proc/self/fd/2'], ['ptmx', 'pts/ptmx']];
 
 export class UnshareExecutor implements Executor {
   readonly name = 'unshare';
@@ -79,6 +79,7 @@ export class UnshareExecutor implements Executor {
     if (spec.args.length === 0) throw new BuildError('E_EXEC_FAILED', 'nothing to run: empty command');
     const finalStage = this.finalStage;
     if (finalStage === 'setpriv' && !this.tools.setpriv) throw new BuildError('E_EXEC_FAILED', 'the unshare executor needs perl or setpriv (util-linux)');
+    if (finalStage === 'perl') return this.runPerl(spec);
     // The hot path uses sync fs calls: a few dozen syscalls, far cheaper than thread-pool round trips.
     const runDir = mkdtempSync(join(this.tmpDir, 'tsbuild-run-'));
     const stubs = new MountStubs(spec.rootfs);
@@ -119,11 +120,48 @@ export class UnshareExecutor implements Executor {
       });
       const fstab = join(runDir, 'fstab');
       writeFileSync(fstab, plan.fstab);
-      const result = await this.spawnRun(spec, plan.script, [fstab]);
+      const result = await this.spawnRun(spec, [this.tools.sh, '-c', plan.script, 'tsbuild-setup', fstab]);
       return { ...result, stubs: stubs.created() };
     } finally {
       stubs.cleanup();
       rmSync(runDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The perl final stage does the whole setup itself (perl-setup.ts): `unshare` execs it directly,
+   * and the host sees no per-run files — a scratch dir only for secret-file copies.
+   */
+  private async runPerl(spec: RunSpec): Promise<RunResultWithStubs> {
+    const stubs = new MountStubs(spec.rootfs);
+    let runDir: string | undefined;
+    try {
+      const root = spec.rootfs;
+      if (spec.mounts.some((m) => m.type === 'file')) runDir = mkdtempSync(join(this.tmpDir, 'tsbuild-run-'));
+      const prepared = prepareRun(spec, stubs, runDir ?? '', '');
+      const contents = this.etc.contents(spec.hostname);
+      const ops = planPerlSetup({
+        root,
+        etc: prepared.etc.map((e) => ({ name: e.target.slice('/etc/'.length), content: contents[e.target.slice('/etc/'.length) as keyof typeof contents], target: e.hostTarget })),
+        mounts: prepared.mounts.map((m) => (m.type === 'bind'
+          ? { type: 'bind', source: m.source, target: m.hostTarget, readonly: m.readonly }
+          : { type: 'tmpfs', target: m.hostTarget, size: m.size })),
+        hostname: spec.hostname,
+        freshSysfs: true,
+        procReadonly: this.procReadonly,
+        procMasked: this.procMasked,
+        dirsMasked: this.dirsMasked,
+      });
+      const env = withHome(spec.env, root, spec.user.uid).filter((e) => e.indexOf('=') > 0);
+      const caps = DEFAULT_CAPS.map((c) => DEFAULT_CAP_NUMBERS[c]!);
+      const script = perlFinalStage(caps, { loopbackUp: spec.network === 'none', setup: true });
+      const argv = [this.tools.perl!, '-e', script, '--', root, String(ops.length), ...ops,
+        spec.cwd, String(spec.user.uid), String(spec.user.gid), spec.user.additionalGids.join(','), String(env.length), ...env, ...spec.args];
+      const result = await this.spawnRun(spec, argv);
+      return { ...result, stubs: stubs.created() };
+    } finally {
+      stubs.cleanup();
+      if (runDir) rmSync(runDir, { recursive: true, force: true });
     }
   }
 
@@ -132,10 +170,11 @@ export class UnshareExecutor implements Executor {
     // no shared state
   }
 
-  private spawnRun(spec: RunSpec, script: string, scriptArgs: string[]): Promise<RunResult> {
+  /** `unshare` the namespaces and exec `command` (the setup shell, or the perl setup + final stage) in them */
+  private spawnRun(spec: RunSpec, command: string[]): Promise<RunResult> {
     const t = this.tools;
     const args = ['--mount', '--pid', '--fork', '--uts', '--ipc', ...(spec.network === 'none' ? ['--net'] : []),
-      '--kill-child', '--propagation', 'private', '--', t.sh, '-c', script, 'tsbuild-setup', ...scriptArgs];
+      '--kill-child', '--propagation', 'private', '--', ...command];
     return new Promise<RunResult>((resolve, reject) => {
       // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.

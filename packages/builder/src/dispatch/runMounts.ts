@@ -45,6 +45,8 @@ export interface PreparedMounts { mounts: RunMount[]; env: string[]; release(): 
 
 export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: Mounted, files: RunFile[]): Promise<PreparedMounts> {
   const { solve } = ctx;
+  // most RUNs have no mounts and no heredoc files: no scratch dir (two fs round trips) for them
+  if (files.length === 0 && ctx.instr.mounts.length === 0) return { mounts: [], env: [], release: async () => undefined };
   const scratch = await mkdtemp(join(solve.store.tmpDir(), 'mounts-'));
   const releases: (() => Promise<void>)[] = [() => rm(scratch, { recursive: true, force: true })];
   const mounts: RunMount[] = [];

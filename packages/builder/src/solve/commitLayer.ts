@@ -4,6 +4,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
 import type { Mounted } from '../exec/types.js';
 import { BuildError } from '../errors.js';
@@ -25,6 +26,12 @@ export interface LayerStep {
   createdBy: string;
   /** make the change inside the mounted rootfs */
   apply(mounted: Mounted): Promise<void>;
+  /**
+   * make the change AND produce its layer tar in one pass (e.g. a COPY into a new directory writes
+   * the upperdir and the tar from the same reads); the tar ends only once every change is in the
+   * upperdir, and a failure destroys it. undefined (nothing changed yet): apply() + a diff instead
+   */
+  applyToLayer?(mounted: Mounted, opts: { sourceDateEpoch?: number }): Promise<Readable | undefined>;
   /** build the layer on an empty rootfs instead of the parent (COPY --link: BuildKit's independent layer) */
   independent?: boolean;
   /** on a miss, started alongside unpacking the parents (e.g. pick the executor); awaited by nobody */
@@ -57,24 +64,33 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
   const lowerdirs = step.independent ? [] : await solve.store.ensureSnapshots(state.layers, { signal: solve.signal });
   const scratchDir = await mkdtemp(join(solve.store.tmpDir(), 'step-'));
   let layer: LayerRef;
+  let mounted: Mounted | undefined;
   try {
     const snapshotter = await snapshotterReady;
-    const mounted = await snapshotter.prepare(lowerdirs, { scratchDir });
-    try {
+    mounted = await snapshotter.prepare(lowerdirs, { scratchDir });
+    const tarOpts = { sourceDateEpoch: solve.options.rewriteTimestamp ? solve.options.sourceDateEpoch : undefined };
+    let tar = step.independent ? undefined : await step.applyToLayer?.(mounted, tarOpts);
+    if (!tar) {
       await step.apply(mounted);
       solve.signal?.throwIfAborted();
       const diff = await solve.diff();
-      const tar = diff(mounted, lowerdirs, { sourceDateEpoch: solve.options.rewriteTimestamp ? solve.options.sourceDateEpoch : undefined });
-      layer = await solve.store.writeLayer(tar, { compressionLevel: solve.options.compressionLevel ?? LAYER_GZIP_LEVEL });
-      if (canAdopt(ctx, step, mounted)) await adopt(ctx, mounted, [...state.layers, layer]);
-    } finally {
-      await mounted.release();
+      tar = diff(mounted, lowerdirs, tarOpts);
     }
+    layer = await solve.store.writeLayer(tar, { compressionLevel: solve.options.compressionLevel ?? LAYER_GZIP_LEVEL });
+    if (canAdopt(ctx, step, mounted)) await adopt(ctx, mounted, [...state.layers, layer]);
   } catch (err) {
+    await mounted?.release().catch(() => undefined);
+    await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
     if (solve.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
     throw err;
+  }
+  // Unmount now (no mount outlives its step); removing the scratch dir (~10 ms of round trips; a
+  // whole rootfs for the copying snapshotter) need not hold up the next step.
+  const done = mounted;
+  try {
+    await done.detach?.();
   } finally {
-    await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+    track(solve, done.release().then(() => rm(scratchDir, { recursive: true, force: true })));
   }
 
   const createdAt = new Date().toISOString();
@@ -86,13 +102,18 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
   // directory: ~5-10 ms a step, far more when the disk is busy), so the next step need not wait:
   // solveGraph awaits them before the build reports success.
   const config = snapshotConfig(state.config);
-  const writes = Promise.all([
+  track(solve, Promise.all([
     solve.store.putCacheRecord({ key, layers, config, createdAt }),
     solve.store.putCacheRecord({ key: position, layers: [], config, createdAt, inputs: step.inputs }),
-  ]).then(() => undefined);
-  writes.catch(() => undefined);
-  (solve.pendingWrites ??= []).push(writes);
+  ]));
   return { cached: false, key, missReason, layer };
+}
+
+/** Work no later step waits for; solveGraph settles it (and reports its failure) before the build ends. */
+function track(solve: StepContext['solve'], work: Promise<unknown>): void {
+  const p = work.then(() => undefined);
+  p.catch(() => undefined);
+  (solve.pendingWrites ??= []).push(p);
 }
 
 /**

@@ -69,6 +69,12 @@ await build({
 });
 const blob = `${snapDir}/tsbuild.blob`;
 const r = spawnSync(process.execPath, ['--max-semi-space-size=4', '--snapshot-blob', blob, '--build-snapshot', `${snapDir}/cli.cjs`], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+if (/bad option|not supported/i.test(r.stderr ?? '') && !/per-process state/.test(r.stderr ?? '')) {
+  // a Node built without user-land snapshots: bin/tsbuild runs the plain bundle instead
+  rmSync(blob, { force: true });
+  process.stderr.write(`note: this node cannot build a startup snapshot (${(r.stderr ?? '').trim().split('\n')[0]}); tsbuild will start without one\n`);
+  process.exit(0);
+}
 const warnings = (r.stderr ?? '').split('\n').filter((l) => l && !/ExperimentalWarning|--trace-warnings/.test(l));
 if (r.status !== 0 || warnings.some((l) => /not yet fully verified|snapshot/.test(l))) {
   rmSync(blob, { force: true });

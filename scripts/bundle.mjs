@@ -84,4 +84,6 @@ if (r.status !== 0 || warnings.some((l) => /not yet fully verified|snapshot/.tes
 // bin/tsbuild uses the blob only with the node binary that made it (same path, size and mtime).
 const node = realpathSync(process.execPath);
 const st = statSync(node);
-writeFileSync(`${blob}.node`, `${node} ${st.size} ${Math.floor(st.mtimeMs / 1000)}\n`);
+// ... and only where it was made: module paths (e.g. the bench finding bin/) are fixed in the blob
+const pkg = realpathSync('packages/builder');
+writeFileSync(`${blob}.node`, `${node} ${st.size} ${Math.floor(st.mtimeMs / 1000)} ${pkg}\n`);

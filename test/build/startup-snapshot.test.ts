@@ -44,16 +44,31 @@ describe('bin/tsbuild launcher', () => {
     copyFileSync(BIN, join(root, 'bin/tsbuild'));
     symlinkSync(join(PKG, 'bin/tsbuild.js'), join(root, 'bin/tsbuild.js'));
     symlinkSync(join(PKG, 'dist/startup/tsbuild.blob'), join(root, 'dist/startup/tsbuild.blob'));
-    writeFileSync(join(root, 'dist/startup/tsbuild.blob.node'), '/usr/local/bin/node-other 123 456\n');
+    writeFileSync(join(root, 'dist/startup/tsbuild.blob.node'), `/usr/local/bin/node-other 123 456 ${root}\n`);
     const r = run(join(root, 'bin/tsbuild'), ['--version']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`tsbuild 0.1.0 (node ${process.version})\n`);
   });
 
+  it('falls back when the package was moved after the blob was made (paths inside it are stale)', () => {
+    const root = join(tmp, 'moved');
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    mkdirSync(join(root, 'dist/startup'), { recursive: true });
+    copyFileSync(BIN, join(root, 'bin/tsbuild'));
+    symlinkSync(join(PKG, 'bin/tsbuild.js'), join(root, 'bin/tsbuild.js'));
+    symlinkSync(join(PKG, 'dist/startup/tsbuild.blob'), join(root, 'dist/startup/tsbuild.blob'));
+    // the right node binary, but made for the package at its original place
+    copyFileSync(join(PKG, 'dist/startup/tsbuild.blob.node'), join(root, 'dist/startup/tsbuild.blob.node'));
+    const r = run(join(root, 'bin/tsbuild'), ['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`tsbuild 0.1.0 (node ${process.version})\n`);
+  });
+
   it('records the node binary the blob was made with', () => {
     const made = readFileSync(join(PKG, 'dist/startup/tsbuild.blob.node'), 'utf8').trim().split(' ');
-    expect(made).toHaveLength(3);
+    expect(made).toHaveLength(4);
+    expect(made[3]).toBe(PKG);
     expect(made[0]).toMatch(/^\//);
   });
 });

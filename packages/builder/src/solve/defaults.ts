@@ -24,11 +24,12 @@ export function defaultExecutor(options: BuildOptions, tmpDir: string, info: (me
 export function defaultSnapshotter(options: BuildOptions, scratchDir: string, info: (message: string) => void): () => Promise<Snapshotter> {
   if (options.snapshotter) { const s = options.snapshotter; return async () => s; }
   return lazy(async () => {
-    // overlayfs when a probe mount works here, else the copying fallback (said in the progress output)
-    const { detectSnapshotter } = await import('../snapshot/detect.js');
-    const choice = await detectSnapshotter({ scratchDir });
-    info(choice.message);
-    return choice.snapshotter;
+    // overlayfs unless the first mount fails and a probe mount says it cannot work here: then the
+    // copying fallback (either way said in the progress output)
+    const [{ AutoSnapshotter }, { sysHelper }] = await Promise.all([import('../snapshot/auto.js'), import('../exec/sys-helper.js')]);
+    // the first mount follows once the parents are unpacked: start the mount helper meanwhile
+    sysHelper()?.warm();
+    return new AutoSnapshotter({ scratchDir, onChoice: info });
   });
 }
 

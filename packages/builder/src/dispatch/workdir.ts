@@ -6,9 +6,13 @@ import type { StepContext } from '../solve/types.js';
 import { lchownCreated } from './mkdirOwned.js';
 import { addHistory } from './history.js';
 
-/** BuildKit resolves WORKDIR against the current one; "/" changes nothing and makes no layer. */
+/**
+ * BuildKit resolves WORKDIR against the current one; "/" changes nothing and makes no layer. An absolute
+ * path is kept as written, trailing slash and all (`WORKDIR /app/` → WorkingDir and history `/app/`:
+ * system.NormalizePath neither cleans nor trims it); a relative one is Go's path.Join, which cleans.
+ */
 export function resolveWorkdir(current: string | undefined, path: string): string {
-  return posix.isAbsolute(path) ? posix.normalize(path).replace(/(.)\/+$/, '$1') : posix.join('/', current || '/', path).replace(/(.)\/+$/, '$1');
+  return posix.isAbsolute(path) ? path : posix.join('/', current || '/', path).replace(/(.)\/+$/, '$1');
 }
 
 /** Without expansion we cannot tell "/"; the progress numbering uses the raw path. */

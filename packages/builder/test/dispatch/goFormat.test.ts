@@ -25,6 +25,9 @@ describe('Go renderings used in history', () => {
     expect(() => portKeys('abc')).toThrow();
     expect(resolveWorkdir(undefined, 'rel')).toBe('/rel');
     expect(resolveWorkdir('/a', 'b/../c/')).toBe('/a/c');
-    expect(resolveWorkdir('/a', '/x/')).toBe('/x');
+    // absolute: kept as written (BuildKit v0.8 and current alike: `WORKDIR /x/` → WorkingDir "/x/")
+    expect(resolveWorkdir('/a', '/x/')).toBe('/x/');
+    expect(resolveWorkdir('/a', '/x/./y')).toBe('/x/./y');
+    expect(resolveWorkdir('/x/y/', '../z/')).toBe('/x/z');
   });
 });

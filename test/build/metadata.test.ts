@@ -116,6 +116,12 @@ describe('metadata instructions', () => {
     await expect(build({ context: ctx, dockerfileText: 'FROM busybox\nFROM busybox\n', store: t.store, target: 'nope' })).rejects.toMatchObject({ code: 'E_STAGE' });
   });
 
+  it('expands FROM --platform with the global scope (predefined and declared ARGs)', async () => {
+    const r = await build({ context: ctx, dockerfileText: 'FROM --platform=$BUILDPLATFORM busybox AS b\nFROM --platform=${TARGETPLATFORM} b\nENV OK=1\n', store: t.store });
+    expect(r.config.config.Env).toContain('OK=1');
+    await expect(build({ context: ctx, dockerfileText: 'ARG P=linux/arm64\nFROM --platform=$P busybox\n', store: t.store })).rejects.toMatchObject({ code: 'E_PLATFORM', data: { platform: 'linux/arm64' } });
+  });
+
   it('global ARGs expand in FROM', async () => {
     const r = await build({ context: ctx, dockerfileText: 'ARG BASE=busybox\nFROM ${BASE}:latest\nARG BASE\nENV B=$BASE\n', store: t.store });
     expect(r.config.config.Env).toContain('B=busybox');

@@ -25,7 +25,9 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const globals = new StageVars([], new Map(), {});
   for (const [k, v] of solve.builtinArgs) if (k !== 'TARGETSTAGE') globals.setEnv(k, v);
   for (const [k, v] of solve.globalArgs) if (v !== undefined) globals.setEnv(k, v);
-  const image = expandStep(stage.from, globals, escape, fromLoc).image;
+  // --platform is expanded too (`FROM --platform=$BUILDPLATFORM img`)
+  const from = expandStep(stage.from, globals, escape, fromLoc);
+  const image = from.image;
 
   // steps are counted before running so every name carries n/m
   const triggerInstrs: Instruction[] = [];
@@ -35,7 +37,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const fromId = solve.progress.start(fromName, stage.index, 1, 1 + progressCount(stage.instructions));
   let base;
   try {
-    base = await resolveBase(solve, stage.from, image, stage.index, fromLoc);
+    base = await resolveBase(solve, from, image, stage.index, fromLoc);
   } catch (err) {
     solve.progress.error(fromId, fromName, (err as Error).message);
     throw err;

@@ -1,5 +1,6 @@
 export type { ApplyCopyOptions, CopyErrorCode, CopyOp, CopyResult, CopySource, RemoteFile, SourceMatch } from './types.js';
 export { applyCopy, destinationOf, isIndependentLayer } from './applyCopy.js';
+export { copyToLayer, type CopyToLayerOptions } from './copyToLayer.js';
 export { fetchRemote, type FetchRemoteOptions } from './fetchRemote.js';
 export { downloadUrl, discardRemote, parseChecksum, urlFilename, type DownloadOptions } from './downloadUrl.js';
 export { selectSource, selectSources, isUrl, isHeredocMarker } from './select.js';

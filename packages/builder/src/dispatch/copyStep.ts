@@ -71,6 +71,12 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
     // --link without --chmod: the layer holds only what was copied (parents created 0755 root), not
     // copied-up parent dirs; a --chown by name still needs the parent's /etc/passwd, so it stays merged
     independent: instr.link && !instr.chmod && (!instr.chown || /^\d+(:\d+)?$/.test(instr.chown)),
+    // a plain COPY of a context directory into a new path: copied and tarred in one pass
+    async applyToLayer(mounted, tarOpts) {
+      if (from || localSources.length === 0) return undefined;
+      const { copyToLayer } = await copyModule();
+      return copyToLayer(op, { source: solve.context.copySource(), mounted, workdir, sourceDateEpoch: tarOpts.sourceDateEpoch, signal: solve.signal });
+    },
     async apply(mounted) {
       let source: CopySource | undefined;
       let release: (() => Promise<void>) | undefined;

@@ -1,0 +1,268 @@
+/**
+ * COPY of one context directory into a destination that does not exist yet, written straight into
+ * the overlay upperdir while the layer tar is produced from the same bytes: each file is read once,
+ * written once (no overlayfs in the way) and its content goes to the tar, so gzip and the hashes
+ * run while the copy is still going, and no diff walk or second read of the files follows.
+ *
+ * The result is the same upperdir and the same tar (byte for byte) as applyCopy + overlayDiff:
+ *  - the destination and any missing parents are created through the mount, exactly as applyCopy
+ *    does (0755 root, or existing parents copied up by overlayfs); the tar starts with those
+ *    parents as overlayDiff sees them in the upperdir
+ *  - below it, the copier's rules for a fresh tree: owner 0:0, the source's mode and times, the
+ *    destination directory itself 0755 with the source directory's times; sockets are skipped
+ *
+ * Anything outside that plain case answers undefined before a byte is written, and the caller runs
+ * the general path: other instruction forms (ADD, --from, --chown/--chmod/--link/--exclude/
+ * --parents, wildcards, several sources, heredocs), an existing destination, a source with an
+ * ignored entry, hardlinks, devices/FIFOs, a file with (or not yet known to have no) file
+ * capabilities, names that need a PAX header, a non-root process, no overlayfs.
+ */
+import { chmodSync, closeSync, fchmodSync, futimesSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Readable } from 'node:stream';
+import { BuildError } from '../errors.js';
+import { fitsUstar, ustarHeader, type UstarHeader } from '../diff/ustar.js';
+import { destinationOf } from './applyCopy.js';
+import { lstatOrUndefined, mkdirAll } from './fsops.js';
+import { rootPath } from './rootPath.js';
+import { isHeredocMarker, isUrl, selectSource } from './select.js';
+import { byteCompare, containsWildcards } from './wildcard.js';
+import type { CopyOp, CopySource } from './types.js';
+
+/** tar bytes produced per read() turn (the copy runs in slices this big between event-loop turns) */
+const SLICE = 1024 * 1024;
+const END_OF_TAR = 1024;
+
+export interface CopyToLayerOptions {
+  source: CopySource;
+  /** the step's overlay mount */
+  mounted: { root: string; upperdir: string; overlay: boolean };
+  workdir: string;
+  /** --rewrite-timestamp: tar mtimes clamped to this (the upperdir keeps the real ones) */
+  sourceDateEpoch?: number;
+  signal?: AbortSignal;
+}
+
+/** One entry of the copy, in tar order; `end` closes a directory (its mode and times go on last). */
+interface Item {
+  op: 'dir' | 'file' | 'symlink' | 'end';
+  /** layer path (no leading slash) */
+  path: string;
+  src: string;
+  mode: number;
+  size: number;
+  atimeMs: number;
+  mtimeMs: number;
+  /** symlinks: the target */
+  link?: string;
+}
+
+/** The layer tar of the copy, or undefined when the general path must do it (nothing written then). */
+export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise<Readable | undefined> {
+  const { mounted, source } = opts;
+  if (!mounted.overlay || process.getuid?.() !== 0 || process.getgid?.() !== 0) return undefined;
+  if (op.kind !== 'COPY' || op.chown || op.chmod || op.link || op.parents || op.exclude?.length || op.heredocs?.length) return undefined;
+  if (op.sources.length !== 1) return undefined;
+  const raw = op.sources[0]!;
+  if (isUrl(raw) || isHeredocMarker(raw) || containsWildcards(raw)) return undefined;
+  const matches = await selectSource(source, raw, {});
+  if (matches.length !== 1 || !matches[0]!.stat.isDirectory()) return undefined;
+  const m = matches[0]!;
+
+  const dest = destinationOf(op.dest, opts.workdir);
+  const dstHost = await rootPath(mounted.root, dest.path);
+  if (dstHost === mounted.root || (await lstatOrUndefined(dstHost))) return undefined;
+  const destRel = relative(mounted.root, dstHost);
+  if (destRel.startsWith('..') || !/^[\x01-\x7f]*$/.test(destRel)) return undefined;
+
+  const items = plan(source, m.abs, m.stat, destRel);
+  if (!items) return undefined;
+
+  // the destination and its missing parents through the mount (overlayfs copies existing ones up)
+  await mkdirAll(dstHost, { mode: 0o755, uid: 0, gid: 0 });
+  const upperDest = join(mounted.upperdir, destRel);
+  if (!lstatSync(upperDest, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  // the parents as overlayDiff would emit them (from the upperdir, where copy-ups landed)
+  const parts = destRel.split('/');
+  const head: Buffer[] = [];
+  for (let i = 1; i < parts.length; i++) {
+    const rel = parts.slice(0, i).join('/');
+    const st = lstatSync(join(mounted.upperdir, rel));
+    const h = header({ name: `${rel}/`, type: 'directory', mode: st.mode, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) }, opts.sourceDateEpoch);
+    if (!h) return undefined;
+    head.push(h);
+  }
+  return new LayerCopy(items, mounted.upperdir, head, opts);
+}
+
+/**
+ * Walk the source (sorted, as the copier and overlayDiff order entries) into the item list; null
+ * when the tree has anything the plain case does not cover.
+ */
+function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: string): Item[] | null {
+  const ignoring = source.isIgnored !== undefined && (source as { ignorePatterns?: string[] }).ignorePatterns?.length !== 0;
+  const root = source.root;
+  const items: Item[] = [];
+  // the destination dir itself: 0755 (created by mkdirAll), the source dir's times
+  items.push({ op: 'dir', path: destRel, src: srcDir, mode: 0o755, size: 0, atimeMs: srcStat.atimeMs, mtimeMs: srcStat.mtimeMs });
+  const walk = (dir: string, rel: string): boolean => {
+    const names = readdirSync(dir).sort(byteCompare);
+    for (const n of names) {
+      const abs = `${dir}/${n}`;
+      const path = `${rel}/${n}`;
+      if (!fitsUstar(path + '/')) return false;
+      if (ignoring && source.isIgnored!(abs.slice(root.length + 1))) return false;
+      const st = lstatSync(abs);
+      if (st.isDirectory()) {
+        items.push(item('dir', path, abs, st));
+        if (!walk(abs, path)) return false;
+        items.push(item('end', path, abs, st));
+      } else if (st.isFile()) {
+        if (st.nlink > 1) return false;
+        const cap = source.knownCapability?.(abs, st);
+        if (cap !== null) return false; // has one, or unknown: the general path reads/writes them
+        items.push(item('file', path, abs, st));
+      } else if (st.isSymbolicLink()) {
+        const link = readlinkSync(abs);
+        if (!fitsUstar(path, link)) return false;
+        items.push({ ...item('symlink', path, abs, st), link });
+      } else if (st.isSocket()) {
+        continue; // never copied
+      } else {
+        return false; // FIFOs and devices
+      }
+    }
+    return true;
+  };
+  if (!walk(srcDir, destRel)) return null;
+  items.push({ ...items[0]!, op: 'end' });
+  return items;
+}
+
+function item(op: Item['op'], path: string, src: string, st: Stats): Item {
+  return { op, path, src, mode: st.mode & 0o7777, size: st.isFile() ? st.size : 0, atimeMs: st.atimeMs, mtimeMs: st.mtimeMs };
+}
+
+function header(h: UstarHeader, epoch: number | undefined): Buffer | null {
+  return ustarHeader(epoch === undefined ? h : { ...h, mtime: Math.min(h.mtime, epoch) });
+}
+
+/** The copy itself, a slice per read(): synchronous file calls on this thread, gzip on the pool. */
+class LayerCopy extends Readable {
+  private next = 0;
+  private out: Buffer[] = [];
+  private outBytes = 0;
+
+  constructor(
+    private readonly items: Item[],
+    private readonly upper: string,
+    head: Buffer[],
+    private readonly opts: CopyToLayerOptions,
+  ) {
+    super({ highWaterMark: SLICE });
+    for (const h of head) this.add(h);
+  }
+
+  override _read(): void {
+    try {
+      this.opts.signal?.throwIfAborted();
+      while (this.next < this.items.length && this.outBytes < SLICE) this.step(this.items[this.next++]!);
+      if (this.next === this.items.length) {
+        this.add(Buffer.alloc(END_OF_TAR));
+        this.flushOut();
+        this.push(null);
+        return;
+      }
+      this.flushOut();
+    } catch (err) {
+      this.destroy(wrap(err, this.items[this.next - 1]));
+    }
+  }
+
+  private step(it: Item): void {
+    const target = join(this.upper, it.path);
+    const mtime = Math.floor(it.mtimeMs / 1000);
+    switch (it.op) {
+      case 'dir': {
+        if (it !== this.items[0]) mkdirSync(target, { mode: 0o700 });
+        this.addHeader({ name: `${it.path}/`, type: 'directory', mode: it.mode, uid: 0, gid: 0, size: 0, mtime });
+        return;
+      }
+      case 'end': {
+        // after its entries (they change the directory's mtime): mode, then times, as the copier does
+        chmodSync(target, it.mode);
+        utimesSync(target, it.atimeMs / 1000, it.mtimeMs / 1000);
+        return;
+      }
+      case 'symlink': {
+        const link = it.link!;
+        symlinkSync(link, target);
+        lutimesSync(target, it.atimeMs / 1000, it.mtimeMs / 1000);
+        this.addHeader({ name: it.path, type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime, linkname: link });
+        return;
+      }
+      case 'file': {
+        this.addHeader({ name: it.path, type: 'file', mode: it.mode, uid: 0, gid: 0, size: it.size, mtime });
+        this.copyFile(it, target);
+        return;
+      }
+    }
+  }
+
+  /** read the source once: the same bytes go to the target file and into the tar */
+  private copyFile(it: Item, target: string): void {
+    const fdIn = openSync(it.src, 'r');
+    let fdOut: number | undefined;
+    try {
+      fdOut = openSync(target, 'wx', 0o600);
+      let left = it.size;
+      while (left > 0) {
+        const buf = Buffer.allocUnsafe(Math.min(left, SLICE));
+        let got = 0;
+        while (got < buf.length) {
+          const n = readSync(fdIn, buf, got, buf.length - got, null);
+          if (n === 0) throw new BuildError('E_COPY', `${it.src} changed size while it was copied`, { data: { source: it.src } });
+          got += n;
+        }
+        let put = 0;
+        while (put < buf.length) put += writeSync(fdOut, buf, put, buf.length - put);
+        this.add(buf);
+        left -= buf.length;
+      }
+      const pad = it.size & 511;
+      if (pad) this.add(Buffer.alloc(512 - pad));
+      fchmodSync(fdOut, it.mode);
+      futimesSync(fdOut, it.atimeMs / 1000, it.mtimeMs / 1000);
+    } finally {
+      closeSync(fdIn);
+      if (fdOut !== undefined) closeSync(fdOut);
+    }
+  }
+
+  private addHeader(h: UstarHeader): void {
+    const buf = header(h, this.opts.sourceDateEpoch);
+    // plan() only admits names that fit a ustar header
+    if (!buf) throw new BuildError('E_COPY', `no ustar header for ${h.name}`, { data: { path: h.name } });
+    this.add(buf);
+  }
+
+  private add(b: Buffer): void {
+    this.out.push(b);
+    this.outBytes += b.length;
+  }
+
+  private flushOut(): void {
+    if (this.outBytes === 0) return;
+    const chunk = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
+    this.out = [];
+    this.outBytes = 0;
+    this.push(chunk);
+  }
+}
+
+function wrap(err: unknown, it: Item | undefined): Error {
+  if (err instanceof BuildError || (err as Error)?.name === 'AbortError') return err as Error;
+  const e = err as NodeJS.ErrnoException;
+  return new BuildError('E_COPY', `COPY ${it?.src ?? ''}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim(), { cause: err, data: { source: it?.src } });
+}

@@ -1,0 +1,120 @@
+/**
+ * gzip in fixed-size blocks compressed in parallel (pigz's layout): ONE gzip member whose deflate
+ * stream is the concatenation of independently compressed blocks. Each block of BLOCK input bytes
+ * is raw-deflated on the libuv thread pool with the previous 32 KiB as its dictionary and ends
+ * with a sync flush (byte-aligned, not final); the last block ends with Z_FINISH. The header is
+ * zlib's own (mtime 0, OS unix) and the trailer is CRC-32 + size, so any gzip reader takes it.
+ *
+ * Deterministic: block boundaries depend only on the byte offsets of the input, never on how the
+ * input arrived or how many blocks ran at once, so the same tar gives the same blob on any machine.
+ * An input of at most one block is byte-identical to `zlib.gzip(input, { level })`.
+ *
+ * Memory: at most `parallel` blocks in flight (input + output each), plus one block being filled.
+ */
+import { availableParallelism } from 'node:os';
+import { Transform, type TransformCallback } from 'node:stream';
+import * as zlib from 'node:zlib';
+
+/** input bytes per deflate block (a format constant: changing it changes layer digests) */
+export const BLOCK = 1024 * 1024;
+const WINDOW = 32 * 1024;
+
+export interface GzipBlocksOptions {
+  level?: number;
+  /** blocks compressed at once (default: the CPU count, at most 4); does not change the output */
+  parallel?: number;
+}
+
+interface Job { done: Promise<Buffer> }
+
+export class GzipBlocks extends Transform {
+  private readonly level: number;
+  private readonly parallel: number;
+  private fill: Buffer;
+  private filled = 0;
+  /** last WINDOW bytes of the previous block: the next block's dictionary */
+  private dict: Buffer | undefined;
+  private crc = 0;
+  private size = 0;
+  private headerOut = false;
+  private readonly jobs: Job[] = [];
+
+  constructor(opts: GzipBlocksOptions = {}) {
+    super();
+    this.level = opts.level ?? 6;
+    this.parallel = Math.max(1, opts.parallel ?? defaultParallel());
+    this.fill = Buffer.allocUnsafe(BLOCK);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.crc = zlib.crc32(chunk, this.crc);
+    this.size += chunk.length;
+    this.consume(chunk, 0).then(() => cb(), cb);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.header();
+    const last = this.fill.subarray(0, this.filled);
+    this.jobs.push({ done: deflate(last, this.level, this.dict, zlib.constants.Z_FINISH) });
+    this.drain(0)
+      .then(() => {
+        const trailer = Buffer.allocUnsafe(8);
+        trailer.writeUInt32LE(this.crc >>> 0, 0);
+        trailer.writeUInt32LE(this.size % 0x1_0000_0000, 4);
+        this.push(trailer);
+        cb();
+      }, cb);
+  }
+
+  private async consume(chunk: Buffer, at: number): Promise<void> {
+    while (at < chunk.length) {
+      // a full block is started only once input follows it (so it is known not to be the last:
+      // it ends with a sync flush, and an input of exactly one block stays a plain gzip)
+      if (this.filled === BLOCK) {
+        this.header();
+        const block = this.fill;
+        const dict = this.dict;
+        this.dict = Buffer.from(block.subarray(BLOCK - WINDOW));
+        this.jobs.push({ done: deflate(block, this.level, dict, zlib.constants.Z_SYNC_FLUSH) });
+        this.fill = Buffer.allocUnsafe(BLOCK);
+        this.filled = 0;
+        await this.drain(this.parallel - 1);
+      }
+      const n = Math.min(BLOCK - this.filled, chunk.length - at);
+      chunk.copy(this.fill, this.filled, at, at + n);
+      this.filled += n;
+      at += n;
+    }
+  }
+
+  /** push finished blocks in order until at most `keep` are in flight */
+  private async drain(keep: number): Promise<void> {
+    while (this.jobs.length > keep) {
+      const out = await this.jobs[0]!.done;
+      this.jobs.shift();
+      this.push(out);
+    }
+  }
+
+  private header(): void {
+    if (this.headerOut) return;
+    this.headerOut = true;
+    this.push(gzipHeader(this.level));
+  }
+}
+
+function deflate(input: Buffer, level: number, dictionary: Buffer | undefined, finishFlush: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    zlib.deflateRaw(input, { level, finishFlush, ...(dictionary ? { dictionary } : {}) }, (err, out) => (err ? reject(err) : resolve(out)));
+  });
+}
+
+/** The 10-byte header zlib writes for gzip: no name, mtime 0, XFL from the level, OS = Unix. */
+function gzipHeader(level: number): Buffer {
+  const xfl = level === 9 ? 2 : level < 2 ? 4 : 0;
+  return Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, xfl, 0x03]);
+}
+
+function defaultParallel(): number {
+  return Math.min(4, availableParallelism());
+}

@@ -13,7 +13,8 @@
  *   x n (name path){n}                      lgetxattr(2) each; payload `i:hex,...` for the present ones
  *
  * The process never keeps Node alive: its pipes are unref'd while nothing is pending, and it
- * exits on EOF when Node goes away. `sysHelper()` returns undefined where perl or the syscall
+ * exits on EOF when Node goes away — only then: it ignores the terminal's signals (a Ctrl-C
+ * reaches the whole process group), so the build's cancellation can still unmount. `sysHelper()` returns undefined where perl or the syscall
  * numbers are missing; callers then spawn the tools as before.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -29,6 +30,7 @@ const NR: Partial<Record<string, [number, number, number]>> = {
 
 const SCRIPT = String.raw`
 use strict; binmode STDIN; binmode STDOUT; $| = 1; $/ = "\0";
+$SIG{$_} = 'IGNORE' for qw(INT TERM HUP QUIT);
 my ($MOUNT, $UMOUNT2, $LGETXATTR) = map { $_ + 0 } @ARGV;
 sub f { my $v = <STDIN>; exit 0 unless defined $v; chop $v; return $v; }
 while (1) {

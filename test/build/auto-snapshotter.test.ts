@@ -48,3 +48,42 @@ describe('AutoSnapshotter', () => {
     expect(messages).toEqual(['snapshotter: overlayfs']);
   });
 });
+
+describe('AutoSnapshotter fallback', () => {
+  const failing = { name: 'overlayfs', prepare: async () => { throw new BuildError('E_MOUNT', 'cannot mount overlayfs: no'); } };
+
+  test('where the probe says overlayfs cannot work, the copying snapshotter takes over for this and every later mount', async () => {
+    const messages: string[] = [];
+    const { CopySnapshotter } = await import('../../packages/builder/src/snapshot/copy.js');
+    let probes = 0;
+    const snap = new AutoSnapshotter({
+      scratchDir: join(work, 'tmp3'), onChoice: (m) => messages.push(m), overlay: failing,
+      detect: async () => (probes++, { snapshotter: new CopySnapshotter(), message: 'snapshotter: copy (overlayfs unavailable: test)', reason: 'test' }),
+    });
+    const lower = join(work, 'lower3');
+    mkdirSync(lower);
+    writeFileSync(join(lower, 'f'), 'y');
+    const [a, b] = await Promise.all([1, 2].map((i) => snap.prepare([lower], { scratchDir: join(work, `c${i}`) })));
+    expect(messages).toEqual(['snapshotter: copy (overlayfs unavailable: test)']);
+    expect(probes).toBe(1);
+    expect(snap.name).toBe('copy');
+    expect([a!.overlay, b!.overlay]).toEqual([false, false]);
+    expect(readFileSync(join(b!.root, 'f'), 'utf8')).toBe('y');
+    await Promise.all([a!.release(), b!.release()]);
+  });
+
+  test('a probe that itself fails decides nothing: the mount error is reported and the next mount tries again', async () => {
+    const messages: string[] = [];
+    let probes = 0;
+    const snap = new AutoSnapshotter({
+      scratchDir: join(work, 'tmp4'), onChoice: (m) => messages.push(m), overlay: failing,
+      detect: async () => { probes++; throw new Error('probe broke'); },
+    });
+    for (let i = 0; i < 2; i++) {
+      const err = await snap.prepare([], { scratchDir: join(work, `p${i}`) }).catch((e: unknown) => e);
+      expect((err as BuildError).code).toBe('E_MOUNT');
+    }
+    expect(probes).toBe(2);
+    expect(messages).toEqual([]);
+  });
+});

@@ -7,15 +7,27 @@
  * decision. `onChoice` gets the one line for the progress output, once.
  */
 import type { Mounted, Snapshotter } from '../exec/types.js';
-import { detectSnapshotter } from './detect.js';
+import { detectSnapshotter, type SnapshotterChoice } from './detect.js';
 import { OverlaySnapshotter } from './overlay.js';
 
+export interface AutoSnapshotterOptions {
+  /** where the probe makes its scratch dirs */
+  scratchDir: string;
+  /** the progress line for the choice, called once */
+  onChoice(message: string): void;
+  /** (tests) the overlay snapshotter tried first, and the probe run when it fails */
+  overlay?: Snapshotter;
+  detect?: (opts: { scratchDir: string }) => Promise<SnapshotterChoice>;
+}
+
 export class AutoSnapshotter implements Snapshotter {
-  private readonly overlay = new OverlaySnapshotter();
+  private readonly overlay: Snapshotter;
   private chosen?: Snapshotter;
   private deciding?: Promise<Snapshotter>;
 
-  constructor(private readonly opts: { scratchDir: string; onChoice(message: string): void }) {}
+  constructor(private readonly opts: AutoSnapshotterOptions) {
+    this.overlay = opts.overlay ?? new OverlaySnapshotter();
+  }
 
   get name(): string {
     return this.chosen?.name ?? 'auto';
@@ -40,7 +52,7 @@ export class AutoSnapshotter implements Snapshotter {
     } catch (err) {
       let choice;
       try {
-        choice = await detectSnapshotter({ scratchDir: this.opts.scratchDir });
+        choice = await (this.opts.detect ?? detectSnapshotter)({ scratchDir: this.opts.scratchDir });
       } catch (probeErr) {
         // no decision: the next mount tries again
         this.deciding = undefined;

@@ -25,7 +25,7 @@ import { isHeredocMarker, isUrl, selectSource } from '../copy/select.js';
 import { byteCompare } from '../copy/wildcard.js';
 import type { CopySource } from '../copy/types.js';
 import { defaultIgnoreMatcher, type IgnoreMatcher } from './ignoreMatcher.js';
-import type { ChecksumCache, ChecksumOptions, ContentChecksum, ContextStats, FileIdentity, SourceSelection } from './types.js';
+import type { ChecksumCache, ChecksumOptions, ContentChecksum, ContextStats, DirIdentity, FileIdentity, SourceSelection } from './types.js';
 
 const VERSION = 'tsbuild-contenthash-v1';
 const SMALL = 256 * 1024;
@@ -104,7 +104,7 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
       // or the kept path with --parents
       const top = m.parentsPath ?? (st.isDirectory() ? '' : m.rel.split('/').pop() ?? '');
       const list: Rec[] = [rec(top === '' ? '.' : top, m.abs, m.rel || '.', st)];
-      if (st.isDirectory()) await collect(source, m.abs, top, '', exclude, budget, m.rel, list);
+      if (st.isDirectory()) await collect(source, m.abs, st, top, '', exclude, budget, m.rel, list, opts.cache);
 
       // hashes: cache hits, then misses read synchronously through one reused buffer (no per-file
       // allocation: RSS stays flat and GC idle over 200 MB of small files)
@@ -132,6 +132,8 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
         for (const e of missed) opts.cache?.set(e.abs, e, e.cap ? `${e.sha!}+${e.cap}` : e.sha!);
       }
 
+      // too many to explain: known before building any per-entry detail
+      if (detail && detail.length + list.length > detailMax) detail = undefined;
       let chunk = '';
       for (const e of list) {
         const body = `${e.type}\0${e.mode.toString(8)}\0${e.size}\0${e.link ?? ''}\0${e.rdev === 0 ? '' : e.rdev}\0${e.sha ?? ''}${e.cap ? `\0cap=${e.cap}` : ''}`;
@@ -157,15 +159,21 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
  * Append the entries below `dirAbs` in copy order to `out`, filtered by the ignore file and
  * --exclude; labels prefixed by `label`. Returns how many entries were appended.
  */
-async function collect(source: CopySource, dirAbs: string, label: string, relMatch: string, exclude: IgnoreMatcher | undefined, budget: { n: number }, srcBase: string, out: Rec[]): Promise<number> {
+async function collect(source: CopySource, dirAbs: string, dirId: DirIdentity, label: string, relMatch: string, exclude: IgnoreMatcher | undefined, budget: { n: number }, srcBase: string, out: Rec[], cache: ChecksumCache | undefined): Promise<number> {
   const start = out.length;
   // a context without ignore patterns has nothing to ask per entry
   const ignoring = source.isIgnored !== undefined && (source as { ignorePatterns?: string[] }).ignorePatterns?.length !== 0;
   // entry types only matter when something can be hidden (plain names otherwise: no Dirent per entry)
   const typed = ignoring || exclude !== undefined;
-  const ents: (string | Dirent)[] = typed
-    ? readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) => byteCompare(a.name, b.name))
-    : readdirSync(dirAbs).sort(byteCompare);
+  // an unchanged directory's names come from the cache (no readdir, no sort); hidden entries are
+  // then told apart by their lstat instead of a Dirent type
+  let ents: (string | Dirent)[] | undefined = cache?.listing?.(dirAbs, dirId);
+  if (!ents) {
+    ents = typed
+      ? readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) => byteCompare(a.name, b.name))
+      : readdirSync(dirAbs).sort(byteCompare);
+    cache?.setListing?.(dirAbs, dirId, typed ? (ents as Dirent[]).map((e) => e.name) : (ents as string[]));
+  }
   for (const ent of ents) {
     const n = typeof ent === 'string' ? ent : ent.name;
     if (++budget.n % 1024 === 0) await new Promise<void>((r) => setImmediate(r));
@@ -186,7 +194,7 @@ async function collect(source: CopySource, dirAbs: string, label: string, relMat
     if (!isDir) { out.push(r); continue; }
     const at = out.length;
     out.push(r);
-    const below = await collect(source, abs, l, rm, exclude, budget, srcBase, out);
+    const below = await collect(source, abs, st, l, rm, exclude, budget, srcBase, out, cache);
     if (hidden && below === 0) out.length = at; // an ignored dir only appears for the exceptions it holds
   }
   return out.length - start;

@@ -1,28 +1,39 @@
 /**
- * File-backed ChecksumCache (binary, format 5), compact so a 20,000-file context loads in
- * milliseconds: "TSBCC5\n\0", u32 count, u32 pathBytes, paths (UTF-8, NUL-separated), padding to 8,
+ * File-backed ChecksumCache (binary, format 6), compact so a 20,000-file context loads in
+ * milliseconds: "TSBCC6\n\0", u32 count, u32 pathBytes, paths (UTF-8, NUL-separated), padding to 8,
  * float64 [ino, size, mtimeMs, ctimeMs] per path, 32 raw sha256 bytes per path, then the (rare)
- * security.capability values: u32 n, then n × (u32 index, u16 length, bytes).
+ * security.capability values: u32 n, then n × (u32 index, u16 length, bytes); then directory
+ * listings: u32 n, u32 bytes, per directory `path\0names joined by '/'\0` (UTF-8), padding to 8,
+ * float64 [ino, mtimeMs, ctimeMs] per directory.
  * A cached value is the sha256 hex, followed by `+<capability hex>` when the file has one.
- * Older formats (4 had no capabilities) are dropped: the first build rehashes.
+ * Format 5 (no listings) is read as is; older formats are dropped: the first build rehashes.
+ * A listing is only stored for a directory unchanged for LISTING_SETTLED_MS: a change within the
+ * same clock tick as the one before would leave its times as they were.
  * Loaded once, written atomically (tmp + rename) by `save()` only when something changed.
  * Entries not looked at in this session are kept while the file stays under `maxEntries`.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ChecksumCache, FileIdentity } from './types.js';
+import type { ChecksumCache, DirIdentity, FileIdentity } from './types.js';
 
 interface Row { ino: number; size: number; mtimeMs: number; ctimeMs: number; sha: string }
 
 const SHA_HEX = 64;
 
-const MAGIC = Buffer.from('TSBCC5\n\0', 'latin1');
+const MAGIC = Buffer.from('TSBCC6\n\0', 'latin1');
+const MAGIC5 = Buffer.from('TSBCC5\n\0', 'latin1');
+const LISTING_SETTLED_MS = 2000;
+
+interface DirRow { ino: number; mtimeMs: number; ctimeMs: number; names: string }
 
 export class JsonChecksumCache implements ChecksumCache {
   /** loaded entries looked at in this session (kept first on save) */
   private touched: Uint8Array = new Uint8Array(0);
   private readonly added = new Map<string, Row>();
   private dirty = false;
+  /** loaded listings looked at in this session */
+  private dirTouched: Uint8Array;
+  private readonly addedDirs = new Map<string, DirRow>();
 
   private constructor(
     readonly file: string,
@@ -33,14 +44,24 @@ export class JsonChecksumCache implements ChecksumCache {
     /** index → capability hex, for the loaded entries that have one */
     private readonly caps: Map<number, string>,
     private readonly maxEntries: number,
-  ) {}
+    /** listings of directories changed more recently than this are not stored */
+    private readonly settledMs: number,
+    /** directory path → index into `dirIds` / `dirNames` */
+    private readonly dirIndex: Map<string, number> = new Map(),
+    private readonly dirIds: Float64Array = new Float64Array(0),
+    private readonly dirNames: string[] = [],
+  ) {
+    this.dirTouched = new Uint8Array(dirNames.length);
+  }
 
   /** Open (or start) the cache at `file`; a corrupt, old-format or missing file starts empty. */
-  static async open(file: string, opts: { maxEntries?: number } = {}): Promise<JsonChecksumCache> {
+  static async open(file: string, opts: { maxEntries?: number; listingSettledMs?: number } = {}): Promise<JsonChecksumCache> {
     const max = opts.maxEntries ?? 200_000;
+    const settled = opts.listingSettledMs ?? LISTING_SETTLED_MS;
     try {
       const buf = await readFile(file);
-      if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error('format');
+      const v6 = buf.length >= 16 && buf.subarray(0, 8).equals(MAGIC);
+      if (!v6 && (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC5))) throw new Error('format');
       const count = buf.readUInt32LE(8);
       const pathBytes = buf.readUInt32LE(12);
       const idsAt = align8(16 + pathBytes);
@@ -58,15 +79,34 @@ export class JsonChecksumCache implements ChecksumCache {
         caps.set(i, buf.toString('hex', at + 6, at + 6 + len));
         at += 6 + len;
       }
+      const dirIndex = new Map<string, number>();
+      const dirNames: string[] = [];
+      let dirIds = new Float64Array(0);
+      if (v6) {
+        if (at + 8 > buf.length) throw new Error('dirs');
+        const nDirs = buf.readUInt32LE(at);
+        const blobBytes = buf.readUInt32LE(at + 4);
+        const blobAt = at + 8;
+        const dirIdsAt = align8(blobAt + blobBytes);
+        if (dirIdsAt + nDirs * 24 > buf.length) throw new Error('dirs');
+        const parts = nDirs === 0 ? [] : buf.toString('utf8', blobAt, blobAt + blobBytes).split('\0');
+        if (parts.length !== 2 * nDirs + (nDirs === 0 ? 0 : 1)) throw new Error('dirs');
+        for (let i = 0; i < nDirs; i++) {
+          dirIndex.set(parts[2 * i]!, i);
+          dirNames.push(parts[2 * i + 1]!);
+        }
+        dirIds = new Float64Array(buf.buffer.slice(buf.byteOffset + dirIdsAt, buf.byteOffset + dirIdsAt + nDirs * 24));
+        at = dirIdsAt + nDirs * 24;
+      }
       if (at !== buf.length) throw new Error('size');
       const paths = count === 0 ? [] : buf.toString('utf8', 16, 16 + pathBytes).split('\0');
       if (paths.length !== count) throw new Error('paths');
       const ids = new Float64Array(buf.buffer.slice(buf.byteOffset + idsAt, buf.byteOffset + shasAt));
       const index = new Map<string, number>();
       for (let i = 0; i < count; i++) index.set(paths[i]!, i);
-      return new JsonChecksumCache(file, index, ids, buf.subarray(shasAt, capsAt), caps, max);
+      return new JsonChecksumCache(file, index, ids, buf.subarray(shasAt, capsAt), caps, max, settled, dirIndex, dirIds, dirNames);
     } catch {
-      return new JsonChecksumCache(file, new Map(), new Float64Array(0), Buffer.alloc(0), new Map(), max);
+      return new JsonChecksumCache(file, new Map(), new Float64Array(0), Buffer.alloc(0), new Map(), max, settled);
     }
   }
 
@@ -99,6 +139,46 @@ export class JsonChecksumCache implements ChecksumCache {
     this.dirty = true;
   }
 
+  listing(dirAbs: string, id: DirIdentity): string[] | undefined {
+    const a = this.addedDirs.get(dirAbs);
+    if (a) return a.ino === id.ino && a.mtimeMs === id.mtimeMs && a.ctimeMs === id.ctimeMs ? splitNames(a.names) : undefined;
+    const i = this.dirIndex.get(dirAbs);
+    if (i === undefined) return undefined;
+    const ids = this.dirIds;
+    if (ids[3 * i] !== id.ino || ids[3 * i + 1] !== id.mtimeMs || ids[3 * i + 2] !== id.ctimeMs) return undefined;
+    this.dirTouched[i] = 1;
+    return splitNames(this.dirNames[i]!);
+  }
+
+  setListing(dirAbs: string, id: DirIdentity, names: string[]): void {
+    if (Date.now() - Math.max(id.ctimeMs, id.mtimeMs) < this.settledMs) return;
+    const i = this.dirIndex.get(dirAbs);
+    const joined = names.join('/');
+    if (i !== undefined && !this.addedDirs.has(dirAbs)) {
+      const ids = this.dirIds;
+      if (ids[3 * i] === id.ino && ids[3 * i + 1] === id.mtimeMs && ids[3 * i + 2] === id.ctimeMs && this.dirNames[i] === joined) {
+        this.dirTouched[i] = 1;
+        return;
+      }
+    }
+    this.addedDirs.set(dirAbs, { ino: id.ino, mtimeMs: id.mtimeMs, ctimeMs: id.ctimeMs, names: joined });
+    this.dirty = true;
+  }
+
+  /** listings to keep: added and looked-at ones first, then the rest, up to maxEntries / 4 */
+  private dirsToSave(): { dirPaths: string[]; dirRows: DirRow[] } {
+    const dirPaths: string[] = [];
+    const dirRows: DirRow[] = [];
+    const max = Math.max(1000, Math.floor(this.maxEntries / 4));
+    const seen = new Set<string>();
+    const push = (k: string, r: DirRow) => { if (seen.has(k) || dirPaths.length >= max) return; seen.add(k); dirPaths.push(k); dirRows.push(r); };
+    const loaded = (i: number): DirRow => ({ ino: this.dirIds[3 * i]!, mtimeMs: this.dirIds[3 * i + 1]!, ctimeMs: this.dirIds[3 * i + 2]!, names: this.dirNames[i]! });
+    for (const [k, r] of this.addedDirs) push(k, r);
+    for (const [k, i] of this.dirIndex) if (this.dirTouched[i] === 1) push(k, loaded(i));
+    for (const [k, i] of this.dirIndex) push(k, loaded(i));
+    return { dirPaths, dirRows };
+  }
+
   async save(): Promise<void> {
     if (!this.dirty) return;
     const paths: string[] = [];
@@ -114,7 +194,10 @@ export class JsonChecksumCache implements ChecksumCache {
     const capRows: [number, Buffer][] = [];
     rows.forEach((r, i) => { if (r.sha.length > SHA_HEX + 1) capRows.push([i, Buffer.from(r.sha.slice(SHA_HEX + 1), 'hex')]); });
     const capsAt = idsAt + rows.length * 64;
-    const out = Buffer.alloc(capsAt + 4 + capRows.reduce((n, [, b]) => n + 6 + b.length, 0));
+    const { dirPaths, dirRows } = this.dirsToSave();
+    const dirBlob = Buffer.from(dirRows.map((r, i) => `${dirPaths[i]!}\0${r.names}\0`).join(''), 'utf8');
+    const capsEnd = capsAt + 4 + capRows.reduce((n, [, b]) => n + 6 + b.length, 0);
+    const out = Buffer.alloc(align8(capsEnd + 8 + dirBlob.length) + dirRows.length * 24);
     MAGIC.copy(out, 0);
     out.writeUInt32LE(rows.length, 8);
     out.writeUInt32LE(pathBuf.length, 12);
@@ -134,6 +217,15 @@ export class JsonChecksumCache implements ChecksumCache {
       b.copy(out, at + 6);
       at += 6 + b.length;
     }
+    out.writeUInt32LE(dirRows.length, at);
+    out.writeUInt32LE(dirBlob.length, at + 4);
+    dirBlob.copy(out, at + 8);
+    const dirIdsAt = align8(at + 8 + dirBlob.length);
+    dirRows.forEach((r, i) => {
+      out.writeDoubleLE(r.ino, dirIdsAt + 24 * i);
+      out.writeDoubleLE(r.mtimeMs, dirIdsAt + 24 * i + 8);
+      out.writeDoubleLE(r.ctimeMs, dirIdsAt + 24 * i + 16);
+    });
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}-${Date.now()}`;
     try {
@@ -144,6 +236,11 @@ export class JsonChecksumCache implements ChecksumCache {
       await rm(tmp, { force: true });
     }
   }
+}
+
+/** Split a stored listing ('/' never occurs in a name). */
+function splitNames(joined: string): string[] {
+  return joined === '' ? [] : joined.split('/');
 }
 
 /** Same class under a name that says what it is (the file is binary, not JSON). */

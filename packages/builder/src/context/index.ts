@@ -1,4 +1,4 @@
-export type { BuildContext, ChecksumCache, ChecksumEntry, ChecksumOptions, ContentChecksum, ContextStats, FileIdentity, LoadContextOptions, SourceSelection } from './types.js';
+export type { BuildContext, ChecksumCache, ChecksumEntry, ChecksumOptions, ContentChecksum, ContextStats, DirIdentity, FileIdentity, LoadContextOptions, SourceSelection } from './types.js';
 export { loadContext, findIgnoreFile } from './loadContext.js';
 export { checksumSources } from './checksum.js';
 export { JsonChecksumCache, FileChecksumCache, MemoryChecksumCache } from './checksumCache.js';

@@ -9,6 +9,9 @@ import type { CopySource } from '../copy/types.js';
 /** Identity of a file's content as the cache sees it (content assumed unchanged while these match). */
 export interface FileIdentity { ino: number; size: number; mtimeMs: number; ctimeMs: number }
 
+/** Identity of a directory's entry list (unchanged while these match). */
+export interface DirIdentity { ino: number; mtimeMs: number; ctimeMs: number }
+
 /** Content hashes of files, keyed by absolute path + identity. Load once per build; save at the end. */
 export interface ChecksumCache {
   /**
@@ -17,6 +20,13 @@ export interface ChecksumCache {
    */
   get(absPath: string, id: FileIdentity): string | undefined;
   set(absPath: string, id: FileIdentity, sha256: string): void;
+  /**
+   * A directory's entry names (sorted as stored) when it is unchanged since they were stored:
+   * any create/delete/rename inside a directory moves its mtime and ctime.
+   */
+  listing?(dirAbs: string, id: DirIdentity): string[] | undefined;
+  /** store a directory's sorted entry names (the cache may refuse one changed too recently to trust) */
+  setListing?(dirAbs: string, id: DirIdentity, names: string[]): void;
   /** persist (atomically) when anything changed */
   save(): Promise<void>;
 }

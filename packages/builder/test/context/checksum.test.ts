@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext } from '../../src/context/loadContext.js';
 import { JsonChecksumCache } from '../../src/context/checksumCache.js';
@@ -124,7 +124,7 @@ describe('ChecksumCache', () => {
     expect(third.bytesRead).toBe(1007);
     expect(third.digest).not.toBe(first.digest);
     await cache.save();
-    expect(readFileSync(cacheFile).subarray(0, 6).toString()).toBe('TSBCC5');
+    expect(readFileSync(cacheFile).subarray(0, 6).toString()).toBe('TSBCC6');
   });
 
   it('round-trips entries; an updated entry replaces the loaded one; stale identities miss', async () => {
@@ -205,5 +205,71 @@ describe('loadContext', () => {
     expect((await loadContext(join(t(), 'nope')).catch((e) => e)).code).toBe('E_CONTEXT');
     const d = makeTree(t(), { files: { '.dockerignore': '!\n' } });
     expect((await loadContext(d).catch((e) => e)).code).toBe('E_CONTEXT');
+  });
+});
+
+describe('ChecksumCache directory listings', () => {
+  /** checksum through a cache reopened from `file` (listings trusted at once), and without any cache */
+  async function both(d: string, file: string, sources = ['.']) {
+    const cache = await JsonChecksumCache.open(file, { listingSettledMs: 0 });
+    const cached = (await (await loadContext(d, { cache })).checksum(sources)).digest;
+    await cache.save();
+    return { cached, fresh: await sum(d, sources), cache };
+  }
+
+  it('an unchanged directory lists from the cache; a create, delete or rename inside it is seen', async () => {
+    const d = project();
+    const f = join(t(), 'c.bin');
+    const a = await both(d, f);
+    expect(a.cached).toBe(a.fresh);
+    const reopened = await JsonChecksumCache.open(f, { listingSettledMs: 0 });
+    const st = lstatSync(join(d, 'src'));
+    expect(reopened.listing(join(d, 'src'), st)).toEqual(['app.ts', 'lib', 'link']);
+
+    writeFileSync(join(d, 'src/new.ts'), 'new');
+    const b = await both(d, f);
+    expect(b.cached).toBe(b.fresh);
+    expect(b.cached).not.toBe(a.cached);
+    renameSync(join(d, 'src/new.ts'), join(d, 'src/lib/moved.ts'));
+    const c = await both(d, f);
+    expect(c.cached).toBe(c.fresh);
+    unlinkSync(join(d, 'src/lib/moved.ts'));
+    const e = await both(d, f);
+    expect(e.cached).toBe(a.cached);
+  });
+
+  it('keeps ignore rules and --exclude exact with listed names', async () => {
+    const d = project();
+    writeFileSync(join(d, 'src/x.log'), 'log');
+    const f = join(t(), 'c.bin');
+    await both(d, f);
+    const a = await both(d, f);
+    expect(a.cached).toBe(a.fresh);
+    const cache = await JsonChecksumCache.open(f, { listingSettledMs: 0 });
+    const ex = await (await loadContext(d, { cache })).checksum({ sources: ['src'], exclude: ['lib'] });
+    expect(ex.digest).toBe((await (await loadContext(d)).checksum({ sources: ['src'], exclude: ['lib'] })).digest);
+  });
+
+  it('does not store a directory changed too recently to trust its times', async () => {
+    const d = project();
+    const f = join(t(), 'c.bin');
+    const cache = await JsonChecksumCache.open(f);
+    await (await loadContext(d, { cache })).checksum(['.']);
+    await cache.save();
+    const again = await JsonChecksumCache.open(f);
+    expect(again.listing(join(d, 'src'), lstatSync(join(d, 'src')))).toBeUndefined();
+  });
+
+  it('reads a format 5 file (no listings) without rehashing', async () => {
+    const f = join(t(), 'c.bin');
+    const c = await JsonChecksumCache.open(f);
+    c.set('/ctx/a', { ino: 1, size: 2, mtimeMs: 3, ctimeMs: 4 }, 'a'.repeat(64));
+    await c.save();
+    // a format 5 file is a format 6 file without the listing section (here: u32 0, u32 0, 4 bytes padding)
+    const buf = readFileSync(f);
+    const v5 = Buffer.concat([Buffer.from('TSBCC5\n\0', 'latin1'), buf.subarray(8, buf.length - 12)]);
+    writeFileSync(f, v5);
+    const d = await JsonChecksumCache.open(f);
+    expect(d.get('/ctx/a', { ino: 1, size: 2, mtimeMs: 3, ctimeMs: 4 })).toBe('a'.repeat(64));
   });
 });

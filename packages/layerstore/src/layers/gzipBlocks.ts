@@ -18,6 +18,8 @@ import * as zlib from 'node:zlib';
 /** input bytes per deflate block (a format constant: changing it changes layer digests) */
 export const BLOCK = 1024 * 1024;
 const WINDOW = 32 * 1024;
+/** deflate output buffer: a block's output in one piece (one thread-pool round trip per block, not one per 16 KiB) */
+const OUT_CHUNK = BLOCK + BLOCK / 8;
 
 export interface GzipBlocksOptions {
   level?: number;
@@ -105,7 +107,7 @@ export class GzipBlocks extends Transform {
 
 function deflate(input: Buffer, level: number, dictionary: Buffer | undefined, finishFlush: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    zlib.deflateRaw(input, { level, finishFlush, ...(dictionary ? { dictionary } : {}) }, (err, out) => (err ? reject(err) : resolve(out)));
+    zlib.deflateRaw(input, { level, finishFlush, chunkSize: OUT_CHUNK, ...(dictionary ? { dictionary } : {}) }, (err, out) => (err ? reject(err) : resolve(out)));
   });
 }
 

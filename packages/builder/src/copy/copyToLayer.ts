@@ -22,7 +22,7 @@ import type { Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { BuildError } from '../errors.js';
-import { fitsUstar, ustarHeader, type UstarHeader } from '../diff/ustar.js';
+import { fitsUstar, fitsUstarMtime, ustarHeader, type UstarHeader } from '../diff/ustar.js';
 import { destinationOf } from './applyCopy.js';
 import { lstatOrUndefined, mkdirAll } from './fsops.js';
 import { rootPath } from './rootPath.js';
@@ -104,6 +104,7 @@ function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: strin
   const ignoring = source.isIgnored !== undefined && (source as { ignorePatterns?: string[] }).ignorePatterns?.length !== 0;
   const root = source.root;
   const items: Item[] = [];
+  if (!fitsUstarMtime(Math.floor(srcStat.mtimeMs / 1000))) return null;
   // the destination dir itself: 0755 (created by mkdirAll), the source dir's times
   items.push({ op: 'dir', path: destRel, src: srcDir, mode: 0o755, size: 0, atimeMs: srcStat.atimeMs, mtimeMs: srcStat.mtimeMs });
   const walk = (dir: string, rel: string): boolean => {
@@ -114,6 +115,7 @@ function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: strin
       if (!fitsUstar(path + '/')) return false;
       if (ignoring && source.isIgnored!(abs.slice(root.length + 1))) return false;
       const st = lstatSync(abs);
+      if (!fitsUstarMtime(Math.floor(st.mtimeMs / 1000))) return false; // needs a PAX mtime record
       if (st.isDirectory()) {
         items.push(item('dir', path, abs, st));
         if (!walk(abs, path)) return false;

@@ -51,6 +51,11 @@ export interface EmitOptions { sourceDateEpoch?: number }
 const WH = '.wh.';
 const OPQ = '.wh..wh..opq';
 const MAX_OCT6 = 0o777777;
+/**
+ * Latest mtime written in the ustar field: tar-stream encodes `(ms / 1000) | 0`, so from 2038 on (and
+ * before 1970) the seconds go into a PAX `mtime` record instead (Go's archive/tar uses PAX before 1970).
+ */
+const MAX_USTAR_MTIME = 0x7fffffff;
 const SMALL_FILE = 256 * 1024;
 const CHUNK = 64 * 1024;
 const PASS = 16 * 1024;
@@ -139,14 +144,19 @@ async function entry(pack: tar.Pack, header: Header, source?: string, capability
   if (capability) records.push(['SCHILY.xattr.security.capability', capability]);
   if ((header.uid ?? 0) > MAX_OCT6) records.push(['uid', String(header.uid)]);
   if ((header.gid ?? 0) > MAX_OCT6) records.push(['gid', String(header.gid)]);
+  const mtimeSec = Math.floor((header.mtime?.getTime() ?? 0) / 1000);
+  // as Go's archive/tar (BuildKit's differ) writes it: `mtime=-86400` in PAX, 0 in the ustar field
+  const mtimeOutOfRange = mtimeSec < 0 || mtimeSec > MAX_USTAR_MTIME;
+  if (mtimeOutOfRange) records.push(['mtime', String(mtimeSec)]);
   if (records.length > 0) {
     // our own binary-safe PAX header carries path/linkpath too, so tar-stream must not add one
     records.unshift(['path', header.name]);
     if (header.linkname) records.push(['linkpath', header.linkname]);
     // entries are written one at a time, so between two of them the raw block can go straight in
-    pack.push(paxEntry(records, Math.floor((header.mtime?.getTime() ?? 0) / 1000)));
+    pack.push(paxEntry(records, mtimeOutOfRange ? 0 : mtimeSec));
     header = {
       ...header,
+      ...(mtimeOutOfRange ? { mtime: new Date(0) } : {}),
       name: asciiStub(header.name, header.type === 'directory'),
       linkname: header.linkname ? asciiStub(header.linkname, false) : undefined,
       uid: (header.uid ?? 0) > MAX_OCT6 ? 0 : header.uid,

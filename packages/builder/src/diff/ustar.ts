@@ -27,6 +27,14 @@ export interface UstarHeader {
 
 const TYPEFLAG: Record<UstarType, number> = { file: 0x30, symlink: 0x32, directory: 0x35 };
 
+/**
+ * Whether a whole-second mtime goes into the ustar field as emit.ts writes it (tar-stream: 1970 to
+ * 2038); anything else gets a PAX `mtime` record there, so the fast path must not take it.
+ */
+export function fitsUstarMtime(sec: number): boolean {
+  return sec >= 0 && sec <= 0x7fffffff;
+}
+
 /** Whether `name` (and `linkname`) fit a plain ustar header (no PAX record needed). */
 export function fitsUstar(name: string, linkname?: string): boolean {
   return split(name) !== null && (linkname === undefined || (linkname.length <= 100 && ASCII.test(linkname)));
@@ -50,6 +58,8 @@ function split(full: string): [string, string] | null {
 export function ustarHeader(h: UstarHeader): Buffer | null {
   if (!fitsUstar(h.name, h.linkname)) return null;
   if (h.uid > 0o777777 || h.gid > 0o777777 || h.size.toString(8).length > 11) return null;
+  // before 1970 or from 2038: a PAX mtime record (emit.ts), not an invalid octal field
+  if (!fitsUstarMtime(h.mtime)) return null;
   const [prefix, name] = split(h.name)!;
   const buf = Buffer.alloc(512);
   buf.write(name, 0, 'latin1');

@@ -167,6 +167,18 @@ describe('overlayDiff', () => {
     expect(execFileSync('getcap', [join(out, 'ping')], { encoding: 'utf8' })).toMatch(/cap_setuid,cap_net_raw=ep|cap_net_raw,cap_setuid=ep/);
   });
 
+  test('mtimes before 1970 / from 2038 and ids past the octal range go into PAX records', async () => {
+    const m = await mount([base]);
+    await sh(m, 'echo n > /neg && touch -d @-86400 /neg && echo b > /big && chown 3000000:4294967294 /big && touch -d @1500000000 /big && echo f > /future && touch -d @4102444800 /future');
+    const { raw } = await readLayer(overlayDiff(m, [base], {}));
+    writeFileSync(join(work, 'pax.tar'), raw);
+    const listing = execFileSync('tar', ['--numeric-owner', '--full-time', '-tvf', join(work, 'pax.tar')], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+    expect(listing).toMatch(/ 0\/0 +2 1969-12-31 00:00:00 neg\n/);
+    expect(listing).toMatch(/ 3000000\/4294967294 +2 2017-07-14 02:40:00 big\n/);
+    expect(listing).toMatch(/ 0\/0 +2 2100-01-01 00:00:00 future\n/);
+    expect(raw.includes('16 mtime=-86400\n')).toBe(true);
+  });
+
   test('scratch (no lowerdirs) mounts an empty rootfs', async () => {
     const m = await mount([]);
     expect(execFileSync('ls', ['-A', m.root], { encoding: 'utf8' })).toBe('');

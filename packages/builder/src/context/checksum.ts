@@ -93,11 +93,14 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
   const detailMax = opts.detailMax ?? Infinity;
   const budget = { n: 0 };
 
+  // walk everything first: the entries' identities may answer for the whole selection (memo)
+  const walked: { raw: string; lists: Rec[][] }[] = [];
+  let count = 0;
   for (const raw of selection.sources) {
     if (isUrl(raw) || isHeredocMarker(raw)) continue;
     opts.signal?.throwIfAborted();
     const matches = await selectSource(source, raw, { parents: selection.parents });
-    total.update(`source ${raw}\n`);
+    const lists: Rec[][] = [];
     for (const m of matches) {
       const st = lstatSync(m.abs);
       // labels are where entries land relative to the destination: a directory's contents, a file's name,
@@ -105,12 +108,29 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
       const top = m.parentsPath ?? (st.isDirectory() ? '' : m.rel.split('/').pop() ?? '');
       const list: Rec[] = [rec(top === '' ? '.' : top, m.abs, m.rel || '.', st)];
       if (st.isDirectory()) await collect(source, m.abs, st, top, '', exclude, budget, m.rel, list, opts.cache);
+      for (const e of list) if (e.type === 'l') e.link = readlinkSync(e.abs);
+      lists.push(list);
+      count += list.length;
+    }
+    walked.push({ raw, lists });
+  }
+  // a memo needs no per-file lookups, text or hashing; not when per-entry detail is wanted
+  const memo = opts.cache?.selection && (!detail || count > detailMax) ? memoOf(source, selection, walked) : undefined;
+  if (memo) {
+    const hit = opts.cache!.selection!(memo.key, memo.fingerprint);
+    if (hit) {
+      if (opts.stats) opts.stats.cacheHits += memo.files;
+      return { digest: hit.digest as ContentChecksum['digest'], entries: hit.entries, bytesRead: 0 };
+    }
+  }
 
+  for (const { raw, lists } of walked) {
+    total.update(`source ${raw}\n`);
+    for (const list of lists) {
       // hashes: cache hits, then misses read synchronously through one reused buffer (no per-file
       // allocation: RSS stays flat and GC idle over 200 MB of small files)
       const missed: Rec[] = [];
       for (const e of list) {
-        if (e.type === 'l') { e.link = readlinkSync(e.abs); continue; }
         if (e.type !== 'f') continue;
         const hit = opts.cache?.get(e.abs, e);
         if (hit) {
@@ -149,10 +169,53 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
       total.update(chunk);
     }
   }
+  const digest = `sha256:${total.digest('hex')}` as const;
+  // remembered only when nothing changed too recently to trust its times (see ChecksumCache.setSelection)
+  if (memo) opts.cache!.setSelection!(memo.key, memo.fingerprint, { digest, entries }, memo.newestMs);
   if (opts.stats) opts.stats.bytesRead += bytesRead;
-  const out: ContentChecksum = { digest: `sha256:${total.digest('hex')}`, entries, bytesRead };
+  const out: ContentChecksum = { digest, entries, bytesRead };
   if (detail) out.detail = detail;
   return out;
+}
+
+/**
+ * Key and fingerprint of a walked selection for the ChecksumCache's selection memo. The key names
+ * the selection (root, sources, --exclude, --parents, ignore patterns); the fingerprint covers every
+ * entry's identity in walk order (inode, size, mtime, ctime, type+mode, rdev, link target) plus the
+ * matches' labels. Same fingerprint → same digest: any change to content, mode, a name in a
+ * directory or a link moves some entry's ctime (ctime cannot be set from user space).
+ */
+function memoOf(source: CopySource, selection: SourceSelection, walked: { raw: string; lists: Rec[][] }[]): { key: string; fingerprint: string; files: number; newestMs: number } {
+  const ignore = (source as { ignorePatterns?: string[] }).ignorePatterns ?? [];
+  const key = `${VERSION}\0${source.root}\0${JSON.stringify([selection.sources, selection.exclude ?? [], !!selection.parents, ignore])}`;
+  const h = createHash('sha256');
+  let files = 0;
+  let newestMs = 0;
+  const TYPE: Record<string, number> = { f: 1, d: 2, l: 3, c: 4, b: 5, p: 6, s: 7 };
+  for (const { raw, lists } of walked) {
+    h.update(`source ${raw}\n`);
+    for (const list of lists) {
+      h.update(`match ${list[0]!.label}\0${list.length}\n`);
+      const ids = new Float64Array(list.length * 6);
+      let links = '';
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!;
+        ids[6 * i] = e.ino;
+        ids[6 * i + 1] = e.size;
+        ids[6 * i + 2] = e.mtimeMs;
+        ids[6 * i + 3] = e.ctimeMs;
+        ids[6 * i + 4] = TYPE[e.type]! * 0x10000 + e.mode;
+        ids[6 * i + 5] = e.rdev;
+        if (e.link !== undefined) links += `${i}\0${e.link}\0`;
+        if (e.type === 'f') files++;
+        const t = e.ctimeMs > e.mtimeMs ? e.ctimeMs : e.mtimeMs;
+        if (t > newestMs) newestMs = t;
+      }
+      h.update(ids);
+      h.update(links);
+    }
+  }
+  return { key, fingerprint: h.digest('hex'), files, newestMs };
 }
 
 /**

@@ -4,11 +4,12 @@
  * float64 [ino, size, mtimeMs, ctimeMs] per path, 32 raw sha256 bytes per path, then the (rare)
  * security.capability values: u32 n, then n × (u32 index, u16 length, bytes); then directory
  * listings: u32 n, u32 bytes, per directory `path\0names joined by '/'\0` (UTF-8), padding to 8,
- * float64 [ino, mtimeMs, ctimeMs] per directory.
+ * float64 [ino, mtimeMs, ctimeMs] per directory; then selection memos (see checksum.ts memoOf): u32 n,
+ * then n × (u32 keyBytes, key (UTF-8), 32 fingerprint bytes, 32 digest bytes, u32 entries).
  * A cached value is the sha256 hex, followed by `+<capability hex>` when the file has one.
- * Format 5 (no listings) is read as is; older formats are dropped: the first build rehashes.
- * A listing is only stored for a directory unchanged for LISTING_SETTLED_MS: a change within the
- * same clock tick as the one before would leave its times as they were.
+ * Formats 5 (no listings) and 6 (no memos) are read as is; older ones are dropped: the first build rehashes.
+ * A listing (memo) is only stored for a directory (walk) unchanged for LISTING_SETTLED_MS: a change
+ * within the same clock tick as the one before would leave its times as they were.
  * Loaded once, written atomically (tmp + rename) by `save()` only when something changed.
  * Entries not looked at in this session are kept while the file stays under `maxEntries`.
  */
@@ -20,11 +21,14 @@ interface Row { ino: number; size: number; mtimeMs: number; ctimeMs: number; sha
 
 const SHA_HEX = 64;
 
-const MAGIC = Buffer.from('TSBCC6\n\0', 'latin1');
+const MAGIC = Buffer.from('TSBCC7\n\0', 'latin1');
+const MAGIC6 = Buffer.from('TSBCC6\n\0', 'latin1');
 const MAGIC5 = Buffer.from('TSBCC5\n\0', 'latin1');
+const MAX_SELECTIONS = 1000;
 const LISTING_SETTLED_MS = 2000;
 
 interface DirRow { ino: number; mtimeMs: number; ctimeMs: number; names: string }
+interface SelectionRow { fingerprint: string; digest: string; entries: number; touched: boolean }
 
 export class JsonChecksumCache implements ChecksumCache {
   /** loaded entries looked at in this session (kept first on save) */
@@ -50,6 +54,8 @@ export class JsonChecksumCache implements ChecksumCache {
     private readonly dirIndex: Map<string, number> = new Map(),
     private readonly dirIds: Float64Array = new Float64Array(0),
     private readonly dirNames: string[] = [],
+    /** selection memos by key (loaded and added) */
+    private readonly selections: Map<string, SelectionRow> = new Map(),
   ) {
     this.dirTouched = new Uint8Array(dirNames.length);
   }
@@ -60,8 +66,10 @@ export class JsonChecksumCache implements ChecksumCache {
     const settled = opts.listingSettledMs ?? LISTING_SETTLED_MS;
     try {
       const buf = await readFile(file);
-      const v6 = buf.length >= 16 && buf.subarray(0, 8).equals(MAGIC);
-      if (!v6 && (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC5))) throw new Error('format');
+      const head = buf.subarray(0, 8);
+      const v7 = buf.length >= 16 && head.equals(MAGIC);
+      const v6 = v7 || (buf.length >= 16 && head.equals(MAGIC6));
+      if (!v6 && (buf.length < 16 || !head.equals(MAGIC5))) throw new Error('format');
       const count = buf.readUInt32LE(8);
       const pathBytes = buf.readUInt32LE(12);
       const idsAt = align8(16 + pathBytes);
@@ -98,13 +106,28 @@ export class JsonChecksumCache implements ChecksumCache {
         dirIds = new Float64Array(buf.buffer.slice(buf.byteOffset + dirIdsAt, buf.byteOffset + dirIdsAt + nDirs * 24));
         at = dirIdsAt + nDirs * 24;
       }
+      const selections = new Map<string, SelectionRow>();
+      if (v7) {
+        if (at + 4 > buf.length) throw new Error('memos');
+        const n = buf.readUInt32LE(at);
+        at += 4;
+        for (let k = 0; k < n; k++) {
+          if (at + 4 > buf.length) throw new Error('memos');
+          const len = buf.readUInt32LE(at);
+          if (at + 4 + len + 68 > buf.length) throw new Error('memos');
+          const key = buf.toString('utf8', at + 4, at + 4 + len);
+          at += 4 + len;
+          selections.set(key, { fingerprint: buf.toString('hex', at, at + 32), digest: `sha256:${buf.toString('hex', at + 32, at + 64)}`, entries: buf.readUInt32LE(at + 64), touched: false });
+          at += 68;
+        }
+      }
       if (at !== buf.length) throw new Error('size');
       const paths = count === 0 ? [] : buf.toString('utf8', 16, 16 + pathBytes).split('\0');
       if (paths.length !== count) throw new Error('paths');
       const ids = new Float64Array(buf.buffer.slice(buf.byteOffset + idsAt, buf.byteOffset + shasAt));
       const index = new Map<string, number>();
       for (let i = 0; i < count; i++) index.set(paths[i]!, i);
-      return new JsonChecksumCache(file, index, ids, buf.subarray(shasAt, capsAt), caps, max, settled, dirIndex, dirIds, dirNames);
+      return new JsonChecksumCache(file, index, ids, buf.subarray(shasAt, capsAt), caps, max, settled, dirIndex, dirIds, dirNames, selections);
     } catch {
       return new JsonChecksumCache(file, new Map(), new Float64Array(0), Buffer.alloc(0), new Map(), max, settled);
     }
@@ -165,6 +188,22 @@ export class JsonChecksumCache implements ChecksumCache {
     this.dirty = true;
   }
 
+  selection(key: string, fingerprint: string): { digest: string; entries: number } | undefined {
+    const r = this.selections.get(key);
+    if (!r || r.fingerprint !== fingerprint) return undefined;
+    r.touched = true;
+    return { digest: r.digest, entries: r.entries };
+  }
+
+  setSelection(key: string, fingerprint: string, value: { digest: string; entries: number }, newestMs: number): void {
+    if (Date.now() - newestMs < this.settledMs || !/^sha256:[0-9a-f]{64}$/.test(value.digest)) return;
+    const r = this.selections.get(key);
+    if (r && r.fingerprint === fingerprint && r.digest === value.digest) { r.touched = true; return; }
+    this.selections.delete(key); // re-added last: the newest are kept first on save
+    this.selections.set(key, { fingerprint, digest: value.digest, entries: value.entries, touched: true });
+    this.dirty = true;
+  }
+
   /** listings to keep: added and looked-at ones first, then the rest, up to maxEntries / 4 */
   private dirsToSave(): { dirPaths: string[]; dirRows: DirRow[] } {
     const dirPaths: string[] = [];
@@ -197,7 +236,11 @@ export class JsonChecksumCache implements ChecksumCache {
     const { dirPaths, dirRows } = this.dirsToSave();
     const dirBlob = Buffer.from(dirRows.map((r, i) => `${dirPaths[i]!}\0${r.names}\0`).join(''), 'utf8');
     const capsEnd = capsAt + 4 + capRows.reduce((n, [, b]) => n + 6 + b.length, 0);
-    const out = Buffer.alloc(align8(capsEnd + 8 + dirBlob.length) + dirRows.length * 24);
+    const dirsEnd = align8(capsEnd + 8 + dirBlob.length) + dirRows.length * 24;
+    // memos: looked at / added in this session first (newest last in the map), then the rest
+    const memos = [...this.selections].sort((a, b) => Number(b[1].touched) - Number(a[1].touched)).slice(0, MAX_SELECTIONS);
+    const memoKeys = memos.map(([k]) => Buffer.from(k, 'utf8'));
+    const out = Buffer.alloc(dirsEnd + 4 + memoKeys.reduce((n, k) => n + 4 + k.length + 68, 0));
     MAGIC.copy(out, 0);
     out.writeUInt32LE(rows.length, 8);
     out.writeUInt32LE(pathBuf.length, 12);
@@ -225,6 +268,19 @@ export class JsonChecksumCache implements ChecksumCache {
       out.writeDoubleLE(r.ino, dirIdsAt + 24 * i);
       out.writeDoubleLE(r.mtimeMs, dirIdsAt + 24 * i + 8);
       out.writeDoubleLE(r.ctimeMs, dirIdsAt + 24 * i + 16);
+    });
+    at = dirsEnd;
+    out.writeUInt32LE(memos.length, at);
+    at += 4;
+    memos.forEach(([, r], i) => {
+      const k = memoKeys[i]!;
+      out.writeUInt32LE(k.length, at);
+      k.copy(out, at + 4);
+      at += 4 + k.length;
+      out.write(r.fingerprint, at, 32, 'hex');
+      out.write(r.digest.slice('sha256:'.length), at + 32, 32, 'hex');
+      out.writeUInt32LE(r.entries, at + 64);
+      at += 68;
     });
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}-${Date.now()}`;

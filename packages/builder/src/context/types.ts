@@ -27,6 +27,13 @@ export interface ChecksumCache {
   listing?(dirAbs: string, id: DirIdentity): string[] | undefined;
   /** store a directory's sorted entry names (the cache may refuse one changed too recently to trust) */
   setListing?(dirAbs: string, id: DirIdentity, names: string[]): void;
+  /**
+   * A whole selection's checksum, when the walk's fingerprint (every entry's identity, see
+   * checksum.ts memoOf) is the one stored with it under `key`.
+   */
+  selection?(key: string, fingerprint: string): { digest: string; entries: number } | undefined;
+  /** store it; `newestMs` is the latest mtime/ctime in the walk (a cache may refuse one too recent to trust) */
+  setSelection?(key: string, fingerprint: string, value: { digest: string; entries: number }, newestMs: number): void;
   /** persist (atomically) when anything changed */
   save(): Promise<void>;
 }

@@ -124,7 +124,7 @@ describe('ChecksumCache', () => {
     expect(third.bytesRead).toBe(1007);
     expect(third.digest).not.toBe(first.digest);
     await cache.save();
-    expect(readFileSync(cacheFile).subarray(0, 6).toString()).toBe('TSBCC6');
+    expect(readFileSync(cacheFile).subarray(0, 6).toString()).toBe('TSBCC7');
   });
 
   it('round-trips entries; an updated entry replaces the loaded one; stale identities miss', async () => {
@@ -265,11 +265,82 @@ describe('ChecksumCache directory listings', () => {
     const c = await JsonChecksumCache.open(f);
     c.set('/ctx/a', { ino: 1, size: 2, mtimeMs: 3, ctimeMs: 4 }, 'a'.repeat(64));
     await c.save();
-    // a format 5 file is a format 6 file without the listing section (here: u32 0, u32 0, 4 bytes padding)
+    // a format 5 file is a format 7 file without the listing and memo sections (here: u32 0, u32 0,
+    // 4 bytes padding; u32 0)
     const buf = readFileSync(f);
-    const v5 = Buffer.concat([Buffer.from('TSBCC5\n\0', 'latin1'), buf.subarray(8, buf.length - 12)]);
+    const v5 = Buffer.concat([Buffer.from('TSBCC5\n\0', 'latin1'), buf.subarray(8, buf.length - 16)]);
     writeFileSync(f, v5);
     const d = await JsonChecksumCache.open(f);
     expect(d.get('/ctx/a', { ino: 1, size: 2, mtimeMs: 3, ctimeMs: 4 })).toBe('a'.repeat(64));
+  });
+});
+
+describe('ChecksumCache selection memo', () => {
+  /** a checksum through a cache reopened from `file` (walks trusted at once); counts per-file lookups */
+  async function memoSum(d: string, file: string, sel: { sources: string[]; exclude?: string[] }, opts: { detail?: boolean; detailMax?: number } = {}) {
+    const cache = await JsonChecksumCache.open(file, { listingSettledMs: 0 });
+    let gets = 0;
+    const get = cache.get.bind(cache);
+    cache.get = (p, id) => { gets++; return get(p, id); };
+    const r = await (await loadContext(d, { cache })).checksum(sel, opts);
+    await cache.save();
+    return { digest: r.digest, entries: r.entries, gets };
+  }
+
+  it('answers an unchanged selection without per-file lookups, and sees every kind of change', async () => {
+    const d = project();
+    const f = join(t(), 'c.bin');
+    const sel = { sources: ['src', 'README.md'] };
+    const first = await memoSum(d, f, sel);
+    expect(first.gets).toBeGreaterThan(0);
+    const second = await memoSum(d, f, sel);
+    expect(second).toEqual({ ...first, gets: 0 });
+
+    const changes: [string, () => void][] = [
+      ['same-size rewrite', () => writeFileSync(join(d, 'src/app.ts'), 'console.log(2)\n')],
+      ['chmod', () => chmodSync(join(d, 'src/lib/util.ts'), 0o600)],
+      ['new file', () => writeFileSync(join(d, 'src/lib/new.ts'), 'n')],
+      ['rename', () => renameSync(join(d, 'src/lib/new.ts'), join(d, 'src/lib/renamed.ts'))],
+      ['link target', () => { unlinkSync(join(d, 'src/link')); symlinkSync('lib/util.ts', join(d, 'src/link')); }],
+      ['top-level file', () => writeFileSync(join(d, 'README.md'), 'READ ME')],
+    ];
+    let prev = first.digest;
+    for (const [what, change] of changes) {
+      // a change in the same clock tick as the one before could leave times as they were: production
+      // never remembers such a walk (settled time), this test trusts walks at once, so it waits a tick
+      await new Promise((r) => setTimeout(r, 25));
+      change();
+      const got = await memoSum(d, f, sel);
+      const fresh = (await (await loadContext(d)).checksum(sel)).digest;
+      expect({ what, digest: got.digest }).toEqual({ what, digest: fresh });
+      expect(got.digest).not.toBe(prev);
+      prev = got.digest;
+      expect((await memoSum(d, f, sel)).gets).toBe(0);
+    }
+  });
+
+  it('is keyed by the selection (sources, --exclude) and unused when per-entry detail is wanted', async () => {
+    const d = project();
+    const f = join(t(), 'c.bin');
+    const a = await memoSum(d, f, { sources: ['src'] });
+    const b = await memoSum(d, f, { sources: ['src'], exclude: ['lib'] });
+    expect(b.digest).not.toBe(a.digest);
+    expect((await memoSum(d, f, { sources: ['src'] })).digest).toBe(a.digest);
+    expect((await memoSum(d, f, { sources: ['src'] }, { detail: true })).gets).toBeGreaterThan(0);
+    expect((await memoSum(d, f, { sources: ['src'] }, { detail: true, detailMax: 2 })).gets).toBe(0);
+  });
+
+  it('does not remember a walk with anything changed too recently to trust its times', async () => {
+    const d = project();
+    const f = join(t(), 'c.bin');
+    const cache = await JsonChecksumCache.open(f);
+    await (await loadContext(d, { cache })).checksum(['src']);
+    await cache.save();
+    const again = await JsonChecksumCache.open(f);
+    let gets = 0;
+    const get = again.get.bind(again);
+    again.get = (p, id) => { gets++; return get(p, id); };
+    await (await loadContext(d, { cache: again })).checksum(['src']);
+    expect(gets).toBeGreaterThan(0);
   });
 });

@@ -132,10 +132,17 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
     const parent = await rootPath(destDir, comps.slice(0, -1).join('/'));
     await mkdirAll(parent, { mode: 0o755, uid: 0, gid: 0 });
     const target = join(parent, comps[comps.length - 1]!);
-    const uid = opts.chown?.uid ?? hdr.uid ?? 0;
-    const gid = opts.chown?.gid ?? hdr.gid ?? 0;
+    // PAX uid/gid/mtime records: tar-stream applies path/linkpath/size only
+    const pax = (hdr as { pax?: Record<string, string> }).pax;
+    const paxNum = (k: string): number | undefined => (pax?.[k] && Number.isFinite(Number(pax[k])) ? Number(pax[k]) : undefined);
+    const uid = opts.chown?.uid ?? paxNum('uid') ?? hdr.uid ?? 0;
+    const gid = opts.chown?.gid ?? paxNum('gid') ?? hdr.gid ?? 0;
     const mode = (hdr.mode ?? 0o644) & 0o7777;
-    const mtime = hdr.mtime ?? new Date(0);
+    const paxMtime = paxNum('mtime');
+    let mtime = paxMtime !== undefined ? new Date(paxMtime * 1000) : hdr.mtime ?? new Date(0);
+    // Docker's Untar sets times through system.Chtimes, which turns one before 1970 into the epoch
+    // (symlinks keep theirs: LUtimesNano)
+    if (hdr.type !== 'symlink' && !(mtime.getTime() >= 0)) mtime = new Date(0);
     const existing = await lstatOrUndefined(target);
     if (existing && !(existing.isDirectory() && hdr.type === 'directory')) await rm(target, { recursive: true, force: true });
     switch (hdr.type) {

@@ -94,6 +94,22 @@ describe('ADD local archives', () => {
     expect(lstatSync(join(r, 'dev/fifo')).isFIFO()).toBe(true);
   });
 
+  it('takes PAX uid/gid/mtime records; a time before 1970 becomes the epoch except on symlinks (Docker Untar)', async () => {
+    const ctxDir = t();
+    // GNU tar writes a PAX archive with uid/gid/mtime records for ids past the octal range and negative times
+    const src = makeTree(t(), { files: { f: 'x', g: 'y' }, symlinks: { l: 'f' } });
+    execFileSync('touch', ['-d', '@-86400', join(src, 'f')]);
+    execFileSync('touch', ['-h', '-d', '@-86400', join(src, 'l')]);
+    execFileSync('touch', ['-d', '@4102444800', join(src, 'g')]);
+    execFileSync('tar', ['--format=posix', '--owner=3000000', '--group=4000000', '--numeric-owner', '-C', src, '-cf', join(ctxDir, 'pax.tar'), 'f', 'g', 'l']);
+    const r = t();
+    await applyCopy(add(['pax.tar'], '/x/'), { source: await loadContext(ctxDir), destRoot: r });
+    const f = lstatSync(join(r, 'x/f'));
+    expect([f.uid, f.gid, f.mtimeMs]).toEqual([3000000, 4000000, 0]);
+    expect(lstatSync(join(r, 'x/g')).mtimeMs).toBe(4102444800000);
+    expect(lstatSync(join(r, 'x/l')).mtimeMs).toBe(-86400000);
+  });
+
   it('an aborted signal stops the copy', async () => {
     const ctxDir = makeTree(t(), { files: { a: 'x' } });
     const ac = new AbortController();

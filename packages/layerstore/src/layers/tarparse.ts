@@ -66,27 +66,60 @@ function checksumOk(b: Buffer, off: number): boolean {
   return sum === want;
 }
 
-interface Pax { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; mtime?: number; xattrs: Map<string, Buffer> }
+/** `mtimeMs`: the pax mtime (decimal seconds) in whole milliseconds, rounded down */
+interface Pax { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; mtimeMs?: number; xattrs: Map<string, Buffer> }
 
-function parsePax(buf: Buffer, into: Pax): void {
-  let off = 0;
-  while (off < buf.length) {
+/**
+ * Decimal seconds → whole milliseconds, rounded down, exactly: `Math.floor(Number(s) * 1000)`
+ * is off by one for many values (1795623593.54 * 1000 = 1795623593539.9998).
+ */
+export function paxTimeToMs(s: string): number {
+  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(s);
+  if (!m) return Math.floor(Number(s) * 1000);
+  const frac = (m[3] ?? '').padEnd(3, '0');
+  const ms = Number(m[2]) * 1000 + Number(frac.slice(0, 3));
+  if (!m[1]) return ms;
+  return /[1-9]/.test(frac.slice(3)) ? -ms - 1 : -ms;
+}
+
+/** keys we use, as bytes; records with other keys (atime, ctime, ...) are skipped without decoding them */
+const PAX_KEYS = ['path', 'linkpath', 'size', 'uid', 'gid', 'mtime'].map((k) => Buffer.from(k));
+const XATTR = Buffer.from('SCHILY.xattr.');
+
+function keyIs(buf: Buffer, start: number, end: number, key: Buffer): boolean {
+  if (end - start !== key.length) return false;
+  for (let i = 0; i < key.length; i++) if (buf[start + i] !== key[i]) return false;
+  return true;
+}
+
+/** Records `LEN KEY=VALUE\n` of buf[start, end). */
+function parsePax(buf: Buffer, into: Pax, start = 0, end = buf.length): void {
+  let off = start;
+  while (off < end) {
+    let len = 0;
+    let digits = true;
     let sp = off;
-    while (sp < buf.length && buf[sp] !== 0x20) sp++;
-    const len = parseInt(buf.toString('latin1', off, sp), 10);
-    if (!len || off + len > buf.length) break;
-    const rec = buf.subarray(sp + 1, off + len - 1); // drop the trailing \n
-    const eq = rec.indexOf(0x3d);
-    if (eq > 0) {
-      const key = rec.toString('utf8', 0, eq);
-      const val = rec.subarray(eq + 1);
-      if (key.startsWith('SCHILY.xattr.')) into.xattrs.set(key.slice(13), Buffer.from(val));
-      else if (key === 'path') into.path = val.toString('utf8');
-      else if (key === 'linkpath') into.linkpath = val.toString('utf8');
-      else if (key === 'size') into.size = Number(val.toString('latin1'));
-      else if (key === 'uid') into.uid = Number(val.toString('latin1'));
-      else if (key === 'gid') into.gid = Number(val.toString('latin1'));
-      else if (key === 'mtime') into.mtime = Number(val.toString('latin1'));
+    for (; sp < end; sp++) {
+      const c = buf[sp]!;
+      if (c === 0x20) break;
+      if (c < 0x30 || c > 0x39) digits = false;
+      else len = len * 10 + (c - 0x30);
+    }
+    if (!digits) len = parseInt(buf.toString('latin1', off, sp), 10);
+    if (!(len > 0) || off + len > end) break;
+    const recEnd = off + len - 1; // drop the trailing \n
+    const k0 = sp + 1;
+    let eq = k0;
+    while (eq < recEnd && buf[eq] !== 0x3d) eq++;
+    if (eq > k0 && eq < recEnd) {
+      const v0 = eq + 1;
+      if (eq - k0 >= XATTR.length && keyIs(buf, k0, k0 + XATTR.length, XATTR)) into.xattrs.set(buf.toString('utf8', k0 + XATTR.length, eq), Buffer.from(buf.subarray(v0, recEnd)));
+      else if (keyIs(buf, k0, eq, PAX_KEYS[0]!)) into.path = buf.toString('utf8', v0, recEnd);
+      else if (keyIs(buf, k0, eq, PAX_KEYS[1]!)) into.linkpath = buf.toString('utf8', v0, recEnd);
+      else if (keyIs(buf, k0, eq, PAX_KEYS[2]!)) into.size = Number(buf.toString('latin1', v0, recEnd));
+      else if (keyIs(buf, k0, eq, PAX_KEYS[3]!)) into.uid = Number(buf.toString('latin1', v0, recEnd));
+      else if (keyIs(buf, k0, eq, PAX_KEYS[4]!)) into.gid = Number(buf.toString('latin1', v0, recEnd));
+      else if (keyIs(buf, k0, eq, PAX_KEYS[5]!)) into.mtimeMs = paxTimeToMs(buf.toString('latin1', v0, recEnd));
     }
     off += len;
   }
@@ -160,10 +193,17 @@ export class TarParser {
       const size = this.pax.size ?? num(buf, h + 124, h + 136);
       if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
         if (size > MAX_META) throw badArchive('tar metadata entry too large');
+        const padding = (512 - (size % 512)) % 512;
+        if (buf.length - off >= size + padding) {
+          // all here (the common case): read it in place, no copy
+          this.applyMeta(flag, buf, off, off + size);
+          off += size + padding;
+          continue;
+        }
         this.meta = { kind: flag, chunks: [], size };
         this.state = 'meta';
         this.remaining = size;
-        this.padding = (512 - (size % 512)) % 512;
+        this.padding = padding;
         continue;
       }
       const header = this.header(buf, h, flag, size);
@@ -194,16 +234,22 @@ export class TarParser {
   private finishMeta(): void {
     const m = this.meta!;
     const data = Buffer.concat(m.chunks);
-    if (m.kind === 'x') parsePax(data, this.pax);
-    else if (m.kind === 'g') parsePax(data, this.global);
-    else if (m.kind === 'L') this.longName = cstr(data, 0, data.length);
-    else if (m.kind === 'K') this.longLink = cstr(data, 0, data.length);
+    this.applyMeta(m.kind, data, 0, data.length);
     this.meta = undefined;
     this.state = 'header';
   }
 
+  private applyMeta(kind: string, data: Buffer, start: number, end: number): void {
+    if (kind === 'x') parsePax(data, this.pax, start, end);
+    else if (kind === 'g') parsePax(data, this.global, start, end);
+    else if (kind === 'L') this.longName = cstr(data, start, end);
+    else if (kind === 'K') this.longLink = cstr(data, start, end);
+  }
+
   private header(b: Buffer, h: number, flag: string, size: number): TarHeader {
-    const ustar = b.toString('latin1', h + 257, h + 263) === 'ustar\0';
+    // magic 'ustar\0' (POSIX) or 'ustar ' (GNU); device numbers are in both
+    const magic5 = b[h + 257] === 0x75 && b[h + 258] === 0x73 && b[h + 259] === 0x74 && b[h + 260] === 0x61 && b[h + 261] === 0x72;
+    const ustar = magic5 && b[h + 262] === 0;
     let name = cstr(b, h, h + 100);
     if (ustar) {
       const prefix = cstr(b, h + 345, h + 500);
@@ -213,7 +259,7 @@ export class TarParser {
     if (type === 'file' && name.endsWith('/')) type = 'directory';
     const pax = this.pax;
     const g = this.global;
-    const mt = pax.mtime ?? g.mtime;
+    const mtMs = pax.mtimeMs ?? g.mtimeMs;
     const xattrs = g.xattrs.size ? new Map([...g.xattrs, ...pax.xattrs]) : pax.xattrs;
     const out: TarHeader = {
       name: pax.path ?? this.longName ?? name,
@@ -222,10 +268,10 @@ export class TarParser {
       uid: pax.uid ?? g.uid ?? num(b, h + 108, h + 116),
       gid: pax.gid ?? g.gid ?? num(b, h + 116, h + 124),
       size,
-      mtime: new Date(Math.floor((mt ?? num(b, h + 136, h + 148)) * 1000)),
+      mtime: new Date(mtMs ?? num(b, h + 136, h + 148) * 1000),
       linkname: pax.linkpath ?? this.longLink ?? cstr(b, h + 157, h + 257),
-      devmajor: ustar || b.toString('latin1', h + 257, h + 262) === 'ustar' ? num(b, h + 329, h + 337) : 0,
-      devminor: ustar || b.toString('latin1', h + 257, h + 262) === 'ustar' ? num(b, h + 337, h + 345) : 0,
+      devmajor: magic5 ? num(b, h + 329, h + 337) : 0,
+      devminor: magic5 ? num(b, h + 337, h + 345) : 0,
       xattrs,
     };
     this.pax = { xattrs: new Map() };

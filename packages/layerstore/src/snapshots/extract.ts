@@ -9,13 +9,23 @@
  * Never follows a symlink while writing: a parent component that is a symlink, an absolute
  * name or a `..` escape is E_UNSAFE_PATH. Preserves modes, owners, mtimes (directories last),
  * SCHILY.xattr.* (incl. security.capability), hardlinks (to lower layers: copied), symlinks,
- * device nodes and fifos. Regular files use synchronous syscalls: no thread-pool hop per call.
+ * device nodes and fifos.
+ *
+ * Files are written with synchronous syscalls (no thread-pool hop per call) until a layer shows
+ * it has many small files; from then on small files are packed into batches that worker threads
+ * create (writepool.ts) while this thread goes on parsing. Directories are always made here,
+ * before anything is queued into them, and every step that could touch a queued path (a
+ * duplicate name, a hardlink to a queued file, a whiteout, replacing a directory that has
+ * queued files, an implicit parent that is a queued file) first waits for the queue to drain,
+ * so the result is exactly that of doing it all in tar order on one thread.
  */
 import * as fs from 'node:fs';
-import { join, dirname, basename } from 'node:path';
+import { join, dirname, normalize } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { safeEntryName } from './safepath.js';
 import { runNativeOps, makedev, type NativeOp } from './fsx.js';
+import { WritePool, RECORD_HEADER, FLAG_CHOWN, FLAG_CHMOD, type Slot } from './writepool.js';
 import { parseTar, type TarHeader } from '../layers/tarparse.js';
 import { badArchive, unsafePath } from '../errors.js';
 
@@ -25,6 +35,10 @@ export interface ExtractOptions {
   mode: ExtractMode;
   /** lower layer dirs, TOP FIRST (overlay mode): hardlinks into them are copied, implicit dirs copy their attributes */
   lowers?: () => Promise<string[]>;
+  /** worker threads for small files (default: one per CPU besides this thread, 1..3); 0 writes everything on this thread */
+  writers?: number;
+  /** small files written on this thread before the workers start (default 1000: small layers never pay for them) */
+  writerThreshold?: number;
 }
 
 export interface ExtractStats { entries: number; bytes: number }
@@ -52,6 +66,15 @@ function readUmask(): number {
   }
 }
 
+/** files up to this size go to the workers (bigger ones are written here, as they stream in) */
+const SMALL_FILE = 512 << 10;
+/** shared batch buffers: their size, how many each worker has, and when a batch is handed over */
+const SLOT_BYTES = 1 << 20;
+const SLOTS_PER_WORKER = 3;
+const SEND_BYTES = 128 << 10;
+const SEND_FILES = 64;
+const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+
 interface DirTimes { path: string; atime: Date; mtime: Date }
 
 export async function extract(src: Readable, dest: string, opts: ExtractOptions): Promise<ExtractStats> {
@@ -76,10 +99,33 @@ class Extractor {
   private readonly setgidDirs = new Set<string>();
   private plainOwner: boolean;
   private lowerDirs?: string[];
+  /** `dest` + '/', to which normalised relative names are appended */
+  private readonly prefix: string;
+
+  // --- small files on worker threads ---
+  private readonly writers: number;
+  private readonly threshold: number;
+  private smallFiles = 0;
+  private pool?: WritePool;
+  /** the batch being filled, its used length and file count */
+  private slot?: Slot;
+  private batchLen = 0;
+  private batchFiles = 0;
+  /** the queued file whose body is being copied in: where the next body byte goes, and its end */
+  private qpos = -1;
+  private qend = 0;
+  /** relative paths of queued files since the last drain, and every directory above them */
+  private readonly queued = new Set<string>();
+  private readonly queuedDirs = new Set<string>();
 
   constructor(private readonly dest: string, private readonly opts: ExtractOptions) {
     // flatten mode writes into dirs of earlier layers we did not look at: always chown there
     this.plainOwner = proc().isRoot && proc().rootGroup && opts.mode === 'overlay';
+    const n = normalize(dest);
+    this.prefix = n.endsWith('/') ? n : `${n}/`;
+    // this thread parses; the other CPUs create files
+    this.writers = opts.writers ?? Math.min(3, Math.max(1, availableParallelism() - 1));
+    this.threshold = opts.writerThreshold ?? 1000;
   }
 
   async run(src: Readable): Promise<void> {
@@ -89,12 +135,16 @@ class Extractor {
         data: (c) => this.data(c),
         end: () => this.endEntry(),
       });
+      await this.drain();
     } catch (err) {
       this.closeCurrent();
       src.destroy();
+      // no worker may write into dest once we return (the caller removes it)
+      await this.pool?.close();
       const e = err as Error & { code?: string };
       throw e.code?.startsWith('E_') ? e : badArchive(`cannot extract layer: ${e.message}`, undefined, e);
     }
+    await this.pool?.close();
     // an empty layer (1024 zero bytes, diffID sha256:5f70bf18…) is valid: BuildKit commits one for every
     // RUN/COPY/WORKDIR that changed nothing, so extraction must accept it (needed by the builder)
     if (!this.rootSeen) await this.inheritDir('');
@@ -110,6 +160,12 @@ class Extractor {
   private cur?: { fd: number; path: string; h: TarHeader };
 
   private data(c: Buffer): void {
+    if (this.qpos >= 0) {
+      c.copy(this.slot!.buf, this.qpos);
+      this.qpos += c.length;
+      this.bytes += c.length;
+      return;
+    }
     const cur = this.cur;
     if (!cur) return;
     let off = 0;
@@ -117,7 +173,15 @@ class Extractor {
     this.bytes += c.length;
   }
 
-  private endEntry(): void {
+  private endEntry(): void | Promise<void> {
+    if (this.qpos >= 0) {
+      if (this.qpos !== this.qend) throw badArchive('tar entry body has the wrong size');
+      this.qpos = -1;
+      this.batchLen = this.qend;
+      this.batchFiles++;
+      if (this.batchLen >= SEND_BYTES || this.batchFiles >= SEND_FILES) this.flush();
+      return;
+    }
     const cur = this.cur;
     if (!cur) return;
     this.cur = undefined;
@@ -149,6 +213,40 @@ class Extractor {
     const slash = rel.lastIndexOf('/');
     const name = slash < 0 ? rel : rel.slice(slash + 1);
     const parent = slash < 0 ? '' : rel.slice(0, slash);
+    if (this.queued.size > 0 && this.touchesQueued(h, rel, parent, name)) return this.drain().then(() => this.entryAt(h, rel, parent, name));
+    return this.entryAt(h, rel, parent, name);
+  }
+
+  /**
+   * Could this entry, done now on this thread, see or disturb a file still queued for a worker?
+   * Conservative: a false "yes" only costs a drain.
+   */
+  private touchesQueued(h: TarHeader, rel: string, parent: string, name: string): boolean {
+    if (name.startsWith(WH)) return true; // removes things, maybe whole queued subtrees
+    if (this.queued.has(rel)) return true; // a later duplicate replaces it
+    // replacing whatever is at rel: a directory there may hold queued files
+    if ((this.opts.mode === 'flatten' || this.created.has(rel)) && this.queuedDirs.has(rel)) return true;
+    // an implicit parent that is a queued file (E_UNSAFE_PATH when done in order)
+    if (parent !== '' && !this.dirs.has(parent) && this.queuedPrefix(parent)) return true;
+    if (h.type === 'link') {
+      let target: string;
+      try {
+        target = safeEntryName(h.linkname);
+      } catch {
+        return false; // hardlink() reports it
+      }
+      if (this.queuedPrefix(target)) return true;
+    }
+    return false;
+  }
+
+  /** `rel` itself or one of the directories above it is a queued file */
+  private queuedPrefix(rel: string): boolean {
+    for (let i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) if (this.queued.has(rel.slice(0, i))) return true;
+    return this.queued.has(rel);
+  }
+
+  private entryAt(h: TarHeader, rel: string, parent: string, name: string): void | Promise<void> {
     if (name.startsWith(WH)) {
       // overlay: the whiteout needs its directory here, with the lower layer's attributes
       if (this.opts.mode === 'overlay' && parent !== '' && !this.dirs.has(parent)) return this.ensureDir(parent).then(() => this.whiteout(parent, name));
@@ -167,7 +265,7 @@ class Extractor {
   }
 
   private create(rel: string, parent: string, h: TarHeader): void | Promise<void> {
-    const path = join(this.dest, rel);
+    const path = this.prefix + rel;
     // a fresh overlay dir can only already hold `rel` when the tar repeats it (the later entry wins)
     const mayExist = this.opts.mode === 'flatten' || this.created.has(rel);
     this.created.add(rel);
@@ -178,7 +276,11 @@ class Extractor {
       case 'file':
       case 'contiguous-file': {
         if (mayExist) this.replace(rel, path);
-        const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, h.mode & 0o777);
+        if (h.size <= SMALL_FILE && this.writers > 0 && path.length <= 4096) {
+          if (this.pool) return this.queueFile(rel, path, h);
+          if (++this.smallFiles >= this.threshold) return this.startPool().then(() => this.queueFile(rel, path, h));
+        }
+        const fd = fs.openSync(path, OPEN_FLAGS, h.mode & 0o777);
         this.cur = { fd, path, h };
         return;
       }
@@ -203,6 +305,65 @@ class Extractor {
       default:
       // unknown entry types are skipped, like docker does
     }
+  }
+
+  private async startPool(): Promise<void> {
+    this.pool = await WritePool.start(this.writers, SLOT_BYTES, SLOTS_PER_WORKER);
+  }
+
+  /** Append a record for this file to the batch; its body follows through data(). */
+  private queueFile(rel: string, path: string, h: TarHeader): void | Promise<void> {
+    const pool = this.pool!;
+    const need = RECORD_HEADER + path.length * 3 + h.size;
+    if (this.slot && SLOT_BYTES - this.batchLen < need) this.flush();
+    if (!this.slot) {
+      const slot = pool.take();
+      if (!slot) return pool.whenFree().then(() => this.queueFile(rel, path, h));
+      this.slot = slot;
+      this.batchLen = 0;
+      this.batchFiles = 0;
+    }
+    const b = this.slot.buf;
+    const o = this.batchLen;
+    let flags = 0;
+    if (proc().isRoot && !(h.uid === 0 && h.gid === 0 && this.plainOwner)) flags |= FLAG_CHOWN;
+    if ((h.mode & 0o7777) !== ((h.mode & 0o777) & ~proc().umask)) flags |= FLAG_CHMOD;
+    b[o] = flags;
+    b.writeUInt32LE(h.mode & 0o777, o + 4);
+    b.writeUInt32LE(h.mode & 0o7777, o + 8);
+    b.writeUInt32LE(h.uid, o + 12);
+    b.writeUInt32LE(h.gid, o + 16);
+    b.writeDoubleLE(h.mtime.getTime(), o + 20);
+    const plen = b.write(path, o + RECORD_HEADER, 'utf8');
+    b.writeUInt32LE(plen, o + 28);
+    b.writeUInt32LE(h.size, o + 32);
+    this.qpos = o + RECORD_HEADER + plen;
+    this.qend = this.qpos + h.size;
+    this.queued.add(rel);
+    for (let d = rel.lastIndexOf('/'); d > 0; d = rel.lastIndexOf('/', d - 1)) {
+      const dir = rel.slice(0, d);
+      if (this.queuedDirs.has(dir)) break;
+      this.queuedDirs.add(dir);
+    }
+    this.queueXattrs(path, h);
+  }
+
+  /** hand the current batch to a worker */
+  private flush(): void {
+    if (!this.slot) return;
+    this.pool!.send(this.slot, this.batchLen);
+    this.slot = undefined;
+    this.batchLen = 0;
+    this.batchFiles = 0;
+  }
+
+  /** Wait until every queued file exists. */
+  private async drain(): Promise<void> {
+    if (!this.pool) return;
+    this.flush();
+    await this.pool.drain();
+    this.queued.clear();
+    this.queuedDirs.clear();
   }
 
   private directory(rel: string, path: string, h: TarHeader): void {
@@ -312,9 +473,12 @@ class Extractor {
   /** `rel` is gone: so are the directories we knew below it (they must be re-checked, never trusted). */
   private forget(rel: string, wasDir: boolean): void {
     this.dirs.delete(rel);
+    // nor are their mtimes ours to set at the end (utimes follows a symlink put there since)
+    this.dirTimes.delete(rel);
     if (!wasDir) return;
     const prefix = `${rel}/`;
     for (const d of this.dirs) if (d.startsWith(prefix)) this.dirs.delete(d);
+    for (const d of this.dirTimes.keys()) if (d.startsWith(prefix)) this.dirTimes.delete(d);
   }
 
   /**

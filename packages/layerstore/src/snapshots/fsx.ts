@@ -69,7 +69,7 @@ export async function runNativeOps(ops: readonly NativeOp[]): Promise<void> {
 }
 
 function query(lines: string[]): string[] {
-  const out = execFileSync('perl', ['-e', SCRIPT, ...numbers()], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+  const out = execFileSync('perl', ['-e', SCRIPT, ...numbers()], { input: lines.join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 30 });
   return out.split('\n').slice(0, lines.length);
 }
 
@@ -89,6 +89,26 @@ export function readXattrs(path: string): Map<string, Buffer> {
   names.forEach((n, i) => {
     const v = vals[i];
     if (v !== undefined && v !== '-') out.set(n, Buffer.from(v, 'hex'));
+  });
+  return out;
+}
+
+/** llistxattr + lgetxattr for many paths at once (two perl runs in all): path → name → value. */
+export function readXattrsOf(paths: readonly string[]): Map<string, Map<string, Buffer>> {
+  const out = new Map<string, Map<string, Buffer>>(paths.map((p) => [p, new Map()]));
+  if (paths.length === 0) return out;
+  const lists = query(paths.map((p) => `l\t${hex(p)}`));
+  const asks: [string, string][] = [];
+  paths.forEach((p, i) => {
+    const l = lists[i];
+    if (!l || l === '-') return;
+    for (const n of Buffer.from(l, 'hex').toString().split('\0').filter(Boolean)) asks.push([p, n]);
+  });
+  if (asks.length === 0) return out;
+  const vals = query(asks.map(([p, n]) => `g\t${hex(p)}\t${hex(n)}`));
+  asks.forEach(([p, n], i) => {
+    const v = vals[i];
+    if (v !== undefined && v !== '-') out.get(p)!.set(n, Buffer.from(v, 'hex'));
   });
   return out;
 }

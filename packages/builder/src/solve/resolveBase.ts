@@ -7,10 +7,10 @@ import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
-import type { SolveContext } from './types.js';
+import type { SolveContext, StageResult } from './types.js';
 import { DEFAULT_PATH } from './vars.js';
 
-export interface BaseState { config: ImageConfig; layers: LayerRef[]; fsKey: string; onBuild: string[]; display: string }
+export interface BaseState { config: ImageConfig; layers: LayerRef[]; fsKey: string; onBuild: string[]; display: string; vars?: StageResult['vars'] }
 
 export function hostPlatform(): { architecture: string; os: string } {
   const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
@@ -37,7 +37,7 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
   const stage = findStage(solve.dockerfile.stages, image, stageIndex);
   if (stage) {
     const r = await stageResult(solve, stage.index);
-    return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image };
+    return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars };
   }
   const img = await solve.store.getImage(image);
   if (!img) {

@@ -61,6 +61,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     parentMissed: false,
     noCache,
   };
+  if (base.vars) state.vars.inheritEnv(base.vars);
 
   let n = 1;
   for (const raw of all) {
@@ -94,7 +95,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
       durationMs: durationMs ?? Date.now() - t0, layer: state.layers[state.layers.length - 1]?.digest,
     });
   }
-  return { index: stage.index, config: state.config, layers: state.layers, fsKey: state.fsKey };
+  return { index: stage.index, config: state.config, layers: state.layers, fsKey: state.fsKey, vars: state.vars };
 }
 
 function wrap(err: unknown, location: BuildError['location']): Error {

@@ -37,6 +37,8 @@ export interface StageResult {
   config: ImageConfig;
   layers: LayerRef[];
   fsKey: string;
+  /** the stage's variables at its end: a stage built FROM it starts with this environment */
+  vars?: StageVars;
 }
 
 /** Everything shared by all stages of one build. */

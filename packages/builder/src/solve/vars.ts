@@ -36,6 +36,16 @@ export class StageVars implements VarLookup {
     return undefined;
   }
 
+  /**
+   * FROM <earlier stage>: the child's build state starts from the parent's (BuildKit's
+   * dispatchState.init: `ds.state = ds.base.state`), so ARG values of the parent stage stay in the
+   * environment of RUN and of word expansion. They are not re-listed in RUN history (`docker build`,
+   * BuildKit v0.8; current BuildKit also copies the parent's build args and prints them as `|N`).
+   */
+  inheritEnv(parent: StageVars): void {
+    this.entries.splice(0, this.entries.length, ...parent.entries.map(([k, v]): [string, string] => [k, v]));
+  }
+
   /** ENV name=value */
   setEnv(name: string, value: string): void {
     this.set(name, value);

@@ -33,3 +33,19 @@ describe('StageVars ENV vs ARG (as docker build 20.10 / BuildKit v0.8 behaves)',
     expect(w.historyArgs()).toEqual(['|2', 'W=cliw', 'W=cliw']);
   });
 });
+
+describe('StageVars of a stage built FROM an earlier stage', () => {
+  it('starts from the parent\'s environment, ARG values included, without re-listing them in history', () => {
+    const parent = new StageVars(['A=1'], new Map(), {});
+    parent.declareArg('P', 'x');
+    parent.setEnv('E', 'e');
+    const child = new StageVars(['A=1', 'E=e'], new Map(), {});
+    child.inheritEnv(parent);
+    expect(child.get('P')).toBe('x');
+    expect(child.runEnv()).toEqual([`PATH=${DEFAULT_PATH}`, 'A=1', 'P=x', 'E=e']);
+    expect(child.historyArgs()).toEqual([]);
+    // re-declared without a default: keeps the inherited value (and now shows in history)
+    child.declareArg('P', undefined);
+    expect(child.historyArgs()).toEqual(['|1', 'P=x']);
+  });
+});

@@ -54,6 +54,17 @@ describe('fs-model: flattening layers', () => {
     expect(fs.get('/h/b')!.sha256).toBe(fs.get('/h/c')!.sha256);
   });
 
+  it('takes uid, gid and mtime from PAX records (ids past the octal range, mtimes before 1970)', async () => {
+    const open = () => {
+      const p = tarStream.pack();
+      p.entry({ name: 'big', mode: 0o644, mtime: new Date(0), pax: { uid: '3000000', gid: '4294967294', mtime: '-86400' } }, 'x');
+      p.finalize();
+      return p as unknown as Readable;
+    };
+    const e = (await flattenLayers([{ open }])).get('/big')!;
+    expect([e.uid, e.gid, e.mtime]).toEqual([3000000, 4294967294, -86400]);
+  });
+
   it('a file replacing a directory removes its children', async () => {
     const fs = await flattenLayers([
       { open: layer([{ name: 'k/', type: 'directory' }, { name: 'k/in', body: '1' }]) },

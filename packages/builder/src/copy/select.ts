@@ -52,11 +52,8 @@ export interface SelectOptions {
 
 /** Expand one source path into its matches. A literal path that does not exist throws E_COPY_SOURCE. */
 export async function selectSource(source: CopySource, rawSrc: string, opts: SelectOptions = {}): Promise<SourceMatch[]> {
-  if (escapesRoot(rawSrc)) {
-    throw new BuildError('E_CONTEXT', `source path "${rawSrc}" is outside of the ${source.name === 'context' ? 'build context' : source.name}`, {
-      data: { path: rawSrc, source: source.name },
-    });
-  }
+  // a leading '..' is no error: BuildKit joins the source onto the root (join("/", "../x") = "/x",
+  // moby/buildkit#2131), so `COPY ../x` copies the context's x; nothing outside the root is reachable
   let pivot = '';
   let pattern = rawSrc;
   if (opts.parents) {

@@ -11,7 +11,8 @@
  * `index=off,redirect_dir=off,metacopy=off`: the upperdir must hold complete files and
  * directories (no metadata-only copy-ups, no redirects into lower layers), because it IS the layer.
  */
-import { chmod, chown, mkdir, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { chmodSync, chownSync, mkdirSync, statSync, utimesSync } from 'node:fs';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Mounted, Snapshotter } from '../exec/types.js';
 import { BuildError } from '../errors.js';
@@ -47,24 +48,29 @@ export class OverlaySnapshotter implements Snapshotter {
     const upperdir = join(scratch, 'upper');
     const workdir = join(scratch, 'work');
     const root = join(scratch, 'merged');
-    await Promise.all([upperdir, workdir, root].map((d) => mkdir(d, { recursive: true })));
+    // A handful of metadata syscalls, made synchronously on purpose: through the thread pool they
+    // queue behind the build's fsyncs (cache records, blobs) and took 5-10 ms per step under load.
+    for (const d of [upperdir, workdir, root]) mkdirSync(d, { recursive: true });
     let lowers = [...lowerdirs].reverse();
     if (lowers.length === 0) {
       // overlay needs at least one lowerdir: scratch = an empty one
       const empty = join(scratch, 'empty');
-      await mkdir(empty, { recursive: true });
-      await chmod(empty, 0o755);
+      mkdirSync(empty, { recursive: true });
+      chmodSync(empty, 0o755);
       lowers = [empty];
     }
     // "/" of the merged view takes the upperdir's own attributes: give it the top layer's (never
     // the caller's umask), so the rootfs root keeps its mode, owner and time
-    const top = await stat(lowers[0]!).catch(async (err: unknown) => {
+    let top;
+    try {
+      top = statSync(lowers[0]!);
+    } catch (err) {
       await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
       throw new BuildError('E_MOUNT', `lowerdir ${lowers[0]} is not usable: ${(err as Error).message}`, { cause: err });
-    });
-    await chmod(upperdir, top.mode & 0o7777);
-    await chown(upperdir, top.uid, top.gid);
-    await utimes(upperdir, top.atime, top.mtime);
+    }
+    chmodSync(upperdir, top.mode & 0o7777);
+    chownSync(upperdir, top.uid, top.gid);
+    utimesSync(upperdir, top.atime, top.mtime);
     for (const l of lowers) {
       if (/[,:\\\n]/.test(l)) throw new BuildError('E_MOUNT', `overlay lowerdir path contains an unsupported character: ${l}`);
     }

@@ -2,7 +2,8 @@
  * The one place a step's filesystem change happens: key → cache record (hit: take its layer, touch
  * nothing) → miss: unpack parents, mount, run the step, diff the upperdir into a layer, record it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
@@ -62,7 +63,7 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
   snapshotterReady.catch(() => undefined);
   void Promise.resolve().then(() => step.warm?.()).catch(() => undefined);
   const lowerdirs = step.independent ? [] : await solve.store.ensureSnapshots(state.layers, { signal: solve.signal });
-  const scratchDir = await mkdtemp(join(solve.store.tmpDir(), 'step-'));
+  const scratchDir = mkdtempSync(join(solve.store.tmpDir(), 'step-'));
   let layer: LayerRef;
   let mounted: Mounted | undefined;
   try {

@@ -22,7 +22,7 @@ import type { Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { BuildError } from '../errors.js';
-import { fitsUstar, fitsUstarMtime, ustarHeader, type UstarHeader } from '../diff/ustar.js';
+import { fitsUstar, fitsUstarMtime, ustarHeader, ustarHeaderInto, type UstarHeader } from '../diff/ustar.js';
 import { destinationOf } from './applyCopy.js';
 import { lstatOrUndefined, mkdirAll } from './fsops.js';
 import { rootPath } from './rootPath.js';
@@ -150,33 +150,37 @@ function header(h: UstarHeader, epoch: number | undefined): Buffer | null {
   return ustarHeader(epoch === undefined ? h : { ...h, mtime: Math.min(h.mtime, epoch) });
 }
 
-/** The copy itself, a slice per read(): synchronous file calls on this thread, gzip on the pool. */
+/**
+ * The copy itself, a slice per read(): synchronous file calls on this thread, gzip on the pool.
+ * Headers and file contents are read straight into the slice being filled (one buffer per MiB of
+ * tar, no per-file buffers: ArrayBuffer garbage is what grows RSS while a big COPY streams).
+ */
 class LayerCopy extends Readable {
   private next = 0;
-  private out: Buffer[] = [];
-  private outBytes = 0;
+  private slice = Buffer.allocUnsafe(SLICE);
+  private used = 0;
+  private pushed = false;
 
   constructor(
     private readonly items: Item[],
     private readonly upper: string,
-    head: Buffer[],
+    private readonly head: Buffer[],
     private readonly opts: CopyToLayerOptions,
   ) {
     super({ highWaterMark: SLICE });
-    for (const h of head) this.add(h);
   }
 
   override _read(): void {
     try {
       this.opts.signal?.throwIfAborted();
-      while (this.next < this.items.length && this.outBytes < SLICE) this.step(this.items[this.next++]!);
+      this.pushed = false;
+      for (const h of this.head.splice(0)) this.addBytes(h);
+      while (this.next < this.items.length && !this.pushed) this.step(this.items[this.next++]!);
       if (this.next === this.items.length) {
-        this.add(Buffer.alloc(END_OF_TAR));
-        this.flushOut();
+        this.zeros(END_OF_TAR);
+        this.flush();
         this.push(null);
-        return;
       }
-      this.flushOut();
     } catch (err) {
       this.destroy(wrap(err, this.items[this.next - 1]));
     }
@@ -220,20 +224,21 @@ class LayerCopy extends Readable {
       fdOut = openSync(target, 'wx', 0o600);
       let left = it.size;
       while (left > 0) {
-        const buf = Buffer.allocUnsafe(Math.min(left, SLICE));
+        if (this.used === this.slice.length) this.flush();
+        const k = Math.min(left, this.slice.length - this.used);
         let got = 0;
-        while (got < buf.length) {
-          const n = readSync(fdIn, buf, got, buf.length - got, null);
+        while (got < k) {
+          const n = readSync(fdIn, this.slice, this.used + got, k - got, null);
           if (n === 0) throw new BuildError('E_COPY', `${it.src} changed size while it was copied`, { data: { source: it.src } });
           got += n;
         }
         let put = 0;
-        while (put < buf.length) put += writeSync(fdOut, buf, put, buf.length - put);
-        this.add(buf);
-        left -= buf.length;
+        while (put < k) put += writeSync(fdOut, this.slice, this.used + put, k - put);
+        this.used += k;
+        left -= k;
       }
       const pad = it.size & 511;
-      if (pad) this.add(Buffer.alloc(512 - pad));
+      if (pad) this.zeros(512 - pad);
       fchmodSync(fdOut, it.mode);
       futimesSync(fdOut, it.atimeMs / 1000, it.mtimeMs / 1000);
     } finally {
@@ -243,23 +248,41 @@ class LayerCopy extends Readable {
   }
 
   private addHeader(h: UstarHeader): void {
-    const buf = header(h, this.opts.sourceDateEpoch);
-    // plan() only admits names that fit a ustar header
-    if (!buf) throw new BuildError('E_COPY', `no ustar header for ${h.name}`, { data: { path: h.name } });
-    this.add(buf);
+    if (this.slice.length - this.used < 512) this.flush();
+    const hh = this.opts.sourceDateEpoch === undefined ? h : { ...h, mtime: Math.min(h.mtime, this.opts.sourceDateEpoch) };
+    // plan() only admits entries that fit a ustar header
+    if (!ustarHeaderInto(hh, this.slice, this.used)) throw new BuildError('E_COPY', `no ustar header for ${h.name}`, { data: { path: h.name } });
+    this.used += 512;
   }
 
-  private add(b: Buffer): void {
-    this.out.push(b);
-    this.outBytes += b.length;
+  private addBytes(b: Buffer): void {
+    let at = 0;
+    while (at < b.length) {
+      if (this.used === this.slice.length) this.flush();
+      const k = Math.min(b.length - at, this.slice.length - this.used);
+      b.copy(this.slice, this.used, at, at + k);
+      this.used += k;
+      at += k;
+    }
   }
 
-  private flushOut(): void {
-    if (this.outBytes === 0) return;
-    const chunk = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
-    this.out = [];
-    this.outBytes = 0;
-    this.push(chunk);
+  private zeros(n: number): void {
+    while (n > 0) {
+      if (this.used === this.slice.length) this.flush();
+      const k = Math.min(n, this.slice.length - this.used);
+      this.slice.fill(0, this.used, this.used + k);
+      this.used += k;
+      n -= k;
+    }
+  }
+
+  /** hand the filled part on; the next bytes go into a fresh slice */
+  private flush(): void {
+    if (this.used === 0) return;
+    this.push(this.slice.subarray(0, this.used));
+    this.slice = Buffer.allocUnsafe(SLICE);
+    this.used = 0;
+    this.pushed = true;
   }
 }
 

@@ -56,29 +56,38 @@ function split(full: string): [string, string] | null {
 
 /** The 512-byte header, or null when the entry needs a PAX record. */
 export function ustarHeader(h: UstarHeader): Buffer | null {
-  if (!fitsUstar(h.name, h.linkname)) return null;
-  if (h.uid > 0o777777 || h.gid > 0o777777 || h.size.toString(8).length > 11) return null;
-  // before 1970 or from 2038: a PAX mtime record (emit.ts), not an invalid octal field
-  if (!fitsUstarMtime(h.mtime)) return null;
-  const [prefix, name] = split(h.name)!;
   const buf = Buffer.alloc(512);
-  buf.write(name, 0, 'latin1');
-  buf.write(oct(h.mode & 0o7777, 6), 100, 'latin1');
-  buf.write(oct(h.uid, 6), 108, 'latin1');
-  buf.write(oct(h.gid, 6), 116, 'latin1');
-  buf.write(oct(h.type === 'file' ? h.size : 0, 11), 124, 'latin1');
-  buf.write(oct(h.mtime | 0, 11), 136, 'latin1');
-  buf[156] = TYPEFLAG[h.type];
-  if (h.linkname) buf.write(h.linkname, 157, 'latin1');
-  MAGIC.copy(buf, 257);
-  buf.write(oct(0, 6), 329, 'latin1');
-  buf.write(oct(0, 6), 337, 'latin1');
-  if (prefix) buf.write(prefix, 345, 'latin1');
+  return ustarHeaderInto(h, buf, 0) ? buf : null;
+}
+
+/**
+ * Write the header into `buf` at `off` (512 bytes, overwritten entirely); false (nothing written)
+ * when the entry needs a PAX record.
+ */
+export function ustarHeaderInto(h: UstarHeader, buf: Buffer, off: number): boolean {
+  if (!fitsUstar(h.name, h.linkname)) return false;
+  if (h.uid > 0o777777 || h.gid > 0o777777 || h.size.toString(8).length > 11) return false;
+  // before 1970 or from 2038: a PAX mtime record (emit.ts), not an invalid octal field
+  if (!fitsUstarMtime(h.mtime)) return false;
+  const [prefix, name] = split(h.name)!;
+  buf.fill(0, off, off + 512);
+  buf.write(name, off, 'latin1');
+  buf.write(oct(h.mode & 0o7777, 6), off + 100, 'latin1');
+  buf.write(oct(h.uid, 6), off + 108, 'latin1');
+  buf.write(oct(h.gid, 6), off + 116, 'latin1');
+  buf.write(oct(h.type === 'file' ? h.size : 0, 11), off + 124, 'latin1');
+  buf.write(oct(h.mtime | 0, 11), off + 136, 'latin1');
+  buf[off + 156] = TYPEFLAG[h.type];
+  if (h.linkname) buf.write(h.linkname, off + 157, 'latin1');
+  MAGIC.copy(buf, off + 257);
+  buf.write(oct(0, 6), off + 329, 'latin1');
+  buf.write(oct(0, 6), off + 337, 'latin1');
+  if (prefix) buf.write(prefix, off + 345, 'latin1');
   let sum = 8 * 32;
-  for (let i = 0; i < 148; i++) sum += buf[i]!;
-  for (let i = 156; i < 512; i++) sum += buf[i]!;
-  buf.write(oct(sum, 6), 148, 'latin1');
-  return buf;
+  for (let i = 0; i < 148; i++) sum += buf[off + i]!;
+  for (let i = 156; i < 512; i++) sum += buf[off + i]!;
+  buf.write(oct(sum, 6), off + 148, 'latin1');
+  return true;
 }
 
 function oct(val: number, n: number): string {

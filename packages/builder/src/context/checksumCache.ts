@@ -220,38 +220,62 @@ export class JsonChecksumCache implements ChecksumCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
+    // rows in order: added, then loaded ones looked at, then the rest; a loaded row is copied from
+    // the loaded arrays as raw bytes (no per-entry objects or hex strings: an incremental build that
+    // changed one file rewrites 20,000 rows in a few ms)
     const paths: string[] = [];
-    const rows: Row[] = [];
+    /** per row: an added Row, or the index of a loaded one */
+    const src: (Row | number)[] = [];
     const seen = new Set<string>();
-    const push = (k: string, r: Row) => { if (seen.has(k) || paths.length >= this.maxEntries) return; seen.add(k); paths.push(k); rows.push(r); };
-    const loaded = (k: string, i: number): Row => ({ ino: this.ids[4 * i]!, size: this.ids[4 * i + 1]!, mtimeMs: this.ids[4 * i + 2]!, ctimeMs: this.ids[4 * i + 3]!, sha: this.loadedValue(i) });
-    for (const [k, r] of this.added) push(k, r);
-    for (const [k, i] of this.index) if (this.touched[i] === 1) push(k, loaded(k, i));
-    for (const [k, i] of this.index) if (!seen.has(k)) push(k, loaded(k, i));
+    for (const [k, r] of this.added) {
+      if (paths.length >= this.maxEntries) break;
+      seen.add(k); paths.push(k); src.push(r);
+    }
+    const fromLoaded = (pass: 0 | 1): void => {
+      for (const [k, i] of this.index) {
+        if (paths.length >= this.maxEntries) return;
+        if ((this.touched[i] === 1) !== (pass === 0) || seen.has(k)) continue;
+        paths.push(k); src.push(i);
+      }
+    };
+    fromLoaded(0);
+    fromLoaded(1);
+    const n = paths.length;
     const pathBuf = Buffer.from(paths.join('\0'), 'utf8');
     const idsAt = align8(16 + pathBuf.length);
+    const shasAt = idsAt + n * 32;
     const capRows: [number, Buffer][] = [];
-    rows.forEach((r, i) => { if (r.sha.length > SHA_HEX + 1) capRows.push([i, Buffer.from(r.sha.slice(SHA_HEX + 1), 'hex')]); });
-    const capsAt = idsAt + rows.length * 64;
+    src.forEach((r, i) => {
+      const cap = typeof r === 'number' ? this.caps.get(r) : r.sha.length > SHA_HEX + 1 ? r.sha.slice(SHA_HEX + 1) : undefined;
+      if (cap !== undefined) capRows.push([i, Buffer.from(cap, 'hex')]);
+    });
+    const capsAt = idsAt + n * 64;
     const { dirPaths, dirRows } = this.dirsToSave();
     const dirBlob = Buffer.from(dirRows.map((r, i) => `${dirPaths[i]!}\0${r.names}\0`).join(''), 'utf8');
-    const capsEnd = capsAt + 4 + capRows.reduce((n, [, b]) => n + 6 + b.length, 0);
+    const capsEnd = capsAt + 4 + capRows.reduce((m, [, b]) => m + 6 + b.length, 0);
     const dirsEnd = align8(capsEnd + 8 + dirBlob.length) + dirRows.length * 24;
     // memos: looked at / added in this session first (newest last in the map), then the rest
     const memos = [...this.selections].sort((a, b) => Number(b[1].touched) - Number(a[1].touched)).slice(0, MAX_SELECTIONS);
     const memoKeys = memos.map(([k]) => Buffer.from(k, 'utf8'));
-    const out = Buffer.alloc(dirsEnd + 4 + memoKeys.reduce((n, k) => n + 4 + k.length + 68, 0));
+    const out = Buffer.alloc(dirsEnd + 4 + memoKeys.reduce((m, k) => m + 4 + k.length + 68, 0));
     MAGIC.copy(out, 0);
-    out.writeUInt32LE(rows.length, 8);
+    out.writeUInt32LE(n, 8);
     out.writeUInt32LE(pathBuf.length, 12);
     pathBuf.copy(out, 16);
-    rows.forEach((r, i) => {
-      out.writeDoubleLE(r.ino, idsAt + 32 * i);
-      out.writeDoubleLE(r.size, idsAt + 32 * i + 8);
-      out.writeDoubleLE(r.mtimeMs, idsAt + 32 * i + 16);
-      out.writeDoubleLE(r.ctimeMs, idsAt + 32 * i + 24);
-      out.write(r.sha.slice(0, SHA_HEX), idsAt + rows.length * 32 + 32 * i, 32, 'hex');
-    });
+    const ids = new Float64Array(out.buffer, out.byteOffset + idsAt, 4 * n);
+    for (let i = 0; i < n; i++) {
+      const r = src[i]!;
+      if (typeof r === 'number') {
+        ids.set(this.ids.subarray(4 * r, 4 * r + 4), 4 * i);
+        this.shas.copy(out, shasAt + 32 * i, 32 * r, 32 * r + 32);
+      } else {
+        ids[4 * i] = r.ino;
+        ids[4 * i + 1] = r.size;
+        ids[4 * i + 2] = r.mtimeMs;
+        ids[4 * i + 3] = r.ctimeMs;
+        out.write(r.sha.slice(0, SHA_HEX), shasAt + 32 * i, 32, 'hex');
+      }
+    }
     out.writeUInt32LE(capRows.length, capsAt);
     let at = capsAt + 4;
     for (const [i, b] of capRows) {

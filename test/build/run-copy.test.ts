@@ -67,6 +67,19 @@ describe('RUN', () => {
     expect(r.config.config.WorkingDir).toBe('/');
   });
 
+  it('WORKDIR owns new dirs like a FileOp --chown (uid alone → uid:uid, unknown name → 0:0) while RUN runs as uid:0', async () => {
+    const ctx = ctxDir({});
+    const r = await build({
+      context: ctx, store: t.store, network: 'none',
+      dockerfileText: 'FROM busybox\nUSER 4242\nWORKDIR /w4242\nRUN id -g > /tmp/gid\nUSER nosuchuser\nWORKDIR /wunknown\n',
+    });
+    const root = await flatten(t.store, r.image.layers);
+    dirs.push(root);
+    expect(statOf(join(root, 'w4242'))).toMatchObject({ uid: 4242, gid: 4242, type: 'dir' });
+    expect(readFileSync(join(root, 'tmp/gid'), 'utf8')).toBe('0\n');
+    expect(statOf(join(root, 'wunknown'))).toMatchObject({ uid: 0, gid: 0, type: 'dir' });
+  });
+
   it('a step that changes nothing commits an empty layer (as BuildKit) that later steps build on', async () => {
     const ctx = ctxDir({});
     const r = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox\nWORKDIR /etc\nRUN ls passwd > /after-empty\n' });

@@ -119,6 +119,9 @@ my @env = splice(@rest, 0, $nenv);
 %ENV = ();
 for (@env) { my $i = index($_, "="); $ENV{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0; }
 print $S "\nOK"; close($S);
+# close_range(3, ~0): fds tsbuild's own caller left open without close-on-exec (a CI runner's pipes,
+# a jobserver, an agent socket) must not reach the step; runc passes only stdio (Linux >= 5.9)
+syscall(436, 3, ~0, 0);
 exec { $rest[0] } @rest;
 my $e = $!; my $code = $!{ENOENT} ? 127 : 126;
 print STDERR "exec $rest[0]: $e\n"; exit $code;

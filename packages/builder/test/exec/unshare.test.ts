@@ -4,6 +4,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import { join } from 'node:path';
 import { OverlaySnapshotter } from '../../src/snapshot/overlay.js';
 import { UnshareExecutor } from '../../src/exec/unshare.js';
+import { hostTools } from '../../src/exec/host-tools.js';
 import type { Mounted, RunSpec } from '../../src/exec/types.js';
 import { BuildError } from '../../src/errors.js';
 import { overlayChanges } from '../../src/diff/overlay-diff.js';
@@ -87,6 +88,22 @@ describe('UnshareExecutor', () => {
     expect((await run(m, ['/bin/env'], { env: ['PATH=/bin'] })).stdout).toBe('PATH=/bin\nHOME=/root\n');
     expect((await run(m, ['/bin/env'], { env: [], user: { uid: 1000, gid: 1000, additionalGids: [] } })).stdout).toBe('HOME=/home/app\n');
     expect((await run(m, ['/bin/env'], { env: [], user: { uid: 4242, gid: 4242, additionalGids: [] } })).stdout).toBe('HOME=/\n');
+  });
+
+  test('fds the caller of tsbuild left open (not close-on-exec) do not reach the step (runc passes stdio only)', async () => {
+    const m = await mount();
+    const tools = hostTools();
+    const real = tools.unshare;
+    // stands in for a parent process that leaks fds: unshare (and all below it) inherits 8 and 9
+    const wrapper = join(work, 'leaky-unshare');
+    writeFileSync(wrapper, `#!/bin/sh\nexec 9</dev/null 8>&2\nexec ${real} "$@"\n`, { mode: 0o755 });
+    tools.unshare = wrapper;
+    try {
+      const r = await sh(m, 'ls /proc/self/fd | sort -n | tr "\\n" " "');
+      expect(r.stdout).toBe('0 1 2 3 ');
+    } finally {
+      tools.unshare = real;
+    }
   });
 
   test('umask is 022 whatever the caller has (as runc): created files get 644/755', async () => {

@@ -1,7 +1,7 @@
 /** The store commands through the real `tsbuild` bin: import, images, inspect, tag, save, load, rmi, prune, fsck. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readdirSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, busyboxRootfsTar } from '../helpers/busybox.js';
 import { ensureBuilt } from './fixtures/ensure-built.js';
@@ -55,6 +55,15 @@ describe('tsbuild store commands', () => {
     expect(load.out).toContain('Loaded image: cli/busybox:1');
     expect(load.out).toContain('Loaded image: cli/other:latest');
     expect(JSON.parse(tsbuild('inspect', '--root', b, 'cli/other').out)[0].Id).toBe(id);
+    // a plain load unpacks nothing; --unpack extracts the layer snapshot now (as docker load does)
+    expect(existsSync(join(b, 'snapshots')) ? readdirSync(join(b, 'snapshots')) : []).toEqual([]);
+    const c = join(dir, 'c');
+    const unpacked = tsbuild('load', '--root', c, '--unpack', '-i', archive);
+    expect(unpacked.code, unpacked.err).toBe(0);
+    const snaps = readdirSync(join(c, 'snapshots')).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    expect(snaps).toHaveLength(1);
+    expect(readFileSync(join(c, 'snapshots', snaps[0]!, 'bin/busybox')).length).toBeGreaterThan(500_000);
+    expect(tsbuild('fsck', '--root', c).code).toBe(0);
 
     expect(tsbuild('rmi', '--root', a, 'cli/busybox:1', 'cli/other').out).toContain('Untagged: cli/busybox:1');
     expect(tsbuild('rmi', '--root', a, 'cli/busybox:1').code).toBe(1);

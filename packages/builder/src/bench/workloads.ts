@@ -55,7 +55,8 @@ export async function benchWorkloads(opts: WorkloadBenchOptions = {}): Promise<{
     }
     const base = name === 'debian' ? BASES.debian! : BASES.busybox!;
     const prepareStore = async (root: string): Promise<void> => {
-      const m = await measure([BIN, 'load', '--root', root, '-i', join(data, base.tar)]);
+      // --unpack: the base's snapshot is extracted at load time, as `docker load` does for docker's side
+      const m = await measure([BIN, 'load', '--root', root, '--unpack', '-i', join(data, base.tar)]);
       if (m.exitCode !== 0) throw new Error(`tsbuild load ${base.tar} failed: ${m.stderr}`);
     };
     log(`${name}: cold/warm/incremental, tsbuild vs docker`);

@@ -2,13 +2,15 @@ import { loadArchive, loadArchiveFrom } from '@tsbuild/layerstore';
 import { UsageError } from '../errors.js';
 import { parseArgs, withStore, str, out } from './_store-args.js';
 
-const USAGE = `Usage: tsbuild load [--root DIR] [-i FILE|-]
+const USAGE = `Usage: tsbuild load [--root DIR] [--unpack] [-i FILE|-]
 
 Load images from a docker-archive or OCI archive (optionally gzip-compressed); stdin without -i.
+--unpack also extracts the images' layer snapshots now (as docker load does), not at the first
+build step that needs them.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { input: { short: 'i', value: true } });
+  const args = parseArgs(argv, { input: { short: 'i', value: true }, unpack: { value: false } });
   if (args.help) return void out(USAGE), 0;
   if (args.positionals.length) throw new UsageError('load takes the archive with -i FILE (or stdin)');
   const file = str(args, 'input') ?? '-';
@@ -16,6 +18,7 @@ export async function run(argv: string[]): Promise<number> {
   return withStore(args, async (store) => {
     const { images } = file === '-' ? await loadArchiveFrom(store, process.stdin, 'stdin') : await loadArchive(store, file);
     for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.manifestDigest}`);
+    if (args.flags.unpack === true) for (const i of images) await store.ensureSnapshots(i.record.layers);
     return 0;
   });
 }

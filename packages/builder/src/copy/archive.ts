@@ -129,7 +129,13 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
     if (escapes(name)) throw unsafe(name);
     const comps = cleanComponents(name);
     if (comps.length === 0) { body.resume(); return; }
-    const parent = await rootPath(destDir, comps.slice(0, -1).join('/'));
+    const parentRel = comps.slice(0, -1).join('/');
+    const parent = await rootPath(destDir, parentRel);
+    // Docker's Untar makes a missing parent only when nothing is there (Lstat): a symlink, even one to a
+    // missing directory, is used as is, and an entry below a dangling one fails like open(2) does
+    if (parentRel && !(await lstatOrUndefined(parent)) && (await lstatOrUndefined(await rootPath(destDir, parentRel, { followLast: false })))?.isSymbolicLink()) {
+      throw new BuildError('E_COPY', `error processing tar file: open ${posix.join('/', ...comps)}: no such file or directory`, { data: { entry: name } });
+    }
     await mkdirAll(parent, { mode: 0o755, uid: 0, gid: 0 });
     const target = join(parent, comps[comps.length - 1]!);
     // PAX uid/gid/mtime records: tar-stream applies path/linkpath/size only

@@ -126,6 +126,20 @@ describe('ADD local archives', () => {
     expect(read(r, 'fake.tar.gz')).toBe('not an archive');
   });
 
+  it('an entry below a symlink to a missing dir fails like Docker Untar (no parent made); below a good link it lands in the target', async () => {
+    const ctxDir = t();
+    writeFileSync(join(ctxDir, 'good.tar'), await packTar([{ name: 'real/', type: 'directory' }, { name: 'l', type: 'symlink', linkname: '/real' }, { name: 'l/f', content: 'f' }, { name: 'new/deep/g', content: 'g' }]));
+    writeFileSync(join(ctxDir, 'bad.tar'), await packTar([{ name: 'l', type: 'symlink', linkname: '/missing' }, { name: 'l/f', content: 'f' }]));
+    const ctx = await loadContext(ctxDir);
+    const r = t();
+    await applyCopy(add(['good.tar'], '/x/'), { source: ctx, destRoot: r });
+    expect(read(r, 'x/real/f')).toBe('f');
+    expect(read(r, 'x/new/deep/g')).toBe('g');
+    const err = await applyCopy(add(['bad.tar'], '/y/'), { source: ctx, destRoot: r }).catch((e) => e);
+    expect(err.code).toBe('E_COPY');
+    expect(existsSync(join(r, 'y/missing'))).toBe(false);
+  });
+
   it('refuses ../ entries (E_UNSAFE_PATH) and writes nothing outside dest', async () => {
     const ctxDir = t();
     writeFileSync(join(ctxDir, 'evil.tar'), await packTar([{ name: 'ok.txt', content: 'ok' }, { name: '../../escaped.txt', content: 'bad' }]));

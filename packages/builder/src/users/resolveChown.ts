@@ -2,7 +2,7 @@
  * Owner for COPY/ADD --chown, with BuildKit's FileOp rules (solver/llbsolver/file readUser):
  *  - "uid" numeric only → uid:uid (the gid is the same number)
  *  - "name" → uid and primary gid from the rootfs's /etc/passwd
- *  - "x:group" → group by number, or by name from /etc/group
+ *  - "x:group" → group by number, or by name from /etc/group; "x:" → gid 0 (an empty name is id 0)
  *  - a name that is not found resolves to 0 (BuildKit does not fail); it is reported in `unresolved`
  *    so the caller can warn, or fail with `strict: true` (E_USER).
  * Files are read from `rootfs` (the DESTINATION rootfs of the copy) with symlinks kept inside it.
@@ -32,6 +32,8 @@ export async function resolveChown(rootfs: string, spec: string, opts: ResolveCh
       if (u) { uid = u.uid; gid = u.gid; } else unresolved.push(`user ${userPart}`);
     }
   }
+  // "user:" — an empty group is BuildKit's UserOpt{Name: ""}, which llb marshals as id 0: gid 0
+  if (groupPart === '') gid = 0;
   if (groupPart !== undefined && groupPart !== '') {
     const n = parseId(groupPart);
     if (n !== undefined) gid = n;

@@ -75,6 +75,13 @@ describe('resolveChown (COPY --chown, BuildKit FileOp rules)', () => {
     expect(await resolveChown(r, '5:6')).toEqual({ uid: 5, gid: 6 });
   });
 
+  it('an empty part is id 0 (llb marshals UserOpt{Name: ""} as ByID 0): "daemon:" → 1:0, ":daemon" → 0:1', async () => {
+    const r = rootfs();
+    expect(await resolveChown(r, 'daemon:')).toEqual({ uid: 1, gid: 0 });
+    expect(await resolveChown(r, '1000:')).toEqual({ uid: 1000, gid: 0 });
+    expect(await resolveChown(r, ':daemon')).toEqual({ uid: 0, gid: 1 });
+  });
+
   it('unknown names fall back to 0 and are reported; strict mode throws E_USER', async () => {
     const r = rootfs();
     expect(await resolveChown(r, 'ghost:wheel')).toEqual({ uid: 0, gid: 10, unresolved: ['user ghost'] });

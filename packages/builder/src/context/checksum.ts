@@ -11,7 +11,9 @@
  * cache stores them with the hash (setcap changes ctime, so a hit is still exact).
  *
  * Speed: the warm path (every file hash in the ChecksumCache) is one synchronous lstat per entry —
- * a thread-pool round trip per lstat costs more than the syscall — with a yield every 1024 entries.
+ * a thread-pool round trip per lstat costs more than the syscall — with a yield every 1024 entries;
+ * unchanged directories list from the cache (no readdir), and an unchanged walk as a whole answers
+ * from its selection memo (no per-file lookups, no text to hash).
  * Misses: read synchronously through one reused 1 MB buffer (a yield every 256 files and before
  * each large one), their capabilities in one batched helper call.
  */

@@ -1,6 +1,6 @@
 /**
  * File-backed ChecksumCache (binary, format 6), compact so a 20,000-file context loads in
- * milliseconds: "TSBCC6\n\0", u32 count, u32 pathBytes, paths (UTF-8, NUL-separated), padding to 8,
+ * milliseconds: "TSBCC7\n\0", u32 count, u32 pathBytes, paths (UTF-8, NUL-separated), padding to 8,
  * float64 [ino, size, mtimeMs, ctimeMs] per path, 32 raw sha256 bytes per path, then the (rare)
  * security.capability values: u32 n, then n × (u32 index, u16 length, bytes); then directory
  * listings: u32 n, u32 bytes, per directory `path\0names joined by '/'\0` (UTF-8), padding to 8,
@@ -41,14 +41,16 @@ export class JsonChecksumCache implements ChecksumCache {
 
   private constructor(
     readonly file: string,
-    /** path → index into `ids` / `shas` of the loaded file */
-    private readonly index: Map<string, number>,
+    /** the loaded paths (UTF-8, NUL-separated) and their count: indexed on first use (a warm build
+     *  answered by selection memos never looks a file up) */
+    private readonly pathBlob: Buffer,
+    private readonly count: number,
     private readonly ids: Float64Array,
     private readonly shas: Buffer,
     /** index → capability hex, for the loaded entries that have one */
     private readonly caps: Map<number, string>,
     private readonly maxEntries: number,
-    /** listings of directories changed more recently than this are not stored */
+    /** listings (memos) of directories (walks) changed more recently than this are not stored; 0: trust at once */
     private readonly settledMs: number,
     /** directory path → index into `dirIds` / `dirNames` */
     private readonly dirIndex: Map<string, number> = new Map(),
@@ -58,6 +60,17 @@ export class JsonChecksumCache implements ChecksumCache {
     private readonly selections: Map<string, SelectionRow> = new Map(),
   ) {
     this.dirTouched = new Uint8Array(dirNames.length);
+  }
+
+  private indexed?: Map<string, number>;
+
+  /** path → index into `ids` / `shas` of the loaded file (a path list that does not parse counts as empty) */
+  private get index(): Map<string, number> {
+    if (this.indexed) return this.indexed;
+    const index = new Map<string, number>();
+    const paths = this.count === 0 ? [] : this.pathBlob.toString('utf8').split('\0');
+    if (paths.length === this.count) for (let i = 0; i < this.count; i++) index.set(paths[i]!, i);
+    return (this.indexed = index);
   }
 
   /** Open (or start) the cache at `file`; a corrupt, old-format or missing file starts empty. */
@@ -122,14 +135,10 @@ export class JsonChecksumCache implements ChecksumCache {
         }
       }
       if (at !== buf.length) throw new Error('size');
-      const paths = count === 0 ? [] : buf.toString('utf8', 16, 16 + pathBytes).split('\0');
-      if (paths.length !== count) throw new Error('paths');
       const ids = new Float64Array(buf.buffer.slice(buf.byteOffset + idsAt, buf.byteOffset + shasAt));
-      const index = new Map<string, number>();
-      for (let i = 0; i < count; i++) index.set(paths[i]!, i);
-      return new JsonChecksumCache(file, index, ids, buf.subarray(shasAt, capsAt), caps, max, settled, dirIndex, dirIds, dirNames, selections);
+      return new JsonChecksumCache(file, buf.subarray(16, 16 + pathBytes), count, ids, buf.subarray(shasAt, capsAt), caps, max, settled, dirIndex, dirIds, dirNames, selections);
     } catch {
-      return new JsonChecksumCache(file, new Map(), new Float64Array(0), Buffer.alloc(0), new Map(), max, settled);
+      return new JsonChecksumCache(file, Buffer.alloc(0), 0, new Float64Array(0), Buffer.alloc(0), new Map(), max, settled);
     }
   }
 
@@ -174,7 +183,7 @@ export class JsonChecksumCache implements ChecksumCache {
   }
 
   setListing(dirAbs: string, id: DirIdentity, names: string[]): void {
-    if (Date.now() - Math.max(id.ctimeMs, id.mtimeMs) < this.settledMs) return;
+    if (this.settledMs > 0 && Date.now() - Math.max(id.ctimeMs, id.mtimeMs) < this.settledMs) return;
     const i = this.dirIndex.get(dirAbs);
     const joined = names.join('/');
     if (i !== undefined && !this.addedDirs.has(dirAbs)) {
@@ -196,7 +205,7 @@ export class JsonChecksumCache implements ChecksumCache {
   }
 
   setSelection(key: string, fingerprint: string, value: { digest: string; entries: number }, newestMs: number): void {
-    if (Date.now() - newestMs < this.settledMs || !/^sha256:[0-9a-f]{64}$/.test(value.digest)) return;
+    if ((this.settledMs > 0 && Date.now() - newestMs < this.settledMs) || !/^sha256:[0-9a-f]{64}$/.test(value.digest)) return;
     const r = this.selections.get(key);
     if (r && r.fingerprint === fingerprint && r.digest === value.digest) { r.touched = true; return; }
     this.selections.delete(key); // re-added last: the newest are kept first on save

@@ -74,12 +74,33 @@ interface Pax { path?: string; linkpath?: string; size?: number; uid?: number; g
  * is off by one for many values (1795623593.54 * 1000 = 1795623593539.9998).
  */
 export function paxTimeToMs(s: string): number {
-  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(s);
-  if (!m) return Math.floor(Number(s) * 1000);
-  const frac = (m[3] ?? '').padEnd(3, '0');
-  const ms = Number(m[2]) * 1000 + Number(frac.slice(0, 3));
-  if (!m[1]) return ms;
-  return /[1-9]/.test(frac.slice(3)) ? -ms - 1 : -ms;
+  const neg = s.charCodeAt(0) === 0x2d;
+  let i = neg ? 1 : 0;
+  let sec = 0;
+  const start = i;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) break;
+    sec = sec * 10 + c;
+  }
+  let ms = 0;
+  let rest = false;
+  if (i < s.length && s.charCodeAt(i) === 0x2e) {
+    for (let k = 0, j = i + 1; j < s.length; j++, k++) {
+      const c = s.charCodeAt(j) - 0x30;
+      if (c < 0 || c > 9) return Math.floor(Number(s) * 1000);
+      if (k < 3) ms = ms * 10 + c;
+      else if (c) rest = true;
+      i = j;
+    }
+    const digits = s.length - (s.indexOf('.') + 1);
+    for (let k = digits; k < 3; k++) ms *= 10;
+    i = s.length;
+  }
+  if (i !== s.length || i === start || (s.charCodeAt(start) === 0x2e)) return Math.floor(Number(s) * 1000);
+  const total = sec * 1000 + ms;
+  if (!neg) return total;
+  return rest ? -total - 1 : -total;
 }
 
 /** keys we use, as bytes; records with other keys (atime, ctime, ...) are skipped without decoding them */

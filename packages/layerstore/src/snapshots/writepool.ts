@@ -106,11 +106,16 @@ export class WritePool {
     const { Worker } = await import('node:worker_threads');
     const slots: Slot[] = [];
     const ws: Worker[] = [];
-    for (let w = 0; w < workers; w++) {
-      const sabs = Array.from({ length: slotsPerWorker }, () => new SharedArrayBuffer(slotBytes));
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { slots: sabs } });
-      ws.push(worker);
-      sabs.forEach((sab, local) => slots.push({ buf: Buffer.from(sab), worker, local, busy: false }));
+    try {
+      for (let w = 0; w < workers; w++) {
+        const sabs = Array.from({ length: slotsPerWorker }, () => new SharedArrayBuffer(slotBytes));
+        const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { slots: sabs } });
+        ws.push(worker);
+        sabs.forEach((sab, local) => slots.push({ buf: Buffer.from(sab), worker, local, busy: false }));
+      }
+    } catch (err) {
+      await Promise.all(ws.map((w) => w.terminate()));
+      throw err;
     }
     return new WritePool(slots, ws);
   }

@@ -25,6 +25,8 @@ const MAGIC = Buffer.from('TSBCC7\n\0', 'latin1');
 const MAGIC6 = Buffer.from('TSBCC6\n\0', 'latin1');
 const MAGIC5 = Buffer.from('TSBCC5\n\0', 'latin1');
 const MAX_SELECTIONS = 1000;
+/** loaded-path lookups served by scanning before the paths are indexed */
+const MAX_SCANS = 8;
 const LISTING_SETTLED_MS = 2000;
 
 interface DirRow { ino: number; mtimeMs: number; ctimeMs: number; names: string }
@@ -71,6 +73,34 @@ export class JsonChecksumCache implements ChecksumCache {
     const paths = this.count === 0 ? [] : this.pathBlob.toString('utf8').split('\0');
     if (paths.length === this.count) for (let i = 0; i < this.count; i++) index.set(paths[i]!, i);
     return (this.indexed = index);
+  }
+
+  /** lookups answered without the index so far */
+  private scans = 0;
+
+  /**
+   * Row of a loaded path. The first few lookups scan the path blob (a build that changed one file
+   * looks up a handful of paths: cheaper than indexing 20,000); after that, the index. The last
+   * occurrence wins (the append form of save() may hold a path twice).
+   */
+  private rowOf(absPath: string): number | undefined {
+    if (this.indexed || ++this.scans > MAX_SCANS) return this.index.get(absPath);
+    const blob = this.pathBlob;
+    const needle = Buffer.from(absPath, 'utf8');
+    if (needle.length === 0 || needle.includes(0)) return undefined;
+    let from = blob.length;
+    for (;;) {
+      const at = blob.lastIndexOf(needle, from);
+      if (at < 0) return undefined;
+      const end = at + needle.length;
+      if ((at === 0 || blob[at - 1] === 0) && (end === blob.length || blob[end] === 0)) {
+        let row = 0;
+        for (let k = blob.indexOf(0); k >= 0 && k < at; k = blob.indexOf(0, k + 1)) row++;
+        return row < this.count ? row : undefined;
+      }
+      if (at === 0) return undefined;
+      from = at - 1;
+    }
   }
 
   /** Open (or start) the cache at `file`; a corrupt, old-format or missing file starts empty. */
@@ -151,11 +181,11 @@ export class JsonChecksumCache implements ChecksumCache {
   get(absPath: string, id: FileIdentity): string | undefined {
     const a = this.added.get(absPath);
     if (a) return a.ino === id.ino && a.size === id.size && a.mtimeMs === id.mtimeMs && a.ctimeMs === id.ctimeMs ? a.sha : undefined;
-    const i = this.index.get(absPath);
+    const i = this.rowOf(absPath);
     if (i === undefined) return undefined;
     const ids = this.ids;
     if (ids[4 * i] !== id.ino || ids[4 * i + 1] !== id.size || ids[4 * i + 2] !== id.mtimeMs || ids[4 * i + 3] !== id.ctimeMs) return undefined;
-    if (this.touched.length !== this.index.size) this.touched = new Uint8Array(this.index.size);
+    if (this.touched.length !== this.count) this.touched = new Uint8Array(this.count);
     this.touched[i] = 1;
     return this.loadedValue(i);
   }
@@ -229,34 +259,50 @@ export class JsonChecksumCache implements ChecksumCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    // rows in order: added, then loaded ones looked at, then the rest; a loaded row is copied from
-    // the loaded arrays as raw bytes (no per-entry objects or hex strings: an incremental build that
-    // changed one file rewrites 20,000 rows in a few ms)
-    const paths: string[] = [];
+    // Fast form when the loaded paths were never indexed (a build whose big selections were all
+    // answered by memos, e.g. one changed file): the loaded rows as they are, byte for byte, then the
+    // added ones; a path in both appears twice and the later (added) row wins on load. The next save
+    // that has the index anyway (or more rows than allowed) writes the compact form below.
+    const appendForm = this.indexed === undefined && this.count + this.added.size <= this.maxEntries;
+    let pathBuf: Buffer;
     /** per row: an added Row, or the index of a loaded one */
-    const src: (Row | number)[] = [];
-    const seen = new Set<string>();
-    for (const [k, r] of this.added) {
-      if (paths.length >= this.maxEntries) break;
-      seen.add(k); paths.push(k); src.push(r);
-    }
-    const fromLoaded = (pass: 0 | 1): void => {
-      for (const [k, i] of this.index) {
-        if (paths.length >= this.maxEntries) return;
-        if ((this.touched[i] === 1) !== (pass === 0) || seen.has(k)) continue;
-        paths.push(k); src.push(i);
+    let src: (Row | number)[];
+    if (appendForm) {
+      const addedPaths = [...this.added.keys()].join('\0');
+      pathBuf = this.count === 0 ? Buffer.from(addedPaths, 'utf8')
+        : this.added.size === 0 ? this.pathBlob : Buffer.concat([this.pathBlob, Buffer.from(`\0${addedPaths}`, 'utf8')]);
+      src = [...this.added.values()];
+    } else {
+      // rows in order: added, then loaded ones looked at, then the rest; a loaded row is copied from
+      // the loaded arrays as raw bytes (no per-entry objects or hex strings)
+      const paths: string[] = [];
+      src = [];
+      const seen = new Set<string>();
+      for (const [k, r] of this.added) {
+        if (paths.length >= this.maxEntries) break;
+        seen.add(k); paths.push(k); src.push(r);
       }
-    };
-    fromLoaded(0);
-    fromLoaded(1);
-    const n = paths.length;
-    const pathBuf = Buffer.from(paths.join('\0'), 'utf8');
+      const fromLoaded = (pass: 0 | 1): void => {
+        for (const [k, i] of this.index) {
+          if (paths.length >= this.maxEntries) return;
+          if ((this.touched[i] === 1) !== (pass === 0) || seen.has(k)) continue;
+          paths.push(k); src.push(i);
+        }
+      };
+      fromLoaded(0);
+      fromLoaded(1);
+      pathBuf = Buffer.from(paths.join('\0'), 'utf8');
+    }
+    /** rows before `src`: the loaded ones, in place (append form only) */
+    const base = appendForm ? this.count : 0;
+    const n = base + src.length;
     const idsAt = align8(16 + pathBuf.length);
     const shasAt = idsAt + n * 32;
     const capRows: [number, Buffer][] = [];
+    if (appendForm) for (const [i, cap] of this.caps) capRows.push([i, Buffer.from(cap, 'hex')]);
     src.forEach((r, i) => {
       const cap = typeof r === 'number' ? this.caps.get(r) : r.sha.length > SHA_HEX + 1 ? r.sha.slice(SHA_HEX + 1) : undefined;
-      if (cap !== undefined) capRows.push([i, Buffer.from(cap, 'hex')]);
+      if (cap !== undefined) capRows.push([base + i, Buffer.from(cap, 'hex')]);
     });
     const capsAt = idsAt + n * 64;
     const { dirPaths, dirRows } = this.dirsToSave();
@@ -272,8 +318,13 @@ export class JsonChecksumCache implements ChecksumCache {
     out.writeUInt32LE(pathBuf.length, 12);
     pathBuf.copy(out, 16);
     const ids = new Float64Array(out.buffer, out.byteOffset + idsAt, 4 * n);
-    for (let i = 0; i < n; i++) {
-      const r = src[i]!;
+    if (base > 0) {
+      ids.set(this.ids.subarray(0, 4 * base), 0);
+      this.shas.copy(out, shasAt, 0, 32 * base);
+    }
+    for (let j = 0; j < src.length; j++) {
+      const i = base + j;
+      const r = src[j]!;
       if (typeof r === 'number') {
         ids.set(this.ids.subarray(4 * r, 4 * r + 4), 4 * i);
         this.shas.copy(out, shasAt + 32 * i, 32 * r, 32 * r + 32);

@@ -344,3 +344,45 @@ describe('ChecksumCache selection memo', () => {
     expect(gets).toBeGreaterThan(0);
   });
 });
+
+describe('ChecksumCache append form and lookups before indexing', () => {
+  const id = (n: number) => ({ ino: n, size: n, mtimeMs: n + 0.5, ctimeMs: n + 0.25 });
+  const sha = (n: number) => n.toString(16).padStart(64, '0');
+
+  it('a save without the index appends; the later row of a path wins; lookups agree with the index', async () => {
+    const f = join(t(), 'c.bin');
+    const a = await JsonChecksumCache.open(f);
+    for (let i = 1; i <= 300; i++) a.set(`/ctx/d${i % 7}/f${i}`, id(i), sha(i));
+    a.set('/ctx/capped', id(999), `${sha(999)}+0102`);
+    await a.save();
+
+    // a build that looks up a few files and changes one (no index built)
+    const b = await JsonChecksumCache.open(f);
+    expect(b.get('/ctx/d3/f10', id(10))).toBe(sha(10));
+    expect(b.get('/ctx/d1/f1', id(1))).toBe(sha(1));
+    expect(b.get('/ctx/d1/f1x', id(1))).toBeUndefined();
+    b.set('/ctx/d3/f10', id(1010), sha(1010));
+    b.set('/ctx/new', id(2000), `${sha(2000)}+ff`);
+    await b.save();
+
+    const c = await JsonChecksumCache.open(f);
+    // scans (first lookups) and the index (later ones) give the same answers
+    const check = () => {
+      expect(c.get('/ctx/d3/f10', id(1010))).toBe(sha(1010));
+      expect(c.get('/ctx/d3/f10', id(10))).toBeUndefined();
+      expect(c.get('/ctx/new', id(2000))).toBe(`${sha(2000)}+ff`);
+      expect(c.get('/ctx/capped', id(999))).toBe(`${sha(999)}+0102`);
+      for (const i of [1, 2, 150, 299, 300]) expect(c.get(`/ctx/d${i % 7}/f${i}`, id(i))).toBe(sha(i));
+    };
+    check();
+    check();
+    expect(c.size).toBe(302);
+    // a save with the index compacts (one row per path)
+    c.set('/ctx/another', id(3000), sha(3000));
+    await c.save();
+    const d = await JsonChecksumCache.open(f);
+    expect(d.size).toBe(303);
+    expect(d.get('/ctx/d3/f10', id(1010))).toBe(sha(1010));
+    expect(d.get('/ctx/another', id(3000))).toBe(sha(3000));
+  });
+});

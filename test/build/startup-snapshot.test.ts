@@ -3,8 +3,8 @@
  * binary, skipped otherwise; and the snapshot build refuses modules that read per-process state
  * at module scope (that state would be frozen into every later process).
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ describe('bin/tsbuild launcher', () => {
     copyFileSync(BIN, join(root, 'bin/tsbuild'));
     symlinkSync(join(PKG, 'bin/tsbuild.js'), join(root, 'bin/tsbuild.js'));
     symlinkSync(join(PKG, 'dist/startup/tsbuild.blob'), join(root, 'dist/startup/tsbuild.blob'));
-    writeFileSync(join(root, 'dist/startup/tsbuild.blob.node'), `/usr/local/bin/node-other 123 456 ${root}\n`);
+    writeFileSync(join(root, 'dist/startup/tsbuild.blob.node'), `/usr/local/bin/node-other ${root}\n`);
     const r = run(join(root, 'bin/tsbuild'), ['--version']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -58,17 +58,33 @@ describe('bin/tsbuild launcher', () => {
     copyFileSync(BIN, join(root, 'bin/tsbuild'));
     symlinkSync(join(PKG, 'bin/tsbuild.js'), join(root, 'bin/tsbuild.js'));
     symlinkSync(join(PKG, 'dist/startup/tsbuild.blob'), join(root, 'dist/startup/tsbuild.blob'));
-    // the right node binary, but made for the package at its original place
-    copyFileSync(join(PKG, 'dist/startup/tsbuild.blob.node'), join(root, 'dist/startup/tsbuild.blob.node'));
+    // the right node binary (record copied with its mtime), but made for the package at its original place
+    execFileSync('cp', ['-p', join(PKG, 'dist/startup/tsbuild.blob.node'), join(root, 'dist/startup/tsbuild.blob.node')]);
     const r = run(join(root, 'bin/tsbuild'), ['--version']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`tsbuild 0.1.0 (node ${process.version})\n`);
   });
 
+  it('falls back when the node binary at the recorded path was replaced (its mtime differs)', () => {
+    const root = join(tmp, 'replaced');
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    mkdirSync(join(root, 'dist/startup'), { recursive: true });
+    copyFileSync(BIN, join(root, 'bin/tsbuild'));
+    symlinkSync(join(PKG, 'bin/tsbuild.js'), join(root, 'bin/tsbuild.js'));
+    symlinkSync(join(PKG, 'dist/startup/tsbuild.blob'), join(root, 'dist/startup/tsbuild.blob'));
+    const node = realpathSync(process.execPath);
+    writeFileSync(join(root, 'dist/startup/tsbuild.blob.node'), `${node} ${root}\n`);
+    const ok = run(join(root, 'bin/tsbuild'), ['--version']);
+    expect(ok.stdout).toBe('tsbuild 0.1.0 (node ' + process.version + ')\n'); // record mtime = now, not node's
+    execFileSync('touch', ['-r', node, join(root, 'dist/startup/tsbuild.blob.node')]);
+    const same = run(join(root, 'bin/tsbuild'), ['--version']);
+    expect(same.stdout).toBe(`tsbuild 0.1.0 (node ${process.version}, startup snapshot)\n`);
+  });
+
   it('records the node binary the blob was made with', () => {
     const made = readFileSync(join(PKG, 'dist/startup/tsbuild.blob.node'), 'utf8').trim().split(' ');
-    expect(made).toHaveLength(4);
-    expect(made[3]).toBe(PKG);
+    expect(made).toHaveLength(2);
+    expect(made[1]).toBe(PKG);
     expect(made[0]).toMatch(/^\//);
   });
 });

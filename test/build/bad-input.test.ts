@@ -7,12 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../helpers/busybox.js';
+import { runTsbuild } from '../helpers/cli.js';
 import { type TempStore } from '../helpers/store.js';
 import { makeContext, removeDir, storeWithBusybox } from './helpers.js';
 
-// bin/tsbuild: the launcher users run (starts from the V8 startup snapshot)
-const BIN = join(REPO_ROOT, 'packages/builder/bin/tsbuild');
 let t: TempStore;
 const dirs: string[] = [];
 beforeAll(async () => {
@@ -24,8 +22,7 @@ afterAll(() => {
 });
 
 function tsbuild(args: string[]) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runTsbuild(args);
 }
 
 /** Build `dockerfile` in a fresh context as tag bad:latest and return the CLI result. */

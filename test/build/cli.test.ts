@@ -4,11 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/busybox.js';
+import { runTsbuild } from '../helpers/cli.js';
 import { STORE_TMP, type TempStore } from '../helpers/store.js';
 import { makeContext, removeDir, storeWithBusybox } from './helpers.js';
 
-// bin/tsbuild: the launcher users run (starts from the V8 startup snapshot)
-const BIN = join(REPO_ROOT, 'packages/builder/bin/tsbuild');
 let t: TempStore;
 const dirs: string[] = [];
 beforeAll(async () => {
@@ -20,8 +19,7 @@ afterAll(() => {
 });
 
 function tsbuild(args: string[], input?: string) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', input, env: { ...process.env, SOURCE_DATE_EPOCH: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runTsbuild(args, { input, env: { SOURCE_DATE_EPOCH: '' } });
 }
 
 describe('tsbuild build (CLI)', () => {

@@ -7,11 +7,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TSBUILD_BIN } from '../helpers/cli.js';
 import { restoreDeferredCaEnv } from '../../packages/builder/src/net/fetch.js';
 
-const BIN = resolve(__dirname, '../../packages/builder/bin/tsbuild');
 const dir = mkdtempSync(join(tmpdir(), 'tsb-ca-'));
 let server: Server;
 let port = 0;
@@ -44,7 +44,7 @@ async function buildAdd(name: string, env: Record<string, string | undefined>) {
   const e: NodeJS.ProcessEnv = { ...process.env, SOURCE_DATE_EPOCH: '' };
   delete e.NODE_EXTRA_CA_CERTS;
   for (const [k, v] of Object.entries(env)) if (v !== undefined) e[k] = v;
-  const child = spawn(BIN, ['build', '--root', join(dir, `store-${name}`), '--progress', 'plain', '-o', `type=local,dest=${out}`, ctx], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSBUILD_BIN, ['build', '--root', join(dir, `store-${name}`), '--progress', 'plain', '-o', `type=local,dest=${out}`, ctx], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
   child.stdout.resume();

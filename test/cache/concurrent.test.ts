@@ -7,12 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../helpers/busybox.js';
+import { TSBUILD_BIN } from '../helpers/cli.js';
 import { importBusybox, STORE_TMP, tempStore, type TempStore } from '../helpers/store.js';
 import { makeContext, removeDir } from '../build/helpers.js';
 
-// bin/tsbuild: the launcher users run (starts from the V8 startup snapshot)
-const BIN = join(REPO_ROOT, 'packages/builder/bin/tsbuild');
 const cleanups: (() => void)[] = [];
 afterAll(() => { for (const c of cleanups.reverse()) c(); });
 let t: TempStore;
@@ -29,7 +27,7 @@ function tmp(prefix: string): string {
 
 interface Proc { code: Promise<number | null>; stderr: () => string; waitFor(re: RegExp): Promise<void> }
 function tsbuild(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(BIN, args, { env: { ...process.env, SOURCE_DATE_EPOCH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TSBUILD_BIN, args, { env: { ...process.env, SOURCE_DATE_EPOCH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   child.stderr.setEncoding('utf8').on('data', (d: string) => {

@@ -52,6 +52,9 @@ export class Copier {
   private readonly limit: ReturnType<typeof pLimit>;
   /** walkers waiting for room in the copy queue (one is woken per finished copy) */
   private readonly waiters: (() => void)[] = [];
+  /** this process's ids: files it creates already have them, so no chown is needed for those */
+  private readonly myUid = process.getuid?.() ?? 0;
+  private readonly myGid = process.getgid?.() ?? 0;
   constructor(private readonly opts: CopierOptions) {
     this.limit = pLimit(opts.concurrency ?? 16);
   }
@@ -159,7 +162,7 @@ export class Copier {
   private async leafMeta(target: string, st: Stats): Promise<void> {
     const owner = this.ownerOf(st);
     const mode = this.modeOf(st);
-    const chowned = owner.uid !== (process.getuid?.() ?? 0) || owner.gid !== (process.getgid?.() ?? 0);
+    const chowned = owner.uid !== this.myUid || owner.gid !== this.myGid;
     if (chowned) await lchown(target, owner.uid, owner.gid);
     if (!st.isSymbolicLink()) {
       const want = mode ?? st.mode & 0o7777;

@@ -5,13 +5,13 @@
  */
 import { createWriteStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { HashStream, LimitStream, toReadable } from '../util/streams.js';
-import { fsyncPath, fsyncDir } from '../util/fs.js';
+import { exists, fsyncPath, fsyncDir } from '../util/fs.js';
 import { integrityError, tooLarge } from '../errors.js';
 
 export interface WriteOptions {
@@ -72,24 +72,10 @@ async function writeBuffer(paths: StorePaths, data: Buffer, opts: WriteOptions):
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** fsync the finished temp file and rename it under its (already verified) digest. */
 export async function commit(paths: StorePaths, tmp: string, digest: Digest): Promise<void> {
   const dest = paths.blob(digest);
-  try {
-    await stat(dest);
-    return; // already there: content addressing makes the two equal
-  } catch {
-    /* not there yet */
-  }
+  if (await exists(dest)) return; // already there: content addressing makes the two equal
   await fsyncPath(tmp);
   await mkdir(paths.blobs, { recursive: true });
   await rename(tmp, dest);

@@ -1,5 +1,5 @@
 /** Small durable-filesystem helpers: fsync a path, atomic file replace, quiet removal. */
-import { open, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import { open, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export async function fsyncPath(path: string): Promise<void> {
@@ -35,7 +35,7 @@ export async function atomicWriteFile(dest: string, data: string | Buffer, tmp: 
 
 export async function exists(path: string): Promise<boolean> {
   try {
-    await open(path, 'r').then((h) => h.close());
+    await stat(path);
     return true;
   } catch {
     return false;

@@ -234,6 +234,11 @@ export class JsonChecksumCache implements ChecksumCache {
     return { digest: r.digest, entries: r.entries };
   }
 
+  peekSelection(key: string): { entries: number } | undefined {
+    const r = this.selections.get(key);
+    return r && { entries: r.entries };
+  }
+
   setSelection(key: string, fingerprint: string, value: { digest: string; entries: number }, newestMs: number): void {
     if ((this.settledMs > 0 && Date.now() - newestMs < this.settledMs) || !/^sha256:[0-9a-f]{64}$/.test(value.digest)) return;
     const r = this.selections.get(key);

@@ -32,6 +32,8 @@ export interface ChecksumCache {
    * checksum.ts memoOf) is the one stored with it under `key`.
    */
   selection?(key: string, fingerprint: string): { digest: string; entries: number } | undefined;
+  /** the stored memo under `key`, whatever its fingerprint (to decide whether a fingerprint is worth taking) */
+  peekSelection?(key: string): { entries: number } | undefined;
   /** store it; `newestMs` is the latest mtime/ctime in the walk (a cache may refuse one too recent to trust) */
   setSelection?(key: string, fingerprint: string, value: { digest: string; entries: number }, newestMs: number): void;
   /** persist (atomically) when anything changed */

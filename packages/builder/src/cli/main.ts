@@ -4,7 +4,7 @@
  * in one place: 0 success, 1 failed build/operation, 2 usage error.
  */
 import { renderError, UsageError } from './errors.js';
-import { restoreDeferredCaEnv } from '../net/fetch.js';
+import { restoreLauncherEnv } from './env.js';
 
 export type CommandFn = (argv: string[]) => Promise<number>;
 
@@ -43,7 +43,7 @@ export interface MainOptions {
 }
 
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
-  restoreDeferredCaEnv(); // bin/tsbuild deferred NODE_EXTRA_CA_CERTS (see net/fetch.ts)
+  restoreLauncherEnv(); // what bin/tsbuild changed for Node's start (see cli/env.ts)
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       process.stdout.write(HELP);

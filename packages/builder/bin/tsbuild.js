@@ -14,4 +14,4 @@ try {
   if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
   cli = await import('../dist/cli/main.js');
 }
-process.exitCode = await cli.main(process.argv.slice(2));
+cli.exitWhenFlushed(await cli.main(process.argv.slice(2)));

@@ -2,7 +2,7 @@
  * build(options): Dockerfile text ─parse─▶ stages ─stageGraph─▶ needed stages ─solve─▶ image
  * state (cache keys; layers only for steps that miss) ─▶ image record ─▶ tags and outputs.
  */
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
 import { platformArgs } from '@tsbuild/parser';
 import { BuildError } from './errors.js';
@@ -73,7 +73,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       platform,
     };
 
-    const final = await solveGraph(solve, options.jobs ?? Math.max(1, cpus().length), (reason) => abort.abort(reason));
+    const final = await solveGraph(solve, options.jobs ?? Math.max(1, availableParallelism()), (reason) => abort.abort(reason));
     await context.save().catch(() => undefined);
 
     const config = imageConfig(final.config, options.labels);

@@ -70,3 +70,4 @@ async function loadExtra(name: string): Promise<(() => Promise<{ run: CommandFn 
 }
 
 export { UsageError };
+export { exitWhenFlushed } from './exit.js';

@@ -12,6 +12,7 @@
  * The snapshot build checks this (see scripts/snapshot-guard.cjs) and fails when it is broken.
  */
 import { startupSnapshot } from 'node:v8';
+import { exitWhenFlushed } from './exit.js';
 import { main } from './main.js';
 
 /** Evaluate every module a command can need, so none is compiled at run time. */
@@ -49,7 +50,7 @@ if (startupSnapshot?.isBuildingSnapshot()) {
   startupSnapshot.setDeserializeMainFunction(() => {
     // argv is [node, ...user args] when Node starts from a snapshot (no script path).
     main(process.argv.slice(1), { snapshot: true }).then(
-      (code) => { process.exitCode = code; },
+      (code) => exitWhenFlushed(code),
       (err: unknown) => { process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`); process.exitCode = 1; },
     );
   });

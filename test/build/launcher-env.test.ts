@@ -37,7 +37,7 @@ describe('the launcher environment', () => {
     const unset: NodeJS.ProcessEnv = { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1', TSBUILD_ORIG_GLIBC_TUNABLES: '-' };
     restoreLauncherEnv(unset);
     expect(unset).toEqual({});
-    const set: NodeJS.ProcessEnv = { GLIBC_TUNABLES: 'a=1:glibc.malloc.hugetlb=1', TSBUILD_ORIG_GLIBC_TUNABLES: '+a=1' };
+    const set: NodeJS.ProcessEnv = { GLIBC_TUNABLES: 'a=1:glibc.malloc.hugetlb=1:glibc.malloc.top_pad=16777216', TSBUILD_ORIG_GLIBC_TUNABLES: '+a=1' };
     restoreLauncherEnv(set);
     expect(set).toEqual({ GLIBC_TUNABLES: 'a=1' });
     const untouched: NodeJS.ProcessEnv = { GLIBC_TUNABLES: 'b=2' };

@@ -3,7 +3,8 @@
  * layers/, snapshots/, images/, index/, cache/ and gc/, and holds the per-instance state:
  * in-flight write/extraction maps, the store lock, this instance's GC lease.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
@@ -64,12 +65,12 @@ export class Store implements LayerStore {
 
   /** Create the layout if needed (idempotent, safe to race). */
   async init(): Promise<this> {
-    for (const d of this.paths.dirs()) await mkdir(d, { recursive: true });
+    // synchronous calls: every command opens the store first, and each async one costs a thread-pool
+    // round trip (~15 of them here) for what are a few µs of syscalls
+    for (const d of this.paths.dirs()) mkdirSync(d, { recursive: true });
     const layout = '{"imageLayoutVersion":"1.0.0"}';
-    if ((await readFile(this.paths.ociLayout, 'utf8').catch(() => '')) !== layout) await atomicWriteFile(this.paths.ociLayout, layout, this.paths.temp('layout'));
-    try {
-      await stat(this.paths.index);
-    } catch {
+    if (readTextOr(this.paths.ociLayout, '') !== layout) await atomicWriteFile(this.paths.ociLayout, layout, this.paths.temp('layout'));
+    if (!existsSync(this.paths.index)) {
       await this.withLock(async () => {
         try {
           await stat(this.paths.index);
@@ -296,5 +297,14 @@ export async function openStore(root: string = defaultRoot(), options: StoreOpti
   } catch (err) {
     if (errno(err) === 'EACCES') throw formatError(`cannot use store root ${root}: permission denied (use --root or $TSBUILD_ROOT)`, { root });
     throw err;
+  }
+}
+
+/** a small file's text, or `fallback` when it cannot be read */
+function readTextOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
   }
 }

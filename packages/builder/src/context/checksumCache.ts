@@ -13,7 +13,8 @@
  * Loaded once, written atomically (tmp + rename) by `save()` only when something changed.
  * Entries not looked at in this session are kept while the file stays under `maxEntries`.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ChecksumCache, DirIdentity, FileIdentity } from './types.js';
 
@@ -108,7 +109,7 @@ export class JsonChecksumCache implements ChecksumCache {
     const max = opts.maxEntries ?? 200_000;
     const settled = opts.listingSettledMs ?? LISTING_SETTLED_MS;
     try {
-      const buf = await readFile(file);
+      const buf = readFileSync(file); // one read at start (async: four thread-pool round trips)
       const head = buf.subarray(0, 8);
       const v7 = buf.length >= 16 && head.equals(MAGIC);
       const v6 = v7 || (buf.length >= 16 && head.equals(MAGIC6));

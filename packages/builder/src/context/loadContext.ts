@@ -3,8 +3,8 @@
  * (`<Dockerfile name>.dockerignore` next to the Dockerfile wins over `<context>/.dockerignore`),
  * build the matcher, and expose resolve / glob / checksum over the visible files.
  */
-import { lstat, readFile, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { readFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import pLimit from 'p-limit';
 import { BuildError } from '../errors.js';
@@ -18,7 +18,7 @@ import type { BuildContext, ChecksumOptions, ContentChecksum, ContextStats, Load
 
 async function readIfFile(p: string): Promise<string | undefined> {
   try {
-    return await readFile(p, 'utf8');
+    return readFileSync(p, 'utf8'); // small; sync costs less than the thread-pool round trips
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;

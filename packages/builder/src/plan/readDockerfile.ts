@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BuildError } from '../errors.js';
 import type { BuildOptions } from '../types.js';
@@ -11,7 +11,7 @@ export async function readDockerfile(options: Pick<BuildOptions, 'context' | 'do
   const candidates = options.dockerfile ? [resolve(options.dockerfile)] : [join(options.context, 'Dockerfile'), join(options.context, 'dockerfile')];
   for (const file of candidates) {
     try {
-      return { text: await readFile(file, 'utf8'), file };
+      return { text: readFileSync(file, 'utf8'), file }; // sync: small, and read before anything else can run
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

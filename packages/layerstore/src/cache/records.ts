@@ -1,4 +1,5 @@
 /** Build cache records: immutable, content addressed by sha256(key), written atomically. */
+import { readFileSync } from 'node:fs';
 import { readFile, readdir, mkdir, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { CacheRecord } from '../types.js';
@@ -17,7 +18,8 @@ export async function putRecord(paths: StorePaths, record: CacheRecord): Promise
 
 export async function getRecord(paths: StorePaths, key: string): Promise<CacheRecord | undefined> {
   try {
-    const rec = JSON.parse(await readFile(paths.cacheRecord(keyHex(key)), 'utf8')) as CacheRecord;
+    // synchronous: a warm build reads one small record per step, each four thread-pool round trips async
+    const rec = JSON.parse(readFileSync(paths.cacheRecord(keyHex(key)), 'utf8')) as CacheRecord;
     return rec.key === key ? rec : undefined;
   } catch (err) {
     if (errno(err) === 'ENOENT' || err instanceof SyntaxError) return undefined;

@@ -1,6 +1,5 @@
 /** Blob readers. Small blobs (manifests, configs) are verified with ssri on every read. */
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import ssri from 'ssri';
 import type { Digest } from '../types.js';
@@ -16,7 +15,9 @@ export function integrityOf(digest: Digest): string {
 export async function read(paths: StorePaths, digest: Digest): Promise<Buffer> {
   let buf: Buffer;
   try {
-    buf = await readFile(paths.blob(digest));
+    // synchronous: these are small (configs, manifests), and a thread-pool round trip per open,
+    // stat, read and close costs more than the read itself
+    buf = readFileSync(paths.blob(digest));
   } catch (err) {
     if (errno(err) === 'ENOENT') throw notFound(`blob ${digest} is not in the store`, { digest });
     throw err;

@@ -4,7 +4,8 @@
  * ("blob sha256:…", "snapshot sha256:…"). GC keeps whatever a live session lists, so a build
  * running next to `tsbuild prune` does not lose the blobs it has not tagged yet.
  */
-import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { StorePaths } from '../paths.js';
 import { ownerAlive, selfStartTime } from '../lock/lockfile.js';
@@ -19,15 +20,17 @@ export class Leases {
     const fresh = items.filter((i) => !this.seen.has(i));
     if (fresh.length === 0) return;
     for (const i of fresh) this.seen.add(i);
+    // synchronous appends: a few short lines, on the way to every build's end (async, each is an
+    // open, a write and a close on the thread pool)
     this.creating ??= (async () => {
-      await mkdir(this.paths.sessions, { recursive: true });
+      mkdirSync(this.paths.sessions, { recursive: true });
       const nonce = randomBytes(6).toString('hex');
       const file = this.paths.session(`${process.pid}-${selfStartTime()}-${nonce}`);
-      await appendFile(file, `${process.pid} ${selfStartTime()} ${nonce}\n`);
+      appendFileSync(file, `${process.pid} ${selfStartTime()} ${nonce}\n`);
       this.file = file;
       return file;
     })();
-    await appendFile(await this.creating, fresh.map((i) => `${i}\n`).join(''));
+    appendFileSync(await this.creating, fresh.map((i) => `${i}\n`).join(''));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /** index.json: the OCI image-layout index, one descriptor per tag (ref.name annotation). */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Descriptor, Digest } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { MEDIA, REF_NAME } from '../images/media.js';
@@ -20,7 +20,7 @@ export function emptyIndex(): OciIndex {
 export async function readIndex(paths: StorePaths): Promise<OciIndex> {
   let text: string;
   try {
-    text = await readFile(paths.index, 'utf8');
+    text = readFileSync(paths.index, 'utf8'); // small; sync is cheaper than four thread-pool round trips
   } catch (err) {
     if (errno(err) === 'ENOENT') return emptyIndex();
     throw err;

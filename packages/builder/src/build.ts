@@ -13,6 +13,7 @@ import { Progress } from './progress/progress.js';
 import { defaultDiff, defaultExecutor, defaultSnapshotter } from './solve/defaults.js';
 import { finalizeConfig } from './solve/finalizeConfig.js';
 import { loadContextSource } from './solve/loadContextSource.js';
+import { prefetchContextChecksums } from './solve/prefetch.js';
 import { checkPlatform, hostPlatform } from './solve/resolveBase.js';
 import { solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
@@ -44,6 +45,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       store = opened;
     }
     const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
+    prefetchContextChecksums(plan.dockerfile, plan.graph, context);
     if (options.cacheFrom?.length) {
       const { importCache } = await import('./cache-io/importCache.js');
       for (const c of options.cacheFrom) {

@@ -16,6 +16,8 @@ export interface BuildContextSource {
   /** absolute context directory */
   readonly dir: string;
   checksum(sources: string[], opts?: { exclude?: string[]; parents?: boolean }): Promise<SourceChecksum>;
+  /** start checksum(sources, opts) now, for a step that will ask for it later (optional) */
+  prefetch?(sources: string[], opts?: { exclude?: string[]; parents?: boolean }): void;
   /** the context as a COPY source (.dockerignore applied) */
   copySource(): CopySource;
   /** bytes read from context files so far (for --metadata-file / bench) */

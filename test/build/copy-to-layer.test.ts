@@ -1,7 +1,8 @@
 /**
  * COPY of a context directory into a new path is copied and tarred in one pass (copy/copyToLayer):
  * its layer must be byte-identical to the general path's (applyCopy + overlay diff), which the same
- * COPY takes with `--chown=0:0` (same owner, not eligible for the one-pass path); the upperdir it
+ * COPY takes with `--chown=root:root` (same owner, but by name: not eligible for the one-pass path,
+ * which only takes numeric owners); the upperdir it
  * leaves is the snapshot the next RUN sees; and the cases it does not cover still go the general way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { build } from '@tsbuild/builder';
 import { chainIDs, type LayerRef } from '@tsbuild/layerstore';
 import type { TempStore } from '../helpers/store.js';
 import { flatten, layerEntries, makeContext, removeDir, storeWithBusybox } from './helpers.js';
+import { diffLayer } from '../../packages/builder/src/diff/diff-layer.js';
 
 let t: TempStore;
 let ctx: string;
@@ -45,10 +47,15 @@ afterAll(() => {
   if (ctx) removeDir(ctx);
 });
 
+/** layers diffed from an upperdir by the last copyLayer() build (the one-pass path diffs nothing) */
+let diffs = 0;
+
 async function copyLayer(copy: string, opts: { rewrite?: boolean; run?: string } = {}) {
   const text = ['FROM busybox', 'WORKDIR /app', copy, ...(opts.run ? [opts.run] : [])].join('\n') + '\n';
+  diffs = 0;
   const r = await build({
-    context: ctx, store: t.store, network: 'none', dockerfileText: text,
+    context: ctx, store: t.store, network: 'none', dockerfileText: text, noCache: true,
+    diff: (...a: Parameters<typeof diffLayer>) => { diffs++; return diffLayer(...a); },
     ...(opts.rewrite ? { rewriteTimestamp: true, sourceDateEpoch: EPOCH } : {}),
   });
   return r.image.layers;
@@ -58,9 +65,33 @@ describe('COPY into a new directory in one pass', () => {
   it('gives the same layer as the general path', async () => {
     for (const dest of ['/app/out/', 'out', 'nested/deeper/dest/']) {
       const direct = await copyLayer(`COPY src/ ${dest}`, { rewrite: true });
-      const general = await copyLayer(`COPY --chown=0:0 src/ ${dest}`, { rewrite: true });
+      expect(diffs).toBe(1); // WORKDIR only
+      const general = await copyLayer(`COPY --chown=root:root src/ ${dest}`, { rewrite: true });
+      expect(diffs).toBe(2);
       expect(direct[direct.length - 1]!.diffID).toBe(general[general.length - 1]!.diffID);
       expect(direct[direct.length - 1]!.digest).toBe(general[general.length - 1]!.digest);
+    }
+  });
+
+  it('gives the same layer as the general path with a numeric --chown (owners on every entry and created dir)', async () => {
+    const users = 'RUN echo "tsbu:x:1000:1000::/:/bin/sh" >> /etc/passwd && echo "tsbg:x:1000:" >> /etc/group';
+    for (const [numeric, named] of [['1000:1000', 'tsbu:tsbg'], ['1000', 'tsbu']] as const) {
+      const direct = await copyLayer(`${users}\nCOPY --chown=${numeric} src/ nested/own/`, { rewrite: true });
+      expect(diffs).toBe(2); // WORKDIR and RUN; the COPY went the one-pass way
+      const general = await copyLayer(`${users}\nCOPY --chown=${named} src/ nested/own/`, { rewrite: true });
+      expect(diffs).toBe(3);
+      const top = direct[direct.length - 1]!;
+      expect(top.diffID).toBe(general[general.length - 1]!.diffID);
+      const dir = await flatten(t.store, direct);
+      try {
+        for (const p of ['app/nested', 'app/nested/own', 'app/nested/own/sub/tool.sh', 'app/nested/own/link', 'app/nested/own/emptydir']) {
+          const st = lstatSync(join(dir, p));
+          expect({ p, uid: st.uid, gid: st.gid }).toEqual({ p, uid: 1000, gid: 1000 });
+        }
+        expect(lstatSync(join(dir, 'app/nested/own/sub/tool.sh')).mode & 0o7777).toBe(0o4755);
+      } finally {
+        removeDir(dir);
+      }
     }
   });
 
@@ -68,7 +99,7 @@ describe('COPY into a new directory in one pass', () => {
     const script = 'RUN cd /app/dst && for f in a.txt empty exact512 sub/tool.sh sub/deep/b.txt; do stat -c "%n %a %u:%g %s %Y" $f; done > /report'
       + ' && stat -c "%n %a %Y" sub sub/deep emptydir . >> /report && readlink link >> /report && md5sum sub/big.bin >> /report && cat a.txt sub/tool.sh >> /report';
     const direct = await copyLayer('COPY src/ dst/', { run: script });
-    const general = await copyLayer('COPY --chown=0:0 src/ dst/', { run: script });
+    const general = await copyLayer('COPY --chown=root:root src/ dst/', { run: script });
     // same report from both
     const report = async (layers: LayerRef[]) => {
       const dir = await flatten(t.store, layers);
@@ -85,7 +116,7 @@ describe('COPY into a new directory in one pass', () => {
 
   it('leaves an existing destination, --exclude and wildcards to the general path (same results)', async () => {
     const existing = await copyLayer('COPY other/ /app/\nCOPY src/ /app/', { rewrite: true });
-    const existingGeneral = await copyLayer('COPY other/ /app/\nCOPY --chown=0:0 src/ /app/', { rewrite: true });
+    const existingGeneral = await copyLayer('COPY other/ /app/\nCOPY --chown=root:root src/ /app/', { rewrite: true });
     expect(existing[existing.length - 1]!.diffID).toBe(existingGeneral[existingGeneral.length - 1]!.diffID);
     const excluded = await copyLayer('COPY --exclude=sub src/ /app/ex/', { rewrite: true });
     expect(layerEntries(t.store, excluded[excluded.length - 1]!).some((n) => n.includes('/sub/'))).toBe(false);

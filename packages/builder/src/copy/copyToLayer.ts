@@ -11,13 +11,16 @@
  *  - below it, the copier's rules for a fresh tree: owner 0:0, the source's mode and times, the
  *    destination directory itself 0755 with the source directory's times; sockets are skipped
  *
+ * A numeric --chown (no /etc/passwd to read) gives every entry, and the created destination and
+ * parents, that owner, as the copier does.
+ *
  * Anything outside that plain case answers undefined before a byte is written, and the caller runs
- * the general path: other instruction forms (ADD, --from, --chown/--chmod/--link/--exclude/
+ * the general path: other instruction forms (ADD, --from, --chown by name, --chmod/--link/--exclude/
  * --parents, wildcards, several sources, heredocs), an existing destination, a source with an
  * ignored entry, hardlinks, devices/FIFOs, a file with (or not yet known to have no) file
  * capabilities, names that need a PAX header, a non-root process, no overlayfs.
  */
-import { chmodSync, closeSync, fchmodSync, futimesSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,6 +29,7 @@ import { fitsUstar, fitsUstarMtime, ustarHeader, ustarHeaderInto, type UstarHead
 import { destinationOf } from './applyCopy.js';
 import { lstatOrUndefined, mkdirAll } from './fsops.js';
 import { rootPath } from './rootPath.js';
+import { resolveChown } from '../users/resolveChown.js';
 import { isHeredocMarker, isUrl, selectSource } from './select.js';
 import { byteCompare, containsWildcards } from './wildcard.js';
 import type { CopyOp, CopySource } from './types.js';
@@ -62,7 +66,10 @@ interface Item {
 export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise<Readable | undefined> {
   const { mounted, source } = opts;
   if (!mounted.overlay || process.getuid?.() !== 0 || process.getgid?.() !== 0) return undefined;
-  if (op.kind !== 'COPY' || op.chown || op.chmod || op.link || op.parents || op.exclude?.length || op.heredocs?.length) return undefined;
+  if (op.kind !== 'COPY' || op.chmod || op.link || op.parents || op.exclude?.length || op.heredocs?.length) return undefined;
+  // a numeric --chown needs no /etc/passwd: every entry (and the created destination) gets that owner
+  if (op.chown !== undefined && !/^\d+(:\d+)?$/.test(op.chown)) return undefined;
+  const owner = op.chown === undefined ? { uid: 0, gid: 0 } : await resolveChown(mounted.root, op.chown);
   if (op.sources.length !== 1) return undefined;
   const raw = op.sources[0]!;
   if (isUrl(raw) || isHeredocMarker(raw) || containsWildcards(raw)) return undefined;
@@ -80,7 +87,7 @@ export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise
   if (!items) return undefined;
 
   // the destination and its missing parents through the mount (overlayfs copies existing ones up)
-  await mkdirAll(dstHost, { mode: 0o755, uid: 0, gid: 0 });
+  await mkdirAll(dstHost, { mode: 0o755, uid: owner.uid, gid: owner.gid });
   const upperDest = join(mounted.upperdir, destRel);
   if (!lstatSync(upperDest, { throwIfNoEntry: false })?.isDirectory()) return undefined;
   // the parents as overlayDiff would emit them (from the upperdir, where copy-ups landed)
@@ -93,7 +100,7 @@ export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise
     if (!h) return undefined;
     head.push(h);
   }
-  return new LayerCopy(items, mounted.upperdir, head, opts);
+  return new LayerCopy(items, mounted.upperdir, head, owner, opts);
 }
 
 /**
@@ -165,6 +172,7 @@ class LayerCopy extends Readable {
     private readonly items: Item[],
     private readonly upper: string,
     private readonly head: Buffer[],
+    private readonly owner: { uid: number; gid: number },
     private readonly opts: CopyToLayerOptions,
   ) {
     super({ highWaterMark: SLICE });
@@ -189,10 +197,14 @@ class LayerCopy extends Readable {
   private step(it: Item): void {
     const target = join(this.upper, it.path);
     const mtime = Math.floor(it.mtimeMs / 1000);
+    const { uid, gid } = this.owner;
     switch (it.op) {
       case 'dir': {
-        if (it !== this.items[0]) mkdirSync(target, { mode: 0o700 });
-        this.addHeader({ name: `${it.path}/`, type: 'directory', mode: it.mode, uid: 0, gid: 0, size: 0, mtime });
+        if (it !== this.items[0]) {
+          mkdirSync(target, { mode: 0o700 });
+          if (uid !== 0 || gid !== 0) chownSync(target, uid, gid);
+        }
+        this.addHeader({ name: `${it.path}/`, type: 'directory', mode: it.mode, uid, gid, size: 0, mtime });
         return;
       }
       case 'end': {
@@ -204,12 +216,13 @@ class LayerCopy extends Readable {
       case 'symlink': {
         const link = it.link!;
         symlinkSync(link, target);
+        if (uid !== 0 || gid !== 0) lchownSync(target, uid, gid);
         lutimesSync(target, it.atimeMs / 1000, it.mtimeMs / 1000);
-        this.addHeader({ name: it.path, type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime, linkname: link });
+        this.addHeader({ name: it.path, type: 'symlink', mode: 0o777, uid, gid, size: 0, mtime, linkname: link });
         return;
       }
       case 'file': {
-        this.addHeader({ name: it.path, type: 'file', mode: it.mode, uid: 0, gid: 0, size: it.size, mtime });
+        this.addHeader({ name: it.path, type: 'file', mode: it.mode, uid, gid, size: it.size, mtime });
         this.copyFile(it, target);
         return;
       }
@@ -239,6 +252,8 @@ class LayerCopy extends Readable {
       }
       const pad = it.size & 511;
       if (pad) this.zeros(512 - pad);
+      // owner before mode: chown clears the setuid/setgid bits
+      if (this.owner.uid !== 0 || this.owner.gid !== 0) fchownSync(fdOut, this.owner.uid, this.owner.gid);
       fchmodSync(fdOut, it.mode);
       futimesSync(fdOut, it.atimeMs / 1000, it.mtimeMs / 1000);
     } finally {

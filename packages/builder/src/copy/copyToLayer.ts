@@ -27,6 +27,7 @@ import { Readable } from 'node:stream';
 import { BuildError } from '../errors.js';
 import { fitsUstar, fitsUstarMtime, ustarHeader, ustarHeaderInto, type UstarHeader } from '../diff/ustar.js';
 import { destinationOf } from './applyCopy.js';
+import { CopyPlan, type CopyItem } from './copyPlan.js';
 import { lstatOrUndefined, mkdirAll } from './fsops.js';
 import { rootPath } from './rootPath.js';
 import { resolveChown } from '../users/resolveChown.js';
@@ -34,8 +35,18 @@ import { isHeredocMarker, isUrl, selectSource } from './select.js';
 import { byteCompare, containsWildcards } from './wildcard.js';
 import type { CopyOp, CopySource } from './types.js';
 
-/** tar bytes produced per read() turn (the copy runs in slices this big between event-loop turns) */
+/**
+ * tar bytes produced per read() turn (the copy runs in slices this big between event-loop turns);
+ * the layer writer's gzip block size, so each full slice is deflated in place (layerstore gzipBlocks.ts)
+ */
 const SLICE = 1024 * 1024;
+/**
+ * writeLayer hands each chunk back under this registered key once it is done with its bytes
+ * (layerstore layers/releaseChunk.ts)
+ */
+const RELEASE_CHUNK = Symbol.for('tsbuild.layerstore.releaseChunk');
+/** slices kept for refilling: more than the pipeline holds at once (bigctx: 7 slices in all) */
+const SPARE_SLICES = 8;
 const END_OF_TAR = 1024;
 
 export interface CopyToLayerOptions {
@@ -46,20 +57,6 @@ export interface CopyToLayerOptions {
   /** --rewrite-timestamp: tar mtimes clamped to this (the upperdir keeps the real ones) */
   sourceDateEpoch?: number;
   signal?: AbortSignal;
-}
-
-/** One entry of the copy, in tar order; `end` closes a directory (its mode and times go on last). */
-interface Item {
-  op: 'dir' | 'file' | 'symlink' | 'end';
-  /** layer path (no leading slash) */
-  path: string;
-  src: string;
-  mode: number;
-  size: number;
-  atimeMs: number;
-  mtimeMs: number;
-  /** symlinks: the target */
-  link?: string;
 }
 
 /** The layer tar of the copy, or undefined when the general path must do it (nothing written then). */
@@ -104,17 +101,18 @@ export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise
 }
 
 /**
- * Walk the source (sorted, as the copier and overlayDiff order entries) into the item list; null
+ * Walk the source (sorted, as the copier and overlayDiff order entries) into the entry list; null
  * when the tree has anything the plain case does not cover.
  */
-function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: string): Item[] | null {
+function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: string): CopyPlan | null {
   const ignoring = source.isIgnored !== undefined && (source as { ignorePatterns?: string[] }).ignorePatterns?.length !== 0;
   const root = source.root;
-  const items: Item[] = [];
+  const items = new CopyPlan();
   if (!fitsUstarMtime(Math.floor(srcStat.mtimeMs / 1000))) return null;
   // the destination dir itself: 0755 (created by mkdirAll), the source dir's times
-  items.push({ op: 'dir', path: destRel, src: srcDir, mode: 0o755, size: 0, atimeMs: srcStat.atimeMs, mtimeMs: srcStat.mtimeMs });
-  const walk = (dir: string, rel: string): boolean => {
+  const top = items.addDir({ src: srcDir, path: destRel });
+  items.add('dir', top, '', 0o755, 0, srcStat.atimeMs, srcStat.mtimeMs);
+  const walk = (dir: string, rel: string, ref: number): boolean => {
     const names = readdirSync(dir).sort(byteCompare);
     for (const n of names) {
       const abs = `${dir}/${n}`;
@@ -123,19 +121,21 @@ function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: strin
       if (ignoring && source.isIgnored!(abs.slice(root.length + 1))) return false;
       const st = lstatSync(abs);
       if (!fitsUstarMtime(Math.floor(st.mtimeMs / 1000))) return false; // needs a PAX mtime record
+      const mode = st.mode & 0o7777;
       if (st.isDirectory()) {
-        items.push(item('dir', path, abs, st));
-        if (!walk(abs, path)) return false;
-        items.push(item('end', path, abs, st));
+        const sub = items.addDir({ src: abs, path });
+        items.add('dir', sub, '', mode, 0, st.atimeMs, st.mtimeMs);
+        if (!walk(abs, path, sub)) return false;
+        items.add('end', sub, '', mode, 0, st.atimeMs, st.mtimeMs);
       } else if (st.isFile()) {
         if (st.nlink > 1) return false;
         const cap = source.knownCapability?.(abs, st);
         if (cap !== null) return false; // has one, or unknown: the general path reads/writes them
-        items.push(item('file', path, abs, st));
+        items.add('file', ref, n, mode, st.size, st.atimeMs, st.mtimeMs);
       } else if (st.isSymbolicLink()) {
         const link = readlinkSync(abs);
         if (!fitsUstar(path, link)) return false;
-        items.push({ ...item('symlink', path, abs, st), link });
+        items.add('symlink', ref, n, mode, 0, st.atimeMs, st.mtimeMs, link);
       } else if (st.isSocket()) {
         continue; // never copied
       } else {
@@ -144,13 +144,9 @@ function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: strin
     }
     return true;
   };
-  if (!walk(srcDir, destRel)) return null;
-  items.push({ ...items[0]!, op: 'end' });
+  if (!walk(srcDir, destRel, top)) return null;
+  items.add('end', top, '', 0o755, 0, srcStat.atimeMs, srcStat.mtimeMs);
   return items;
-}
-
-function item(op: Item['op'], path: string, src: string, st: Stats): Item {
-  return { op, path, src, mode: st.mode & 0o7777, size: st.isFile() ? st.size : 0, atimeMs: st.atimeMs, mtimeMs: st.mtimeMs };
 }
 
 function header(h: UstarHeader, epoch: number | undefined): Buffer | null {
@@ -159,17 +155,20 @@ function header(h: UstarHeader, epoch: number | undefined): Buffer | null {
 
 /**
  * The copy itself, a slice per read(): synchronous file calls on this thread, gzip on the pool.
- * Headers and file contents are read straight into the slice being filled (one buffer per MiB of
- * tar, no per-file buffers: ArrayBuffer garbage is what grows RSS while a big COPY streams).
+ * Headers and file contents are read straight into the slice being filled (no per-file buffers),
+ * and the slices writeLayer hands back are filled again: a 200 MB COPY runs through 7 buffers of
+ * 1 MiB instead of leaving ~200 dead ones to V8's GC, which glibc then kept as free but resident
+ * arena memory.
  */
 class LayerCopy extends Readable {
   private next = 0;
-  private slice = Buffer.allocUnsafe(SLICE);
+  private readonly spare: Buffer[] = [];
+  private slice: Buffer = Buffer.allocUnsafe(SLICE);
   private used = 0;
   private pushed = false;
 
   constructor(
-    private readonly items: Item[],
+    private readonly items: CopyPlan,
     private readonly upper: string,
     private readonly head: Buffer[],
     private readonly owner: { uid: number; gid: number },
@@ -183,24 +182,24 @@ class LayerCopy extends Readable {
       this.opts.signal?.throwIfAborted();
       this.pushed = false;
       for (const h of this.head.splice(0)) this.addBytes(h);
-      while (this.next < this.items.length && !this.pushed) this.step(this.items[this.next++]!);
+      while (this.next < this.items.length && !this.pushed) this.step(this.items.item(this.next), this.next++);
       if (this.next === this.items.length) {
         this.zeros(END_OF_TAR);
         this.flush();
         this.push(null);
       }
     } catch (err) {
-      this.destroy(wrap(err, this.items[this.next - 1]));
+      this.destroy(wrap(err, this.next > 0 ? this.items.item(this.next - 1) : undefined));
     }
   }
 
-  private step(it: Item): void {
+  private step(it: CopyItem, i: number): void {
     const target = join(this.upper, it.path);
     const mtime = Math.floor(it.mtimeMs / 1000);
     const { uid, gid } = this.owner;
     switch (it.op) {
       case 'dir': {
-        if (it !== this.items[0]) {
+        if (i !== 0) {
           mkdirSync(target, { mode: 0o700 });
           if (uid !== 0 || gid !== 0) chownSync(target, uid, gid);
         }
@@ -230,7 +229,7 @@ class LayerCopy extends Readable {
   }
 
   /** read the source once: the same bytes go to the target file and into the tar */
-  private copyFile(it: Item, target: string): void {
+  private copyFile(it: CopyItem, target: string): void {
     const fdIn = openSync(it.src, 'r');
     let fdOut: number | undefined;
     try {
@@ -291,17 +290,22 @@ class LayerCopy extends Readable {
     }
   }
 
-  /** hand the filled part on; the next bytes go into a fresh slice */
+  /** hand the filled part on (a full slice as itself); the next bytes go into a spare or fresh slice */
   private flush(): void {
     if (this.used === 0) return;
-    this.push(this.slice.subarray(0, this.used));
-    this.slice = Buffer.allocUnsafe(SLICE);
+    this.push(this.used === SLICE ? this.slice : this.slice.subarray(0, this.used));
+    this.slice = this.spare.pop() ?? Buffer.allocUnsafe(SLICE);
     this.used = 0;
     this.pushed = true;
   }
+
+  /** writeLayer is done with a chunk this stream pushed: keep whole slices for refilling */
+  [RELEASE_CHUNK](chunk: Buffer): void {
+    if (chunk.length === SLICE && chunk.byteOffset === 0 && chunk.buffer.byteLength === SLICE && this.spare.length < SPARE_SLICES) this.spare.push(chunk);
+  }
 }
 
-function wrap(err: unknown, it: Item | undefined): Error {
+function wrap(err: unknown, it: CopyItem | undefined): Error {
   if (err instanceof BuildError || (err as Error)?.name === 'AbortError') return err as Error;
   const e = err as NodeJS.ErrnoException;
   return new BuildError('E_COPY', `COPY ${it?.src ?? ''}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim(), { cause: err, data: { source: it?.src } });

@@ -10,6 +10,11 @@
  * An input of at most one block is byte-identical to `zlib.gzip(input, { level })`.
  *
  * Memory: at most `parallel` blocks in flight (input + output each), plus one block being filled.
+ * With a `release` hook (see GzipBlocksOptions) a chunk of exactly one block that starts a block is
+ * deflated where it is (no copy, no block buffer of our own) and handed back once its deflate is
+ * done; every other chunk is handed back as soon as its bytes are copied. The producer can then
+ * refill the same few buffers instead of allocating a fresh MiB per MiB of input: dead ArrayBuffers
+ * waiting for V8's GC are what pushed a big COPY's RSS up (see layers/write.ts).
  */
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -25,18 +30,34 @@ export interface GzipBlocksOptions {
   level?: number;
   /** blocks compressed at once (default: the CPU count, at most 4); does not change the output */
   parallel?: number;
+  /**
+   * called with each input chunk once nothing here reads its bytes any more (never for a chunk
+   * whose write failed); given, whole-block chunks are deflated in place instead of copied
+   */
+  release?: (chunk: Buffer) => void;
 }
 
-/** one block being deflated: its output pieces, and its input (reused for a later block once done) */
-interface Job { done: Promise<Buffer[]>; input: Buffer }
+/**
+ * one block being deflated: its output pieces, and its input — our own buffer (reused for a later
+ * block once done) or an adopted input chunk (released once done)
+ */
+interface Job { done: Promise<Buffer[]>; input: Buffer; adopted: boolean }
 
 export class GzipBlocks extends Transform {
   private readonly level: number;
   private readonly parallel: number;
-  private fill: Buffer;
+  private readonly release: ((chunk: Buffer) => void) | undefined;
+  /** the block being filled (allocated when first needed) */
+  private fill: Buffer | undefined;
   private filled = 0;
-  /** last WINDOW bytes of the previous block: the next block's dictionary */
-  private dict: Buffer | undefined;
+  /** `fill` is an input chunk taken as it is (release it, do not reuse it) */
+  private adopted = false;
+  /**
+   * last WINDOW bytes of the previous block: the next block's dictionary. One buffer, refilled per
+   * block: zlib's init() copies the dictionary when the stream is created, so it is free right after.
+   */
+  private readonly dict = Buffer.allocUnsafe(WINDOW);
+  private haveDict = false;
   private crc = 0;
   private size = 0;
   private headerOut = false;
@@ -48,7 +69,7 @@ export class GzipBlocks extends Transform {
     super();
     this.level = opts.level ?? 6;
     this.parallel = Math.max(1, opts.parallel ?? defaultParallel());
-    this.fill = Buffer.allocUnsafe(BLOCK);
+    this.release = opts.release;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -59,8 +80,8 @@ export class GzipBlocks extends Transform {
 
   override _flush(cb: TransformCallback): void {
     this.header();
-    const last = this.fill.subarray(0, this.filled);
-    this.jobs.push({ done: deflate(last, this.level, this.dict, zlib.constants.Z_FINISH), input: this.fill });
+    const input = this.fill ?? Buffer.alloc(0);
+    this.jobs.push({ done: deflate(input.subarray(0, this.filled), this.level, this.dictionary(), zlib.constants.Z_FINISH), input, adopted: this.adopted });
     this.drain(0)
       .then(() => {
         const trailer = Buffer.allocUnsafe(8);
@@ -72,24 +93,42 @@ export class GzipBlocks extends Transform {
   }
 
   private async consume(chunk: Buffer, at: number): Promise<void> {
+    let kept = false;
     while (at < chunk.length) {
       // a full block is started only once input follows it (so it is known not to be the last:
       // it ends with a sync flush, and an input of exactly one block stays a plain gzip)
       if (this.filled === BLOCK) {
         this.header();
-        const block = this.fill;
-        const dict = this.dict;
-        this.dict = Buffer.from(block.subarray(BLOCK - WINDOW));
-        this.jobs.push({ done: deflate(block, this.level, dict, zlib.constants.Z_SYNC_FLUSH), input: block });
-        this.fill = this.spare.pop() ?? Buffer.allocUnsafe(BLOCK);
+        const block = this.fill!;
+        const done = deflate(block, this.level, this.dictionary(), zlib.constants.Z_SYNC_FLUSH);
+        block.copy(this.dict, 0, BLOCK - WINDOW);
+        this.haveDict = true;
+        this.jobs.push({ done, input: block, adopted: this.adopted });
+        this.fill = undefined;
         this.filled = 0;
+        this.adopted = false;
         await this.drain(this.parallel - 1);
       }
+      // block boundaries stay at the same input offsets whether a block is adopted or copied
+      if (this.filled === 0 && at === 0 && chunk.length === BLOCK && this.release) {
+        this.fill = chunk;
+        this.adopted = true;
+        kept = true;
+        this.filled = BLOCK;
+        at = BLOCK;
+        continue;
+      }
+      this.fill ??= this.spare.pop() ?? Buffer.allocUnsafe(BLOCK);
       const n = Math.min(BLOCK - this.filled, chunk.length - at);
       chunk.copy(this.fill, this.filled, at, at + n);
       this.filled += n;
       at += n;
     }
+    if (!kept) this.release?.(chunk);
+  }
+
+  private dictionary(): Buffer | undefined {
+    return this.haveDict ? this.dict : undefined;
   }
 
   /** push finished blocks in order until at most `keep` are in flight */
@@ -99,7 +138,8 @@ export class GzipBlocks extends Transform {
       const out = await job.done;
       this.jobs.shift();
       for (const piece of out) this.push(piece);
-      if (this.spare.length < 2) this.spare.push(job.input);
+      if (job.adopted) this.release!(job.input);
+      else if (this.spare.length < 2 && job.input.length === BLOCK) this.spare.push(job.input);
     }
   }
 

@@ -12,6 +12,7 @@ import type { StorePaths } from '../paths.js';
 import { HashStream } from '../util/streams.js';
 import { commit } from '../content/write.js';
 import { GzipBlocks } from './gzipBlocks.js';
+import { releaseHookOf } from './releaseChunk.js';
 import { TarCheck } from './tarcheck.js';
 import { MEDIA } from '../images/media.js';
 
@@ -29,7 +30,10 @@ export async function writeLayer(paths: StorePaths, tarStream: Readable, opts: W
   const comp = new HashStream();
   const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [tarStream];
   if (opts.validate) stages.push(new TarCheck());
-  stages.push(diff, new GzipBlocks({ level: opts.compressionLevel ?? 6 }), comp, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+  // chunks go back to a producer that asks for them (releaseChunk.ts) only when nothing between it
+  // and gzip keeps a reference: the diffID hash reads each chunk at once, TarCheck's parser may not
+  const release = opts.validate ? undefined : releaseHookOf(tarStream);
+  stages.push(diff, new GzipBlocks({ level: opts.compressionLevel ?? 6, release }), comp, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
   try {
     await pipeline(stages as unknown as Parameters<typeof pipeline>[0][]);
     const digest = comp.digest();

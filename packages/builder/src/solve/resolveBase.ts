@@ -7,6 +7,7 @@ import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
+import { lookupImage } from './images.js';
 import type { SolveContext, StageResult } from './types.js';
 import { DEFAULT_PATH } from './vars.js';
 
@@ -39,7 +40,7 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars };
   }
-  const img = await solve.store.getImage(image);
+  const img = await lookupImage(solve, image);
   if (!img) {
     throw new BuildError('E_IMAGE_NOT_FOUND', `base image ${image} is not in the store (import or load it first: tsbuild import/load)`, { location, data: { image } });
   }

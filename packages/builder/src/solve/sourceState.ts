@@ -2,6 +2,7 @@ import type { LayerRef, ImageConfig } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
+import { lookupImage } from './images.js';
 import type { SolveContext } from './types.js';
 
 export interface SourceState { layers: LayerRef[]; config: ImageConfig; fsKey: string; stage?: number }
@@ -14,7 +15,8 @@ export async function sourceState(solve: SolveContext, ref: string, currentStage
     return { layers: r.layers, config: r.config, fsKey: r.fsKey, stage: stage.index };
   }
   if (/^\d+$/.test(ref)) throw new BuildError('E_STAGE', `invalid from flag value ${ref}: refers to current or later build stage`, { location });
-  const img = await solve.store.getImage(ref);
+  const img = await lookupImage(solve, ref);
   if (!img) throw new BuildError('E_STAGE', `${ref}: no build stage and no image of that name in the store`, { location, data: { ref } });
-  return { layers: img.layers, config: img.config, fsKey: baseKey(img.configDigest) };
+  // the record is shared by this build's lookups: callers get their own copy of the config
+  return { layers: [...img.layers], config: structuredClone(img.config), fsKey: baseKey(img.configDigest) };
 }

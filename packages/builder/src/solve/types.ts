@@ -4,7 +4,7 @@
  * Layers are never materialised unless a step misses the cache (see solve/commitLayer.ts).
  */
 import type { Dockerfile, Instruction, Stage, StageGraph } from '@tsbuild/parser';
-import type { ImageConfig, LayerRef, LayerStore } from '@tsbuild/layerstore';
+import type { ImageConfig, ImageRecord, LayerRef, LayerStore } from '@tsbuild/layerstore';
 import type { DiffFn, Executor, Snapshotter } from '../exec/types.js';
 import type { BuildOptions, StepRecord } from '../types.js';
 import type { StageVars } from './vars.js';
@@ -61,6 +61,8 @@ export interface SolveContext {
   /** results by stage index, as promises so stages can wait for each other */
   stageResults: Map<number, Promise<StageResult>>;
   steps: StepRecord[];
+  /** images looked up by reference in this build (solve/images.ts): each resolved once, as BuildKit does */
+  images?: Map<string, Promise<ImageRecord | undefined>>;
   /** store writes no step waits for (cache records), awaited by solveGraph before the build ends */
   pendingWrites?: Promise<void>[];
   /** cache mount dirs in use by running steps (sharing=locked waits, private takes a fresh dir) */

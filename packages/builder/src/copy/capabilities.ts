@@ -6,7 +6,7 @@
  * Capabilities are written after owners and modes are set (a chown clears them).
  */
 import { spawn } from 'node:child_process';
-import { findTool } from '../exec/host-tools.js';
+import { hostTools } from '../exec/host-tools.js';
 import { readXattrs, xattrsSupported } from '../diff/xattrs.js';
 
 export const CAPABILITY_XATTR = 'security.capability';
@@ -27,7 +27,7 @@ exit $bad;`;
 
 /** Whether capabilities can be read and written on this machine. */
 export function capabilitiesSupported(): boolean {
-  return xattrsSupported() && findTool('perl') !== undefined && LSETXATTR[process.arch] !== undefined;
+  return xattrsSupported() && hostTools().perl !== undefined && LSETXATTR[process.arch] !== undefined;
 }
 
 /** Raw `security.capability` value of each path that has one (symlinks not followed), keyed by index. */
@@ -39,7 +39,7 @@ export async function readCapabilities(paths: string[]): Promise<Map<number, Buf
 /** Set `security.capability` on each target (raw bytes as read by readCapabilities), in one helper process. */
 export async function writeCapabilities(items: { path: string; value: Buffer }[]): Promise<void> {
   if (items.length === 0) return;
-  const perl = findTool('perl');
+  const perl = hostTools().perl;
   const nr = LSETXATTR[process.arch];
   if (!perl || nr === undefined) throw new Error('cannot set security.capability: perl with lsetxattr is not available');
   const input = Buffer.from(items.map((i) => `${i.path}\0${i.value.toString('hex')}\0`).join(''));

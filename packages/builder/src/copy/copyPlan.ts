@@ -8,7 +8,7 @@
 
 /** One entry of the copy, in tar order; `end` closes a directory (its mode and times go on last). */
 export interface CopyItem {
-  op: CopyOp;
+  op: CopyItemOp;
   /** layer path (no leading slash) */
   path: string;
   src: string;
@@ -20,8 +20,8 @@ export interface CopyItem {
   link?: string;
 }
 
-export type CopyOp = 'dir' | 'file' | 'symlink' | 'end';
-const OPS: readonly CopyOp[] = ['dir', 'file', 'symlink', 'end'];
+export type CopyItemOp = 'dir' | 'file' | 'symlink' | 'end';
+const OPS: readonly CopyItemOp[] = ['dir', 'file', 'symlink', 'end'];
 
 export interface CopyDir { src: string; path: string }
 
@@ -47,7 +47,7 @@ export class CopyPlan {
   }
 
   /** `ref`: an addDir() index (see `dirs`); `link`: a symlink's target */
-  add(op: CopyOp, ref: number, name: string, mode: number, size: number, atimeMs: number, mtimeMs: number, link?: string): void {
+  add(op: CopyItemOp, ref: number, name: string, mode: number, size: number, atimeMs: number, mtimeMs: number, link?: string): void {
     const i = this.names.length;
     if (link !== undefined) this.links.set(i, link);
     if ((i + 1) * F > this.nums.length) {

@@ -38,23 +38,43 @@ export function findTool(name: string): string | undefined {
 
 let cached: HostTools | undefined;
 
-/** The host tools; required ones fall back to their bare name (the spawn then fails with a clear ENOENT). */
+/**
+ * The host tools, each looked up on first use and then remembered (a warm build that needs only
+ * perl does not probe for the other eleven); required ones fall back to their bare name (the spawn
+ * then fails with a clear ENOENT).
+ */
 export function hostTools(): HostTools {
   if (cached) return cached;
-  const req = (n: string) => findTool(n) ?? n;
-  cached = {
-    sh: findTool('sh') ?? '/bin/sh',
-    mount: req('mount'),
-    umount: req('umount'),
-    unshare: req('unshare'),
-    setpriv: findTool('setpriv'),
-    env: req('env'),
-    cp: req('cp'),
-    ip: findTool('ip'),
-    perl: findTool('perl'),
-    getfattr: findTool('getfattr'),
-    runc: findTool('runc'),
-    crun: findTool('crun'),
+  const tools = {} as HostTools;
+  // after the first read (or a write) a tool is a plain, writable property again
+  const settle = (name: keyof HostTools, value: string | undefined) => Object.defineProperty(tools, name, { value, writable: true, enumerable: true, configurable: true });
+  const lazy = (name: keyof HostTools, find: () => string | undefined): void => {
+    Object.defineProperty(tools, name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const v = find();
+        settle(name, v);
+        return v;
+      },
+      set(v: string | undefined) {
+        settle(name, v);
+      },
+    });
   };
-  return cached;
+  const req = (n: string) => () => findTool(n) ?? n;
+  const opt = (n: string) => () => findTool(n);
+  lazy('sh', () => findTool('sh') ?? '/bin/sh');
+  lazy('mount', req('mount'));
+  lazy('umount', req('umount'));
+  lazy('unshare', req('unshare'));
+  lazy('setpriv', opt('setpriv'));
+  lazy('env', req('env'));
+  lazy('cp', req('cp'));
+  lazy('ip', opt('ip'));
+  lazy('perl', opt('perl'));
+  lazy('getfattr', opt('getfattr'));
+  lazy('runc', opt('runc'));
+  lazy('crun', opt('crun'));
+  return (cached = tools);
 }

@@ -6,6 +6,7 @@
  * same promise: loadContextSource keeps one per selection), so results and errors are unchanged.
  */
 import type { Dockerfile, StageGraph } from '@tsbuild/parser';
+import { isUrl } from '../copy/select.js';
 import type { BuildContextSource } from './contextSource.js';
 
 /** words with nothing ShellLex would change: no variables, quotes, escapes or spaces */
@@ -17,7 +18,7 @@ export function prefetchContextChecksums(dockerfile: Dockerfile, graph: StageGra
     for (const instr of dockerfile.stages[i]?.instructions ?? []) {
       if ((instr.kind !== 'COPY' && instr.kind !== 'ADD') || instr.from !== undefined) continue;
       const sources = instr.sources;
-      if (sources.length === 0 || sources.some((s) => /^https?:\/\//i.test(s))) continue;
+      if (sources.length === 0 || sources.some(isUrl)) continue;
       if (![...sources, ...instr.exclude].every((w) => LITERAL.test(w))) continue;
       context.prefetch(sources, { exclude: instr.exclude, parents: instr.parents });
     }

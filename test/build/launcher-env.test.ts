@@ -3,9 +3,9 @@
  * tsbuild gives the caller's value back before anything reads it: a build sees the environment as
  * the user set it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTsbuild } from '../helpers/cli.js';
 import { restoreLauncherEnv } from '../../packages/builder/src/cli/env.js';
@@ -43,5 +43,21 @@ describe('the launcher environment', () => {
     const untouched: NodeJS.ProcessEnv = { GLIBC_TUNABLES: 'b=2' };
     restoreLauncherEnv(untouched);
     expect(untouched).toEqual({ GLIBC_TUNABLES: 'b=2' });
+  });
+
+  it('finds node on PATH as command -v does, and keeps the snapshot through a symlinked PATH directory', () => {
+    const snapshot = existsSync(join(__dirname, '../../packages/builder/dist/startup/tsbuild.blob'));
+    const nodeDir = dirname(realpathSync(process.execPath));
+    const viaLink = join(dir, 'linked-bin');
+    symlinkSync(nodeDir, viaLink);
+    const empty = join(dir, 'empty-bin');
+    mkdirSync(empty);
+    // an empty component and a directory without node come first: both are skipped
+    const r = runTsbuild(['--version'], { env: { PATH: `${empty}::${viaLink}:/usr/bin:/bin` } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(snapshot ? /startup snapshot/ : /^tsbuild /);
+    const none = runTsbuild(['--version'], { env: { PATH: empty } });
+    expect(none.code).toBe(127);
+    expect(none.stderr).toContain('tsbuild: node not found on PATH');
   });
 });

@@ -37,8 +37,15 @@ export class CopyPlan {
   private readonly dirs: CopyDir[] = [];
   private readonly links = new Map<number, string>();
 
+  /** the tar bytes the entries make: a 512-byte header each (not 'end') and file contents padded to 512 */
+  private bytes = 0;
+
   get length(): number {
     return this.names.length;
+  }
+
+  get tarBytes(): number {
+    return this.bytes;
   }
 
   /** a directory's index for later entries */
@@ -64,6 +71,7 @@ export class CopyPlan {
     v[o + 4] = atimeMs;
     v[o + 5] = mtimeMs;
     this.names.push(name);
+    if (op !== 'end') this.bytes += 512 + (op === 'file' ? Math.ceil(size / 512) * 512 : 0);
   }
 
   item(i: number): CopyItem {

@@ -1,13 +1,16 @@
 /**
  * `security.capability` xattrs of copied files (BuildKit keeps them for COPY from the context and
- * from other stages). Node has no getxattr/setxattr, so both directions are batched into one helper
- * process per copy: reads through diff/xattrs.ts (perl lgetxattr, or getfattr), writes through perl
- * calling lsetxattr(2) — the raw bytes round-trip exactly (v2 and v3/rootid capabilities alike).
+ * from other stages). Node has no getxattr/setxattr: the syscall addon (exec/native-sys.ts) calls
+ * them in-process where it was built; elsewhere both directions are batched into one helper process
+ * per copy: reads through diff/xattrs.ts (perl lgetxattr, or getfattr), writes through perl calling
+ * lsetxattr(2). Either way the raw bytes round-trip exactly (v2 and v3/rootid capabilities alike).
  * Capabilities are written after owners and modes are set (a chown clears them).
  */
 import { spawn } from 'node:child_process';
 import { hostTools } from '../exec/host-tools.js';
 import { readXattrs, xattrsSupported } from '../diff/xattrs.js';
+import { sysAddon } from '../exec/native-sys.js';
+import { SyscallError } from '../exec/sys-helper.js';
 
 export const CAPABILITY_XATTR = 'security.capability';
 
@@ -27,7 +30,7 @@ exit $bad;`;
 
 /** Whether capabilities can be read and written on this machine. */
 export function capabilitiesSupported(): boolean {
-  return xattrsSupported() && hostTools().perl !== undefined && LSETXATTR[process.arch] !== undefined;
+  return xattrsSupported() && (sysAddon() !== undefined || (hostTools().perl !== undefined && LSETXATTR[process.arch] !== undefined));
 }
 
 /** Raw `security.capability` value of each path that has one (symlinks not followed), keyed by index. */
@@ -39,6 +42,17 @@ export async function readCapabilities(paths: string[]): Promise<Map<number, Buf
 /** Set `security.capability` on each target (raw bytes as read by readCapabilities), in one helper process. */
 export async function writeCapabilities(items: { path: string; value: Buffer }[]): Promise<void> {
   if (items.length === 0) return;
+  const addon = sysAddon();
+  if (addon) {
+    // in-process lsetxattr(2): no helper process
+    const bad: string[] = [];
+    for (const i of items) {
+      const errno = addon.lsetxattr(i.path, CAPABILITY_XATTR, i.value);
+      if (errno !== 0) bad.push(new SyscallError('lsetxattr', errno, i.path).message);
+    }
+    if (bad.length) throw new Error(`setting security.capability failed: ${bad.join('\n')}`);
+    return;
+  }
   const perl = hostTools().perl;
   const nr = LSETXATTR[process.arch];
   if (!perl || nr === undefined) throw new Error('cannot set security.capability: perl with lsetxattr is not available');

@@ -1,6 +1,7 @@
 /**
- * Batched extended-attribute reads. Node has no xattr API, so one helper process answers all
- * queries of a diff at once: `perl` (Essential on Debian/Ubuntu) calling lgetxattr(2) through
+ * Batched extended-attribute reads. Node has no xattr API: the syscall addon answers them
+ * in-process where it was built (exec/native-sys.ts, through sysHelper()); elsewhere one helper
+ * process answers all queries of a diff at once: `perl` (Essential on Debian/Ubuntu) calling lgetxattr(2) through
  * `syscall`, one syscall per query — ~1 ms per thousand paths — or, when perl is missing,
  * `getfattr` from the attr package. Only the few attributes a layer needs are asked for
  * (`trusted.overlay.opaque` on directories that shadow a lower one, `security.capability` on
@@ -9,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { hostTools } from '../exec/host-tools.js';
 import { sysHelper } from '../exec/sys-helper.js';
+import { sysAddon } from '../exec/native-sys.js';
 
 export interface XattrQuery { path: string; name: string }
 
@@ -28,6 +30,7 @@ while (defined(my $name = <STDIN>)) {
 
 /** Whether this machine can read xattrs at all (perl with a known syscall number, or getfattr). */
 export function xattrsSupported(): boolean {
+  if (sysAddon()) return true;
   const t = hostTools();
   return Boolean((t.perl && LGETXATTR[process.arch] !== undefined) || t.getfattr);
 }

@@ -14,11 +14,27 @@
  *
  * The process never keeps Node alive: its pipes are unref'd while nothing is pending, and it
  * exits on EOF when Node goes away — only then: it ignores the terminal's signals (a Ctrl-C
- * reaches the whole process group), so the build's cancellation can still unmount. `sysHelper()` returns undefined where perl or the syscall
- * numbers are missing; callers then spawn the tools as before.
+ * reaches the whole process group), so the build's cancellation can still unmount.
+ *
+ * Where the syscall addon was built (native/sys.c, see exec/native-sys.ts), `sysHelper()` answers
+ * the same calls in-process instead: no helper process at all. It returns undefined where neither
+ * the addon nor perl with known syscall numbers is there; callers then spawn the tools as before.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { hostTools } from './host-tools.js';
+import { sysAddon, type SysAddon } from './native-sys.js';
+
+/** The privileged syscalls, from the addon or the perl helper (same answers, same errors). */
+export interface SysCalls {
+  /** mount(2); `cwd` makes relative paths in `data` resolve there (overlay's short lowerdir links). */
+  mount(source: string, target: string, fstype: string, flags: number, data: string, cwd?: string): Promise<void>;
+  /** umount2(2); flags 2 = MNT_DETACH. */
+  umount(target: string, flags?: number): Promise<void>;
+  /** lgetxattr(2) of each query; absent attributes (or unreadable paths) are missing from the map. */
+  getxattrs(queries: { path: string; name: string }[]): Promise<Map<number, Buffer>>;
+  /** Get ready now: the first call is moments away. */
+  warm(): void;
+}
 
 /** mount, umount2, lgetxattr per Node arch (Linux). */
 const NR: Partial<Record<string, [number, number, number]>> = {
@@ -74,7 +90,7 @@ const ERRNO_TEXT: Record<number, string> = {
 
 interface Pending { resolve(v: { errno: number; payload: string }): void; reject(e: Error): void }
 
-export class SysHelper {
+export class SysHelper implements SysCalls {
   private child?: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -175,14 +191,46 @@ export class SysHelper {
   }
 }
 
-let shared: SysHelper | null | undefined;
+/** The addon's calls behind the same interface: synchronous syscalls, answered as promises. */
+export class NativeSysCalls implements SysCalls {
+  constructor(private readonly addon: SysAddon) {}
 
-/** The process's helper, or undefined where it cannot run (no perl, unknown syscall numbers). */
-export function sysHelper(): SysHelper | undefined {
+  async mount(source: string, target: string, fstype: string, flags: number, data: string, cwd = ''): Promise<void> {
+    for (const f of [source, target, fstype, data, cwd]) if (f.includes('\0')) throw new Error('a syscall argument contains a NUL byte');
+    const errno = this.addon.mount(source, target, fstype, flags, data, cwd);
+    if (errno !== 0) throw new SyscallError('mount', errno, `${fstype} on ${target}`);
+  }
+
+  async umount(target: string, flags = 0): Promise<void> {
+    if (target.includes('\0')) throw new Error('a syscall argument contains a NUL byte');
+    const errno = this.addon.umount2(target, flags);
+    if (errno !== 0) throw new SyscallError('umount2', errno, target);
+  }
+
+  async getxattrs(queries: { path: string; name: string }[]): Promise<Map<number, Buffer>> {
+    const out = new Map<number, Buffer>();
+    queries.forEach((q, i) => {
+      if (q.path.includes('\0') || q.name.includes('\0')) return;
+      const v = this.addon.lgetxattr(q.path, q.name);
+      if (typeof v !== 'number') out.set(i, v);
+    });
+    return out;
+  }
+
+  warm(): void {
+    /* nothing to start */
+  }
+}
+
+let shared: SysCalls | null | undefined;
+
+/** The process's syscalls: the addon, else the perl helper; undefined where neither can run. */
+export function sysHelper(): SysCalls | undefined {
   if (shared === undefined) {
-    const perl = hostTools().perl;
+    const addon = process.platform === 'linux' ? sysAddon() : undefined;
+    const perl = addon ? undefined : hostTools().perl;
     const nr = NR[process.arch];
-    shared = perl && nr && process.platform === 'linux' ? new SysHelper(perl, nr) : null;
+    shared = addon ? new NativeSysCalls(addon) : perl && nr && process.platform === 'linux' ? new SysHelper(perl, nr) : null;
   }
   return shared ?? undefined;
 }

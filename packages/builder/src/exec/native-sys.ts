@@ -1,0 +1,36 @@
+/**
+ * The syscall addon (native/sys.c, built into dist/native/sys.node by `npm run build`): mount(2),
+ * umount2(2), lgetxattr(2) and lsetxattr(2) called in-process. Loaded on first use; undefined where
+ * it was not built, does not load, or TSBUILD_NO_NATIVE=1 asks for the perl helper instead.
+ */
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+export interface SysAddon {
+  /** errno, 0 on success; a non-empty cwd resolves relative paths in `data` and `target` there */
+  mount(source: string, target: string, fstype: string, flags: number, data: string, cwd: string): number;
+  umount2(target: string, flags: number): number;
+  /** the value, or the errno (ENODATA: no such attribute) */
+  lgetxattr(path: string, name: string): Buffer | number;
+  lsetxattr(path: string, name: string, value: Buffer): number;
+}
+
+let loaded: SysAddon | null | undefined;
+
+export function sysAddon(): SysAddon | undefined {
+  if (loaded === undefined) loaded = load();
+  return loaded ?? undefined;
+}
+
+function load(): SysAddon | null {
+  if (process.platform !== 'linux' || process.env.TSBUILD_NO_NATIVE) return null;
+  // the same path from src/exec, dist/exec and the bundles in dist/startup and dist/bundle
+  const file = fileURLToPath(new URL('../../dist/native/sys.node', import.meta.url));
+  try {
+    const mod = { exports: {} as SysAddon };
+    process.dlopen(mod, file, constants.dlopen.RTLD_NOW);
+    return typeof mod.exports.mount === 'function' ? mod.exports : null;
+  } catch {
+    return null; // not built here (no compiler at install), or made for another platform
+  }
+}

@@ -15,7 +15,7 @@ import { finalizeConfig } from './solve/finalizeConfig.js';
 import { loadContextSource } from './solve/loadContextSource.js';
 import { prefetchContextChecksums } from './solve/prefetch.js';
 import { checkPlatform, hostPlatform } from './solve/resolveBase.js';
-import { solveGraph } from './solve/solveGraph.js';
+import { settleWrites, solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
 import type { Executor } from './exec/types.js';
@@ -76,11 +76,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
 
     const final = await solveGraph(solve, options.jobs ?? Math.max(1, availableParallelism()), (reason) => abort.abort(reason));
-    await context.save().catch(() => undefined);
 
     const config = imageConfig(final.config, options.labels);
     finalizeConfig(config, new Date().toISOString(), epoch);
-    const image = await store.putImage(config, final.layers);
+    // the image's blobs, the steps' cache records and the checksum cache are independent writes:
+    // all at once, every one settled before anything is tagged (or the store closed)
+    const [written, records] = await Promise.allSettled([
+      store.putImage(config, final.layers),
+      settleWrites(solve),
+      context.save().catch(() => undefined),
+    ]);
+    if (written.status === 'rejected') throw written.reason;
+    if (records.status === 'rejected') throw records.reason;
+    const image = written.value;
     await writeOutputs(store, image, { tags: options.tags ?? [], outputs: options.outputs ?? [], progress });
     const result: BuildResult = { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps: solve.steps, contextBytesRead: context.bytesRead() };
     if (options.cacheTo?.length) {

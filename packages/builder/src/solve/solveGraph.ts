@@ -35,11 +35,24 @@ export async function solveGraph(solve: SolveContext, jobs: number, cancel: (rea
     return p;
   };
   const settled = await Promise.allSettled(all);
-  // the steps' cache records (commitLayer does not wait for them): settled either way, so no
-  // write is still running when the caller closes the store
-  const writes = await Promise.allSettled(solve.pendingWrites ?? []);
-  if (firstError !== undefined) throw firstError;
-  const failed = settled.find((s) => s.status === 'rejected') ?? writes.find((s) => s.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const failed = firstError !== undefined ? { reason: firstError } : settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    // the steps' cache records (commitLayer does not wait for them): settled either way, so no
+    // write is still running when the caller closes the store
+    await Promise.allSettled(solve.pendingWrites ?? []);
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  // on success the caller settles them (settleWrites) while it writes the image
   return solve.stageResults.get(solve.graph.target)!;
+}
+
+/**
+ * Wait for every step's pending write (cache records, scratch removal); the first failure is
+ * thrown once all have settled. The build awaits this alongside writing the image, and tags the
+ * image only after it succeeded.
+ */
+export async function settleWrites(solve: SolveContext): Promise<void> {
+  const writes = await Promise.allSettled(solve.pendingWrites ?? []);
+  const failed = writes.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }

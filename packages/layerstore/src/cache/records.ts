@@ -1,6 +1,6 @@
 /** Build cache records: immutable, content addressed by sha256(key), written atomically. */
 import { readFileSync } from 'node:fs';
-import { readFile, readdir, mkdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { CacheRecord } from '../types.js';
 import type { StorePaths } from '../paths.js';
@@ -11,7 +11,6 @@ export function keyHex(key: string): string {
 }
 
 export async function putRecord(paths: StorePaths, record: CacheRecord): Promise<void> {
-  await mkdir(paths.cache, { recursive: true });
   // two writers of the same key write the same meaning; the last rename wins harmlessly
   await atomicWriteFile(paths.cacheRecord(keyHex(record.key)), JSON.stringify(record), paths.temp('cache'));
 }

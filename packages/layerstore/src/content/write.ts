@@ -5,13 +5,13 @@
  */
 import { createWriteStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { HashStream, LimitStream, toReadable } from '../util/streams.js';
-import { exists, fsyncPath, fsyncDir } from '../util/fs.js';
+import { exists, fsyncPath, fsyncDir, renameInto, writeSynced } from '../util/fs.js';
 import { integrityError, tooLarge } from '../errors.js';
 
 export interface WriteOptions {
@@ -53,22 +53,15 @@ async function writeBuffer(paths: StorePaths, data: Buffer, opts: WriteOptions):
   if (opts.expected && opts.expected !== digest) throw integrityError(`blob content hashes to ${digest}, expected ${opts.expected}`, { expected: opts.expected, actual: digest });
   if (opts.size !== undefined && opts.size !== size) throw integrityError(`blob has ${size} bytes, declared ${opts.size}`, { expected: opts.size, actual: size });
   if (await exists(paths.blob(digest))) return { digest, size };
-  await mkdir(paths.tmp, { recursive: true });
   const tmp = paths.temp('blob');
   try {
-    const h = await open(tmp, 'wx', 0o644);
-    try {
-      await h.writeFile(data);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await mkdir(paths.blobs, { recursive: true });
-    await rename(tmp, paths.blob(digest));
+    await writeSynced(tmp, data);
+    await renameInto(tmp, paths.blob(digest));
     await fsyncDir(paths.blobs);
     return { digest, size };
-  } finally {
+  } catch (err) {
     await rm(tmp, { force: true }).catch(() => {});
+    throw err;
   }
 }
 
@@ -77,7 +70,6 @@ export async function commit(paths: StorePaths, tmp: string, digest: Digest): Pr
   const dest = paths.blob(digest);
   if (await exists(dest)) return; // already there: content addressing makes the two equal
   await fsyncPath(tmp);
-  await mkdir(paths.blobs, { recursive: true });
-  await rename(tmp, dest);
+  await renameInto(tmp, dest);
   await fsyncDir(paths.blobs);
 }

@@ -1,4 +1,5 @@
 /** Write an image: config blob + OCI manifest blob → ImageRecord (not tagged). */
+import { createHash } from 'node:crypto';
 import type { Digest, ImageConfig, ImageRecord, LayerRef, Manifest } from '../types.js';
 import { MEDIA } from './media.js';
 import { layerRefs } from './parse.js';
@@ -18,14 +19,15 @@ export async function putImageBytes(store: BlobWriter, configBytes: Buffer, conf
   if (ids.length !== layers.length || ids.some((d, i) => d !== layers[i]!.diffID)) {
     throw formatError('config rootfs.diff_ids do not match the layers given', { diffIDs: ids, layers: layers.map((l) => l.diffID) });
   }
-  const cfg = await store.writeBlob(configBytes);
+  // the manifest needs only the config's digest: both blobs are written at once
+  const cfg = { digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}` as Digest, size: configBytes.length };
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MEDIA.ociManifest,
     config: { mediaType: MEDIA.ociConfig, digest: cfg.digest, size: cfg.size },
     layers: layers.map((l) => ({ mediaType: ociLayerType(l.mediaType), digest: l.digest, size: l.size })),
   };
-  const m = await store.writeBlob(Buffer.from(JSON.stringify(manifest)));
+  const [, m] = await Promise.all([store.writeBlob(configBytes), store.writeBlob(Buffer.from(JSON.stringify(manifest)))]);
   return { manifestDigest: m.digest, manifest, configDigest: cfg.digest, config, layers: layerRefs(manifest, config) };
 }
 

@@ -1,5 +1,5 @@
 /** Small durable-filesystem helpers: fsync a path, atomic file replace, quiet removal. */
-import { open, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { open, rename, rm, stat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export async function fsyncPath(path: string): Promise<void> {
@@ -20,16 +20,48 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Write `data` to `tmp`, fsync, rename over `dest`: readers see the old or the new file, never a mix. */
+/**
+ * Write `data` to `tmp`, fsync, rename over `dest`: readers see the old or the new file, never a mix.
+ * The directories exist in an initialised store; they are only created when a call finds one
+ * missing (each `mkdir -p` up front is two thread-pool round trips, on every small write).
+ */
 export async function atomicWriteFile(dest: string, data: string | Buffer, tmp: string): Promise<void> {
-  await mkdir(dirname(tmp), { recursive: true });
   try {
-    await writeFile(tmp, data, { flag: 'wx', mode: 0o644 });
-    await fsyncPath(tmp);
-    await rename(tmp, dest);
+    await writeSynced(tmp, data);
+    await renameInto(tmp, dest);
     await fsyncDir(dirname(dest));
-  } finally {
+  } catch (err) {
     await rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
+}
+
+/** Create `path` (it must not exist) holding `data`, fsynced; 0644. */
+export async function writeSynced(path: string, data: string | Buffer): Promise<void> {
+  let h;
+  try {
+    h = await open(path, 'wx', 0o644);
+  } catch (err) {
+    if (errno(err) !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    h = await open(path, 'wx', 0o644);
+  }
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+/** rename(2), creating the destination's directory when it is missing. */
+export async function renameInto(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if (errno(err) !== 'ENOENT') throw err;
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { readdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -29,6 +29,17 @@ describe('layout and defaults', () => {
     expect(defaultRoot({}, 0)).toBe('/var/lib/tsbuild');
     expect(defaultRoot({ XDG_DATA_HOME: '/home/u/.data' }, 1000)).toBe('/home/u/.data/tsbuild');
     expect(defaultRoot({ HOME: '/home/u' }, 1000)).toBe('/home/u/.local/share/tsbuild');
+  });
+  it('writes blobs, records and tags when the store\'s directories were removed after it was opened', async () => {
+    for (const d of ['tmp', 'cache', 'blobs']) rmSync(join(store.root, d), { recursive: true, force: true });
+    const blob = await store.writeBlob(Buffer.from('hello'));
+    expect(readFileSync(store.blobPath(blob.digest), 'utf8')).toBe('hello');
+    await store.putCacheRecord({ key: 'k', layers: [], config: cfg([]), createdAt: '2020-01-01T00:00:00Z' });
+    expect((await store.getCacheRecord('k'))?.key).toBe('k');
+    const img = await store.putImage(cfg([]), []);
+    await store.tag('again:1', img.manifestDigest);
+    expect(await store.resolve('again:1')).toBe(img.manifestDigest);
+    expect(readdirSync(join(store.root, 'tmp'))).toEqual([]);
   });
   it('chainIDs follow the OCI spec', () => {
     const a = sha256('a');

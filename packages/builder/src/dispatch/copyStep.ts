@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '@tsbuild/parser';
 import type { CopyOp, CopySource, RemoteFile } from '../copy/types.js';
+import { isHeredocMarker, isUrl } from '../copy/select.js';
 
 /** the copy module is loaded only when a COPY/ADD runs or fetches (a cached build never needs it) */
 const copyModule = () => import('../copy/index.js');
@@ -31,7 +32,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
     exclude: instr.exclude,
     ...(instr.kind === 'ADD' ? { checksum: instr.checksum, unpack: instr.unpack } : {}),
   };
-  const localSources = instr.sources.filter((s) => !s.startsWith('<<') && !/^https?:\/\//i.test(s));
+  const localSources = instr.sources.filter((s) => !isHeredocMarker(s) && !isUrl(s));
   const from = instr.from ? await sourceState(solve, instr.from, state.stage.index, ctx.location) : undefined;
   const inputs: StepInputs = [['instruction', ctx.raw.original], ['WORKDIR', workdir]];
   let sources: string | undefined;
@@ -45,7 +46,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
   // ADD <url>: the content's digest keys the step (fetched now, reused by the copy on a miss)
   const remote = new Map<string, RemoteFile>();
   if (instr.kind === 'ADD') {
-    for (const url of instr.sources.filter((s) => /^https?:\/\//i.test(s))) {
+    for (const url of instr.sources.filter(isUrl)) {
       // persistent per-store HTTP cache, revalidated with If-None-Match / If-Modified-Since:
       // a warm build costs one conditional request (304) and no transfer
       const { fetchRemote } = await copyModule();

@@ -191,6 +191,8 @@ export class SysHelper implements SysCalls {
   }
 }
 
+const XATTR_BATCH = 2048;
+
 /** The addon's calls behind the same interface: synchronous syscalls, answered as promises. */
 export class NativeSysCalls implements SysCalls {
   constructor(private readonly addon: SysAddon) {}
@@ -209,11 +211,15 @@ export class NativeSysCalls implements SysCalls {
 
   async getxattrs(queries: { path: string; name: string }[]): Promise<Map<number, Buffer>> {
     const out = new Map<number, Buffer>();
-    queries.forEach((q, i) => {
-      if (q.path.includes('\0') || q.name.includes('\0')) return;
+    for (let i = 0; i < queries.length; i++) {
+      // ~4 µs a call: a big diff's 20,000 queries take ~85 ms (the perl helper ~140 ms); other
+      // stages' work gets the thread between batches
+      if (i > 0 && i % XATTR_BATCH === 0) await new Promise((r) => setImmediate(r));
+      const q = queries[i]!;
+      if (q.path.includes('\0') || q.name.includes('\0')) continue;
       const v = this.addon.lgetxattr(q.path, q.name);
       if (typeof v !== 'number') out.set(i, v);
-    });
+    }
     return out;
   }
 

@@ -90,6 +90,14 @@ describe.skipIf(!root)('privileged syscalls', () => {
         expect(got.get(1)).toEqual(CAP);
       });
 
+      it('answers big batches by query index', async () => {
+        await writeCapabilities([{ path: join(dir, 'capped'), value: CAP }]);
+        const queries = Array.from({ length: 5000 }, (_, i) => ({ path: join(dir, i % 1000 === 999 ? 'capped' : 'plain'), name: 'security.capability' }));
+        const got = await sys.getxattrs(queries);
+        expect([...got.keys()]).toEqual([999, 1999, 2999, 3999, 4999]);
+        for (const v of got.values()) expect(v).toEqual(CAP);
+      });
+
       it('refuses NUL bytes in arguments', async () => {
         await expect(sys.umount(`${dir}\0x`)).rejects.toThrow(/NUL/);
       });

@@ -118,6 +118,10 @@ umask(022);
 my @env = splice(@rest, 0, $nenv);
 %ENV = ();
 for (@env) { my $i = index($_, "="); $ENV{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0; }
+# stdin: an empty pipe (its write end closed), as BuildKit gives a step, not /dev/null:
+# \`[ -p /dev/stdin ]\` holds and a read gets EOF
+pipe(my $in_r, my $in_w) or fail("pipe"); close($in_w);
+open(STDIN, "<&", $in_r) or fail("stdin"); close($in_r);
 print $S "\nOK"; close($S);
 # close_range(3, ~0): fds tsbuild's own caller left open without close-on-exec (a CI runner's pipes,
 # a jobserver, an agent socket) must not reach the step; runc passes only stdio (Linux >= 5.9)

@@ -89,6 +89,24 @@ describe('RUN', () => {
     expect(readFileSync(join(root, 'after-empty'), 'utf8')).toBe('passwd\n');
   });
 
+  it('gives a step pipes for stdio, as BuildKit: /dev/stdout and /dev/stderr can be opened, stdin reads EOF', async () => {
+    const ctx = ctxDir({});
+    const logs: { stream: string; data: string }[] = [];
+    const r = await build({
+      context: ctx, store: t.store, network: 'none', noCache: true,
+      onEvent: (e) => { if (e.type === 'step-log') logs.push({ stream: e.stream, data: e.data }); },
+      dockerfileText: 'FROM busybox\nRUN echo to-out > /dev/stdout && echo to-err > /dev/stderr && echo teed | tee /dev/stderr > /teed'
+        + ' && test -p /dev/stdin && test -p /dev/stdout && test -p /dev/stderr && cat > /stdin-read && wc -c < /stdin-read > /stdin-bytes\n',
+    });
+    const root = await flatten(t.store, r.image.layers);
+    dirs.push(root);
+    expect(readFileSync(join(root, 'teed'), 'utf8')).toBe('teed\n');
+    expect(readFileSync(join(root, 'stdin-bytes'), 'utf8').trim()).toBe('0');
+    const text = (stream: string) => logs.filter((l) => l.stream === stream).map((l) => l.data).join('');
+    expect(text('stdout')).toBe('to-out\n');
+    expect(text('stderr')).toBe('to-err\nteed\n');
+  });
+
   it('a failing RUN is E_EXEC_FAILED with exit code, line and output tail', async () => {
     const ctx = ctxDir({});
     const err = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox\n\nRUN echo before-fail && exit 3\n' }).catch((e) => e);

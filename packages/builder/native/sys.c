@@ -1,6 +1,6 @@
 /*
- * The privileged syscalls Node has no API for, called in-process: mount(2), umount2(2),
- * lgetxattr(2) and lsetxattr(2). Built by `npm run build` (scripts/native.mjs) with the system C
+ * The syscalls Node has no API for, called in-process: mount(2), umount2(2), lgetxattr(2),
+ * lsetxattr(2) and pipe2(2). Built by `npm run build` (scripts/native.mjs) with the system C
  * compiler against Node's own N-API headers; where it cannot be built or loaded, tsbuild uses its
  * perl syscall helper instead (src/exec/sys-helper.ts), which answers the same calls from another
  * process — the addon saves that process's start (a fork of the whole Node process on the main
@@ -19,6 +19,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -148,9 +149,22 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
   return number(env, err);
 }
 
+/* pipe2(O_CLOEXEC): [read fd, write fd], or the errno. Node's 'pipe' stdio makes socketpairs, and
+ * open("/dev/stdout") on a socket fails (ENXIO): a step's stdio must be real pipes. */
+static napi_value js_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return number(env, errno);
+  napi_value arr;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, number(env, fds[0]));
+  napi_set_element(env, arr, 1, number(env, fds[1]));
+  return arr;
+}
+
 NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } fns[] = {
-    { "mount", js_mount }, { "umount2", js_umount2 }, { "lgetxattr", js_lgetxattr }, { "lsetxattr", js_lsetxattr },
+    { "mount", js_mount }, { "umount2", js_umount2 }, { "lgetxattr", js_lgetxattr }, { "lsetxattr", js_lsetxattr }, { "pipe", js_pipe },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

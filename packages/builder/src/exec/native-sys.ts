@@ -1,6 +1,6 @@
 /**
  * The syscall addon (native/sys.c, built into dist/native/sys.node by `npm run build`): mount(2),
- * umount2(2), lgetxattr(2) and lsetxattr(2) called in-process. Loaded on first use; undefined where
+ * umount2(2), lgetxattr(2), lsetxattr(2) and pipe2(2) called in-process. Loaded on first use; undefined where
  * it was not built, does not load, or TSBUILD_NO_NATIVE=1 asks for the perl helper instead.
  */
 import { constants } from 'node:os';
@@ -13,6 +13,8 @@ export interface SysAddon {
   /** the value, or the errno (ENODATA: no such attribute) */
   lgetxattr(path: string, name: string): Buffer | number;
   lsetxattr(path: string, name: string, value: Buffer): number;
+  /** pipe2(O_CLOEXEC): [read fd, write fd], or the errno */
+  pipe(): [number, number] | number;
 }
 
 let loaded: SysAddon | null | undefined;

@@ -17,6 +17,7 @@ import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
 import { ociSpec } from './oci-spec.js';
+import { stepStdio } from './step-stdio.js';
 
 export interface RuncExecutorOptions {
   runtime?: 'runc' | 'crun';
@@ -74,7 +75,15 @@ export class RuncExecutor implements Executor {
 
   private spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {
     return new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+      const io = stepStdio();
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id], { env: {}, stdio: io.stdio });
+      } catch (err) {
+        io.dispose();
+        throw err;
+      }
+      const { stdout, stderr, closed } = io.attach(child);
       let aborted = false;
       const onAbort = () => {
         aborted = true;
@@ -83,18 +92,18 @@ export class RuncExecutor implements Executor {
       };
       spec.signal?.addEventListener('abort', onAbort, { once: true });
       if (spec.signal?.aborted) onAbort();
-      child.stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
-      child.stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
+      stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
+      stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
       child.on('error', (err) => {
         spec.signal?.removeEventListener('abort', onAbort);
         reject(new BuildError('E_EXEC_FAILED', `cannot start ${this.binary}: ${err.message}`, { cause: err }));
       });
-      child.on('close', (code, sig) => {
+      child.on('close', (code, sig) => void closed.then(() => {
         spec.signal?.removeEventListener('abort', onAbort);
         if (aborted || spec.signal?.aborted) return reject(cancelled());
         if (sig) return resolve({ exitCode: 128 + ((osConstants.signals as Record<string, number>)[sig] ?? 0), signal: sig });
         resolve({ exitCode: code ?? 1 });
-      });
+      }));
     });
   }
 

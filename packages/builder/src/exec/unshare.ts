@@ -28,6 +28,7 @@ import { prepareRun } from './prepare-run.js';
 import { DEFAULT_CAP_NUMBERS, perlFinalStage, perlFinalStageSupported } from './final-stage.js';
 import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
 import { withHome } from './home.js';
+import { stepStdio } from './step-stdio.js';
 import { DEFAULT_CAPS, DEV_NODES, DIRS_MASKED, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
 
 export interface UnshareExecutorOptions {
@@ -178,7 +179,15 @@ export class UnshareExecutor implements Executor {
     return new Promise<RunResult>((resolve, reject) => {
       // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
-      const child = spawn(t.unshare, args, { env: {}, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      const io = stepStdio();
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(t.unshare, args, { env: {}, stdio: [...io.stdio, 'pipe'] });
+      } catch (err) {
+        io.dispose();
+        throw err;
+      }
+      const { stdout, stderr, closed } = io.attach(child);
       const setup: Buffer[] = [];
       let aborted = false;
       const onAbort = () => {
@@ -191,14 +200,15 @@ export class UnshareExecutor implements Executor {
       };
       spec.signal?.addEventListener('abort', onAbort, { once: true });
       if (spec.signal?.aborted) onAbort();
-      child.stdout!.on('data', (c: Buffer) => spec.onStdout?.(c));
-      child.stderr!.on('data', (c: Buffer) => spec.onStderr?.(c));
+      stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
+      stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
       (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => setup.push(c));
       child.on('error', (err) => {
         spec.signal?.removeEventListener('abort', onAbort);
         reject(new BuildError('E_EXEC_FAILED', `cannot start ${t.unshare}: ${err.message}`, { cause: err }));
       });
-      child.on('close', (code, sig) => {
+      // the step's output is complete once its pipes are closed too (they are not the child's own stdio)
+      child.on('close', (code, sig) => void closed.then(() => {
         spec.signal?.removeEventListener('abort', onAbort);
         if (aborted || spec.signal?.aborted) return reject(cancelled());
         const out = Buffer.concat(setup).toString();
@@ -210,7 +220,7 @@ export class UnshareExecutor implements Executor {
           return resolve({ exitCode: 128 + num, signal: sig });
         }
         resolve({ exitCode: code ?? 1 });
-      });
+      }));
     });
   }
 }

@@ -107,6 +107,22 @@ describe('RUN', () => {
     expect(text('stderr')).toBe('to-err\nteed\n');
   });
 
+  it('clips a step\'s log after 2 MiB as BuildKit does, and a failure still shows the last lines', async () => {
+    const ctx = ctxDir({});
+    const logs: string[] = [];
+    const err = await build({
+      context: ctx, store: t.store, network: 'none', noCache: true,
+      onEvent: (e) => { if (e.type === 'step-log') logs.push(e.data); },
+      dockerfileText: 'FROM busybox\nRUN yes 0123456789abcdef | head -c 3000000; echo; echo the-very-end; exit 4\n',
+    }).catch((e) => e);
+    const shown = logs.join('');
+    expect(shown.endsWith('[output clipped, log limit 2MiB reached]\n')).toBe(true);
+    expect(Buffer.byteLength(shown)).toBeLessThanOrEqual(2 * 1024 * 1024 + 64);
+    expect(Buffer.byteLength(shown)).toBeGreaterThan(1024 * 1024);
+    expect(err).toMatchObject({ code: 'E_EXEC_FAILED', data: { exitCode: 4 } });
+    expect((err.data.output as string[]).at(-1)).toBe('the-very-end');
+  });
+
   it('a failing RUN is E_EXEC_FAILED with exit code, line and output tail', async () => {
     const ctx = ctxDir({});
     const err = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox\n\nRUN echo before-fail && exit 3\n' }).catch((e) => e);

@@ -10,6 +10,7 @@ import type { StepInputs } from '../solve/missReason.js';
 import type { StepContext } from '../solve/types.js';
 import { prepareMounts, mountKey } from './runMounts.js';
 import { runArgs } from './runArgs.js';
+import { StepLog } from './stepLog.js';
 
 const TAIL_LINES = 20;
 export const HOSTNAME = 'buildkitsandbox';
@@ -58,9 +59,9 @@ async function execute(
   // a host-side mkdir here would follow an image symlink (e.g. WORKDIR /wd-link -> /x) on the host.
   const tail: string[] = [];
   let partial = '';
+  const log = new StepLog((stream, text) => solve.progress.log(ctx.step.id, stream, text));
   const onOut = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    solve.progress.log(ctx.step.id, stream, text);
+    const text = log.write(stream, chunk);
     const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
     tail.push(...lines);

@@ -76,26 +76,32 @@ export async function benchWorkloads(opts: WorkloadBenchOptions = {}): Promise<{
   return { reports, extra };
 }
 
-/** Cold multistage wall time with the default parallelism vs --jobs 1. */
+/**
+ * Cold multistage wall time with the default parallelism vs --jobs 1, interleaved run by run (this
+ * VM's speed drifts by 20-40% from one minute to the next; measured in two blocks, a slow phase
+ * landing on one block decided the ratio).
+ */
 async function jobsComparison(ctx: string, prepare: (root: string) => Promise<void>, runs: number, scratch: string, log: (m: string) => void) {
-  const time = async (jobs?: string): Promise<number> => {
-    const xs: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const root = join(scratch, 'jobs-store');
-      rmSync(root, { recursive: true, force: true });
-      mkdirSync(root, { recursive: true });
-      await prepare(root);
-      log(`multistage cold --jobs ${jobs ?? 'default'} ${i + 1}/${runs}`);
-      const m = await measure([BIN, 'build', '--root', root, '--progress', 'quiet', '--network', 'none', '--no-cache',
-        ...(jobs ? ['--jobs', jobs] : []), '-t', 'tsbuild-bench/jobs', ctx]);
-      if (m.exitCode !== 0) throw new Error(`multistage build failed: ${m.stderr}`);
-      xs.push(m.wallMs);
-    }
-    rmSync(join(scratch, 'jobs-store'), { recursive: true, force: true });
-    return median(xs);
+  const once = async (jobs: string | undefined, i: number): Promise<number> => {
+    const root = join(scratch, 'jobs-store');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    await prepare(root);
+    log(`multistage cold --jobs ${jobs ?? 'default'} ${i + 1}/${runs}`);
+    const m = await measure([BIN, 'build', '--root', root, '--progress', 'quiet', '--network', 'none', '--no-cache',
+      ...(jobs ? ['--jobs', jobs] : []), '-t', 'tsbuild-bench/jobs', ctx]);
+    if (m.exitCode !== 0) throw new Error(`multistage build failed: ${m.stderr}`);
+    return m.wallMs;
   };
-  const jobs1Ms = await time('1');
-  const defaultMs = await time();
+  const jobs1: number[] = [];
+  const dflt: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    jobs1.push(await once('1', i));
+    dflt.push(await once(undefined, i));
+  }
+  rmSync(join(scratch, 'jobs-store'), { recursive: true, force: true });
+  const jobs1Ms = median(jobs1);
+  const defaultMs = median(dflt);
   return { jobs1Ms, defaultMs, ratio: defaultMs / jobs1Ms };
 }
 

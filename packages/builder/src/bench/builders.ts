@@ -6,6 +6,7 @@
  */
 import { readdirSync, lstatSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { BuildError } from '../errors.js';
 import { measure, type Measured } from './measure.js';
 import type { RunSample } from './types.js';
 
@@ -48,8 +49,9 @@ function buildArgFlags(args: Record<string, string>): string[] {
 }
 
 function failure(what: string, m: Measured): Error {
-  const tail = (m.stderr + m.stdout).split('\n').slice(-25).join('\n');
-  return new Error(`${what} failed with exit code ${m.exitCode}:\n${tail}`);
+  const tail = (m.stderr + m.stdout).trim().split('\n').slice(-25).join('\n');
+  const hint = /E_IMAGE_NOT_FOUND/.test(tail) ? '\n(a base image is missing from the benchmark\'s store: give it with --root DIR, or --load ARCHIVE for fresh stores)' : '';
+  return new BuildError('E_BENCH', `${what} failed with exit code ${m.exitCode}:\n${tail}${hint}`, { data: { exitCode: m.exitCode } });
 }
 
 /** Total size of regular files under dir (the store's blobs). */

@@ -1,9 +1,12 @@
 /**
  * tsbuild bench [-f FILE] [--runs N] [--touch PATH]... [--compare docker] [--json] [--root DIR]
  *               [--load ARCHIVE]... [--build-arg K=V]... CONTEXT
- * Without --root, every cold run gets a fresh temporary store seeded with the --load archives
- * (the base images); with --root, that store is used as is and cold runs are --no-cache builds.
+ * With --load, every cold run gets a fresh temporary store seeded with the archives (the base
+ * images); otherwise the store is --root, else $TSBUILD_ROOT, else the default store when it exists
+ * (where `tsbuild build` finds the base images), used as is, and cold runs are --no-cache builds.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 
 const HELP = `Usage: tsbuild bench [OPTIONS] CONTEXT
@@ -16,8 +19,10 @@ Options:
       --touch PATH       context file rewritten before each incremental run (repeatable;
                          default: a file the last COPY reads)
       --compare docker   also run the scenarios through 'docker build' (BuildKit) and print ratios
-      --root DIR         use this store (cold runs become --no-cache builds)
-      --load ARCHIVE     load this image archive into each fresh cold-run store (repeatable)
+      --root DIR         use this store (default: $TSBUILD_ROOT, else the default store;
+                         cold runs are --no-cache builds there)
+      --load ARCHIVE     instead, give each cold run a fresh store with this image archive
+                         loaded (repeatable)
       --build-arg K=V    build argument (repeatable)
       --json             print the report as one JSON document
 `;
@@ -61,7 +66,13 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   if (!context) throw new UsageError('bench needs a CONTEXT directory');
-  if (!root && !loads.length) root = process.env.TSBUILD_ROOT ?? undefined;
+  // no archives to seed fresh stores with: the store `tsbuild build` uses, where the base images are
+  // (as `docker build` has the daemon's); cold runs are then --no-cache builds
+  if (!root && !loads.length) {
+    const { defaultRoot } = await import('@tsbuild/layerstore');
+    const dflt = defaultRoot();
+    root = process.env.TSBUILD_ROOT || (existsSync(join(dflt, 'index.json')) ? dflt : undefined);
+  }
   const bin = process.argv[1]!;
   const report = await benchmark({
     context, dockerfile: file, runs, touch, compareDocker: compare, root, buildArgs,

@@ -3,8 +3,8 @@
  * (`<Dockerfile name>.dockerignore` next to the Dockerfile wins over `<context>/.dockerignore`),
  * build the matcher, and expose resolve / glob / checksum over the visible files.
  */
-import { lstat, stat } from 'node:fs/promises';
-import { readFileSync, type Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import pLimit from 'p-limit';
 import { BuildError } from '../errors.js';
@@ -43,7 +43,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
   const root = resolvePath(dir);
   let st;
   try {
-    st = await stat(root);
+    st = statSync(root);
   } catch {
     throw new BuildError('E_CONTEXT', `build context ${dir} does not exist`, { data: { dir } });
   }

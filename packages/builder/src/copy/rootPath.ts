@@ -3,7 +3,6 @@
  * every symlink met on the way is followed, but absolute targets and `..` are interpreted
  * relative to `root`, so the result never leaves `root`. Missing components are kept as is.
  */
-import { lstat, readlink } from 'node:fs/promises';
 import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,17 +29,16 @@ export interface RootPathOptions {
   followLast?: boolean;
 }
 
-/** Async scoped resolution. Returns an absolute host path under `root`. */
+/**
+ * Scoped resolution, as a promise for callers that await it. The work is synchronous: an lstat
+ * (and readlink) per path component, a few µs each, where each async call is a thread-pool round
+ * trip — and on a warm build these were the only thread-pool work left.
+ */
 export async function rootPath(root: string, p: string, opts: RootPathOptions = {}): Promise<string> {
-  return resolveScoped(root, p, opts.followLast ?? true, async (x) => {
-    try {
-      const st = await lstat(x);
-      return st.isSymbolicLink() ? await readlink(x) : null;
-    } catch { return null; }
-  });
+  return rootPathSync(root, p, opts);
 }
 
-/** Synchronous variant (used on small paths like /etc/passwd). */
+/** Scoped resolution: an absolute host path under `root`. */
 export function rootPathSync(root: string, p: string, opts: RootPathOptions = {}): string {
   return resolveScopedSync(root, p, opts.followLast ?? true, (x) => {
     try {
@@ -48,26 +46,6 @@ export function rootPathSync(root: string, p: string, opts: RootPathOptions = {}
       return st.isSymbolicLink() ? readlinkSync(x) : null;
     } catch { return null; }
   });
-}
-
-async function resolveScoped(root: string, p: string, followLast: boolean, readLink: (abs: string) => Promise<string | null>): Promise<string> {
-  let todo = cleanComponents(p);
-  const done: string[] = [];
-  let links = 0;
-  while (todo.length > 0) {
-    const c = todo.shift()!;
-    if (c === '..') { done.pop(); continue; }
-    const candidate = [...done, c];
-    const isLast = todo.length === 0;
-    if (isLast && !followLast) { done.push(c); break; }
-    const target = await readLink(join(root, ...candidate));
-    if (target === null) { done.push(c); continue; }
-    if (++links > MAX_LINKS) throw Object.assign(new Error(`too many levels of symbolic links: ${p}`), { code: 'ELOOP' });
-    const rest = target.split('/').filter((x) => x !== '' && x !== '.');
-    if (target.startsWith('/')) done.length = 0;
-    todo = [...rest, ...todo];
-  }
-  return done.length === 0 ? root : join(root, ...done);
 }
 
 function resolveScopedSync(root: string, p: string, followLast: boolean, readLink: (abs: string) => string | null): string {

@@ -3,7 +3,7 @@
  * top-level symlink of each match (scoped to the source root, as BuildKit's FollowSymlinks does),
  * honour the context's .dockerignore, and fail clearly for a missing literal source.
  */
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { BuildError } from '../errors.js';
 import { cleanComponents, rootPath } from './rootPath.js';
 import { containsWildcards, resolveWildcards } from './wildcard.js';
@@ -79,7 +79,7 @@ export async function selectSource(source: CopySource, rawSrc: string, opts: Sel
     const ignored = (rel !== '' && !!source.isIgnored?.(rel)) || (resolvedRel !== '' && !!source.isIgnored?.(resolvedRel));
     let stat;
     try {
-      stat = await lstat(abs);
+      stat = lstatSync(abs);
     } catch (err) {
       if (wild) continue;
       const code = (err as NodeJS.ErrnoException).code;

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { HashStream, LimitStream, toReadable } from '../util/streams.js';
-import { exists, fsyncPath, fsyncDir, renameInto, writeSynced } from '../util/fs.js';
+import { existsNow, fsyncPath, fsyncDir, renameInto, writeSynced } from '../util/fs.js';
 import { integrityError, tooLarge } from '../errors.js';
 
 export interface WriteOptions {
@@ -52,7 +52,7 @@ async function writeBuffer(paths: StorePaths, data: Buffer, opts: WriteOptions):
   if (opts.size !== undefined && size > opts.size) throw tooLarge(`blob exceeds its limit of ${opts.size} bytes`, { limit: opts.size });
   if (opts.expected && opts.expected !== digest) throw integrityError(`blob content hashes to ${digest}, expected ${opts.expected}`, { expected: opts.expected, actual: digest });
   if (opts.size !== undefined && opts.size !== size) throw integrityError(`blob has ${size} bytes, declared ${opts.size}`, { expected: opts.size, actual: size });
-  if (await exists(paths.blob(digest))) return { digest, size };
+  if (existsNow(paths.blob(digest))) return { digest, size };
   const tmp = paths.temp('blob');
   try {
     await writeSynced(tmp, data);
@@ -68,7 +68,7 @@ async function writeBuffer(paths: StorePaths, data: Buffer, opts: WriteOptions):
 /** fsync the finished temp file and rename it under its (already verified) digest. */
 export async function commit(paths: StorePaths, tmp: string, digest: Digest): Promise<void> {
   const dest = paths.blob(digest);
-  if (await exists(dest)) return; // already there: content addressing makes the two equal
+  if (existsNow(dest)) return; // already there: content addressing makes the two equal
   await fsyncPath(tmp);
   await renameInto(tmp, dest);
   await fsyncDir(paths.blobs);

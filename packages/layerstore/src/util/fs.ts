@@ -1,5 +1,6 @@
 /** Small durable-filesystem helpers: fsync a path, atomic file replace, quiet removal. */
 import { open, rename, rm, stat, mkdir } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export async function fsyncPath(path: string): Promise<void> {
@@ -62,6 +63,19 @@ export async function renameInto(from: string, to: string): Promise<void> {
     if (errno(err) !== 'ENOENT') throw err;
     await mkdir(dirname(to), { recursive: true });
     await rename(from, to);
+  }
+}
+
+/**
+ * Whether `path` exists, by a synchronous stat: a few µs, where the promise form costs a thread-pool
+ * round trip (1-4 ms measured at a warm build's end here, where it decided whether the image's
+ * config and manifest blobs need writing).
+ */
+export function existsNow(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
   }
 }
 

@@ -56,7 +56,8 @@ export function stepStdio(): StepStdio {
     attach() {
       for (const fd of [input[0], out[1], err[1]]) close(fd);
       const reader = (fd: number) => {
-        made.splice(made.indexOf(fd), 1); // the socket owns it now
+        const i = made.indexOf(fd);
+        if (i >= 0) made.splice(i, 1); // the socket owns it now
         return new Socket({ fd, readable: true, writable: false });
       };
       const stdout = reader(out[0]);

@@ -73,9 +73,9 @@ export class RuncExecutor implements Executor {
     // no shared state
   }
 
-  private spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {
+  private async spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {
+    const io = await stepStdio();
     return new Promise<RunResult>((resolve, reject) => {
-      const io = stepStdio();
       let child: ReturnType<typeof spawn>;
       try {
         child = spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id], { env: {}, stdio: io.stdio });

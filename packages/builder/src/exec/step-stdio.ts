@@ -1,15 +1,22 @@
 /**
  * A step's standard streams as BuildKit gives them: stdin an empty pipe, stdout and stderr pipes.
  * Node's 'pipe' stdio makes socketpairs, and open(2) of /proc/self/fd/N on a socket fails with
- * ENXIO — so `echo x > /dev/stderr` or `tee /dev/stdout` failed in a RUN. The pipes come from the
- * syscall addon (pipe2 with O_CLOEXEC, so no other child inherits them); without it a step gets
- * Node's socketpairs as before.
+ * ENXIO — so `echo x > /dev/stderr` or `tee /dev/stdout` failed in a RUN.
+ *
+ * The pipes come from the syscall addon (pipe2 with O_CLOEXEC, so no other child inherits them).
+ * Without the addon, stdout and stderr are FIFOs the perl syscall helper makes (opened at both
+ * ends, then unlinked; Node opens files close-on-exec) and the perl final stage makes the step's
+ * stdin an empty pipe itself. Only where neither works does a step get Node's socketpairs.
  */
 import type { ChildProcess, StdioNull, StdioPipe } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { sysAddon } from './native-sys.js';
+import { SysHelper, sysHelper } from './sys-helper.js';
 
 export interface StepStdio {
   /** spawn()'s stdio for fds 0-2 */
@@ -20,53 +27,99 @@ export interface StepStdio {
   dispose(): void;
 }
 
-export function stepStdio(): StepStdio {
+type Ends = [read: number, write: number];
+
+export async function stepStdio(): Promise<StepStdio> {
+  const fds = new OwnedFds();
   const addon = sysAddon();
-  const made: number[] = [];
-  const pipe = (): [number, number] | undefined => {
-    const p = addon?.pipe();
-    if (!Array.isArray(p)) return undefined;
-    made.push(...p);
-    return p;
-  };
-  const close = (fd: number) => {
-    const i = made.indexOf(fd);
-    if (i < 0) return;
-    made.splice(i, 1);
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-  };
-  const input = pipe();
-  const out = input && pipe();
-  const err = out && pipe();
-  if (!input || !out || !err) {
-    for (const fd of [...made]) close(fd);
-    return {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      attach: (child) => ({ stdout: child.stdout!, stderr: child.stderr!, closed: Promise.resolve() }),
-      dispose: () => undefined,
+  if (addon) {
+    const pipe = (): Ends | undefined => {
+      const p = addon.pipe();
+      return Array.isArray(p) ? fds.own(p) : undefined;
     };
+    const input = pipe();
+    const out = input && pipe();
+    const err = out && pipe();
+    if (input && out && err) {
+      fds.close(input[1]); // nothing is ever written: the step reads EOF at once
+      return withEnds(fds, input[0], out, err);
+    }
+  } else {
+    const helper = sysHelper();
+    if (helper instanceof SysHelper) {
+      const out = await fifo(helper, fds);
+      const err = out && (await fifo(helper, fds));
+      if (out && err) return withEnds(fds, 'ignore', out, err);
+    }
   }
-  close(input[1]); // nothing is ever written: the step reads EOF at once
+  fds.closeAll();
   return {
-    stdio: [input[0], out[1], err[1]],
+    stdio: ['ignore', 'pipe', 'pipe'],
+    attach: (child) => ({ stdout: child.stdout!, stderr: child.stderr!, closed: Promise.resolve() }),
+    dispose: () => undefined,
+  };
+}
+
+/** a FIFO opened at both ends (the reader non-blocking, so its open does not wait), then unlinked */
+async function fifo(helper: SysHelper, fds: OwnedFds): Promise<Ends | undefined> {
+  const path = join(tmpdir(), `tsbuild-stdio-${process.pid}-${randomBytes(8).toString('hex')}`);
+  try {
+    await helper.mkfifo(path, 0o600);
+  } catch {
+    return undefined;
+  }
+  try {
+    const r = fds.own([openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)])[0];
+    const w = fds.own([openSync(path, constants.O_WRONLY)])[0];
+    return [r, w];
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/** the child gets `stdin` and the write ends; this process reads the read ends */
+function withEnds(fds: OwnedFds, stdin: number | 'ignore', out: Ends, err: Ends): StepStdio {
+  return {
+    stdio: [stdin, out[1], err[1]],
     attach() {
-      for (const fd of [input[0], out[1], err[1]]) close(fd);
-      const reader = (fd: number) => {
-        const i = made.indexOf(fd);
-        if (i >= 0) made.splice(i, 1); // the socket owns it now
-        return new Socket({ fd, readable: true, writable: false });
-      };
+      for (const fd of [stdin, out[1], err[1]]) if (typeof fd === 'number') fds.close(fd);
+      const reader = (fd: number) => new Socket({ fd: fds.release(fd), readable: true, writable: false });
       const stdout = reader(out[0]);
       const stderr = reader(err[0]);
       const closed = Promise.all([stdout, stderr].map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())))).then(() => undefined);
       return { stdout, stderr, closed };
     },
-    dispose() {
-      for (const fd of [...made]) close(fd);
-    },
+    dispose: () => fds.closeAll(),
   };
+}
+
+/** fds this module opened and has not handed on yet */
+class OwnedFds {
+  private readonly fds = new Set<number>();
+
+  own<T extends number[]>(fds: T): T {
+    for (const fd of fds) this.fds.add(fd);
+    return fds;
+  }
+
+  /** hand `fd` on (a socket owns it now) */
+  release(fd: number): number {
+    this.fds.delete(fd);
+    return fd;
+  }
+
+  close(fd: number): void {
+    if (!this.fds.delete(fd)) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+
+  closeAll(): void {
+    for (const fd of [...this.fds]) this.close(fd);
+  }
 }

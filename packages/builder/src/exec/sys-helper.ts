@@ -11,6 +11,7 @@
  *   m cwd source target fstype flags data   mount(2), after chdir(cwd) ('' = stay in /)
  *   u target flags                          umount2(2)
  *   x n (name path){n}                      lgetxattr(2) each; payload `i:hex,...` for the present ones
+ *   f path mode                             mknodat(2) of a FIFO (a step's stdout/stderr without the addon)
  *
  * The process never keeps Node alive: its pipes are unref'd while nothing is pending, and it
  * exits on EOF when Node goes away — only then: it ignores the terminal's signals (a Ctrl-C
@@ -36,18 +37,18 @@ export interface SysCalls {
   warm(): void;
 }
 
-/** mount, umount2, lgetxattr per Node arch (Linux). */
-const NR: Partial<Record<string, [number, number, number]>> = {
-  x64: [165, 166, 192],
-  arm64: [40, 39, 9],
-  riscv64: [40, 39, 9],
-  loong64: [40, 39, 9],
+/** mount, umount2, lgetxattr, mknodat per Node arch (Linux). */
+const NR: Partial<Record<string, [number, number, number, number]>> = {
+  x64: [165, 166, 192, 259],
+  arm64: [40, 39, 9, 33],
+  riscv64: [40, 39, 9, 33],
+  loong64: [40, 39, 9, 33],
 };
 
 const SCRIPT = String.raw`
 use strict; binmode STDIN; binmode STDOUT; $| = 1; $/ = "\0";
 $SIG{$_} = 'IGNORE' for qw(INT TERM HUP QUIT);
-my ($MOUNT, $UMOUNT2, $LGETXATTR) = map { $_ + 0 } @ARGV;
+my ($MOUNT, $UMOUNT2, $LGETXATTR, $MKNODAT) = map { $_ + 0 } @ARGV;
 sub f { my $v = <STDIN>; exit 0 unless defined $v; chop $v; return $v; }
 while (1) {
   my $id = f(); my $op = f();
@@ -69,6 +70,10 @@ while (1) {
       push @out, "$i:" . unpack("H*", substr($buf, 0, $r)) if $r >= 0;
     }
     print "$id 0 ", join(",", @out), "\n";
+  } elsif ($op eq 'f') {
+    my ($path, $mode) = (f(), f());
+    my $r = syscall($MKNODAT, -100, $path, 0010000 | ($mode + 0), 0);
+    print "$id ", ($r == 0 ? 0 : $! + 0), "\n";
   } else { print "$id 22\n"; }
 }`;
 
@@ -82,7 +87,7 @@ export class SyscallError extends Error {
   readonly code: string;
 }
 
-const ERRNO_NAMES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 16: 'EBUSY', 19: 'ENODEV', 20: 'ENOTDIR', 22: 'EINVAL', 38: 'ENOSYS', 95: 'EOPNOTSUPP' };
+const ERRNO_NAMES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV', 20: 'ENOTDIR', 22: 'EINVAL', 38: 'ENOSYS', 95: 'EOPNOTSUPP' };
 const ERRNO_TEXT: Record<number, string> = {
   1: 'operation not permitted', 2: 'no such file or directory', 13: 'permission denied', 16: 'device or resource busy',
   19: 'no such device', 20: 'not a directory', 22: 'invalid argument', 38: 'function not implemented', 95: 'operation not supported',
@@ -96,7 +101,14 @@ export class SysHelper implements SysCalls {
   private nextId = 1;
   private buffered = '';
 
-  constructor(private readonly perl: string, private readonly nr: [number, number, number]) {}
+  constructor(private readonly perl: string, private readonly nr: [number, number, number] | [number, number, number, number]) {}
+
+  /** mkfifo(3): a FIFO at `path` (it must not exist) */
+  async mkfifo(path: string, mode = 0o600): Promise<void> {
+    if (this.nr[3] === undefined) throw new Error('mknodat: no syscall number for this architecture');
+    const { errno } = await this.request(['f', path, String(mode)]);
+    if (errno !== 0) throw new SyscallError('mknod', errno, path);
+  }
 
   /** mount(2); `cwd` makes relative paths in `data` resolve there (overlay's short lowerdir links). */
   async mount(source: string, target: string, fstype: string, flags: number, data: string, cwd = ''): Promise<void> {

@@ -172,14 +172,14 @@ export class UnshareExecutor implements Executor {
   }
 
   /** `unshare` the namespaces and exec `command` (the setup shell, or the perl setup + final stage) in them */
-  private spawnRun(spec: RunSpec, command: string[]): Promise<RunResult> {
+  private async spawnRun(spec: RunSpec, command: string[]): Promise<RunResult> {
     const t = this.tools;
     const args = ['--mount', '--pid', '--fork', '--uts', '--ipc', ...(spec.network === 'none' ? ['--net'] : []),
       '--kill-child', '--propagation', 'private', '--', ...command];
+    const io = await stepStdio();
     return new Promise<RunResult>((resolve, reject) => {
       // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
-      const io = stepStdio();
       let child: ReturnType<typeof spawn>;
       try {
         child = spawn(t.unshare, args, { env: {}, stdio: [...io.stdio, 'pipe'] });

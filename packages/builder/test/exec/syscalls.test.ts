@@ -3,7 +3,7 @@
  * helper process — give the same answers and the same errors for every call tsbuild makes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { readCapabilities, writeCapabilities } from '../../src/copy/capabilities
 const root = process.getuid?.() === 0;
 const perl = hostTools().perl;
 const addon = sysAddon();
-const NR: Partial<Record<string, [number, number, number]>> = { x64: [165, 166, 192], arm64: [40, 39, 9] };
+const NR: Partial<Record<string, [number, number, number, number]>> = { x64: [165, 166, 192, 259], arm64: [40, 39, 9, 33] };
 
 // cap_net_bind_service+ep, VFS_CAP_REVISION_2
 const CAP = Buffer.from('0100000200040000000000000000000000000000', 'hex');
@@ -113,6 +113,18 @@ describe.skipIf(!root)('privileged syscalls', () => {
       const helper = new SysHelper(perl, NR[process.arch]!);
       expect((await helper.getxattrs([{ path: f, name: 'security.capability' }])).get(0)).toEqual(CAP);
     }
+  });
+
+  it('the perl helper makes FIFOs (a step\'s stdout/stderr without the addon), and says EEXIST', async () => {
+    if (!perl || !NR[process.arch]) return;
+    const helper = new SysHelper(perl, NR[process.arch]!);
+    const f = join(dir, 'fifo');
+    await helper.mkfifo(f, 0o600);
+    const st = lstatSync(f);
+    expect(st.isFIFO()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
+    const again = await helper.mkfifo(f).catch((e: unknown) => e);
+    expect((again as SyscallError).code).toBe('EEXIST');
   });
 
   it('a failed lsetxattr names the path and the errno', async () => {

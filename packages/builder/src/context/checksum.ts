@@ -133,7 +133,8 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
     const matches = fast?.matches.get(raw) ?? await selectSource(source, raw, { parents: selection.parents });
     const lists: Rec[][] = [];
     for (const m of matches) {
-      const st = lstatSync(m.abs);
+      // selectSource's lstat (taken before the perl walker when that ran: an older identity only makes the next build look again)
+      const st = m.stat;
       // labels are where entries land relative to the destination: a directory's contents, a file's name,
       // or the kept path with --parents
       const top = m.parentsPath ?? (st.isDirectory() ? '' : m.rel.split('/').pop() ?? '');
@@ -296,7 +297,7 @@ async function fastFingerprint(source: CopySource, selection: SourceSelection, s
     matches.set(raw, ms);
     h.update(`source ${raw}\n`);
     for (const m of ms) {
-      const st = lstatSync(m.abs);
+      const st = m.stat; // selectSource lstat'ed it just now
       h.update(`${m.rel}\0${m.parentsPath ?? ''}\0${st.mode}\0${st.ino}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\n`);
       if (st.isDirectory()) dirs.push(m.abs);
     }

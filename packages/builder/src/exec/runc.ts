@@ -76,14 +76,7 @@ export class RuncExecutor implements Executor {
   private async spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {
     const io = await stepStdio();
     return new Promise<RunResult>((resolve, reject) => {
-      let child: ReturnType<typeof spawn>;
-      try {
-        child = spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id], { env: {}, stdio: io.stdio });
-      } catch (err) {
-        io.dispose();
-        throw err;
-      }
-      const { stdout, stderr, closed } = io.attach(child);
+      const { child, stdout, stderr, closed } = io.spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id]);
       let aborted = false;
       const onAbort = () => {
         aborted = true;

@@ -8,7 +8,7 @@
  * ends, then unlinked; Node opens files close-on-exec) and the perl final stage makes the step's
  * stdin an empty pipe itself. Only where neither works does a step get Node's socketpairs.
  */
-import type { ChildProcess, StdioNull, StdioPipe } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -19,9 +19,19 @@ import { sysAddon } from './native-sys.js';
 import { SysHelper, sysHelper } from './sys-helper.js';
 
 export interface StepStdio {
-  /** spawn()'s stdio for fds 0-2 */
+  /**
+   * spawn(2) `command` with an empty environment, these streams as fds 0-2 and `extraPipes` more
+   * Node pipes as fds 3..; `closed` settles once the step's output streams are drained (they are
+   * not the child's own stdio, so its 'close' does not wait for them). Synchronous, so the caller
+   * attaches its 'error' listener before Node can emit one.
+   */
+  spawn(command: string, args: string[], extraPipes?: number): { child: ChildProcess; stdout: Readable; stderr: Readable; closed: Promise<void> };
+}
+
+/** the three streams, before spawn */
+interface Streams {
   readonly stdio: [StdioNull | number, StdioPipe | number, StdioPipe | number];
-  /** Right after spawn: drop this process's copies of the child's ends; the child's output streams. */
+  /** right after spawn: drop this process's copies of the child's ends; the child's output streams */
   attach(child: ChildProcess): { stdout: Readable; stderr: Readable; closed: Promise<void> };
   /** spawn() threw: close everything */
   dispose(): void;
@@ -30,6 +40,22 @@ export interface StepStdio {
 type Ends = [read: number, write: number];
 
 export async function stepStdio(): Promise<StepStdio> {
+  const streams = await makeStreams();
+  return {
+    spawn(command, args, extraPipes = 0) {
+      let child: ChildProcess;
+      try {
+        child = spawn(command, args, { env: {}, stdio: [...streams.stdio, ...new Array<'pipe'>(extraPipes).fill('pipe')] });
+      } catch (err) {
+        streams.dispose();
+        throw err;
+      }
+      return { child, ...streams.attach(child) };
+    },
+  };
+}
+
+async function makeStreams(): Promise<Streams> {
   const fds = new OwnedFds();
   const addon = sysAddon();
   if (addon) {
@@ -80,7 +106,7 @@ async function fifo(helper: SysHelper, fds: OwnedFds): Promise<Ends | undefined>
 }
 
 /** the child gets `stdin` and the write ends; this process reads the read ends */
-function withEnds(fds: OwnedFds, stdin: number | 'ignore', out: Ends, err: Ends): StepStdio {
+function withEnds(fds: OwnedFds, stdin: number | 'ignore', out: Ends, err: Ends): Streams {
   return {
     stdio: [stdin, out[1], err[1]],
     attach() {

@@ -144,7 +144,7 @@ export class SysHelper implements SysCalls {
   }
 
   private request(fields: string[]): Promise<{ errno: number; payload: string }> {
-    for (const f of fields) if (f.includes('\0')) return Promise.reject(new Error('a syscall argument contains a NUL byte'));
+    if (hasNul(fields)) return Promise.reject(nulError());
     const child = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -205,18 +205,27 @@ export class SysHelper implements SysCalls {
 
 const XATTR_BATCH = 2048;
 
+/** C strings end at NUL: such an argument would name something else */
+function hasNul(fields: string[]): boolean {
+  return fields.some((f) => f.includes('\0'));
+}
+
+function nulError(): Error {
+  return new Error('a syscall argument contains a NUL byte');
+}
+
 /** The addon's calls behind the same interface: synchronous syscalls, answered as promises. */
 export class NativeSysCalls implements SysCalls {
   constructor(private readonly addon: SysAddon) {}
 
   async mount(source: string, target: string, fstype: string, flags: number, data: string, cwd = ''): Promise<void> {
-    for (const f of [source, target, fstype, data, cwd]) if (f.includes('\0')) throw new Error('a syscall argument contains a NUL byte');
+    if (hasNul([source, target, fstype, data, cwd])) throw nulError();
     const errno = this.addon.mount(source, target, fstype, flags, data, cwd);
     if (errno !== 0) throw new SyscallError('mount', errno, `${fstype} on ${target}`);
   }
 
   async umount(target: string, flags = 0): Promise<void> {
-    if (target.includes('\0')) throw new Error('a syscall argument contains a NUL byte');
+    if (hasNul([target])) throw nulError();
     const errno = this.addon.umount2(target, flags);
     if (errno !== 0) throw new SyscallError('umount2', errno, target);
   }
@@ -228,7 +237,7 @@ export class NativeSysCalls implements SysCalls {
       // stages' work gets the thread between batches
       if (i > 0 && i % XATTR_BATCH === 0) await new Promise((r) => setImmediate(r));
       const q = queries[i]!;
-      if (q.path.includes('\0') || q.name.includes('\0')) continue;
+      if (hasNul([q.path, q.name])) continue;
       const v = this.addon.lgetxattr(q.path, q.name);
       if (typeof v !== 'number') out.set(i, v);
     }

@@ -15,7 +15,6 @@
  * command, or the setup shell before it), taking background processes with it; `--kill-child`
  * SIGKILLs that init when `unshare` itself is killed (cancellation).
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, constants as osConstants } from 'node:os';
 import { join } from 'node:path';
@@ -180,14 +179,7 @@ export class UnshareExecutor implements Executor {
     return new Promise<RunResult>((resolve, reject) => {
       // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
-      let child: ReturnType<typeof spawn>;
-      try {
-        child = spawn(t.unshare, args, { env: {}, stdio: [...io.stdio, 'pipe'] });
-      } catch (err) {
-        io.dispose();
-        throw err;
-      }
-      const { stdout, stderr, closed } = io.attach(child);
+      const { child, stdout, stderr, closed } = io.spawn(t.unshare, args, 1);
       const setup: Buffer[] = [];
       let aborted = false;
       const onAbort = () => {

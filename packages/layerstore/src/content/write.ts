@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { HashStream, LimitStream, toReadable } from '../util/streams.js';
-import { existsNow, fsyncPath, fsyncDir, renameInto, writeSynced } from '../util/fs.js';
+import { atomicWriteFile, existsNow, fsyncPath, fsyncDir, renameInto } from '../util/fs.js';
 import { integrityError, tooLarge } from '../errors.js';
 
 export interface WriteOptions {
@@ -53,16 +53,8 @@ async function writeBuffer(paths: StorePaths, data: Buffer, opts: WriteOptions):
   if (opts.expected && opts.expected !== digest) throw integrityError(`blob content hashes to ${digest}, expected ${opts.expected}`, { expected: opts.expected, actual: digest });
   if (opts.size !== undefined && opts.size !== size) throw integrityError(`blob has ${size} bytes, declared ${opts.size}`, { expected: opts.size, actual: size });
   if (existsNow(paths.blob(digest))) return { digest, size };
-  const tmp = paths.temp('blob');
-  try {
-    await writeSynced(tmp, data);
-    await renameInto(tmp, paths.blob(digest));
-    await fsyncDir(paths.blobs);
-    return { digest, size };
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw err;
-  }
+  await atomicWriteFile(paths.blob(digest), data, paths.temp('blob'));
+  return { digest, size };
 }
 
 /** fsync the finished temp file and rename it under its (already verified) digest. */

@@ -38,7 +38,7 @@ export async function atomicWriteFile(dest: string, data: string | Buffer, tmp: 
 }
 
 /** Create `path` (it must not exist) holding `data`, fsynced; 0644. */
-export async function writeSynced(path: string, data: string | Buffer): Promise<void> {
+async function writeSynced(path: string, data: string | Buffer): Promise<void> {
   let h;
   try {
     h = await open(path, 'wx', 0o644);

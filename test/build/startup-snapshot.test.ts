@@ -18,6 +18,17 @@ const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
   spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('bin/tsbuild launcher', () => {
+  it('is what npm links as the installed bin (node_modules/.bin/tsbuild), as the lockfile says', () => {
+    // A stale lockfile `bin` entry once linked bin/tsbuild.js, skipping the launcher and its snapshot.
+    const linked = realpathSync(resolve(__dirname, '../../node_modules/.bin/tsbuild'));
+    expect(linked).toBe(realpathSync(BIN));
+    const lock = JSON.parse(readFileSync(resolve(__dirname, '../../package-lock.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
+    expect(lock.packages['packages/builder'].bin).toEqual(pkg.bin);
+    const r = run(resolve(__dirname, '../../node_modules/.bin/tsbuild'), ['--version']);
+    expect(r.stdout).toContain('startup snapshot');
+  });
+
   it('starts from the snapshot made by this node binary', () => {
     const r = run(BIN, ['--version']);
     expect(r.status).toBe(0);

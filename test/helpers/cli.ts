@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './busybox.js';
 
-export const TSBUILD_BIN = join(REPO_ROOT, 'packages/builder/bin/tsbuild');
+/** The installed bin, as npm links it (a symlink to the launcher). */
+export const TSBUILD_BIN = join(REPO_ROOT, 'node_modules/.bin/tsbuild');
 
 export interface CliRun { code: number | null; stdout: string; stderr: string }
 

@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, not dist/.
     alias: {
+      '@tsbuild/errors': src('errors'),
       '@tsbuild/parser': src('parser'),
       '@tsbuild/layerstore': src('layerstore'),
       '@tsbuild/builder': src('builder'),

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
 import { platformArgs } from '@tsbuild/parser';
+import { toTsbuildError } from '@tsbuild/errors';
 import { BuildError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
@@ -105,10 +106,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     return result;
   } catch (err) {
-    if (options.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) {
-      throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
-    }
-    throw err;
+    if (options.signal?.aborted) throw cancelled(options.signal.reason, err);
+    throw toTsbuildError(err);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.executor) {
@@ -142,4 +141,19 @@ function imageConfig(c: ImageConfig, labels: Record<string, string> | undefined)
   } as ImageConfig;
   if (c.variant) out.variant = c.variant;
   return out;
+}
+
+/**
+ * The error a cancelled build rejects with: E_CANCELLED whose `cause` is the signal's reason (a
+ * `TimeoutError` from `AbortSignal.timeout`, whatever `controller.abort(reason)` was given), the
+ * step that was running when it came in `data.step` and its instruction's location.
+ */
+function cancelled(reason: unknown, during: unknown): BuildError {
+  const inner = during instanceof BuildError ? during : undefined;
+  const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
+  return new BuildError('E_CANCELLED', why ? `build cancelled: ${why}` : 'build cancelled', {
+    cause: reason,
+    location: inner?.location,
+    data: { ...(typeof inner?.data?.step === 'string' ? { step: inner.data.step } : {}) },
+  });
 }

@@ -1,14 +1,13 @@
-/** Base of builder errors. Stable codes: E_USAGE, E_EXEC_FAILED, E_COPY_SOURCE, E_CONTEXT, E_STAGE, E_CANCELLED, E_PLATFORM, E_MOUNT, E_BENCH. */
-export class BuildError extends Error {
-  readonly code: string;
-  readonly data?: Record<string, unknown>;
-  /** file/line/column of the instruction that failed, when there is one */
-  readonly location?: { file: string; line: number; column: number; endLine?: number };
-  constructor(code: string, message: string, opts?: { data?: Record<string, unknown>; location?: BuildError['location']; cause?: unknown }) {
-    super(message, { cause: opts?.cause });
+import { TsbuildError, type ErrorCode, type ErrorLocation } from '@tsbuild/errors';
+
+/**
+ * Base of builder errors: a {@link TsbuildError} (codes E_USAGE, E_NO_DOCKERFILE, E_CONTEXT,
+ * E_IMAGE_NOT_FOUND, E_PLATFORM, E_RUNTIME, E_EXEC_FAILED, E_MOUNT, E_COPY*, E_CANCELLED … — see
+ * docs/errors.md) with the failing instruction's location and the step in `data`.
+ */
+export class BuildError extends TsbuildError {
+  constructor(code: ErrorCode, message: string, opts?: { data?: Record<string, unknown> | undefined; location?: ErrorLocation | undefined; cause?: unknown }) {
+    super(code, message, opts);
     this.name = 'BuildError';
-    this.code = code;
-    this.data = opts?.data;
-    this.location = opts?.location;
   }
 }

@@ -1,18 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { TsbuildError } from '@tsbuild/errors';
 
-/** Thrown by command flag parsing; maps to exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'E_USAGE';
+/** Thrown by command flag parsing (E_USAGE); maps to exit code 2. */
+export class UsageError extends TsbuildError {
   constructor(message: string) {
-    super(message);
+    super('E_USAGE', message);
     this.name = 'UsageError';
   }
-}
-
-interface Located {
-  code?: string;
-  message: string;
-  location?: { file: string; line?: number; column?: number; range?: { start: { line: number; column: number }; end: { line: number; column: number } } };
 }
 
 /** Print an error (with a code frame when it has a location) and return the exit code. */
@@ -21,16 +15,15 @@ export function renderError(err: unknown, stderr: NodeJS.WritableStream = proces
     stderr.write(`tsbuild: ${err.message}\nRun 'tsbuild --help' for usage.\n`);
     return 2;
   }
-  const e = err as Located & { stack?: string };
-  if (e && typeof e === 'object' && typeof e.code === 'string' && e.code.startsWith('E_')) {
-    const loc = e.location;
-    const line = loc?.range?.start.line ?? loc?.line;
-    const col = loc?.range?.start.column ?? loc?.column ?? 1;
-    const where = loc && line ? `${loc.file}:${line}:${col}: ` : '';
-    stderr.write(`error: ${where}${e.message} [${e.code}]\n`);
-    if (loc && line) stderr.write(codeFrame(loc.file, line, loc.range?.end.line ?? line, col));
-    return e.code === 'E_USAGE' ? 2 : 1;
+  if (err instanceof TsbuildError && err.code !== 'E_INTERNAL') {
+    const loc = err.location;
+    const where = loc ? `${loc.file}:${loc.line}:${loc.column}: ` : '';
+    stderr.write(`error: ${where}${err.message} [${err.code}]\n`);
+    if (loc) stderr.write(codeFrame(loc.file, loc.line, loc.endLine ?? loc.line, loc.column));
+    return err.code === 'E_USAGE' ? 2 : 1;
   }
+  // E_INTERNAL wraps an error tsbuild did not expect: its stack is what a bug report needs
+  const e = (err instanceof TsbuildError && err.cause !== undefined ? err.cause : err) as { stack?: string } | undefined;
   stderr.write(`tsbuild: internal error: ${e?.stack ?? String(err)}\n`);
   return 1;
 }

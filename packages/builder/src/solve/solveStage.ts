@@ -4,6 +4,7 @@
  * instructions that make a layer are steps; metadata instructions only change the config.
  */
 import type { Instruction, Stage } from '@tsbuild/parser';
+import { isErrorCode } from '@tsbuild/errors';
 import { BuildError } from '../errors.js';
 import { DISPATCHERS, isProgressStep } from '../dispatch/index.js';
 import { expandStep } from './expand.js';
@@ -105,6 +106,6 @@ function wrap(err: unknown, location: BuildError['location']): Error {
   }
   const e = err as { code?: string; message?: string; name?: string };
   if (e && e.name === 'AbortError') return new BuildError('E_CANCELLED', 'build cancelled', { location, cause: err });
-  if (e && typeof e.code === 'string' && e.code.startsWith('E_')) return new BuildError(e.code, e.message ?? String(err), { location, cause: err });
+  if (e && isErrorCode(e.code)) return new BuildError(e.code, e.message ?? String(err), { location, cause: err });
   return err instanceof Error ? err : new Error(String(err));
 }

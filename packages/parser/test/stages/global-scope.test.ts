@@ -28,7 +28,7 @@ describe('globalScope / stageRefResolver', () => {
     const e = parseError(() => globalScope(df));
     expect(e.code).toBe('E_EXPAND');
     expect(e.message).toContain('FOO: custom error');
-    expect(e.location?.range.start.line).toBe(1);
+    expect(e.location?.line).toBe(1);
     expect(globalScope(df, { buildArgs: { FOO: 'bar' } }).get('FOO')).toBe('bar');
   });
 

@@ -1,17 +1,18 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
-const src = (p: string) => fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url));
+const src = (p: string, file = 'index') => fileURLToPath(new URL(`./packages/${p}/src/${file}.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, not dist/.
-    alias: {
-      '@tsbuild/errors': src('errors'),
-      '@tsbuild/parser': src('parser'),
-      '@tsbuild/layerstore': src('layerstore'),
-      '@tsbuild/builder': src('builder'),
-    },
+    alias: [
+      { find: /^@tsbuild\/errors$/, replacement: src('errors') },
+      { find: /^@tsbuild\/parser$/, replacement: src('parser') },
+      { find: /^@tsbuild\/layerstore$/, replacement: src('layerstore') },
+      { find: /^@tsbuild\/builder$/, replacement: src('builder') },
+      { find: /^@tsbuild\/builder\/engine$/, replacement: src('builder', 'engine') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

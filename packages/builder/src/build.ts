@@ -20,7 +20,27 @@ import { settleWrites, solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
 import type { Executor } from './exec/types.js';
+import { Store } from './store/store.js';
+import type { LayerStore } from '@tsbuild/layerstore';
 
+/**
+ * Build an image from a Dockerfile, as `docker build` (BuildKit) would: steps are cached in the
+ * store, `RUN` runs in Linux namespaces on overlayfs, and the image is tagged with `tags`.
+ *
+ * Many builds can run at once, in one process or several, on one store.
+ *
+ * @param options - what to build: `context` (required), `tags`, `buildArgs`, `target`, `outputs`,
+ *   `signal` to cancel, `onEvent` for progress; see {@link BuildOptions}
+ * @returns the image's digests, record and config, and every step with its cache outcome
+ * @throws {@link TsbuildError} always (a `ParseError` for a bad Dockerfile, `BuildError` for a failed
+ *   step with `code` `E_EXEC_FAILED`, `E_CANCELLED` with the signal's reason as `cause` …; see docs/errors.md)
+ *
+ * @example
+ * ```ts
+ * const result = await build({ context: '.', tags: ['app:1'], signal: AbortSignal.timeout(600_000), onEvent: (e) => console.log(e.type) });
+ * console.log(result.imageDigest);
+ * ```
+ */
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const progress = new Progress(options.onEvent);
   const abort = new AbortController();
@@ -39,7 +59,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
     builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
     for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
-    let store = options.store;
+    let store: LayerStore | undefined = options.store instanceof Store ? options.store.layers : options.store;
     if (!store) {
       const opened = await openStore(options.root);
       ownStore = opened;

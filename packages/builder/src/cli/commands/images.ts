@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.help) return void out(USAGE), 0;
   if (args.positionals.length) throw new UsageError(`images takes no arguments`);
   return withStore(args, async (store) => {
-    const list = await store.listImages();
+    const list = await store.list();
     if (args.flags.json) return void out(JSON.stringify(list, null, 2)), 0;
     if (args.flags.quiet) {
       for (const i of list) out(shortId(i.manifestDigest));

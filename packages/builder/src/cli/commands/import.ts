@@ -1,4 +1,3 @@
-import { importRootfs } from '@tsbuild/layerstore';
 import { UsageError } from '../errors.js';
 import { parseArgs, withStore, out } from './_store-args.js';
 
@@ -13,7 +12,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError('import needs ROOTFS.tar and NAME[:TAG]');
   const [file, name] = args.positionals as [string, string];
   return withStore(args, async (store) => {
-    const rec = await importRootfs(store, file, name, { unpack: args.flags.unpack === true });
+    const rec = await store.import(file, name, { unpack: args.flags.unpack === true });
     out(rec.manifestDigest);
     return 0;
   });

@@ -1,4 +1,3 @@
-import { loadArchive, loadArchiveFrom } from '@tsbuild/layerstore';
 import { UsageError } from '../errors.js';
 import { parseArgs, withStore, str, out } from './_store-args.js';
 
@@ -16,9 +15,8 @@ export async function run(argv: string[]): Promise<number> {
   const file = str(args, 'input') ?? '-';
   if (file === '-' && process.stdin.isTTY) throw new UsageError('load: no archive given (-i FILE, or pipe it to stdin)');
   return withStore(args, async (store) => {
-    const { images } = file === '-' ? await loadArchiveFrom(store, process.stdin, 'stdin') : await loadArchive(store, file);
+    const images = await store.load(file === '-' ? process.stdin : file, { unpack: args.flags.unpack === true });
     for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.manifestDigest}`);
-    if (args.flags.unpack === true) for (const i of images) await store.ensureSnapshots(i.record.layers);
     return 0;
   });
 }

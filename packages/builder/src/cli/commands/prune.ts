@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.help) return void out(USAGE), 0;
   if (args.positionals.length) throw new UsageError('prune takes no arguments');
   return withStore(args, async (store) => {
-    const s = await store.gc({ all: args.flags.all === true });
+    const s = await store.prune({ all: args.flags.all === true });
     if (args.flags.json) out(JSON.stringify(s));
     else out(`Removed ${s.blobsRemoved} blobs, ${s.snapshotsRemoved} snapshots, ${s.cacheRecordsRemoved} cache records\nTotal reclaimed space: ${humanSize(s.bytesFreed)}`);
     return 0;

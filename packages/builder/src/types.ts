@@ -12,23 +12,49 @@ import type { Store } from './store/store.js';
 
 /** Where a build's result goes besides the build cache (`--output`). */
 export type OutputSpec =
-  /** tag into the store (default when `tags` is given) */
-  | { type: 'image' }
-  /** OCI archive tar at `dest` */
-  | { type: 'oci'; dest: string }
-  /** docker-archive tar at `dest` (loadable by `docker load`) */
-  | { type: 'docker'; dest: string }
-  /** the final stage's filesystem written to the directory `dest` */
-  | { type: 'local'; dest: string }
-  /** the final stage's filesystem as a tar at `dest` */
-  | { type: 'tar'; dest: string };
+  | {
+      /** tag into the store (default when `tags` is given) */
+      type: 'image';
+    }
+  | {
+      /** OCI archive tar */
+      type: 'oci';
+      /** the tar file to write */
+      dest: string;
+    }
+  | {
+      /** docker-archive tar (loadable by `docker load`) */
+      type: 'docker';
+      /** the tar file to write */
+      dest: string;
+    }
+  | {
+      /** the final stage's filesystem written to a directory */
+      type: 'local';
+      /** the directory to write */
+      dest: string;
+    }
+  | {
+      /** the final stage's filesystem as a tar */
+      type: 'tar';
+      /** the tar file to write */
+      dest: string;
+    };
 
 /** A build secret for `RUN --mount=type=secret,id=…` (`--secret`): from a file, or from an environment variable. */
 export type SecretSpec =
-  /** the secret `id` is the content of the file `src` */
-  | { id: string; src: string }
-  /** the secret `id` is the value of the environment variable `env` (looked up in `BuildOptions.env`) */
-  | { id: string; env: string };
+  | {
+      /** the id `RUN --mount=type=secret,id=…` names */
+      id: string;
+      /** a file whose content is the secret */
+      src: string;
+    }
+  | {
+      /** the id `RUN --mount=type=secret,id=…` names */
+      id: string;
+      /** an environment variable whose value is the secret (looked up in `BuildOptions.env`) */
+      env: string;
+    };
 
 /** `--cache-from type=local,src=DIR`: a cache layout directory imported before solving. */
 export interface CacheImportSpec {

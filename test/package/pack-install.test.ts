@@ -57,6 +57,7 @@ describe('npm install ./tsbuild-<version>.tgz', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
     expect(files).toContain('package/native/sys.c');
     expect(files).toContain('package/dist/startup/cli.cjs');
+    for (const f of ['README.md', 'errors.md', 'THIRD-PARTY-NOTICES.txt', 'dist/lib/index.js', 'dist/lib/index.cjs', 'dist/types/builder/index.d.ts']) expect(files).toContain(`package/${f}`);
     expect(files.filter((f) => /sys\.node|tsbuild\.blob/.test(f))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/tsbuild/package.json'), 'utf8'));
     expect(manifest.dependencies ?? {}).toEqual({}); // everything bundled: nothing to fetch

@@ -35,8 +35,9 @@ await bundleSnapshotScript(builderDist, 'dist/startup');
 // no source maps: they would point at workspace sources that are not in the package
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
 const entryPoints = { index: join(builderDist, 'index.js'), engine: join(builderDist, 'engine.js') };
-await build({
+const esm = await build({
   ...common,
+  metafile: true,
   entryPoints,
   outdir: 'dist/lib',
   format: 'esm',
@@ -90,3 +91,21 @@ for (const f of ['tsbuild', 'tsbuild.js']) {
 mkdirSync('native');
 copyFileSync(join(repo, 'packages/builder/native/sys.c'), 'native/sys.c');
 for (const f of ['build-native.cjs', 'build-snapshot.cjs']) copyFileSync(join(repo, 'scripts', f), join('scripts', f));
+
+// The bundled dependencies' licenses (the CLI bundle holds the same set), one notices file.
+const deps = new Set(Object.keys(esm.metafile.inputs).flatMap((f) => {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f);
+  return m ? [m[1]] : [];
+}));
+let notices = 'tsbuild bundles these packages (in dist/lib and dist/bundle); their licenses follow.\n';
+for (const d of [...deps].sort()) {
+  const dir = join(repo, 'node_modules', d);
+  const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const lic = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+  notices += `\n${'='.repeat(72)}\n${d}@${meta.version} (${meta.license ?? 'see below'})\n\n${lic ? readFileSync(join(dir, lic), 'utf8').trim() : '(no license file in the package)'}\n`;
+}
+writeFileSync('THIRD-PARTY-NOTICES.txt', notices);
+
+// the package's README is the library guide; errors.md (the codes) sits beside it, as in docs/
+copyFileSync(join(repo, 'docs/library.md'), 'README.md');
+copyFileSync(join(repo, 'docs/errors.md'), 'errors.md');

@@ -51,6 +51,14 @@ export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => vo
       case 'warning':
         out.write(`WARNING: ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.message}\n`);
         break;
+      case 'lint':
+        // BuildKit's form: WARN: FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)
+        out.write(`WARN: ${e.rule}: ${e.message}${e.location ? ` (${e.location.file}:${e.location.line})` : ''}\n`);
+        break;
+      case 'transfer':
+        // one line when a transfer ends; the running byte counts are for interactive renderers
+        if (e.done) out.write(`${e.stepId ? `#${e.stepId} ` : ''}transferred ${e.id} ${(e.current / 1e6).toFixed(1)}MB\n`);
+        break;
       case 'export':
         out.write(`\n#exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}${e.digest ? ` ${e.digest}` : ''} done\n`);
         break;

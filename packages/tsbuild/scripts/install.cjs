@@ -19,7 +19,7 @@ const note = (m) => process.stderr.write(`tsbuild: ${m}\n`);
 // the attempt is recorded first, so a failing build is not retried on every start
 const tried = join(pkg, 'dist/startup/tsbuild.blob.tried');
 try {
-  writeFileSync(tried, `${realpathSync(process.execPath)}\n`);
+  writeFileSync(tried, `${realpathSync(process.execPath)} ${realpathSync(pkg)}\n`);
   spawnSync('touch', ['-r', realpathSync(process.execPath), tried]);
 } catch {
   // read-only package directory: nothing can be built here

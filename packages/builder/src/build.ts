@@ -20,7 +20,7 @@ import { settleWrites, solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
 import type { Executor } from './exec/types.js';
-import { Store } from './store/store.js';
+import { isStore } from './store/store.js';
 import type { LayerStore } from '@tsbuild/layerstore';
 
 /**
@@ -59,7 +59,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
     builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
     for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
-    let store: LayerStore | undefined = options.store instanceof Store ? options.store.layers : options.store;
+    let store: LayerStore | undefined = isStore(options.store) ? options.store.layers : options.store;
     if (!store) {
       const opened = await openStore(options.root);
       ownStore = opened;

@@ -126,6 +126,16 @@ export class Store {
   }
 }
 
+/**
+ * A library {@link Store}, not a raw layer store: by shape too, so a Store from the package's other
+ * module format (the ESM and the CommonJS builds each have their own class) is recognized.
+ */
+export function isStore(value: unknown): value is Store {
+  if (value instanceof Store) return true;
+  const v = value as Partial<Store> | null | undefined;
+  return typeof v === 'object' && v !== null && typeof v.list === 'function' && typeof v.layers === 'object' && v.layers !== null;
+}
+
 /** Open (creating it if needed) the store at `options.root`, or a root directory given directly. */
 export async function openStore(options: OpenStoreOptions | string = {}): Promise<Store> {
   const o = typeof options === 'string' ? { root: options } : options;

@@ -71,14 +71,14 @@ describe('npm install ./tsbuild-<version>.tgz', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('a strict TypeScript consumer (exactOptionalPropertyTypes, no skipLibCheck) type-checks, compiles and builds', () => {
+  it('strict TypeScript consumers, ESM and CommonJS (exactOptionalPropertyTypes, no skipLibCheck), type-check, compile and build', () => {
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
       compilerOptions: {
         target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, exactOptionalPropertyTypes: true,
         noUncheckedIndexedAccess: true, skipLibCheck: false, lib: ['ES2023', 'ESNext.Disposable'],
         typeRoots: [join(REPO_ROOT, 'node_modules/@types')], types: ['node'], outDir: 'out',
       },
-      files: ['strict.mts'],
+      files: ['strict.mts', 'strict.cts'],
     }));
     writeFileSync(join(project, 'strict.mts'), `
 import { build, openStore, parse, TsbuildError, type BuildEvent, type BuildOptions, type ErrorCode } from 'tsbuild';
@@ -101,7 +101,17 @@ async function run(job: Job): Promise<string | ErrorCode> {
 parse('FROM busybox\\n');
 console.log(JSON.stringify({ digest: await run({ context: '.' }), events: [...new Set(events)].sort() }));
 `);
+    // the same API from a CommonJS TypeScript module (compiled to require())
+    writeFileSync(join(project, 'strict.cts'), `
+import { openStore, ParseError, TsbuildError, parse, type ErrorLocation } from 'tsbuild';
+import { detectExecutor } from 'tsbuild/engine';
+let location: ErrorLocation | undefined;
+try { parse('FROM busybox\\nRUN --bogus=1 true\\n'); } catch (e) { if (e instanceof ParseError && e instanceof TsbuildError) location = e.location; }
+void openStore;
+console.log(JSON.stringify({ location, engine: typeof detectExecutor }));
+`);
     ok(sh('node', [TSC, '-p', '.']));
+    expect(JSON.parse(ok(sh('node', ['out/strict.cjs'])).stdout)).toEqual({ location: { file: 'Dockerfile', line: 2, column: 1, endLine: 2, endColumn: 18 }, engine: 'function' });
     const out = JSON.parse(ok(sh('node', ['out/strict.mjs', root])).stdout);
     expect(out.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(out.events).toEqual(['export', 'info', 'step-done', 'step-start']);

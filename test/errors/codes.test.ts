@@ -88,6 +88,11 @@ describe('one error family', () => {
     expect(new BuildError('E_COPY', 'x', { location: { file: 'F', line: 3, column: 1 } })).toMatchObject({ code: 'E_COPY', location: { file: 'F', line: 3 } });
   });
 
+  it('serializes to JSON with its code, location and data', () => {
+    const e = new BuildError('E_EXEC_FAILED', 'boom', { location: { file: 'F', line: 2, column: 1 }, data: { exitCode: 3 }, cause: new Error('x') });
+    expect(JSON.parse(JSON.stringify(e))).toEqual({ name: 'BuildError', code: 'E_EXEC_FAILED', message: 'boom', location: { file: 'F', line: 2, column: 1 }, data: { exitCode: 3 } });
+  });
+
   it('instanceof recognizes a tsbuild error from another copy of the module (brand), not lookalikes', () => {
     const foreign = Object.create(Object.defineProperty({}, Symbol.for('tsbuild.error'), { value: true }));
     expect(foreign instanceof TsbuildError).toBe(true);

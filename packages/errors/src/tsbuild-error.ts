@@ -52,6 +52,11 @@ export class TsbuildError extends Error {
     this.data = options?.data;
   }
 
+  /** `JSON.stringify(err)`: name, code, message, location and data (an Error's own fields are not enumerable) */
+  toJSON(): { name: string; code: ErrorCode; message: string; location?: ErrorLocation; data?: Record<string, unknown> } {
+    return { name: this.name, code: this.code, message: this.message, ...(this.location ? { location: this.location } : {}), ...(this.data ? { data: this.data } : {}) };
+  }
+
   /** `instanceof` also recognizes tsbuild errors made by another copy of this module. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;

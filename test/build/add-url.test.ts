@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { build, type BuildEvent, type BuildOptions } from '@tsbuild/builder';
 import type { TempStore } from '../helpers/store.js';
 import { flatten, makeContext, removeDir, statOf, storeWithBusybox } from './helpers.js';
@@ -47,9 +48,10 @@ describe('ADD <url>', () => {
     const a = await build(opts);
     // the download is reported as a transfer event of its step
     const addStep = events.find((e) => e.type === 'step-start' && e.name.includes('ADD'));
-    expect(events.filter((e) => e.type === 'transfer')).toEqual([
-      { type: 'transfer', id: `http://127.0.0.1:${port}/file.txt`, current: 5, total: 5, done: true, stepId: addStep && 'stepId' in addStep ? addStep.stepId : 'none' },
-    ]);
+    expect(events.filter((e) => e.type === 'transfer')).toEqual([{
+      type: 'transfer', action: 'download', ref: `http://127.0.0.1:${port}/file.txt`, kind: 'url', status: 'done', current: 5, total: 5,
+      digest: `sha256:${createHash('sha256').update('first').digest('hex')}`, stepId: addStep && 'stepId' in addStep ? addStep.stepId : 'none',
+    }]);
     events.length = 0;
     const root = await flatten(t.store, a.image.layers);
     dirs.push(root);

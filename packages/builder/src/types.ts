@@ -286,19 +286,30 @@ export interface LintEvent {
   url?: string | undefined;
 }
 
-/** Progress of moving bytes: a download for `ADD <url>`, a layer pulled or pushed, an archive written. */
+/**
+ * Progress of one blob moving: a manifest, config or layer pulled from or pushed to a registry, or an
+ * `ADD <url>` download (one `done` event when it is fetched, none when the HTTP cache still holds it).
+ */
 export interface TransferEvent {
   /** discriminant */
   type: 'transfer';
-  /** what is moving (a URL, a layer digest, a file) */
-  id: string;
-  /** bytes done so far */
+  /** `pull` / `push`: a registry transfer; `download`: `ADD <url>` */
+  action: 'pull' | 'push' | 'download';
+  /** the image reference being moved, or the URL */
+  ref: string;
+  /** the blob's digest */
+  digest: Digest;
+  /** what the blob is */
+  kind: 'manifest' | 'config' | 'layer' | 'blob' | 'url';
+  /** where the transfer is; `done` ends it */
+  status: 'waiting' | 'exists' | 'downloading' | 'uploading' | 'mounted' | 'retrying' | 'done';
+  /** bytes moved so far */
   current: number;
-  /** total bytes, when known */
-  total?: number | undefined;
-  /** true on the last event of this transfer */
-  done?: boolean | undefined;
-  /** the step it belongs to, when it belongs to one */
+  /** bytes to move */
+  total: number;
+  /** why, with status `retrying` */
+  message?: string | undefined;
+  /** the step it belongs to (`ADD <url>`), when it belongs to one */
   stepId?: string | undefined;
 }
 

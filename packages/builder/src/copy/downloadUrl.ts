@@ -18,13 +18,8 @@ export interface DownloadOptions {
   /** directory for the temp file (default os.tmpdir()) */
   tmpDir?: string;
   signal?: AbortSignal;
-  /** bytes received so far (each MiB, and once at the end with `done`); `total` from Content-Length */
-  onProgress?: (current: number, total: number | undefined, done: boolean) => void;
   /** conditional request headers from an earlier download (If-None-Match / If-Modified-Since) are not sent: content is always fetched */
 }
-
-/** bytes between two progress reports of a download */
-const PROGRESS_STEP = 1 << 20;
 
 export function urlFilename(url: string): string {
   try {
@@ -61,16 +56,12 @@ export async function saveResponse(url: string, res: Response, opts: DownloadOpt
   const file = join(dir, 'content');
   const h = createHash('sha256');
   let size = 0;
-  const length = Number(res.headers.get('content-length') ?? NaN);
-  const total = Number.isFinite(length) ? length : undefined;
-  let reported = 0;
   const fh = await open(file, 'wx', 0o600);
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       h.update(chunk);
       size += chunk.length;
       await fh.write(chunk);
-      if (opts.onProgress && size - reported >= PROGRESS_STEP) opts.onProgress((reported = size), total, false);
     }
   } catch (err) {
     await fh.close();
@@ -78,7 +69,6 @@ export async function saveResponse(url: string, res: Response, opts: DownloadOpt
     throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
   }
   await fh.close();
-  opts.onProgress?.(size, total ?? size, true);
   const hex = h.digest('hex');
   if (want && want.hex !== hex) {
     await rm(dir, { recursive: true, force: true });

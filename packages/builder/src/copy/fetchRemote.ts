@@ -11,7 +11,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from '../errors.js';
 import { httpFetch } from '../net/fetch.js';
-import { parseChecksum, saveResponse, urlFilename, type DownloadOptions } from './downloadUrl.js';
+import { parseChecksum, saveResponse, urlFilename } from './downloadUrl.js';
 import type { RemoteFile } from './types.js';
 
 export interface FetchRemoteOptions {
@@ -22,8 +22,6 @@ export interface FetchRemoteOptions {
   signal?: AbortSignal;
   /** skip revalidation when a cached copy exists (e.g. offline builds) */
   offline?: boolean;
-  /** download progress (not called when the cached copy is used) */
-  onProgress?: DownloadOptions['onProgress'];
 }
 
 interface Meta { url: string; digest: `sha256:${string}`; size: number; etag?: string; lastModified?: string }
@@ -68,7 +66,7 @@ export async function fetchRemote(url: string, opts: FetchRemoteOptions): Promis
     }
     return cached(meta);
   }
-  const r = await saveResponse(url, res, { checksum: opts.checksum, tmpDir: opts.cacheDir, signal: opts.signal, onProgress: opts.onProgress });
+  const r = await saveResponse(url, res, { checksum: opts.checksum, tmpDir: opts.cacheDir, signal: opts.signal });
   const blob = join(blobs, r.digest.slice(7));
   try {
     await rename(r.file, blob);

@@ -57,7 +57,7 @@ export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => vo
         break;
       case 'transfer':
         // one line when a transfer ends; the running byte counts are for interactive renderers
-        if (e.done) out.write(`${e.stepId ? `#${e.stepId} ` : ''}transferred ${e.id} ${(e.current / 1e6).toFixed(1)}MB\n`);
+        if (e.status === 'done') out.write(`${e.stepId ? `#${e.stepId} ` : ''}${e.action} ${e.ref} ${e.kind} ${e.digest} ${(e.current / 1e6).toFixed(1)}MB done\n`);
         break;
       case 'export':
         out.write(`\n#exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}${e.digest ? ` ${e.digest}` : ''} done\n`);

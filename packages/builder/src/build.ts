@@ -3,7 +3,7 @@
  * state (cache keys; layers only for steps that miss) ─▶ image record ─▶ tags and outputs.
  */
 import { availableParallelism } from 'node:os';
-import { openStore, type ImageConfig } from '@tsbuild/layerstore';
+import { openStore, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
 import { platformArgs } from '@tsbuild/parser';
 import { toTsbuildError } from '@tsbuild/errors';
 import { BuildError } from './errors.js';
@@ -21,7 +21,6 @@ import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
 import type { Executor } from './exec/types.js';
 import { isStore } from './store/store.js';
-import type { LayerStore } from '@tsbuild/layerstore';
 
 /**
  * Build an image from a Dockerfile, as `docker build` (BuildKit) would: steps are cached in the

@@ -11,3 +11,16 @@ export { getXattr, readXattrs } from './snapshots/fsx.js';
 export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
+export {
+  resolveInRoot,
+  resolveInRootAsync,
+  cleanComponents,
+  cleanAbs,
+  escapesRoot,
+  fileName,
+  isWithin,
+  parentsAreDirs,
+  safeEntryName,
+  SymlinkLoopError,
+  type ScopedOptions,
+} from './fs/scoped.js';

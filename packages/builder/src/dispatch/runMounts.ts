@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { MountSpec, RunInstruction } from '@tsbuild/parser';
+import { resolveInRoot } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import type { Mounted, RunMount } from '../exec/types.js';
 import { sourceState } from '../solve/sourceState.js';
@@ -75,7 +76,9 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
           } else {
             base = solve.context.dir;
           }
-          let source = join(base, sub);
+          // scoped: a symlink in the stage or context (`hostroot -> /`) resolves inside `base`, as
+          // BuildKit's RootPath does — never to the host path it names
+          let source = resolveScopedSource(base, sub, ctx);
           if (m.readwrite) {
             // writes to a rw bind are discarded after the step (BuildKit): give it a copy
             const copy = join(scratch, `rw-${n++}`);
@@ -143,6 +146,15 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
   } catch (err) {
     await release();
     throw err;
+  }
+}
+
+function resolveScopedSource(base: string, sub: string, ctx: StepContext<RunInstruction>): string {
+  try {
+    return resolveInRoot(base, sub);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    throw new BuildError('E_MOUNT', `mount source ${sub}: too many levels of symbolic links`, { cause: err, location: ctx.location });
   }
 }
 

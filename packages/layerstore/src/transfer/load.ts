@@ -14,7 +14,7 @@ import type { Digest, ImageRecord, LayerRef, Manifest, Descriptor } from '../typ
 import type { Store } from '../store.js';
 import { decompress, detectCompression, mapZlibError } from '../layers/decompress.js';
 import { HashStream, peek } from '../util/streams.js';
-import { safeEntryName } from '../snapshots/safepath.js';
+import { safeEntryName } from '../fs/scoped.js';
 import { badArchive, integrityError, formatError, notFound } from '../errors.js';
 import { isIndex, parseConfig, parseJson, parseManifest, pickPlatform } from '../images/parse.js';
 import { normalizeRef } from '../index/refs.js';

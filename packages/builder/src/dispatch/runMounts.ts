@@ -3,6 +3,7 @@
  * sources the executor binds. Everything prepared here is released after the step.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { MountSpec, RunInstruction } from '@tsbuild/parser';
@@ -79,6 +80,7 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
           // scoped: a symlink in the stage or context (`hostroot -> /`) resolves inside `base`, as
           // BuildKit's RootPath does — never to the host path it names
           let source = resolveScopedSource(base, sub, ctx);
+          if (!existsSync(source)) throw new BuildError('E_MOUNT', `mount source ${m.source ?? '/'} not found in ${m.from ? `stage or image ${m.from}` : 'the build context'}`, { location: ctx.location, data: { source: m.source } });
           if (m.readwrite) {
             // writes to a rw bind are discarded after the step (BuildKit): give it a copy
             const copy = join(scratch, `rw-${n++}`);

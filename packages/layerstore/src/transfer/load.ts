@@ -104,8 +104,10 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
     const isTar = head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
     if (isTar && compressTar) {
       // classic docker-archive `<id>/layer.tar`: store it gzip'd like any layer we write
-      const ref = await store.writeLayer(s, { validate: true });
-      added.push(ref.digest);
+      // a layer the store already has (the same base in many archives) is not ours to remove on failure
+      let had = false;
+      const ref = await store.writeLayer(s, { validate: true, beforeCommit: async (d) => void (had = await store.hasBlob(d)) });
+      if (!had) added.push(ref.digest);
       return { digest: ref.digest, size: ref.size, diffID: ref.diffID, compressed: true };
     }
     const had = expected ? await store.hasBlob(expected) : false;

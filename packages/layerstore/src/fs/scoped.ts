@@ -95,7 +95,7 @@ export function resolveInRoot(root: string, p: string, opts: ScopedOptions = {})
     const c = todo.shift()!;
     if (c === '..') {
       done.pop();
-      if (missingAt > done.length) missingAt = -1;
+      if (done.length <= missingAt) missingAt = -1;
       continue;
     }
     if (missingAt >= 0 || (todo.length === 0 && !followLast)) {

@@ -10,9 +10,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, lstatSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readXattrs } from '@tsbuild/layerstore';
+import { CopySnapshotter } from '@tsbuild/builder';
+import { busyboxRootfs } from '../helpers/busybox.js';
 import { busyboxRootfsTar, Canary, CliStore, dockerArchive, writeLayerTar } from './canary.js';
 
 let server: Server;
@@ -300,5 +302,33 @@ for (const mode of MODES) describe(mode.name, () => {
       expect(r.code, r.stderr).toBe(0);
       expect(readFileSync(join(out, 'tmp/id'), 'utf8')).toBe('2147483647\n');
     });
+  });
+});
+
+describe('copy snapshotter (the fallback without overlayfs)', () => {
+  it('a lower layer\'s link where an upper layer has a directory: nothing is removed through it', async () => {
+    const canary = new Canary();
+    const work = mkdtempSync('/var/tmp/tsbuild-sec-copysnap-');
+    try {
+      // lower: `a -> <canary>` (absolute, like a RUN `ln -s`); upper (overlay form): `a/` with a victim and hosts
+      const lower = join(work, 'lower');
+      mkdirSync(lower);
+      symlinkSync(canary.dir, join(lower, 'a'));
+      const upper = join(work, 'upper');
+      mkdirSync(join(upper, 'a'), { recursive: true });
+      writeFileSync(join(upper, 'a/victim'), 'in-image\n');
+      writeFileSync(join(upper, 'a/hosts'), '');
+      const m = await new CopySnapshotter().prepare([busyboxRootfs(), lower, upper], { scratchDir: join(work, 'scratch') });
+      try {
+        expect(lstatSync(join(m.root, 'a')).isDirectory()).toBe(true);
+        expect(readFileSync(join(m.root, 'a/victim'), 'utf8')).toBe('in-image\n');
+      } finally {
+        await m.release();
+      }
+      expect(canary.changes()).toEqual([]);
+    } finally {
+      canary.cleanup();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -20,23 +20,40 @@ export class DeferredOps {
   private after: Item<() => void>[] = [];
   private xattrs: Item<NativeOp>[] = [];
 
+  /** paths with queued work, and every directory above them: drop() is a Set lookup for the rest */
+  private readonly rels = new Set<string>();
+  private readonly dirs = new Set<string>();
+
   constructor(private readonly root: string) {}
+
+  private note(rel: string): void {
+    this.rels.add(rel);
+    for (let d = rel.lastIndexOf('/'); d > 0; d = rel.lastIndexOf('/', d - 1)) {
+      const dir = rel.slice(0, d);
+      if (this.dirs.has(dir)) break;
+      this.dirs.add(dir);
+    }
+  }
 
   /** mknod (device, fifo, overlay whiteout) */
   node(rel: string, op: NativeOp): void {
+    this.note(rel);
     this.native.push({ rel, v: op });
   }
   /** metadata of a node made by node(), run after the nodes exist */
   afterNodes(rel: string, fn: () => void): void {
+    this.note(rel);
     this.after.push({ rel, v: fn });
   }
   xattr(rel: string, op: NativeOp): void {
+    this.note(rel);
     this.xattrs.push({ rel, v: op });
   }
 
   /** `rel` was removed or replaced: drop its queued work (and its subtree's, when it was a directory) */
   drop(rel: string, subtree: boolean): void {
-    if (this.native.length + this.after.length + this.xattrs.length === 0) return;
+    // nothing queued there: the common case (a layer replacing lower files) costs a lookup, not a scan
+    if (!this.rels.has(rel) && !(subtree && (rel === '' || this.dirs.has(rel)))) return;
     const prefix = `${rel}/`;
     const keep = (i: Item<unknown>) => !(i.rel === rel || (subtree && (rel === '' || i.rel.startsWith(prefix))));
     this.native = this.native.filter(keep);

@@ -26,9 +26,22 @@ export const ALL_CAP_NAMES = ['chown', 'dac_override', 'dac_read_search', 'fowne
   'lease', 'audit_write', 'audit_control', 'setfcap', 'mac_override', 'mac_admin', 'syslog', 'wake_alarm', 'block_suspend',
   'audit_read', 'perfmon', 'bpf', 'checkpoint_restore'];
 
-/** Capability names a step keeps, OCI style (CAP_CHOWN …) */
+/** Capability names a step keeps, OCI style (CAP_CHOWN …); insecure: all that tsbuild's own bounding set has (runc cannot grant more) */
 export function stepCapNames(security: SecurityMode): string[] {
-  return (security === 'insecure' ? ALL_CAP_NAMES : DEFAULT_CAPS).map((c) => `CAP_${c.toUpperCase()}`);
+  const names = security === 'insecure' ? ALL_CAP_NAMES.filter((_, i) => (ownBounding() >> BigInt(i)) & 1n) : DEFAULT_CAPS;
+  return names.map((c) => `CAP_${c.toUpperCase()}`);
+}
+
+let bounding: bigint | undefined;
+function ownBounding(): bigint {
+  if (bounding === undefined) {
+    try {
+      bounding = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+    } catch {
+      bounding = 0n;
+    }
+  }
+  return bounding;
 }
 
 /** Capability numbers a step's bounding set keeps */

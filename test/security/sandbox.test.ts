@@ -263,6 +263,23 @@ describe('through the CLI', () => {
       .toEqual({ CapInh: '0000000000000000', CapAmb: '0000000000000000', CapEff: '00000000a80425fb', CapPrm: '00000000a80425fb', Seccomp: '2' });
   });
 
+  test.skipIf(!existsSync('/usr/bin/setpriv'))('… also through the setpriv final stage (the no-perl fallback)', () => {
+    const script = `
+      const B = await import(${JSON.stringify(join(REPO_ROOT, 'packages/builder/dist/index.js'))});
+      const m = await new B.OverlaySnapshotter().prepare([${JSON.stringify(busyboxRootfs())}], { scratchDir: ${JSON.stringify(join(work, 'setpriv-s'))} });
+      const ex = new B.UnshareExecutor({ finalStage: 'setpriv', tmpDir: ${JSON.stringify(work)} });
+      const out = [];
+      await ex.run({ rootfs: m.root, args: ['/bin/cat', '/proc/self/status'], env: [], cwd: '/', user: { uid: 0, gid: 0, additionalGids: [] },
+        hostname: 'b', mounts: [], network: 'none', onStdout: (c) => out.push(c) });
+      await m.release();
+      process.stdout.write(Buffer.concat(out));`;
+    const r = spawnSync('/usr/bin/setpriv', ['--inh-caps=+sys_admin', '--ambient-caps=+sys_admin', '--', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(/^CapInh:\s*(\S+)/m.exec(r.stdout)?.[1]).toBe('0000000000000000');
+    expect(/^CapAmb:\s*(\S+)/m.exec(r.stdout)?.[1]).toBe('0000000000000000');
+    expect(/^CapEff:\s*(\S+)/m.exec(r.stdout)?.[1]).toBe('00000000a80425fb');
+  });
+
   test.skipIf(!CC || !existsSync('/usr/bin/setpriv') || !RuncExecutor.available('runc'))('… also on runc', () => {
     const df = 'FROM busybox\nCOPY probe /probe\nRUN /probe > /status\n';
     const r = build(df, ['--network', 'none', '--runtime', 'runc'], {}, ['/usr/bin/setpriv', '--inh-caps=+sys_admin', '--ambient-caps=+sys_admin', '--']);

@@ -89,8 +89,8 @@ afterAll(async () => {
 });
 
 const executors: [string, () => Executor & { dispose?(): void }, boolean][] = [
-  ['unshare (devices cgroup)', () => new UnshareExecutor({ tmpDir: work, devicePolicy: 'auto' }), true],
-  ['unshare (nodev mounts)', () => new UnshareExecutor({ tmpDir: work, devicePolicy: 'nodev' }), true],
+  ['unshare (nodev mounts, the default)', () => new UnshareExecutor({ tmpDir: work }), true],
+  ['unshare (devices cgroup)', () => new UnshareExecutor({ tmpDir: work, devicePolicy: 'cgroup' }), existsSync('/sys/fs/cgroup/devices/devices.deny')],
   ['runc', () => new RuncExecutor({ tmpDir: work }), RuncExecutor.available('runc')],
 ];
 
@@ -98,6 +98,16 @@ describe.each(executors)('%s', (name, make, available) => {
   const exec = available ? make() : undefined;
   afterAll(() => exec?.dispose?.());
   const nodev = name.includes('nodev');
+
+  test.skipIf(!available || !name.includes('cgroup'))('the step runs in a devices and a pids cgroup of its own, removed after it', async () => {
+    const r = await step(exec!, ['/bin/sh', '-c', 'cat /proc/self/cgroup']);
+    const dev = /^\d+:devices:\/(tsbuild-step-[\w-]+)$/m.exec(r.output)?.[1];
+    const pids = /^\d+:pids:\/(tsbuild-step-[\w-]+)$/m.exec(r.output)?.[1];
+    expect(dev, r.output).toBeDefined();
+    expect(pids).toBe(dev);
+    expect(existsSync(`/sys/fs/cgroup/devices/${dev}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids/${dev}`)).toBe(false);
+  });
 
   test.skipIf(!CC || !available)('the probe sees what it sees under docker run --network=none', async () => {
     const r = await step(exec!, ['/probe']);
@@ -136,7 +146,7 @@ function listen(host: string): Promise<{ server: Server; port: number }> {
   });
 }
 
-describe.each(executors.filter(([name]) => !name.includes('nodev')))('default network, %s', (_name, make, available) => {
+describe.each(executors.filter(([name]) => !name.includes('cgroup')))('default network, %s', (_name, make, available) => {
   const exec = available ? make() : undefined;
   const servers: Server[] = [];
   afterAll(() => {
@@ -183,7 +193,7 @@ describe.each(executors.filter(([name]) => !name.includes('nodev')))('default ne
   });
 });
 
-describe.each(executors.filter(([name]) => !name.includes('nodev')))('RUN --security=insecure, %s', (_name, make, available) => {
+describe.each(executors.filter(([name]) => !name.includes('cgroup')))('RUN --security=insecure, %s', (_name, make, available) => {
   const exec = available ? make() : undefined;
   afterAll(() => exec?.dispose?.());
 

@@ -41,6 +41,9 @@ export type OutputSpec =
       dest: string;
     };
 
+/** Rights a build must be granted (`--allow`, as BuildKit's entitlements): `RUN --network=host`, `RUN --security=insecure`. */
+export type Entitlement = 'network.host' | 'security.insecure';
+
 /** A build secret for `RUN --mount=type=secret,id=…` (`--secret`): from a file, or from an environment variable. */
 export type SecretSpec =
   | {
@@ -98,8 +101,13 @@ export interface BuildOptions {
   secrets?: SecretSpec[] | undefined;
   /** `--label`: labels added to the image config */
   labels?: Record<string, string> | undefined;
-  /** default network for `RUN` (BuildKit's default is the host's network) */
-  network?: 'none' | 'host' | undefined;
+  /**
+   * default network for `RUN`: `default` (the default) an isolated namespace with outbound NAT and
+   * no reach to the host's loopback; `host` needs the `network.host` entitlement in `allow`
+   */
+  network?: 'default' | 'none' | 'host' | undefined;
+  /** entitlements granted, as BuildKit's `--allow`: `RUN --network=host`, `RUN --security=insecure` */
+  allow?: Entitlement[] | undefined;
   /** target platform; only the host platform is supported, anything else is an `E_PLATFORM` error */
   platform?: string | undefined;
   /** store directory when no `store` is given (default `$TSBUILD_ROOT`, `/var/lib/tsbuild` as root, else `$XDG_DATA_HOME/tsbuild`) */

@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'E_IMAGE_NOT_FOUND',
   'E_PLATFORM',
   'E_RUNTIME',
+  'E_ENTITLEMENT',
   'E_EXEC_FAILED',
   'E_MOUNT',
   'E_COPY',

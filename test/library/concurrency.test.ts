@@ -40,6 +40,14 @@ describe('a pipeline on one store', () => {
     const a = context('a', { Dockerfile: `${shared}RUN echo a > /a\n` });
     const b = context('b', { Dockerfile: `${shared}COPY b.txt /b.txt\n`, 'b.txt': 'b\n' });
     const slow = context('slow', { Dockerfile: `${shared}RUN echo started && sleep 60 && echo never > /never\n` });
+    // the deadline is armed when the slow step has started, so that a loaded machine cannot make it
+    // fire during an earlier step: it is still AbortSignal.timeout's TimeoutError that cancels
+    const deadline = new AbortController();
+    const arm = (e: BuildEvent) => {
+      if (e.type !== 'step-log' || !e.data.includes('started')) return;
+      const t = AbortSignal.timeout(300);
+      t.addEventListener('abort', () => deadline.abort(t.reason), { once: true });
+    };
     const c = context('c', { Dockerfile: `${shared}RUN echo c > /c\n` });
     const before = storeMounts();
     const events: Record<string, BuildEvent[]> = { a: [], b: [], slow: [] };
@@ -53,7 +61,7 @@ describe('a pipeline on one store', () => {
     const [ra, rb, rslow] = await Promise.allSettled([
       build({ context: a, store, tags: ['a:1'], network: 'none', onEvent: (e) => events.a!.push(e) }),
       build({ context: b, store, tags: ['b:1'], network: 'none', onEvent: (e) => events.b!.push(e) }),
-      build({ context: slow, store, tags: ['slow:1'], network: 'none', signal: AbortSignal.timeout(2500), onEvent: (e) => events.slow!.push(e) }),
+      build({ context: slow, store, tags: ['slow:1'], network: 'none', signal: deadline.signal, onEvent: (e) => { events.slow!.push(e); arm(e); } }),
     ]);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect((await other).code).toBe(0);

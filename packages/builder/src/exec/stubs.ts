@@ -9,7 +9,8 @@
  */
 import { chmodSync, lstatSync, lutimesSync, mkdirSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { parentsAreDirs, resolveInRoot } from '@tsbuild/layerstore';
+import { parentsAreDirs } from '@tsbuild/layerstore';
+import { resolveInRoot } from './scoped.js';
 import { BuildError } from '../errors.js';
 
 interface Stub { host: string; kind: 'dir' | 'file' }

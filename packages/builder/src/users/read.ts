@@ -1,6 +1,6 @@
 /** Read /etc/passwd and /etc/group of a rootfs, resolving symlinks without leaving the rootfs. */
 import { readFile } from 'node:fs/promises';
-import { resolveInRootAsync } from '@tsbuild/layerstore';
+import { resolveInRootAsync } from '../exec/scoped.js';
 import { parseGroup, parsePasswd } from './parse.js';
 import type { GroupEntry, PasswdEntry } from './types.js';
 

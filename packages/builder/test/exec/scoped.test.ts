@@ -28,7 +28,7 @@ const PATHS = [
 ];
 
 describe('openat2(RESOLVE_IN_ROOT) and the JS walk', () => {
-  const kernel = sysAddon()?.resolveInRoot;
+  const kernel = sysAddon()?.resolveInRoot; // loads it: exec/scoped.ts uses it from then on
   it.runIf(kernel)('answer the same for every path, following the last link or not', () => {
     for (const p of PATHS) {
       for (const followLast of [true, false]) {

@@ -254,6 +254,12 @@ describe('through the CLI', () => {
     expect(bad.code).toBe(2);
   });
 
+  test('the same refusal from the plain bundle (TSBUILD_NO_SNAPSHOT=1)', () => {
+    const r = build('FROM busybox\nRUN --security=insecure true\n', [], { TSBUILD_NO_SNAPSHOT: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('security.insecure is not allowed');
+  });
+
   test.skipIf(!CC)('RUN --security=insecure needs --allow security.insecure, then runs without seccomp', () => {
     const df = 'FROM busybox\nCOPY probe /probe\nRUN --security=insecure /probe > /status\n';
     const denied = build(df);

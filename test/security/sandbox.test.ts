@@ -229,6 +229,13 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('default n
     expect(bOut.split('\n')[0]).toMatch(/^net:\[\d+\]$/);
     expect(b['connect_127.0.0.1_7777']).toBe('ECONNREFUSED');
   });
+
+  test.skipIf(!available)('concurrent steps get namespaces of their own', async () => {
+    const [x, y] = await Promise.all([0, 1].map(() => step(exec!, ['/bin/sh', '-c', 'sleep 0.3; readlink /proc/self/ns/net'], { network: 'default' })));
+    expect(x!.output).toMatch(/^net:\[\d+\]\n$/);
+    expect(y!.output).toMatch(/^net:\[\d+\]\n$/);
+    expect(x!.output).not.toBe(y!.output);
+  });
 });
 
 describe.each(executors.filter(([name]) => !name.includes('cgroup')))('RUN --security=insecure, %s', (_name, make, available) => {

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
-import { platformArgs } from '@tsbuild/parser';
+import { lint, platformArgs } from '@tsbuild/parser';
 import { BuildError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
@@ -37,7 +37,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const builtinArgs = platformArgs(platform, platform);
     const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
     builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
-    for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
     let store = options.store;
     if (!store) {
       const opened = await openStore(options.root);
@@ -46,6 +45,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
+    // BuildKit's lint rules, as warnings (`# check=error=true`: a failed build before any step runs)
+    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress);
     if (options.cacheFrom?.length) {
       const { importCache } = await import('./cache-io/importCache.js');
       for (const c of options.cacheFrom) {
@@ -54,14 +55,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
     }
     const epoch = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z') : undefined;
-    const getExecutor = defaultExecutor(options, store.tmpDir(), (m) => progress.info(m));
+    const getExecutor = defaultExecutor(options, store.tmpDir(), (m) => progress.debug(m));
     const solve: SolveContext = {
       options,
       dockerfile: plan.dockerfile,
       graph: plan.graph,
       store,
       executor: async () => (executorUsed = await getExecutor()),
-      snapshotter: defaultSnapshotter(options, store.tmpDir(), (m) => progress.info(m)),
+      snapshotter: defaultSnapshotter(options, store.tmpDir(), (m) => progress.debug(m)),
       diff: defaultDiff(options),
       context,
       progress,
@@ -119,6 +120,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
     }
     await ownStore?.close().catch(() => undefined);
+  }
+}
+
+function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress): void {
+  const r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK });
+  for (const w of r.warnings) progress.warning(w.message, { file: w.file, line: w.range.start.line, column: w.range.start.column }, { rule: w.rule, url: w.url });
+  if (r.failed) {
+    const first = r.warnings[0]!;
+    throw new BuildError('E_LINT', `lint violation found for rules: ${[...new Set(r.warnings.map((w) => w.rule))].join(', ')}`, {
+      location: { file: first.file, line: first.range.start.line, column: first.range.start.column, endLine: first.range.end.line },
+      data: { warnings: r.warnings.length, hint: 'fix the Dockerfile, or skip rules with # check=skip=Rule1,Rule2 (error=false makes them warnings)' },
+    });
   }
 }
 

@@ -102,8 +102,12 @@ export type BuildEvent =
   | { type: 'step-log'; stepId: string; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'step-done'; stepId: string; name: string; durationMs: number; cached: boolean; missReason?: string }
   | { type: 'step-error'; stepId: string; name: string; error: string }
-  | { type: 'info'; message: string }
-  | { type: 'warning'; message: string; location?: { file: string; line: number } }
+  /** the step's cache key is new: the first input that changed (`src/app.ts changed`), before it runs */
+  | { type: 'step-miss'; stepId: string; reason: string }
+  /** `debug`: details renderers show only when asked (`--debug`), e.g. the executor chosen */
+  | { type: 'info'; message: string; debug?: boolean }
+  /** `rule`: a lint rule's name (`JSONArgsRecommended`) with its documentation `url` */
+  | { type: 'warning'; message: string; location?: { file: string; line: number; column?: number }; rule?: string; url?: string }
   | { type: 'export'; output: OutputSpec['type'] | 'cache'; dest?: string; digest?: Digest };
 
 export type { LayerStore };

@@ -85,7 +85,11 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
   const buildArgs = opts.buildArgs ?? {};
   const ignore = ignoreMatcher(opts.ignorePatterns);
 
-  for (const w of ast.warnings) warn('NoEmptyContinuation', RULES.NoEmptyContinuation.format(), { start: { line: w.line, column: 1 }, end: { line: w.line, column: 1 } });
+  // reported at the instruction the empty line is inside, as BuildKit does
+  for (const w of ast.warnings) {
+    const node = ast.children.find((n) => n.range.start.line <= w.line && w.line <= n.range.end.line);
+    warn('NoEmptyContinuation', RULES.NoEmptyContinuation.format(), node?.range ?? { start: { line: w.line, column: 1 }, end: { line: w.line, column: 1 } });
+  }
 
   // ConsistentInstructionCasing: the majority casing of self-consistent keywords
   let lower = 0;

@@ -87,9 +87,9 @@ const UNSUPPORTED: Record<string, string> = {
 const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
 
 const VALUE_FLAGS = new Set(['--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
-const BOOL_FLAGS = new Set(['--no-cache', '--pull', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
+const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
-const BOOL_VALUE = new Set(['--no-cache', '--pull', '--load', '--explain', '--check']);
+const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
 
 export function parseBuildFlags(argv: string[], env: Record<string, string | undefined>): ParsedBuild {
   const options: BuildOptions = { context: '' };

@@ -38,7 +38,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
   const warnings: string[] = [];
   const misses = new MissReasons();
   let drawn = 0; // lines of the last frame, above the cursor
-  let dirty = false;
+  let lastDraw = -Infinity;
   let finished: 'ok' | 'failed' | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -46,7 +46,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
   const erase = (): string => (drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '');
 
   const draw = (): void => {
-    dirty = false;
+    lastDraw = now();
     const lines = frame(finished !== undefined);
     write(`${erase()}${lines.map((l) => `${l}\x1b[K\n`).join('')}`);
     drawn = lines.length;
@@ -99,14 +99,16 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
     return [head, ...shown];
   };
 
+  // an event redraws at once unless a frame went out less than FRAME_MS ago; the interval keeps
+  // the timers moving (and shows what such a throttled event changed)
   const schedule = () => {
-    dirty = true;
-    if (!timer && finished === undefined) {
+    if (finished !== undefined) return;
+    if (!timer) {
       timer = setInterval(() => { if (finished === undefined) draw(); }, FRAME_MS);
       timer.unref?.();
       write('\x1b[?25l'); // no blinking cursor inside the frame
-      draw();
     }
+    if (now() - lastDraw >= FRAME_MS) draw();
   };
 
   const step = (id: string): StepView | undefined => steps.get(id);
@@ -190,7 +192,6 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       if (steps.size > 0 || extra.length > 0 || transfers.size > 0) draw();
       if (warnings.length) write(`\n${warnings.length} warning${warnings.length === 1 ? '' : 's'} found:\n${warnings.map((w) => ` - ${w}\n`).join('')}`);
       write('\x1b[?25h');
-      void dirty;
     },
     abort() {
       if (timer) clearInterval(timer);

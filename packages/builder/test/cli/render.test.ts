@@ -1,0 +1,169 @@
+/** The progress views fed a scripted event stream: grouping, miss reasons, colour, debug lines, the live frame. */
+import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import type { BuildEvent } from '../../src/types.js';
+import { createRenderer, resolveMode } from '../../src/cli/render/index.js';
+import { ttyRenderer } from '../../src/cli/render/tty.js';
+import { colorWanted } from '../../src/cli/render/style.js';
+
+function sink(): { stream: Writable; text: () => string } {
+  let buf = '';
+  const stream = new Writable({ write(chunk, _enc, cb) { buf += String(chunk); cb(); } });
+  return { stream, text: () => buf };
+}
+const opts = { color: false, debug: false, columns: () => 80, rows: () => 24 };
+
+/** Two stages running side by side, as solveGraph interleaves them. */
+const PARALLEL: BuildEvent[] = [
+  { type: 'info', message: 'executor: unshare (util-linux)', debug: true },
+  { type: 'step-start', stepId: '4', name: '[a 2/2] RUN make', stage: 0, index: 2, total: 2 },
+  { type: 'step-start', stepId: '5', name: '[b 2/3] COPY x /x', stage: 1, index: 2, total: 3 },
+  { type: 'step-miss', stepId: '4', reason: 'COPY src/: src/app.ts changed' },
+  { type: 'step-log', stepId: '4', stream: 'stdout', data: 'compiling\n' },
+  { type: 'step-cached', stepId: '5', name: '[b 2/3] COPY x /x' },
+  { type: 'step-done', stepId: '5', name: '[b 2/3] COPY x /x', durationMs: 0, cached: true },
+  { type: 'step-log', stepId: '4', stream: 'stdout', data: 'linking\npartial' },
+  { type: 'step-start', stepId: '6', name: '[b 3/3] RUN test', stage: 1, index: 3, total: 3 },
+  { type: 'step-miss', stepId: '6', reason: 'no earlier build of this step' },
+  { type: 'step-done', stepId: '4', name: '[a 2/2] RUN make', durationMs: 1234, cached: false, missReason: 'COPY src/: src/app.ts changed' },
+  { type: 'step-done', stepId: '6', name: '[b 3/3] RUN test', durationMs: 100, cached: false, missReason: 'no earlier build of this step' },
+];
+
+describe('plain view', () => {
+  it('keeps every line under its own step header when stages interleave', () => {
+    const s = sink();
+    const r = createRenderer('plain', s.stream, opts);
+    for (const e of PARALLEL) r.onEvent!(e);
+    const text = s.text().replace(/#(\d) \d+\.\d{3} /g, '#$1 T ');
+    // each block of lines starts with its step's header; `#5 CACHED` never under #4's
+    const blocks = text.split('\n\n').filter(Boolean).map((b) => b.split('\n').filter(Boolean));
+    for (const b of blocks) {
+      const id = /^#(\d+) /.exec(b[0]!)![1];
+      for (const l of b) expect(l.startsWith(`#${id} `), `${l} in block of #${id}`).toBe(true);
+    }
+    expect(text).toContain('#5 [b 2/3] COPY x /x\n#5 CACHED\n');
+    expect(text).toContain('#4 CACHE MISS: COPY src/: src/app.ts changed\n');
+    expect(text).toContain('#4 T partial\n#4 DONE 1.2s');
+    // a first build of a step says nothing: no earlier build to compare with
+    expect(text).not.toContain('CACHE MISS: no earlier build');
+    // executor lines only with --debug
+    expect(text).not.toContain('executor:');
+    const d = sink();
+    const rd = createRenderer('plain', d.stream, { ...opts, debug: true });
+    for (const e of PARALLEL) rd.onEvent!(e);
+    expect(d.text()).toContain('executor: unshare (util-linux)');
+  });
+
+  it('"previous step changed" only after a step of the same stage said why', () => {
+    const s = sink();
+    const r = createRenderer('plain', s.stream, opts);
+    r.onEvent!({ type: 'step-start', stepId: '1', name: '[x 2/3] COPY a /a', stage: 0, index: 2, total: 3 });
+    r.onEvent!({ type: 'step-miss', stepId: '1', reason: 'no earlier build of this step' });
+    r.onEvent!({ type: 'step-start', stepId: '2', name: '[x 3/3] RUN b', stage: 0, index: 3, total: 3 });
+    r.onEvent!({ type: 'step-miss', stepId: '2', reason: 'previous step changed' });
+    r.onEvent!({ type: 'step-start', stepId: '3', name: '[y 2/3] COPY a /a', stage: 1, index: 2, total: 3 });
+    r.onEvent!({ type: 'step-miss', stepId: '3', reason: 'ARG V changed' });
+    r.onEvent!({ type: 'step-start', stepId: '4', name: '[y 3/3] RUN b', stage: 1, index: 3, total: 3 });
+    r.onEvent!({ type: 'step-miss', stepId: '4', reason: 'previous step changed' });
+    expect(s.text().match(/CACHE MISS: .*/g)).toEqual(['CACHE MISS: ARG V changed', 'CACHE MISS: previous step changed']);
+    expect(s.text()).toContain('#4 CACHE MISS: previous step changed');
+  });
+
+  it('colour only when asked (a terminal without NO_COLOR)', () => {
+    expect(colorWanted(true, {})).toBe(true);
+    expect(colorWanted(true, { NO_COLOR: '1' })).toBe(false);
+    expect(colorWanted(true, { NO_COLOR: '' })).toBe(true); // no-color.org: set and non-empty
+    expect(colorWanted(false, {})).toBe(false);
+    expect(colorWanted(true, { TERM: 'dumb' })).toBe(false);
+    const s = sink();
+    const r = createRenderer('plain', s.stream, { ...opts, color: true });
+    for (const e of PARALLEL) r.onEvent!(e);
+    expect(s.text()).toContain('\x1b[33mCACHE MISS');
+    const n = sink();
+    const rn = createRenderer('plain', n.stream, opts);
+    for (const e of PARALLEL) rn.onEvent!(e);
+    expect(n.text()).not.toContain('\x1b[');
+  });
+
+  it('lint warnings name their rule and place', () => {
+    const s = sink();
+    createRenderer('plain', s.stream, opts).onEvent!({ type: 'warning', message: 'Maintainer instruction is deprecated in favor of using label', rule: 'MaintainerDeprecated', location: { file: 'Dockerfile', line: 2 } });
+    expect(s.text()).toBe('WARNING: MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\n');
+  });
+});
+
+describe('modes', () => {
+  it('auto is the live view on a terminal, plain elsewhere; quiet and rawjson', () => {
+    expect(resolveMode('auto', true, {})).toBe('tty');
+    expect(resolveMode('auto', false, {})).toBe('plain');
+    expect(resolveMode('auto', true, { TERM: 'dumb' })).toBe('plain');
+    expect(resolveMode('plain', true, {})).toBe('plain');
+    const q = sink();
+    const rq = createRenderer('quiet', q.stream, opts);
+    for (const e of PARALLEL) rq.onEvent?.(e);
+    rq.finish(true);
+    expect(q.text()).toBe('');
+    const j = sink();
+    const rj = createRenderer('rawjson', j.stream, opts);
+    for (const e of PARALLEL) rj.onEvent!(e);
+    const lines = j.text().trim().split('\n').map((l) => JSON.parse(l) as { type: string; reason?: string });
+    expect(lines).toHaveLength(PARALLEL.length);
+    expect(lines.find((l) => l.type === 'step-miss')?.reason).toBe('COPY src/: src/app.ts changed');
+  });
+});
+
+describe('tty view', () => {
+  it('draws a frame, redraws it in place, and ends with every step on one line and a summary', () => {
+    const s = sink();
+    let t = 1000;
+    const r = ttyRenderer(s.stream, opts, () => t);
+    for (const e of PARALLEL.slice(0, 8)) { t += 100; r.onEvent!(e); }
+    const live = s.text();
+    expect(live).toContain('\x1b[?25l'); // cursor hidden while drawing
+    expect(live).toMatch(/\[\+\] Building \d+\.\ds \(1\/2\)/);
+    expect(live).toContain(' => => # compiling');
+    expect(live).toContain(' => => cache miss: COPY src/: src/app.ts changed');
+    expect(live).toMatch(/\x1b\[\d+F\x1b\[J/); // moved up over the last frame and cleared it
+    for (const e of PARALLEL.slice(8)) { t += 100; r.onEvent!(e); }
+    r.finish(true);
+    const all = s.text();
+    const last = all.slice(all.lastIndexOf('[+] Building'));
+    expect(last).toMatch(/^\[\+\] Building \d+\.\ds \(3\/3\) FINISHED {2}1 cached, 2 ran/);
+    expect(last).toMatch(/ => CACHED \[b 2\/3\] COPY x \/x +0\.\ds/);
+    expect(last).toMatch(/ => \[a 2\/2\] RUN make +\d\.\ds/);
+    expect(last).not.toContain('# compiling'); // finished steps keep no output
+    expect(all.endsWith('\x1b[?25h')).toBe(true); // cursor given back
+    // every line fits the terminal: a wrapped line would break the redraw
+    for (const l of all.split('\n')) expect(l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length).toBeLessThanOrEqual(80);
+  });
+
+  it('a frame taller than the terminal drops finished steps first, never running ones', () => {
+    const s = sink();
+    let t = 0;
+    const r = ttyRenderer(s.stream, { ...opts, rows: () => 8 }, () => (t += 200));
+    for (let i = 1; i <= 20; i++) {
+      r.onEvent!({ type: 'step-start', stepId: String(i), name: `[s ${i}/21] RUN step${i}`, stage: 0, index: i, total: 21 });
+      if (i < 20) r.onEvent!({ type: 'step-done', stepId: String(i), name: '', durationMs: 1, cached: false });
+    }
+    r.onEvent!({ type: 'step-log', stepId: '20', stream: 'stdout', data: 'still going\n' });
+    const frames = s.text().split('[+] Building');
+    const last = frames[frames.length - 1]!.split('\n').filter((l) => l.includes('=>'));
+    expect(last.length).toBeLessThanOrEqual(6);
+    expect(last.some((l) => l.includes('RUN step20'))).toBe(true);
+    expect(last.some((l) => l.includes('still going'))).toBe(true);
+    r.finish(false);
+    const final = s.text().slice(s.text().lastIndexOf('[+] Building'));
+    expect(final).toContain('FAILED');
+    for (let i = 1; i <= 20; i++) expect(final).toContain(`RUN step${i} `); // the last frame lists every step
+  });
+
+  it('notes (Ctrl-C) print above the frame; abort gives the cursor back', () => {
+    const s = sink();
+    const r = ttyRenderer(s.stream, opts, () => 0);
+    r.onEvent!(PARALLEL[1]!);
+    r.note('cancelling build…');
+    expect(s.text()).toMatch(/\x1b\[\d+F\x1b\[Jcancelling build…\n\[\+\] Building/);
+    r.abort();
+    expect(s.text().endsWith('\x1b[?25h\n')).toBe(true);
+  });
+});

@@ -56,11 +56,20 @@ export function renderError(err: unknown, stderr: NodeJS.WritableStream = proces
   return 1;
 }
 
+/**
+ * Texts that are not files on disk (a Dockerfile on stdin), by the name errors give them: the code
+ * frame shows these, never a file of that name in the current directory.
+ */
+const SOURCES = new Map<string, string>();
+export function registerSource(file: string, text: string): void {
+  SOURCES.set(file, text);
+}
+
 /** A few lines around the offending one, with a caret under the column. */
 export function codeFrame(file: string, line: number, endLine: number, column: number): string {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = SOURCES.get(file) ?? readFileSync(file, 'utf8');
   } catch {
     return '';
   }

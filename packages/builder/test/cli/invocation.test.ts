@@ -74,7 +74,7 @@ describe('--explain', () => {
       { name: '[2/3] COPY src/ /src/', stage: 0, index: 2, instruction: 'COPY src/ /src/', cached: false, missReason: 'COPY src/: src/app.ts changed', durationMs: 5 },
       { name: '[3/3] RUN make', stage: 0, index: 3, instruction: 'RUN make', cached: true, durationMs: 0 },
     ]);
-    expect(text).toContain('Cache explanation (2 hit, 1 miss):');
+    expect(text).toContain('Cache explanation (1 hit, 1 miss):'); // FROM is the base, neither
     expect(text).toMatch(/ {2}base {2}\[1\/3\] FROM busybox\n/);
     expect(text).toMatch(/ {2}MISS {2}\[2\/3\] COPY src\/ \/src\/ +COPY src\/: src\/app.ts changed\n/);
     expect(text).toMatch(/ {2}HIT {3}\[3\/3\] RUN make +same inputs as an earlier build\n/);

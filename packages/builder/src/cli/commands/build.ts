@@ -2,10 +2,11 @@
  * tsbuild [build] [OPTIONS] CONTEXT — parse flags into BuildOptions, call build(), render events.
  * Exit codes: 0 built, 1 build failed, 2 usage error, 130 cancelled (Ctrl-C).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, renderError } from '../errors.js';
+import { UsageError, registerSource, renderError } from '../errors.js';
 import { BuildError } from '../../errors.js';
 import type { BuildOptions, BuildResult, OutputSpec, SecretSpec, StepRecord } from '../../types.js';
 import type { ProgressMode } from '../render/index.js';
@@ -304,6 +305,7 @@ export async function run(argv: string[]): Promise<number> {
     parsed.options.context = c.dir;
     if (c.dockerfileText !== undefined) parsed.options.dockerfileText = c.dockerfileText;
   }
+  if (parsed.options.dockerfileText !== undefined) registerSource(parsed.options.dockerfile ?? 'Dockerfile', parsed.options.dockerfileText);
   if (stdoutOutput) {
     // the library writes files; the tar reaches stdout from a private temp file after the build
     const dir = mkdtempSync(join(tmpdir(), 'tsbuild-out-'));
@@ -389,9 +391,11 @@ export function explain(steps: StepRecord[]): string {
     const why = isFrom ? '' : s.cached ? 'same inputs as an earlier build' : (s.missReason ?? '');
     return [what, s.name, why] as const;
   });
+  const hits = rows.filter((r) => r[0] === 'HIT').length;
+  const misses = rows.filter((r) => r[0] === 'MISS').length;
   const w = Math.min(70, Math.max(...rows.map((r) => r[1].length)));
   const line = ([what, name, why]: readonly [string, string, string]) => `  ${what.padEnd(4)}  ${(name.length > w ? `${name.slice(0, w - 1)}…` : name).padEnd(w)}  ${why}`.trimEnd();
-  return `\nCache explanation (${steps.filter((s) => s.cached).length} hit, ${steps.filter((s) => !s.cached).length} miss):\n${rows.map(line).join('\n')}\n`;
+  return `\nCache explanation (${hits} hit, ${misses} miss):\n${rows.map(line).join('\n')}\n`;
 }
 
 /** A file named by a flag must have a directory to go to: said before the build, not after it. */
@@ -410,8 +414,6 @@ function writeOut(file: string, text: string, flag: string): void {
 }
 
 async function copyToStdout(file: string): Promise<void> {
-  const { pipeline } = await import('node:stream/promises');
-  const { createReadStream } = await import('node:fs');
   try {
     await pipeline(createReadStream(file), process.stdout, { end: false });
   } catch (err) {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lint, type LintWarning } from '@tsbuild/parser';
 import { BuildError } from '../../errors.js';
-import { codeFrame, renderError } from '../errors.js';
+import { codeFrame, registerSource, renderError } from '../errors.js';
 import { parseArgs, out } from './_store-args.js';
 
 const USAGE = `Usage: tsbuild check [-f FILE] [--build-arg K=V]... [CONTEXT]
@@ -59,6 +59,7 @@ export function runCheck(req: CheckRequest): number {
   if (req.text !== undefined) {
     path = req.dockerfile ?? 'Dockerfile';
     text = req.text;
+    registerSource(path, text);
   } else {
     const candidates = req.dockerfile ? [resolve(req.dockerfile)] : [join(context, 'Dockerfile'), join(context, 'dockerfile')];
     const found = candidates.find((c) => existsSync(c));

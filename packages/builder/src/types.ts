@@ -18,6 +18,9 @@ export type OutputSpec =
   /** the final stage's filesystem as a tar */
   | { type: 'tar'; dest: string };
 
+/** `--build-context NAME=…`: another image (docker-image://REF) or a local directory */
+export type NamedContext = { type: 'image'; ref: string } | { type: 'dir'; path: string };
+
 export type SecretSpec = { id: string; src: string } | { id: string; env: string };
 
 export interface BuildOptions {
@@ -34,6 +37,8 @@ export interface BuildOptions {
   noCache?: boolean | string[];
   outputs?: OutputSpec[];
   secrets?: SecretSpec[];
+  /** `--build-context`: what FROM NAME / COPY --from=NAME see instead of a stage or image NAME */
+  namedContexts?: Record<string, NamedContext>;
   labels?: Record<string, string>;
   /** default network for RUN (BuildKit's default is the host's network) */
   network?: 'none' | 'host';

@@ -45,10 +45,15 @@ describe('build flags docker users type', () => {
     expect(() => p('--call', 'outline')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
   });
   it('a flag tsbuild cannot honour is an error that says so', () => {
-    for (const f of ['--push', '--build-context=a=.', '--ssh=default', '--add-host=h:1.2.3.4', '--ulimit=nofile=1024', '--shm-size=1g', '--annotation=a=b', '--allow=security.insecure', '--security-opt=seccomp=unconfined']) {
+    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--ssh=default', '--add-host=h:1.2.3.4', '--ulimit=nofile=1024', '--shm-size=1g', '--annotation=a=b', '--allow=security.insecure', '--security-opt=seccomp=unconfined']) {
       expect(() => p(f), f).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining(f.split('=')[0]!) }));
     }
     expect(() => p('--push=false')).not.toThrow();
+  });
+  it('--build-context NAME=DIR|docker-image://REF', () => {
+    expect(p('--build-context', 'base=docker-image://busybox:1', '--build-context=Src=.').options.namedContexts).toEqual({ base: { type: 'image', ref: 'busybox:1' }, src: { type: 'dir', path: process.cwd() } });
+    expect(() => p('--build-context', 'x=/no/such/dir')).toThrow(/no such directory/);
+    expect(() => p('--build-context', 'novalue')).toThrow(/NAME=VALUE/);
   });
   it('unknown flags get a "did you mean"', () => {
     expect(() => p('--no-cahce')).toThrow(/unknown flag: --no-cahce \(did you mean --no-cache\?\)/);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, registerSource, renderError } from '../errors.js';
 import { BuildError } from '../../errors.js';
-import type { BuildOptions, BuildResult, OutputSpec, SecretSpec, StepRecord } from '../../types.js';
+import type { BuildOptions, BuildResult, NamedContext, OutputSpec, SecretSpec, StepRecord } from '../../types.js';
 import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
 import { suggest } from '@tsbuild/parser';
@@ -23,6 +23,7 @@ Options:
   -f, --file FILE             Dockerfile (default CONTEXT/Dockerfile; '-' reads stdin)
       --build-arg K[=V]       build argument; without =V the value comes from the environment
       --target STAGE          build this stage
+      --build-context NAME=DIR|docker-image://REF  what FROM NAME / COPY --from=NAME use
       --no-cache              do not use the build cache
       --no-cache-filter STAGE do not use the cache for this stage (repeatable)
       --cache-to type=local,dest=DIR[,mode=min|max]  export the build cache
@@ -48,7 +49,7 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --build-context, --ssh, --add-host,
+Not supported (an error, never ignored): --push, --ssh, --add-host,
 --ulimit, --shm-size, --annotation, --allow, --security-opt.
 `;
 
@@ -70,7 +71,6 @@ export interface ParsedBuild {
 /** docker/buildx flags tsbuild does not honour: an error that says so, never silently ignored. */
 const UNSUPPORTED: Record<string, string> = {
   '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
-  '--build-context': 'named build contexts are not supported yet',
   '--ssh': 'SSH agent forwarding (RUN --mount=type=ssh) is not supported yet',
   '--add-host': 'extra /etc/hosts entries are not supported yet',
   '--ulimit': 'ulimits for RUN are not supported yet',
@@ -87,7 +87,7 @@ const UNSUPPORTED: Record<string, string> = {
 };
 const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
 
-const VALUE_FLAGS = new Set(['--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
+const VALUE_FLAGS = new Set(['--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
 const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
@@ -163,6 +163,11 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--target': options.target = value; break;
+      case '--build-context': {
+        const [name, c] = parseBuildContext(value);
+        (options.namedContexts ??= {})[name] = c;
+        break;
+      }
       case '--cache-to': (options.cacheTo ??= []).push(parseCacheSpec(value, 'to')); break;
       case '--cache-from': (options.cacheFrom ??= []).push(parseCacheSpec(value, 'from')); break;
       case '--no-cache-filter': noCacheFilter.push(...value.split(',').filter(Boolean)); break;
@@ -260,6 +265,23 @@ export function parseOutput(value: string): OutputSpec & { names?: string[] } {
   if (!['oci', 'docker', 'local', 'tar'].includes(type)) usage(`unknown output type ${JSON.stringify(type)} (image|oci|docker|local|tar)`);
   if (!dest) usage(`-o type=${type} needs dest=PATH`);
   return { type: type as 'oci', dest: dest! };
+}
+
+/** `--build-context NAME=docker-image://REF | oci-layout://DIR | DIR` (buildx's forms). */
+export function parseBuildContext(value: string): [string, NamedContext] {
+  const eq = value.indexOf('=');
+  if (eq <= 0 || eq === value.length - 1) throw new UsageError(`--build-context needs NAME=VALUE, got ${JSON.stringify(value)}`);
+  const name = value.slice(0, eq).toLowerCase();
+  const v = value.slice(eq + 1);
+  if (v.startsWith('docker-image://')) {
+    const ref = v.slice('docker-image://'.length);
+    if (!ref) throw new UsageError(`--build-context ${name}: docker-image:// needs an image reference`);
+    return [name, { type: 'image', ref }];
+  }
+  if (v.startsWith('oci-layout://')) throw new UsageError(`--build-context ${name}=${v}: oci-layout:// contexts are not supported yet; load the layout with \`tsbuild load\` and use docker-image://NAME`, 'E_UNSUPPORTED');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || v.startsWith('git@')) throw new UsageError(`--build-context ${name}=${v}: remote contexts are not supported (tsbuild reads local directories and store images)`, 'E_UNSUPPORTED');
+  if (!existsSync(v)) throw new UsageError(`--build-context ${name}=${v}: no such directory`);
+  return [name, { type: 'dir', path: resolve(v) }];
 }
 
 function checkTag(value: string): string {

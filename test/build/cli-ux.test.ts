@@ -236,6 +236,22 @@ describe('--build-context', () => {
   });
 });
 
+describe('--add-host and --shm-size', () => {
+  it('reach RUN: an /etc/hosts line and the /dev/shm size; they key the step', () => {
+    const ctx = ctxOf({ Dockerfile: 'FROM busybox\nRUN grep db.internal /etc/hosts > /hosts-line; grep " /dev/shm " /proc/mounts > /shm-line\n' });
+    const out = outDir();
+    const r = ts(['build', '--root', t.root, '--progress', 'plain', '--network', 'none', '--add-host', 'db.internal:10.1.2.3', '--shm-size', '128m', '-o', `type=local,dest=${out}`, ctx]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'hosts-line'), 'utf8')).toBe('10.1.2.3\tdb.internal\n');
+    expect(readFileSync(join(out, 'shm-line'), 'utf8')).toMatch(/size=131072k/);
+    // another host entry is another step: not served from the first build's cache
+    const again = ts(['build', '--root', t.root, '--progress', 'plain', '--network', 'none', '--add-host', 'db.internal:10.9.9.9', '-o', `type=local,dest=${out}`, ctx]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(out, 'hosts-line'), 'utf8')).toBe('10.9.9.9\tdb.internal\n');
+    expect(readFileSync(join(out, 'shm-line'), 'utf8')).toMatch(/size=65536k/);
+  });
+});
+
 describe('errors: code, place, message, exit code', () => {
   interface Bad { name: string; args?: string[]; dockerfile?: string; input?: string; code: string; exit: number; message: RegExp; where?: RegExp }
   const CASES: Bad[] = [

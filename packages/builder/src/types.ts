@@ -40,6 +40,10 @@ export interface BuildOptions {
   /** `--build-context`: what FROM NAME / COPY --from=NAME see instead of a stage or image NAME */
   namedContexts?: Record<string, NamedContext>;
   labels?: Record<string, string>;
+  /** `--add-host`: extra /etc/hosts lines in RUN */
+  extraHosts?: { host: string; ip: string }[];
+  /** `--shm-size`: bytes of RUN's /dev/shm (default 64 MiB) */
+  shmSize?: number;
   /** default network for RUN (BuildKit's default is the host's network) */
   network?: 'none' | 'host';
   /** only the host platform is supported; anything else is a clear error */

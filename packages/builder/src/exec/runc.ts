@@ -58,7 +58,7 @@ export class RuncExecutor implements Executor {
     const stubs = new MountStubs(spec.rootfs);
     const id = `tsbuild-${randomBytes(8).toString('hex')}`;
     try {
-      const prepared = prepareRun(spec, stubs, bundle, this.etc.writeTo(join(bundle, 'etc'), spec.hostname, spec.network));
+      const prepared = prepareRun(spec, stubs, bundle, this.etc.writeTo(join(bundle, 'etc'), spec.hostname, spec.network, spec.extraHosts));
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec(spec, prepared)));
       return await this.spawnRun(spec, bundle, id);
     } finally {

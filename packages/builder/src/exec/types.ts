@@ -26,6 +26,10 @@ export interface RunSpec {
   user: User;
   network: 'none' | 'host';
   hostname: string;
+  /** `--add-host`: lines appended to /etc/hosts */
+  extraHosts?: { host: string; ip: string }[];
+  /** `--shm-size`: bytes of /dev/shm (default 64 MiB) */
+  shmSize?: number;
   mounts: RunMount[];
   /** called with output chunks as they arrive */
   onStdout?: (chunk: Buffer) => void;

@@ -85,7 +85,7 @@ export class UnshareExecutor implements Executor {
     const stubs = new MountStubs(spec.rootfs);
     try {
       const root = spec.rootfs;
-      const prepared = prepareRun(spec, stubs, runDir, this.etc.writeTo(join(runDir, 'etc'), spec.hostname, spec.network));
+      const prepared = prepareRun(spec, stubs, runDir, this.etc.writeTo(join(runDir, 'etc'), spec.hostname, spec.network, spec.extraHosts));
       const devDir = join(runDir, 'dev');
       mkdirSync(devDir, { mode: 0o755 });
       chmodSync(devDir, 0o755);
@@ -105,6 +105,7 @@ export class UnshareExecutor implements Executor {
         etcBinds,
         mounts,
         hostname: spec.hostname,
+        shmSize: spec.shmSize,
         procReadonly: this.procReadonly,
         procMasked: this.procMasked,
         dirsMasked: this.dirsMasked,
@@ -139,7 +140,7 @@ export class UnshareExecutor implements Executor {
       const root = spec.rootfs;
       if (spec.mounts.some((m) => m.type === 'file')) runDir = mkdtempSync(join(this.tmpDir, 'tsbuild-run-'));
       const prepared = prepareRun(spec, stubs, runDir ?? '', '');
-      const contents = this.etc.contents(spec.hostname);
+      const contents = this.etc.contents(spec.hostname, spec.extraHosts);
       const ops = planPerlSetup({
         root,
         etc: prepared.etc.map((e) => ({ name: e.target.slice('/etc/'.length), content: contents[e.target.slice('/etc/'.length) as keyof typeof contents], target: e.hostTarget })),
@@ -147,6 +148,7 @@ export class UnshareExecutor implements Executor {
           ? { type: 'bind', source: m.source, target: m.hostTarget, readonly: m.readonly }
           : { type: 'tmpfs', target: m.hostTarget, size: m.size })),
         hostname: spec.hostname,
+        shmSize: spec.shmSize,
         freshSysfs: true,
         procReadonly: this.procReadonly,
         procMasked: this.procMasked,

@@ -45,7 +45,7 @@ describe('build flags docker users type', () => {
     expect(() => p('--call', 'outline')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
   });
   it('a flag tsbuild cannot honour is an error that says so', () => {
-    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--ssh=default', '--add-host=h:1.2.3.4', '--ulimit=nofile=1024', '--shm-size=1g', '--annotation=a=b', '--allow=security.insecure', '--security-opt=seccomp=unconfined']) {
+    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--ssh=default', '--add-host=h:host-gateway', '--ulimit=nofile=1024', '--annotation=a=b', '--allow=security.insecure', '--security-opt=seccomp=unconfined']) {
       expect(() => p(f), f).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining(f.split('=')[0]!) }));
     }
     expect(() => p('--push=false')).not.toThrow();
@@ -54,6 +54,15 @@ describe('build flags docker users type', () => {
     expect(p('--build-context', 'base=docker-image://busybox:1', '--build-context=Src=.').options.namedContexts).toEqual({ base: { type: 'image', ref: 'busybox:1' }, src: { type: 'dir', path: process.cwd() } });
     expect(() => p('--build-context', 'x=/no/such/dir')).toThrow(/no such directory/);
     expect(() => p('--build-context', 'novalue')).toThrow(/NAME=VALUE/);
+  });
+  it('--add-host HOST:IP and --shm-size SIZE', () => {
+    expect(p('--add-host', 'db:10.0.0.5', '--add-host=v6=::1', '--add-host', 'x:[fe80::1]').options.extraHosts).toEqual([{ host: 'db', ip: '10.0.0.5' }, { host: 'v6', ip: '::1' }, { host: 'x', ip: 'fe80::1' }]);
+    expect(() => p('--add-host', 'db:notanip')).toThrow(/not an IP address/);
+    expect(() => p('--add-host', 'db')).toThrow(/HOST:IP/);
+    expect(p('--shm-size', '128m').options.shmSize).toBe(128 * 1024 * 1024);
+    expect(p('--shm-size=1g').options.shmSize).toBe(1024 ** 3);
+    expect(p('--shm-size=4096').options.shmSize).toBe(4096);
+    expect(() => p('--shm-size', 'lots')).toThrow(/invalid size/);
   });
   it('unknown flags get a "did you mean"', () => {
     expect(() => p('--no-cahce')).toThrow(/unknown flag: --no-cahce \(did you mean --no-cache\?\)/);

@@ -4,6 +4,7 @@
  */
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, registerSource, renderError } from '../errors.js';
@@ -31,6 +32,8 @@ Options:
       --pull[=false]          accepted (base images come from the store)
       --load                  accepted: the image goes to the store (the default target)
       --network none|host     network for RUN (default host)
+      --add-host HOST:IP      an /etc/hosts line for RUN (repeatable)
+      --shm-size SIZE         size of RUN's /dev/shm (default 64m)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
       --platform P            target platform (the host platform only; 'local' = the host's)
@@ -49,8 +52,8 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --ssh, --add-host,
---ulimit, --shm-size, --annotation, --allow, --security-opt.
+Not supported (an error, never ignored): --push, --ssh, --ulimit, --annotation, --allow,
+--security-opt.
 `;
 
 export interface ParsedBuild {
@@ -72,9 +75,7 @@ export interface ParsedBuild {
 const UNSUPPORTED: Record<string, string> = {
   '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
   '--ssh': 'SSH agent forwarding (RUN --mount=type=ssh) is not supported yet',
-  '--add-host': 'extra /etc/hosts entries are not supported yet',
   '--ulimit': 'ulimits for RUN are not supported yet',
-  '--shm-size': 'a /dev/shm size for RUN is not supported yet (it is 64 MiB)',
   '--annotation': 'image annotations are not supported yet',
   '--allow': 'entitlements (--allow) are not supported yet',
   '--security-opt': '--security-opt is not supported yet',
@@ -87,7 +88,7 @@ const UNSUPPORTED: Record<string, string> = {
 };
 const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
 
-const VALUE_FLAGS = new Set(['--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
+const VALUE_FLAGS = new Set(['--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
 const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
@@ -163,6 +164,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--target': options.target = value; break;
+      case '--add-host': (options.extraHosts ??= []).push(parseAddHost(value)); break;
+      case '--shm-size': options.shmSize = parseBytes(value, '--shm-size'); break;
       case '--build-context': {
         const [name, c] = parseBuildContext(value);
         (options.namedContexts ??= {})[name] = c;
@@ -265,6 +268,27 @@ export function parseOutput(value: string): OutputSpec & { names?: string[] } {
   if (!['oci', 'docker', 'local', 'tar'].includes(type)) usage(`unknown output type ${JSON.stringify(type)} (image|oci|docker|local|tar)`);
   if (!dest) usage(`-o type=${type} needs dest=PATH`);
   return { type: type as 'oci', dest: dest! };
+}
+
+/** `--add-host HOST:IP` (or HOST=IP; an IPv6 address may be bracketed), as docker takes it. */
+export function parseAddHost(value: string): { host: string; ip: string } {
+  const m = /^([^:=]+)[:=](.+)$/.exec(value);
+  if (!m) throw new UsageError(`--add-host needs HOST:IP, got ${JSON.stringify(value)}`);
+  const host = m[1]!.trim();
+  const ip = m[2]!.trim().replace(/^\[(.*)\]$/, '$1');
+  if (ip === 'host-gateway') throw new UsageError('--add-host HOST:host-gateway: tsbuild has no daemon gateway address; give the IP', 'E_UNSUPPORTED');
+  if (!isIP(ip)) throw new UsageError(`--add-host ${value}: ${JSON.stringify(ip)} is not an IP address`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(host)) throw new UsageError(`--add-host ${value}: ${JSON.stringify(host)} is not a host name`);
+  return { host, ip };
+}
+
+/** docker's sizes: `64m`, `1g`, `1048576`, `512kb` (binary units). */
+export function parseBytes(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
+  if (!m) throw new UsageError(`${flag}: invalid size ${JSON.stringify(value)} (e.g. 64m, 1g)`);
+  const n = Math.floor(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
+  if (n <= 0) throw new UsageError(`${flag} must be greater than 0`);
+  return n;
 }
 
 /** `--build-context NAME=docker-image://REF | oci-layout://DIR | DIR` (buildx's forms). */

@@ -252,6 +252,41 @@ describe('--add-host and --shm-size', () => {
   });
 });
 
+describe('--ssh', () => {
+  it('RUN --mount=type=ssh gets a socket at its target and SSH_AUTH_SOCK; missing agent is said', async () => {
+    const { createServer } = await import('node:net');
+    const dir = outDir();
+    const agentPath = join(dir, 'agent.sock');
+    const agent = createServer((c) => c.end());
+    await new Promise<void>((r) => agent.listen(agentPath, r));
+    try {
+      const ctx = ctxOf({ Dockerfile: `FROM busybox\nRUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /ssh-env && ls -ln "$SSH_AUTH_SOCK" | cut -c1-10 > /ssh-mode\nRUN --mount=type=ssh,id=other,target=/agent.sock,mode=0666 test -S /agent.sock && echo ok-${Date.now()} > /other\n` });
+      const out = outDir();
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        // async spawn: the proxy lives in tsbuild, the agent in this process; both must answer
+        const p = spawn(TSBUILD_BIN, ['build', '--root', t.root, '--progress', 'plain', '--network', 'none', '--ssh', 'default', '--ssh', `other=${agentPath}`, '-o', `type=local,dest=${out}`, ctx], { env: { ...process.env, ...ENV, SSH_AUTH_SOCK: agentPath } });
+        let stderr = '';
+        p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        p.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(out, 'ssh-env'), 'utf8')).toBe('/run/buildkit/ssh_agent.0\n');
+      expect(readFileSync(join(out, 'ssh-mode'), 'utf8')).toBe('srw-------\n');
+      expect(readFileSync(join(out, 'other'), 'utf8')).toMatch(/^ok-/);
+      // the socket is a mount, never part of the layer
+      expect(existsSync(join(out, 'run/buildkit/ssh_agent.0'))).toBe(false);
+    } finally {
+      agent.close();
+    }
+    const ctx2 = ctxOf({ Dockerfile: 'FROM busybox\nRUN --mount=type=ssh,required true\n' });
+    const missing = ts(['build', '--root', t.root, '--progress', 'plain', '--network', 'none', ctx2]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no SSH agent for id "default" \(pass --ssh default\).*\[E_MOUNT\]/);
+    expect(ts(['build', '--ssh', 'default', ctx2], undefined, { SSH_AUTH_SOCK: '' }).stderr).toContain('SSH_AUTH_SOCK is not set');
+    expect(ts(['build', '--ssh', `k=${join(ctx2, 'Dockerfile')}`, ctx2]).stderr).toMatch(/not an agent socket .*\[E_UNSUPPORTED\]/);
+  });
+});
+
 describe('errors: code, place, message, exit code', () => {
   interface Bad { name: string; args?: string[]; dockerfile?: string; input?: string; code: string; exit: number; message: RegExp; where?: RegExp }
   const CASES: Bad[] = [
@@ -264,7 +299,7 @@ describe('errors: code, place, message, exit code', () => {
     { name: 'failing RUN', dockerfile: 'FROM busybox\nRUN exit 3\n', code: 'E_EXEC_FAILED', exit: 1, message: /exit code: 3/, where: /> 2 \| RUN exit 3/ },
     { name: 'bad check directive', dockerfile: '# check=skip\nFROM busybox\n', code: 'E_CHECK_DIRECTIVE', exit: 1, message: /invalid check option "skip"/ },
     { name: 'unknown flag', args: ['--no-cahce'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /unknown flag: --no-cahce \(did you mean --no-cache\?\)/ },
-    { name: 'unsupported docker flag', args: ['--ssh', 'default'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--ssh: .*not supported/ },
+    { name: 'unsupported docker flag', args: ['--ulimit', 'nofile=1024'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--ulimit: .*not supported/ },
     { name: 'bad progress mode', args: ['--progress', 'fancy'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /invalid progress mode "fancy"/ },
     { name: 'no Dockerfile', args: ['-f', '/nonexistent/Dockerfile'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /cannot read Dockerfile: \/nonexistent\/Dockerfile not found/ },
     { name: 'tar to a terminal refused / two stdouts', args: ['-o', '-', '-o', 'type=oci,dest=-'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /only one output can go to stdout/ },

@@ -37,6 +37,8 @@ export interface BuildOptions {
   noCache?: boolean | string[];
   outputs?: OutputSpec[];
   secrets?: SecretSpec[];
+  /** `--ssh ID=SOCKET`: agent sockets RUN --mount=type=ssh forwards (id `default` for `--ssh default`) */
+  ssh?: { id: string; socket: string }[];
   /** `--build-context`: what FROM NAME / COPY --from=NAME see instead of a stage or image NAME */
   namedContexts?: Record<string, NamedContext>;
   labels?: Record<string, string>;

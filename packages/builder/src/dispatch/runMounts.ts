@@ -56,6 +56,7 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
   };
   try {
     let n = 0;
+    let sshCount = 0;
     for (const f of files) {
       const p = join(scratch, `file-${n++}`);
       await writeFile(p, f.content, { mode: f.mode });
@@ -134,9 +135,23 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
           mounts.push({ type: 'file', source: p, target: secretTarget(m), mode: m.mode ?? 0o400, uid: m.uid ?? 0, gid: m.gid ?? 0 });
           break;
         }
-        case 'ssh':
-          if (m.required) throw new BuildError('E_MOUNT', 'RUN --mount=type=ssh is not supported', { location: ctx.location });
+        case 'ssh': {
+          // BuildKit: the first ssh mount is SSH_AUTH_SOCK; targets default to /run/buildkit/ssh_agent.N
+          const id = m.id ?? 'default';
+          const target = m.target ?? `/run/buildkit/ssh_agent.${sshCount}`;
+          const agent = solve.options.ssh?.find((s) => s.id === id)?.socket;
+          if (!agent) {
+            if (m.required) throw new BuildError('E_MOUNT', `no SSH agent for id ${JSON.stringify(id)} (pass --ssh ${id === 'default' ? 'default' : `${id}=SOCKET`})`, { location: ctx.location });
+            break;
+          }
+          const { startSshProxy } = await import('./sshProxy.js');
+          const proxy = await startSshProxy(join(scratch, `ssh-${n++}.sock`), agent, { uid: m.uid ?? 0, gid: m.gid ?? 0, mode: m.mode ?? 0o600 });
+          releases.push(() => proxy.close());
+          mounts.push({ type: 'bind', source: proxy.path, target, readonly: true });
+          if (sshCount === 0) env.push(`SSH_AUTH_SOCK=${target}`);
+          sshCount++;
           break;
+        }
       }
     }
     return { mounts, env, release };

@@ -2,7 +2,7 @@
  * tsbuild [build] [OPTIONS] CONTEXT — parse flags into BuildOptions, call build(), render events.
  * Exit codes: 0 built, 1 build failed, 2 usage error, 130 cancelled (Ctrl-C).
  */
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,7 @@ Options:
       --load                  accepted: the image goes to the store (the default target)
       --network none|host     network for RUN (default host)
       --add-host HOST:IP      an /etc/hosts line for RUN (repeatable)
+      --ssh default|ID=SOCKET an ssh-agent socket for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)
       --shm-size SIZE         size of RUN's /dev/shm (default 64m)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
@@ -52,7 +53,7 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --ssh, --ulimit, --annotation, --allow,
+Not supported (an error, never ignored): --push, --ulimit, --annotation, --allow,
 --security-opt.
 `;
 
@@ -74,7 +75,6 @@ export interface ParsedBuild {
 /** docker/buildx flags tsbuild does not honour: an error that says so, never silently ignored. */
 const UNSUPPORTED: Record<string, string> = {
   '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
-  '--ssh': 'SSH agent forwarding (RUN --mount=type=ssh) is not supported yet',
   '--ulimit': 'ulimits for RUN are not supported yet',
   '--annotation': 'image annotations are not supported yet',
   '--allow': 'entitlements (--allow) are not supported yet',
@@ -88,7 +88,7 @@ const UNSUPPORTED: Record<string, string> = {
 };
 const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
 
-const VALUE_FLAGS = new Set(['--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
+const VALUE_FLAGS = new Set(['--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
 const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
@@ -164,6 +164,7 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--target': options.target = value; break;
+      case '--ssh': (options.ssh ??= []).push(parseSsh(value, env)); break;
       case '--add-host': (options.extraHosts ??= []).push(parseAddHost(value)); break;
       case '--shm-size': options.shmSize = parseBytes(value, '--shm-size'); break;
       case '--build-context': {
@@ -268,6 +269,28 @@ export function parseOutput(value: string): OutputSpec & { names?: string[] } {
   if (!['oci', 'docker', 'local', 'tar'].includes(type)) usage(`unknown output type ${JSON.stringify(type)} (image|oci|docker|local|tar)`);
   if (!dest) usage(`-o type=${type} needs dest=PATH`);
   return { type: type as 'oci', dest: dest! };
+}
+
+/**
+ * `--ssh default | default=SOCKET | ID=SOCKET` (buildx's forms): the agent socket RUN --mount=type=ssh
+ * forwards; `default` alone is $SSH_AUTH_SOCK. Key files need an agent: said so, not ignored.
+ */
+export function parseSsh(value: string, env: Record<string, string | undefined>): { id: string; socket: string } {
+  const eq = value.indexOf('=');
+  const id = eq < 0 ? value : value.slice(0, eq);
+  const paths = eq < 0 ? [] : value.slice(eq + 1).split(',').filter(Boolean);
+  if (!id) throw new UsageError(`--ssh needs an ID, got ${JSON.stringify(value)}`);
+  if (paths.length > 1) throw new UsageError(`--ssh ${id}: several key files need an agent: run ssh-agent, ssh-add them, and pass --ssh ${id}`, 'E_UNSUPPORTED');
+  const socket = paths[0] ?? env.SSH_AUTH_SOCK;
+  if (!socket) throw new UsageError(`--ssh ${id}: no agent socket (SSH_AUTH_SOCK is not set; start ssh-agent or give --ssh ${id}=SOCKET)`);
+  let st;
+  try {
+    st = statSync(socket);
+  } catch {
+    throw new UsageError(`--ssh ${id}: ${socket} does not exist`);
+  }
+  if (!st.isSocket()) throw new UsageError(`--ssh ${id}=${socket}: not an agent socket (key files need an agent: eval $(ssh-agent); ssh-add ${socket}; --ssh ${id})`, 'E_UNSUPPORTED');
+  return { id, socket: resolve(socket) };
 }
 
 /** `--add-host HOST:IP` (or HOST=IP; an IPv6 address may be bracketed), as docker takes it. */

@@ -236,6 +236,17 @@ describe('--build-context', () => {
   });
 });
 
+describe('--ulimit', () => {
+  it('limits RUN: soft and hard as given', () => {
+    const ctx = ctxOf({ Dockerfile: `FROM busybox\nRUN echo ${Date.now()} >/dev/null; ulimit -Sn > /soft; ulimit -Hn > /hard\n` });
+    const out = outDir();
+    const r = ts(['build', '--root', t.root, '--progress', 'plain', '--network', 'none', '--ulimit', 'nofile=1024:2048', '-o', `type=local,dest=${out}`, ctx]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'soft'), 'utf8')).toBe('1024\n');
+    expect(readFileSync(join(out, 'hard'), 'utf8')).toBe('2048\n');
+  });
+});
+
 describe('--add-host and --shm-size', () => {
   it('reach RUN: an /etc/hosts line and the /dev/shm size; they key the step', () => {
     const ctx = ctxOf({ Dockerfile: 'FROM busybox\nRUN grep db.internal /etc/hosts > /hosts-line; grep " /dev/shm " /proc/mounts > /shm-line\n' });
@@ -299,7 +310,7 @@ describe('errors: code, place, message, exit code', () => {
     { name: 'failing RUN', dockerfile: 'FROM busybox\nRUN exit 3\n', code: 'E_EXEC_FAILED', exit: 1, message: /exit code: 3/, where: /> 2 \| RUN exit 3/ },
     { name: 'bad check directive', dockerfile: '# check=skip\nFROM busybox\n', code: 'E_CHECK_DIRECTIVE', exit: 1, message: /invalid check option "skip"/ },
     { name: 'unknown flag', args: ['--no-cahce'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /unknown flag: --no-cahce \(did you mean --no-cache\?\)/ },
-    { name: 'unsupported docker flag', args: ['--ulimit', 'nofile=1024'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--ulimit: .*not supported/ },
+    { name: 'unsupported docker flag', args: ['--annotation', 'a=b'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--annotation: .*not supported/ },
     { name: 'bad progress mode', args: ['--progress', 'fancy'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /invalid progress mode "fancy"/ },
     { name: 'no Dockerfile', args: ['-f', '/nonexistent/Dockerfile'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /cannot read Dockerfile: \/nonexistent\/Dockerfile not found/ },
     { name: 'tar to a terminal refused / two stdouts', args: ['-o', '-', '-o', 'type=oci,dest=-'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /only one output can go to stdout/ },

@@ -46,6 +46,8 @@ export interface BuildOptions {
   extraHosts?: { host: string; ip: string }[];
   /** `--shm-size`: bytes of RUN's /dev/shm (default 64 MiB) */
   shmSize?: number;
+  /** `--ulimit`: resource limits of RUN's processes */
+  ulimits?: { name: string; soft: number; hard: number }[];
   /** default network for RUN (BuildKit's default is the host's network) */
   network?: 'none' | 'host';
   /** only the host platform is supported; anything else is a clear error */

@@ -37,8 +37,9 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
   inputs.push(['USER', user], ['WORKDIR', workdir], ['network', network]);
   mountKeys.forEach((m, i) => inputs.push([`mount ${i}`, JSON.stringify(m)]));
   // --add-host and --shm-size change what the step sees (BuildKit keys them too); absent, the key is as before
-  const { extraHosts, shmSize } = solve.options;
-  const runtime = { ...(extraHosts?.length ? { extraHosts } : {}), ...(shmSize ? { shmSize } : {}) };
+  const { extraHosts, shmSize, ulimits } = solve.options;
+  const runtime = { ...(extraHosts?.length ? { extraHosts } : {}), ...(shmSize ? { shmSize } : {}), ...(ulimits?.length ? { ulimits } : {}) };
+  if (ulimits?.length) inputs.push(['--ulimit', ulimits.map((u) => `${u.name}=${u.soft}:${u.hard}`).join(',')]);
   if (extraHosts?.length) inputs.push(['--add-host', extraHosts.map((h) => `${h.host}=${h.ip}`).join(',')]);
   if (shmSize) inputs.push(['--shm-size', String(shmSize)]);
 
@@ -85,6 +86,7 @@ async function execute(
       hostname: HOSTNAME,
       ...(solve.options.extraHosts?.length ? { extraHosts: solve.options.extraHosts } : {}),
       ...(solve.options.shmSize ? { shmSize: solve.options.shmSize } : {}),
+      ...(solve.options.ulimits?.length ? { ulimits: solve.options.ulimits } : {}),
       mounts: prepared.mounts as RunMount[],
       onStdout: onOut('stdout'),
       onStderr: onOut('stderr'),

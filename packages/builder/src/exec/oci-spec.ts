@@ -13,6 +13,9 @@ const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/pro
   '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
 const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+/** "unlimited" in process.rlimits: 2^63, beyond any real limit (2^64-1 has no exact JSON number) */
+const UNLIMITED = 2 ** 63;
+
 export interface OciMount { destination: string; type: string; source: string; options: string[] }
 
 export function ociSpec(spec: RunSpec, prepared: PreparedRun): Record<string, unknown> {
@@ -40,6 +43,7 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun): Record<string, un
       cwd: spec.cwd,
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: false,
+      ...(spec.ulimits?.length ? { rlimits: spec.ulimits.map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, soft: u.soft < 0 ? UNLIMITED : u.soft, hard: u.hard < 0 ? UNLIMITED : u.hard })) } : {}),
     },
     root: { path: spec.rootfs, readonly: false },
     hostname: spec.hostname,

@@ -177,11 +177,18 @@ export class UnshareExecutor implements Executor {
     const t = this.tools;
     const args = ['--mount', '--pid', '--fork', '--uts', '--ipc', ...(spec.network === 'none' ? ['--net'] : []),
       '--kill-child', '--propagation', 'private', '--', ...command];
+    // --ulimit: prlimit sets the limits on itself and execs unshare (same pid), which the step inherits
+    let exe = t.unshare;
+    if (spec.ulimits?.length) {
+      if (!t.prlimit) throw new BuildError('E_UNSUPPORTED', '--ulimit needs prlimit (util-linux) on this machine');
+      args.unshift(...spec.ulimits.map((u) => `--${u.name}=${rlim(u.soft)}:${rlim(u.hard)}`), '--', t.unshare);
+      exe = t.prlimit;
+    }
     const io = await stepStdio();
     return new Promise<RunResult>((resolve, reject) => {
       // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
-      const { child, stdout, stderr, closed } = io.spawn(t.unshare, args, 1);
+      const { child, stdout, stderr, closed } = io.spawn(exe, args, 1);
       const setup: Buffer[] = [];
       let aborted = false;
       const onAbort = () => {
@@ -217,6 +224,10 @@ export class UnshareExecutor implements Executor {
       }));
     });
   }
+}
+
+function rlim(n: number): string {
+  return n < 0 ? 'unlimited' : String(n);
 }
 
 function cancelled(): BuildError {

@@ -45,7 +45,7 @@ describe('build flags docker users type', () => {
     expect(() => p('--call', 'outline')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
   });
   it('a flag tsbuild cannot honour is an error that says so', () => {
-    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--ulimit=nofile=1024', '--annotation=a=b', '--allow=security.insecure', '--security-opt=seccomp=unconfined']) {
+    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=a=b', '--allow=security.insecure', '--security-opt=seccomp=unconfined']) {
       expect(() => p(f), f).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining(f.split('=')[0]!) }));
     }
     expect(() => p('--push=false')).not.toThrow();
@@ -63,6 +63,13 @@ describe('build flags docker users type', () => {
     expect(p('--shm-size=1g').options.shmSize).toBe(1024 ** 3);
     expect(p('--shm-size=4096').options.shmSize).toBe(4096);
     expect(() => p('--shm-size', 'lots')).toThrow(/invalid size/);
+  });
+  it('--ulimit NAME=SOFT[:HARD]', () => {
+    expect(p('--ulimit', 'nofile=1024:2048', '--ulimit=core=-1').options.ulimits).toEqual([{ name: 'nofile', soft: 1024, hard: 2048 }, { name: 'core', soft: -1, hard: -1 }]);
+    expect(p('--ulimit', 'nproc=64').options.ulimits).toEqual([{ name: 'nproc', soft: 64, hard: 64 }]);
+    expect(() => p('--ulimit', 'nofiles=1')).toThrow(/unknown limit "nofiles" \(did you mean nofile\?\)/);
+    expect(() => p('--ulimit', 'nofile=10:5')).toThrow(/soft limit is above the hard limit/);
+    expect(() => p('--ulimit', 'nofile')).toThrow(/NAME=SOFT/);
   });
   it('unknown flags get a "did you mean"', () => {
     expect(() => p('--no-cahce')).toThrow(/unknown flag: --no-cahce \(did you mean --no-cache\?\)/);

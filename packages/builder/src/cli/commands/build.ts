@@ -35,6 +35,7 @@ Options:
       --add-host HOST:IP      an /etc/hosts line for RUN (repeatable)
       --ssh default|ID=SOCKET an ssh-agent socket for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)
       --shm-size SIZE         size of RUN's /dev/shm (default 64m)
+      --ulimit NAME=SOFT[:HARD]  resource limit for RUN (e.g. nofile=1024:2048; repeatable)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
       --platform P            target platform (the host platform only; 'local' = the host's)
@@ -53,7 +54,7 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --ulimit, --annotation, --allow,
+Not supported (an error, never ignored): --push, --annotation, --allow,
 --security-opt.
 `;
 
@@ -75,7 +76,6 @@ export interface ParsedBuild {
 /** docker/buildx flags tsbuild does not honour: an error that says so, never silently ignored. */
 const UNSUPPORTED: Record<string, string> = {
   '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
-  '--ulimit': 'ulimits for RUN are not supported yet',
   '--annotation': 'image annotations are not supported yet',
   '--allow': 'entitlements (--allow) are not supported yet',
   '--security-opt': '--security-opt is not supported yet',
@@ -88,7 +88,7 @@ const UNSUPPORTED: Record<string, string> = {
 };
 const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
 
-const VALUE_FLAGS = new Set(['--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
+const VALUE_FLAGS = new Set(['--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
 const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
@@ -164,6 +164,7 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--target': options.target = value; break;
+      case '--ulimit': (options.ulimits ??= []).push(parseUlimit(value)); break;
       case '--ssh': (options.ssh ??= []).push(parseSsh(value, env)); break;
       case '--add-host': (options.extraHosts ??= []).push(parseAddHost(value)); break;
       case '--shm-size': options.shmSize = parseBytes(value, '--shm-size'); break;
@@ -291,6 +292,23 @@ export function parseSsh(value: string, env: Record<string, string | undefined>)
   }
   if (!st.isSocket()) throw new UsageError(`--ssh ${id}=${socket}: not an agent socket (key files need an agent: eval $(ssh-agent); ssh-add ${socket}; --ssh ${id})`, 'E_UNSUPPORTED');
   return { id, socket: resolve(socket) };
+}
+
+const ULIMITS = ['as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];
+
+/** `--ulimit NAME=SOFT[:HARD]` as docker takes it (-1: unlimited; HARD defaults to SOFT). */
+export function parseUlimit(value: string): { name: string; soft: number; hard: number } {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(value);
+  if (!m) throw new UsageError(`--ulimit needs NAME=SOFT[:HARD], got ${JSON.stringify(value)}`);
+  const name = m[1]!;
+  if (!ULIMITS.includes(name)) {
+    const near = suggest(name, ULIMITS);
+    throw new UsageError(`--ulimit: unknown limit ${JSON.stringify(name)}${near ? ` (did you mean ${near}?)` : ''}`);
+  }
+  const soft = Number(m[2]);
+  const hard = m[3] === undefined ? soft : Number(m[3]);
+  if (hard >= 0 && (soft < 0 || soft > hard)) throw new UsageError(`--ulimit ${value}: the soft limit is above the hard limit`);
+  return { name, soft, hard };
 }
 
 /** `--add-host HOST:IP` (or HOST=IP; an IPv6 address may be bracketed), as docker takes it. */

@@ -11,6 +11,7 @@ function sink(): { stream: Writable; text: () => string } {
   const stream = new Writable({ write(chunk, _enc, cb) { buf += String(chunk); cb(); } });
   return { stream, text: () => buf };
 }
+const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 const opts = { color: false, debug: false, columns: () => 80, rows: () => 24 };
 
 /** Two stages running side by side, as solveGraph interleaves them. */
@@ -155,6 +156,24 @@ describe('tty view', () => {
     const final = s.text().slice(s.text().lastIndexOf('[+] Building'));
     expect(final).toContain('FAILED');
     for (let i = 1; i <= 20; i++) expect(final).toContain(`RUN step${i} `); // the last frame lists every step
+  });
+
+  it('registry transfers are bars while they move and one line once settled', () => {
+    const s = sink();
+    let t = 0;
+    const r = ttyRenderer(s.stream, opts, () => (t += 200));
+    const ev = (status: string, current: number) => ({ type: 'transfer', action: 'pull', ref: 'localhost:5000/app:1', digest: `sha256:${'ab'.repeat(32)}`, kind: 'layer', status, current, total: 2_000_000 }) as unknown as BuildEvent;
+    r.onEvent!(ev('downloading', 500_000));
+    expect(strip(s.text())).toMatch(/=> => pull localhost:5000\/app:1 .* \[=====\s{15}\] 500\.0kB\/2\.0MB \d+\.\ds\n/);
+    r.onEvent!(ev('done', 2_000_000));
+    r.finish(true);
+    const last = strip(s.text().slice(s.text().lastIndexOf('[+] Building')));
+    expect(last).toMatch(/=> => pull localhost:5000\/app:1 layer abababababab +2\.0MB\/2\.0MB \d+\.\ds\n/);
+    const p = sink();
+    const rp = createRenderer('plain', p.stream, opts);
+    rp.onEvent!(ev('downloading', 1));
+    rp.onEvent!(ev('done', 2_000_000));
+    expect(p.text()).toBe('#pull localhost:5000/app:1 layer abababababab: Pull complete\n');
   });
 
   it('notes (Ctrl-C) print above the frame; abort gives the cursor back', () => {

@@ -11,6 +11,7 @@
  */
 import type { BuildEvent } from '../../types.js';
 import { MissReasons } from './missShown.js';
+import { asTransfer } from './transfer.js';
 import { makeStyle, type Style } from './style.js';
 import type { RenderOptions, Renderer } from './types.js';
 
@@ -84,9 +85,16 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
         current = undefined;
         out.write(`\n#exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}${e.digest ? ` ${e.digest}` : ''} done\n`);
         break;
-      default:
-        // transfer and other events this view does not know are skipped
+      default: {
+        // registry transfers: one line per blob once it settled (the tty view draws the bytes)
+        const tr = asTransfer(e);
+        if (tr && (tr.status === 'done' || tr.status === 'exists' || tr.status === 'mounted' || tr.status === 'retrying')) {
+          const what = tr.status === 'done' ? (tr.action === 'pull' ? 'Pull complete' : 'Pushed') : tr.status === 'exists' ? 'Already exists' : tr.status === 'mounted' ? 'Mounted' : `Retrying: ${tr.message ?? ''}`;
+          current = undefined;
+          out.write(`#${tr.action} ${tr.ref} ${tr.kind} ${tr.digest.slice(7, 19)}: ${what}\n`);
+        }
         break;
+      }
     }
   };
   return { onEvent, note: (text) => { current = undefined; out.write(`${text}\n`); }, finish() {}, abort() {} };

@@ -8,6 +8,7 @@
  */
 import type { BuildEvent } from '../../types.js';
 import { MissReasons } from './missShown.js';
+import { asTransfer, SETTLED } from './transfer.js';
 import { warningText } from './plain.js';
 import { makeStyle, type Style } from './style.js';
 import type { RenderOptions, Renderer } from './types.js';
@@ -27,7 +28,8 @@ interface StepView {
   partial: string;
 }
 
-interface TransferView { id: string; name: string; current: number; total?: number; done: boolean; start: number; end?: number }
+interface TransferView { id: string; name: string; current: number; total?: number; done: boolean; start: number; end?: number; status?: string }
+
 
 export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now: () => number = Date.now): Renderer {
   const style: Style = makeStyle(opts.color);
@@ -159,15 +161,16 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
         extra.push(` => exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}${e.digest ? ` ${e.digest}` : ''}`);
         break;
       default: {
-        // transfer progress (pull/push), when the registry code reports it
-        const tr = e as unknown as { type: string; id?: string; name?: string; current?: number; total?: number; done?: boolean };
-        if (tr.type === 'transfer' && tr.id) {
-          const prev = transfers.get(tr.id);
-          const v: TransferView = prev ?? { id: tr.id, name: tr.name ?? tr.id, current: 0, start: now(), done: false };
-          v.current = tr.current ?? v.current;
-          v.total = tr.total ?? v.total;
-          if (tr.done) { v.done = true; v.end = now(); }
-          transfers.set(tr.id, v);
+        // registry transfers (pull of a FROM image, push, registry cache): one bar per blob
+        const tr = asTransfer(e);
+        if (tr) {
+          const key = `${tr.action}:${tr.digest}`;
+          const v: TransferView = transfers.get(key) ?? { id: key, name: `${tr.action} ${tr.ref} ${tr.kind} ${tr.digest.slice(7, 19)}`, current: 0, start: now(), done: false };
+          v.current = tr.current;
+          if (tr.total) v.total = tr.total;
+          v.status = tr.status;
+          if (SETTLED.has(tr.status) && !v.done) { v.done = true; v.end = now(); }
+          transfers.set(key, v);
         }
         break;
       }
@@ -223,7 +226,9 @@ function bar(t: TransferView, width: number, now: number): string {
   const barWidth = 20;
   const filled = t.total ? Math.min(barWidth, Math.round((t.current / t.total) * barWidth)) : 0;
   const b = t.done ? '' : ` [${'='.repeat(filled)}${' '.repeat(barWidth - filled)}]`;
-  return fit(` => => ${t.name}${b} ${size}`, secs, width);
+  const what = t.status === 'exists' ? ' already exists' : t.status === 'mounted' ? ' mounted' : t.status === 'retrying' ? ' retrying' : '';
+  // the name gives way first on a narrow terminal: the bar and the bytes are what move
+  return fit(` => => ${t.name}`, `${b.trim()} ${size}${what} ${secs}`.trim(), width);
 }
 
 function mb(n: number): string {

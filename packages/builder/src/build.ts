@@ -125,7 +125,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
 function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress): void {
   const r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK });
-  for (const w of r.warnings) progress.warning(w.message, { file: w.file, line: w.range.start.line, column: w.range.start.column }, { rule: w.rule, url: w.url });
+  for (const w of r.warnings) progress.lint(w.rule, w.message, { file: w.file, line: w.range.start.line, column: w.range.start.column }, w.url);
   if (r.failed) {
     const first = r.warnings[0]!;
     throw new BuildError('E_LINT', `lint violation found for rules: ${[...new Set(r.warnings.map((w) => w.rule))].join(', ')}`, {

@@ -119,8 +119,9 @@ export type BuildEvent =
   | { type: 'step-miss'; stepId: string; reason: string }
   /** `debug`: details renderers show only when asked (`--debug`), e.g. the executor chosen */
   | { type: 'info'; message: string; debug?: boolean }
-  /** `rule`: a lint rule's name (`JSONArgsRecommended`) with its documentation `url` */
-  | { type: 'warning'; message: string; location?: { file: string; line: number; column?: number }; rule?: string; url?: string }
+  | { type: 'warning'; message: string; location?: { file: string; line: number } }
+  /** a lint finding (BuildKit's build checks): the rule's name, message, place and documentation */
+  | { type: 'lint'; rule: string; message: string; location?: { file: string; line: number; column?: number }; url?: string }
   | { type: 'export'; output: OutputSpec['type'] | 'cache'; dest?: string; digest?: Digest };
 
 export type { LayerStore };

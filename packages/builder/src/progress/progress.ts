@@ -58,7 +58,12 @@ export class Progress {
     this.emit({ type: 'step-miss', stepId, reason });
   }
 
-  warning(message: string, location?: { file: string; line: number; column?: number }, rule?: { rule: string; url?: string }): void {
-    this.emit({ type: 'warning', message, location, ...rule });
+  warning(message: string, location?: { file: string; line: number }): void {
+    this.emit({ type: 'warning', message, location });
+  }
+
+  /** A lint rule's finding about the Dockerfile. */
+  lint(rule: string, message: string, location: { file: string; line: number; column?: number }, url?: string): void {
+    this.emit({ type: 'lint', rule, message, location, url });
   }
 }

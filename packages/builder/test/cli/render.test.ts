@@ -88,8 +88,10 @@ describe('plain view', () => {
 
   it('lint warnings name their rule and place', () => {
     const s = sink();
-    createRenderer('plain', s.stream, opts).onEvent!({ type: 'warning', message: 'Maintainer instruction is deprecated in favor of using label', rule: 'MaintainerDeprecated', location: { file: 'Dockerfile', line: 2 } });
-    expect(s.text()).toBe('WARNING: MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\n');
+    const r = createRenderer('plain', s.stream, opts);
+    r.onEvent!({ type: 'lint', message: 'Maintainer instruction is deprecated in favor of using label', rule: 'MaintainerDeprecated', location: { file: 'Dockerfile', line: 2 } });
+    r.onEvent!({ type: 'warning', message: 'cache export failed', location: { file: 'Dockerfile', line: 3 } });
+    expect(s.text()).toBe('WARNING: MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\nWARNING: Dockerfile:3: cache export failed\n');
   });
 });
 
@@ -174,6 +176,12 @@ describe('tty view', () => {
     rp.onEvent!(ev('downloading', 1));
     rp.onEvent!(ev('done', 2_000_000));
     expect(p.text()).toBe('#pull localhost:5000/app:1 layer abababababab: Pull complete\n');
+    // the download shape (ADD <url>): id, current, done
+    const d = sink();
+    const rd = createRenderer('plain', d.stream, opts);
+    rd.onEvent!({ type: 'transfer', id: 'https://example.com/x.tgz', current: 1_500_000, stepId: '7' } as unknown as BuildEvent);
+    rd.onEvent!({ type: 'transfer', id: 'https://example.com/x.tgz', current: 3_000_000, done: true, stepId: '7' } as unknown as BuildEvent);
+    expect(d.text()).toBe('#7 transferred https://example.com/x.tgz 3.0MB\n');
   });
 
   it('notes (Ctrl-C) print above the frame; abort gives the cursor back', () => {

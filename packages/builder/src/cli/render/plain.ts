@@ -11,7 +11,7 @@
  */
 import type { BuildEvent } from '../../types.js';
 import { MissReasons } from './missShown.js';
-import { asTransfer } from './transfer.js';
+import { readTransfer } from './transfer.js';
 import { makeStyle, type Style } from './style.js';
 import type { RenderOptions, Renderer } from './types.js';
 
@@ -78,6 +78,7 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
         out.write(`${e.message}\n`);
         break;
       case 'warning':
+      case 'lint':
         current = undefined;
         out.write(`${style.yellow('WARNING:')} ${warningText(e)}\n`);
         break;
@@ -87,11 +88,10 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
         break;
       default: {
         // registry transfers: one line per blob once it settled (the tty view draws the bytes)
-        const tr = asTransfer(e);
-        if (tr && (tr.status === 'done' || tr.status === 'exists' || tr.status === 'mounted' || tr.status === 'retrying')) {
-          const what = tr.status === 'done' ? (tr.action === 'pull' ? 'Pull complete' : 'Pushed') : tr.status === 'exists' ? 'Already exists' : tr.status === 'mounted' ? 'Mounted' : `Retrying: ${tr.message ?? ''}`;
+        const tr = readTransfer(e);
+        if (tr?.line) {
           current = undefined;
-          out.write(`#${tr.action} ${tr.ref} ${tr.kind} ${tr.digest.slice(7, 19)}: ${what}\n`);
+          out.write(`${tr.line}\n`);
         }
         break;
       }
@@ -101,9 +101,9 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
 }
 
 /** `Rule: message (file:line)` for lint warnings, `file:line: message` for the others. */
-export function warningText(e: Extract<BuildEvent, { type: 'warning' }>): string {
+export function warningText(e: Extract<BuildEvent, { type: 'warning' | 'lint' }>): string {
   const where = e.location ? `${e.location.file}:${e.location.line}` : '';
-  if (e.rule) return `${e.rule}: ${e.message}${where ? ` (${where})` : ''}`;
+  if (e.type === 'lint') return `${e.rule}: ${e.message}${where ? ` (${where})` : ''}`;
   return `${where ? `${where}: ` : ''}${e.message}`;
 }
 

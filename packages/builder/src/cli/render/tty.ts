@@ -8,7 +8,7 @@
  */
 import type { BuildEvent } from '../../types.js';
 import { MissReasons } from './missShown.js';
-import { asTransfer, SETTLED } from './transfer.js';
+import { readTransfer } from './transfer.js';
 import { warningText } from './plain.js';
 import { makeStyle, type Style } from './style.js';
 import type { RenderOptions, Renderer } from './types.js';
@@ -155,6 +155,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
         above(e.message);
         return;
       case 'warning':
+      case 'lint':
         warnings.push(`${style.yellow('WARNING:')} ${warningText(e)}`);
         break;
       case 'export':
@@ -162,15 +163,14 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
         break;
       default: {
         // registry transfers (pull of a FROM image, push, registry cache): one bar per blob
-        const tr = asTransfer(e);
+        const tr = readTransfer(e);
         if (tr) {
-          const key = `${tr.action}:${tr.digest}`;
-          const v: TransferView = transfers.get(key) ?? { id: key, name: `${tr.action} ${tr.ref} ${tr.kind} ${tr.digest.slice(7, 19)}`, current: 0, start: now(), done: false };
+          const v: TransferView = transfers.get(tr.key) ?? { id: tr.key, name: tr.name, current: 0, start: now(), done: false };
           v.current = tr.current;
           if (tr.total) v.total = tr.total;
           v.status = tr.status;
-          if (SETTLED.has(tr.status) && !v.done) { v.done = true; v.end = now(); }
-          transfers.set(key, v);
+          if (tr.settled && !v.done) { v.done = true; v.end = now(); }
+          transfers.set(tr.key, v);
         }
         break;
       }

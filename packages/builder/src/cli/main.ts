@@ -140,6 +140,11 @@ function isContextLike(word: string, exists: (p: string) => boolean): boolean {
 
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   restoreLauncherEnv(); // what bin/tsbuild changed for Node's start (see cli/env.ts)
+  return dispatch(argv, opts);
+}
+
+/** The command line → the command's run(), its errors → an exit code. */
+async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
   let debug = argv.includes('--debug') || argv.includes('-D');
   try {
     const inv = parseInvocation(argv);

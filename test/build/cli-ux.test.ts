@@ -116,6 +116,22 @@ describe('lint', () => {
     expect(ts(['build', '--call', 'check', clean]).code).toBe(0);
     expect((JSON.parse(ts(['check', '--json', ctx]).stdout) as { warnings: { rule: string }[] }).warnings.map((w) => w.rule)).toEqual(['FromAsCasing', 'MaintainerDeprecated', 'JSONArgsRecommended']);
   });
+  it('UndefinedVar knows what a base image in the store defines', () => {
+    const base = ctxOf({ Dockerfile: 'FROM busybox\nENV FROM_BASE=1\n' });
+    expect(ts(['build', '--root', t.root, '--progress', 'quiet', '-t', 'envbase:1', base]).code).toBe(0);
+    const ctx = ctxOf({ Dockerfile: 'FROM envbase:1\nENV X=$FROM_BASE Y=$NOT_IN_BASE\n' });
+    const r = ts(['check', '--root', t.root, ctx]);
+    expect(r.stderr).toContain("Usage of undefined variable '$NOT_IN_BASE'");
+    expect(r.stderr).not.toContain("'$FROM_BASE'");
+    // no store to ask: images are taken to define PATH only
+    const empty = outDir();
+    expect(ts(['check', ctx], undefined, { TSBUILD_ROOT: empty }).stderr).toContain("Usage of undefined variable '$FROM_BASE'");
+    // a build knows its bases too
+    const b = ts(['build', '--root', t.root, '--progress', 'plain', ctx]);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toContain("UndefinedVar: Usage of undefined variable '$NOT_IN_BASE'");
+    expect(b.stderr).not.toContain("'$FROM_BASE'");
+  });
   it('a build shows the warnings and succeeds; # check=error=true fails it before any step runs', () => {
     const ctx = ctxOf({ Dockerfile: bad, 'secret.txt': 's', '.dockerignore': 'secret.txt\n' });
     const r = ts(['build', '--root', t.root, '--progress', 'plain', ctx]);

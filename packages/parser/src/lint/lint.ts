@@ -31,7 +31,11 @@ export interface LintOptions {
   ignorePatterns?: readonly string[];
   /** --build-arg names and values (they define ARGs without defaults) */
   buildArgs?: Readonly<Record<string, string>>;
-  /** the Env of a base image, when known (UndefinedVar); undefined = only PATH */
+  /**
+   * The Env of a base image (UndefinedVar). Without this option every image is taken to define only
+   * PATH; with it, an image it returns undefined for is unknown, and UndefinedVar stays silent in
+   * that stage (and stages built on it) rather than guess.
+   */
   baseEnv?: (image: string) => readonly string[] | undefined;
   /** options over the `# check=` directive's (e.g. from BUILDKIT_DOCKERFILE_CHECK) */
   check?: string;
@@ -58,6 +62,8 @@ class Env implements VarLookup {
 interface StageState {
   name?: string;
   env: Env;
+  /** the base image's Env is not known: no UndefinedVar here */
+  envUnknown: boolean;
   args: Set<string>;
   shellSet: boolean;
   workdirSet: boolean;
@@ -150,7 +156,7 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     } catch {
       return word;
     }
-    if (report) {
+    if (report && !(stage?.envUnknown)) {
       for (const v of r.unmatched) {
         if (declared.has(v) || Object.hasOwn(buildArgs, v)) continue;
         const keys = env instanceof Env ? [...env.vars.keys()] : [];
@@ -189,19 +195,23 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
         // an expansion error is the build's to report
       }
     }
-    const st: StageState = { name, env: new Env(), args: new Set(), shellSet: false, workdirSet: false, once: new Map() };
+    const st: StageState = { name, env: new Env(), envUnknown: false, args: new Set(), shellSet: false, workdirSet: false, once: new Map() };
     const parent = finished.get(base.toLowerCase());
     if (parent) {
       for (const [k, v] of parent.env.vars) st.env.vars.set(k, v);
       st.shellSet = parent.shellSet;
       st.workdirSet = parent.workdirSet;
+      st.envUnknown = parent.envUnknown;
     } else if (base !== 'scratch') {
-      const env = opts.baseEnv?.(base);
-      for (const kv of env ?? [`PATH=${DEFAULT_PATH}`]) {
+      const env = opts.baseEnv ? opts.baseEnv(base) : [`PATH=${DEFAULT_PATH}`];
+      if (env === undefined) st.envUnknown = true;
+      for (const kv of env ?? []) {
         const eq = kv.indexOf('=');
         st.env.vars.set(eq < 0 ? kv : kv.slice(0, eq), eq < 0 ? '' : kv.slice(eq + 1));
       }
     }
+    // BuildKit gives every stage a PATH when its base has none
+    if (!st.env.vars.has('PATH')) st.env.vars.set('PATH', DEFAULT_PATH);
     return st;
   }
 

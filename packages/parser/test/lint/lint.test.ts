@@ -83,4 +83,11 @@ describe('base image Env', () => {
     expect(only(text, 'UndefinedVar')).toEqual(["UndefinedVar@2: Usage of undefined variable '$NODE_VERSION'"]);
     expect(only(text, 'UndefinedVar', { baseEnv: (img: string) => (img === 'node:20' ? ['PATH=/bin', 'NODE_VERSION=20.1'] : undefined) })).toEqual([]);
   });
+  it('every stage has a PATH, even on a base without one (as BuildKit gives it)', () => {
+    expect(only('FROM scratch\nENV P=$PATH\nFROM bare\nENV Q=$PATH\n', 'UndefinedVar', { baseEnv: () => [] })).toEqual([]);
+  });
+  it('an image whose Env is unknown silences UndefinedVar in its stage and the stages built on it, not elsewhere', () => {
+    const text = 'FROM mystery AS a\nENV X=$FROM_BASE\nFROM a\nENV Y=$ALSO_UNKNOWN\nFROM known\nENV Z=$NOPE\n';
+    expect(only(text, 'UndefinedVar', { baseEnv: (img: string) => (img === 'known' ? ['PATH=/bin'] : undefined) })).toEqual(["UndefinedVar@6: Usage of undefined variable '$NOPE'"]);
+  });
 });

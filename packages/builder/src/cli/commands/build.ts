@@ -377,7 +377,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseBuildFlags(argv, process.env);
   if (parsed.call === 'check') {
     const { runCheck } = await import('./check.js');
-    return runCheck({ context: parsed.options.context === '-' ? undefined : parsed.options.context, dockerfile: parsed.options.dockerfile, text: parsed.dockerfileFromStdin ? readFileSync(0, 'utf8') : undefined, buildArgs: parsed.options.buildArgs, debug: parsed.debug });
+    return await runCheck({ root: parsed.options.root, context: parsed.options.context === '-' ? undefined : parsed.options.context, dockerfile: parsed.options.dockerfile, text: parsed.dockerfileFromStdin ? readFileSync(0, 'utf8') : undefined, buildArgs: parsed.options.buildArgs, debug: parsed.debug });
   }
   if (parsed.iidfile) needDir(parsed.iidfile, '--iidfile');
   if (parsed.metadataFile) needDir(parsed.metadataFile, '--metadata-file');

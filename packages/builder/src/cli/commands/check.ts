@@ -30,7 +30,7 @@ Options:
       --json             print the warnings as JSON
 `;
 
-export interface CheckRequest { context?: string; dockerfile?: string; text?: string; buildArgs?: Record<string, string>; json?: boolean; debug?: boolean }
+export interface CheckRequest { context?: string; dockerfile?: string; text?: string; buildArgs?: Record<string, string>; json?: boolean; debug?: boolean; root?: string }
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { file: { short: 'f', value: true }, 'build-arg': { value: true, repeat: true }, json: { value: false }, debug: { value: false } });
@@ -49,10 +49,11 @@ export async function run(argv: string[]): Promise<number> {
     buildArgs,
     json: args.flags.json === true,
     debug: args.flags.debug === true,
+    root: typeof args.flags.root === 'string' ? args.flags.root : undefined,
   });
 }
 
-export function runCheck(req: CheckRequest): number {
+export async function runCheck(req: CheckRequest): Promise<number> {
   const context = req.context ?? '.';
   let path: string;
   let text: string;
@@ -71,7 +72,8 @@ export function runCheck(req: CheckRequest): number {
   const ignorePatterns = ignorePath ? readFileSync(ignorePath, 'utf8').split('\n').filter((l) => !l.trimStart().startsWith('#')) : undefined;
   let result;
   try {
-    result = lint(text, { file: path, ignorePatterns, buildArgs: req.buildArgs });
+    const baseEnv = await storeEnvs(text, path, req);
+    result = lint(text, { file: path, ignorePatterns, buildArgs: req.buildArgs, ...(baseEnv ? { baseEnv } : {}) });
   } catch (err) {
     return renderError(err, process.stderr, { debug: req.debug });
   }
@@ -83,6 +85,31 @@ export function runCheck(req: CheckRequest): number {
   if (result.warnings.length === 0) process.stderr.write('Check complete, no warnings found.\n');
   else process.stderr.write(`Check complete, ${result.warnings.length} warning${result.warnings.length === 1 ? ' has' : 's have'} been found!\n`);
   return result.warnings.length ? 1 : 0;
+}
+
+/**
+ * Base images' Env from the store, when there is one (--root, $TSBUILD_ROOT, or the default store
+ * if it exists): UndefinedVar then knows what `FROM node` defines. No store: images are taken to
+ * define PATH only. Nothing is created or pulled.
+ */
+async function storeEnvs(text: string, file: string, req: CheckRequest): Promise<((image: string) => readonly string[] | undefined) | undefined> {
+  const { defaultRoot, openStore } = await import('@tsbuild/layerstore');
+  const root = req.root ?? process.env.TSBUILD_ROOT ?? defaultRoot();
+  if (!existsSync(join(root, 'index.json'))) return undefined;
+  const refs = new Set<string>();
+  for (const w of lint(text, { file, buildArgs: req.buildArgs, baseEnv: (image) => (refs.add(image), []) }).warnings) void w;
+  const store = await openStore(root);
+  try {
+    const envs = new Map<string, readonly string[]>();
+    for (const ref of refs) {
+      const img = await store.getImage(ref).catch(() => undefined);
+      if (img) envs.set(ref, img.config.config?.Env ?? []);
+    }
+    // an image the store lacks is unknown: UndefinedVar does not guess for its stage
+    return (image) => envs.get(image);
+  } finally {
+    await store.close();
+  }
 }
 
 /** As `docker build --check` prints one: rule and its page, the message, where, the code frame. */

@@ -82,8 +82,12 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     config.error ||= extra.error;
   }
   const warnings: LintWarning[] = [];
+  // `# check=skip=…` in the comments right above a stage's FROM (the stage) or an instruction (it)
+  let local: LintConfig | undefined;
+  let stageLocal: LintConfig | undefined;
   const warn = (rule: RuleName, message: string, range: SourceRange) => {
     if (config.skipAll || config.skip.has(rule)) return;
+    for (const c of [stageLocal, local]) if (c && (c.skipAll || c.skip.has(rule))) return;
     warnings.push({ rule, message, description: RULES[rule].description, url: RULES[rule].url, file, range });
   };
   const escape = ast.directives.escape;
@@ -125,9 +129,12 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     }
     if (ins.kind === 'FROM') {
       if (stage?.name) finished.set(stage.name, stage);
+      stageLocal = commentConfig(node.comments);
+      local = undefined;
       stage = fromStage(node, ins.image, ins.platform, ins.stageName);
       continue;
     }
+    local = commentConfig(node.comments);
     if (!stage) {
       if (ins.kind === 'ARG') {
         for (const a of ins.args) {
@@ -141,6 +148,7 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     }
     instruction(stage, node, ins);
   }
+  local = undefined;
   const failed = config.error && warnings.length > 0;
   return { warnings, config, failed };
 
@@ -300,6 +308,20 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
         break;
     }
   }
+}
+
+/** BuildKit's WithMergedConfigFromComments: the first `check=…` comment (value up to a space); a bad one is ignored. */
+function commentConfig(comments: readonly string[]): LintConfig | undefined {
+  for (const c of comments) {
+    const m = /^\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(c);
+    if (!m || m[1]!.toLowerCase() !== 'check') continue;
+    try {
+      return parseCheckOptions(m[2]!.split(' ')[0]);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** ENV/LABEL written `KEY value` (the AST marks the pair with an empty separator). */

@@ -58,6 +58,10 @@ describe('# check= directive', () => {
     expect(rules(text('# check=skip=FromAsCasing, MaintainerDeprecated'))).toEqual([]);
     expect(rules(text('# check=skip=all'))).toEqual([]);
   });
+  it('a check= comment right above an instruction (or a stage\'s FROM) skips rules there only', () => {
+    const t = 'FROM a\n# check=skip=JSONArgsRecommended\nCMD echo one\nFROM b\nCMD echo two\n# check=skip=all\nFROM c AS Upper\nMAINTAINER x\nCMD echo three\n';
+    expect(rules(t)).toEqual(['JSONArgsRecommended@5: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals']);
+  });
   it('error=true makes warnings fail the build; a clean file still passes', () => {
     expect(lint(text('# check=error=true')).failed).toBe(true);
     expect(lint(text('# check=error=false')).failed).toBe(false);

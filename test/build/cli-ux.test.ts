@@ -159,6 +159,19 @@ describe('command-line grammar', () => {
     expect(ts(['imagse']).stderr).toContain('(did you mean "images"?)');
   });
 
+  it('the same through the plain bundle (TSBUILD_NO_SNAPSHOT=1): global options, -o -, check, --explain', () => {
+    const env = { TSBUILD_NO_SNAPSHOT: '1' };
+    expect(ts(['images', '--root', t.root], undefined, env).stdout).toMatch(/^busybox/m);
+    expect(ts(['histroy'], undefined, env).stderr).toContain('unknown command "histroy"');
+    const ctx = ctxOf({ 'f.txt': 'f', Dockerfile: 'FROM busybox\nCOPY f.txt /f.txt\nCMD echo\n' });
+    const r = spawnSync(TSBUILD_BIN, ['build', '--root', t.root, '--progress', 'plain', '--explain', '-o', '-', ctx], { env: { ...process.env, ...ENV, ...env }, maxBuffer: 64 << 20 });
+    expect(r.status, String(r.stderr)).toBe(0);
+    expect(spawnSync('tar', ['-t'], { input: r.stdout, encoding: 'utf8', maxBuffer: 64 << 20 }).stdout).toContain('./f.txt');
+    expect(String(r.stderr)).toContain('Cache explanation');
+    expect(String(r.stderr)).toContain('WARNING: JSONArgsRecommended');
+    expect(ts(['check', ctx], undefined, env).code).toBe(1);
+  });
+
   it('-o - and -o type=tar,dest=- write the tar to stdout; -o type=image,name= tags', () => {
     const ctx = ctxOf({ 'hello.txt': 'hi', Dockerfile: 'FROM busybox\nCOPY hello.txt /hello.txt\n' });
     for (const o of ['-', 'type=tar,dest=-']) {

@@ -13,6 +13,7 @@ import type { BuildOptions, BuildResult, NamedContext, OutputSpec, SecretSpec, S
 import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
 import { suggest } from '@tsbuild/parser';
+import { isEntitlement } from '../../solve/entitlements.js';
 
 export const HELP = `Usage: tsbuild build [OPTIONS] CONTEXT
 
@@ -31,7 +32,8 @@ Options:
       --cache-from type=local,src=DIR                import a build cache
       --pull[=false]          accepted (base images come from the store)
       --load                  accepted: the image goes to the store (the default target)
-      --network none|host     network for RUN (default host)
+      --network default|none|host  network for RUN (default: isolated, outbound NAT; host needs --allow network.host)
+      --allow ENTITLEMENT     network.host | security.insecure (RUN --network=host / --security=insecure; repeatable)
       --add-host HOST:IP      an /etc/hosts line for RUN (repeatable)
       --ssh default|ID=SOCKET an ssh-agent socket for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)
       --shm-size SIZE         size of RUN's /dev/shm (default 64m)
@@ -54,8 +56,7 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --annotation, --allow,
---security-opt.
+Not supported (an error, never ignored): --push, --annotation, --security-opt.
 `;
 
 export interface ParsedBuild {
@@ -77,7 +78,6 @@ export interface ParsedBuild {
 const UNSUPPORTED: Record<string, string> = {
   '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
   '--annotation': 'image annotations are not supported yet',
-  '--allow': 'entitlements (--allow) are not supported yet',
   '--security-opt': '--security-opt is not supported yet',
   '--cgroup-parent': 'cgroup parents are not supported (tsbuild has no daemon)',
   '--isolation': '--isolation is a Windows option',
@@ -88,7 +88,7 @@ const UNSUPPORTED: Record<string, string> = {
 };
 const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
 
-const VALUE_FLAGS = new Set(['--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
+const VALUE_FLAGS = new Set(['--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
 const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
@@ -177,9 +177,14 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
       case '--cache-from': (options.cacheFrom ??= []).push(parseCacheSpec(value, 'from')); break;
       case '--no-cache-filter': noCacheFilter.push(...value.split(',').filter(Boolean)); break;
       case '--network':
-        if (value === 'default') value = 'host';
-        if (value !== 'none' && value !== 'host') throw new UsageError(`unsupported network mode ${JSON.stringify(value)} (none|host)`);
+        if (value !== 'default' && value !== 'none' && value !== 'host') throw new UsageError(`unsupported network mode ${JSON.stringify(value)} (default|none|host)`);
         options.network = value;
+        break;
+      case '--allow':
+        for (const e of value.split(',').filter(Boolean)) {
+          if (!isEntitlement(e)) throw new UsageError(`invalid entitlement ${JSON.stringify(e)} (network.host|security.insecure)`);
+          if (!(options.allow ??= []).includes(e)) options.allow.push(e);
+        }
         break;
       case '--secret': secrets.push(parseSecret(value)); break;
       case '--label': {

@@ -243,7 +243,7 @@ describe('command-line grammar', () => {
 
 describe('--build-context', () => {
   it('NAME=DIR feeds COPY --from=NAME; NAME=docker-image://REF replaces FROM NAME and --from=NAME', () => {
-    const ctx = ctxOf({ Dockerfile: 'FROM base\nCOPY --from=assets logo.txt /logo.txt\nCOPY --from=tools /bin/busybox /tools-busybox\n' });
+    const ctx = ctxOf({ Dockerfile: 'FROM base\nCOPY --from=assets logo.txt /logo.txt\nCOPY --from=tools /bin/busybox /tools-busybox\nRUN --mount=type=bind,from=assets,target=/a cat /a/logo.txt > /from-mount\n' });
     const assets = ctxOf({ 'logo.txt': 'logo-v1' });
     const out = outDir();
     const args = ['build', '--root', t.root, '--progress', 'plain', '--build-context', `assets=${assets}`, '--build-context', 'base=docker-image://busybox:latest',
@@ -251,6 +251,7 @@ describe('--build-context', () => {
     const r = ts(args);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(out, 'logo.txt'), 'utf8')).toBe('logo-v1');
+    expect(readFileSync(join(out, 'from-mount'), 'utf8')).toBe('logo-v1');
     expect(existsSync(join(out, 'tools-busybox'))).toBe(true);
     // the directory's files key the step: a change there is a miss that says which file
     writeFileSync(join(assets, 'logo.txt'), 'logo-v2');
@@ -258,6 +259,7 @@ describe('--build-context', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/CACHE MISS: .*logo\.txt changed/);
     expect(readFileSync(join(out, 'logo.txt'), 'utf8')).toBe('logo-v2');
+    expect(readFileSync(join(out, 'from-mount'), 'utf8')).toBe('logo-v2'); // the mount's files key the RUN too
     // a directory where an image is needed is said plainly
     const bad = ts(['build', '--root', t.root, '--progress', 'plain', '--build-context', `base=${assets}`, ctx]);
     expect(bad.code).toBe(1);

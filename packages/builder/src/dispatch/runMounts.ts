@@ -11,6 +11,7 @@ import { resolveInRoot } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import type { Mounted, RunMount } from '../exec/types.js';
 import { sourceState } from '../solve/sourceState.js';
+import { dirContext } from '../solve/namedContexts.js';
 import type { StepContext } from '../solve/types.js';
 import type { RunFile } from './runArgs.js';
 
@@ -18,9 +19,10 @@ export async function mountKey(ctx: StepContext<RunInstruction>, m: MountSpec): 
   switch (m.type) {
     case 'bind': {
       const source = m.source ?? '/';
-      const from = m.from
+      const dirCtx = m.from ? await dirContext(ctx.solve, m.from) : undefined;
+      const from = m.from && !dirCtx
         ? (await sourceState(ctx.solve, m.from, ctx.state.stage.index, ctx.location)).fsKey
-        : (await ctx.solve.context.checksum([source])).digest;
+        : (await (dirCtx ?? ctx.solve.context).checksum([source])).digest;
       return { type: 'bind', target: m.target, source, from, readwrite: m.readwrite };
     }
     case 'cache':
@@ -69,7 +71,11 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
         case 'bind': {
           const sub = posix.normalize(`/${m.source ?? '/'}`);
           let base: string;
-          if (m.from) {
+          // from=NAME of a directory build context: that directory, as the context would be
+          const dirCtx = m.from ? await dirContext(solve, m.from) : undefined;
+          if (dirCtx) {
+            base = dirCtx.dir;
+          } else if (m.from) {
             const src = await sourceState(solve, m.from, ctx.state.stage.index, ctx.location);
             const lower = await solve.store.ensureSnapshots(src.layers, { signal: solve.signal });
             const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir: await mkdtemp(join(scratch, 'from-')) });

@@ -3,7 +3,8 @@
  * RUN --mount from=NAME see instead of a stage or store image of that name, as in BuildKit, where
  * a named context wins over a stage of the same name.
  *   image: another image (`docker-image://REF`): the reference is looked up instead of NAME
- *   dir:   a local directory: COPY --from=NAME copies from it like from the build context
+ *   dir:   a local directory: COPY --from=NAME copies from it, RUN --mount from=NAME binds it,
+ *          like the build context (its files key those steps)
  */
 import { BuildError } from '../errors.js';
 import type { NamedContext } from '../types.js';
@@ -22,7 +23,7 @@ export function imageRef(solve: SolveContext, ref: string, where: string, locati
   const c = namedContext(solve, ref);
   if (!c) return ref;
   if (c.type === 'image') return c.ref;
-  throw new BuildError('E_UNSUPPORTED', `build context ${ref} is a directory: ${where} needs an image there (a directory context works with COPY --from=${ref})`, { location, data: { ref } });
+  throw new BuildError('E_UNSUPPORTED', `build context ${ref} is a directory: ${where} needs an image there (a directory context works with COPY --from=${ref} and RUN --mount from=${ref})`, { location, data: { ref } });
 }
 
 const dirs = new WeakMap<SolveContext, Map<string, Promise<BuildContextSource & { save(): Promise<void> }>>>();

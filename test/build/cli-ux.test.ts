@@ -48,7 +48,8 @@ describe('live view in a terminal', () => {
     // step names as BuildKit shows them: variables expanded
     expect(strip(r.out)).toContain('RUN for i in $(seq 1 3); do echo tick $i; sleep 0.3; done');
     const last = strip(frames[frames.length - 1]!);
-    expect(last).toMatch(/^ \d+\.\ds \(3\/3\) FINISHED {2}1 cached, 2 ran/);
+    expect(last).toMatch(/^ \d+\.\ds \(3\/3\) FINISHED {2}0 cached, 2 ran/);
+    expect(last).toMatch(/ => \[stage-0 1\/3\] FROM busybox/); // a FROM is resolved, not CACHED/
     expect(last).not.toContain('# tick'); // finished steps are one line each
     expect(r.out).toContain('\x1b[?25h');
     expect(r.out).toContain('\x1b[3'); // colour on a terminal

@@ -22,6 +22,8 @@ interface StepView {
   start: number;
   end?: number;
   cached: boolean;
+  /** a stage's FROM (step 1): resolved, never "CACHED", as buildx shows it */
+  base: boolean;
   error?: string;
   miss?: string;
   logs: string[];
@@ -63,7 +65,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
     let head = `[+] Building ${elapsed}s (${doneCount}/${all.length})`;
     if (final) {
       const cached = all.filter((s) => s.cached && s.end !== undefined).length;
-      const ran = all.filter((s) => !s.cached && s.end !== undefined && !s.error).length;
+      const ran = all.filter((s) => !s.cached && !s.base && s.end !== undefined && !s.error).length;
       head += finished === 'ok' ? ` ${style.green('FINISHED')}` : ` ${style.red('FAILED')}`;
       head += style.dim(`  ${cached} cached, ${ran} ran`);
     }
@@ -118,12 +120,12 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
   const onEvent = (e: BuildEvent): void => {
     switch (e.type) {
       case 'step-start':
-        steps.set(e.stepId, { id: e.stepId, name: e.name, start: now(), cached: false, logs: [], partial: '' });
+        steps.set(e.stepId, { id: e.stepId, name: e.name, start: now(), cached: false, base: e.index === 1, logs: [], partial: '' });
         misses.started(e.stepId, e.stage);
         break;
       case 'step-cached': {
         const s = step(e.stepId);
-        if (s) s.cached = true;
+        if (s && !s.base) s.cached = true;
         break;
       }
       case 'step-miss': {
@@ -142,7 +144,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       }
       case 'step-done': {
         const s = step(e.stepId);
-        if (s) { s.end = now(); s.cached = e.cached; }
+        if (s) { s.end = now(); s.cached = e.cached && !s.base; }
         break;
       }
       case 'step-error': {

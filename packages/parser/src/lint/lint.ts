@@ -11,7 +11,7 @@ import type { AstNode } from '../ast/node.js';
 import { PatternMatcher } from '../dockerignore/matcher.js';
 import { ShellLex } from '../expand/lex.js';
 import { toInstruction } from '../instructions/to-instruction.js';
-import { suggest } from '../suggest.js';
+import { searchSuggest } from '../suggest.js';
 import type { Instruction, SourceRange, VarLookup } from '../types.js';
 import { parseCheckOptions, type LintConfig } from './config.js';
 import { RULES, type RuleName } from './rules.js';
@@ -168,7 +168,7 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
       for (const v of r.unmatched) {
         if (declared.has(v) || Object.hasOwn(buildArgs, v)) continue;
         const keys = env instanceof Env ? [...env.vars.keys()] : [];
-        warn('UndefinedVar', RULES.UndefinedVar.format(v, suggest(v, keys, true)), node.range);
+        warn('UndefinedVar', RULES.UndefinedVar.format(v, searchSuggest(v, keys, true)), node.range);
       }
     }
     return r.result;
@@ -198,7 +198,7 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
       try {
         const r = lex.processWordWithMatches(word, fromEnv);
         if (i === 0) base = r.result;
-        for (const v of r.unmatched) if (!keys.includes(v)) warn('UndefinedArgInFrom', RULES.UndefinedArgInFrom.format(v, suggest(v, keys, true)), node.range);
+        for (const v of r.unmatched) if (!keys.includes(v)) warn('UndefinedArgInFrom', RULES.UndefinedArgInFrom.format(v, searchSuggest(v, keys, true)), node.range);
       } catch {
         // an expansion error is the build's to report
       }

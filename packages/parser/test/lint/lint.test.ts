@@ -81,6 +81,13 @@ describe('# check= directive', () => {
   });
 });
 
+describe('"did you mean" as BuildKit suggests (distance under 3, any length)', () => {
+  it('$PAHT → $PATH (the rule documentation\'s example), nothing for a far name', () => {
+    expect(only('FROM alpine\nENV PATH=$PAHT:/app/bin\n', 'UndefinedVar')).toEqual(["UndefinedVar@2: Usage of undefined variable '$PAHT' (did you mean $PATH?)"]);
+    expect(only('FROM alpine\nARG foo\nENV X=$completely_other\n', 'UndefinedVar')).toEqual(["UndefinedVar@3: Usage of undefined variable '$completely_other'"]);
+  });
+});
+
 describe('base image Env', () => {
   it('variables a base image defines are not undefined when the caller knows its Env', () => {
     const text = 'FROM node:20\nENV P=$NODE_VERSION\n';

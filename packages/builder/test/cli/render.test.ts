@@ -140,6 +140,17 @@ describe('tty view', () => {
     for (const l of all.split('\n')) expect(l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length).toBeLessThanOrEqual(80);
   });
 
+  it('log lines are made safe for the frame: carriage returns, escapes and tabs', () => {
+    const s = sink();
+    let t = 0;
+    const r = ttyRenderer(s.stream, opts, () => (t += 200));
+    r.onEvent!({ type: 'step-start', stepId: '1', name: '[s 2/2] RUN x', stage: 0, index: 2, total: 2 });
+    r.onEvent!({ type: 'step-log', stepId: '1', stream: 'stdout', data: ' 10%\r 55%\r100% done\n\x1b[31mred\x1b[0m\ta\x07b\n' });
+    const text = s.text();
+    expect(text).toContain(' => => # 100% done\x1b[K');
+    expect(text).toContain(' => => # red    ab\x1b[K');
+  });
+
   it('a frame taller than the terminal drops finished steps first, never running ones', () => {
     const s = sink();
     let t = 0;

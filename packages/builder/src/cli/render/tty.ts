@@ -219,7 +219,10 @@ function clip(s: string, width: number): string {
 /** Control characters out of a log line (a stray \r or escape would break the frame). */
 function printable(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/\r$/, '').replace(/.*\r/, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  // a tab is as wide as the terminal makes it: spaces keep the line's width known
+  // what a terminal shows of `10%\r55%\r100%` is the text after the last carriage return
+  const t = s.replace(/\r+$/, '');
+  return t.slice(t.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\t/g, '    ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
 function bar(t: TransferView, width: number, now: number): string {

@@ -70,6 +70,24 @@ describe('plain view', () => {
     expect(s.text()).toContain('#4 CACHE MISS: previous step changed');
   });
 
+  it('a stage on a stage that changed says "stage NAME changed" for its first miss', () => {
+    const s = sink();
+    const r = createRenderer('plain', s.stream, opts);
+    const ev = (e: Record<string, unknown>) => r.onEvent!(e as BuildEvent);
+    ev({ type: 'step-start', stepId: '1', name: '[base 1/2] FROM busybox', stage: 0, index: 1, total: 2 });
+    ev({ type: 'step-start', stepId: '2', name: '[base 2/2] COPY a /a', stage: 0, index: 2, total: 2 });
+    ev({ type: 'step-miss', stepId: '2', reason: 'COPY a: a changed' });
+    ev({ type: 'step-start', stepId: '3', name: '[app 1/3] FROM base', stage: 1, index: 1, total: 3 });
+    ev({ type: 'step-start', stepId: '4', name: '[app 2/3] RUN make', stage: 1, index: 2, total: 3 });
+    ev({ type: 'step-miss', stepId: '4', reason: 'no earlier build of this step' });
+    ev({ type: 'step-start', stepId: '5', name: '[app 3/3] RUN test', stage: 1, index: 3, total: 3 });
+    ev({ type: 'step-miss', stepId: '5', reason: 'previous step changed' });
+    ev({ type: 'step-start', stepId: '6', name: '[other 1/2] FROM busybox', stage: 2, index: 1, total: 2 });
+    ev({ type: 'step-start', stepId: '7', name: '[other 2/2] RUN x', stage: 2, index: 2, total: 2 });
+    ev({ type: 'step-miss', stepId: '7', reason: 'no earlier build of this step' });
+    expect(s.text().match(/#\d CACHE MISS: .*/g)).toEqual(['#2 CACHE MISS: COPY a: a changed', '#4 CACHE MISS: stage base changed', '#5 CACHE MISS: previous step changed']);
+  });
+
   it('colour only when asked (a terminal without NO_COLOR)', () => {
     expect(colorWanted(true, {})).toBe(true);
     expect(colorWanted(true, { NO_COLOR: '1' })).toBe(false);

@@ -13,6 +13,8 @@ import type { BuildOptions, BuildResult, NamedContext, OutputSpec, SecretSpec, S
 import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
 import { suggest } from '@tsbuild/parser';
+import { MissReasons } from '../render/missShown.js';
+import { NO_EARLIER_BUILD } from '../../solve/missReason.js';
 import { isEntitlement } from '../../solve/entitlements.js';
 
 export const HELP = `Usage: tsbuild build [OPTIONS] CONTEXT
@@ -477,10 +479,14 @@ export function metadata(result: BuildResult, parsed: ParsedBuild): Record<strin
 
 /** `--explain`: every step, hit or miss, and why (the first input that changed). */
 export function explain(steps: StepRecord[]): string {
-  const rows = steps.map((s) => {
+  // the same reading of reasons as the views: a stage on a changed stage says so
+  const reasons = new MissReasons();
+  const rows = steps.map((s, i) => {
     const isFrom = / FROM /.test(s.name) && s.index === 1;
+    reasons.started(String(i), s.stage, s.name);
     const what = isFrom ? 'base' : s.cached ? 'HIT' : 'MISS';
-    const why = isFrom ? '' : s.cached ? 'same inputs as an earlier build' : (s.missReason ?? '');
+    let why = isFrom ? '' : s.cached ? 'same inputs as an earlier build' : (s.missReason ?? '');
+    if (!isFrom && !s.cached && s.missReason) why = (s.missReason === NO_EARLIER_BUILD ? reasons.shown(String(i), s.missReason) : (reasons.shown(String(i), s.missReason), undefined)) ?? why;
     return [what, s.name, why] as const;
   });
   const hits = rows.filter((r) => r[0] === 'HIT').length;

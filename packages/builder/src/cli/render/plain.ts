@@ -39,7 +39,7 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
       case 'step-start':
         started.set(e.stepId, Date.now());
         names.set(e.stepId, e.name);
-        misses.started(e.stepId, e.stage);
+        misses.started(e.stepId, e.stage, e.name);
         out.write(under(e.stepId));
         break;
       case 'step-cached':

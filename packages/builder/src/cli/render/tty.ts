@@ -121,7 +121,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
     switch (e.type) {
       case 'step-start':
         steps.set(e.stepId, { id: e.stepId, name: e.name, start: now(), cached: false, base: e.index === 1, logs: [], partial: '' });
-        misses.started(e.stepId, e.stage);
+        misses.started(e.stepId, e.stage, e.name);
         break;
       case 'step-cached': {
         const s = step(e.stepId);

@@ -13,6 +13,7 @@ export type {
   StepLogEvent,
   StepDoneEvent,
   StepErrorEvent,
+  StepMissEvent,
   InfoEvent,
   WarningEvent,
   ExportEvent,
@@ -24,9 +25,15 @@ export type {
   CacheImportSpec,
   CacheExportSpec,
   EventLocation,
+  Entitlement,
+  NamedContext,
+  SshSpec,
+  ExtraHost,
 } from './types.js';
+export type { Ulimit } from './exec/types.js';
 export { parse, type ParseOptions } from '@tsbuild/parser';
 export type { Dockerfile } from '@tsbuild/parser';
+export { lint as check, type LintOptions as CheckOptions, type LintResult as CheckResult, type LintWarning } from '@tsbuild/parser';
 export { Store, openStore } from './store/store.js';
 export type {
   OpenStoreOptions,

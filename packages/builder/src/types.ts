@@ -7,7 +7,7 @@
  * `exactOptionalPropertyTypes` can pass their own optional values through (`signal: opts.signal`).
  */
 import type { Digest, ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
-import type { DiffFn, Executor, Snapshotter } from './exec/types.js';
+import type { DiffFn, Executor, Snapshotter, Ulimit } from './exec/types.js';
 import type { Store } from './store/store.js';
 
 /** Where a build's result goes besides the build cache (`--output`). */
@@ -40,6 +40,37 @@ export type OutputSpec =
       /** the tar file to write */
       dest: string;
     };
+
+/** `--build-context NAME=…`: what `FROM NAME` / `COPY --from=NAME` see instead of a stage or image NAME. */
+export type NamedContext =
+  | {
+      /** another image (`docker-image://REF`) */
+      type: 'image';
+      /** the image reference */
+      ref: string;
+    }
+  | {
+      /** a local directory */
+      type: 'dir';
+      /** the directory */
+      path: string;
+    };
+
+/** `--ssh ID=SOCKET`: an SSH agent socket `RUN --mount=type=ssh` forwards. */
+export interface SshSpec {
+  /** the id `RUN --mount=type=ssh,id=…` names (`default` for `--ssh default`) */
+  id: string;
+  /** the agent's socket path */
+  socket: string;
+}
+
+/** `--add-host HOST:IP`: an extra /etc/hosts line in `RUN`. */
+export interface ExtraHost {
+  /** the host name */
+  host: string;
+  /** its address */
+  ip: string;
+}
 
 /** Rights a build must be granted (`--allow`, as BuildKit's entitlements): `RUN --network=host`, `RUN --security=insecure`. */
 export type Entitlement = 'network.host' | 'security.insecure';
@@ -101,6 +132,16 @@ export interface BuildOptions {
   secrets?: SecretSpec[] | undefined;
   /** `--label`: labels added to the image config */
   labels?: Record<string, string> | undefined;
+  /** `--ssh ID=SOCKET`: agent sockets `RUN --mount=type=ssh` forwards */
+  ssh?: SshSpec[] | undefined;
+  /** `--build-context`: what `FROM NAME` / `COPY --from=NAME` see instead of a stage or image NAME */
+  namedContexts?: Record<string, NamedContext> | undefined;
+  /** `--add-host`: extra /etc/hosts lines in `RUN` */
+  extraHosts?: ExtraHost[] | undefined;
+  /** `--shm-size`: bytes of `RUN`'s /dev/shm (default 64 MiB) */
+  shmSize?: number | undefined;
+  /** `--ulimit`: resource limits of `RUN`'s processes */
+  ulimits?: Ulimit[] | undefined;
   /**
    * default network for `RUN`: `default` (the default) an isolated namespace with outbound NAT and
    * no reach to the host's loopback; `host` needs the `network.host` entitlement in `allow`
@@ -188,12 +229,14 @@ export interface BuildResult {
   contextBytesRead?: number | undefined;
 }
 
-/** A file position in an event: the Dockerfile (or other file) and a 1-based line. */
+/** A file position in an event: the Dockerfile (or other file), a 1-based line and column. */
 export interface EventLocation {
   /** the file */
   file: string;
   /** 1-based line */
   line: number;
+  /** 1-based column, when known */
+  column?: number | undefined;
 }
 
 /** A step starts: the CLI prints `#ID NAME`. */
@@ -268,6 +311,18 @@ export interface InfoEvent {
   type: 'info';
   /** the text */
   message: string;
+  /** a detail renderers show only when asked (`--debug`), e.g. the executor chosen */
+  debug?: boolean | undefined;
+}
+
+/** A step's cache key is new: the first input that changed (`src/app.ts changed`), told before the step runs. */
+export interface StepMissEvent {
+  /** discriminant */
+  type: 'step-miss';
+  /** the step's id */
+  stepId: string;
+  /** the first input that changed against the nearest earlier record */
+  reason: string;
 }
 
 /** A warning (a deprecated form in the Dockerfile, an ignored cache export failure). */
@@ -344,6 +399,7 @@ export type BuildEvent =
   | StepLogEvent
   | StepDoneEvent
   | StepErrorEvent
+  | StepMissEvent
   | InfoEvent
   | WarningEvent
   | LintEvent

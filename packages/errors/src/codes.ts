@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'E_STAGE',
   'E_EMPTY',
   'E_DOCKERIGNORE',
+  'E_CHECK_DIRECTIVE',
   // layerstore (@tsbuild/layerstore): the content-addressed store, archives
   'E_INTEGRITY',
   'E_NOT_FOUND',
@@ -25,6 +26,9 @@ export const ERROR_CODES = [
   'E_IO',
   // builder (@tsbuild/builder): solving and running a build
   'E_USAGE',
+  'E_UNSUPPORTED',
+  'E_OUTPUT',
+  'E_LINT',
   'E_NO_DOCKERFILE',
   'E_CONTEXT',
   'E_IMAGE_NOT_FOUND',

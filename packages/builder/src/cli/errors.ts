@@ -1,38 +1,75 @@
 import { readFileSync } from 'node:fs';
 import { TsbuildError } from '@tsbuild/errors';
 
-/** Thrown by command flag parsing (E_USAGE); maps to exit code 2. */
+/** Thrown by command flag parsing; maps to exit code 2. */
 export class UsageError extends TsbuildError {
-  constructor(message: string) {
-    super('E_USAGE', message);
+  /** E_USAGE, or E_UNSUPPORTED for a docker flag tsbuild does not honour */
+  constructor(message: string, code: 'E_USAGE' | 'E_UNSUPPORTED' = 'E_USAGE') {
+    super(code, message);
     this.name = 'UsageError';
   }
 }
 
-/** Print an error (with a code frame when it has a location) and return the exit code. */
-export function renderError(err: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+/** Node's errno codes, said plainly. */
+const ERRNO: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted', ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system', EEXIST: 'file exists', ENOTDIR: 'not a directory', EISDIR: 'is a directory', EMFILE: 'too many open files',
+};
+
+/**
+ * Print an error and return the exit code. Every error is one line `error: [where: ]message [E_CODE]`,
+ * then a code frame when it has a location, then `hint: …` when it has one. A stack only with --debug.
+ */
+export function renderError(err: unknown, stderr: NodeJS.WritableStream = process.stderr, opts: { debug?: boolean } = {}): number {
   if (err instanceof UsageError) {
-    stderr.write(`tsbuild: ${err.message}\nRun 'tsbuild --help' for usage.\n`);
+    stderr.write(`tsbuild: ${err.message}${err.code === 'E_USAGE' ? '' : ` [${err.code}]`}\nRun 'tsbuild --help' for usage.\n`);
     return 2;
   }
-  if (err instanceof TsbuildError && err.code !== 'E_INTERNAL') {
+  // E_INTERNAL and E_IO made by toTsbuildError wrap an error tsbuild did not type itself: say it as that error
+  const wrapped = err instanceof TsbuildError && err.cause !== undefined && !(err.cause instanceof TsbuildError) && (err.code === 'E_INTERNAL' || err.code === 'E_IO')
+    ? err.cause
+    : undefined;
+  if (err instanceof TsbuildError && wrapped === undefined) {
     const loc = err.location;
     const where = loc ? `${loc.file}:${loc.line}:${loc.column}: ` : '';
     stderr.write(`error: ${where}${err.message} [${err.code}]\n`);
     if (loc) stderr.write(codeFrame(loc.file, loc.line, loc.endLine ?? loc.line, loc.column));
+    if (typeof err.data?.hint === 'string') stderr.write(`hint: ${err.data.hint}\n`);
+    if (opts.debug && err.stack) stderr.write(`${err.stack}\n`);
     return err.code === 'E_USAGE' ? 2 : 1;
   }
-  // E_INTERNAL wraps an error tsbuild did not expect: its stack is what a bug report needs
-  const e = (err instanceof TsbuildError && err.cause !== undefined ? err.cause : err) as { stack?: string } | undefined;
-  stderr.write(`tsbuild: internal error: ${e?.stack ?? String(err)}\n`);
+  const e = (wrapped ?? err) as { code?: unknown; path?: string; syscall?: string; stack?: string; message?: string } | undefined;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && ERRNO[e.code]) {
+    // a system call failed outside any typed error: say which file, never a stack
+    stderr.write(`error: ${e.path ? `${e.path}: ` : ''}${ERRNO[e.code]}${e.syscall ? ` (${e.syscall})` : ''} [E_IO]\n`);
+    if (opts.debug && e.stack) stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+  if (err instanceof TsbuildError && err.code === 'E_IO') {
+    stderr.write(`error: ${err.message} [E_IO]\n`);
+    if (opts.debug && e?.stack) stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+  const message = e instanceof Error ? e.message : String(wrapped ?? err);
+  stderr.write(`error: internal error: ${message} [E_INTERNAL]\n`);
+  stderr.write(opts.debug ? `${e?.stack ?? ''}\n` : `hint: this is a bug in tsbuild; run again with --debug for the stack trace and report it\n`);
   return 1;
+}
+
+/**
+ * Texts that are not files on disk (a Dockerfile on stdin), by the name errors give them: the code
+ * frame shows these, never a file of that name in the current directory.
+ */
+const SOURCES = new Map<string, string>();
+export function registerSource(file: string, text: string): void {
+  SOURCES.set(file, text);
 }
 
 /** A few lines around the offending one, with a caret under the column. */
 export function codeFrame(file: string, line: number, endLine: number, column: number): string {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = SOURCES.get(file) ?? readFileSync(file, 'utf8');
   } catch {
     return '';
   }

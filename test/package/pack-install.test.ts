@@ -114,7 +114,7 @@ console.log(JSON.stringify({ location, engine: typeof detectExecutor }));
     expect(JSON.parse(ok(sh('node', ['out/strict.cjs'])).stdout)).toEqual({ location: { file: 'Dockerfile', line: 2, column: 1, endLine: 2, endColumn: 18 }, engine: 'function' });
     const out = JSON.parse(ok(sh('node', ['out/strict.mjs', root])).stdout);
     expect(out.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(out.events).toEqual(['export', 'info', 'step-done', 'step-start']);
+    expect(out.events).toEqual(['export', 'info', 'step-done', 'step-miss', 'step-start']);
     const img = JSON.parse(ok(sh(bin, ['inspect', '--root', root, 'strict:1'])).stdout);
     expect(img[0].Id).toBe(out.digest);
   });

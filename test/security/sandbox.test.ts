@@ -326,7 +326,7 @@ describe('through the CLI', () => {
 
   test.skipIf(!existsSync('/usr/bin/setpriv'))('… also through the setpriv final stage (the no-perl fallback)', () => {
     const script = `
-      const B = await import(${JSON.stringify(join(REPO_ROOT, 'packages/builder/dist/index.js'))});
+      const B = await import(${JSON.stringify(join(REPO_ROOT, 'packages/builder/dist/engine.js'))});
       const m = await new B.OverlaySnapshotter().prepare([${JSON.stringify(busyboxRootfs())}], { scratchDir: ${JSON.stringify(join(work, 'setpriv-s'))} });
       const ex = new B.UnshareExecutor({ finalStage: 'setpriv', tmpDir: ${JSON.stringify(work)} });
       const out = [];

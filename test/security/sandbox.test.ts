@@ -246,6 +246,7 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('RUN --sec
     const host = parse(execFileSync(PROBE, ['keyring'], { encoding: 'utf8' }));
     const r = await step(exec!, ['/probe'], { security: 'insecure' });
     const got = parse(r.output);
+    if (process.env.SANDBOX_DEBUG) console.log(r.output);
     expect(got.Seccomp).toBe('0');
     const hostBnd = /^CapBnd:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
     expect(got.CapBnd).toBe(hostBnd);
@@ -253,6 +254,12 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('RUN --sec
     expect(host.keyring_id).toMatch(/^\d+$/);
     expect(got.keyring_id).not.toBe(host.keyring_id);
     expect(got.CapInh).toBe('0000000000000000');
+    // BuildKit's insecure spec: every device allowed, no masked/read-only /proc paths, a writable sysfs
+    expect(got.open_mknod_kmsg).toBe('ok');
+    const mounts = (await step(exec!, ['/bin/sh', '-c', 'grep -E " /sys | /proc/sys " /proc/mounts | cut -d" " -f2,4 | cut -d, -f1'], { security: 'insecure' })).output;
+    expect(mounts.trim()).toBe('/sys rw');
+    const sandboxed = (await step(exec!, ['/bin/sh', '-c', 'grep -E " /sys | /proc/sys " /proc/mounts | cut -d" " -f2,4 | cut -d, -f1'])).output;
+    expect(sandboxed.trim().split('\n').sort()).toEqual(['/proc/sys ro', '/sys ro']);
   });
 });
 

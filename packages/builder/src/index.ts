@@ -42,6 +42,7 @@ export type {
   ArchiveFormat,
   SaveOptions,
   UnpackOptions,
+  LoadOptions,
   LoadedImage,
   PruneOptions,
   PruneStats,

@@ -16,7 +16,7 @@ import {
   saveImagesTo,
   type Store as LayerStoreImpl,
 } from '@tsbuild/layerstore';
-import type { Digest, FsckProblem, ImageDetails, ImageInfo, ImageRecord, LoadedImage, OpenStoreOptions, PruneOptions, PruneStats, SaveOptions, UnpackOptions } from './types.js';
+import type { Digest, FsckProblem, ImageDetails, ImageInfo, ImageRecord, LoadedImage, LoadOptions, OpenStoreOptions, PruneOptions, PruneStats, SaveOptions, UnpackOptions } from './types.js';
 
 /** Run `fn`, rethrowing anything that is not a TsbuildError wrapped as one. */
 async function typed<T>(fn: () => Promise<T>): Promise<T> {
@@ -97,9 +97,9 @@ export class Store {
   }
 
   /** Load a docker-archive or OCI archive (optionally gzip-compressed) from a file or a stream (`tsbuild load`). */
-  load(source: string | Readable, options: UnpackOptions = {}): Promise<LoadedImage[]> {
+  load(source: string | Readable, options: LoadOptions = {}): Promise<LoadedImage[]> {
     return typed(async () => {
-      const { images } = typeof source === 'string' ? await loadArchive(this.layers, source) : await loadArchiveFrom(this.layers, source, source === process.stdin ? 'stdin' : 'stream');
+      const { images } = typeof source === 'string' ? await loadArchive(this.layers, source) : await loadArchiveFrom(this.layers, source, options.sourceName ?? 'stream');
       if (options.unpack === true) for (const i of images) await this.layers.ensureSnapshots(i.record.layers);
       return images;
     });

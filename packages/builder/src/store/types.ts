@@ -73,6 +73,12 @@ export interface UnpackOptions {
   unpack?: boolean | undefined;
 }
 
+/** Options of {@link Store.load}. */
+export interface LoadOptions extends UnpackOptions {
+  /** what to call a stream source in error messages (default `stream`; the CLI says `stdin`) */
+  sourceName?: string | undefined;
+}
+
 /** One image {@link Store.load} added. */
 export interface LoadedImage {
   /** the tag it was loaded under, when the archive named one */

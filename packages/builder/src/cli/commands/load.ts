@@ -15,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = str(args, 'input') ?? '-';
   if (file === '-' && process.stdin.isTTY) throw new UsageError('load: no archive given (-i FILE, or pipe it to stdin)');
   return withStore(args, async (store) => {
-    const images = await store.load(file === '-' ? process.stdin : file, { unpack: args.flags.unpack === true });
+    const images = await store.load(file === '-' ? process.stdin : file, { unpack: args.flags.unpack === true, sourceName: 'stdin' });
     for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.manifestDigest}`);
     return 0;
   });

@@ -329,8 +329,11 @@ describe('copy snapshotter (the fallback without overlayfs)', () => {
       symlinkSync(canary.dir, join(lower, 'a'));
       const upper = join(work, 'upper');
       mkdirSync(join(upper, 'a'), { recursive: true });
-      writeFileSync(join(upper, 'a/victim'), 'in-image\n');
-      writeFileSync(join(upper, 'a/hosts'), '');
+      // every name the canary has: the old code removed each through the link, racing the link's own removal
+      const names = ['victim', 'hosts', 'resolv.conf', 'hostname', 'x', 'empty'];
+      for (const f of names) writeFileSync(join(upper, 'a', f), f === 'victim' ? 'in-image\n' : '');
+      mkdirSync(join(upper, 'a/sub/keep'), { recursive: true });
+      symlinkSync('x', join(upper, 'a/sub/keep/file'));
       const m = await new CopySnapshotter().prepare([busyboxRootfs(), lower, upper], { scratchDir: join(work, 'scratch') });
       try {
         expect(lstatSync(join(m.root, 'a')).isDirectory()).toBe(true);

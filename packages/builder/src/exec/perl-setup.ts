@@ -20,7 +20,7 @@
  *
  * Pure: no I/O here.
  */
-import { DEV_NODES } from './setup-script.js';
+import { DEV_NODES, shmKiB } from './setup-script.js';
 
 export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;
@@ -41,6 +41,8 @@ export interface PerlSetupInput {
   etc: { name: string; content: string; target: string }[];
   mounts: ({ type: 'bind'; source: string; target: string; readonly: boolean } | { type: 'tmpfs'; target: string; size?: number })[];
   hostname: string;
+  /** bytes of /dev/shm (default 64 MiB) */
+  shmSize?: number;
   freshSysfs: boolean;
   procReadonly: string[];
   procMasked: string[];
@@ -76,7 +78,7 @@ export function planPerlSetup(i: PerlSetupInput): string[] {
   else bind('/sys', `${r}/sys`, RO_SAFE);
   for (const n of DEV_NODES) bind(`/dev/${n}`, `${r}/dev/${n}`);
   mount('devpts', `${r}/dev/pts`, 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
-  mount('shm', `${r}/dev/shm`, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+  mount('shm', `${r}/dev/shm`, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${shmKiB(i.shmSize)}k`);
   mount('mqueue', `${r}/dev/mqueue`, 'mqueue', MS_NOSUID | MS_NODEV | MS_NOEXEC);
   for (const p of i.procReadonly) bind(`${r}/proc/${p}`, `${r}/proc/${p}`, RO_SAFE);
   for (const p of i.procMasked) bind('/dev/null', `${r}/proc/${p}`);

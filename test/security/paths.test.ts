@@ -142,6 +142,18 @@ for (const mode of MODES) describe(mode.name, () => {
       expectHostUntouched();
     });
 
+    it('a mount target nested in a bind mount never goes through a link of that mount\'s source', () => {
+      const { ctx } = setup({ f: 'ctx-file\n' });
+      const r = s.build(
+        `FROM busybox AS evil\nRUN mkdir /m && ln -s ${canary.dir} /m/h\n` +
+          `FROM busybox\nRUN --mount=type=bind,from=evil,source=m,target=/x --mount=type=bind,source=f,target=/x/h/victim cat /x/h/victim\n`,
+        ctx,
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('goes through a symlink in the mount at /x');
+      expectHostUntouched();
+    });
+
     it('a context symlink to / as the source mounts the context; one to a host dir is not found', () => {
       const { ctx, out } = setup({ 'ctx-marker': 'ctx\n' });
       symlinkSync('/', join(ctx, 'hostroot'));

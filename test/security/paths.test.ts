@@ -45,11 +45,16 @@ for (const mode of MODES) describe(mode.name, () => {
     s = new CliStore(mode.env);
   });
   afterAll(() => s?.cleanup());
-  afterEach(() => canary?.cleanup());
+  /** every canary of the current test (removed after it, pass or fail) */
+  const canaries: Canary[] = [];
+  afterEach(() => {
+    for (const c of canaries.splice(0)) c.cleanup();
+  });
 
   /** a fresh canary, and a context dir for this test */
   function setup(files: Record<string, string> = {}): { ctx: string; out: string } {
     canary = new Canary();
+    canaries.push(canary);
     const ctx = s.dir(`ctx-${n}`);
     for (const [p, c] of Object.entries(files)) writeFileSync(join(ctx, p), c);
     return { ctx, out: join(s.base, `out-${n++}`) };
@@ -284,7 +289,6 @@ for (const mode of MODES) describe(mode.name, () => {
 
   describe('item 7: the store is closed to other users', () => {
     it('store root 0700: nobody cannot run a setuid-root binary from snapshots/; an old 0755 store is fixed on open', () => {
-      setup();
       const { ctx } = setup();
       const r = s.build(`FROM busybox\nRUN cp /bin/busybox /sus && chmod 4755 /sus\n`, ctx);
       expect(r.code, r.stderr).toBe(0);

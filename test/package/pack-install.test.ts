@@ -69,6 +69,9 @@ describe('npm install ./tsbuild-<version>.tgz', () => {
     const r = ok(sh(bin, ['--version']));
     expect(r.stdout).toBe(`tsbuild 0.1.0 (node ${process.version}, startup snapshot)\n`);
     expect(r.stderr).toBe('');
+    // the plain bundle of the package works too (what runs where no snapshot can be made)
+    expect(ok(sh(bin, ['--version'], { env: { TSBUILD_NO_SNAPSHOT: '1' } })).stdout).toBe(`tsbuild 0.1.0 (node ${process.version})\n`);
+    expect(ok(sh(bin, ['images', '--root', root], { env: { TSBUILD_NO_SNAPSHOT: '1' } })).stdout).toMatch(/^busybox:latest\s/m);
   });
 
   it('strict TypeScript consumers, ESM and CommonJS (exactOptionalPropertyTypes, no skipLibCheck), type-check, compile and build', () => {

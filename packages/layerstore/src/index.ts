@@ -1,7 +1,7 @@
 export type * from './types.js';
 export { StoreError } from './errors.js';
 export { Store, openStore, defaultRoot, type StoreOptions } from './store.js';
-export { StorePaths } from './paths.js';
+export { StorePaths, FORMAT } from './paths.js';
 export { chainIDs, isDigest, sha256 } from './digest.js';
 export { normalizeRef } from './index/refs.js';
 export { MEDIA, REF_NAME } from './images/media.js';

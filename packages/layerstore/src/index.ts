@@ -8,6 +8,7 @@ export { MEDIA, REF_NAME } from './images/media.js';
 export { detectCompression, zstdSupported } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
 export { getXattr, readXattrs } from './snapshots/fsx.js';
-export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
+export { importRootfs, type ImportOptions } from './transfer/import.js';
+export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform, formatPlatform, platformMatches, type Platform } from './images/platform.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';

@@ -25,7 +25,7 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
@@ -47,7 +47,7 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
           pax: e.pax,
           size: type === 'file' ? (body?.length ?? 0) : 0,
         },
-        type === 'file' ? (body ?? Buffer.alloc(0)) : undefined,
+        type === 'file' ? (body ?? Buffer.alloc(0)) : (undefined as unknown as Buffer),
         (err) => (err ? reject(err) : resolve()),
       ),
     );

@@ -35,7 +35,7 @@ function makeTar(ctxDir: string, name: string, compress?: 'gzip' | 'bzip2' | 'xz
 async function packTar(entries: { name: string; type?: 'file' | 'symlink' | 'link' | 'directory'; content?: string; linkname?: string }[]): Promise<Buffer> {
   const p = tar.pack();
   const chunks: Buffer[] = [];
-  const done = new Promise<void>((res, rej) => { p.on('data', (c: Buffer) => chunks.push(c)); p.on('end', () => res()); p.on('error', rej); });
+  const done = new Promise<void>((res, rej) => { p.on('data', (c: unknown) => chunks.push(c as Buffer)); p.on('end', () => res()); p.on('error', rej); });
   for (const e of entries) {
     if ((e.type ?? 'file') === 'file') p.entry({ name: e.name, mode: 0o644 }, e.content ?? '');
     else p.entry({ name: e.name, type: e.type, linkname: e.linkname, mode: 0o755 });
@@ -80,7 +80,7 @@ describe('ADD local archives', () => {
   it('creates device nodes and fifos from the archive (as root, like chrootarchive)', async () => {
     const p = tar.pack();
     const chunks: Buffer[] = [];
-    const done = new Promise<void>((res) => { p.on('data', (c: Buffer) => chunks.push(c)); p.on('end', () => res()); });
+    const done = new Promise<void>((res) => { p.on('data', (c: unknown) => chunks.push(c as Buffer)); p.on('end', () => res()); });
     p.entry({ name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 });
     p.entry({ name: 'dev/fifo', type: 'fifo', mode: 0o600 });
     p.finalize();

@@ -68,7 +68,7 @@ export class Store implements LayerStore {
   /** Create the layout if needed (idempotent, safe to race). */
   async init(): Promise<this> {
     // synchronous calls: every command opens the store first, and each async one costs a thread-pool
-    // round trip (~15 of them here) for what are a few µs of syscalls
+    // round trip for what is one short syscall
     for (const d of this.paths.dirs()) mkdirSync(d, { recursive: true });
     const layout = '{"imageLayoutVersion":"1.0.0"}';
     if (readTextOr(this.paths.ociLayout, '') !== layout) await atomicWriteFile(this.paths.ociLayout, layout, this.paths.temp('layout'));

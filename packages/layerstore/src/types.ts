@@ -73,7 +73,7 @@ export interface ImageRecord {
 export interface ImageSummary { name: string; manifestDigest: Digest; configDigest: Digest; created?: string; size: number }
 
 export interface LayerWriteOptions {
-  /** gzip level 0-9 (default 6; 1 is ~2x faster for ~10% bigger layers) */
+  /** gzip level 0-9 (default 6; 1 is faster for slightly bigger layers) */
   compressionLevel?: number;
   /** parse the tar while writing it (truncation, unsafe names → error) */
   validate?: boolean;

@@ -153,9 +153,9 @@ function header(h: UstarHeader, epoch: number | undefined): Buffer | null {
 /**
  * The copy itself, a slice per read(): synchronous file calls on this thread, gzip on the pool.
  * Headers and file contents are read straight into the slice being filled (no per-file buffers),
- * and the slices writeLayer hands back are filled again: a 200 MB COPY runs through 7 buffers of
- * 1 MiB instead of leaving ~200 dead ones to V8's GC, which glibc then kept as free but resident
- * arena memory.
+ * and the slices writeLayer hands back are filled again: a big COPY runs through a few 1 MiB
+ * buffers instead of leaving one dead buffer per MiB to V8's GC, which glibc then kept as free but
+ * resident arena memory.
  */
 class LayerCopy extends Readable {
   private next = 0;
@@ -163,7 +163,7 @@ class LayerCopy extends Readable {
   private slice: Buffer;
   private used = 0;
   private pushed = false;
-  /** tar bytes not yet in a slice: a small COPY gets a slice its size (1 MiB of fresh pages is ~4 ms of faults here) */
+  /** tar bytes not yet in a slice: a small COPY gets a slice its size (a fresh 1 MiB slice costs its page faults) */
   private unsliced: number;
 
   constructor(

@@ -84,8 +84,8 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
     if (solve.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
     throw err;
   }
-  // Unmount now (no mount outlives its step); removing the scratch dir (~10 ms of round trips; a
-  // whole rootfs for the copying snapshotter) need not hold up the next step.
+  // Unmount now (no mount outlives its step); removing the scratch dir (many thread-pool round
+  // trips; a whole rootfs for the copying snapshotter) need not hold up the next step.
   const done = mounted;
   try {
     await done.detach?.();
@@ -99,7 +99,7 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
   state.parentMissed = true;
   state.lastStep = { cached: false, missReason };
   // Nothing in this build reads these records back before it ends (each fsyncs a file and its
-  // directory: ~5-10 ms a step, far more when the disk is busy), so the next step need not wait:
+  // directory, which takes long when the disk is busy), so the next step need not wait:
   // solveGraph awaits them before the build reports success.
   const config = snapshotConfig(state.config);
   track(solve, Promise.all([

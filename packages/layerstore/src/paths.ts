@@ -23,7 +23,9 @@ import { hexOf } from './digest.js';
 
 /**
  * Every on-disk format's version. A format's version is part of its path, so a bump makes the old
- * data unreachable (then removed by prune as OBSOLETE) instead of misread.
+ * data unreachable (then removed by prune as OBSOLETE) instead of misread. (The builder's cache-key
+ * schemas — solve/cacheKey.ts KEY_VERSION, context/checksum.ts's content-hash version — version
+ * keys, not files: a bump gives new keys, and records under the old ones age out through prune.)
  */
 export const FORMAT = {
   /** oci-layout's imageLayoutVersion */

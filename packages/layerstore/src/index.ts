@@ -9,6 +9,6 @@ export { detectCompression, zstdSupported, type ArchiveCompression } from './lay
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
 export { getXattr, readXattrsOf } from './snapshots/fsx.js';
 export { importRootfs, type ImportOptions } from './transfer/import.js';
-export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform, formatPlatform, platformMatches, type Platform } from './images/platform.js';
+export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform, formatPlatform, platformMatches, selectPlatform, type Platform } from './images/platform.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';

@@ -98,10 +98,11 @@ export class StorePaths {
   dirs(): string[] {
     return [this.blobs, this.snapshots, this.cache, this.sessions, this.tmp];
   }
-  /** the names directly under ROOT that belong to this layout */
+  /** the names directly under ROOT that belong to this layout (every path field above: a new one counts at once) */
   entries(): Set<string> {
-    const rel = (p: string) => relative(this.root, p).split('/')[0]!;
-    return new Set([this.ociLayout, this.index, this.blobs, this.snapshots, this.cache, this.cacheMounts, this.urlCache, this.contextCache, this.sessions, this.tmp, this.lock].map(rel));
+    const out = new Set<string>();
+    for (const v of Object.values(this)) if (typeof v === 'string' && v !== this.root) out.add(relative(this.root, v).split('/')[0]!);
+    return out;
   }
 }
 

@@ -1,5 +1,5 @@
 /** Decode manifests/configs (OCI or Docker schema 2) and pair layers with their diffIDs. */
-import { hostPlatform, platformMatches, type Platform } from './platform.js';
+import { hostPlatform, selectPlatform, type Platform } from './platform.js';
 import type { Digest, ImageConfig, LayerRef, Manifest, Descriptor } from '../types.js';
 import { INDEX_TYPES, MANIFEST_TYPES, LAYER_TYPES } from './media.js';
 import { formatError } from '../errors.js';
@@ -49,5 +49,5 @@ export function layerRefs(manifest: Manifest, config: ImageConfig): LayerRef[] {
 
 /** Pick the manifest for this machine from an index (linux on this architecture), else the first. */
 export function pickPlatform(manifests: Descriptor[], host: Platform = hostPlatform()): Descriptor | undefined {
-  return manifests.find((m) => m.platform && platformMatches(host, m.platform)) ?? manifests.find((m) => !m.platform) ?? manifests[0];
+  return selectPlatform(manifests, host) ?? manifests.find((m) => !m.platform) ?? manifests[0];
 }

@@ -89,6 +89,16 @@ export function formatPlatform(p: Platform): string {
   return [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('/');
 }
 
+/**
+ * containerd's match for one host: same os and architecture; the entry with the same (normalised)
+ * variant first, then — when `want` names none — the first of them.
+ */
+export function selectPlatform<T extends { platform?: Platform }>(items: readonly T[], want: Platform): T | undefined {
+  const w = normalizePlatform(want);
+  const same = items.filter((m) => m.platform && normalizePlatform(m.platform).os === w.os && normalizePlatform(m.platform).architecture === w.architecture);
+  return same.find((m) => (normalizePlatform(m.platform!).variant ?? '') === (w.variant ?? '')) ?? (w.variant ? undefined : same[0]);
+}
+
 /** Same os and architecture, and the same variant where `want` names one. */
 export function platformMatches(want: Platform, have: Platform): boolean {
   const w = normalizePlatform(want);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPlatform, normalizeArch, ociArch, parsePlatform, platformMatches } from '@tsbuild/layerstore';
+import { formatPlatform, normalizeArch, ociArch, parsePlatform, platformMatches, selectPlatform } from '@tsbuild/layerstore';
 import { pickPlatform } from '../../src/images/parse.js';
 
 describe('platforms (one helper, like containerd platforms)', () => {
@@ -39,5 +39,13 @@ describe('platforms (one helper, like containerd platforms)', () => {
     const d = (architecture: string, n: string) => ({ mediaType: 'm', digest: `sha256:${n.repeat(64)}` as const, size: 1, platform: { os: 'linux', architecture } });
     expect(pickPlatform([d('arm64', 'a'), d('amd64', 'b')], { os: 'linux', architecture: 'amd64' })?.digest).toBe(`sha256:${'b'.repeat(64)}`);
     expect(pickPlatform([d('arm64', 'a'), d('amd64', 'b')], { os: 'linux', architecture: 'arm64' })?.digest).toBe(`sha256:${'a'.repeat(64)}`);
+    // the exact variant first (arm64's v8 and amd64's v1 are the defaults), then none
+    const v = (architecture: string, variant: string | undefined, n: string) => ({ ...d(architecture, n), platform: { os: 'linux', architecture, ...(variant ? { variant } : {}) } });
+    expect(selectPlatform([v('amd64', 'v3', 'a'), v('amd64', 'v1', 'b')], { os: 'linux', architecture: 'amd64' })?.digest).toBe(`sha256:${'b'.repeat(64)}`);
+    expect(selectPlatform([v('arm64', 'v8', 'c')], { os: 'linux', architecture: 'arm64' })?.digest).toBe(`sha256:${'c'.repeat(64)}`);
+    expect(selectPlatform([v('arm', 'v6', 'a'), v('arm', 'v7', 'b')], { os: 'linux', architecture: 'arm', variant: 'v7' })?.digest).toBe(`sha256:${'b'.repeat(64)}`);
+    expect(selectPlatform([v('arm', 'v6', 'a')], { os: 'linux', architecture: 'arm', variant: 'v7' })).toBeUndefined();
+    // no platform entry for this host: the index's unlabelled manifest, else its first
+    expect(pickPlatform([d('s390x', 'a'), { ...d('x', 'e'), platform: undefined }], { os: 'linux', architecture: 'amd64' })?.digest).toBe(`sha256:${'e'.repeat(64)}`);
   });
 });

@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Executor, RunResult, RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
+import { cancelled, settleStep } from './step-exit.js';
 import { hostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
 import { ociSpec } from './oci-spec.js';
 import { stepStdio } from './step-stdio.js';
-import { cancelled, settleStep } from './step-exit.js';
 
 export interface RuncExecutorOptions {
   runtime?: 'runc' | 'crun';

@@ -42,6 +42,8 @@ export interface SettleOptions {
   kill: () => void;
   /** after a normal end: an error that overrides the exit code (e.g. the namespaces were never set up) */
   check?: (code: number | null, sig: NodeJS.Signals | null) => BuildError | undefined;
+  /** called once the process is gone (or never started), before the result: end what lived only for it */
+  onGone?: () => void;
 }
 
 /**
@@ -55,10 +57,12 @@ export function settleStep(p: { child: ChildProcess; stdout: Readable; stderr: R
     p.stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
     p.child.on('error', (err) => {
       abort.stop();
+      o.onGone?.();
       reject(new BuildError('E_EXEC_FAILED', `cannot start ${o.binary}: ${err.message}`, { cause: err }));
     });
     p.child.on('close', (code, sig) => void p.closed.then(() => {
       abort.stop();
+      o.onGone?.();
       if (abort.aborted) return reject(cancelled());
       const err = o.check?.(code, sig);
       if (err) return reject(err);

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Executor, RunResult, RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
+import { cancelled, settleStep } from './step-exit.js';
 import { hostTools, type HostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
@@ -28,7 +29,6 @@ import { DEFAULT_CAP_NUMBERS, perlFinalStage, perlFinalStageSupported } from './
 import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
 import { withHome } from './home.js';
 import { stepStdio } from './step-stdio.js';
-import { cancelled, settleStep } from './step-exit.js';
 import { DEFAULT_CAPS, DEV_NODES, DIRS_MASKED, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
 
 export interface UnshareExecutorOptions {

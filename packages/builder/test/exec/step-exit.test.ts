@@ -61,6 +61,8 @@ describe('step exit (shared by the executors)', () => {
 
     const ok = run('true', []);
     const check = () => new BuildError('E_MOUNT', 'not set up');
-    expect(((await settleStep(ok, spec(), { binary: 'true', kill: () => undefined, check }).catch((e: unknown) => e)) as BuildError).code).toBe('E_MOUNT');
+    let gone = 0;
+    expect(((await settleStep(ok, spec(), { binary: 'true', kill: () => undefined, check, onGone: () => gone++ }).catch((e: unknown) => e)) as BuildError).code).toBe('E_MOUNT');
+    expect(gone).toBe(1);
   });
 });

@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FORMAT } from '@tsbuild/layerstore';
 import type { ChecksumCache, DirIdentity, FileIdentity } from './types.js';
 
@@ -107,7 +107,19 @@ export class FileChecksumCache implements ChecksumCache {
   }
 
   /** Open (or start) the cache at `file`; a corrupt, old-format or missing file starts empty. */
-  static async open(file: string, opts: { maxEntries?: number; listingSettledMs?: number } = {}): Promise<FileChecksumCache> {
+  static async open(file: string, opts: { maxEntries?: number; listingSettledMs?: number; tmpDir?: string } = {}): Promise<FileChecksumCache> {
+    const cache = FileChecksumCache.load(file, opts);
+    cache.tmpDir = opts.tmpDir;
+    return cache;
+  }
+
+  /**
+   * where `save()` writes before its rename: a store's tmp/ (a crash leaves `context-<pid>-…` there,
+   * which GC removes once the pid is dead), else beside the file
+   */
+  private tmpDir?: string;
+
+  private static load(file: string, opts: { maxEntries?: number; listingSettledMs?: number }): FileChecksumCache {
     const max = opts.maxEntries ?? 200_000;
     const settled = opts.listingSettledMs ?? LISTING_SETTLED_MS;
     try {
@@ -375,7 +387,8 @@ export class FileChecksumCache implements ChecksumCache {
       at += 68;
     });
     await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp-${process.pid}-${Date.now()}`;
+    if (this.tmpDir) await mkdir(this.tmpDir, { recursive: true });
+    const tmp = this.tmpDir ? join(this.tmpDir, `context-${process.pid}-${Date.now().toString(36)}`) : `${this.file}.tmp-${process.pid}-${Date.now()}`;
     try {
       await writeFile(tmp, out, { flag: 'wx' });
       await rename(tmp, this.file);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext } from '../../src/context/loadContext.js';
 import { FileChecksumCache } from '../../src/context/checksumCache.js';
@@ -104,13 +104,18 @@ describe('ChecksumCache', () => {
   it('an unchanged context is not re-read; a touched file is; the JSON cache survives a reload', async () => {
     const d = project();
     for (let i = 0; i < 50; i++) writeFileSync(join(d, `src/f${i}.ts`), 'x'.repeat(1000 + i));
-    const cacheFile = join(t(), 'store', 'context-cache-v7.bin');
-    let cache = await FileChecksumCache.open(cacheFile);
+    const store = t();
+    const cacheFile = join(store, 'context-cache-v7.bin');
+    const tmpDir = join(store, 'tmp');
+    let cache = await FileChecksumCache.open(cacheFile, { tmpDir });
     let ctx = await loadContext(d, { cache });
     const first = await ctx.checksum(['.']);
     expect(first.bytesRead).toBeGreaterThan(50_000);
     await cache.save();
     expect(existsSync(cacheFile)).toBe(true);
+    // written through the store's tmp/ (what a crash leaves there, GC removes): nothing else beside it
+    expect(readdirSync(store).sort()).toEqual(['context-cache-v7.bin', 'tmp']);
+    expect(readdirSync(tmpDir)).toEqual([]);
 
     cache = await FileChecksumCache.open(cacheFile);
     ctx = await loadContext(d, { cache });

@@ -12,3 +12,17 @@ export { importRootfs, type ImportOptions } from './transfer/import.js';
 export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform, formatPlatform, platformMatches, selectPlatform, type Platform } from './images/platform.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
+export {
+  resolveInRoot,
+  resolveInRootAsync,
+  cleanComponents,
+  cleanAbs,
+  escapesRoot,
+  fileName,
+  isWithin,
+  parentsAreDirs,
+  safeEntryName,
+  SymlinkLoopError,
+  type ScopedOptions,
+  type KernelResolve,
+} from './fs/scoped.js';

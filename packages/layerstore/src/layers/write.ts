@@ -15,7 +15,11 @@ import { GzipBlocks } from './gzipBlocks.js';
 import { TarCheck } from './tarcheck.js';
 import { MEDIA } from '../images/media.js';
 
-export type WriteLayerOptions = LayerWriteOptions;
+/** the store's own options on top of the public ones */
+export interface WriteLayerOptions extends LayerWriteOptions {
+  /** told the digest before the blob is committed (e.g. to learn whether it is already in the store) */
+  beforeCommit?: (digest: LayerRef['digest']) => Promise<void> | void;
+}
 
 export async function writeLayer(paths: StorePaths, tarStream: Readable, opts: WriteLayerOptions = {}, beforeCommit?: (digest: LayerRef['digest']) => Promise<void>): Promise<LayerRef> {
   await mkdir(paths.tmp, { recursive: true });
@@ -31,6 +35,7 @@ export async function writeLayer(paths: StorePaths, tarStream: Readable, opts: W
   try {
     await pipeline(stages as unknown as Parameters<typeof pipeline>[0][]);
     const digest = comp.digest();
+    await opts.beforeCommit?.(digest);
     await beforeCommit?.(digest);
     await commit(paths, tmp, digest);
     return { digest, diffID: diff.digest(), size: comp.bytes, mediaType: MEDIA.ociLayerGzip };

@@ -46,7 +46,7 @@ describe('parseAst: lines', () => {
   it('strips leading whitespace and a BOM, handles CRLF', () => {
     expect(dump('\ufeff  FROM a\r\n\tRUN b\r\n')).toBe('(from "a")\n(run "b")');
   });
-  it('records columns of instructions (dockerfile-ast cross-check)', () => {
+  it('records columns of instructions (first non-blank to last character)', () => {
     const ast = parseAst('FROM a\n  RUN b \\\n  c\n');
     expect(ast.children[1]!.range).toEqual({ start: { line: 2, column: 3 }, end: { line: 3, column: 3 } });
   });

@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@tsbuild\/errors$/, replacement: src('errors') },
       { find: /^@tsbuild\/parser$/, replacement: src('parser') },
       { find: /^@tsbuild\/layerstore$/, replacement: src('layerstore') },
+      { find: /^@tsbuild\/layerstore\/testing$/, replacement: src('layerstore', 'testing/index') },
       { find: /^@tsbuild\/builder$/, replacement: src('builder') },
       { find: /^@tsbuild\/builder\/engine$/, replacement: src('builder', 'engine') },
     ],

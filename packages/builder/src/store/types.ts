@@ -101,6 +101,10 @@ export interface PruneStats {
   snapshotsRemoved: number;
   /** build cache records removed */
   cacheRecordsRemoved: number;
+  /** `RUN --mount=type=cache` directories removed (with `all`) */
+  cacheMountsRemoved: number;
+  /** `ADD <url>` download records removed (with `all`; their blobs then go unless something else keeps them) */
+  urlRecordsRemoved: number;
   /** bytes freed on disk */
   bytesFreed: number;
 }

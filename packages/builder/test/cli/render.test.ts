@@ -73,7 +73,7 @@ describe('plain view', () => {
   it('a stage on a stage that changed says "stage NAME changed" for its first miss', () => {
     const s = sink();
     const r = createRenderer('plain', s.stream, opts);
-    const ev = (e: Record<string, unknown>) => r.onEvent!(e as BuildEvent);
+    const ev = (e: Record<string, unknown>) => r.onEvent!(e as unknown as BuildEvent);
     ev({ type: 'step-start', stepId: '1', name: '[base 1/2] FROM busybox', stage: 0, index: 1, total: 2 });
     ev({ type: 'step-start', stepId: '2', name: '[base 2/2] COPY a /a', stage: 0, index: 2, total: 2 });
     ev({ type: 'step-miss', stepId: '2', reason: 'COPY a: a changed' });

@@ -17,18 +17,20 @@ describe('expandInstruction', () => {
         'ADD --checksum=sha256:$A x /y\n' +
         'ENV $A=$B x="q $A"\n' +
         'LABEL l=$A\n' +
-        'EXPOSE $A\n' +
+        'EXPOSE 9 ${A}x $B\n' +
         'VOLUME /v/$A\n' +
         'STOPSIGNAL SIG$A\n' +
         'USER $A:$A\n' +
         'WORKDIR /w/$A\n' +
         'ARG z=$A y',
     ).map((i) => ex(i));
-    expect(copy).toMatchObject({ chown: 'a', chmod: '0700', exclude: ['a*'], from: 'src', sources: ['a', 'b c'], dest: '/d/a' });
+    // --exclude is not expanded: CopyCommand.Expand/AddCommand.Expand leave ExcludePatterns alone
+    expect(copy).toMatchObject({ chown: 'a', chmod: '0700', exclude: ['$A*'], from: 'src', sources: ['a', 'b c'], dest: '/d/a' });
     expect(add).toMatchObject({ checksum: 'sha256:a' });
     expect(envI).toMatchObject({ env: [{ key: 'a', value: 'b c' }, { key: 'x', value: 'q a' }] });
     expect(label).toMatchObject({ labels: [{ key: 'l', value: 'a' }] });
-    expect(expose).toMatchObject({ ports: ['a'] });
+    // raw words sorted first (parseExpose), then each split into words (ProcessWords)
+    expect(expose).toMatchObject({ ports: ['b', 'c', 'ax', '9'] });
     expect(volume).toMatchObject({ volumes: ['/v/a'] });
     expect(stop).toMatchObject({ signal: 'SIGa' });
     expect(user).toMatchObject({ user: 'a:a' });

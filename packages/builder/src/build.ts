@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
-import { platformArgs } from '@tsbuild/parser';
+import { platformArgs } from './solve/vars.js';
 import { BuildError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';

@@ -14,7 +14,4 @@ export { stageGraph } from './stages/stage-graph.js';
 export type { StageGraphOptions } from './stages/stage-graph.js';
 export { expandInstruction } from './expand-instruction.js';
 export type { ExpandOptions } from './expand-instruction.js';
-export { VarScope, PROXY_ARGS, platformArgs } from './scope.js';
-export type { VarScopeOptions, PlatformSpec, ExpandDefault } from './scope.js';
 export { parseGoDuration } from './instructions/duration.js';
-export { globalScope, stageRefResolver, argDefaultExpander } from './stages/global-scope.js';

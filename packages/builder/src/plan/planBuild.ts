@@ -5,7 +5,7 @@
 import { parse, stageGraph, type Dockerfile, type StageGraph } from '@tsbuild/parser';
 import { BuildError } from '../errors.js';
 import { expandStep } from '../solve/expand.js';
-import { StageVars } from '../solve/vars.js';
+import { globalVars } from '../solve/vars.js';
 import type { DockerfileSource } from './readDockerfile.js';
 
 export interface BuildPlan {
@@ -28,9 +28,7 @@ export function planBuild(src: DockerfileSource, opts: { target?: string; buildA
         globalArgs.set(a.name, buildArgs[a.name]);
         continue;
       }
-      const vars = new StageVars([], new Map(), {});
-      for (const [k, v] of opts.builtins ?? []) vars.setEnv(k, v);
-      for (const [k, v] of globalArgs) if (v !== undefined) vars.setEnv(k, v);
+      const vars = globalVars(opts.builtins ?? new Map(), globalArgs);
       const value = a.value === undefined ? undefined : expandStep({ ...argInstr, args: [a] }, vars, dockerfile.directives.escape, loc).args[0]!.value;
       globalArgs.set(a.name, value);
     }

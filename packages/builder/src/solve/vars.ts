@@ -1,14 +1,43 @@
 /**
+ * The one ARG/ENV scoping engine (the parser only expands words against a `VarLookup`).
  * Variables one stage sees, in BuildKit's order: the base image's Env, then ARG and ENV
  * instructions as they come (a later definition of a name replaces the earlier one in place).
  * `lookup` feeds word expansion; `runEnv()` is the environment of RUN; `declaredArgs` is what
- * BuildKit prints as `|N K=V` in RUN history.
+ * BuildKit prints as `|N K=V` in RUN history. The global scope (ARGs before the first FROM) is
+ * plan/planBuild.ts; the predefined ARGs are `platformArgs` + TARGETSTAGE (build.ts).
+ * ARG names are used as written, never expanded: current BuildKit's dispatch() skips
+ * ArgCommand.Expand (dockerfile2llb/convert.go; fixture arg-name-literal).
  */
 import type { VarLookup } from '@tsbuild/parser';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** ARGs usable without declaration, never written to history (BuildKit's predefined args). */
 export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+export interface PlatformSpec { os: string; architecture: string; variant?: string }
+
+/** BuildKit's predefined platform ARGs: TARGETPLATFORM/OS/ARCH/VARIANT and BUILDPLATFORM/OS/ARCH/VARIANT. */
+export function platformArgs(target: PlatformSpec, build: PlatformSpec): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [prefix, p] of [['TARGET', target], ['BUILD', build]] as const) {
+    m.set(`${prefix}PLATFORM`, `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`);
+    m.set(`${prefix}OS`, p.os);
+    m.set(`${prefix}ARCH`, p.architecture);
+    m.set(`${prefix}VARIANT`, p.variant ?? '');
+  }
+  return m;
+}
+
+/**
+ * The global scope as a lookup, what FROM lines and global ARG defaults expand against: the
+ * predefined ARGs (TARGETSTAGE aside), then the global ARGs resolved so far (unset ones absent).
+ */
+export function globalVars(builtins: ReadonlyMap<string, string>, globalArgs: ReadonlyMap<string, string | undefined>): StageVars {
+  const vars = new StageVars([], new Map(), {});
+  for (const [k, v] of builtins) if (k !== 'TARGETSTAGE') vars.setEnv(k, v);
+  for (const [k, v] of globalArgs) if (v !== undefined) vars.setEnv(k, v);
+  return vars;
+}
 
 export class StageVars implements VarLookup {
   /** ordered env of the build state (image Env + ARG values + ENV) */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StageVars, DEFAULT_PATH } from '../../src/solve/vars.js';
+import { StageVars, DEFAULT_PATH, platformArgs } from '../../src/solve/vars.js';
 
 describe('StageVars', () => {
   it('resolves ARG from build args, default, then global', () => {
@@ -47,5 +47,30 @@ describe('StageVars of a stage built FROM an earlier stage', () => {
     // re-declared without a default: keeps the inherited value (and now shows in history)
     child.declareArg('P', undefined);
     expect(child.historyArgs()).toEqual(['|1', 'P=x']);
+  });
+});
+
+describe('the global scope in a stage, predefined ARGs, proxies', () => {
+  it('a global ARG or a predefined ARG is visible only once the stage declares it', () => {
+    const v = new StageVars([], new Map([['V', '1']]), {}, platformArgs({ os: 'linux', architecture: 'arm64', variant: 'v8' }, { os: 'linux', architecture: 'amd64' }));
+    expect([v.get('V'), v.get('TARGETOS')]).toEqual([undefined, undefined]);
+    v.declareArg('V', undefined);
+    v.declareArg('TARGETPLATFORM', undefined);
+    v.declareArg('BUILDVARIANT', undefined);
+    expect([v.get('V'), v.get('TARGETPLATFORM'), v.get('BUILDVARIANT')]).toEqual(['1', 'linux/arm64/v8', '']);
+  });
+  it('an ARG with no value anywhere is declared but unset; proxy build args reach RUN without a declaration, not the cache key', () => {
+    const v = new StageVars([], new Map(), { HTTP_PROXY: 'http://p', no_proxy: 'x' });
+    expect(v.declareArg('N', undefined)).toBeUndefined();
+    expect(v.get('N')).toBeUndefined();
+    // both spellings, as BuildKit's llb.ProxyEnv sets them
+    expect(v.runEnv()).toEqual([`PATH=${DEFAULT_PATH}`, 'HTTP_PROXY=http://p', 'http_proxy=http://p', 'NO_PROXY=x', 'no_proxy=x']);
+    expect(v.keyEnv()).toEqual([]);
+    expect(v.historyArgs()).toEqual(['|1', 'N=']);
+  });
+  it('ARG names are taken as written (current BuildKit never expands them)', () => {
+    const v = new StageVars([], new Map(), { '${X}': 'cli' });
+    expect(v.declareArg('${X}', undefined)).toBe('cli');
+    expect(v.runEnv()).toContain('${X}=cli');
   });
 });

@@ -133,13 +133,21 @@ async function tsBuild(store: LayerStore, context: string, tag: string, opts: { 
   }
 }
 
-/** docker's config with the v0.8 history entries a fixture names replaced by current BuildKit's (see FixtureMeta). */
-function withCurrentHistory(config: ImageConfig, map: Record<string, string>, from: number, problems: string[]): ImageConfig {
+/**
+ * docker's config with the v0.8 history entries a fixture names replaced by current BuildKit's (see
+ * FixtureMeta); their indexes (from the base's end) go to `exact`: compared as written.
+ */
+function withCurrentHistory(config: ImageConfig, map: Record<string, string>, from: number, exact: Set<number>, problems: string[]): ImageConfig {
   const history = (config.history ?? []).map((h) => ({ ...h }));
   for (const [v08, now] of Object.entries(map)) {
-    const hits = history.slice(from).filter((h) => h.created_by === v08);
-    if (hits.length === 0) problems.push(`fixture.json currentBuildKit.history: docker wrote no ${JSON.stringify(v08)}`);
-    for (const h of hits) h.created_by = now;
+    let hits = 0;
+    history.forEach((h, i) => {
+      if (i < from || h.created_by !== v08) return;
+      h.created_by = now;
+      exact.add(i - from);
+      hits++;
+    });
+    if (hits === 0) problems.push(`fixture.json currentBuildKit.history: docker wrote no ${JSON.stringify(v08)}`);
   }
   return { ...config, history };
 }
@@ -232,11 +240,12 @@ describe('differential: tsbuild vs docker build (BuildKit)', () => {
       const saved = await dockerSaveImage(tag);
       try {
         const current = meta.currentBuildKit;
-        const dockerConfig = current?.history ? withCurrentHistory(saved.config, current.history, dockerBaseHistory, problems) : saved.config;
+        const exactHistory = new Set<number>();
+        const dockerConfig = current?.history ? withCurrentHistory(saved.config, current.history, dockerBaseHistory, exactHistory, problems) : saved.config;
         problems.push(...compareImages(
           { config: dockerConfig, baseHistoryLength: dockerBaseHistory, baseLayers: dockerBaseLayers, layers: saved.layerTars.length },
           { config: tsImage.config, baseHistoryLength: dockerBaseHistory, baseLayers: tsBase!.layers.length, layers: tsImage.layers.length },
-          { skipHistory: !!meta.skipHistory },
+          { skipHistory: !!meta.skipHistory, exactHistory },
         ));
         const dockerFs = await flattenLayers(saved.layerTars.map((p) => ({ open: () => createReadStream(p) })));
         for (const p of current?.absentPaths ?? []) {

@@ -25,7 +25,7 @@ export interface PreparedRun {
 export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etcDir: string): PreparedRun {
   const root = spec.rootfs;
   ensureRuntimeMountpoints(root);
-  mkdirAll755(root, spec.cwd);
+  ensureWorkdir(root, spec.cwd, spec.user);
   const etc = ETC_FILES.map((name) => ({ source: join(etcDir, name), target: `/etc/${name}`, hostTarget: stubs.ensure(`/etc/${name}`, 'file') }));
   const mounts: PreparedMount[] = [];
   const ordered = [...spec.mounts].sort((a, b) => depth(a.target) - depth(b.target));
@@ -64,14 +64,24 @@ export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etc
  *   parent made for it that is empty by then (`RemoveMountStubsRecursive`, which the Dockerfile
  *   frontend sets: client/llb/exec.go), so `FROM scratch` + RUN leaves no /etc. docker 20.10's
  *   BuildKit v0.8 removed only the files and left /etc (see fixtures/differential/scratch-run).
- * - the working directory: made by BuildKit's runc executor (MkdirAllAndChown 0755) and kept.
+ * - the working directory: made by BuildKit's runc executor and kept (see ensureWorkdir).
  */
 function ensureRuntimeMountpoints(root: string): void {
-  for (const p of ['/proc', '/dev', '/sys']) mkdirAll755(root, p);
+  for (const p of ['/proc', '/dev', '/sys']) mkdirAll755(root, p, { uid: 0, gid: 0 });
 }
 
-/** mkdir -p inside the rootfs (symlinks resolved there), each created directory 0755 root:root. */
-function mkdirAll755(root: string, path: string): void {
+/**
+ * A working directory that does not exist (the image's WorkingDir, or one a step removed) is made
+ * by BuildKit's runc executor before the run — each missing component 0755 and owned by the step's
+ * user (executor/runcexecutor/executor.go Run: `MkdirAllAndChown(newp, 0o755, rootUID, rootGID)`
+ * with rootUID/rootGID = the process uid/gid; v0.8 alike) — and stays in the layer.
+ */
+function ensureWorkdir(root: string, cwd: string, user: { uid: number; gid: number }): void {
+  mkdirAll755(root, cwd, user);
+}
+
+/** mkdir -p inside the rootfs (symlinks resolved there), each created directory 0755 owner's. */
+function mkdirAll755(root: string, path: string, owner: { uid: number; gid: number }): void {
   const parts = path.split('/').filter(Boolean);
   for (let i = 1; i <= parts.length; i++) {
     const host = resolveInRoot(root, `/${parts.slice(0, i).join('/')}`);
@@ -80,6 +90,7 @@ function mkdirAll755(root: string, path: string): void {
     } catch {
       mkdirSync(host, { mode: 0o755 });
       chmodSync(host, 0o755);
+      if (owner.uid !== 0 || owner.gid !== 0) chownSync(host, owner.uid, owner.gid);
     }
   }
 }

@@ -179,6 +179,24 @@ describe('overlayDiff', () => {
     expect(raw.includes('16 mtime=-86400\n')).toBe(true);
   });
 
+  test('a dir removed in one layer and made again later is new: not compared with the removed one', async () => {
+    // same owner, mode and mtime second as the removed /app/sub: without the whiteout of /app in
+    // the layer between, /app/sub would look unchanged and be left out (the layer would lose it)
+    const make = 'mkdir -p /app/sub && chown -R 1000:1000 /app && touch -d @1500000000 /app/sub /app';
+    const ma = await mount([base]);
+    await sh(ma, make);
+    const la = join(work, 'layer-app');
+    execFileSync('cp', ['-a', ma.upperdir, la]);
+    const mb = await mount([base, la]);
+    await sh(mb, 'rm -rf /app');
+    const lb = join(work, 'layer-rm-app');
+    execFileSync('cp', ['-a', mb.upperdir, lb]);
+    const lowers = [base, la, lb];
+    const mc = await mount(lowers);
+    await sh(mc, make);
+    expect((await layer(mc, lowers)).map((x) => [x.name, x.uid])).toEqual([['app/', 1000], ['app/sub/', 1000]]);
+  });
+
   test('scratch (no lowerdirs) mounts an empty rootfs', async () => {
     const m = await mount([]);
     expect(execFileSync('ls', ['-A', m.root], { encoding: 'utf8' })).toBe('');

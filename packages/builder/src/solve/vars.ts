@@ -66,13 +66,15 @@ export class StageVars implements VarLookup {
   }
 
   /**
-   * FROM <earlier stage>: the child's build state starts from the parent's (BuildKit's
-   * dispatchState.init: `ds.state = ds.base.state`), so ARG values of the parent stage stay in the
-   * environment of RUN and of word expansion. They are not re-listed in RUN history (`docker build`,
-   * BuildKit v0.8; current BuildKit also copies the parent's build args and prints them as `|N`).
+   * FROM <earlier stage>: the child's build state starts from the parent's (current BuildKit's
+   * dispatchState.init: `ds.state = ds.base.state`, `ds.buildArgs = append(ds.buildArgs,
+   * ds.base.buildArgs...)`), so ARG values of the parent stage stay in the environment of RUN and of
+   * word expansion, and its ARGs head the child's RUN history `|N` list. (docker 20.10's BuildKit
+   * v0.8 did not list them; fixture stage-inherit.)
    */
   inheritEnv(parent: StageVars): void {
     this.entries.splice(0, this.entries.length, ...parent.entries.map(([k, v]): [string, string] => [k, v]));
+    this.declaredArgs.splice(0, this.declaredArgs.length, ...parent.declaredArgs.map((a) => ({ ...a })));
   }
 
   /** ENV name=value */
@@ -90,16 +92,29 @@ export class StageVars implements VarLookup {
     let value = Object.prototype.hasOwnProperty.call(this.buildArgs, name) ? this.buildArgs[name] : dflt;
     if (value === undefined && this.globalArgs.has(name)) value = this.globalArgs.get(name);
     if (value === undefined) value = this.builtins.get(name);
-    // a re-declared ARG is listed twice, as `docker build` (BuildKit v0.8) prints it: `|2 W=x W=x`
     this.declaredArgs.push({ name, value });
     if (value !== undefined) this.set(name, value);
     return value;
   }
 
-  /** `|N K=V ...` prefix BuildKit writes in RUN history (empty when no ARGs are declared) */
+  /**
+   * `|N K=V ...` prefix BuildKit writes in RUN history (empty when no ARGs are declared): current
+   * BuildKit's runCommandString (dockerfile2llb/convert.go) — each declared ARG once, at its first
+   * declaration's place, with the value the build env has now (else the ARG's own, else empty).
+   * (docker 20.10's BuildKit v0.8 listed a re-declared ARG twice: `|2 W=x W=x`.)
+   */
   historyArgs(): string[] {
-    if (this.declaredArgs.length === 0) return [];
-    return [`|${this.declaredArgs.length}`, ...this.declaredArgs.map((a) => `${a.name}=${this.get(a.name) ?? a.value ?? ''}`)];
+    const slot = new Map<string, number>();
+    const out: string[] = [];
+    for (const a of this.declaredArgs) {
+      const kv = `${a.name}=${this.get(a.name) ?? a.value ?? ''}`;
+      const i = slot.get(a.name);
+      if (i === undefined) {
+        slot.set(a.name, out.length);
+        out.push(kv);
+      } else out[i] = kv;
+    }
+    return out.length === 0 ? [] : [`|${out.length}`, ...out];
   }
 
   /** Environment of RUN: the state env, proxy build args, PATH defaulted when absent. */

@@ -19,8 +19,8 @@ describe('StageVars', () => {
   });
 });
 
-describe('StageVars ENV vs ARG (as docker build 20.10 / BuildKit v0.8 behaves)', () => {
-  it('an ARG declared after ENV takes the build arg; a re-declared ARG is listed twice in history', () => {
+describe('StageVars ENV vs ARG', () => {
+  it('an ARG declared after ENV takes the build arg; a re-declared ARG is listed once in history (current BuildKit; v0.8 listed it twice)', () => {
     const v = new StageVars([], new Map(), { V: 'cli' });
     v.setEnv('V', 'env');
     v.declareArg('V', undefined);
@@ -30,12 +30,15 @@ describe('StageVars ENV vs ARG (as docker build 20.10 / BuildKit v0.8 behaves)',
     w.setEnv('W', 'envw');
     expect(w.historyArgs()).toEqual(['|1', 'W=envw']);
     w.declareArg('W', undefined);
-    expect(w.historyArgs()).toEqual(['|2', 'W=cliw', 'W=cliw']);
+    expect(w.historyArgs()).toEqual(['|1', 'W=cliw']);
+    w.declareArg('Z', 'z');
+    w.declareArg('W', 'again');
+    expect(w.historyArgs()).toEqual(['|2', 'W=cliw', 'Z=z']);
   });
 });
 
 describe('StageVars of a stage built FROM an earlier stage', () => {
-  it('starts from the parent\'s environment, ARG values included, without re-listing them in history', () => {
+  it('starts from the parent\'s environment and ARGs: values in RUN env and expansion, and listed first in RUN history', () => {
     const parent = new StageVars(['A=1'], new Map(), {});
     parent.declareArg('P', 'x');
     parent.setEnv('E', 'e');
@@ -43,10 +46,11 @@ describe('StageVars of a stage built FROM an earlier stage', () => {
     child.inheritEnv(parent);
     expect(child.get('P')).toBe('x');
     expect(child.runEnv()).toEqual([`PATH=${DEFAULT_PATH}`, 'A=1', 'P=x', 'E=e']);
-    expect(child.historyArgs()).toEqual([]);
-    // re-declared without a default: keeps the inherited value (and now shows in history)
-    child.declareArg('P', undefined);
     expect(child.historyArgs()).toEqual(['|1', 'P=x']);
+    // re-declared without a default: keeps the inherited value, still listed once
+    child.declareArg('P', undefined);
+    child.declareArg('Q', 'q');
+    expect(child.historyArgs()).toEqual(['|2', 'P=x', 'Q=q']);
   });
 });
 

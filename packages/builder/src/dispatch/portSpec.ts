@@ -3,7 +3,8 @@
  * (frontend/dockerfile/dockerfile2llb/convert_expose.go): `[ip:][hostPort:]containerPort[/proto]`,
  * the container port a number or a `from-to` range, proto tcp/udp/sctp in any case (written lower
  * case). Each port of a range is its own key, in ascending order; the numbers are written back in
- * decimal (`080` and `+80` are `80`, as strconv.ParseInt then strconv.Itoa give). Pure.
+ * decimal (`080` and `+80` are `80`, as strconv.ParseInt then strconv.Itoa give). Pure; a bad word is
+ * an `E_INSTRUCTION` BuildError.
  */
 import { isIP } from 'node:net';
 import { BuildError } from '../errors.js';
@@ -66,7 +67,7 @@ function portNumber(s: string): number | undefined {
 }
 
 function portError(message: string): BuildError {
-  return new BuildError('E_USAGE', message);
+  return new BuildError('E_INSTRUCTION', message);
 }
 
 /** Go %q for the port word in messages (port words are ASCII in practice). */

@@ -30,9 +30,9 @@ describe('portKeys (BuildKit portSpecs.parsePort)', () => {
     expect(portKeys('8000-8001:80')).toEqual(['80/tcp']);
     expect(portKeys('8000-8001:90-91')).toEqual(['90/tcp', '91/tcp']);
   });
-  it('refuses what BuildKit refuses, with E_USAGE', () => {
+  it('refuses what BuildKit refuses, with E_INSTRUCTION', () => {
     for (const bad of ['abc', '', '/tcp', '80/http', '80/tcp/udp', '65536', '90-80', '80-', '-80', '-0', '1--5', '1_0', '0x50', 'nope:8080:80', '[::1:8080:80', '8000-8002:90-91', ' 80']) {
-      expect(codeOf(() => portKeys(bad)), bad).toBe('E_USAGE');
+      expect(codeOf(() => portKeys(bad)), bad).toBe('E_INSTRUCTION');
     }
   });
 });

@@ -152,7 +152,7 @@ export class UnshareExecutor implements Executor {
         procMasked: this.procMasked,
         dirsMasked: this.dirsMasked,
       });
-      const env = withHome(spec.env, root, spec.user.uid).filter((e) => e.indexOf('=') > 0);
+      const env = withHome(spec.env, root, spec.user.uid);
       const caps = DEFAULT_CAPS.map((c) => DEFAULT_CAP_NUMBERS[c]!);
       const script = perlFinalStage(caps, { loopbackUp: spec.network === 'none', setup: true });
       const argv = [this.tools.perl!, '-e', script, '--', root, String(ops.length), ...ops,

@@ -5,9 +5,10 @@
  *  - directories with `trusted.overlay.opaque=y` that shadow a lower directory → the dir entry
  *    plus `.wh..wh..opq` (overlay also marks brand-new dirs opaque; with nothing below, that
  *    marker would be noise, so it is only emitted when a lowerdir has the directory)
- *  - a directory is emitted when it is new, opaque, differs from the lower one (mode, owner,
- *    mtime), or has emitted descendants; a directory that is only in the upperdir because of a
- *    copy-up with nothing left below it (e.g. a removed mount stub) is not part of the layer
+ *  - a directory is emitted when it is new, opaque, differs from the lower one (mode, owner — not
+ *    the mtime, as current BuildKit's overlay differ), or has emitted descendants; a directory that
+ *    is only in the upperdir because of a copy-up with nothing left below it (e.g. a removed mount
+ *    stub, a temp file made and deleted) is not part of the layer
  *  - everything else is added/changed content — except copy-ups that changed nothing (chown/chmod to
  *    the same values, a file opened for writing but not written): same type, mode, owner, size,
  *    mtime (ns), link target, device and security.capability as the lower file, and the same bytes
@@ -169,8 +170,15 @@ function emit(n: Node, out: Change[]): boolean {
   return needed;
 }
 
+/**
+ * A directory only in the upperdir because something changed inside it, or whose mtime alone moved
+ * (a file made and removed again, a mount stub), is not a change: current BuildKit's overlay differ
+ * compares a directory with the lower one by mode, owner and device only (util/overlay/overlay_linux.go
+ * `sameDirent`: the size/mtime checks are for non-directories), and containerd's ChangeWriter adds the
+ * parents of what changed (`includeParents`).
+ */
 function dirMetaDiffers(a: FileMeta, b: FileMeta): boolean {
-  return (a.mode & 0o7777) !== (b.mode & 0o7777) || a.uid !== b.uid || a.gid !== b.gid || Math.floor(a.mtimeMs / 1000) !== Math.floor(b.mtimeMs / 1000);
+  return (a.mode & 0o7777) !== (b.mode & 0o7777) || a.uid !== b.uid || a.gid !== b.gid;
 }
 
 /**

@@ -179,6 +179,12 @@ describe('overlayDiff', () => {
     expect(raw.includes('16 mtime=-86400\n')).toBe(true);
   });
 
+  test('a dir whose mtime alone changed is not in the layer (current BuildKit compares dirs by mode and owner)', async () => {
+    const m = await mount([base]);
+    await sh(m, 'echo t > /tmp/t && rm /tmp/t && touch -d @1500000000 /etc && chmod 751 /root');
+    expect((await layer(m, [base])).map((x) => x.name)).toEqual(['root/']);
+  });
+
   test('a dir removed in one layer and made again later is new: not compared with the removed one', async () => {
     // same owner, mode and mtime second as the removed /app/sub: without the whiteout of /app in
     // the layer between, /app/sub would look unchanged and be left out (the layer would lose it)

@@ -63,7 +63,7 @@ describe('metadata instructions', () => {
       'EXPOSE [443/udp 80/tcp]',
       'VOLUME [/data]',
       'STOPSIGNAL SIGTERM',
-      `HEALTHCHECK &{["CMD-SHELL" "echo ok"] "5s" "0s" "0s" '\\x03'}`,
+      'HEALTHCHECK {Test:[CMD-SHELL echo ok] Interval:5s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}',
       'SHELL [/bin/sh -xc]',
       'MAINTAINER me',
       'ENTRYPOINT ["/bin/sh"]',

@@ -56,7 +56,7 @@ describe('metadata instructions', () => {
     const hist = r.config.history!.slice(1);
     expect(hist.map((h) => h.created_by)).toEqual([
       'ARG X=1',
-      'ARG Y',
+      'ARG Y=yy', // the value it got (current BuildKit dispatchArg), here the build arg
       'ENV A=b C=d e',
       'LABEL a=b c d=e',
       'USER app',

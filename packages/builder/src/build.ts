@@ -34,9 +34,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const source = await readDockerfile(options);
     const platform = hostPlatform();
     checkPlatform(options.platform, platform);
-    const builtinArgs = platformArgs(platform, platform);
-    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
-    builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
+    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(platform, platform) });
+    const builtinArgs = plan.builtins;
     for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
     let store = options.store;
     if (!store) {

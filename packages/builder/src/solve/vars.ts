@@ -14,14 +14,18 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /** ARGs usable without declaration, never written to history (BuildKit's predefined args). */
 export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
 
-export interface PlatformSpec { os: string; architecture: string; variant?: string }
+export interface PlatformSpec { os: string; architecture: string; variant?: string; osVersion?: string }
 
-/** BuildKit's predefined platform ARGs: TARGETPLATFORM/OS/ARCH/VARIANT and BUILDPLATFORM/OS/ARCH/VARIANT. */
+/**
+ * BuildKit's predefined platform ARGs (dockerfile2llb/platform.go `defaultArgs`): BUILD/TARGET ×
+ * PLATFORM, OS, OSVERSION, ARCH, VARIANT — set even when empty. TARGETSTAGE is added by planBuild.
+ */
 export function platformArgs(target: PlatformSpec, build: PlatformSpec): Map<string, string> {
   const m = new Map<string, string>();
-  for (const [prefix, p] of [['TARGET', target], ['BUILD', build]] as const) {
+  for (const [prefix, p] of [['BUILD', build], ['TARGET', target]] as const) {
     m.set(`${prefix}PLATFORM`, `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`);
     m.set(`${prefix}OS`, p.os);
+    m.set(`${prefix}OSVERSION`, p.osVersion ?? '');
     m.set(`${prefix}ARCH`, p.architecture);
     m.set(`${prefix}VARIANT`, p.variant ?? '');
   }
@@ -30,11 +34,11 @@ export function platformArgs(target: PlatformSpec, build: PlatformSpec): Map<str
 
 /**
  * The global scope as a lookup, what FROM lines and global ARG defaults expand against: the
- * predefined ARGs (TARGETSTAGE aside), then the global ARGs resolved so far (unset ones absent).
+ * predefined ARGs (build args override them), then the global ARGs resolved so far (unset ones absent).
  */
 export function globalVars(builtins: ReadonlyMap<string, string>, globalArgs: ReadonlyMap<string, string | undefined>): StageVars {
   const vars = new StageVars([], new Map(), {});
-  for (const [k, v] of builtins) if (k !== 'TARGETSTAGE') vars.setEnv(k, v);
+  for (const [k, v] of builtins) vars.setEnv(k, v);
   for (const [k, v] of globalArgs) if (v !== undefined) vars.setEnv(k, v);
   return vars;
 }

@@ -15,3 +15,6 @@ export type { StageGraphOptions } from './stages/stage-graph.js';
 export { expandInstruction } from './expand-instruction.js';
 export type { ExpandOptions } from './expand-instruction.js';
 export { parseGoDuration } from './instructions/duration.js';
+export { suggest } from './suggest.js';
+export { lint, RULES, RULE_NAMES, parseCheckOptions } from './lint/index.js';
+export type { LintOptions, LintResult, LintWarning, RuleName, LintConfig } from './lint/index.js';

@@ -11,6 +11,7 @@ import type { StepContext } from '../solve/types.js';
 import { prepareMounts, mountKey } from './runMounts.js';
 import { runArgs } from './runArgs.js';
 import { StepLog } from './stepLog.js';
+import { requireEntitlement } from '../solve/entitlements.js';
 
 const TAIL_LINES = 20;
 export const HOSTNAME = 'buildkitsandbox';
@@ -21,7 +22,11 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
   const cfg = state.config.config;
   const workdir = cfg.WorkingDir || '/';
   const user = cfg.User ?? '';
-  const network = instr.network && instr.network !== 'default' ? instr.network : (solve.options.network ?? 'host');
+  // the RUN's own --network, else the build's (--network), else the isolated default
+  const network = instr.network && instr.network !== 'default' ? instr.network : (solve.options.network ?? 'default');
+  const security = instr.security ?? 'sandbox';
+  if (network === 'host') requireEntitlement(solve.options.allow, 'network.host', ctx.location);
+  if (security === 'insecure') requireEntitlement(solve.options.allow, 'security.insecure', ctx.location);
   const env = state.vars.runEnv();
   const keyEnv = state.vars.keyEnv();
   const mountKeys = await Promise.all(instr.mounts.map((m) => mountKey(ctx, m)));
@@ -36,12 +41,18 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
   }
   inputs.push(['USER', user], ['WORKDIR', workdir], ['network', network]);
   mountKeys.forEach((m, i) => inputs.push([`mount ${i}`, JSON.stringify(m)]));
+  // --add-host and --shm-size change what the step sees (BuildKit keys them too); absent, the key is as before
+  const { extraHosts, shmSize, ulimits } = solve.options;
+  const runtime = { ...(extraHosts?.length ? { extraHosts } : {}), ...(shmSize ? { shmSize } : {}), ...(ulimits?.length ? { ulimits } : {}) };
+  if (ulimits?.length) inputs.push(['--ulimit', ulimits.map((u) => `${u.name}=${u.soft}:${u.hard}`).join(',')]);
+  if (extraHosts?.length) inputs.push(['--add-host', extraHosts.map((h) => `${h.host}=${h.ip}`).join(',')]);
+  if (shmSize) inputs.push(['--shm-size', String(shmSize)]);
 
   await commitLayer(ctx, {
-    key: { op: 'RUN', instruction: { args, files, security: instr.security ?? 'sandbox' }, env: keyEnv, user, workdir, network, mounts: mountKeys },
+    key: { op: 'RUN', instruction: { args, files, security }, env: keyEnv, user, workdir, network, mounts: mountKeys, ...runtime },
     inputs,
     createdBy,
-    apply: (mounted) => execute(ctx, mounted, { args, files, env, workdir, user, network }),
+    apply: (mounted) => execute(ctx, mounted, { args, files, env, workdir, user, network, security }),
     // pick the executor (and load its code) while the parents unpack and the rootfs is mounted
     warm: () => Promise.all([solve.executor(), import('../users/index.js')]),
   });
@@ -50,7 +61,7 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
 async function execute(
   ctx: StepContext<RunInstruction>,
   mounted: Mounted,
-  p: { args: string[]; files: { path: string; content: string; mode: number }[]; env: string[]; workdir: string; user: string; network: 'none' | 'host' },
+  p: { args: string[]; files: { path: string; content: string; mode: number }[]; env: string[]; workdir: string; user: string; network: 'default' | 'none' | 'host'; security: 'sandbox' | 'insecure' },
 ): Promise<void> {
   const { solve } = ctx;
   const { resolveUser } = await import('../users/index.js');
@@ -77,7 +88,11 @@ async function execute(
       cwd: p.workdir,
       user,
       network: p.network,
+      security: p.security,
       hostname: HOSTNAME,
+      ...(solve.options.extraHosts?.length ? { extraHosts: solve.options.extraHosts } : {}),
+      ...(solve.options.shmSize ? { shmSize: solve.options.shmSize } : {}),
+      ...(solve.options.ulimits?.length ? { ulimits: solve.options.ulimits } : {}),
       mounts: prepared.mounts as RunMount[],
       onStdout: onOut('stdout'),
       onStderr: onOut('stderr'),

@@ -5,9 +5,8 @@
  * twice keeps its last value, an empty HOME counts as unset, and an unset HOME becomes the user's home
  * from the rootfs's /etc/passwd ("/" when the uid has no entry).
  */
-import { readFileSync } from 'node:fs';
 import { BuildError } from '../errors.js';
-import { resolveInRoot } from './rootfs-path.js';
+import { readUserFile } from '../users/read.js';
 
 export function withHome(env: string[], rootfs: string, uid: number): string[] {
   const out: string[] = [];
@@ -38,12 +37,13 @@ function envError(message: string): BuildError {
 }
 
 function homeOf(rootfs: string, uid: number): string {
-  let passwd = '';
+  let passwd: string | undefined;
   try {
-    passwd = readFileSync(resolveInRoot(rootfs, '/etc/passwd'), 'utf8');
+    passwd = readUserFile(rootfs, '/etc/passwd');
   } catch {
     return '/';
   }
+  if (passwd === undefined) return '/';
   for (const line of passwd.split('\n')) {
     const f = line.split(':');
     if (f.length >= 7 && Number(f[2]) === uid && f[2] !== '') return f[5] || '/';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
 import { MountStubs } from './stubs.js';
-import { resolveInRoot } from './rootfs-path.js';
+import { resolveInRoot } from './scoped.js';
 import { ETC_FILES } from './etc-files.js';
 
 export type PreparedMount =
@@ -59,7 +59,7 @@ export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etc
  *   /etc/hosts and the step's own mount targets. They stay, as empty 0755 root dirs. (/dev/pts,
  *   /dev/shm, /dev/mqueue and /sys/fs/cgroup are made inside the /dev tmpfs and sysfs, never in the
  *   rootfs; BuildKit drops the default /run mount, oci/spec_linux.go `withRemovedMount("/run")`.)
- * - /etc/resolv.conf, /etc/hosts (and our /etc/hostname) and `--mount` targets are MountStubs: an
+ * - /etc/resolv.conf, /etc/hosts and `--mount` targets are MountStubs: an
  *   empty file/dir that did not exist before is removed after the run, and so is each missing
  *   parent made for it that is empty by then (`RemoveMountStubsRecursive`, which the Dockerfile
  *   frontend sets: client/llb/exec.go), so `FROM scratch` + RUN leaves no /etc. docker 20.10's

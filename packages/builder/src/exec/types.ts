@@ -8,6 +8,9 @@
  */
 import type { Readable } from 'node:stream';
 
+/** `--ulimit NAME=SOFT[:HARD]`; NAME as docker and prlimit(1) spell it (nofile, nproc, core, …) */
+export interface Ulimit { name: string; soft: number; hard: number }
+
 export interface User { uid: number; gid: number; additionalGids: number[] }
 
 export type RunMount =
@@ -24,8 +27,17 @@ export interface RunSpec {
   env: string[];
   cwd: string;
   user: User;
-  network: 'none' | 'host';
+  /** 'default': an isolated namespace with outbound NAT (exec/netns-pool.ts); 'host' is granted by the network.host entitlement */
+  network: 'default' | 'none' | 'host';
+  /** 'insecure' (granted by the security.insecure entitlement): no seccomp, every capability; default 'sandbox' */
+  security?: 'sandbox' | 'insecure';
   hostname: string;
+  /** `--add-host`: lines appended to /etc/hosts */
+  extraHosts?: { host: string; ip: string }[];
+  /** `--shm-size`: bytes of /dev/shm (default 64 MiB) */
+  shmSize?: number;
+  /** `--ulimit`: resource limits of the step's processes (-1 = unlimited) */
+  ulimits?: Ulimit[];
   mounts: RunMount[];
   /** called with output chunks as they arrive */
   onStdout?: (chunk: Buffer) => void;

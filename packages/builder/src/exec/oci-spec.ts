@@ -2,7 +2,7 @@
  * The OCI runtime spec (config.json) for one RUN step, as BuildKit's runc executor generates it
  * in spirit: new pid/ipc/uts/mount namespaces (+ network for `none`), Docker's default capability
  * set, masked and read-only /proc paths, the standard /dev, /dev/pts, /dev/shm, /dev/mqueue,
- * read-only sysfs, /etc/{hosts,resolv.conf,hostname} bound read-only, then the step's mounts.
+ * read-only sysfs, /etc/{hosts,resolv.conf} bound read-only, then the step's mounts.
  * Pure: no I/O.
  */
 import type { RunSpec } from './types.js';

@@ -4,7 +4,7 @@
  *   node ─spawn─▶ unshare --mount --pid --fork --uts --ipc [--net] --kill-child --propagation private
  *                   └─ perl (host, PID 1 of the new pid ns): the setup as mount(2) calls (rootfs bind,
  *                      proc, a tmpfs /dev with its skeleton + device nodes, pts, shm, mqueue, sys, /proc
- *                      masks, /etc/{hosts,resolv.conf,hostname}, RUN mounts), hostname, lo up, then the
+ *                      masks, /etc/{hosts,resolv.conf}, RUN mounts), hostname, lo up, then the
  *                      final stage: pivot_root, detach host root, caps, ids, cwd, env, exec args
  *                      (stays PID 1)           [see perl-setup.ts, final-stage.ts]
  *   without perl: unshare … └─ /bin/sh: one `mount -a -T fstab` (the same mounts, /dev a bind of a host
@@ -185,7 +185,7 @@ export class UnshareExecutor implements Executor {
         writableSysfs: security === 'insecure',
         nodev: !cgroup && security !== 'insecure',
       });
-      const env = withHome(spec.env, root, spec.user.uid).filter((e) => e.indexOf('=') > 0);
+      const env = withHome(spec.env, root, spec.user.uid);
       const script = perlFinalStage(stepCaps(security), {
         loopbackUp: spec.network !== 'host',
         setup: true,

@@ -4,8 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
-import { lint, platformArgs, ShellLex } from '@tsbuild/parser';
+import { lint, ShellLex } from '@tsbuild/parser';
 import { toTsbuildError } from '@tsbuild/errors';
+import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
 import { BuildError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
@@ -55,9 +56,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const source = await readDockerfile(options);
     const platform = hostPlatform();
     checkPlatform(options.platform, platform);
-    const builtinArgs = platformArgs(platform, platform);
-    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
-    builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
+    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(platform, platform) });
+    const builtinArgs = plan.builtins;
     let store: LayerStore | undefined = isStore(options.store) ? options.store.layers : options.store;
     if (!store) {
       const opened = await openStore(options.root);

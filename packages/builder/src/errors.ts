@@ -2,7 +2,7 @@ import { TsbuildError, type ErrorCode, type ErrorLocation } from '@tsbuild/error
 
 /**
  * Base of builder errors: a {@link TsbuildError} (codes E_USAGE, E_NO_DOCKERFILE, E_CONTEXT,
- * E_IMAGE_NOT_FOUND, E_PLATFORM, E_RUNTIME, E_EXEC_FAILED, E_MOUNT, E_COPY*, E_CANCELLED … — see
+ * E_IMAGE_NOT_FOUND, E_PLATFORM, E_RUNTIME, E_EXEC_FAILED, E_MOUNT, E_COPY*, E_INSTRUCTION, E_CANCELLED … — see
  * docs/errors.md) with the failing instruction's location and the step in `data`.
  */
 export class BuildError extends TsbuildError {

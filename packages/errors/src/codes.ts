@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'E_IMAGE_NOT_FOUND',
   'E_PLATFORM',
   'E_RUNTIME',
+  'E_INSTRUCTION',
   'E_ENTITLEMENT',
   'E_EXEC_FAILED',
   'E_MOUNT',

@@ -76,7 +76,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
 
     // BuildKit's lint rules, as warnings (`# check=error=true`: a failed build before any step runs)
-    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape));
+    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape), builtinArgs);
 
     const final = await solveGraph(solve, options.jobs ?? Math.max(1, availableParallelism()), (reason) => abort.abort(reason));
 
@@ -159,8 +159,8 @@ async function baseImageEnvs(solve: SolveContext, escape: '\\' | '`'): Promise<M
   return envs;
 }
 
-function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>): void {
-  const r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image) });
+function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>, builtins: ReadonlyMap<string, string>): void {
+  const r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image), builtins });
   for (const w of r.warnings) progress.lint(w.rule, w.message, { file: w.file, line: w.range.start.line, column: w.range.start.column }, w.url);
   if (r.failed) {
     const first = r.warnings[0]!;

@@ -29,6 +29,10 @@ const CASES: Case[] = [
   { rule: 'LegacyKeyValueFormat', bad: 'FROM a\nENV A 1\nLABEL b 2\n', expect: ['LegacyKeyValueFormat@2: "ENV key=value" should be used instead of legacy "ENV key value" format', 'LegacyKeyValueFormat@3: "LABEL key=value" should be used instead of legacy "LABEL key value" format'], good: 'FROM a\nENV A=1\nLABEL b="2 3"\n' },
   { rule: 'ExposeProtoCasing', bad: 'FROM a\nEXPOSE 80/TCP\n', expect: ["ExposeProtoCasing@2: Defined protocol '80/TCP' in EXPOSE instruction should be lowercase"], good: 'FROM a\nEXPOSE 80/tcp 53/udp 8080\n' },
   { rule: 'ExposeInvalidFormat', bad: 'FROM a\nEXPOSE 127.0.0.1:80:80\n', expect: ["ExposeInvalidFormat@2: EXPOSE instruction should not define an IP address or host-port mapping, found '127.0.0.1:80:80'"], good: 'FROM a\nEXPOSE 80\n' },
+  { rule: 'RedundantTargetPlatform', bad: 'FROM --platform=$TARGETPLATFORM alpine\n', expect: ['RedundantTargetPlatform@1: Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior'], good: 'FROM --platform=$BUILDPLATFORM alpine\n' },
+  { rule: 'FromPlatformFlagConstDisallowed', bad: 'FROM --platform=linux/amd64 alpine AS build\n', expect: ['FromPlatformFlagConstDisallowed@1: FROM --platform flag should not use constant value "linux/amd64"'], good: 'FROM --platform=linux/amd64 alpine AS build_amd64\nFROM --platform=$BUILDPLATFORM alpine\n' },
+  { rule: 'InvalidDefaultArgInFrom', bad: 'ARG VERSION\nARG IMG\nFROM busybox:$VERSION\nFROM $IMG\n', expect: ['InvalidDefaultArgInFrom@3: Default value for ARG busybox:$VERSION results in empty or invalid base image name', 'InvalidDefaultArgInFrom@4: Default value for ARG $IMG results in empty or invalid base image name'],
+    good: 'ARG VERSION=1.36\nARG IMG=alpine\nFROM busybox:$VERSION\nFROM ${IMG}\nFROM busybox:${VERSION:-latest}\n', opts: { buildArgs: { VERSION: '', IMG: '' } } },
   { rule: 'NoEmptyContinuation', bad: 'FROM a\nRUN echo a \\\n\n  b\n', expect: ['NoEmptyContinuation@2: Empty continuation line'], good: 'FROM a\nRUN echo a \\\n  b\n' },
 ];
 

@@ -130,6 +130,44 @@ describe.each(executors)('%s', (name, make, available) => {
   });
 });
 
+/** Two i386 programs (int 0x80): write "ok" and exit 0; unshare(CLONE_NEWUSER) and exit with its errno. */
+const I386_SRC = {
+  hello: '.globl _start\n_start:\n mov $4, %eax\n mov $1, %ebx\n mov $msg, %ecx\n mov $3, %edx\n int $0x80\n mov $1, %eax\n xor %ebx, %ebx\n int $0x80\n.data\nmsg: .ascii "ok\\n"\n',
+  unshare: '.globl _start\n_start:\n mov $310, %eax\n mov $0x10000000, %ebx\n int $0x80\n neg %eax\n mov %eax, %ebx\n mov $1, %eax\n int $0x80\n',
+};
+function assembleI386(): boolean {
+  if (process.arch !== 'x64') return false;
+  try {
+    for (const [name, src] of Object.entries(I386_SRC)) {
+      writeFileSync(join(work, `${name}.s`), src);
+      execFileSync('as', ['--32', '-o', join(work, `${name}.o`), join(work, `${name}.s`)], { stdio: 'ignore' });
+      execFileSync('ld', ['-m', 'elf_i386', '-o', join(work, `i386-${name}`), join(work, `${name}.o`)], { stdio: 'ignore' });
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+const I386 = assembleI386();
+
+describe.each(executors.filter(([name]) => !name.includes('cgroup')))('32-bit (i386) binaries, %s', (_name, make, available) => {
+  const exec = available ? make() : undefined;
+  afterAll(() => exec?.dispose?.());
+
+  test.skipIf(!I386 || !available)('run, under the same profile (the i386 table): unshare(CLONE_NEWUSER) fails with EPERM as under docker', async () => {
+    const m = await snap.prepare([busyboxRootfs()], { scratchDir: join(work, `s${n++}`) });
+    mounted.push(m);
+    for (const b of ['hello', 'unshare']) copyFileSync(join(work, `i386-${b}`), join(m.root, b));
+    const run = async (args: string[]) => {
+      const out: Buffer[] = [];
+      const r = await exec!.run({ rootfs: m.root, args, env: [], cwd: '/', user: { uid: 0, gid: 0, additionalGids: [] }, network: 'none', hostname: 'h', mounts: [], onStdout: (c) => out.push(c) });
+      return { code: r.exitCode, out: Buffer.concat(out).toString() };
+    };
+    expect(await run(['/hello'])).toEqual({ code: 0, out: 'ok\n' });
+    expect((await run(['/unshare'])).code).toBe(1);
+  });
+});
+
 /** First non-internal IPv4 address of this host (the NAT's way out), if any. */
 function hostAddress(): string | undefined {
   for (const list of Object.values(networkInterfaces())) {
@@ -190,6 +228,13 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('default n
     expect(bOut.split('\n')[0]).toBe(a.output.split('\n')[0]);
     expect(bOut.split('\n')[0]).toMatch(/^net:\[\d+\]$/);
     expect(b['connect_127.0.0.1_7777']).toBe('ECONNREFUSED');
+  });
+
+  test.skipIf(!available)('concurrent steps get namespaces of their own', async () => {
+    const [x, y] = await Promise.all([0, 1].map(() => step(exec!, ['/bin/sh', '-c', 'sleep 0.3; readlink /proc/self/ns/net'], { network: 'default' })));
+    expect(x!.output).toMatch(/^net:\[\d+\]\n$/);
+    expect(y!.output).toMatch(/^net:\[\d+\]\n$/);
+    expect(x!.output).not.toBe(y!.output);
   });
 });
 
@@ -252,6 +297,12 @@ describe('through the CLI', () => {
     expect(readFileSync(join(granted.out, 'dev-list'), 'utf8').split('\n').filter((l) => /^\s*[\w-]+:/.test(l)).length).toBeGreaterThan(1);
     const bad = build(run, ['--allow', 'network.everything']);
     expect(bad.code).toBe(2);
+  });
+
+  test('the same refusal from the plain bundle (TSBUILD_NO_SNAPSHOT=1)', () => {
+    const r = build('FROM busybox\nRUN --security=insecure true\n', [], { TSBUILD_NO_SNAPSHOT: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('security.insecure is not allowed');
   });
 
   test.skipIf(!CC)('RUN --security=insecure needs --allow security.insecure, then runs without seccomp', () => {

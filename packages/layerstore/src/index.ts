@@ -23,4 +23,5 @@ export {
   safeEntryName,
   SymlinkLoopError,
   type ScopedOptions,
+  type KernelResolve,
 } from './fs/scoped.js';

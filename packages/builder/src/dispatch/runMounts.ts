@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { MountSpec, RunInstruction } from '@tsbuild/parser';
-import { resolveInRoot } from '@tsbuild/layerstore';
+import { resolveInRoot } from '../exec/scoped.js';
 import { BuildError } from '../errors.js';
 import type { Mounted, RunMount } from '../exec/types.js';
 import { sourceState } from '../solve/sourceState.js';

@@ -25,6 +25,8 @@ export interface OciMount { destination: string; type: string; source: string; o
 /** `netns`: the pooled namespace of the default network (exec/netns-pool.ts) */
 export function ociSpec(spec: RunSpec, prepared: PreparedRun, netns?: string): Record<string, unknown> {
   const security = spec.security ?? 'sandbox';
+  // never fall back to the host's network namespace for the isolated default
+  if (spec.network === 'default' && !netns) throw new Error('ociSpec: the default network needs its namespace path');
   const caps = stepCapNames(security);
   const [soft, hard] = stepNofile();
   const mounts: OciMount[] = [

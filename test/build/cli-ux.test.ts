@@ -98,6 +98,18 @@ describe('plain view and --explain', () => {
   });
 });
 
+describe('step names', () => {
+  it('an inherited ONBUILD trigger is shown as BuildKit shows it', () => {
+    const base = ctxOf({ Dockerfile: `FROM busybox\nONBUILD RUN echo trig-${Date.now()} > /trig\n` });
+    expect(ts(['build', '--root', t.root, '--progress', 'quiet', '-t', 'onb:1', base]).code).toBe(0);
+    const child = ctxOf({ Dockerfile: 'FROM onb:1\nARG V=7\nRUN echo v$V\n' });
+    const r = ts(['build', '--root', t.root, '--progress', 'plain', '--network', 'none', child]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/#\d+ \[stage-0 2\/3\] ONBUILD RUN echo trig-\d+ > \/trig\n/);
+    expect(r.stderr).toMatch(/#\d+ \[stage-0 3\/3\] RUN echo v7\n/);
+  });
+});
+
 describe('lint', () => {
   const bad = 'FROM busybox as base\nMAINTAINER me\nCMD echo hi\n';
   it('tsbuild check: every warning with its rule, place and code frame; exit 1; a clean file exits 0', () => {

@@ -169,6 +169,21 @@ describe('tty view', () => {
     expect(text).toContain(' => => # red    ab\x1b[K');
   });
 
+  it('an endless line costs neither time nor memory: only its tail is kept', () => {
+    const s = sink();
+    let t = 0;
+    const r = ttyRenderer(s.stream, opts, () => (t += 200));
+    r.onEvent!({ type: 'step-start', stepId: '1', name: '[s 2/2] RUN x', stage: 0, index: 2, total: 2 });
+    const chunk = 'z'.repeat(64 * 1024);
+    const t0 = performance.now();
+    for (let i = 0; i < 640; i++) r.onEvent!({ type: 'step-log', stepId: '1', stream: 'stdout', data: chunk }); // 40 MiB, no newline
+    r.onEvent!({ type: 'step-log', stepId: '1', stream: 'stdout', data: 'END\nnext\n' });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    const last = s.text().slice(s.text().lastIndexOf('[+] Building'));
+    expect(last).toMatch(/ => => # z+…\x1b\[K\n => => # next\x1b\[K/);
+    r.finish(true);
+  });
+
   it('a frame taller than the terminal drops finished steps first, never running ones', () => {
     const s = sink();
     let t = 0;

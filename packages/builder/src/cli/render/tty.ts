@@ -14,6 +14,7 @@ import { makeStyle, type Style } from './style.js';
 import type { RenderOptions, Renderer } from './types.js';
 
 const LOG_LINES = 6;
+const PARTIAL_MAX = 4096;
 const FRAME_MS = 100;
 
 interface StepView {
@@ -137,9 +138,15 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       case 'step-log': {
         const s = step(e.stepId);
         if (!s) break;
-        const parts = (s.partial + e.data).split('\n');
-        s.partial = parts.pop() ?? '';
-        if (parts.length) s.logs = [...s.logs, ...parts.map(printable)].slice(-LOG_LINES);
+        // only the tail of a line is ever shown: an endless line (`head -c 1G /dev/zero`) keeps 4 KiB
+        const nl = e.data.lastIndexOf('\n');
+        if (nl < 0) {
+          s.partial = (s.partial + e.data).slice(-PARTIAL_MAX);
+          break;
+        }
+        const parts = (s.partial + e.data.slice(0, nl)).split('\n').slice(-LOG_LINES);
+        s.partial = e.data.slice(nl + 1).slice(-PARTIAL_MAX);
+        s.logs = [...s.logs, ...parts.map((l) => printable(l.slice(-PARTIAL_MAX)))].slice(-LOG_LINES);
         break;
       }
       case 'step-done': {

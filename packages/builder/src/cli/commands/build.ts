@@ -440,7 +440,7 @@ export async function run(argv: string[]): Promise<number> {
     if (parsed.explain) process.stderr.write(explain(result.steps));
     if (parsed.quiet) {
       if (!stdoutOutput) process.stdout.write(`${result.configDigest}\n`);
-    } else if (mode === 'plain') process.stderr.write(`\nwriting image ${result.imageDigest} done${parsed.options.tags?.length ? `\nnaming to ${parsed.options.tags.join(', ')} done` : ''}\n`);
+    } else if (mode === 'plain') process.stderr.write(`\nwriting image ${result.configDigest} done${parsed.options.tags?.length ? `\nnaming to ${parsed.options.tags.join(', ')} done` : ''}\n`);
     else if (mode === 'tty') process.stderr.write(`image ${result.configDigest}${parsed.options.tags?.length ? ` named ${parsed.options.tags.join(', ')}` : ''}\n`);
     return 0;
   } catch (e) {

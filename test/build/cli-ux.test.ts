@@ -122,6 +122,7 @@ describe('lint', () => {
     expect(r.stderr).toContain('Check complete, 3 warnings have been found!');
     const clean = ctxOf({ Dockerfile: 'FROM busybox\nCMD ["sh"]\n' });
     expect(ts(['check', clean])).toMatchObject({ code: 0, stderr: 'Check complete, no warnings found.\n' });
+    expect(ts(['check', '--build-arg', 'BUILDKIT_DOCKERFILE_CHECK=skip=all', ctx]).code).toBe(0);
     // -f FILE, stdin, build --check and --call check, --json
     expect(ts(['check', '-f', join(ctx, 'Dockerfile')]).code).toBe(1);
     expect(ts(['check', '-f', '-', clean], bad).stderr).toContain('MaintainerDeprecated');
@@ -170,6 +171,7 @@ describe('command-line grammar', () => {
     expect(u.code).toBe(2);
     expect(u.stderr).toContain('unknown command "histroy"');
     expect(ts(['imagse']).stderr).toContain('(did you mean "images"?)');
+    expect(ts(['images', '--jsn', '--root', t.root])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown flag: --jsn (did you mean --json?)') });
   });
 
   it('the same through the plain bundle (TSBUILD_NO_SNAPSHOT=1): global options, -o -, check, --explain', () => {

@@ -76,7 +76,8 @@ export async function runCheck(req: CheckRequest): Promise<number> {
   try {
     const baseEnv = await storeEnvs(text, path, req);
     const host = hostPlatform();
-    result = lint(text, { file: path, ignorePatterns, buildArgs: req.buildArgs, builtins: platformArgs(host, host), ...(baseEnv ? { baseEnv } : {}) });
+    const check = req.buildArgs?.BUILDKIT_DOCKERFILE_CHECK;
+    result = lint(text, { file: path, ignorePatterns, buildArgs: req.buildArgs, builtins: platformArgs(host, host), ...(check !== undefined ? { check } : {}), ...(baseEnv ? { baseEnv } : {}) });
   } catch (err) {
     return renderError(err, process.stderr, { debug: req.debug });
   }

@@ -30,6 +30,8 @@ Options:
   -f, --file FILE        Dockerfile (default CONTEXT/Dockerfile; '-' reads stdin)
       --build-arg K=V    build argument (an ARG given this way is defined)
       --json             print the warnings as JSON
+      --root DIR         the store whose images tell UndefinedVar what a base defines
+                         (default $TSBUILD_ROOT, or the default store when it exists)
 `;
 
 export interface CheckRequest { context?: string; dockerfile?: string; text?: string; buildArgs?: Record<string, string>; json?: boolean; debug?: boolean; root?: string }

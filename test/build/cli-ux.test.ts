@@ -282,6 +282,26 @@ describe('--build-context', () => {
   });
 });
 
+describe('--annotation', () => {
+  it('puts annotations on the image manifest (the config, and so the image ID, unchanged)', async () => {
+    const ctx = ctxOf({ Dockerfile: 'FROM busybox\nENV ANN=1\n' });
+    const out = outDir();
+    const sde = { SOURCE_DATE_EPOCH: '1700000000' }; // the same `created` both times
+    const plain = ts(['build', '--root', t.root, '--progress', 'quiet', '--iidfile', join(out, 'a'), '-t', 'ann:0', ctx], undefined, sde);
+    const r = ts(['build', '--root', t.root, '--progress', 'quiet', '--iidfile', join(out, 'b'), '-t', 'ann:1', '--annotation', 'org.opencontainers.image.source=https://example.com/app', '--annotation', 'manifest:com.example.built-by=tsbuild', ctx], undefined, sde);
+    expect([plain.code, r.code], r.stderr).toEqual([0, 0]);
+    expect(readFileSync(join(out, 'b'), 'utf8')).toBe(readFileSync(join(out, 'a'), 'utf8'));
+    const { openStore } = await import('@tsbuild/layerstore');
+    const store = await openStore(t.root);
+    try {
+      expect((await store.getImage('ann:1'))?.manifest.annotations).toEqual({ 'org.opencontainers.image.source': 'https://example.com/app', 'com.example.built-by': 'tsbuild' });
+      expect((await store.getImage('ann:0'))?.manifest.annotations).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('--ulimit', () => {
   it('limits RUN: soft and hard as given', () => {
     const ctx = ctxOf({ Dockerfile: `FROM busybox\nRUN echo ${Date.now()} >/dev/null; ulimit -Sn > /soft; ulimit -Hn > /hard\n` });
@@ -356,7 +376,7 @@ describe('errors: code, place, message, exit code', () => {
     { name: 'failing RUN', dockerfile: 'FROM busybox\nRUN exit 3\n', code: 'E_EXEC_FAILED', exit: 1, message: /exit code: 3/, where: /> 2 \| RUN exit 3/ },
     { name: 'bad check directive', dockerfile: '# check=skip\nFROM busybox\n', code: 'E_CHECK_DIRECTIVE', exit: 1, message: /invalid check option "skip"/ },
     { name: 'unknown flag', args: ['--no-cahce'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /unknown flag: --no-cahce \(did you mean --no-cache\?\)/ },
-    { name: 'unsupported docker flag', args: ['--annotation', 'a=b'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--annotation: .*not supported/ },
+    { name: 'unsupported docker flag', args: ['--security-opt', 'seccomp=unconfined'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--security-opt: .*not supported/ },
     { name: 'bad progress mode', args: ['--progress', 'fancy'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /invalid progress mode "fancy"/ },
     { name: 'no Dockerfile', args: ['-f', '/nonexistent/Dockerfile'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /cannot read Dockerfile: \/nonexistent\/Dockerfile not found/ },
     { name: 'tar to a terminal refused / two stdouts', args: ['-o', '-', '-o', 'type=oci,dest=-'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /only one output can go to stdout/ },

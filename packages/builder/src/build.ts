@@ -85,7 +85,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // the image's blobs, the steps' cache records and the checksum cache are independent writes:
     // all at once, every one settled before anything is tagged (or the store closed)
     const [written, records] = await Promise.allSettled([
-      store.putImage(config, final.layers),
+      store.putImage(config, final.layers, options.annotations ? { annotations: options.annotations } : undefined),
       settleWrites(solve),
       context.save().catch(() => undefined),
     ]);

@@ -45,7 +45,7 @@ describe('build flags docker users type', () => {
     expect(() => p('--call', 'outline')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
   });
   it('a flag tsbuild cannot honour is an error that says so', () => {
-    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=a=b', '--security-opt=seccomp=unconfined']) {
+    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=index:a=b', '--security-opt=seccomp=unconfined']) {
       expect(() => p(f), f).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining(f.split('=')[0]!) }));
     }
     expect(() => p('--push=false')).not.toThrow();
@@ -63,6 +63,11 @@ describe('build flags docker users type', () => {
     expect(p('--shm-size=1g').options.shmSize).toBe(1024 ** 3);
     expect(p('--shm-size=4096').options.shmSize).toBe(4096);
     expect(() => p('--shm-size', 'lots')).toThrow(/invalid size/);
+  });
+  it('--annotation [manifest:]KEY=VALUE', () => {
+    expect(p('--annotation', 'org.opencontainers.image.source=https://x/y', '--annotation=manifest:com.example.a=1=2').options.annotations).toEqual({ 'org.opencontainers.image.source': 'https://x/y', 'com.example.a': '1=2' });
+    expect(() => p('--annotation', 'manifest-descriptor:a=b')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
+    expect(() => p('--annotation', 'novalue')).toThrow(/KEY=VALUE/);
   });
   it('--ulimit NAME=SOFT[:HARD]', () => {
     expect(p('--ulimit', 'nofile=1024:2048', '--ulimit=core=-1').options.ulimits).toEqual([{ name: 'nofile', soft: 1024, hard: 2048 }, { name: 'core', soft: -1, hard: -1 }]);

@@ -42,6 +42,7 @@ Options:
       --ulimit NAME=SOFT[:HARD]  resource limit for RUN (e.g. nofile=1024:2048; repeatable)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
+      --annotation [manifest:]K=V  annotation on the image manifest (repeatable)
       --platform P            target platform (the host platform only; 'local' = the host's)
       --progress MODE         auto|plain|tty|quiet|rawjson (default auto: tty on a terminal)
       --explain               after the build, list every step: cache hit or miss, and why
@@ -58,7 +59,7 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --annotation, --security-opt.
+Not supported (an error, never ignored): --push, --security-opt.
 `;
 
 export interface ParsedBuild {
@@ -79,7 +80,6 @@ export interface ParsedBuild {
 /** docker/buildx flags tsbuild does not honour: an error that says so, never silently ignored. */
 const UNSUPPORTED: Record<string, string> = {
   '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
-  '--annotation': 'image annotations are not supported yet',
   '--security-opt': '--security-opt is not supported yet',
   '--cgroup-parent': 'cgroup parents are not supported (tsbuild has no daemon)',
   '--isolation': '--isolation is a Windows option',
@@ -90,7 +90,7 @@ const UNSUPPORTED: Record<string, string> = {
 };
 const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
 
-const VALUE_FLAGS = new Set(['--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
+const VALUE_FLAGS = new Set(['--annotation', '--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
 const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
@@ -166,6 +166,11 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--target': options.target = value; break;
+      case '--annotation': {
+        const [k, v] = parseAnnotation(value);
+        (options.annotations ??= {})[k] = v;
+        break;
+      }
       case '--ulimit': (options.ulimits ??= []).push(parseUlimit(value)); break;
       case '--ssh': (options.ssh ??= []).push(parseSsh(value, env)); break;
       case '--add-host': (options.extraHosts ??= []).push(parseAddHost(value)); break;
@@ -299,6 +304,24 @@ export function parseSsh(value: string, env: Record<string, string | undefined>)
   }
   if (!st.isSocket()) throw new UsageError(`--ssh ${id}=${socket}: not an agent socket (key files need an agent: eval $(ssh-agent); ssh-add ${socket}; --ssh ${id})`, 'E_UNSUPPORTED');
   return { id, socket: resolve(socket) };
+}
+
+/**
+ * `--annotation [manifest:]KEY=VALUE` (buildx's form). tsbuild writes one manifest and no index,
+ * so `index:`, `manifest-descriptor:` and platform-qualified annotations are refused, not dropped.
+ */
+export function parseAnnotation(value: string): [string, string] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--annotation needs KEY=VALUE, got ${JSON.stringify(value)}`);
+  let key = value.slice(0, eq);
+  const colon = key.indexOf(':');
+  if (colon >= 0 && /^[a-z-]+(\[[^\]]*\])?$/.test(key.slice(0, colon))) {
+    const where = key.slice(0, colon);
+    if (where !== 'manifest') throw new UsageError(`--annotation ${value}: only manifest annotations are supported (tsbuild writes no image index)`, 'E_UNSUPPORTED');
+    key = key.slice(colon + 1);
+  }
+  if (!key) throw new UsageError(`--annotation needs KEY=VALUE, got ${JSON.stringify(value)}`);
+  return [key, value.slice(eq + 1)];
 }
 
 const ULIMITS = ['as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];

@@ -364,6 +364,18 @@ describe('--ssh', () => {
   });
 });
 
+describe('a failed step in the quiet and tty views', () => {
+  it('its last output lines are printed with the error (plain printed them as they came)', async () => {
+    const ctx = ctxOf({ Dockerfile: `FROM busybox\nRUN echo out-${Date.now()}; echo err-line >&2; exit 3\n` });
+    const q = ts(['build', '--root', t.root, '-q', '--network', 'none', ctx]);
+    expect(q.code).toBe(1);
+    expect(q.stderr).toMatch(/------\n > \[stage-0 2\/2\] RUN echo out-\d+; echo err-line >&2; exit 3:\n {3}out-\d+\n {3}err-line\n------\nerror: /);
+    const tty = await inPty(['build', '--root', t.root, '--network', 'none', ctx]);
+    expect(tty.code).toBe(1);
+    expect(strip(tty.out)).toMatch(/ => ERROR \[stage-0 2\/2\] RUN[\s\S]*------\r?\n > \[stage-0 2\/2\][\s\S]* {3}err-line\r?\n------\r?\nerror: [\s\S]*\[E_EXEC_FAILED\]/);
+  });
+});
+
 describe('errors: code, place, message, exit code', () => {
   interface Bad { name: string; args?: string[]; dockerfile?: string; input?: string; code: string; exit: number; message: RegExp; where?: RegExp }
   const CASES: Bad[] = [

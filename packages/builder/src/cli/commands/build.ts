@@ -472,10 +472,12 @@ export async function run(argv: string[]): Promise<number> {
       renderError(e, process.stderr, { debug: parsed.debug });
       return 130;
     }
-    const code = renderError(e, process.stderr, { debug: parsed.debug });
-    const data = (e as { data?: { output?: string[] } }).data;
-    if (data?.output?.length && mode === 'quiet') process.stderr.write(`${data.output.join('\n')}\n`);
-    return code;
+    // the failed step's last lines: plain printed them as they came; tty showed only a few and quiet none
+    const data = (e as { data?: { output?: string[]; step?: string } }).data;
+    if (data?.output?.length && mode !== 'plain' && mode !== 'rawjson') {
+      process.stderr.write(`------\n > ${data.step ?? 'the failed step'}:\n${data.output.map((l) => `   ${l}`).join('\n')}\n------\n`);
+    }
+    return renderError(e, process.stderr, { debug: parsed.debug });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

@@ -155,10 +155,11 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     local = commentConfig(node.comments);
     if (!stage) {
       if (ins.kind === 'ARG') {
+        // BuildKit's buildMetaArgs: global ARGs are expanded but neither SecretsUsedInArgOrEnv nor
+        // UndefinedVar looks at them (those run when a stage declares the ARG)
         for (const a of ins.args) {
           globalNames.add(a.name);
-          secretCheck('ARG', a.name, node.range);
-          const v = Object.hasOwn(buildArgs, a.name) ? buildArgs[a.name] : a.value !== undefined ? expand(a.value, globalArgs, node, new Set()) : undefined;
+          const v = Object.hasOwn(buildArgs, a.name) ? buildArgs[a.name] : a.value !== undefined ? expand(a.value, globalArgs, node, new Set(), false) : undefined;
           if (v !== undefined) globalArgs.vars.set(a.name, v);
           if (a.value !== undefined) {
             try { defaultsEnv.vars.set(a.name, lex.processWord(a.value, defaultsEnv)); } catch { /* reported above */ }

@@ -160,7 +160,15 @@ async function baseImageEnvs(solve: SolveContext, escape: '\\' | '`'): Promise<M
 }
 
 function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>, builtins: ReadonlyMap<string, string>): void {
-  const r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image), builtins });
+  let r;
+  try {
+    r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image), builtins });
+  } catch (err) {
+    // a malformed `# check=` fails the build, as in BuildKit; a fault of the linter itself must not
+    if ((err as { code?: string }).code === 'E_CHECK_DIRECTIVE') throw err;
+    progress.debug(`lint skipped: ${(err as Error).message}`);
+    return;
+  }
   for (const w of r.warnings) progress.lint(w.rule, w.message, { file: w.file, line: w.range.start.line, column: w.range.start.column }, w.url);
   if (r.failed) {
     const first = r.warnings[0]!;

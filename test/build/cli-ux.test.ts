@@ -209,6 +209,12 @@ describe('command-line grammar', () => {
     const r = spawnSync(TSBUILD_BIN, ['build', '--root', t.root, '--progress', 'plain', '--network', 'none', '-o', `type=local,dest=${out}`, '-'], { input: tar, env: { ...process.env, ...ENV } });
     expect(r.status, String(r.stderr)).toBe(0);
     expect(readFileSync(join(out, 'in.txt'), 'utf8')).toBe('from-tar');
+    // -f names a file inside the tar
+    const sub = ctxOf({ 'in.txt': 'sub', 'docker/App.Dockerfile': 'FROM busybox\nCOPY in.txt /in2.txt\n' });
+    const out2 = outDir();
+    const r2 = spawnSync(TSBUILD_BIN, ['build', '--root', t.root, '--progress', 'quiet', '-f', 'docker/App.Dockerfile', '-o', `type=local,dest=${out2}`, '-'], { input: spawnSync('tar', ['-C', sub, '-c', '.']).stdout, env: { ...process.env, ...ENV } });
+    expect(r2.status, String(r2.stderr)).toBe(0);
+    expect(readFileSync(join(out2, 'in2.txt'), 'utf8')).toBe('sub');
     const gz = spawnSync('gzip', ['-c'], { input: tar }).stdout;
     expect(spawnSync(TSBUILD_BIN, ['build', '--root', t.root, '--progress', 'quiet', '-'], { input: gz }).status).toBe(0);
     const lone = ts(['build', '--root', t.root, '--progress', 'quiet', '-q', '-'], 'FROM busybox\nENV LONE=1\n');

@@ -6,7 +6,7 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSy
 import { pipeline } from 'node:stream/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError, registerSource, renderError } from '../errors.js';
 import { BuildError } from '../../errors.js';
 import type { BuildOptions, BuildResult, NamedContext, OutputSpec, SecretSpec, StepRecord } from '../../types.js';
@@ -421,6 +421,8 @@ export async function run(argv: string[]): Promise<number> {
     cleanups.push(c.cleanup);
     parsed.options.context = c.dir;
     if (c.dockerfileText !== undefined) parsed.options.dockerfileText = c.dockerfileText;
+    // with a tar context, -f names a file inside the tar (as docker takes it)
+    else if (parsed.options.dockerfile && !isAbsolute(parsed.options.dockerfile)) parsed.options.dockerfile = join(c.dir, parsed.options.dockerfile);
   }
   if (parsed.options.dockerfileText !== undefined) registerSource(parsed.options.dockerfile ?? 'Dockerfile', parsed.options.dockerfileText);
   if (stdoutOutput) {

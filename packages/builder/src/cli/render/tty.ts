@@ -33,7 +33,6 @@ interface StepView {
 
 interface TransferView { id: string; name: string; current: number; total?: number; done: boolean; start: number; end?: number; status?: string }
 
-
 export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now: () => number = Date.now): Renderer {
   const style: Style = makeStyle(opts.color);
   const t0 = now();
@@ -81,7 +80,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       body.push({ text: running ? style.blue(line) : s.error ? style.red(line) : line, running });
       if (s.miss) body.push({ text: style.yellow(clip(` => => cache miss: ${s.miss}`, width)), running });
       if (running) {
-        const tail = [...s.logs, ...(s.partial ? [s.partial] : [])].slice(-LOG_LINES);
+        const tail = [...s.logs, ...(s.partial ? [printable(s.partial)] : [])].slice(-LOG_LINES);
         for (const l of tail) body.push({ text: style.dim(clip(` => => # ${l}`, width)), running });
       }
     }

@@ -281,6 +281,21 @@ describe('--build-context', () => {
     expect(again.stderr).toMatch(/CACHE MISS: .*logo\.txt changed/);
     expect(readFileSync(join(out, 'logo.txt'), 'utf8')).toBe('logo-v2');
     expect(readFileSync(join(out, 'from-mount'), 'utf8')).toBe('logo-v2'); // the mount's files key the RUN too
+    // NAME=oci-layout://DIR[:TAG]: an image from an OCI layout directory (here: tsbuild save --format oci, unpacked)
+    const layout = outDir();
+    expect(ts(['save', '--root', t.root, '--format', 'oci', '-o', join(layout, 'img.tar'), 'busybox:latest']).code).toBe(0);
+    expect(spawnSync('tar', ['-x', '-C', layout, '-f', join(layout, 'img.tar')]).status).toBe(0);
+    const imagesBefore = ts(['images', '--root', t.root, '-q']).stdout;
+    const oci = ctxOf({ Dockerfile: `FROM base\nRUN test -x /bin/busybox && echo from-layout-${Date.now()} > /ok\n` });
+    const outOci = outDir();
+    for (const spec of [`base=oci-layout://${layout}`, `base=oci-layout://${layout}:latest`]) {
+      const ro = ts(['build', '--root', t.root, '--progress', 'plain', '--network', 'none', '--build-context', spec, '-o', `type=local,dest=${outOci}`, oci]);
+      expect(ro.code, ro.stderr).toBe(0);
+      expect(readFileSync(join(outOci, 'ok'), 'utf8')).toMatch(/^from-layout-/);
+    }
+    expect(ts(['images', '--root', t.root, '-q']).stdout).toBe(imagesBefore); // nothing tagged
+    const badTag = ts(['build', '--root', t.root, '--progress', 'plain', '--build-context', `base=oci-layout://${layout}:nope`, oci]);
+    expect(badTag.stderr).toMatch(/no image nope in the layout \[E_CONTEXT\]/);
     // a directory where an image is needed is said plainly
     const bad = ts(['build', '--root', t.root, '--progress', 'plain', '--build-context', `base=${assets}`, ctx]);
     expect(bad.code).toBe(1);

@@ -44,6 +44,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ownStore = opened;
       store = opened;
     }
+    if (options.namedContexts && Object.values(options.namedContexts).some((c) => c.type === 'oci-layout')) {
+      // oci-layout:// contexts: their image copied into the store (untagged), then named by digest
+      const { importOciLayout } = await import('./solve/ociLayout.js');
+      const named = { ...options.namedContexts };
+      for (const [name, c] of Object.entries(named)) {
+        if (c.type === 'oci-layout') named[name] = { type: 'image', ref: await importOciLayout(store, c.path, c.ref, platform) };
+      }
+      options = { ...options, namedContexts: named };
+    }
     const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
     if (options.cacheFrom?.length) {

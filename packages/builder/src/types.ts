@@ -19,7 +19,7 @@ export type OutputSpec =
   | { type: 'tar'; dest: string };
 
 /** `--build-context NAME=…`: another image (docker-image://REF) or a local directory */
-export type NamedContext = { type: 'image'; ref: string } | { type: 'dir'; path: string };
+export type NamedContext = { type: 'image'; ref: string } | { type: 'dir'; path: string } | { type: 'oci-layout'; path: string; ref?: string };
 
 export type Entitlement = 'network.host' | 'security.insecure';
 

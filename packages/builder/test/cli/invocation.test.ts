@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInvocation } from '../../src/cli/main.js';
 import { explain, parseBuildFlags, parseOutput } from '../../src/cli/commands/build.js';
+import { splitLayoutRef } from '../../src/solve/ociLayout.js';
 
 const exists = (p: string) => p === '.' || p === 'ctx';
 
@@ -45,7 +46,7 @@ describe('build flags docker users type', () => {
     expect(() => p('--call', 'outline')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
   });
   it('a flag tsbuild cannot honour is an error that says so', () => {
-    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=index:a=b', '--security-opt=seccomp=unconfined']) {
+    for (const f of ['--push', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=index:a=b', '--security-opt=seccomp=unconfined']) {
       expect(() => p(f), f).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining(f.split('=')[0]!) }));
     }
     expect(() => p('--push=false')).not.toThrow();
@@ -54,6 +55,7 @@ describe('build flags docker users type', () => {
     expect(p('--build-context', 'base=docker-image://busybox:1', '--build-context=Src=.').options.namedContexts).toEqual({ base: { type: 'image', ref: 'busybox:1' }, src: { type: 'dir', path: process.cwd() } });
     expect(() => p('--build-context', 'x=/no/such/dir')).toThrow(/no such directory/);
     expect(() => p('--build-context', 'novalue')).toThrow(/NAME=VALUE/);
+    expect(() => p('--build-context', 'l=oci-layout:///no/such/layout:v1')).toThrow(/not an OCI image layout/);
   });
   it('--add-host HOST:IP and --shm-size SIZE', () => {
     expect(p('--add-host', 'db:10.0.0.5', '--add-host=v6=::1', '--add-host', 'x:[fe80::1]').options.extraHosts).toEqual([{ host: 'db', ip: '10.0.0.5' }, { host: 'v6', ip: '::1' }, { host: 'x', ip: 'fe80::1' }]);
@@ -75,6 +77,13 @@ describe('build flags docker users type', () => {
     expect(() => p('--ulimit', 'nofiles=1')).toThrow(/unknown limit "nofiles" \(did you mean nofile\?\)/);
     expect(() => p('--ulimit', 'nofile=10:5')).toThrow(/soft limit is above the hard limit/);
     expect(() => p('--ulimit', 'nofile')).toThrow(/NAME=SOFT/);
+  });
+  it('oci-layout://DIR[:TAG|@DIGEST] splits as buildx reads it', () => {
+    const d = `sha256:${'a'.repeat(64)}`;
+    expect(splitLayoutRef('/x/layout')).toEqual({ dir: '/x/layout' });
+    expect(splitLayoutRef('/x/layout:v1')).toEqual({ dir: '/x/layout', ref: 'v1' });
+    expect(splitLayoutRef(`/x/layout@${d}`)).toEqual({ dir: '/x/layout', ref: d });
+    expect(splitLayoutRef('/x:y/layout')).toEqual({ dir: '/x:y/layout' });
   });
   it('unknown flags get a "did you mean"', () => {
     expect(() => p('--no-cahce')).toThrow(/unknown flag: --no-cahce \(did you mean --no-cache\?\)/);

@@ -14,6 +14,7 @@ import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
 import { suggest } from '@tsbuild/parser';
 import { MissReasons } from '../render/missShown.js';
+import { splitLayoutRef } from '../../solve/ociLayout.js';
 import { NO_EARLIER_BUILD } from '../../solve/missReason.js';
 import { isEntitlement } from '../../solve/entitlements.js';
 
@@ -27,7 +28,8 @@ Options:
   -f, --file FILE             Dockerfile (default CONTEXT/Dockerfile; '-' reads stdin)
       --build-arg K[=V]       build argument; without =V the value comes from the environment
       --target STAGE          build this stage
-      --build-context NAME=DIR|docker-image://REF  what FROM NAME / COPY --from=NAME use
+      --build-context NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]  what FROM NAME /
+                              COPY --from=NAME use
       --no-cache              do not use the build cache
       --no-cache-filter STAGE do not use the cache for this stage (repeatable)
       --cache-to type=local,dest=DIR[,mode=min|max]  export the build cache
@@ -373,7 +375,11 @@ export function parseBuildContext(value: string): [string, NamedContext] {
     if (!ref) throw new UsageError(`--build-context ${name}: docker-image:// needs an image reference`);
     return [name, { type: 'image', ref }];
   }
-  if (v.startsWith('oci-layout://')) throw new UsageError(`--build-context ${name}=${v}: oci-layout:// contexts are not supported yet; load the layout with \`tsbuild load\` and use docker-image://NAME`, 'E_UNSUPPORTED');
+  if (v.startsWith('oci-layout://')) {
+    const { dir, ref } = splitLayoutRef(v.slice('oci-layout://'.length));
+    if (!existsSync(join(dir, 'index.json'))) throw new UsageError(`--build-context ${name}=${v}: ${dir} is not an OCI image layout (no index.json)`);
+    return [name, { type: 'oci-layout', path: resolve(dir), ...(ref ? { ref } : {}) }];
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || v.startsWith('git@')) throw new UsageError(`--build-context ${name}=${v}: remote contexts are not supported (tsbuild reads local directories and store images)`, 'E_UNSUPPORTED');
   if (!existsSync(v)) throw new UsageError(`--build-context ${name}=${v}: no such directory`);
   return [name, { type: 'dir', path: resolve(v) }];

@@ -98,6 +98,28 @@ describe('plain view and --explain', () => {
   });
 });
 
+describe('--call targets and --call outline', () => {
+  it('list the stages, and the target\'s build args, secrets and ssh ids with their descriptions', () => {
+    const ctx = ctxOf({ Dockerfile: [
+      '# VERSION the app\'s version', 'ARG VERSION=1.2', 'ARG BASE=busybox', '',
+      '# build compiles the app', 'FROM ${BASE} AS build', '# FLAGS extra compiler flags', 'ARG FLAGS=-O2',
+      'RUN --mount=type=secret,id=npmrc,required --mount=type=ssh echo build', '',
+      'FROM build AS test', 'RUN --mount=type=secret,id=other true', '',
+      '# release the image we ship', 'FROM ${BASE} AS release', 'COPY --from=build /x /x', ''].join('\n') });
+    const tg = ts(['build', '--call', 'targets', ctx]);
+    expect(tg.code, tg.stderr).toBe(0);
+    expect(tg.stdout).toBe('TARGET              DESCRIPTION\nbuild               compiles the app\ntest\nrelease (default)   the image we ship\n');
+    const ol = ts(['build', '--call', 'outline', '--target', 'test', ctx]);
+    expect(ol.code, ol.stderr).toBe(0);
+    expect(ol.stdout).toContain('TARGET:      test\n');
+    expect(ol.stdout).toMatch(/^VERSION +1\.2 +the app's version$/m);
+    expect(ol.stdout).toMatch(/^FLAGS +-O2 +extra compiler flags$/m);
+    expect(ol.stdout).toMatch(/^npmrc +true$/m);
+    expect(ol.stdout).toMatch(/^other$/m);
+    expect(ol.stdout).toMatch(/^SSH +REQUIRED\ndefault$/m);
+  });
+});
+
 describe('step names', () => {
   it('an inherited ONBUILD trigger is shown as BuildKit shows it', () => {
     const base = ctxOf({ Dockerfile: `FROM busybox\nONBUILD RUN echo trig-${Date.now()} > /trig\n` });

@@ -49,7 +49,8 @@ Options:
       --progress MODE         auto|plain|tty|quiet|rawjson (default auto: tty on a terminal)
       --explain               after the build, list every step: cache hit or miss, and why
       --check                 only check the Dockerfile (as 'tsbuild check'); same as --call check
-      --call check|build      what to do with the Dockerfile (default build)
+      --call build|check|targets|outline  build (default), lint, list the stages, or list
+                              the target's build args, secrets and ssh ids
   -o, --output type=T[,dest=D] image[,name=N]|oci|docker|local|tar (repeatable); dest=- or
                               '-o -' writes the tar to stdout
       --iidfile FILE          write the image ID (config digest, as docker) to FILE
@@ -73,8 +74,8 @@ export interface ParsedBuild {
   dockerfileFromStdin: boolean;
   /** CONTEXT is `-`: a tar of the context (or a lone Dockerfile) on stdin */
   contextFromStdin: boolean;
-  /** `--call check` / `--check`: lint only */
-  call: 'build' | 'check';
+  /** `--call check` / `--check`: lint only; `targets`, `outline`: describe the Dockerfile */
+  call: 'build' | 'check' | 'targets' | 'outline';
   explain: boolean;
   debug: boolean;
 }
@@ -206,8 +207,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         if (value !== 'local') options.platform = value;
         break;
       case '--call':
-        if (value === 'check' || value === 'build') call = value;
-        else throw new UsageError(`--call ${value}: only "build" and "check" are supported`, value === 'outline' || value === 'targets' ? 'E_UNSUPPORTED' : 'E_USAGE');
+        if (value === 'check' || value === 'build' || value === 'targets' || value === 'outline') call = value;
+        else throw new UsageError(`--call ${value}: one of build, check, targets, outline`);
         break;
       case '--progress':
         if (!['auto', 'plain', 'tty', 'quiet', 'rawjson'].includes(value)) throw new UsageError(`invalid progress mode ${JSON.stringify(value)}`);
@@ -414,6 +415,13 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.call === 'check') {
     const { runCheck } = await import('./check.js');
     return await runCheck({ root: parsed.options.root, context: parsed.options.context === '-' ? undefined : parsed.options.context, dockerfile: parsed.options.dockerfile, text: parsed.dockerfileFromStdin ? readFileSync(0, 'utf8') : undefined, buildArgs: parsed.options.buildArgs, debug: parsed.debug });
+  }
+  if (parsed.call === 'targets' || parsed.call === 'outline') {
+    const { readDockerfile } = await import('../../plan/readDockerfile.js');
+    const source = parsed.dockerfileFromStdin ? { text: readFileSync(0, 'utf8'), file: 'Dockerfile' } : await readDockerfile(parsed.options);
+    const o = await import('./outline.js');
+    process.stdout.write(parsed.call === 'targets' ? o.targets(source) : o.outline({ ...source, ...(parsed.options.target ? { target: parsed.options.target } : {}) }));
+    return 0;
   }
   if (parsed.iidfile) needDir(parsed.iidfile, '--iidfile');
   if (parsed.metadataFile) needDir(parsed.metadataFile, '--metadata-file');

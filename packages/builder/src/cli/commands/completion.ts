@@ -19,7 +19,7 @@ const VALUES: Record<string, string[]> = {
   '--progress': ['auto', 'plain', 'tty', 'quiet', 'rawjson'],
   '--network': ['none', 'host'],
   '--runtime': ['auto', 'unshare', 'runc', 'crun'],
-  '--call': ['build', 'check'],
+  '--call': ['build', 'check', 'targets', 'outline'],
   '--output': ['type=image', 'type=local,dest=', 'type=tar,dest=', 'type=oci,dest=', 'type=docker,dest='],
   '-o': ['type=image', 'type=local,dest=', 'type=tar,dest=', 'type=oci,dest=', 'type=docker,dest='],
 };

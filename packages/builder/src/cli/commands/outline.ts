@@ -52,7 +52,10 @@ export function outline(req: OutlineRequest): string {
       if (ins.kind === 'ARG') for (const d of ins.args) args.set(d.name, { value: d.value ?? args.get(d.name)?.value ?? '', description: description(comments.get(ins.range.start.line), d.name) || (args.get(d.name)?.description ?? '') });
       if (ins.kind !== 'RUN') continue;
       for (const m of ins.mounts) {
-        if (m.type === 'secret') secrets.set(m.id ?? m.target?.split('/').pop() ?? m.env ?? '', (secrets.get(m.id ?? '') ?? false) || m.required);
+        if (m.type === 'secret') {
+          const id = m.id ?? m.target?.split('/').pop() ?? m.env ?? '';
+          secrets.set(id, (secrets.get(id) ?? false) || m.required);
+        }
         if (m.type === 'ssh') ssh.set(m.id ?? 'default', (ssh.get(m.id ?? 'default') ?? false) || m.required);
       }
     }

@@ -35,7 +35,7 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun, netns?: string): R
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmKiB(spec.shmSize)}k`] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', security === 'insecure' ? 'rw' : 'ro'] },
     ...prepared.etc.map((e) => ({ destination: e.target, type: 'bind', source: e.source, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] })),
     ...prepared.mounts.map((m): OciMount => (m.type === 'bind'
       ? { destination: m.target, type: 'bind', source: m.source, options: ['rbind', m.readonly ? 'ro' : 'rw'] }
@@ -65,10 +65,11 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun, netns?: string): R
     mounts,
     linux: {
       namespaces,
-      maskedPaths: MASKED,
-      readonlyPaths: READONLY,
-      // deny all; runc adds Docker's default allow-list (null, zero, full, random, urandom, tty, console, ptmx, pts, tun)
-      resources: { devices: [{ allow: false, access: 'rwm' }], pids: { limit: PIDS_MAX } },
+      // insecure: BuildKit's WithInsecureSpec (no masked or read-only paths, every device allowed)
+      maskedPaths: security === 'insecure' ? [] : MASKED,
+      readonlyPaths: security === 'insecure' ? [] : READONLY,
+      // deny all (insecure: allow all); runc adds Docker's default allow-list (null, zero, full, random, urandom, tty, console, ptmx, pts, tun)
+      resources: { devices: [{ allow: security === 'insecure', access: 'rwm' }], pids: { limit: PIDS_MAX } },
       ...(security === 'insecure' ? {} : { seccomp: ociSeccomp(DOCKER_DEFAULT_PROFILE) }),
     },
   };

@@ -49,6 +49,8 @@ export interface PerlSetupInput {
   dirsMasked: string[];
   /** no device nodes usable outside /dev's own binds (where no devices cgroup does that job) */
   nodev?: boolean;
+  /** RUN --security=insecure: a writable sysfs, as BuildKit's insecure mode (WithWriteableSysfs) */
+  writableSysfs?: boolean;
 }
 
 const RO_SAFE = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -74,7 +76,7 @@ export function planPerlSetup(i: PerlSetupInput): string[] {
   for (const n of DEV_NODES) ops.push('F', `${r}/dev/${n}`, '666', '');
   for (const [name, target] of DEV_LINKS) ops.push('L', target, `${r}/dev/${name}`);
   // never rbind /sys: `ro` would only apply to the top mount, leaving the host's cgroup fs writable
-  if (i.freshSysfs) mount('sysfs', `${r}/sys`, 'sysfs', RO_SAFE);
+  if (i.freshSysfs) mount('sysfs', `${r}/sys`, 'sysfs', i.writableSysfs ? RO_SAFE & ~MS_RDONLY : RO_SAFE);
   else bind('/sys', `${r}/sys`, RO_SAFE);
   for (const n of DEV_NODES) bind(`/dev/${n}`, `${r}/dev/${n}`);
   mount('devpts', `${r}/dev/pts`, 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');

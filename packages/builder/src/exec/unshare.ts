@@ -177,9 +177,11 @@ export class UnshareExecutor implements Executor {
         hostname: spec.hostname,
         shmSize: spec.shmSize,
         freshSysfs: true,
-        procReadonly: this.procReadonly,
-        procMasked: this.procMasked,
-        dirsMasked: this.dirsMasked,
+        // insecure: none of Docker's masked or read-only /proc paths, a writable sysfs (BuildKit's WithInsecureSpec)
+        procReadonly: security === 'insecure' ? [] : this.procReadonly,
+        procMasked: security === 'insecure' ? [] : this.procMasked,
+        dirsMasked: security === 'insecure' ? [] : this.dirsMasked,
+        writableSysfs: security === 'insecure',
         nodev: !cgroup && security !== 'insecure',
       });
       const env = withHome(spec.env, root, spec.user.uid).filter((e) => e.indexOf('=') > 0);

@@ -156,6 +156,14 @@ describe('tty view', () => {
     expect(all.endsWith('\x1b[?25h')).toBe(true); // cursor given back
     // every line fits the terminal: a wrapped line would break the redraw
     for (const l of all.split('\n')) expect(l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length).toBeLessThanOrEqual(80);
+    // with colour, the durations still line up (escape codes take no columns)
+    const c = sink();
+    const rc = ttyRenderer(c.stream, { ...opts, color: true }, () => (t += 100));
+    for (const e of PARALLEL) rc.onEvent!(e);
+    rc.finish(true);
+    const lastC = c.text().slice(c.text().lastIndexOf('[+] Building')).split('\n').filter((l) => l.includes(' => [') || l.includes('CACHED'));
+    const ends = lastC.map((l) => strip(l).replace(/\x1b\[K$/, '').length);
+    expect(new Set(ends).size, lastC.join('\n')).toBe(1);
   });
 
   it('log lines are made safe for the frame: carriage returns, escapes and tabs', () => {

@@ -73,10 +73,10 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
     for (const s of all) {
       const dur = (((s.end ?? t) - s.start) / 1000).toFixed(1) + 's';
       const running = s.end === undefined && !final;
-      let label = s.name;
-      if (s.cached && s.end !== undefined) label = `${style.blue('CACHED')} ${label}`;
-      if (s.error) label = `${style.red('ERROR')} ${label}`;
-      const line = fit(` => ${label}`, dur, width);
+      // fitted without colour (escape codes would count as width), coloured after
+      const mark = s.error ? 'ERROR' : s.cached && s.end !== undefined ? 'CACHED' : '';
+      let line = fit(` => ${mark ? `${mark} ` : ''}${s.name}`, dur, width);
+      if (mark) line = line.replace(` => ${mark} `, ` => ${mark === 'ERROR' ? style.red(mark) : style.blue(mark)} `);
       body.push({ text: running ? style.blue(line) : s.error ? style.red(line) : line, running });
       if (s.miss) body.push({ text: style.yellow(clip(` => => cache miss: ${s.miss}`, width)), running });
       if (running) {

@@ -110,6 +110,9 @@ describe('plain view', () => {
     r.onEvent!({ type: 'lint', message: 'Maintainer instruction is deprecated in favor of using label', rule: 'MaintainerDeprecated', location: { file: 'Dockerfile', line: 2 } });
     r.onEvent!({ type: 'warning', message: 'cache export failed', location: { file: 'Dockerfile', line: 3 } });
     expect(s.text()).toBe('WARNING: MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\nWARNING: Dockerfile:3: cache export failed\n');
+    // and the lint findings once more at the end of the log
+    r.finish(true);
+    expect(s.text().endsWith('\n1 warning found:\n - MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\n')).toBe(true);
   });
 });
 

@@ -427,6 +427,9 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.metadataFile) needDir(parsed.metadataFile, '--metadata-file');
   const stdoutOutput = parsed.options.outputs?.find((o) => 'dest' in o && o.dest === '-') as { dest: string } | undefined;
   if (stdoutOutput && process.stdout.isTTY) throw new UsageError('refusing to write the tar to a terminal: redirect stdout (-o - > image.tar)');
+  if ((parsed.contextFromStdin || parsed.dockerfileFromStdin) && process.stdin.isTTY) {
+    throw new UsageError(`${parsed.contextFromStdin ? 'CONTEXT -' : '-f -'} reads ${parsed.contextFromStdin ? 'a tar of the context (or a Dockerfile)' : 'the Dockerfile'} from stdin, which is a terminal: redirect it (< file)`);
+  }
   const cleanups: (() => void)[] = [];
   if (parsed.dockerfileFromStdin) parsed.options.dockerfileText = readFileSync(0, 'utf8');
   if (parsed.contextFromStdin) {

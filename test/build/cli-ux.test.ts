@@ -62,6 +62,12 @@ describe('live view in a terminal', () => {
     expect(strip(again.out)).toMatch(/ => CACHED \[stage-0 3\/3\] RUN/);
   });
 
+  it('CONTEXT - with a terminal on stdin is a usage error, not a wait for input', async () => {
+    const r = await inPty(['build', '--root', t.root, '-']);
+    expect(r.code).toBe(2);
+    expect(strip(r.out)).toContain('reads a tar of the context (or a Dockerfile) from stdin, which is a terminal');
+  });
+
   it('Ctrl-C cancels the build: exit 130, a last frame, the cursor back', async () => {
     const ctx = ctxOf({ Dockerfile: `FROM busybox\nRUN echo started ${Date.now()}; sleep 30\n` });
     let typed = false;

@@ -53,7 +53,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
       options = { ...options, namedContexts: named };
     }
-    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
+    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, cacheFile: store.contextCacheFile(), tmpDir: store.tmpDir(), signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
     if (options.cacheFrom?.length) {
       const { importCache } = await import('./cache-io/importCache.js');

@@ -28,7 +28,7 @@ import { prepareRun } from './prepare-run.js';
 import { perlFinalStage, perlFinalStageSupported } from './final-stage.js';
 import { findTool } from './host-tools.js';
 import { NetnsPool, type NetnsLease } from './netns-pool.js';
-import { defaultSeccompFilter, stepCaps, stepNofile } from './sandbox.js';
+import { defaultSeccompFilter, stepCaps } from './sandbox.js';
 import { createStepCgroup, stepCgroupRoots, sweepStepCgroups, type StepCgroup, type StepCgroupRoots } from './step-cgroup.js';
 import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
 import { withHome } from './home.js';
@@ -193,8 +193,8 @@ export class UnshareExecutor implements Executor {
           netns: lease?.path,
           cgroups: cgroup?.dirs,
           seccomp: security === 'insecure' ? undefined : defaultSeccompFilter(),
-          // --ulimit nofile=… wins over the sandbox's default (the final stage sets it last)
-          nofile: ulimitNofile(spec) ?? stepNofile(),
+          // only --ulimit nofile=… (set last by the final stage); otherwise inherited, as in BuildKit
+          nofile: ulimitNofile(spec),
         },
       });
       const argv = [this.tools.perl!, '-e', script, '--', root, String(ops.length), ...ops,

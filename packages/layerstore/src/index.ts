@@ -3,7 +3,7 @@ export { StoreError } from './errors.js';
 export { Store, openStore, defaultRoot, type StoreOptions } from './store.js';
 export { StorePaths } from './paths.js';
 export { chainIDs, isDigest, sha256 } from './digest.js';
-export { normalizeRef } from './index/refs.js';
+export { normalizeRef, parseReference, parseDockerRef, isValidReference, isValidTag, familiarName, familiarString, canonicalString, repositoryName, referenceError, DEFAULT_DOMAIN, type ImageReference } from './images/reference.js';
 export { MEDIA, REF_NAME } from './images/media.js';
 export { detectCompression, zstdSupported } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';

@@ -8,6 +8,7 @@ import { platformArgs } from '@tsbuild/parser';
 import { BuildError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
+import { checkStageReferences, checkTags } from './plan/checkReferences.js';
 import { readDockerfile } from './plan/readDockerfile.js';
 import { Progress } from './progress/progress.js';
 import { defaultDiff, defaultExecutor, defaultSnapshotter } from './solve/defaults.js';
@@ -31,12 +32,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // the executor, once a step needed one (disposed at the end: its scratch templates)
   let executorUsed: (Executor & { dispose?(): void }) | undefined;
   try {
+    checkTags(options.tags ?? []);
     const source = await readDockerfile(options);
     const platform = hostPlatform();
     checkPlatform(options.platform, platform);
     const builtinArgs = platformArgs(platform, platform);
     const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
     builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
+    checkStageReferences(plan.dockerfile, plan.graph, plan.globalArgs, builtinArgs);
     for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
     let store = options.store;
     if (!store) {

@@ -8,6 +8,7 @@ import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
 import { lookupImage } from './images.js';
+import { checkImageName } from '../plan/checkReferences.js';
 import type { SolveContext, StageResult } from './types.js';
 import { DEFAULT_PATH } from './vars.js';
 
@@ -40,6 +41,7 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars };
   }
+  checkImageName(image, location);
   const img = await lookupImage(solve, image);
   if (!img) {
     throw new BuildError('E_IMAGE_NOT_FOUND', `base image ${image} is not in the store (import or load it first: tsbuild import/load)`, { location, data: { image } });

@@ -3,6 +3,7 @@ import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
 import { lookupImage } from './images.js';
+import { checkImageName } from '../plan/checkReferences.js';
 import type { SolveContext } from './types.js';
 
 export interface SourceState { layers: LayerRef[]; config: ImageConfig; fsKey: string; stage?: number }
@@ -15,6 +16,7 @@ export async function sourceState(solve: SolveContext, ref: string, currentStage
     return { layers: r.layers, config: r.config, fsKey: r.fsKey, stage: stage.index };
   }
   if (/^\d+$/.test(ref)) throw new BuildError('E_STAGE', `invalid from flag value ${ref}: refers to current or later build stage`, { location });
+  checkImageName(ref, location);
   const img = await lookupImage(solve, ref);
   if (!img) throw new BuildError('E_STAGE', `${ref}: no build stage and no image of that name in the store`, { location, data: { ref } });
   // the record is shared by this build's lookups: callers get their own copy of the config

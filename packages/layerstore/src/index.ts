@@ -11,3 +11,4 @@ export { getXattr, readXattrs } from './snapshots/fsx.js';
 export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
+export * from './registry/index.js';

@@ -9,6 +9,7 @@
  *   ROOT/sessions/<pid>-<start>     live writers (GC keeps what they created)
  *   ROOT/tmp/                       scratch on the same filesystem (atomic renames)
  *   ROOT/store.lock                 the store lock (tag updates, GC)
+ *   ROOT/sources/<hex>              registry repositories a blob is known to be in (cross-repo mounts on push)
  */
 import { join } from 'node:path';
 import { hexOf } from './digest.js';
@@ -23,6 +24,7 @@ export class StorePaths {
   readonly sessions: string;
   readonly tmp: string;
   readonly lock: string;
+  readonly sources: string;
 
   constructor(root: string) {
     this.root = root;
@@ -34,6 +36,7 @@ export class StorePaths {
     this.sessions = join(root, 'sessions');
     this.tmp = join(root, 'tmp');
     this.lock = join(root, 'store.lock');
+    this.sources = join(root, 'sources');
   }
 
   blob(digest: string): string {
@@ -44,6 +47,10 @@ export class StorePaths {
   }
   cacheRecord(keyHex: string): string {
     return join(this.cache, `${keyHex}.json`);
+  }
+  /** registry repositories (`host/repo` lines) known to hold this blob */
+  blobSources(digest: string): string {
+    return join(this.sources, hexOf(digest));
   }
   session(name: string): string {
     return join(this.sessions, name);

@@ -28,6 +28,10 @@ Commands:
   prune      Remove unreferenced blobs, snapshots (and cache with --all)
   fsck       Verify the store
   bench      Benchmark cold/warm/incremental builds
+  pull       Download an image from a registry
+  push       Upload an image to a registry
+  login      Save registry credentials (docker's config.json)
+  logout     Remove saved registry credentials
 
 Run 'tsbuild COMMAND --help' for a command's options.
 Global option: --root DIR   store root (default $TSBUILD_ROOT, /var/lib/tsbuild as root)
@@ -64,7 +68,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
 
 /** Sub-commands implemented in their own modules (store commands etc.). */
 async function loadExtra(name: string): Promise<(() => Promise<{ run: CommandFn }>) | undefined> {
-  const known = ['import', 'save', 'load', 'images', 'inspect', 'rmi', 'prune', 'fsck', 'bench', 'tag'];
+  const known = ['import', 'save', 'load', 'images', 'inspect', 'rmi', 'prune', 'fsck', 'bench', 'tag', 'pull', 'push', 'login', 'logout'];
   if (!known.includes(name)) return undefined;
   return () => import(`./commands/${name}.js`) as Promise<{ run: CommandFn }>;
 }

@@ -42,7 +42,7 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars };
   }
   checkImageName(image, location);
-  const img = await lookupImage(solve, image);
+  const img = await lookupImage(solve, image, location);
   if (!img) {
     throw new BuildError('E_IMAGE_NOT_FOUND', `base image ${image} is not in the store (import or load it first: tsbuild import/load)`, { location, data: { image } });
   }

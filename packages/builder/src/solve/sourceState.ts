@@ -17,7 +17,7 @@ export async function sourceState(solve: SolveContext, ref: string, currentStage
   }
   if (/^\d+$/.test(ref)) throw new BuildError('E_STAGE', `invalid from flag value ${ref}: refers to current or later build stage`, { location });
   checkImageName(ref, location);
-  const img = await lookupImage(solve, ref);
+  const img = await lookupImage(solve, ref, location);
   if (!img) throw new BuildError('E_STAGE', `${ref}: no build stage and no image of that name in the store`, { location, data: { ref } });
   // the record is shared by this build's lookups: callers get their own copy of the config
   return { layers: [...img.layers], config: structuredClone(img.config), fsKey: baseKey(img.configDigest) };

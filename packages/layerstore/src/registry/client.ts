@@ -173,6 +173,15 @@ export class RegistryClient {
     if (res.status !== 201 && res.status !== 204) throw await this.failure(res, ep, display, `blob ${digest} upload`);
   }
 
+  /** `tsbuild login`: GET /v2/ with these credentials (not the stored ones); throws unless accepted. */
+  async checkLogin(registry: string, creds: Credentials): Promise<void> {
+    const ep = this.endpoints(registry, 'push')[0]!;
+    this.creds.set(ep.host === 'registry-1.docker.io' ? 'docker.io' : ep.host, creds);
+    const res = await this.send(ep, { method: 'GET', path: '/v2/', scopes: [] });
+    if (res.status !== 200) throw await this.failure(res, ep, registry, 'login');
+    discard(res);
+  }
+
   // ── the request engine ───────────────────────────────────────────────────
 
   /** One logical request: auth, redirects, HTTP fallback for local hosts, retries. */

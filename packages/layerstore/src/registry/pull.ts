@@ -229,3 +229,15 @@ export async function downloadBlob(
     await rm(tmp, { force: true }).catch(() => undefined);
   }
 }
+
+/** A small blob (a cache record, a config) read into memory and verified against its descriptor. */
+export async function readBlobFromRegistry(client: RegistryClient, ep: Endpoint, repo: string, desc: Descriptor, display: string): Promise<Buffer> {
+  if (desc.size > 16 << 20) throw formatError(`${display}: blob ${desc.digest} is too large to read into memory (${desc.size} bytes)`);
+  const res = await client.getBlob(ep, repo, desc.digest, 0, display);
+  const chunks: Buffer[] = [];
+  for await (const c of res.body as AsyncIterable<Buffer>) chunks.push(c);
+  const data = Buffer.concat(chunks);
+  const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  if (digest !== desc.digest || data.length !== desc.size) throw integrityError(`${display}: blob from ${ep.host} hashes to ${digest} (${data.length} bytes), not ${desc.digest} (${desc.size})`, { expected: desc.digest, actual: digest });
+  return data;
+}

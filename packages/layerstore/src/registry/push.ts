@@ -8,6 +8,7 @@
 import { open } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Descriptor, Digest } from '../types.js';
+import { sha256 } from '../digest.js';
 import type { Store } from '../store.js';
 import { notFound, StoreError } from '../errors.js';
 import { isIndex, parseJson } from '../images/parse.js';
@@ -37,16 +38,22 @@ export interface PushResult {
 
 /** Push the store image `source` (name or digest) as `target` (default: `source`). */
 export async function pushImage(store: Store, source: string, opts: PushOptions & { target?: string } = {}): Promise<PushResult> {
-  const target = opts.target ?? source;
-  const ref = parseReference(target);
-  const display = familiarString({ ...ref, tag: ref.digest ? ref.tag : (ref.tag ?? 'latest') });
   const digest = await store.resolve(source);
   if (!digest) throw notFound(`${source}: no such image in the store`, { ref: source });
   const bytes = await store.readBlob(digest);
   const doc = parseJson<{ mediaType?: string; manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] }>(bytes, 'manifest');
   if (isIndex(doc)) throw new StoreError('E_FORMAT', `${source}: pushing an image index is not supported; push a single-platform image`, { ref: source });
-  const mediaType = doc.mediaType ?? MEDIA.ociManifest;
-  const blobs = [doc.config!, ...(doc.layers ?? [])];
+  return pushManifest(store, opts.target ?? source, { bytes, mediaType: doc.mediaType ?? MEDIA.ociManifest, blobs: [doc.config!, ...(doc.layers ?? [])] }, opts);
+}
+
+/**
+ * Push a manifest whose blobs are all in the store (an image, a cache artifact): blobs first, the
+ * manifest's exact bytes last, under `target`'s tag (or digest).
+ */
+export async function pushManifest(store: Store, target: string, m: { bytes: Buffer; mediaType: string; blobs: Descriptor[] }, opts: PushOptions = {}): Promise<PushResult> {
+  const ref = parseReference(target);
+  const display = familiarString({ ...ref, tag: ref.digest ? ref.tag : (ref.tag ?? 'latest') });
+  const digest = sha256(m.bytes);
   const client = opts.client ?? new RegistryClient(opts);
   const ep = client.endpoints(ref.domain, 'push')[0]!;
   const repoName = repositoryName(ref);
@@ -55,7 +62,7 @@ export async function pushImage(store: Store, source: string, opts: PushOptions 
   try {
     const limit = pLimit(Math.max(1, opts.concurrency ?? 4));
     const seen = new Set<string>();
-    const jobs = blobs
+    const jobs = m.blobs
       .filter((b) => !seen.has(b.digest) && seen.add(b.digest))
       .map((b, i) =>
         limit(async () => {
@@ -72,10 +79,10 @@ export async function pushImage(store: Store, source: string, opts: PushOptions 
     const settled = await Promise.allSettled(jobs);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
-    await client.putManifest(ep, ref.path, ref.digest ?? ref.tag ?? 'latest', bytes, mediaType, display);
-    progress({ digest, kind: 'manifest', status: 'done', current: bytes.length, total: bytes.length });
-    recordSources(store.paths, blobs.map((b) => b.digest), repoName);
-    return { digest, size: bytes.length, name: display, ...stats };
+    await client.putManifest(ep, ref.path, ref.digest ?? ref.tag ?? 'latest', m.bytes, m.mediaType, display);
+    progress({ digest, kind: 'manifest', status: 'done', current: m.bytes.length, total: m.bytes.length });
+    recordSources(store.paths, m.blobs.map((b) => b.digest), repoName);
+    return { digest, size: m.bytes.length, name: display, ...stats };
   } finally {
     if (!opts.client) client.close();
   }
@@ -97,7 +104,6 @@ async function pushBlob(
     progress({ digest: desc.digest, status: 'exists', current: desc.size, total: desc.size });
     return 'exists';
   }
-  if (!(await store.hasBlob(desc.digest))) throw notFound(`${display}: blob ${desc.digest} is not in the store (a pulled image whose layers were pruned?)`, { digest: desc.digest });
   // cross-repository mount: same registry, another repository known to hold the blob
   const prefix = `${ep.registry}/`;
   const mountFrom = [...extraSources, ...knownSources(store.paths, desc.digest)].filter((s) => s.startsWith(prefix) && s !== `${prefix}${repo}`).map((s) => s.slice(prefix.length));
@@ -111,6 +117,7 @@ async function pushBlob(
     location = r.location; // the registry opened an upload instead: use it
     break;
   }
+  if (!(await store.hasBlob(desc.digest))) throw notFound(`${display}: blob ${desc.digest} is not in the store (a pulled image whose layers were pruned?)`, { digest: desc.digest });
   const chunkSize = opts.chunkSize ?? 64 << 20;
   const attempts = opts.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {

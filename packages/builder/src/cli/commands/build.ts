@@ -20,14 +20,17 @@ Options:
       --no-cache              do not use the build cache
       --no-cache-filter STAGE do not use the cache for this stage (repeatable)
       --cache-to type=local,dest=DIR[,mode=min|max]  export the build cache
+      --cache-to type=registry,ref=REF[,mode=min|max] … to a registry (an OCI artifact)
       --cache-from type=local,src=DIR                import a build cache
-      --pull                  accepted for compatibility (base images come from the store)
+      --cache-from type=registry,ref=REF             … from a registry (layers fetched when needed)
+      --pull                  ask the registry for every FROM image (else: the store, then the registry)
+      --push                  push the image under every -t name (same as -o type=registry)
       --network none|host     network for RUN (default host)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
       --platform P            target platform (the host platform only)
       --progress MODE         auto|plain|tty|quiet|rawjson (default auto)
-  -o, --output type=T[,dest=D] image|oci|docker|local|tar (repeatable)
+  -o, --output type=T[,dest=D] image|registry|oci|docker|local|tar (repeatable; registry takes name=REF)
       --iidfile FILE          write the image digest to FILE
       --metadata-file FILE    write build metadata (JSON) to FILE
       --root DIR              store root
@@ -47,7 +50,7 @@ export interface ParsedBuild {
 }
 
 const VALUE_FLAGS = new Set(['--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
-const BOOL_FLAGS = new Set(['--no-cache', '--pull', '-q', '--quiet', '--rewrite-timestamp']);
+const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp']);
 
 export function parseBuildFlags(argv: string[], env: Record<string, string | undefined>): ParsedBuild {
   const options: BuildOptions = { context: '' };
@@ -81,6 +84,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
       if (flag === '--no-cache') options.noCache = value === undefined || value === 'true';
       else if (flag === '-q' || flag === '--quiet') quiet = true;
       else if (flag === '--rewrite-timestamp') options.rewriteTimestamp = true;
+      else if (flag === '--pull') options.pull = true;
+      else if (flag === '--push') options.push = true;
       continue;
     }
     if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown flag: ${flag}`);
@@ -156,6 +161,7 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
     options.sourceDateEpoch = Number(sde);
   }
   options.env = env;
+  options.registry = { env };
   if (quiet) progress = 'quiet';
   return { options, progress, iidfile, metadataFile, quiet, dockerfileFromStdin };
 }
@@ -175,7 +181,9 @@ export function parseOutput(value: string): OutputSpec {
   const type = m.get('type') ?? 'local';
   const dest = m.get('dest');
   if (type === 'image' || type === 'registry') {
-    if (type === 'registry') usage('-o type=registry is not supported yet');
+    // buildx: type=registry is type=image,push=true; name= lists the references (comma-separated, quoted)
+    const names = m.get('name') ? [m.get('name')!] : undefined;
+    if (type === 'registry' || m.get('push') === 'true') return { type: 'registry', ...(names?.length ? { names } : {}) };
     return { type: 'image' };
   }
   if (!['oci', 'docker', 'local', 'tar'].includes(type)) usage(`unknown output type ${JSON.stringify(type)} (image|oci|docker|local|tar)`);

@@ -62,7 +62,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         if (c.type === 'registry') {
           const rc = await import('./cache-io/registryCache.js');
           if (!(store instanceof Store)) throw new BuildError('E_USAGE', '--cache-from type=registry needs the on-disk store');
-          remote ??= { blobs: new Map(), client: registry(), onProgress: (e) => progress.emit(e) };
+          remote ??= { blobs: new Map(), records: new Map(), client: registry(), onProgress: (e) => progress.emit(e) };
           const r = await rc.importCacheFromRegistry(store, remote, c.ref);
           progress.info(`importing cache from ${c.ref}: ${r.records} records (${r.remoteLayers} layers fetched when needed)`);
           continue;
@@ -119,7 +119,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         progress.emit({ type: 'export', output: 'registry', dest: r.name, digest: r.digest });
       }
     }
-    if (remote) await (await import('./cache-io/registryCache.js')).ensureLocalBlobs(store, final.layers);
+    if (remote) {
+      const rc = await import('./cache-io/registryCache.js');
+      await rc.ensureLocalBlobs(store, final.layers);
+      if (store instanceof Store) await rc.persistRemoteRecords(store, remote);
+    }
     await writeOutputs(store, image, { tags: options.tags ?? [], outputs: options.outputs ?? [], progress });
     const result: BuildResult = { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps: solve.steps, contextBytesRead: context.bytesRead() };
     if (options.cacheTo?.length) {

@@ -10,7 +10,7 @@
  * it. A second runner thus downloads only the layers its outputs need.
  */
 import pLimit from 'p-limit';
-import { downloadBlob, parseDockerRef, pushManifest, readBlobFromRegistry, resolveManifest, familiarString, type Descriptor, type Digest, type Endpoint, type LayerRef, type LayerStore, type RegistryClient, type Store, type TransferEvent } from '@tsbuild/layerstore';
+import { downloadBlob, parseDockerRef, pushManifest, readBlobFromRegistry, resolveManifest, familiarString, type CacheRecord, type Descriptor, type Digest, type Endpoint, type LayerRef, type LayerStore, type RegistryClient, type Store, type TransferEvent } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { collectKeys } from './collectKeys.js';
 import { parseRecord } from './importCache.js';
@@ -46,8 +46,12 @@ export async function exportCacheToRegistry(store: Store, client: RegistryClient
 /** Layer blobs a registry cache named, fetched on first use. */
 export interface RemoteBlobs {
   blobs: Map<Digest, { desc: Descriptor; ep: Endpoint; repo: string; display: string }>;
+  /** imported records, served by the wrapped store; persisted at the end once their layers are local */
+  records: Map<string, CacheRecord>;
   client: RegistryClient;
   onProgress?: (e: TransferEvent) => void;
+  /** the unwrapped store (set by withRemoteBlobs) */
+  local?: Store;
 }
 
 export interface RegistryCacheImport { records: number; existing: number; remoteLayers: number }
@@ -70,10 +74,26 @@ export async function importCacheFromRegistry(store: Store, remote: RemoteBlobs,
       continue;
     }
     if (!rec.layers.every((l) => remote.blobs.has(l.digest))) continue;
-    await store.putCacheRecord(rec);
+    // kept in memory: a record in the store whose layer never gets downloaded would be a dangling
+    // reference (fsck); persistRemoteRecords writes those whose layers did arrive
+    remote.records.set(rec.key, rec);
     written++;
   }
   return { records: written, existing, remoteLayers: remote.blobs.size };
+}
+
+/** After the build: the imported records whose layers are now in the store become the store's own. */
+export async function persistRemoteRecords(wrapped: Store, remote: RemoteBlobs): Promise<number> {
+  const store = remote.local ?? wrapped;
+  let n = 0;
+  for (const rec of remote.records.values()) {
+    if (await store.getCacheRecord(rec.key)) continue;
+    const present = await Promise.all(rec.layers.map((l) => store.hasBlob(l.digest)));
+    if (present.includes(false)) continue;
+    await store.putCacheRecord(rec);
+    n++;
+  }
+  return n;
 }
 
 /**
@@ -81,6 +101,7 @@ export async function importCacheFromRegistry(store: Store, remote: RemoteBlobs,
  * as present, and are downloaded (once, verified) before anything reads them.
  */
 export function withRemoteBlobs(store: Store, remote: RemoteBlobs): Store {
+  remote.local = store;
   const inflight = new Map<string, Promise<void>>();
   const fetchOne = (d: Digest): Promise<void> => {
     let p = inflight.get(d);
@@ -101,6 +122,9 @@ export function withRemoteBlobs(store: Store, remote: RemoteBlobs): Store {
   Object.assign(wrapped, {
     async hasBlob(d: Digest): Promise<boolean> {
       return remote.blobs.has(d) || store.hasBlob(d);
+    },
+    async getCacheRecord(key: string): Promise<CacheRecord | undefined> {
+      return (await store.getCacheRecord(key)) ?? remote.records.get(key);
     },
     async ensureSnapshots(layers: LayerRef[], opts?: { signal?: AbortSignal }): Promise<string[]> {
       await ensure(layers);

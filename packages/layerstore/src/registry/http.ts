@@ -6,7 +6,6 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -41,24 +40,33 @@ export class TransportError extends Error {
 }
 
 export class Http {
-  private readonly agents: { https: https.Agent; insecure: https.Agent; http: http.Agent };
+  private agents?: { https: https.Agent; insecure: https.Agent; http: http.Agent };
   private readonly timeoutMs: number;
+  private readonly env: Env;
 
   constructor(opts: { env: Env; timeoutMs?: number }) {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    const ca = extraCa(opts.env);
-    const common = { keepAlive: true, maxSockets: 16 };
-    this.agents = {
-      https: new https.Agent({ ...common, ...(ca ? { ca: [...rootCertificates, ca] } : {}) }),
-      insecure: new https.Agent({ ...common, rejectUnauthorized: false }),
-      http: new http.Agent(common),
-    };
+    this.env = opts.env;
   }
 
-  request(req: HttpRequest): Promise<HttpResponse> {
+  /** made on the first request: node:tls (and the CA bundle) are not loaded by builds that pull nothing */
+  private async getAgents(): Promise<NonNullable<Http['agents']>> {
+    if (this.agents) return this.agents;
+    const ca = extraCa(this.env);
+    const roots = ca ? (await import('node:tls')).default.rootCertificates : [];
+    const common = { keepAlive: true, maxSockets: 16 };
+    return (this.agents ??= {
+      https: new https.Agent({ ...common, ...(ca ? { ca: [...roots, ca] } : {}) }),
+      insecure: new https.Agent({ ...common, rejectUnauthorized: false }),
+      http: new http.Agent(common),
+    });
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
     const isHttps = req.url.protocol === 'https:';
     const mod = isHttps ? https : http;
-    const agent = isHttps ? (req.skipVerify ? this.agents.insecure : this.agents.https) : this.agents.http;
+    const agents = await this.getAgents();
+    const agent = isHttps ? (req.skipVerify ? agents.insecure : agents.https) : agents.http;
     const headers: Record<string, string> = { 'user-agent': 'tsbuild/0.1', ...req.headers };
     if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
     return new Promise<HttpResponse>((resolve, reject) => {
@@ -74,7 +82,7 @@ export class Http {
   }
 
   close(): void {
-    for (const a of Object.values(this.agents)) a.destroy();
+    for (const a of Object.values(this.agents ?? {})) a.destroy();
   }
 }
 

@@ -47,6 +47,7 @@ export class RegistryClient {
   private readonly config: Map<string, RegistryHostConfig>;
   private readonly tokens = new Map<string, { value: string; expires: number }>();
   private readonly challenges = new Map<string, Challenge>();
+  private readonly authorizing = new Map<string, Promise<void>>();
   private readonly creds = new Map<string, Credentials | undefined>();
   /** localhost-like hosts that answered HTTPS with a TLS failure: plain HTTP from then on */
   private readonly plainHttp = new Set<string>();
@@ -201,7 +202,7 @@ export class RegistryClient {
         return res;
       } catch (err) {
         if (!(err instanceof TransportError)) throw err;
-        if (err.tls && ep.httpFallback && viaHttps) {
+        if (err.notTls && ep.httpFallback && viaHttps) {
           this.plainHttp.add(ep.host); // docker's rule for local registries: HTTPS first, then HTTP
           attempt--;
           continue;
@@ -227,7 +228,14 @@ export class RegistryClient {
         const challenge = parseChallenges(res.headers['www-authenticate'])[0];
         if (!challenge) return res;
         this.challenges.set(ep.host, challenge);
-        await this.authorize(ep, challenge, req.scopes);
+        // parallel requests for one scope share one token request
+        const key = tokenKey(ep, req.scopes);
+        let pending = this.authorizing.get(key);
+        if (!pending) {
+          pending = this.authorize(ep, challenge, req.scopes).finally(() => this.authorizing.delete(key));
+          this.authorizing.set(key, pending);
+        }
+        await pending;
         authed = true;
         continue;
       }

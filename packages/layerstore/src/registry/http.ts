@@ -34,6 +34,10 @@ export class TransportError extends Error {
     this.name = 'TransportError';
     this.errno = errno;
   }
+  /** the server does not speak TLS at all (a plain HTTP registry): the one case for HTTP fallback */
+  get notTls(): boolean {
+    return /WRONG_VERSION_NUMBER|EPROTO|PACKET_LENGTH_TOO_LONG/i.test(this.errno) || /wrong version number|packet length too long/i.test(this.message);
+  }
   get tls(): boolean {
     return /SSL|TLS|CERT|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/i.test(this.errno) || /wrong version number|ssl/i.test(this.message);
   }

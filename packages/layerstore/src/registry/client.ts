@@ -29,6 +29,8 @@ export interface SendRequest {
   scopes: string[];
   /** retry transient failures (default true; false for one-shot stream uploads) */
   retry?: boolean;
+  /** the reference errors name (default: the registry) */
+  display?: string;
 }
 
 export interface FetchedManifest {
@@ -76,7 +78,7 @@ export class RegistryClient {
 
   /** GET a manifest or index by tag or digest; the bytes are verified when `reference` is a digest. */
   async getManifest(ep: Endpoint, repo: string, reference: string, display: string): Promise<FetchedManifest> {
-    const res = await this.send(ep, { method: 'GET', path: `/v2/${repo}/manifests/${reference}`, headers: { accept: MANIFEST_ACCEPT }, scopes: [`repository:${repo}:pull`] });
+    const res = await this.send(ep, { method: 'GET', path: `/v2/${repo}/manifests/${reference}`, headers: { accept: MANIFEST_ACCEPT }, scopes: [`repository:${repo}:pull`], display });
     if (res.status !== 200) throw await this.failure(res, ep, display, `manifest ${reference}`);
     const bytes = await readBody(res, 4 << 20).catch((err: unknown) => {
       throw this.unreachable(ep, display, err);
@@ -103,7 +105,7 @@ export class RegistryClient {
   }
 
   async putManifest(ep: Endpoint, repo: string, reference: string, bytes: Buffer, mediaType: string, display: string): Promise<void> {
-    const res = await this.send(ep, { method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { 'content-type': mediaType }, body: () => bytes, scopes: [`repository:${repo}:pull,push`] });
+    const res = await this.send(ep, { method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { 'content-type': mediaType }, body: () => bytes, scopes: [`repository:${repo}:pull,push`], display });
     if (res.status !== 201 && res.status !== 200) throw await this.failure(res, ep, display, `manifest PUT ${reference}`);
     discard(res);
   }
@@ -113,7 +115,7 @@ export class RegistryClient {
   /** GET a blob from byte `from` on (Range when > 0); the caller reads and verifies the body. */
   async getBlob(ep: Endpoint, repo: string, digest: Digest, from: number, display: string): Promise<HttpResponse> {
     const headers: Record<string, string> = from > 0 ? { range: `bytes=${from}-` } : {};
-    const res = await this.send(ep, { method: 'GET', path: `/v2/${repo}/blobs/${digest}`, headers, scopes: [`repository:${repo}:pull`] });
+    const res = await this.send(ep, { method: 'GET', path: `/v2/${repo}/blobs/${digest}`, headers, scopes: [`repository:${repo}:pull`], display });
     if (res.status !== 200 && res.status !== 206) throw await this.failure(res, ep, display, `blob ${digest}`);
     return res;
   }
@@ -137,7 +139,7 @@ export class RegistryClient {
       path += `?mount=${encodeURIComponent(mount.digest)}&from=${encodeURIComponent(mount.from)}`;
       scopes.push(`repository:${mount.from}:pull`);
     }
-    const res = await this.send(ep, { method: 'POST', path, headers: { 'content-length': '0' }, scopes });
+    const res = await this.send(ep, { method: 'POST', path, headers: { 'content-length': '0' }, scopes, display });
     discard(res);
     if (res.status === 201 && mount) return { mounted: true };
     if (res.status !== 202) throw await this.failure(res, ep, display, 'blob upload');
@@ -152,6 +154,7 @@ export class RegistryClient {
       headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
       body: () => chunk,
       scopes: [`repository:${repo}:pull,push`],
+      display,
     });
     discard(res);
     if (res.status !== 202) throw await this.failure(res, ep, display, 'blob chunk upload');
@@ -169,6 +172,7 @@ export class RegistryClient {
       body: body ?? (() => Buffer.alloc(0)),
       scopes: [`repository:${repo}:pull,push`],
       retry: false,
+      display,
     });
     discard(res);
     if (res.status !== 201 && res.status !== 204) throw await this.failure(res, ep, display, `blob ${digest} upload`);
@@ -208,7 +212,7 @@ export class RegistryClient {
           continue;
         }
         lastErr = err;
-        if (err.tls || attempt >= attempts || err.errno === 'ENOTFOUND' || err.errno === 'EAI_AGAIN') throw this.unreachable(ep, `${ep.registry}`, lastErr);
+        if (err.tls || attempt >= attempts || err.errno === 'ENOTFOUND' || err.errno === 'EAI_AGAIN') throw this.unreachable(ep, req.display ?? ep.registry, lastErr);
         await this.backoff(attempt);
       }
     }

@@ -78,7 +78,7 @@ export class Http {
         // the idle timer keeps running over the body: a stalled transfer errors the stream
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
       });
-      r.setTimeout(this.timeoutMs, () => r.destroy(new TransportError(`no answer from ${req.url.host} for ${Math.round(this.timeoutMs / 1000)} s`, 'ETIMEDOUT')));
+      r.setTimeout(this.timeoutMs, () => r.destroy(new TransportError(`no answer from ${req.url.host} for ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`}`, 'ETIMEDOUT')));
       r.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof TransportError ? err : new TransportError(`${req.method} ${req.url.host}: ${err.message}`, err.code ?? 'EIO', { cause: err })));
       if (req.body === undefined || Buffer.isBuffer(req.body)) r.end(req.body);
       else req.body.pipe(r);

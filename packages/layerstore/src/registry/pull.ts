@@ -144,6 +144,7 @@ function named(err: unknown, prefix: string): unknown {
 }
 
 const FLUSH_BYTES = 1 << 20;
+const WRITE_AHEAD = 8 << 20;
 
 /**
  * One blob into the store: GET (Range from what is already written after a broken transfer),
@@ -172,13 +173,36 @@ export async function downloadBlob(
     for (let attempt = 1; ; attempt++) {
       const pending: Buffer[] = [];
       let pendingLen = 0;
+      // writes run behind the socket (positional, so their order does not matter) with at most
+      // WRITE_AHEAD bytes queued: reading waits for the disk only when the disk falls behind
+      let queued = 0;
+      let writes: Promise<void> = Promise.resolve();
+      let writeError: unknown;
       const flush = async () => {
-        if (!pendingLen) return;
-        const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
-        await fh.write(buf, 0, buf.length, got);
-        got += buf.length;
-        pending.length = 0;
-        pendingLen = 0;
+        if (pendingLen) {
+          const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
+          const pos = got;
+          got += buf.length;
+          queued += buf.length;
+          pending.length = 0;
+          pendingLen = 0;
+          writes = writes.then(async () => {
+            try {
+              await fh.write(buf, 0, buf.length, pos);
+            } catch (err) {
+              writeError ??= err;
+            } finally {
+              queued -= buf.length;
+            }
+          });
+        }
+        if (queued > WRITE_AHEAD) await writes;
+        if (writeError) throw writeError;
+      };
+      const drain = async () => {
+        await flush();
+        await writes;
+        if (writeError) throw writeError;
       };
       try {
         const res = await client.getBlob(ep, repo, desc.digest, got, display);
@@ -204,12 +228,13 @@ export async function downloadBlob(
             progress({ digest: desc.digest, status: 'downloading', current: got + pendingLen, total: desc.size });
           }
         }
-        await flush();
+        await drain();
         if (got < desc.size) throw new TransportError(`blob ${desc.digest} ended after ${got} of ${desc.size} bytes`, 'ECONNRESET');
         break;
       } catch (err) {
         // bytes that arrived intact before a break are kept: the next attempt asks for the rest
-        await flush().catch(() => undefined);
+        await drain().catch(() => undefined);
+        if (writeError) throw writeError; // the disk, not the network: no retry
         opts.signal?.throwIfAborted();
         // the registry's answers and unreachable hosts were already retried inside send()
         if (err instanceof StoreError) throw err;

@@ -149,6 +149,26 @@ d('faults that fail the pull clearly, leaving nothing partial', () => {
   });
 });
 
+d('what a registry answers that is not an image: E_FORMAT naming the reference', () => {
+  it.each([
+    ['a malformed manifest', '{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "layers": [', 'application/vnd.oci.image.manifest.v1+json', 'is not valid JSON'],
+    ['a manifest without a config', '{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "layers": []}', 'application/vnd.oci.image.manifest.v1+json', 'manifest has no valid config descriptor'],
+    ['an unsupported manifest media type', '{"schemaVersion": 1}', 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'unsupported manifest media type application/vnd.docker.distribution.manifest.v1+prettyjws'],
+    ['an unsupported layer media type', JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'1'.repeat(64)}`, size: 2 }, layers: [{ mediaType: 'application/x-unknown', digest: `sha256:${'2'.repeat(64)}`, size: 2 }] }), 'application/vnd.oci.image.manifest.v1+json', 'unsupported layer media type application/x-unknown'],
+  ])('%s', async (_what, body, contentType, message) => {
+    const { p, env } = await proxy((path) => (path.includes('/manifests/') ? { body, contentType } : 'pass'));
+    const t = await fresh();
+    const r = await runAsync(['pull', '--root', t.root, `${p.host}/f/big:1`], env);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${p.host}/f/big:1`);
+    expect(lines[0]).toContain(message);
+    expect(lines[0]).toContain('[E_FORMAT]');
+    await expectConsistent(t, { tag: `${p.host}/f/big:1` });
+  });
+});
+
 d('kill -9 during a pull', () => {
   it('the next pull finishes and reuses what was verified', async () => {
     // the big layer never arrives on the first run: the process is killed while waiting for it

@@ -203,7 +203,7 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
 // ── fault-injecting proxy ───────────────────────────────────────────────────
 
 /** What the proxy does with one request: pass it, or break it in a chosen way. */
-export type Fault = 'pass' | 'reset-mid-body' | 'status-500' | 'status-429' | 'corrupt' | 'hang' | 'no-range';
+export type Fault = 'pass' | 'reset-mid-body' | 'status-500' | 'status-429' | 'corrupt' | 'hang' | 'no-range' | { body: string; contentType: string };
 
 export interface FaultProxy {
   host: string;
@@ -227,6 +227,10 @@ export async function startFaultProxy(upstream: string, plan: (req: IncomingMess
     log.push(`${key}${req.headers.range ? ` ${req.headers.range}` : ''}`);
     const fault = plan(req, n);
     if (fault === 'hang') return; // never answers
+    if (typeof fault === 'object') {
+      res.writeHead(200, { 'content-type': fault.contentType, 'content-length': Buffer.byteLength(fault.body) });
+      return res.end(req.method === 'HEAD' ? undefined : fault.body);
+    }
     if (fault === 'status-500') {
       res.writeHead(500, { 'content-type': 'application/json' });
       return res.end('{"errors":[{"code":"UNKNOWN","message":"injected failure"}]}');

@@ -1,12 +1,12 @@
 /** Read /etc/passwd and /etc/group of a rootfs, resolving symlinks without leaving the rootfs. */
 import { readFile } from 'node:fs/promises';
-import { rootPath } from '../copy/rootPath.js';
+import { resolveInRootAsync } from '@tsbuild/layerstore';
 import { parseGroup, parsePasswd } from './parse.js';
 import type { GroupEntry, PasswdEntry } from './types.js';
 
 async function readScoped(rootfs: string, p: string): Promise<string | undefined> {
   try {
-    return await readFile(await rootPath(rootfs, p), 'utf8');
+    return await readFile(await resolveInRootAsync(rootfs, p), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP') return undefined;

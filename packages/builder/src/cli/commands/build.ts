@@ -7,6 +7,7 @@ import { UsageError, renderError } from '../errors.js';
 import type { BuildOptions, OutputSpec, SecretSpec } from '../../types.js';
 import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
+import { isEntitlement } from '../../solve/entitlements.js';
 
 export const HELP = `Usage: tsbuild build [OPTIONS] CONTEXT
 
@@ -25,7 +26,8 @@ Options:
       --cache-from type=registry,ref=REF             … from a registry (layers fetched when needed)
       --pull                  ask the registry for every FROM image (else: the store, then the registry)
       --push                  push the image under every -t name (same as -o type=registry)
-      --network none|host     network for RUN (default host)
+      --network default|none|host  network for RUN (default: isolated, outbound NAT; host needs --allow network.host)
+      --allow ENTITLEMENT     network.host | security.insecure (RUN --network=host / --security=insecure; repeatable)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
       --platform P            target platform (the host platform only)
@@ -49,7 +51,7 @@ export interface ParsedBuild {
   dockerfileFromStdin: boolean;
 }
 
-const VALUE_FLAGS = new Set(['--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
+const VALUE_FLAGS = new Set(['--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp']);
 
 export function parseBuildFlags(argv: string[], env: Record<string, string | undefined>): ParsedBuild {
@@ -116,9 +118,14 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
       case '--cache-from': (options.cacheFrom ??= []).push(parseCacheSpec(value, 'from')); break;
       case '--no-cache-filter': noCacheFilter.push(...value.split(',').filter(Boolean)); break;
       case '--network':
-        if (value === 'default') value = 'host';
-        if (value !== 'none' && value !== 'host') throw new UsageError(`unsupported network mode ${JSON.stringify(value)} (none|host)`);
+        if (value !== 'default' && value !== 'none' && value !== 'host') throw new UsageError(`unsupported network mode ${JSON.stringify(value)} (default|none|host)`);
         options.network = value;
+        break;
+      case '--allow':
+        for (const e of value.split(',').filter(Boolean)) {
+          if (!isEntitlement(e)) throw new UsageError(`invalid entitlement ${JSON.stringify(e)} (network.host|security.insecure)`);
+          if (!(options.allow ??= []).includes(e)) options.allow.push(e);
+        }
         break;
       case '--secret': secrets.push(parseSecret(value)); break;
       case '--label': {

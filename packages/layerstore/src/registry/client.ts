@@ -229,6 +229,10 @@ export class RegistryClient {
       const res = await this.http.request({ method: req.method, url, headers, body: req.body?.(), skipVerify: ep.skipVerify, signal: this.options.signal });
       if (res.status === 401 && sameHost && !authed) {
         discard(res);
+        authed = true;
+        // a parallel request may have fetched the token meanwhile: use it instead of asking again
+        const now = this.cachedAuth(ep, req.scopes);
+        if (now && now !== auth) continue;
         const challenge = parseChallenges(res.headers['www-authenticate'])[0];
         if (!challenge) return res;
         this.challenges.set(ep.host, challenge);
@@ -240,7 +244,6 @@ export class RegistryClient {
           this.authorizing.set(key, pending);
         }
         await pending;
-        authed = true;
         continue;
       }
       if ([301, 302, 303, 307, 308].includes(res.status) && res.headers.location) {

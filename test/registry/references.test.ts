@@ -80,6 +80,13 @@ describe('malformed references fail as references, before any step runs', () => 
     expect(r.stderr).not.toContain('RUN exit 7'); // nothing ran
   });
 
+  it.each([['inspect'], ['rmi'], ['save', '-o', '/dev/null'], ['push']])('tsbuild %s with an invalid name: E_INVALID_REFERENCE naming it, exit 1', (...cmd) => {
+    const r = runTsbuild([...cmd, '--root', t.root, 'Bad/Name']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"Bad/Name": invalid reference format: repository name (Name) must be lowercase');
+    expect(r.stderr).toContain('[E_INVALID_REFERENCE]');
+  });
+
   it('tsbuild tag to an invalid name: E_INVALID_REFERENCE, exit 1', () => {
     const r = runTsbuild(['tag', '--root', t.root, 'busybox', 'x:-bad']);
     expect(r.code).toBe(1);

@@ -210,8 +210,9 @@ export class Store implements LayerStore {
     let parsed: ImageReference | undefined;
     try {
       parsed = parseReference(ref);
-    } catch {
-      /* not a name */
+    } catch (err) {
+      // neither a name nor an id (prefix): docker's "invalid reference format", not "no such image"
+      if (!/^(sha256:)?[0-9a-f]{4,64}$/.test(ref)) throw err;
     }
     // `name@digest` / `name:tag@digest` pin the content: the digest decides, as in docker
     if (parsed?.digest) return parsed.digest.startsWith('sha256:') && (await this.hasBlob(parsed.digest as Digest)) ? (parsed.digest as Digest) : undefined;
@@ -271,12 +272,7 @@ export class Store implements LayerStore {
   }
 
   async untag(name: string): Promise<boolean> {
-    let ref: string;
-    try {
-      ref = normalizeRef(name);
-    } catch {
-      return false;
-    }
+    const ref = normalizeRef(name); // an invalid name is E_INVALID_REFERENCE, as docker rmi says
     return this.withLock(async () => {
       const idx = await readIndex(this.paths);
       const next = withoutTag(idx, ref);

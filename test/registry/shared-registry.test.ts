@@ -40,4 +40,18 @@ describe.skipIf(!up)('the shared local registry as the docker.io mirror', () => 
     expect((await t.store.getImage('app:1'))?.config.config.Cmd).toEqual(['cat', '/ok.txt']);
     expect(await t.store.fsck()).toEqual([]);
   });
+
+  it('tsbuild pull through the mirror on the plain bundle (TSBUILD_NO_SNAPSHOT=1)', async () => {
+    const t2 = await tempStore('shared-');
+    try {
+      const env = { HOME: dir, DOCKER_CONFIG: join(dir, 'docker'), TSBUILD_CONFIG: join(dir, 'config.json'), TSBUILD_NO_SNAPSHOT: '1' };
+      const r = runTsbuild(['pull', '--root', t2.root, 'localbase/busybox:1'], { env });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^localbase\/busybox:1 \(\d+ blobs downloaded, 0 already in the store\)/);
+      expect(r.stderr).toMatch(/Digest: sha256:[0-9a-f]{64}/);
+      expect(await t2.store.fsck()).toEqual([]);
+    } finally {
+      t2.cleanup();
+    }
+  });
 });

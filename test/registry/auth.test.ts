@@ -25,6 +25,15 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
+/** one HTTPS + htpasswd registry for the Basic-auth tests (its CA and keys take seconds to make) */
+let tlsReg: Promise<RunningRegistry> | undefined;
+function tlsRegistry(): Promise<RunningRegistry> {
+  return (tlsReg ??= startRegistry({ tls: true, users: { alice: 's3cret', carol: 'pw-carol' } }).then((r) => {
+    cleanup.push(() => r.stop());
+    return r;
+  }));
+}
+
 function envDir(): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(STORE_TMP, 'authenv-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,8 +43,7 @@ function envDir(): { dir: string; env: Record<string, string> } {
 d('HTTPS with a self-signed CA and htpasswd Basic auth', () => {
   let reg: RunningRegistry;
   beforeAll(async () => {
-    reg = await startRegistry({ tls: true, users: { alice: 's3cret' } });
-    cleanup.push(() => reg.stop());
+    reg = await tlsRegistry();
   });
 
   it('without the CA: a TLS error naming the host, exit 1', async () => {
@@ -92,6 +100,43 @@ d('HTTPS with a self-signed CA and htpasswd Basic auth', () => {
     writeFileSync(join(dir, 'docker/config.json'), JSON.stringify({ credHelpers: { [reg.host]: 'testhelper' } }));
     await pushImage(src.store as Store, 'busybox:latest', { target: `${reg.host}/helper/bb:1`, env: { ...env, NODE_EXTRA_CA_CERTS: reg.caFile! } });
     expect(readFileSync(join(dir, 'helper.log'), 'utf8')).toContain(`get ${reg.host}`);
+  });
+});
+
+d('credsStore: tsbuild login stores through the helper, pulls read through it, logout erases', () => {
+  let reg: RunningRegistry;
+  beforeAll(async () => {
+    reg = await tlsRegistry();
+  });
+
+  it('login → push → logout with credsStore', async () => {
+    const { dir, env } = envDir();
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'docker'));
+    const vault = join(dir, 'vault.json');
+    // a keychain of one entry: store writes stdin, get prints it, erase removes it
+    writeFileSync(join(dir, 'bin', 'docker-credential-vault'), `#!/bin/sh
+case "$1" in
+  store) cat > "${vault}" ;;
+  get) read s; [ -f "${vault}" ] && cat "${vault}" || { echo "credentials not found in native keychain"; exit 1; } ;;
+  erase) rm -f "${vault}" ;;
+esac
+`);
+    chmodSync(join(dir, 'bin', 'docker-credential-vault'), 0o755);
+    writeFileSync(join(dir, 'docker/config.json'), JSON.stringify({ credsStore: 'vault', other: { kept: true } }));
+    const caEnv = { ...env, NODE_EXTRA_CA_CERTS: reg.caFile! };
+    const login = runTsbuild(['login', '-u', 'carol', '-p', 'pw-carol', reg.host], { env: caEnv });
+    expect(login.code).toBe(0);
+    expect(JSON.parse(readFileSync(vault, 'utf8'))).toEqual({ ServerURL: reg.host, Username: 'carol', Secret: 'pw-carol' });
+    const cfg = JSON.parse(readFileSync(join(dir, 'docker/config.json'), 'utf8')) as Record<string, unknown>;
+    expect(cfg).toMatchObject({ credsStore: 'vault', other: { kept: true }, auths: { [reg.host]: {} } });
+    const push = runTsbuild(['push', '--root', src.root, 'busybox:latest', `${reg.host}/vault/bb:1`], { env: caEnv });
+    expect(push.code).toBe(0);
+    expect(runTsbuild(['logout', reg.host], { env: caEnv }).stdout).toContain(`Removing login credentials for ${reg.host}`);
+    expect(() => readFileSync(vault)).toThrow();
+    const anon = runTsbuild(['push', '--root', src.root, 'busybox:latest', `${reg.host}/vault/bb:2`], { env: caEnv });
+    expect(anon.code).toBe(1);
+    expect(anon.stderr).toContain('[E_REGISTRY_AUTH]');
   });
 });
 

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildEvent } from '@tsbuild/builder';
-import { pushImage, sha256, type ImageRecord, type Store, type TransferEvent } from '@tsbuild/layerstore';
+import { pullImage, pushImage, sha256, type ImageRecord, type Store, type TransferEvent } from '@tsbuild/layerstore';
 import { importBusybox, STORE_TMP, tempStore, type TempStore } from '../helpers/store.js';
 import { makeContext, removeDir } from '../build/helpers.js';
 import { runTsbuild } from '../helpers/cli.js';
@@ -130,50 +130,67 @@ d('--push and -o type=registry', () => {
   });
 });
 
-d('registry cache: two store roots as two CI runners', () => {
-  it('runner 2, empty, reports every step CACHED, downloads only the layers its output needs, and --push mounts them', async () => {
-    const dockerfile = [
-      'FROM busybox AS side',
-      'RUN head -c 200000 /dev/urandom > /side.bin',
-      'FROM busybox',
-      'RUN head -c 300000 /dev/urandom > /a.bin',
-      'COPY --from=side /side.bin /copied.bin',
-      'RUN echo done > /done.txt',
-      '',
-    ].join('\n');
-    const cacheRef = `${reg.host}/ci/cache:main`;
+d('registry cache: store roots as CI runners', () => {
+  const dockerfile = [
+    'FROM busybox AS side',
+    'RUN head -c 200000 /dev/urandom > /side.bin',
+    'FROM busybox',
+    'RUN head -c 300000 /dev/urandom > /a.bin',
+    'COPY --from=side /side.bin /copied.bin',
+    'RUN echo done > /done.txt',
+    '',
+  ].join('\n');
+  let cacheRef: string;
+  let b1: Awaited<ReturnType<typeof build>>;
+  let context: string;
+  beforeAll(async () => {
+    if (!hasRegistry) return;
+    cacheRef = `${reg.host}/ci/cache:main`;
+    context = c2(dockerfile);
     const runner1 = await fresh();
-    const b1 = await build({ context: c2(dockerfile), store: runner1.store, network: 'none', registry: { env }, cacheTo: [{ type: 'registry', ref: cacheRef, mode: 'max' }] });
+    b1 = await build({ context, store: runner1.store, network: 'none', registry: { env }, cacheTo: [{ type: 'registry', ref: cacheRef, mode: 'max' }] });
     expect(b1.steps.filter((s) => s.instruction.startsWith('RUN') && !s.cached)).toHaveLength(3);
+  });
+  const transfers = (events: BuildEvent[], action: 'pull' | 'push') => events.filter((e): e is TransferEvent => e.type === 'transfer' && e.action === action);
 
+  it('runner 2, empty: every step CACHED, only the final image\'s layers downloaded (not the side stage\'s)', async () => {
     const runner2 = await fresh();
     const events: BuildEvent[] = [];
-    const target = `${reg.host}/ci/app:1`;
-    const b2 = await build({
-      context: c2(dockerfile),
-      store: runner2.store,
-      network: 'none',
-      registry: { env },
-      cacheFrom: [{ type: 'registry', ref: cacheRef }],
-      tags: [target],
-      push: true,
-      onEvent: (e) => events.push(e),
-    });
+    const b2 = await build({ context, store: runner2.store, network: 'none', registry: { env }, cacheFrom: [{ type: 'registry', ref: cacheRef }], tags: ['app:ci'], onEvent: (e) => events.push(e) });
     const work = b2.steps.filter((s) => /^(RUN|COPY)/.test(s.instruction));
     expect(work.length).toBe(4);
     expect(work.every((s) => s.cached)).toBe(true);
     expect(b2.imageDigest).toBe(b1.imageDigest);
-    // downloaded from the cache repository: only the final image's own layers (not the side stage's RUN layer)
-    const pulled = events.filter((e): e is TransferEvent => e.type === 'transfer' && e.action === 'pull' && e.status === 'done' && e.ref === cacheRef.replace(`${reg.host}/`, `${reg.host}/`));
-    const finalLayers = new Set(b2.image.layers.map((l) => l.digest));
+    const fromCache = transfers(events, 'pull').filter((e) => e.status === 'done' && e.ref === cacheRef).map((e) => e.digest);
+    const own = b2.image.layers.slice(1).map((l) => l.digest); // the base comes from the mirror
+    expect([...fromCache].sort()).toEqual([...own].sort());
+    expect(transfers(events, 'pull').some((e) => e.status === 'done' && e.digest === b2.image.layers[0]!.digest && e.ref === 'busybox:latest')).toBe(true);
     const sideLayer = b1.steps.find((s) => s.name.includes('[side 2/2]'))?.layer;
     expect(sideLayer).toBeDefined();
-    expect(pulled.map((e) => e.digest).filter((dg) => !finalLayers.has(dg))).toEqual([]);
     expect(await runner2.store.hasBlob(sideLayer!)).toBe(false);
-    // the push mounted the cached layers from the cache repository instead of uploading them
-    const pushed = events.filter((e): e is TransferEvent => e.type === 'transfer' && e.action === 'push');
-    const mounted = pushed.filter((e) => e.status === 'mounted').map((e) => e.digest);
-    for (const l of b2.image.layers.slice(1)) expect(mounted).toContain(l.digest);
+    expect((await runner2.store.getImage('app:ci'))?.manifestDigest).toBe(b1.imageDigest);
     expect(await runner2.store.fsck()).toEqual([]);
+    // the records whose layers arrived are the runner's own now: a rebuild without the registry
+    // cache hits them (the side stage's record stayed remote, its layer never came: that stage reruns)
+    const again = await build({ context, store: runner2.store, network: 'none', registry: { env } });
+    expect(again.steps.find((s) => s.instruction.startsWith('RUN head -c 300000'))?.cached).toBe(true);
+    expect(again.steps.find((s) => s.instruction.startsWith('RUN head -c 200000'))?.cached).toBe(false);
+  });
+
+  it('runner 3, empty, with --push to the same registry: layers mounted from the cache, none downloaded', async () => {
+    const runner3 = await fresh();
+    const events: BuildEvent[] = [];
+    const target = `${reg.host}/ci/app:1`;
+    const b3 = await build({ context, store: runner3.store, network: 'none', registry: { env }, cacheFrom: [{ type: 'registry', ref: cacheRef }], tags: [target], push: true, onEvent: (e) => events.push(e) });
+    expect(b3.steps.filter((s) => /^(RUN|COPY)/.test(s.instruction)).every((s) => s.cached)).toBe(true);
+    expect(transfers(events, 'pull').filter((e) => e.status === 'done' && e.ref === cacheRef)).toEqual([]);
+    const mounted = transfers(events, 'push').filter((e) => e.status === 'mounted').map((e) => e.digest);
+    for (const l of b3.image.layers.slice(1)) expect(mounted).toContain(l.digest);
+    expect(events.some((e) => e.type === 'info' && e.message.includes('not tagged in the store'))).toBe(true);
+    expect(await runner3.store.fsck()).toEqual([]);
+    // what was pushed is complete: another store pulls it and gets the same image
+    const check = await fresh();
+    const pulled = await pullImage(check.store as Store, target, { env });
+    expect(pulled.record.manifestDigest).toBe(b3.imageDigest);
   });
 });

@@ -119,12 +119,21 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         progress.emit({ type: 'export', output: 'registry', dest: r.name, digest: r.digest });
       }
     }
+    let localTags = options.tags ?? [];
     if (remote) {
       const rc = await import('./cache-io/registryCache.js');
-      await rc.ensureLocalBlobs(store, final.layers);
+      const local = remote.local ?? store;
+      const missing = (await Promise.all(final.layers.map(async (l) => ((await local.hasBlob(l.digest)) ? undefined : l)))).filter((l) => l !== undefined);
+      const localOutputs = (options.outputs ?? []).some((o) => o.type !== 'registry' && o.type !== 'image');
+      if (missing.length > 0 && pushTo.length > 0 && !localOutputs) {
+        // pushed, and only the registry holds some layers: as buildx --push, the image is not kept
+        // here (downloading it only to tag it is what the registry cache saves)
+        progress.info(`pushed; not tagged in the store: ${missing.length} of its layers are only in the registry (tsbuild pull ${pushTo[0]} fetches them)`);
+        localTags = [];
+      } else await rc.ensureLocalBlobs(store, final.layers);
       if (store instanceof Store) await rc.persistRemoteRecords(store, remote);
     }
-    await writeOutputs(store, image, { tags: options.tags ?? [], outputs: options.outputs ?? [], progress });
+    await writeOutputs(store, image, { tags: localTags, outputs: options.outputs ?? [], progress });
     const result: BuildResult = { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps: solve.steps, contextBytesRead: context.bytesRead() };
     if (options.cacheTo?.length) {
       const { exportCache } = await import('./cache-io/exportCache.js');

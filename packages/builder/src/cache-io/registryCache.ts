@@ -136,6 +136,8 @@ export function withRemoteBlobs(store: Store, remote: RemoteBlobs): Store {
     },
     /** every blob of these layers in the store (before the image is written, pushed or exported) */
     ensureBlobs: ensure,
+    /** the store underneath (pulls write there: solve/images.ts) */
+    localStore: store,
   });
   return wrapped;
 }

@@ -30,8 +30,11 @@ async function resolveImage(solve: SolveContext, ref: string, location?: BuildEr
   }
   // an injected store that is not the on-disk one (tests, library users) has nothing to pull into
   if (!(store instanceof Store) || !solve.registry) return solve.options.pull ? store.getImage(ref) : undefined;
+  // pulled into the store itself, not through a registry cache's view of it (cache-io/registryCache.ts),
+  // which counts blobs it could fetch as present: a pulled image's layers must really be here
+  const local = (store as { localStore?: Store }).localStore ?? store;
   try {
-    const r = await pullImage(store, ref, { ...solve.options.registry, client: solve.registry(), signal: solve.signal, onProgress: (e) => solve.progress.emit(e) });
+    const r = await pullImage(local, ref, { ...solve.options.registry, client: solve.registry(), signal: solve.signal, onProgress: (e) => solve.progress.emit(e) });
     return r.record;
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;

@@ -61,12 +61,13 @@ export function apiHost(registry: string): string {
 /** Where to send requests for `registry`: mirrors first (pulls only), then the registry itself. */
 export function endpointsFor(registry: string, config: Map<string, RegistryHostConfig>, purpose: 'pull' | 'push'): Endpoint[] {
   const out: Endpoint[] = [];
-  const one = (host: string, mirror: boolean): Endpoint => {
+  const one = (host: string, mirror: boolean, scheme?: 'http' | 'https'): Endpoint => {
     const c = config.get(host) ?? {};
-    const http = c.http === true;
-    return { registry, host: apiHost(host), scheme: http ? 'http' : 'https', skipVerify: c.insecure === true, mirror, httpFallback: !http && c.http === undefined && isLocalHost(host) };
+    const http = scheme === 'http' || (scheme === undefined && c.http === true);
+    return { registry, host: apiHost(host), scheme: http ? 'http' : 'https', skipVerify: c.insecure === true, mirror, httpFallback: !http && scheme === undefined && c.http === undefined && isLocalHost(host) };
   };
-  if (purpose === 'pull') for (const m of config.get(registry)?.mirrors ?? []) out.push(one(stripScheme(m), true));
+  // a mirror written with its scheme (`http://mirror:5000`, as buildkitd accepts) keeps it
+  if (purpose === 'pull') for (const m of config.get(registry)?.mirrors ?? []) out.push(one(stripScheme(m), true, /^http:\/\//.test(m) ? 'http' : /^https:\/\//.test(m) ? 'https' : undefined));
   out.push(one(registry, false));
   return out;
 }

@@ -23,5 +23,6 @@ export {
   safeEntryName,
   SymlinkLoopError,
   type ScopedOptions,
+  type KernelResolve,
 } from './fs/scoped.js';
 export * from './registry/index.js';

@@ -170,6 +170,13 @@ d('token auth (Bearer from WWW-Authenticate)', () => {
     expect(r.record.manifestDigest).toBe(pushed.digest);
     expect(tok.requests).toContain('- repository:public/bb:pull');
 
+    // an identity token (docker's "<token>" login): exchanged through the OAuth2 refresh-token form
+    mkdirSync(join(dir, 'idtok'));
+    writeFileSync(join(dir, 'idtok/config.json'), JSON.stringify({ auths: { [reg.host]: { identitytoken: 'rt-bob' } } }));
+    const viaToken = await pushImage(src.store as Store, 'busybox:latest', { target: `${reg.host}/private/bb:1`, env: { ...env, DOCKER_CONFIG: join(dir, 'idtok') } });
+    expect(viaToken.digest).toBe(pushed.digest);
+    expect(tok.requests).toContain('bob repository:private/bb:pull,push (refresh token)');
+
     const wrong = { ...env, DOCKER_CONFIG: join(dir, 'wrong') };
     mkdirSync(join(dir, 'wrong'));
     writeFileSync(join(dir, 'wrong/config.json'), JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('bob:nope').toString('base64') } } }));

@@ -159,6 +159,24 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
   const issuer = 'tsbuild-test-issuer';
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
+    if (req.method === 'POST') {
+      // the OAuth2 refresh-token form docker uses for identity tokens: refresh_token "rt-<user>"
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        const user = /^rt-(.+)$/.exec(form.get('refresh_token') ?? '')?.[1];
+        if (form.get('grant_type') !== 'refresh_token' || !user || users[user] === undefined) {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ details: 'invalid refresh token' }));
+        }
+        const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+        requests.push(`${user} ${scopes.join(' ')} (refresh token)`);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ access_token: sign(user, scopes), expires_in: 300 }));
+      });
+      return;
+    }
     const url = new URL(req.url!, 'http://x');
     let user = '';
     const auth = req.headers.authorization;
@@ -172,6 +190,10 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
     }
     const scopes = url.searchParams.getAll('scope');
     requests.push(`${user || '-'} ${scopes.join(' ')}`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token: sign(user, scopes), expires_in: 300 }));
+  });
+  function sign(user: string, scopes: string[]): string {
     const access = scopes.flatMap((s) => {
       const [type, name, actions] = s.split(':') as [string, string, string];
       const granted = user ? actions.split(',') : name.startsWith('public/') ? actions.split(',').filter((a) => a === 'pull') : [];
@@ -182,9 +204,8 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
     const head = b64({ typ: 'JWT', alg: 'RS256', x5c: [certDer] });
     const body = b64({ iss: issuer, sub: user, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access });
     const sig = createSign('RSA-SHA256').update(`${head}.${body}`).sign(key).toString('base64url');
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ token: `${head}.${body}.${sig}`, expires_in: 300 }));
-  });
+    return `${head}.${body}.${sig}`;
+  }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   return {

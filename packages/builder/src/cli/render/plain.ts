@@ -82,13 +82,6 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
         current = undefined;
         out.write(`${style.yellow('WARNING:')} ${warningText(e)}\n`);
         break;
-      case 'transfer':
-        // one line per blob once it settled (the live view renders the byte counts)
-        if (e.status === 'done' || e.status === 'exists' || e.status === 'mounted' || e.status === 'retrying') {
-          const what = e.status === 'done' ? (e.action === 'pull' ? 'Pull complete' : 'Pushed') : e.status === 'exists' ? 'Already exists' : e.status === 'mounted' ? 'Mounted' : `Retrying: ${e.message ?? ''}`;
-          out.write(`#${e.action} ${e.ref} ${e.kind} ${e.digest.slice(7, 19)}: ${what}\n`);
-        }
-        break;
       case 'export':
         current = undefined;
         out.write(`\n#exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}${e.digest ? ` ${e.digest}` : ''} done\n`);

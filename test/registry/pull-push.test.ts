@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
@@ -64,10 +64,24 @@ d('push then pull, plain HTTP', () => {
     expect(execFileSync('sha256sum', [t.store.blobPath(local!.layers[0]!.digest)], { encoding: 'utf8' }).split(' ')[0]).toBe(local!.layers[0]!.digest.slice(7));
     expect(events.some((e) => e.kind === 'layer' && e.status === 'done' && e.action === 'pull')).toBe(true);
 
+    // where the blobs came from is remembered (cross-repository mounts on push) until they are pruned
+    expect(readFileSync(join(t.root, 'sources', local!.layers[0]!.digest.slice(7)), 'utf8')).toBe(`${reg.host}/lib/busybox\n`);
+
     // a second pull downloads nothing: every blob is in the store
     const again = await pullImage(store(t), `${reg.host}/lib/busybox:1`, { env });
     expect(again.downloadedBlobs).toBe(0);
     expect(again.reusedBlobs).toBe(2);
+  });
+
+  it('prune drops the source hints of the blobs it removes', async () => {
+    const t = await fresh();
+    const r = await pullImage(store(t), `${reg.host}/lib/busybox:1`, { env });
+    expect(readdirSync(join(t.root, 'sources'))).toHaveLength(2);
+    await t.store.untag(r.name!);
+    await t.store.close();
+    await t.store.gc();
+    expect(readdirSync(join(t.root, 'sources'))).toEqual([]);
+    expect(await t.store.fsck()).toEqual([]);
   });
 
   it('by digest: verified, not tagged; name:tag@digest too', async () => {

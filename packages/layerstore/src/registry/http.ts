@@ -75,8 +75,14 @@ export class Http {
     if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
     return new Promise<HttpResponse>((resolve, reject) => {
       const r = mod.request(req.url, { method: req.method, headers, agent, signal: req.signal }, (res) => {
+        // an answer before the whole upload was sent (401, an error): the rest is not wanted, and
+        // the file stream behind it must not stay open
+        if (req.body && !Buffer.isBuffer(req.body) && !req.body.readableEnded) req.body.destroy();
         // the idle timer keeps running over the body: a stalled transfer errors the stream
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
+      });
+      r.on('close', () => {
+        if (req.body && !Buffer.isBuffer(req.body) && !req.body.readableEnded) req.body.destroy();
       });
       r.setTimeout(this.timeoutMs, () => r.destroy(new TransportError(`no answer from ${req.url.host} for ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`}`, 'ETIMEDOUT')));
       r.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof TransportError ? err : new TransportError(`${req.method} ${req.url.host}: ${err.message}`, err.code ?? 'EIO', { cause: err })));

@@ -119,6 +119,26 @@ d('transient faults: retried, and the pull succeeds', () => {
   });
 });
 
+d('push through faults', () => {
+  it('500 on a blob upload and on the manifest PUT: retried, the registry ends with the exact image', async () => {
+    // each upload session has its own URL: fail the first blob PUT of all, and the first manifest PUT
+    let blobPuts = 0;
+    const { p, env } = await proxy((path, n, method) => {
+      if (method === 'PUT' && path.includes('/blobs/uploads/')) return ++blobPuts === 1 ? 'status-500' : 'pass';
+      return method === 'PUT' && path.includes('/manifests/') && n === 1 ? 'status-500' : 'pass';
+    });
+    const src = await fresh();
+    await pullImage(src.store as Store, `${reg.host}/f/big:1`, { env: { HOME: envDir } });
+    const r = await pushImage(src.store as Store, `${reg.host}/f/big:1`, { target: `${p.host}/f/pushed:1`, env, retryBaseMs: 10 });
+    expect(r.digest).toBe(image.manifestDigest);
+    expect(p.log.filter((l) => l.startsWith('PUT') && l.includes('/manifests/'))).toHaveLength(2);
+    expect(r.uploadedBlobs).toBe(3);
+    expect(p.log.filter((l) => l.startsWith('PUT') && l.includes('/blobs/uploads/'))).toHaveLength(4); // 3 blobs + the retried one
+    const check = await fresh();
+    expect((await pullImage(check.store as Store, `${reg.host}/f/pushed:1`, { env: { HOME: envDir } })).record.manifestDigest).toBe(image.manifestDigest);
+  });
+});
+
 d('faults that fail the pull clearly, leaving nothing partial', () => {
   it('bytes that do not match the digest: E_INTEGRITY naming the reference; no blob, no tag', async () => {
     const { p, env } = await proxy((path) => (path.endsWith(bigLayer) ? 'corrupt' : 'pass'));

@@ -45,11 +45,16 @@ for (const mode of MODES) describe(mode.name, () => {
     s = new CliStore(mode.env);
   });
   afterAll(() => s?.cleanup());
-  afterEach(() => canary?.cleanup());
+  /** every canary of the current test (removed after it, pass or fail) */
+  const canaries: Canary[] = [];
+  afterEach(() => {
+    for (const c of canaries.splice(0)) c.cleanup();
+  });
 
   /** a fresh canary, and a context dir for this test */
   function setup(files: Record<string, string> = {}): { ctx: string; out: string } {
     canary = new Canary();
+    canaries.push(canary);
     const ctx = s.dir(`ctx-${n}`);
     for (const [p, c] of Object.entries(files)) writeFileSync(join(ctx, p), c);
     return { ctx, out: join(s.base, `out-${n++}`) };
@@ -139,6 +144,18 @@ for (const mode of MODES) describe(mode.name, () => {
         expect(r.stderr).toContain('E_MOUNT');
         expect(r.stderr).not.toMatch(/\n\s+at /);
       }
+      expectHostUntouched();
+    });
+
+    it('a mount target nested in a bind mount never goes through a link of that mount\'s source', () => {
+      const { ctx } = setup({ f: 'ctx-file\n' });
+      const r = s.build(
+        `FROM busybox AS evil\nRUN mkdir /m && ln -s ${canary.dir} /m/h\n` +
+          `FROM busybox\nRUN --mount=type=bind,from=evil,source=m,target=/x --mount=type=bind,source=f,target=/x/h/victim cat /x/h/victim\n`,
+        ctx,
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('goes through a symlink in the mount at /x');
       expectHostUntouched();
     });
 
@@ -272,7 +289,6 @@ for (const mode of MODES) describe(mode.name, () => {
 
   describe('item 7: the store is closed to other users', () => {
     it('store root 0700: nobody cannot run a setuid-root binary from snapshots/; an old 0755 store is fixed on open', () => {
-      setup();
       const { ctx } = setup();
       const r = s.build(`FROM busybox\nRUN cp /bin/busybox /sus && chmod 4755 /sus\n`, ctx);
       expect(r.code, r.stderr).toBe(0);
@@ -329,8 +345,11 @@ describe('copy snapshotter (the fallback without overlayfs)', () => {
       symlinkSync(canary.dir, join(lower, 'a'));
       const upper = join(work, 'upper');
       mkdirSync(join(upper, 'a'), { recursive: true });
-      writeFileSync(join(upper, 'a/victim'), 'in-image\n');
-      writeFileSync(join(upper, 'a/hosts'), '');
+      // every name the canary has: the old code removed each through the link, racing the link's own removal
+      const names = ['victim', 'hosts', 'resolv.conf', 'hostname', 'x', 'empty'];
+      for (const f of names) writeFileSync(join(upper, 'a', f), f === 'victim' ? 'in-image\n' : '');
+      mkdirSync(join(upper, 'a/sub/keep'), { recursive: true });
+      symlinkSync('x', join(upper, 'a/sub/keep/file'));
       const m = await new CopySnapshotter().prepare([busyboxRootfs(), lower, upper], { scratchDir: join(work, 'scratch') });
       try {
         expect(lstatSync(join(m.root, 'a')).isDirectory()).toBe(true);

@@ -132,7 +132,8 @@ esac
     expect(cfg).toMatchObject({ credsStore: 'vault', other: { kept: true }, auths: { [reg.host]: {} } });
     const push = runTsbuild(['push', '--root', src.root, 'busybox:latest', `${reg.host}/vault/bb:1`], { env: caEnv });
     expect(push.code).toBe(0);
-    expect(runTsbuild(['logout', reg.host], { env: caEnv }).stdout).toContain(`Removing login credentials for ${reg.host}`);
+    const logout = runTsbuild(['logout', reg.host], { env: caEnv });
+    expect(logout.stdout, logout.stderr).toContain(`Removing login credentials for ${reg.host}`);
     expect(() => readFileSync(vault)).toThrow();
     const anon = runTsbuild(['push', '--root', src.root, 'busybox:latest', `${reg.host}/vault/bb:2`], { env: caEnv });
     expect(anon.code).toBe(1);

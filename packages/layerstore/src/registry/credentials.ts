@@ -57,7 +57,8 @@ function helperFor(cfg: DockerConfig, registry: string): string | undefined {
 
 function runHelper(name: string, verb: 'get' | 'store' | 'erase', input: string, env: Env): { ok: boolean; stdout: string; stderr: string } {
   const r = spawnSync(`docker-credential-${name}`, [verb], { input, encoding: 'utf8', env: env as NodeJS.ProcessEnv, timeout: 30_000 });
-  if (r.error) throw new StoreError('E_REGISTRY_AUTH', `credential helper docker-credential-${name} could not run: ${r.error.message}`, { helper: name });
+  // EPIPE: the helper exited without reading its input (erase needs none): its exit status decides
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') throw new StoreError('E_REGISTRY_AUTH', `credential helper docker-credential-${name} could not run: ${r.error.message}`, { helper: name });
   return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
 }
 

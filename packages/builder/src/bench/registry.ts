@@ -84,6 +84,8 @@ export async function benchRegistry(opts: { scratch: string; benchData: string; 
     pushS.push(await ok(skopeo(['copy', '--quiet', '--dest-tls-verify=false', `oci:${oci}:x`, `docker://${reg}/tsbuild-bench/skopeo-${tag}:1`]), 'skopeo copy (push)'));
     rmSync(root, { recursive: true, force: true });
     rmSync(oci, { recursive: true, force: true });
+    // the runs' manifests go again (the shared registry has deletes enabled); a registry GC frees the rest
+    for (const repo of [`tsbuild-bench/push-${tag}`, `tsbuild-bench/skopeo-${tag}`]) await deleteTag(reg, repo, '1');
   }
   const mb = imageBytes / 1e6;
   const res: RegistryBenchResult = {
@@ -115,6 +117,13 @@ export async function benchRegistry(opts: { scratch: string; benchData: string; 
   }
   rmSync(dir, { recursive: true, force: true });
   return res;
+}
+
+async function deleteTag(reg: string, repo: string, tag: string): Promise<void> {
+  const accept = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+  const head = await fetch(`http://${reg}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { accept } }).catch(() => undefined);
+  const digest = head?.headers.get('docker-content-digest');
+  if (digest) await fetch(`http://${reg}/v2/${repo}/manifests/${digest}`, { method: 'DELETE' }).catch(() => undefined);
 }
 
 export function formatRegistryReport(r: RegistryBenchResult): string {

@@ -5,7 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { openStore, pushImage, RegistryClient, Store, type ImageConfig } from '@tsbuild/layerstore';
 import type { RemoteBlobs } from './cache-io/registryCache.js';
-import { lint, platformArgs, ShellLex } from '@tsbuild/parser';
+import { lint, ShellLex } from '@tsbuild/parser';
+import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
 import { BuildError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
@@ -42,9 +43,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const source = await readDockerfile(options);
     const platform = hostPlatform();
     checkPlatform(options.platform, platform);
-    const builtinArgs = platformArgs(platform, platform);
-    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
-    builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
+    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(platform, platform) });
+    const builtinArgs = plan.builtins;
     checkStageReferences(plan.dockerfile, plan.graph, plan.globalArgs, builtinArgs);
     let store = options.store;
     if (!store) {
@@ -52,7 +52,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ownStore = opened;
       store = opened;
     }
-    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
+    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, cacheFile: store.contextCacheFile(), tmpDir: store.tmpDir(), signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
     // the registry cache's layers, fetched when a step first needs them (cache-io/registryCache.ts)
     let remote: RemoteBlobs | undefined;

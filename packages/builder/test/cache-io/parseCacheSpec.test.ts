@@ -16,8 +16,8 @@ describe('parseCacheSpec', () => {
     expect(parseCacheSpec('user/app:cache', 'from')).toEqual({ type: 'registry', ref: 'user/app:cache' });
   });
   it('CSV quoting keeps commas and = in values', () => {
-    expect(parseCacheSpec('type=local,"dest=/tmp/a,b=c"', 'to').dest).toBe('/tmp/a,b=c');
-    expect(parseCacheSpec('type=local,"src=/x ""y"""', 'from').src).toBe('/x "y"');
+    expect(parseCacheSpec('type=local,"dest=/tmp/a,b=c"', 'to')).toMatchObject({ type: 'local', dest: '/tmp/a,b=c' });
+    expect(parseCacheSpec('type=local,"src=/x ""y"""', 'from')).toEqual({ type: 'local', src: '/x "y"' });
   });
   it.each([
     ['', 'to'],

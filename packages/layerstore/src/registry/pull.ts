@@ -17,7 +17,7 @@ import { familiarName, familiarString, parseDockerRef, parseReference, type Imag
 import { RegistryClient, type FetchedManifest } from './client.js';
 import { TransportError } from './http.js';
 import { recordSources } from './sources.js';
-import { formatPlatform, hostPlatformForRegistry, selectPlatform } from './platform.js';
+import { formatPlatform, hostPlatform, selectPlatform } from '../images/platform.js';
 import type { Endpoint, RegistryOptions, TransferEvent } from './types.js';
 
 export interface PullOptions extends RegistryOptions {
@@ -54,7 +54,7 @@ export async function pullImage(store: Store, input: string, opts: PullOptions =
       index = top;
       const doc = parseJson<{ manifests?: Descriptor[] }>(top.bytes, `${display}: index`);
       if (!Array.isArray(doc.manifests)) throw formatError(`${display}: index from ${ep.host} has no manifests array`);
-      const want = opts.platform ?? hostPlatformForRegistry();
+      const want = opts.platform ?? hostPlatform();
       const pick = selectPlatform(doc.manifests, want);
       if (!pick) {
         const have = doc.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : 'unknown')).join(', ');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { configPath, loadRegistryConfig } from '../../src/registry/config.js';
 import { endpointsFor } from '../../src/registry/config.js';
 import { parseChallenges } from '../../src/registry/challenge.js';
-import { selectPlatform } from '../../src/registry/platform.js';
+import { selectPlatform } from '../../src/images/platform.js';
 
 describe('registry config and endpoints', () => {
   it('$TSBUILD_CONFIG, else $XDG_CONFIG_HOME/tsbuild/config.json, else ~/.config', () => {

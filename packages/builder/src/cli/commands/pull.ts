@@ -1,4 +1,4 @@
-import { pullImage, type Store } from '@tsbuild/layerstore';
+import { parsePlatform as parsePlatformSpec, pullImage, type Store } from '@tsbuild/layerstore';
 import { parseArgs, withStore, out, str } from './_store-args.js';
 import { UsageError } from '../errors.js';
 import { registryEnv, transferPrinter } from './_transfer-progress.js';
@@ -29,8 +29,5 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function parsePlatform(p: string | undefined): { os: string; architecture: string; variant?: string } | undefined {
-  if (!p) return undefined;
-  const [os, architecture, variant] = p.toLowerCase().split('/');
-  if (!os || !architecture) throw new UsageError(`--platform needs os/arch[/variant], got ${JSON.stringify(p)}`);
-  return { os, architecture, ...(variant ? { variant } : {}) };
+  return p ? parsePlatformSpec(p) : undefined;
 }

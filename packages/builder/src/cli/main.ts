@@ -29,6 +29,10 @@ export const COMMAND_SUMMARIES: [name: string, summary: string][] = [
   ['prune', 'Remove unreferenced blobs, snapshots (and cache with --all)'],
   ['fsck', 'Verify the store'],
   ['bench', 'Benchmark cold/warm/incremental builds'],
+  ['pull', 'Download an image from a registry'],
+  ['push', 'Upload an image to a registry'],
+  ['login', "Save registry credentials (docker's config.json)"],
+  ['logout', 'Remove saved registry credentials'],
   ['info', 'Show the version, store, executor and snapshotter this machine gets'],
   ['completion', 'Print a shell completion script (bash or zsh)'],
 ];

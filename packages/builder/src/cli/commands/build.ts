@@ -33,8 +33,11 @@ Options:
       --no-cache              do not use the build cache
       --no-cache-filter STAGE do not use the cache for this stage (repeatable)
       --cache-to type=local,dest=DIR[,mode=min|max]  export the build cache
+      --cache-to type=registry,ref=REF[,mode=min|max] … to a registry (an OCI artifact)
       --cache-from type=local,src=DIR                import a build cache
-      --pull[=false]          accepted (base images come from the store)
+      --cache-from type=registry,ref=REF             … from a registry (layers fetched when needed)
+      --pull[=false]          ask the registry for every FROM image (else: the store, then the registry)
+      --push[=false]          push the image under every -t name (same as -o type=registry)
       --load                  accepted: the image goes to the store (the default target)
       --network default|none|host  network for RUN (default: isolated, outbound NAT; host needs --allow network.host)
       --allow ENTITLEMENT     network.host | security.insecure (RUN --network=host / --security=insecure; repeatable)
@@ -51,7 +54,7 @@ Options:
       --check                 only check the Dockerfile (as 'tsbuild check'); same as --call check
       --call build|check|targets|outline  build (default), lint, list the stages, or list
                               the target's build args, secrets and ssh ids
-  -o, --output type=T[,dest=D] image[,name=N]|oci|docker|local|tar (repeatable); dest=- or
+  -o, --output type=T[,dest=D] image[,name=N]|registry[,name=N]|oci|docker|local|tar (repeatable); dest=- or
                               '-o -' writes the tar to stdout
       --iidfile FILE          write the image ID (config digest, as docker) to FILE
       --metadata-file FILE    write build metadata (JSON, see docs/cli.md) to FILE
@@ -62,7 +65,7 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --security-opt.
+Not supported (an error, never ignored): --security-opt.
 `;
 
 export interface ParsedBuild {
@@ -82,7 +85,6 @@ export interface ParsedBuild {
 
 /** docker/buildx flags tsbuild does not honour: an error that says so, never silently ignored. */
 const UNSUPPORTED: Record<string, string> = {
-  '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
   '--security-opt': '--security-opt is not supported yet',
   '--cgroup-parent': 'cgroup parents are not supported (tsbuild has no daemon)',
   '--isolation': '--isolation is a Windows option',
@@ -91,7 +93,7 @@ const UNSUPPORTED: Record<string, string> = {
   '--attest': 'attestations are not supported',
   '--builder': 'tsbuild has no builder instances',
 };
-const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
+const UNSUPPORTED_VALUE = new Set(['--load']);
 
 const VALUE_FLAGS = new Set(['--annotation', '--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
@@ -139,8 +141,9 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
       else if (flag === '--debug' || flag === '-D') debug = true;
       else if (flag === '--explain') explain = on;
       else if (flag === '--check') call = on ? 'check' : call;
-      // --pull: base images come from the store (registry pulls are another module's); --load:
-      // the store is where the image goes anyway
+      else if (flag === '--pull') options.pull = on;
+      else if (flag === '--push') options.push = on;
+      // --load: the store is where the image goes anyway
       continue;
     }
     if (!VALUE_FLAGS.has(flag)) {
@@ -253,6 +256,7 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
     options.sourceDateEpoch = Number(sde);
   }
   options.env = env;
+  options.registry = { env };
   if (quiet) progress = 'quiet';
   return { options, progress, iidfile, metadataFile, quiet, dockerfileFromStdin, contextFromStdin, call, explain, debug };
 }
@@ -277,9 +281,10 @@ export function parseOutput(value: string): OutputSpec & { names?: string[] } {
   const type = m.get('type') ?? 'local';
   const dest = m.get('dest');
   if (type === 'image' || type === 'registry') {
-    if (type === 'registry' || m.get('push') === 'true') usage('-o type=registry (push) is not supported yet', 'E_UNSUPPORTED');
     // name=a,b (or name="a,b" as buildx quotes it): tags, as -t gives them
     const names = [...(m.get('name') ?? '').replace(/^"|"$/g, '').split(','), ...(m.get('__rest') ?? '').split(',')].map((n) => n.trim()).filter(Boolean);
+    // buildx: type=registry is type=image,push=true; the names are where it goes
+    if (type === 'registry' || m.get('push') === 'true') return names.length ? { type: 'registry', names } : { type: 'registry' };
     return names.length ? { type: 'image', names } : { type: 'image' };
   }
   if (!['oci', 'docker', 'local', 'tar'].includes(type)) usage(`unknown output type ${JSON.stringify(type)} (image|oci|docker|local|tar)`);

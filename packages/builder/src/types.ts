@@ -6,7 +6,7 @@
  * Every optional property is typed `T | undefined` so callers compiled with
  * `exactOptionalPropertyTypes` can pass their own optional values through (`signal: opts.signal`).
  */
-import type { Digest, ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import type { Digest, ImageConfig, ImageRecord, LayerStore, RegistryOptions } from '@tsbuild/layerstore';
 import type { DiffFn, Executor, Snapshotter, Ulimit } from './exec/types.js';
 import type { Store } from './store/store.js';
 
@@ -39,7 +39,19 @@ export type OutputSpec =
       type: 'tar';
       /** the tar file to write */
       dest: string;
+    }
+  | {
+      /** pushed to a registry */
+      type: 'registry';
+      /** the references to push to (default: the build's tags) */
+      names?: string[] | undefined;
     };
+
+/**
+ * Registry access for FROM pulls, pushes and registry caches: `env` (DOCKER_CONFIG, HOME,
+ * TSBUILD_CONFIG, NODE_EXTRA_CA_CERTS for credentials and mirrors), concurrency, retries, timeouts.
+ */
+export type RegistrySettings = Omit<RegistryOptions, 'onProgress' | 'signal'>;
 
 /** `--build-context NAME=…`: what `FROM NAME` / `COPY --from=NAME` see instead of a stage or image NAME. */
 export type NamedContext =
@@ -54,6 +66,14 @@ export type NamedContext =
       type: 'dir';
       /** the directory */
       path: string;
+    }
+  | {
+      /** an OCI image layout directory (`oci-layout://DIR[@REF]`) */
+      type: 'oci-layout';
+      /** the layout directory */
+      path: string;
+      /** the image in it (a tag or digest), when it holds several */
+      ref?: string | undefined;
     };
 
 /** `--ssh ID=SOCKET`: an SSH agent socket `RUN --mount=type=ssh` forwards. */
@@ -90,25 +110,43 @@ export type SecretSpec =
       env: string;
     };
 
-/** `--cache-from type=local,src=DIR`: a cache layout directory imported before solving. */
-export interface CacheImportSpec {
-  /** only `local` (a directory written by `cacheTo`) */
-  type: 'local';
-  /** the cache layout directory */
-  src: string;
-}
+/** `--cache-from type=local,src=DIR` / `type=registry,ref=REF`: a build cache imported before solving. */
+export type CacheImportSpec =
+  | {
+      /** a cache layout directory written by `cacheTo` */
+      type: 'local';
+      /** the cache layout directory */
+      src: string;
+    }
+  | {
+      /** a cache image in a registry */
+      type: 'registry';
+      /** its reference */
+      ref: string;
+    };
 
-/** `--cache-to type=local,dest=DIR[,mode=min|max]`: the build's cache exported after it. */
-export interface CacheExportSpec {
-  /** only `local` (a directory) */
-  type: 'local';
-  /** the directory to write the cache layout into */
-  dest: string;
-  /** `min`: the final stage's steps only; `max`: every step of every stage */
-  mode: 'min' | 'max';
-  /** a failed export is a warning instead of an error */
-  ignoreError?: boolean | undefined;
-}
+/** `--cache-to type=local,dest=DIR[,mode=min|max]` / `type=registry,ref=REF`: where the build's cache is exported after it. */
+export type CacheExportSpec =
+  | {
+      /** a directory */
+      type: 'local';
+      /** the directory to write the cache layout into */
+      dest: string;
+      /** `min`: the final stage's steps only; `max`: every step of every stage */
+      mode: 'min' | 'max';
+      /** a failed export is a warning instead of an error */
+      ignoreError?: boolean | undefined;
+    }
+  | {
+      /** a cache image in a registry */
+      type: 'registry';
+      /** the reference to push it to */
+      ref: string;
+      /** `min`: the final stage's steps only; `max`: every step of every stage */
+      mode: 'min' | 'max';
+      /** a failed export is a warning instead of an error */
+      ignoreError?: boolean | undefined;
+    };
 
 /** What to build and how: the options of {@link build}. Only `context` is required. */
 export interface BuildOptions {
@@ -132,6 +170,8 @@ export interface BuildOptions {
   secrets?: SecretSpec[] | undefined;
   /** `--label`: labels added to the image config */
   labels?: Record<string, string> | undefined;
+  /** `--annotation KEY=VALUE`: annotations on the image manifest */
+  annotations?: Record<string, string> | undefined;
   /** `--ssh ID=SOCKET`: agent sockets `RUN --mount=type=ssh` forwards */
   ssh?: SshSpec[] | undefined;
   /** `--build-context`: what `FROM NAME` / `COPY --from=NAME` see instead of a stage or image NAME */
@@ -186,6 +226,12 @@ export interface BuildOptions {
   cacheFrom?: CacheImportSpec[] | undefined;
   /** where the build's cache is exported after it (`--cache-to`) */
   cacheTo?: CacheExportSpec[] | undefined;
+  /** `--pull`: ask the registry for the current digest of every FROM image, even when the store has it */
+  pull?: boolean | undefined;
+  /** `--push`: push the image under every tag after the build (as `-o type=registry`) */
+  push?: boolean | undefined;
+  /** registry settings (the CLI passes its environment); FROM images missing from the store are pulled */
+  registry?: RegistrySettings | undefined;
   /** environment for secrets `env=` and proxy build args (the CLI passes its own; the library never reads process.env for these) */
   env?: Record<string, string | undefined> | undefined;
 }

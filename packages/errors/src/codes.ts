@@ -24,6 +24,11 @@ export const ERROR_CODES = [
   'E_FORMAT',
   'E_TOO_LARGE',
   'E_IO',
+  'E_INVALID_REFERENCE',
+  'E_REGISTRY',
+  'E_REGISTRY_AUTH',
+  'E_REGISTRY_NOT_FOUND',
+  'E_REGISTRY_UNREACHABLE',
   // builder (@tsbuild/builder): solving and running a build
   'E_USAGE',
   'E_UNSUPPORTED',

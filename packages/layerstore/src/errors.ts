@@ -2,7 +2,8 @@ import { TsbuildError, type ErrorCode } from '@tsbuild/errors';
 
 /**
  * Base of every layerstore error: a {@link TsbuildError} with one of E_INTEGRITY, E_NOT_FOUND,
- * E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE, E_IO; details in `data`.
+ * E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE, E_IO, E_INVALID_REFERENCE, E_REGISTRY,
+ * E_REGISTRY_AUTH, E_REGISTRY_NOT_FOUND, E_REGISTRY_UNREACHABLE, E_PLATFORM; details in `data`.
  */
 export class StoreError extends TsbuildError {
   constructor(code: ErrorCode, message: string, data?: Record<string, unknown>, options?: { cause?: unknown }) {
@@ -19,3 +20,6 @@ export const unsafePath = (message: string, data?: Record<string, unknown>) => n
 export const formatError = (message: string, data?: Record<string, unknown>) => new StoreError('E_FORMAT', message, data);
 export const tooLarge = (message: string, data?: Record<string, unknown>) => new StoreError('E_TOO_LARGE', message, data);
 export const lockedError = (message: string, data?: Record<string, unknown>) => new StoreError('E_LOCKED', message, data);
+
+/** The registry answered with an error (or could not be reached); `data` has host, status and the registry's own codes. */
+export const registryError = (code: 'E_REGISTRY' | 'E_REGISTRY_AUTH' | 'E_REGISTRY_NOT_FOUND' | 'E_REGISTRY_UNREACHABLE', message: string, data?: Record<string, unknown>, cause?: unknown) => new StoreError(code, message, data, { cause });

@@ -9,6 +9,7 @@ import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
 import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
+import { checkImageName } from '../plan/checkReferences.js';
 import type { SolveContext, StageResult } from './types.js';
 import { DEFAULT_PATH } from './vars.js';
 
@@ -45,7 +46,8 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars };
   }
-  const img = await lookupImage(solve, image);
+  checkImageName(image, location);
+  const img = await lookupImage(solve, image, location);
   if (!img) {
     throw new BuildError('E_IMAGE_NOT_FOUND', `base image ${image} is not in the store (import or load it first: tsbuild import/load)`, { location, data: { image } });
   }

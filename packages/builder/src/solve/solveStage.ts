@@ -71,7 +71,8 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     const visible = isProgressStep(raw);
     if (visible) n++;
     // shown as BuildKit shows it: variables expanded with the values before this step
-    const name = stepPrefix(label, n, total) + (visible ? displayCommand(raw, state.vars, escape) : raw.original);
+    // an inherited trigger is shown as BuildKit shows it: `[stage 2/3] ONBUILD RUN …`
+    const name = stepPrefix(label, n, total) + (triggerSet.has(raw) ? 'ONBUILD ' : '') + (visible ? displayCommand(raw, state.vars, escape) : raw.original);
     const stepId = visible ? solve.progress.start(name, stage.index, n, total) : '';
     const t0 = Date.now();
     state.lastStep = undefined;

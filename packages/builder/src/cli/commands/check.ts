@@ -6,7 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { lint, platformArgs, type LintWarning } from '@tsbuild/parser';
+import { lint, type LintWarning } from '@tsbuild/parser';
+import { platformArgs } from '../../solve/vars.js';
 import { hostPlatform } from '../../solve/resolveBase.js';
 import { BuildError } from '../../errors.js';
 import { codeFrame, registerSource, renderError } from '../errors.js';

@@ -40,7 +40,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
     let store = options.store;
     if (!store) {
-      const opened = await openStore(options.root);
+      const opened = await openStore(options.root, { extractWorkers: options.extractWorkers });
       ownStore = opened;
       store = opened;
     }

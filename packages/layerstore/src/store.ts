@@ -37,6 +37,11 @@ export interface StoreOptions {
   extractConcurrency?: number;
   /** how long to wait for the store lock (default 120 s) */
   lockTimeoutMs?: number;
+  /**
+   * worker threads that create small files while a layer is extracted (0 = none). Default: chosen
+   * per extraction from the idle CPUs (the 1-minute load average), so set it to pin either way.
+   */
+  extractWorkers?: number;
 }
 
 /** $TSBUILD_ROOT, else /var/lib/tsbuild for root, else $XDG_DATA_HOME/tsbuild (~/.local/share/tsbuild). */
@@ -49,7 +54,7 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env, uid: number = 
 export class Store implements LayerStore {
   readonly root: string;
   readonly paths: StorePaths;
-  readonly options: Required<StoreOptions>;
+  readonly options: Required<Omit<StoreOptions, 'extractWorkers'>> & Pick<StoreOptions, 'extractWorkers'>;
   private readonly writes = new Map<string, Promise<{ digest: Digest; size: number }>>();
   private readonly extractions = new Map<string, Promise<string>>();
   private readonly lock: FileLock;
@@ -58,7 +63,7 @@ export class Store implements LayerStore {
   constructor(root: string, options: StoreOptions = {}) {
     this.root = root;
     this.paths = new StorePaths(root);
-    this.options = { compressionLevel: options.compressionLevel ?? 6, extractConcurrency: options.extractConcurrency ?? 2, lockTimeoutMs: options.lockTimeoutMs ?? 120_000 };
+    this.options = { compressionLevel: options.compressionLevel ?? 6, extractConcurrency: options.extractConcurrency ?? 2, lockTimeoutMs: options.lockTimeoutMs ?? 120_000, extractWorkers: options.extractWorkers };
     this.lock = new FileLock(this.paths.lock, this.paths.tmp);
     this.leases = new Leases(this.paths);
   }
@@ -154,7 +159,7 @@ export class Store implements LayerStore {
   }
 
   ensureSnapshots(layers: LayerRef[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
-    return ensureSnapshots({ paths: this.paths, inflight: this.extractions, concurrency: this.options.extractConcurrency, lease: (i) => this.lease(i) }, layers, opts);
+    return ensureSnapshots({ paths: this.paths, inflight: this.extractions, concurrency: this.options.extractConcurrency, lease: (i) => this.lease(i), writers: this.options.extractWorkers }, layers, opts);
   }
 
   /** Make `dir` (the last layer's changes in overlay form, same filesystem) the chain's snapshot; false = one exists, `dir` is left to the caller. */
@@ -165,7 +170,7 @@ export class Store implements LayerStore {
   /** Flatten layers (lowest first) onto `dest` with OCI whiteout semantics (for `-o type=local`, export). */
   async extractLayers(layers: LayerRef[], dest: string): Promise<void> {
     await mkdir(dest, { recursive: true });
-    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten' });
+    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten', writers: this.options.extractWorkers });
   }
 
   // ── images ───────────────────────────────────────────────────────────────

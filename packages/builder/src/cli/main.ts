@@ -5,6 +5,7 @@
  */
 import { renderError, UsageError } from './errors.js';
 import { restoreLauncherEnv } from './env.js';
+import { guardPending, noteActivity } from './pending.js';
 
 export type CommandFn = (argv: string[]) => Promise<number>;
 
@@ -44,7 +45,18 @@ export interface MainOptions {
 
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   restoreLauncherEnv(); // what bin/tsbuild changed for Node's start (see cli/env.ts)
+  // exit 0 only once the command's promise resolved: see pending.ts
+  return guardPending(dispatch(argv, opts), argv[0] ?? '');
+}
+
+async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
   try {
+    // fault injection for the guard's own test (test/build/exit-guard.test.ts): a command whose
+    // promise never settles, exactly the failure the guard exists for
+    if (process.env.TSBUILD_TEST_FAULT === 'never-settle') {
+      noteActivity('TSBUILD_TEST_FAULT=never-settle');
+      return await new Promise<number>(() => {});
+    }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       process.stdout.write(HELP);
       return argv.length === 0 ? 2 : 0;

@@ -35,7 +35,10 @@ export interface ExtractOptions {
   mode: ExtractMode;
   /** lower layer dirs, TOP FIRST (overlay mode): hardlinks into them are copied, implicit dirs copy their attributes */
   lowers?: () => Promise<string[]>;
-  /** worker threads for small files (default: the CPUs idle besides this thread, 0..3); 0 writes everything on this thread */
+  /**
+   * worker threads for small files (default: the CPUs idle besides this thread, 0..3, which depends
+   * on the load average — callers and tests force it with a number); 0 writes everything on this thread
+   */
   writers?: number;
   /** small files written on this thread before the workers start (default 1000: small layers never pay for them) */
   writerThreshold?: number;

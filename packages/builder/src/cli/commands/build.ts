@@ -7,6 +7,8 @@ import { UsageError, renderError } from '../errors.js';
 import type { BuildOptions, OutputSpec, SecretSpec } from '../../types.js';
 import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
+import { extractWorkersFromEnv } from '../env.js';
+import { noteActivity } from '../pending.js';
 
 export const HELP = `Usage: tsbuild build [OPTIONS] CONTEXT
 
@@ -156,6 +158,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
     options.sourceDateEpoch = Number(sde);
   }
   options.env = env;
+  const workers = extractWorkersFromEnv(env);
+  if (workers !== undefined) options.extractWorkers = workers;
   if (quiet) progress = 'quiet';
   return { options, progress, iidfile, metadataFile, quiet, dockerfileFromStdin };
 }
@@ -207,7 +211,14 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.dockerfileFromStdin) parsed.options.dockerfileText = readFileSync(0, 'utf8');
   const { renderer } = await import('../render/index.js');
   const { build } = await import('../../build.js');
-  const onEvent = renderer(parsed.progress, process.stderr);
+  const render = renderer(parsed.progress, process.stderr);
+  // what the exit guard names if the build is ever left pending (cli/pending.ts)
+  const onEvent: typeof render = (e) => {
+    if (e.type === 'step-start') noteActivity(`step ${e.index}/${e.total} ${e.name}`);
+    else if (e.type === 'step-done') noteActivity(`after ${e.name}`);
+    else if (e.type === 'export') noteActivity(`exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}`);
+    render?.(e);
+  };
   const ac = new AbortController();
   let interrupted = 0;
   const onSigint = () => {

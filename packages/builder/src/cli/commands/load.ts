@@ -1,5 +1,6 @@
 import { loadArchive, loadArchiveFrom } from '@tsbuild/layerstore';
 import { UsageError } from '../errors.js';
+import { noteActivity } from '../pending.js';
 import { parseArgs, withStore, str, out } from './_store-args.js';
 
 const USAGE = `Usage: tsbuild load [--root DIR] [--unpack] [-i FILE|-]
@@ -18,7 +19,12 @@ export async function run(argv: string[]): Promise<number> {
   return withStore(args, async (store) => {
     const { images } = file === '-' ? await loadArchiveFrom(store, process.stdin, 'stdin') : await loadArchive(store, file);
     for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.manifestDigest}`);
-    if (args.flags.unpack === true) for (const i of images) await store.ensureSnapshots(i.record.layers);
+    if (args.flags.unpack === true) {
+      for (const i of images) {
+        noteActivity(`unpacking the ${i.record.layers.length} layer(s) of ${i.name ?? i.record.manifestDigest}`);
+        await store.ensureSnapshots(i.record.layers);
+      }
+    }
     return 0;
   });
 }

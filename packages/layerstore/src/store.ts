@@ -264,8 +264,16 @@ export class Store implements LayerStore {
     for (const m of idx.manifests) {
       const name = refName(m);
       if (!name) continue;
-      const rec = await this.loadImage(m.digest).catch(() => undefined);
-      if (!rec) continue;
+      let rec: ImageRecord;
+      try {
+        rec = await this.loadImage(m.digest);
+      } catch (err) {
+        // a tag whose image is corrupt is reported, not silently left out (`fsck` says more)
+        const e = err as { code?: string; message?: string };
+        const configDigest = await readBlobFrom(this.paths, m.digest).then((b) => (JSON.parse(b.toString('utf8')) as { config?: { digest?: Digest } }).config?.digest, () => undefined);
+        out.push({ name, manifestDigest: m.digest, configDigest, size: 0, error: { code: typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_INTEGRITY', message: e?.message ?? String(err) } });
+        continue;
+      }
       const size = rec.layers.reduce((n, l) => n + l.size, 0) + rec.manifest.config.size;
       out.push({ name, manifestDigest: m.digest, configDigest: rec.configDigest, created: rec.config.created, size });
     }

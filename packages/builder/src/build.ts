@@ -2,6 +2,7 @@
  * build(options): Dockerfile text ─parse─▶ stages ─stageGraph─▶ needed stages ─solve─▶ image
  * state (cache keys; layers only for steps that miss) ─▶ image record ─▶ tags and outputs.
  */
+import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
 import { platformArgs } from '@tsbuild/parser';
@@ -44,6 +45,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ownStore = opened;
       store = opened;
     }
+    // a killed build's mounts, scratch and secret copies (two readdirs when there are none)
+    const reaped = await reapDeadBuilds(store);
+    if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
     const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
     if (options.cacheFrom?.length) {

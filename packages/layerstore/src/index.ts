@@ -11,3 +11,5 @@ export { getXattr, readXattrs } from './snapshots/fsx.js';
 export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
+export { ownerAlive, selfStartTime } from './lock/lockfile.js';
+export { mountsUnder } from './gc/scratch.js';

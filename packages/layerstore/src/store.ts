@@ -3,7 +3,7 @@
  * layers/, snapshots/, images/, index/, cache/ and gc/, and holds the per-instance state:
  * in-flight write/extraction maps, the store lock, this instance's GC lease.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
@@ -23,6 +23,7 @@ import { normalizeRef } from './index/refs.js';
 import { FileLock } from './lock/lockfile.js';
 import { getRecord, putRecord } from './cache/records.js';
 import { Leases } from './gc/leases.js';
+import { deadScratch, ownScratch, removeScratch } from './gc/scratch.js';
 import { mark } from './gc/mark.js';
 import { sweep } from './gc/sweep.js';
 import { fsck } from './gc/fsck.js';
@@ -59,6 +60,7 @@ export class Store implements LayerStore {
   private readonly extractions = new Map<string, Promise<string>>();
   private readonly lock: FileLock;
   private readonly leases: Leases;
+  private scratch?: string;
 
   constructor(root: string, options: StoreOptions = {}) {
     this.root = root;
@@ -90,6 +92,16 @@ export class Store implements LayerStore {
   /** Drop this instance's GC lease (what it wrote is then only kept if tagged or cached). */
   async close(): Promise<void> {
     await this.leases.close();
+    // our own scratch, empty by now unless a step failed to clean up (then the next run's reaper can't
+    // tell it from a live one until we are gone, and removes it then)
+    if (this.scratch) {
+      try {
+        rmdirSync(this.scratch); // the usual case: empty (synchronous: no thread-pool wake-up at the end of a build)
+      } catch {
+        await removeScratch([this.scratch]).catch(() => undefined);
+      }
+      this.scratch = undefined;
+    }
   }
 
   /** Run `fn` under the store lock (serialised between processes). */
@@ -301,8 +313,22 @@ export class Store implements LayerStore {
     return fsck(this.paths);
   }
 
+  /**
+   * This process's scratch dir (ROOT/tmp/proc-<pid>-<start>, created on first use): what a build
+   * puts here is found and removed after a SIGKILL by the next run (`deadScratch`) and `prune`.
+   */
   tmpDir(): string {
-    return this.paths.tmp;
+    return (this.scratch ??= ownScratch(this.paths.tmp));
+  }
+
+  /** Scratch dirs of processes that are gone (a killed build's steps, mounts, exports). */
+  deadScratch(): string[] {
+    return deadScratch(this.paths.tmp);
+  }
+
+  /** Remove dead scratch dirs with nothing mounted below them (the caller unmounts first). */
+  removeScratch(dirs: string[]): Promise<{ removed: string[]; busy: string[] }> {
+    return removeScratch(dirs);
   }
 }
 

@@ -11,6 +11,7 @@ import type { StepContext } from '../solve/types.js';
 import { prepareMounts, mountKey } from './runMounts.js';
 import { runArgs } from './runArgs.js';
 import { StepLog } from './stepLog.js';
+import { LineSplitter } from '../progress/lines.js';
 
 const TAIL_LINES = 20;
 export const HOSTNAME = 'buildkitsandbox';
@@ -58,13 +59,13 @@ async function execute(
   // The executor creates the working directory itself, resolving symlinks inside the rootfs:
   // a host-side mkdir here would follow an image symlink (e.g. WORKDIR /wd-link -> /x) on the host.
   const tail: string[] = [];
-  let partial = '';
+  // linear whatever the output looks like (no newline at all: see progress/lines.ts)
+  const lines = new LineSplitter();
   const log = new StepLog((stream, text) => solve.progress.log(ctx.step.id, stream, text));
   const onOut = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-    const text = log.write(stream, chunk);
-    const lines = (partial + text).split('\n');
-    partial = lines.pop() ?? '';
-    tail.push(...lines);
+    const done = lines.push(log.write(stream, chunk));
+    if (done.length === 0) return;
+    for (const l of done.length > TAIL_LINES ? done.slice(-TAIL_LINES) : done) tail.push(l);
     if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
   };
   const prepared = await prepareMounts(ctx, mounted, p.files);
@@ -85,6 +86,7 @@ async function execute(
     });
     if (solve.signal?.aborted) throw new BuildError('E_CANCELLED', 'build cancelled');
     if (result.exitCode !== 0) {
+      const partial = lines.flush();
       if (partial) tail.push(partial);
       const shown = JSON.stringify(p.args.join(' ')).slice(1, -1);
       const detail = result.signal ? `signal: ${result.signal}` : `exit code: ${result.exitCode}`;

@@ -1,12 +1,16 @@
 /** Read /etc/passwd and /etc/group of a rootfs, resolving symlinks without leaving the rootfs. */
-import { readFile } from 'node:fs/promises';
 import { rootPath } from '../copy/rootPath.js';
+import { readRegularFileSync } from '../io/readRegular.js';
 import { parseGroup, parsePasswd } from './parse.js';
 import type { GroupEntry, PasswdEntry } from './types.js';
 
+/** /etc/passwd and /etc/group larger than this are refused (E_TOO_LARGE): they are read whole */
+const MAX_BYTES = 16 << 20;
+
 async function readScoped(rootfs: string, p: string): Promise<string | undefined> {
   try {
-    return await readFile(await rootPath(rootfs, p), 'utf8');
+    // a FIFO or device put there by a RUN is refused, not read (it hung the build, or ate memory)
+    return readRegularFileSync(await rootPath(rootfs, p), { what: `the image's ${p}`, max: MAX_BYTES }).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP') return undefined;

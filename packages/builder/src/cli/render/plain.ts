@@ -7,13 +7,14 @@
  *   #6 CACHED
  */
 import type { BuildEvent } from '../../types.js';
+import { LineSplitter } from '../../progress/lines.js';
 
 export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => void {
   const started = new Map<string, number>();
-  const partial = new Map<string, string>();
+  const partial = new Map<string, LineSplitter>();
   const cachedShown = new Set<string>();
   const flush = (id: string) => {
-    const rest = partial.get(id);
+    const rest = partial.get(id)?.flush();
     if (rest) out.write(`#${id} ${secs(started.get(id))} ${rest}\n`);
     partial.delete(id);
   };
@@ -28,8 +29,9 @@ export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => vo
         out.write(`#${e.stepId} CACHED\n`);
         break;
       case 'step-log': {
-        const lines = ((partial.get(e.stepId) ?? '') + e.data).split('\n');
-        partial.set(e.stepId, lines.pop() ?? '');
+        let split = partial.get(e.stepId);
+        if (!split) partial.set(e.stepId, (split = new LineSplitter()));
+        const lines = split.push(e.data);
         // one write per chunk: stderr is written synchronously, a syscall per line was ~5 µs a line
         if (lines.length) {
           const prefix = `#${e.stepId} ${secs(started.get(e.stepId))} `;

@@ -6,7 +6,7 @@ import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
 import { platformArgs } from '@tsbuild/parser';
-import { BuildError } from './errors.js';
+import { BuildError, noSpaceError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
 import { readDockerfile } from './plan/readDockerfile.js';
@@ -29,6 +29,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.signal?.aborted) onAbort();
   // a store this build opened itself is closed at the end (its GC lease is dropped)
   let ownStore: { close(): Promise<void> } | undefined;
+  let storeRoot: string | undefined;
   // the executor, once a step needed one (disposed at the end: its scratch templates)
   let executorUsed: (Executor & { dispose?(): void }) | undefined;
   try {
@@ -45,6 +46,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ownStore = opened;
       store = opened;
     }
+    storeRoot = store.root;
     // a killed build's mounts, scratch and secret copies (two readdirs when there are none)
     const reaped = await reapDeadBuilds(store);
     if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
@@ -112,7 +114,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (options.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) {
       throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
     }
-    throw err;
+    throw noSpaceError(err, storeRoot) ?? err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.executor) {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { noSpaceError } from '../errors.js';
 
 /** Thrown by command flag parsing; maps to exit code 2. */
 export class UsageError extends Error {
@@ -21,6 +22,8 @@ export function renderError(err: unknown, stderr: NodeJS.WritableStream = proces
     stderr.write(`tsbuild: ${err.message}\nRun 'tsbuild --help' for usage.\n`);
     return 2;
   }
+  const full = noSpaceError(err);
+  if (full) err = full;
   const e = err as Located & { stack?: string };
   if (e && typeof e === 'object' && typeof e.code === 'string' && e.code.startsWith('E_')) {
     const loc = e.location;

@@ -68,6 +68,7 @@ async function execute(
     for (const l of done.length > TAIL_LINES ? done.slice(-TAIL_LINES) : done) tail.push(l);
     if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
   };
+  checkExecStrings(ctx, p.args, p.env);
   const prepared = await prepareMounts(ctx, mounted, p.files);
   try {
     const executor = await solve.executor();
@@ -83,6 +84,8 @@ async function execute(
       onStdout: onOut('stdout'),
       onStderr: onOut('stderr'),
       signal: solve.signal,
+    }).catch((err: unknown) => {
+      throw execLimitError(ctx, err, p.args, p.env) ?? err;
     });
     if (solve.signal?.aborted) throw new BuildError('E_CANCELLED', 'build cancelled');
     if (result.exitCode !== 0) {
@@ -98,4 +101,30 @@ async function execute(
   } finally {
     await prepared.release();
   }
+}
+
+/**
+ * exec(2) takes C strings: a NUL byte in the command or an ENV value cannot be passed (Node's spawn
+ * threw a TypeError from deep inside the executor). Refused up front, naming the instruction.
+ */
+function checkExecStrings(ctx: StepContext<RunInstruction>, args: string[], env: string[]): void {
+  const arg = args.findIndex((a) => a.includes('\0'));
+  const envAt = env.findIndex((e) => e.includes('\0'));
+  if (arg < 0 && envAt < 0) return;
+  const what = arg >= 0 ? `the command (argument ${arg + 1})` : `the environment variable ${env[envAt]!.slice(0, env[envAt]!.indexOf('='))}`;
+  throw new BuildError('E_NUL_BYTE', `RUN: ${what} contains a NUL byte, which no process can be given`, { location: ctx.location });
+}
+
+/** E2BIG from exec: the command line and environment exceed the kernel's limit — said so, with sizes. */
+function execLimitError(ctx: StepContext<RunInstruction>, err: unknown, args: string[], env: string[]): BuildError | undefined {
+  const codeOf = (e: unknown): string | undefined => (e as { code?: string } | undefined)?.code;
+  const msg = String((err as Error)?.message ?? '');
+  if (codeOf(err) !== 'E2BIG' && codeOf((err as { cause?: unknown })?.cause) !== 'E2BIG' && !/\bE2BIG\b/.test(msg)) return undefined;
+  const bytes = (l: string[]) => l.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
+  const longest = Math.max(0, ...[...args, ...env].map((s) => Buffer.byteLength(s)));
+  return new BuildError(
+    'E_ARG_TOO_LONG',
+    `RUN: the command (${bytes(args)} bytes) and its environment (${env.length} variables, ${bytes(env)} bytes; longest string ${longest} bytes) are too long for exec (E2BIG: Linux allows about a quarter of the stack limit in all, 128 KiB per string)`,
+    { location: ctx.location, cause: err },
+  );
 }

@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { LayerRef, LayerStore } from '@tsbuild/layerstore';
+import { BuildError } from '../errors.js';
 
 const run = promisify(execFile);
 
@@ -63,7 +64,12 @@ export async function writeTar(store: LayerStore, layers: LayerRef[], dest: stri
   try {
     await (store as Flattening).extractLayers(layers, join(dir, 'root'));
     await mkdir(dirname(abs), { recursive: true });
-    await run('tar', ['--numeric-owner', '--xattrs', '--sort=name', '-C', join(dir, 'root'), '-cf', tmp, '.'], { maxBuffer: 1 << 20 });
+    await run('tar', ['--numeric-owner', '--xattrs', '--sort=name', '-C', join(dir, 'root'), '-cf', tmp, '.'], { maxBuffer: 1 << 20 }).catch((err: { stderr?: string }) => {
+      const stderr = String(err.stderr ?? '').trim();
+      // GNU tar on a full disk: "Wrote only N of M bytes" / "No space left on device"
+      if (/No space left|Wrote only \d+ of \d+ bytes|Disk quota exceeded/.test(stderr)) throw Object.assign(new Error(stderr), { code: 'ENOSPC', path: abs });
+      throw new BuildError('E_OUTPUT', `cannot write ${abs}: tar failed: ${stderr.split('\n')[0] ?? ''}`, { data: { dest: abs }, cause: err });
+    });
     await rename(tmp, abs);
   } finally {
     await rm(tmp, { force: true }).catch(() => {});

@@ -47,6 +47,9 @@ interface Node {
 
 export const overlayDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
   const out = new PassThrough();
+  // the consumer may attach its listeners after a failure here: without one, Node would throw the
+  // 'error' event and kill the process (a stack and a leaked mount); pipeline() still reports it
+  out.on('error', () => undefined);
   overlayChanges(mounted.upperdir, lowerdirs, opts)
     .then((changes) => {
       const layer = emitLayer(changes, opts);

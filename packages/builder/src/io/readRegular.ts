@@ -16,6 +16,8 @@ export interface ReadRegularOptions {
   what: string;
   /** largest accepted size in bytes */
   max: number;
+  /** the path to name in messages, when not `path` (the in-image path rather than the host's) */
+  shown?: string;
 }
 
 function kindOf(st: Stats): string {
@@ -38,7 +40,7 @@ export function readRegularFileSync(path: string, opts: ReadRegularOptions): Buf
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR', path });
-    if (!st.isFile()) throw new BuildError('E_NOT_REGULAR', `${opts.what} (${path}) is a ${kindOf(st)}, not a regular file`, { data: { path, kind: kindOf(st) } });
+    if (!st.isFile()) throw new BuildError('E_NOT_REGULAR', `${opts.what}${opts.shown ? '' : ` (${path})`} is a ${kindOf(st)}, not a regular file`, { data: { path: opts.shown ?? path, kind: kindOf(st) } });
     if (st.size > opts.max) throw tooLarge(path, opts);
     const buf = Buffer.allocUnsafe(Math.min(st.size, opts.max) + 1);
     let n = 0;
@@ -59,5 +61,5 @@ export function readRegularFileSync(path: string, opts: ReadRegularOptions): Buf
 }
 
 function tooLarge(path: string, opts: ReadRegularOptions): BuildError {
-  return new BuildError('E_TOO_LARGE', `${opts.what} (${path}) is larger than ${opts.max} bytes`, { data: { path, max: opts.max } });
+  return new BuildError('E_TOO_LARGE', `${opts.what}${opts.shown ? '' : ` (${path})`} is larger than ${opts.max} bytes`, { data: { path: opts.shown ?? path, max: opts.max } });
 }

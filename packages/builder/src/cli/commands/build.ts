@@ -202,6 +202,9 @@ function usage(msg: string): never {
   throw new UsageError(msg);
 }
 
+/** how long a cancelled build may take to clean up before the process exits anyway */
+const CANCEL_GRACE_MS = 10_000;
+
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(HELP);
@@ -226,6 +229,13 @@ export async function run(argv: string[]): Promise<number> {
     if (interrupted > 1) process.exit(130);
     process.stderr.write('\ncancelling build…\n');
     ac.abort(new Error('interrupted'));
+    // A cancelled build ends within seconds, whatever it was doing: the abort stops steps, RUN
+    // processes and transfers; should some operation not heed it, give up waiting. What is left
+    // (mounts, scratch, secret copies) is this process's and removed by the next run (snapshot/reap.ts).
+    setTimeout(() => {
+      process.stderr.write(`tsbuild: cancellation did not finish within ${CANCEL_GRACE_MS / 1000} s; exiting (the next run on the store removes what is left)\n`);
+      process.exit(130);
+    }, CANCEL_GRACE_MS).unref();
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);

@@ -4,7 +4,7 @@
  * installed launcher; a few also through the plain bundle.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar } from '../helpers/busybox.js';
@@ -183,4 +183,28 @@ describe('SIGTERM', () => {
     expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(t.root);
     expect(readdirSync(join(t.root, 'tmp')).filter((n) => n.startsWith('proc-'))).toEqual([]);
   }, 40_000);
+});
+
+describe('file names are bytes', () => {
+  it.each([[{}], [{ TSBUILD_EXTRACT_WORKERS: '2', TSBUILD_NO_SNAPSHOT: '1' }]])('non-UTF-8 names made by a RUN go into the layer, the next step, -o local and -o tar exactly (%o)', (env) => {
+    const ctx = context(
+      'FROM busybox\n' +
+        'RUN touch "$(printf "bad\\377name")" && mkdir "d$(printf "\\376")" && echo hi > "d$(printf "\\376")/x$(printf "\\377")" && ln -s "$(printf "t\\377")" /lnk\n' +
+        'RUN test -f "$(printf "bad\\377name")" && cat "d$(printf "\\376")/x$(printf "\\377")" > /seen\n',
+    );
+    const out = join(work, `nu-${n}`);
+    const r = build(ctx, ['--no-cache', '-o', `type=local,dest=${out}`, '-o', `type=tar,dest=${out}.tar`], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const names = readdirSync(out, { encoding: 'buffer' }).map((b) => b.toString('hex'));
+    expect(names).toContain(Buffer.from('bad\xffname', 'latin1').toString('hex'));
+    expect(names).toContain(Buffer.from('d\xfe', 'latin1').toString('hex'));
+    expect(readFileSync(Buffer.from(`${out}/d\xfe/x\xff`, 'latin1'), 'utf8')).toBe('hi\n');
+    expect(readFileSync(join(out, 'seen'), 'utf8')).toBe('hi\n');
+    expect(readlinkSync(join(out, 'lnk'), { encoding: 'buffer' })).toEqual(Buffer.from('t\xff', 'latin1'));
+    // the tar holds the raw bytes (GNU tar lists them escaped as \377)
+    const listed = spawnSync('tar', ['-tf', `${out}.tar`], { encoding: 'latin1' }).stdout;
+    expect(listed).toContain('./bad\\377name');
+    expect(listed).toContain('./d\\376/x\\377');
+  });
 });

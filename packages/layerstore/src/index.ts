@@ -13,3 +13,4 @@ export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from '
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
 export { ownerAlive, selfStartTime } from './lock/lockfile.js';
 export { mountsUnder } from './gc/scratch.js';
+export { decodeName, encodeName, fsName, hasEscapes } from './util/bytesName.js';

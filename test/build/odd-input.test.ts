@@ -4,7 +4,7 @@
  * installed launcher; a few also through the plain bundle.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar } from '../helpers/busybox.js';
@@ -35,7 +35,8 @@ function context(dockerfile: string, files: Record<string, string> = {}): string
 
 function build(ctx: string, extra: string[] = [], env: Record<string, string> = {}) {
   const t0 = Date.now();
-  const r = spawnSync(TSBUILD_BIN, ['build', '--root', t.root, '-q', '--network', 'none', ...extra, ctx], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000, maxBuffer: 64 << 20 });
+  const quiet = extra.includes('--progress') ? [] : ['-q'];
+  const r = spawnSync(TSBUILD_BIN, ['build', '--root', t.root, ...quiet, '--network', 'none', ...extra, ctx], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
 }
 
@@ -206,5 +207,32 @@ describe('file names are bytes', () => {
     const listed = spawnSync('tar', ['-tf', `${out}.tar`], { encoding: 'latin1' }).stdout;
     expect(listed).toContain('./bad\\377name');
     expect(listed).toContain('./d\\376/x\\377');
+  });
+});
+
+describe('non-UTF-8 names in the context', () => {
+  it.each([[{}], [{ TSBUILD_NO_SNAPSHOT: '1' }]])('are copied byte for byte, and a rename to other bytes is a cache miss (%o)', (env) => {
+    // (its own Dockerfile text per run: the other run's results must not answer from the cache)
+    const ctx = context(`FROM busybox\nCOPY . /c/\n# ${JSON.stringify(env)}\n`);
+    const f1 = Buffer.from(`${ctx}/f\xff`, 'latin1');
+    writeFileSync(f1, 'one');
+    mkdirSync(Buffer.from(`${ctx}/sub\xfe`, 'latin1'));
+    writeFileSync(Buffer.from(`${ctx}/sub\xfe/g\xfdh`, 'latin1'), 'two');
+    const out = join(work, `nc-${n}`);
+    const first = build(ctx, ['--progress', 'plain', '-o', `type=local,dest=${out}`], env);
+    expect(first.stderr).not.toMatch(/internal error|ERROR/);
+    expect(first.code).toBe(0);
+    expect(readFileSync(Buffer.from(`${out}/c/f\xff`, 'latin1'), 'utf8')).toBe('one');
+    expect(readFileSync(Buffer.from(`${out}/c/sub\xfe/g\xfdh`, 'latin1'), 'utf8')).toBe('two');
+    // twice more: the second build answers from the context cache, the third after renaming to other bytes
+    const again = build(ctx, ['--progress', 'plain'], env);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/#2 CACHED/);
+    renameSync(f1, Buffer.from(`${ctx}/f\xfc`, 'latin1'));
+    rmSync(out, { recursive: true, force: true });
+    const renamed = build(ctx, ['--progress', 'plain', '-o', `type=local,dest=${out}`], env);
+    expect(renamed.code).toBe(0);
+    expect(renamed.stderr).not.toMatch(/#2 CACHED/);
+    expect(readdirSync(join(out, 'c'), { encoding: 'buffer' }).map((b) => b.toString('latin1'))).toContain('f\xfc');
   });
 });

@@ -159,6 +159,12 @@ describe('kill -9 loop', () => {
         if (existsSync(local)) expect(readFileSync(join(local, 'exported'), 'utf8'), where).toBe('exported\n');
       }
 
+      if (op === 'load' && existsSync(loadRoot)) {
+        // the next run on that store: the same load, to completion; it removes the killed one's scratch
+        const again = runTsbuild(['load', '--root', loadRoot, '--unpack', '-i', archive]);
+        expect(again.code, `${where}: next load: ${again.stderr}`).toBe(0);
+        expect(readdirSync(join(loadRoot, 'tmp')).filter((n) => n.includes(`-${pid}-`)), where).toEqual([]);
+      }
       for (const r of op === 'load' ? [root, loadRoot] : [root]) {
         if (!existsSync(r)) continue;
         const s = await openStore(r);
@@ -174,4 +180,24 @@ describe('kill -9 loop', () => {
     expect(seen.leftSecrets, JSON.stringify(seen)).toBeGreaterThanOrEqual(1);
     console.log(`kill loop: ${JSON.stringify(seen)}`);
   }, 180_000);
+
+  it('prune, too, removes what a build killed inside RUN left (mounts, scratch, secret copies)', async () => {
+    const child = spawn(TSBUILD_BIN, argsFor('run', 999), { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    expect(await until(() => processesWith(MARK).length > 0, 20_000)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    expect(await until(() => processesWith(MARK).length === 0, 3000)).toBe(true);
+    const pid = child.pid!;
+    expect(ourMounts().length).toBeGreaterThan(0);
+    expect(readdirSync('/dev/shm').filter((n) => n.startsWith(`tsbuild-${pid}-`)).length).toBeGreaterThan(0);
+    const p = runTsbuild(['prune', '--root', root, '--json']);
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.stdout)).toMatchObject({ deadBuildDirs: expect.any(Number), deadBuildMounts: expect.any(Number) });
+    expect(JSON.parse(p.stdout).deadBuildMounts).toBeGreaterThan(0);
+    expect(ourMounts()).toEqual([]);
+    expect(readdirSync('/dev/shm').filter((n) => n.startsWith(`tsbuild-${pid}-`))).toEqual([]);
+    expect(readdirSync(join(root, 'tmp')).filter((n) => n.startsWith(`proc-${pid}-`))).toEqual([]);
+    expect(secretOnDisk()).toEqual([]);
+  }, 60_000);
 });

@@ -9,7 +9,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ownerAlive, selfStartTime } from '../lock/lockfile.js';
+import { ownerAlive, processStart, selfStartTime } from '../lock/lockfile.js';
 
 const PREFIX = 'proc-';
 const NAME = /^proc-(\d+)-(\d+)$/;
@@ -25,7 +25,12 @@ export function ownScratch(tmp: string): string {
   return dir;
 }
 
-/** Scratch dirs under `tmp` whose owner process is gone (one readdir; no owner: nothing listed). */
+/**
+ * Scratch under `tmp` whose owner process is gone (one readdir): per-process dirs (pid + start
+ * time), and the store's own pid-named temp entries (`<kind>-<pid>-…`: an extraction, a blob being
+ * written) whose pid no longer runs — the criterion `prune`'s sweep uses (a reused pid keeps them:
+ * the safe side).
+ */
 export function deadScratch(tmp: string): string[] {
   let names: string[];
   try {
@@ -36,7 +41,12 @@ export function deadScratch(tmp: string): string[] {
   const out: string[] = [];
   for (const n of names) {
     const m = NAME.exec(n);
-    if (m && !ownerAlive(`${m[1]} ${m[2]}`)) out.push(join(tmp, n));
+    if (m) {
+      if (!ownerAlive(`${m[1]} ${m[2]}`)) out.push(join(tmp, n));
+      continue;
+    }
+    const legacy = /^[a-z-]*?-(\d+)-/.exec(n);
+    if (legacy && processStart(Number(legacy[1])) === undefined) out.push(join(tmp, n));
   }
   return out;
 }

@@ -17,6 +17,8 @@ export async function run(argv: string[]): Promise<number> {
   const file = str(args, 'input') ?? '-';
   if (file === '-' && process.stdin.isTTY) throw new UsageError('load: no archive given (-i FILE, or pipe it to stdin)');
   return withStore(args, async (store) => {
+    // what a killed build or load left in the store (see snapshot/reap.ts)
+    await (await import('../../snapshot/reap.js')).reapDeadBuilds(store);
     const { images } = file === '-' ? await loadArchiveFrom(store, process.stdin, 'stdin') : await loadArchive(store, file);
     for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.manifestDigest}`);
     if (args.flags.unpack === true) {

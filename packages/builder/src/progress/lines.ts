@@ -37,9 +37,10 @@ export class LineSplitter {
     if (s === '') return;
     this.pieces.push(s);
     this.pending += s.length;
-    if (this.pending < this.maxLine) return;
+    // a line of exactly maxLine waits for its newline (no empty line after a cut)
+    if (this.pending <= this.maxLine) return;
     let all = this.take();
-    while (all.length >= this.maxLine) {
+    while (all.length > this.maxLine) {
       out.push(all.slice(0, this.maxLine));
       all = all.slice(this.maxLine);
     }

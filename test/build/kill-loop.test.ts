@@ -201,3 +201,23 @@ describe('kill -9 loop', () => {
     expect(secretOnDisk()).toEqual([]);
   }, 60_000);
 });
+
+describe('where secret copies live', () => {
+  it('on tmpfs by default, in TSBUILD_SECRETS_DIR when set; removed after the step either way', async () => {
+    const pinned = join(dir, 'secrets-here');
+    mkdirSync(pinned);
+    const ctxDir = join(dir, 'ctx-secret-where');
+    mkdirSync(ctxDir);
+    writeFileSync(join(ctxDir, 'Dockerfile'), `FROM busybox\nRUN --mount=type=secret,id=s,required sleep 1 # ${MARK}-where\n`);
+    for (const env of [{}, { TSBUILD_SECRETS_DIR: pinned }]) {
+      const base = 'TSBUILD_SECRETS_DIR' in env ? pinned : '/dev/shm';
+      const child = spawn(TSBUILD_BIN, ['build', '--root', root, '-q', '--no-cache', '--network', 'none', '--secret', `id=s,src=${join(dir, 'secret')}`, ctxDir], { stdio: 'ignore', env: { ...process.env, ...env } });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const seen = await until(() => readdirSync(base).some((n) => n.startsWith(`tsbuild-${child.pid}-`)), 20_000);
+      expect(await exited).toBe(0);
+      expect(seen, base).toBe(true);
+      expect(readdirSync(base).filter((n) => n.startsWith(`tsbuild-${child.pid}-`))).toEqual([]);
+      expect(secretOnDisk()).toEqual([]);
+    }
+  }, 60_000);
+});

@@ -2,6 +2,8 @@
  * Where copies of secrets (and RUN heredoc/file mounts, which a secret's owner/mode copy shares)
  * are kept while a step runs: a tmpfs, never the disk — /dev/shm, else /run, when statfs says it
  * is a tmpfs; only a host with neither falls back to the store's scratch dir.
+ * TSBUILD_SECRETS_DIR=DIR pins the choice (tests take each branch with it; a host whose tmpfs is
+ * elsewhere names it).
  * Each dir is named `tsbuild-<pid>-<start time>-XXXXXX`, so the copies of a build killed with
  * SIGKILL are recognised (owner gone, or pid reused: another start time) and removed by the
  * next run and by `prune` (snapshot/reap.ts).
@@ -17,9 +19,10 @@ const NAME = /^tsbuild-(\d+)-(\d+)-/;
 let base: string | null | undefined;
 
 /** the tmpfs dir secrets go under (null: none), looked up once per process */
-export function secretBase(): string | null {
+export function secretBase(env: NodeJS.ProcessEnv = process.env): string | null {
   if (base !== undefined) return base;
   base = null;
+  if (env.TSBUILD_SECRETS_DIR) return (base = env.TSBUILD_SECRETS_DIR);
   for (const c of CANDIDATES) {
     try {
       if (statfsSync(c).type === TMPFS_MAGIC) {

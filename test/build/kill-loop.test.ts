@@ -49,7 +49,7 @@ beforeAll(() => {
   expect(runTsbuild(['save', '--root', root, 'busybox', '-o', archive]).code).toBe(0);
   writeFileSync(join(dir, 'secret'), SECRET);
   const files: Record<string, string> = {
-    run: `FROM busybox\nRUN --mount=type=secret,id=s,required cat /run/secrets/s > /dev/null && sh -c 'sleep 30 # ${MARK}'\n`,
+    run: `FROM busybox\nRUN --mount=type=secret,id=s,required cat /run/secrets/s > /dev/null && sh -c 'sleep 30; echo ${MARK}'\n`,
     build: `FROM busybox\nCOPY . /ctx\nRUN --mount=type=secret,id=s,required echo ${MARK} > /x\nRUN ls /ctx > /y\n`,
     export: 'FROM busybox\nRUN echo exported > /exported\n',
     next: 'FROM busybox\nRUN echo next > /next\n',
@@ -221,3 +221,21 @@ describe('where secret copies live', () => {
     }
   }, 60_000);
 });
+
+describe('kill -9 with the runc executor', () => {
+  it.skipIf(!existsSync('/usr/sbin/runc') && !existsSync('/usr/bin/runc'))('the container dies with the builder (its lifeline deletes it)', async () => {
+    const ctxDir = join(dir, 'ctx-runc');
+    mkdirSync(ctxDir, { recursive: true });
+    writeFileSync(join(ctxDir, 'Dockerfile'), `FROM busybox\nRUN sh -c 'sleep 30; echo ${MARK}-runc'\n`);
+    const child = spawn(TSBUILD_BIN, ['build', '--root', root, '-q', '--no-cache', '--network', 'none', '--runtime', 'runc', ctxDir], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    expect(await until(() => processesWith(`${MARK}-runc`).length > 0, 30_000)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    expect(await until(() => processesWith(`${MARK}-runc`).length === 0, 5000), `survivors: ${processesWith(`${MARK}-runc`)}`).toBe(true);
+    const next = runTsbuild(['build', '--root', root, '-q', '--network', 'none', ctx.next!]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(ourMounts()).toEqual([]);
+  }, 60_000);
+});
+

@@ -75,6 +75,7 @@ export class RuncExecutor implements Executor {
 
   private async spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {
     const io = await stepStdio();
+    const lifeline = this.lifeline(id);
     return new Promise<RunResult>((resolve, reject) => {
       const { child, stdout, stderr, closed } = io.spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id]);
       let aborted = false;
@@ -89,15 +90,36 @@ export class RuncExecutor implements Executor {
       stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
       child.on('error', (err) => {
         spec.signal?.removeEventListener('abort', onAbort);
+        lifeline?.kill('SIGKILL');
         reject(new BuildError('E_EXEC_FAILED', `cannot start ${this.binary}: ${err.message}`, { cause: err }));
       });
       child.on('close', (code, sig) => void closed.then(() => {
         spec.signal?.removeEventListener('abort', onAbort);
+        lifeline?.kill('SIGKILL');
         if (aborted || spec.signal?.aborted) return reject(cancelled());
         if (sig) return resolve({ exitCode: 128 + ((osConstants.signals as Record<string, number>)[sig] ?? 0), signal: sig });
         resolve({ exitCode: code ?? 1 });
       }));
     });
+  }
+
+  /**
+   * SIGKILL of the builder must not leave the container running: its init is the runtime's child,
+   * not ours, so no parent-death signal reaches it. A lifeline does: a small shell in its own
+   * process group, reading a pipe whose other end only this process holds. When this process dies
+   * the pipe reads EOF and the shell runs `<runtime> delete --force <id>` (SIGKILL to every process
+   * of the container). After a normal run it is killed unused.
+   */
+  private lifeline(id: string): ReturnType<typeof spawn> | undefined {
+    try {
+      const p = spawn(hostTools().sh, ['-c', 'read _ || :; exec "$0" --root "$1" delete --force "$2"', this.binary, this.stateDir, id], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: {} });
+      p.on('error', () => undefined);
+      p.unref();
+      (p.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+      return p;
+    } catch {
+      return undefined;
+    }
   }
 
   private globalArgs(): string[] {

@@ -223,14 +223,14 @@ describe('execution environment inputs', () => {
     const ctx = ctxOf({ 'a.txt': `n ${Math.random()}` });
     const t1 = 'FROM busybox\nCOPY a.txt /a.txt\nRUN echo n > /n\n';
     await build(opts(ctx, t1, { network: 'none' }));
-    const host = await build(opts(ctx, t1, { network: 'host' }));
+    const host = await build(opts(ctx, t1, { network: 'host', allow: ['network.host'] }));
     expect(flags(host)).toEqual([true, false]);
     // RUN --network=none overrides the default: the same step as the default-none build (cached),
     // and --network=host under a none default is the same step as the host build
     const t2 = 'FROM busybox\nCOPY a.txt /a.txt\nRUN --network=none echo n > /n\n';
-    expect(flags(await build(opts(ctx, t2, { network: 'host' })))).toEqual([true, true]);
+    expect(flags(await build(opts(ctx, t2, { network: 'host', allow: ['network.host'] })))).toEqual([true, true]);
     const t3 = 'FROM busybox\nCOPY a.txt /a.txt\nRUN --network=host echo n > /n\n';
-    expect(flags(await build(opts(ctx, t3, { network: 'none' })))).toEqual([true, true]);
+    expect(flags(await build(opts(ctx, t3, { network: 'none', allow: ['network.host'] })))).toEqual([true, true]);
     expect(step(host, 'RUN echo n > /n').missReason).toBe('network changed');
   });
 });
@@ -314,10 +314,10 @@ describe('mounts, secrets, COPY flags, --from and ADD <url>', () => {
       const port = (server.address() as { port: number }).port;
       const ctx = ctxOf({});
       const text = `FROM busybox\nRUN echo one > /one\nADD http://127.0.0.1:${port}/file.txt /file.txt\nRUN cat /file.txt > /copy\n`;
-      await build(opts(ctx, text, { network: 'host' }));
-      expect(flags(await build(opts(ctx, text, { network: 'host' })))).toEqual([true, true, true]);
+      await build(opts(ctx, text, { network: 'host', allow: ['network.host'] }));
+      expect(flags(await build(opts(ctx, text, { network: 'host', allow: ['network.host'] })))).toEqual([true, true, true]);
       body = 'payload-2';
-      expect(flags(await build(opts(ctx, text, { network: 'host' })))).toEqual([true, false, false]);
+      expect(flags(await build(opts(ctx, text, { network: 'host', allow: ['network.host'] })))).toEqual([true, false, false]);
     } finally {
       server.close();
     }

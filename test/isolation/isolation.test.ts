@@ -7,12 +7,14 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { OverlaySnapshotter, UnshareExecutor, type Mounted, type RunSpec } from '@tsbuild/builder';
+import { OverlaySnapshotter, RuncExecutor, UnshareExecutor, type Mounted, type RunSpec } from '@tsbuild/builder';
 import { busyboxRootfs } from '../helpers/busybox.js';
 
 const work = mkdtempSync('/var/tmp/tsbuild-isolation-');
 const snap = new OverlaySnapshotter();
-const exec = new UnshareExecutor({ tmpDir: work });
+// TSBUILD_TEST_EXECUTOR=runc runs the same suite on the OCI runtime executor
+const onRunc = process.env.TSBUILD_TEST_EXECUTOR === 'runc';
+const exec = onRunc ? new RuncExecutor({ tmpDir: work }) : new UnshareExecutor({ tmpDir: work });
 const mounted: Mounted[] = [];
 let n = 0;
 

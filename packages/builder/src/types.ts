@@ -18,6 +18,8 @@ export type OutputSpec =
   /** the final stage's filesystem as a tar */
   | { type: 'tar'; dest: string };
 
+export type Entitlement = 'network.host' | 'security.insecure';
+
 export type SecretSpec = { id: string; src: string } | { id: string; env: string };
 
 export interface BuildOptions {
@@ -35,8 +37,13 @@ export interface BuildOptions {
   outputs?: OutputSpec[];
   secrets?: SecretSpec[];
   labels?: Record<string, string>;
-  /** default network for RUN (BuildKit's default is the host's network) */
-  network?: 'none' | 'host';
+  /**
+   * default network for RUN: 'default' (the default) an isolated namespace with outbound NAT and
+   * no reach to the host's loopback; 'host' needs the network.host entitlement in `allow`
+   */
+  network?: 'default' | 'none' | 'host';
+  /** entitlements granted, as BuildKit's `--allow`: RUN --network=host, RUN --security=insecure */
+  allow?: Entitlement[];
   /** only the host platform is supported; anything else is a clear error */
   platform?: string;
   /** store root (default $TSBUILD_ROOT, /var/lib/tsbuild as root, else $XDG_DATA_HOME/tsbuild) */

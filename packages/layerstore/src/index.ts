@@ -7,10 +7,23 @@ export { normalizeRef } from './index/refs.js';
 export { MEDIA, REF_NAME } from './images/media.js';
 export { detectCompression, zstdSupported } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
-export { getXattr, readXattrs } from './snapshots/fsx.js';
+export { getXattr, readXattrs, readXattrsOf } from './snapshots/fsx.js';
 export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
 export { ownerAlive, selfStartTime } from './lock/lockfile.js';
 export { mountsUnder } from './gc/scratch.js';
 export { decodeName, encodeName, fsName, hasEscapes } from './util/bytesName.js';
+export {
+  resolveInRoot,
+  resolveInRootAsync,
+  cleanComponents,
+  cleanAbs,
+  escapesRoot,
+  fileName,
+  isWithin,
+  parentsAreDirs,
+  safeEntryName,
+  SymlinkLoopError,
+  type ScopedOptions,
+} from './fs/scoped.js';

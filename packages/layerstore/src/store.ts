@@ -3,9 +3,9 @@
  * layers/, snapshots/, images/, index/, cache/ and gc/, and holds the per-instance state:
  * in-flight write/extraction maps, the store lock, this instance's GC lease.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore } from './types.js';
@@ -52,6 +52,30 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env, uid: number = 
   return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'tsbuild');
 }
 
+/**
+ * The store holds other people's images unpacked, setuid binaries and device nodes included: no
+ * other local user may reach into it (with 0755 anyone could run a setuid-root binary straight from
+ * snapshots/ and be root). Docker's /var/lib/docker is 0710; tsbuild needs no group traversal
+ * (overlayfs and bind mounts resolve their paths as the mounter), so the root is 0700.
+ */
+const STORE_DIR_MODE = 0o700;
+
+/** Create the store root 0700 (its missing parents as usual), and tighten an existing one. */
+function secureRoot(root: string): void {
+  let st = statSync(root, { throwIfNoEntry: false });
+  if (!st) {
+    mkdirSync(dirname(root), { recursive: true });
+    try {
+      mkdirSync(root, { mode: STORE_DIR_MODE });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    st = statSync(root);
+  }
+  // a store made before (0755), or mkdir's mode narrowed by nothing but the umask: fix it on open
+  if ((st.mode & 0o7777) !== STORE_DIR_MODE) chmodSync(root, STORE_DIR_MODE);
+}
+
 export class Store implements LayerStore {
   readonly root: string;
   readonly paths: StorePaths;
@@ -74,7 +98,8 @@ export class Store implements LayerStore {
   async init(): Promise<this> {
     // synchronous calls: every command opens the store first, and each async one costs a thread-pool
     // round trip (~15 of them here) for what are a few µs of syscalls
-    for (const d of this.paths.dirs()) mkdirSync(d, { recursive: true });
+    secureRoot(this.paths.root);
+    for (const d of this.paths.dirs()) mkdirSync(d, { recursive: true, mode: STORE_DIR_MODE });
     const layout = '{"imageLayoutVersion":"1.0.0"}';
     if (readTextOr(this.paths.ociLayout, '') !== layout) await atomicWriteFile(this.paths.ociLayout, layout, this.paths.temp('layout'));
     if (!existsSync(this.paths.index)) {

@@ -9,8 +9,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import pLimit from 'p-limit';
 import { BuildError } from '../errors.js';
 import { readRegularFileSync } from '../io/readRegular.js';
-import { cleanComponents, rootPath } from '../copy/rootPath.js';
-import { escapesRoot } from '../copy/select.js';
+import { cleanComponents, escapesRoot, resolveInRootAsync } from '@tsbuild/layerstore';
 import { resolveWildcards } from '../copy/wildcard.js';
 import { checksumSources } from './checksum.js';
 import { MemoryChecksumCache } from './checksumCache.js';
@@ -100,7 +99,7 @@ export async function loadContext(dir: string, opts: LoadContextOptions = {}): P
     },
     async resolveFollow(relPath: string): Promise<string> {
       if (escapesRoot(relPath)) throw new BuildError('E_CONTEXT', `path "${relPath}" is outside of the build context`, { data: { path: relPath } });
-      return rootPath(root, relPath);
+      return resolveInRootAsync(root, relPath);
     },
     async glob(globs: string[], gopts: { exclude?: string[] } = {}): Promise<string[]> {
       const ex = gopts.exclude?.length ? defaultIgnoreMatcher(gopts.exclude) : undefined;

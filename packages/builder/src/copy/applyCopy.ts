@@ -25,7 +25,7 @@ import { chmodMode, parseChmod, type ChmodSpec } from './chmod.js';
 import { Copier } from './copier.js';
 import { discardRemote, downloadUrl } from './downloadUrl.js';
 import { lstatOrUndefined, mkdirAll, statOrUndefined, type DirMeta } from './fsops.js';
-import { cleanComponents, rootPath } from './rootPath.js';
+import { cleanComponents, fileName, resolveInRootAsync } from '@tsbuild/layerstore';
 import { isHeredocMarker, isUrl, selectSource } from './select.js';
 import type { ApplyCopyOptions, CopyOp, CopyResult, RemoteFile, SourceMatch } from './types.js';
 
@@ -86,10 +86,11 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
       if (!opts.source) throw new BuildError('E_COPY_SOURCE', `no source to copy "${s}" from`, { data: { path: s } });
       for (const m of await selectSource(opts.source, s, { parents: op.parents })) items.push({ kind: 'match', m });
     }
-    for (const h of op.heredocs ?? []) items.push({ kind: 'inline', name: h.name, content: h.content });
+    for (const h of op.heredocs ?? []) items.push({ kind: 'inline', name: singleName(h.name, 'heredoc name', op.kind), content: h.content });
+    for (const i of items) if (i.kind === 'remote') singleName(i.r.filename, 'file name of URL', op.kind);
 
     if (opts.strictMultiSource && items.length > 1 && !dest.isDir) {
-      const existing = await statOrUndefined(await rootPath(destRoot, dest.path));
+      const existing = await statOrUndefined(await resolveInRootAsync(destRoot, dest.path));
       if (!existing?.isDirectory()) {
         throw new BuildError('E_COPY', `When using ${op.kind} with more than one source file, the destination must be a directory and end with a /`, { data: { dest: op.dest } });
       }
@@ -113,8 +114,8 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
       copier.nextSource();
       try {
         const ensure = dest.isDir ? dest.path : posix.dirname(dest.path);
-        await mkdirAll(await rootPath(destRoot, ensure), dirMeta);
-        const dstHost = await rootPath(destRoot, dest.path);
+        await mkdirAll(await resolveInRootAsync(destRoot, ensure), dirMeta);
+        const dstHost = await resolveInRootAsync(destRoot, dest.path);
 
         if (item.kind === 'match') {
           const m = item.m;
@@ -147,7 +148,8 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
           continue;
         }
         // a single generated file: URL content or heredoc
-        const name = item.kind === 'remote' ? item.r.filename : item.name;
+        // a file NAME (checked in step 1): joined to the resolved dest, it cannot leave it
+        const name = item.kind === 'remote' ? singleName(item.r.filename, 'file name of URL', op.kind) : item.name;
         const fiDest = await statOrUndefined(dstHost);
         const target = fiDest?.isDirectory() ? join(dstHost, name) : dstHost;
         await mkdirAll(dirname(target), dirMeta);
@@ -182,6 +184,19 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
     return result;
   } finally {
     for (const r of fetched) await discardRemote(r);
+  }
+}
+
+/**
+ * A heredoc's or URL's name as the one file name it stands for. BuildKit makes the file with
+ * Mkfile(join("/", name)) in an empty scratch and copies it from there, so `../x` is `x` and a name
+ * with a directory part (`a/b`, `../../tmp/x`) fails: there is no such directory in scratch.
+ */
+function singleName(name: string, what: string, kind: string): string {
+  try {
+    return fileName(name, what);
+  } catch (err) {
+    throw new BuildError('E_COPY', `${kind} ${what} ${JSON.stringify(name)}: not a single file name (BuildKit cannot create a name with a directory part, nor "." or "..")`, { cause: err, data: { name } });
   }
 }
 

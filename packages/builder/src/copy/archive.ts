@@ -15,7 +15,7 @@ import { createGunzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { BuildError } from '../errors.js';
 import { mkdirAll, lstatOrUndefined, type DirMeta } from './fsops.js';
-import { cleanComponents, rootPath } from './rootPath.js';
+import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
 
 type Body = AsyncIterable<unknown> & { resume(): unknown };
 
@@ -130,10 +130,10 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
     const comps = cleanComponents(name);
     if (comps.length === 0) { body.resume(); return; }
     const parentRel = comps.slice(0, -1).join('/');
-    const parent = await rootPath(destDir, parentRel);
+    const parent = await resolveInRootAsync(destDir, parentRel);
     // Docker's Untar makes a missing parent only when nothing is there (Lstat): a symlink, even one to a
     // missing directory, is used as is, and an entry below a dangling one fails like open(2) does
-    if (parentRel && !(await lstatOrUndefined(parent)) && (await lstatOrUndefined(await rootPath(destDir, parentRel, { followLast: false })))?.isSymbolicLink()) {
+    if (parentRel && !(await lstatOrUndefined(parent)) && (await lstatOrUndefined(await resolveInRootAsync(destDir, parentRel, { followLast: false })))?.isSymbolicLink()) {
       throw new BuildError('E_COPY', `error processing tar file: open ${posix.join('/', ...comps)}: no such file or directory`, { data: { entry: name } });
     }
     await mkdirAll(parent, { mode: 0o755, uid: 0, gid: 0 });
@@ -180,7 +180,7 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
         body.resume();
         const ln = hdr.linkname ?? '';
         if (escapes(ln)) throw unsafe(`${name} => ${ln}`);
-        await link(await rootPath(destDir, ln, { followLast: false }), target);
+        await link(await resolveInRootAsync(destDir, ln, { followLast: false }), target);
         break;
       }
       case 'character-device':

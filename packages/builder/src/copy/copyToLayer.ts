@@ -29,7 +29,7 @@ import { fitsUstar, fitsUstarMtime, ustarHeader, ustarHeaderInto, type UstarHead
 import { destinationOf } from './applyCopy.js';
 import { CopyPlan, type CopyItem } from './copyPlan.js';
 import { lstatOrUndefined, mkdirAll } from './fsops.js';
-import { rootPath } from './rootPath.js';
+import { resolveInRootAsync } from '@tsbuild/layerstore';
 import { resolveChown } from '../users/resolveChown.js';
 import { isHeredocMarker, isUrl, selectSource } from './select.js';
 import { byteCompare, containsWildcards } from './wildcard.js';
@@ -75,7 +75,7 @@ export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise
   const m = matches[0]!;
 
   const dest = destinationOf(op.dest, opts.workdir);
-  const dstHost = await rootPath(mounted.root, dest.path);
+  const dstHost = await resolveInRootAsync(mounted.root, dest.path);
   if (dstHost === mounted.root || (await lstatOrUndefined(dstHost))) return undefined;
   const destRel = relative(mounted.root, dstHost);
   if (destRel.startsWith('..') || !/^[\x01-\x7f]*$/.test(destRel)) return undefined;

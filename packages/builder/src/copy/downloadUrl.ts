@@ -21,13 +21,26 @@ export interface DownloadOptions {
   /** conditional request headers from an earlier download (If-None-Match / If-Modified-Since) are not sent: content is always fetched */
 }
 
+/**
+ * The file name BuildKit gives a downloaded URL: `path.Base` of the DECODED path (Go's url.Path),
+ * else `__unnamed__`. Decoding first matters: `a/..%2F..%2Fx` names `x`, never `../../x`. A name
+ * that is still no single file name (`..`, a NUL) is refused where it is used (fileName()).
+ */
 export function urlFilename(url: string): string {
+  let path: string;
   try {
-    const base = posix.basename(new URL(url).pathname);
-    return base && base !== '.' && base !== '/' ? decodeURIComponent(base) : '__unnamed__';
+    path = new URL(url).pathname;
   } catch {
     return '__unnamed__';
   }
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    /* malformed escapes: Go's url.Parse fails too; keep the raw path */
+  }
+  const base = posix.basename(decoded);
+  return base && base !== '.' && base !== '/' ? base : '__unnamed__';
 }
 
 export function parseChecksum(checksum: string): { algo: 'sha256'; hex: string } {

@@ -6,5 +6,5 @@ export { downloadUrl, discardRemote, parseChecksum, urlFilename, type DownloadOp
 export { selectSource, selectSources, isUrl, isHeredocMarker } from './select.js';
 export { parseChmod, chmodMode, type ChmodSpec } from './chmod.js';
 export { isArchive, extractArchive, detectCompression, isTarHeader } from './archive.js';
-export { rootPath, rootPathSync, cleanAbs } from './rootPath.js';
+export { resolveInRoot, resolveInRootAsync, cleanAbs } from '@tsbuild/layerstore';
 export { resolveWildcards, containsWildcards, matchSegment } from './wildcard.js';

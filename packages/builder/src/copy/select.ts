@@ -5,7 +5,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { BuildError } from '../errors.js';
-import { cleanComponents, rootPath } from './rootPath.js';
+import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
 import { containsWildcards, resolveWildcards } from './wildcard.js';
 import type { CopySource, SourceMatch } from './types.js';
 
@@ -16,16 +16,6 @@ export function isUrl(src: string): boolean {
 /** `<<EOF`-style heredoc markers the parser may leave among sources. */
 export function isHeredocMarker(src: string): boolean {
   return src.startsWith('<<');
-}
-
-/** A '..' that leaves the root lexically, e.g. "../x" or "a/../../x". */
-export function escapesRoot(p: string): boolean {
-  let depth = 0;
-  for (const c of p.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c === '..') { if (--depth < 0) return true; } else depth++;
-  }
-  return false;
 }
 
 /** Pruning during wildcard expansion: only safe when no `!exception` can re-include below an ignored dir. */
@@ -70,7 +60,7 @@ export async function selectSource(source: CopySource, rawSrc: string, opts: Sel
   for (const rel of rels) {
     let abs: string;
     try {
-      abs = await rootPath(source.root, rel, { followLast: !opts.parents });
+      abs = await resolveInRootAsync(source.root, rel, { followLast: !opts.parents });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
       throw new BuildError('E_COPY_SOURCE', `failed to calculate checksum of ref ${source.name}: "${src}": too many levels of symbolic links`, { cause: err, data: { path: src, source: source.name } });

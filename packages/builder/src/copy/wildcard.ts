@@ -7,7 +7,7 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cleanComponents, rootPath } from './rootPath.js';
+import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
 
 export function containsWildcards(name: string): boolean {
   for (let i = 0; i < name.length; i++) {
@@ -119,7 +119,7 @@ export async function resolveWildcards(root: string, src: string, opts: ResolveW
   if (firstWild < 0) return [comps.join('/')];
   // like BuildKit, the literal prefix is used as written (escapes only mean something in patterns)
   const prefix = comps.slice(0, firstWild);
-  const base = await rootPath(root, prefix.join('/'), { followLast: opts.followLinks ?? true });
+  const base = await resolveInRootAsync(root, prefix.join('/'), { followLast: opts.followLinks ?? true });
   const baseRel = relativeTo(root, base);
   const rest = comps.slice(firstWild);
   const out: string[] = [];

@@ -12,6 +12,7 @@ import { prepareMounts, mountKey } from './runMounts.js';
 import { runArgs } from './runArgs.js';
 import { StepLog } from './stepLog.js';
 import { LineSplitter } from '../progress/lines.js';
+import { requireEntitlement } from '../solve/entitlements.js';
 
 const TAIL_LINES = 20;
 export const HOSTNAME = 'buildkitsandbox';
@@ -22,7 +23,11 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
   const cfg = state.config.config;
   const workdir = cfg.WorkingDir || '/';
   const user = cfg.User ?? '';
-  const network = instr.network && instr.network !== 'default' ? instr.network : (solve.options.network ?? 'host');
+  // the RUN's own --network, else the build's (--network), else the isolated default
+  const network = instr.network && instr.network !== 'default' ? instr.network : (solve.options.network ?? 'default');
+  const security = instr.security ?? 'sandbox';
+  if (network === 'host') requireEntitlement(solve.options.allow, 'network.host', ctx.location);
+  if (security === 'insecure') requireEntitlement(solve.options.allow, 'security.insecure', ctx.location);
   const env = state.vars.runEnv();
   const keyEnv = state.vars.keyEnv();
   const mountKeys = await Promise.all(instr.mounts.map((m) => mountKey(ctx, m)));
@@ -39,10 +44,10 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
   mountKeys.forEach((m, i) => inputs.push([`mount ${i}`, JSON.stringify(m)]));
 
   await commitLayer(ctx, {
-    key: { op: 'RUN', instruction: { args, files, security: instr.security ?? 'sandbox' }, env: keyEnv, user, workdir, network, mounts: mountKeys },
+    key: { op: 'RUN', instruction: { args, files, security }, env: keyEnv, user, workdir, network, mounts: mountKeys },
     inputs,
     createdBy,
-    apply: (mounted) => execute(ctx, mounted, { args, files, env, workdir, user, network }),
+    apply: (mounted) => execute(ctx, mounted, { args, files, env, workdir, user, network, security }),
     // pick the executor (and load its code) while the parents unpack and the rootfs is mounted
     warm: () => Promise.all([solve.executor(), import('../users/index.js')]),
   });
@@ -51,7 +56,7 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
 async function execute(
   ctx: StepContext<RunInstruction>,
   mounted: Mounted,
-  p: { args: string[]; files: { path: string; content: string; mode: number }[]; env: string[]; workdir: string; user: string; network: 'none' | 'host' },
+  p: { args: string[]; files: { path: string; content: string; mode: number }[]; env: string[]; workdir: string; user: string; network: 'default' | 'none' | 'host'; security: 'sandbox' | 'insecure' },
 ): Promise<void> {
   const { solve } = ctx;
   const { resolveUser } = await import('../users/index.js');
@@ -79,6 +84,7 @@ async function execute(
       cwd: p.workdir,
       user,
       network: p.network,
+      security: p.security,
       hostname: HOSTNAME,
       mounts: prepared.mounts as RunMount[],
       onStdout: onOut('stdout'),

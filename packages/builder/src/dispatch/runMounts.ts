@@ -3,9 +3,11 @@
  * sources the executor binds. Everything prepared here is released after the step.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { MountSpec, RunInstruction } from '@tsbuild/parser';
+import { resolveInRoot } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { makeSecretDir } from '../exec/secret-dir.js';
 import type { Mounted, RunMount } from '../exec/types.js';
@@ -86,7 +88,10 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
           } else {
             base = solve.context.dir;
           }
-          let source = join(base, sub);
+          // scoped: a symlink in the stage or context (`hostroot -> /`) resolves inside `base`, as
+          // BuildKit's RootPath does — never to the host path it names
+          let source = resolveScopedSource(base, sub, ctx);
+          if (!existsSync(source)) throw new BuildError('E_MOUNT', `mount source ${m.source ?? '/'} not found in ${m.from ? `stage or image ${m.from}` : 'the build context'}`, { location: ctx.location, data: { source: m.source } });
           if (m.readwrite) {
             // writes to a rw bind are discarded after the step (BuildKit): give it a copy
             const copy = join(scratch, `rw-${n++}`);
@@ -154,6 +159,15 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
   } catch (err) {
     await release();
     throw err;
+  }
+}
+
+function resolveScopedSource(base: string, sub: string, ctx: StepContext<RunInstruction>): string {
+  try {
+    return resolveInRoot(base, sub);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    throw new BuildError('E_MOUNT', `mount source ${sub}: too many levels of symbolic links`, { cause: err, location: ctx.location });
   }
 }
 

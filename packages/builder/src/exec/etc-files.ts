@@ -17,7 +17,7 @@ export class EtcFiles {
    * Write the three files into `dir` (the run's own scratch dir, removed with it: nothing outlives
    * the run) and return `dir`. The network mode doesn't change them, as in BuildKit.
    */
-  writeTo(dir: string, hostname: string, _network?: 'none' | 'host'): string {
+  writeTo(dir: string, hostname: string, _network?: 'default' | 'none' | 'host'): string {
     const files = this.contents(hostname);
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     chmodSync(dir, 0o755);

@@ -23,6 +23,34 @@ const NR: Partial<Record<string, [number, number, number, number, number, number
   loong64: [41, 39, 167, 159, 149, 147],
 };
 
+/** syscall numbers per Node arch for the sandbox blocks: setns, keyctl, prlimit64, capget, capset */
+const NR_SANDBOX: Partial<Record<string, [number, number, number, number, number]>> = {
+  x64: [308, 250, 302, 125, 126],
+  arm64: [268, 219, 261, 90, 91],
+  riscv64: [268, 219, 261, 90, 91],
+  loong64: [268, 219, 261, 90, 91],
+};
+
+/**
+ * What the final stage does beyond namespaces, mounts and the bounding set (exec/sandbox.ts
+ * decides the values per run). Values are embedded in the script as perl literals.
+ */
+export interface FinalStageSandbox {
+  /** join this network namespace (a pooled one, exec/netns-pool.ts) before any mount */
+  netns?: string;
+  /** cgroup directories to join before any mount (device allow-list, pids limit) */
+  cgroups?: string[];
+  /** sock_filter bytes (exec/seccomp/bpf.ts), installed while root still holds CAP_SYS_ADMIN: no NoNewPrivs */
+  seccomp?: Buffer;
+  /** RLIMIT_NOFILE soft:hard */
+  nofile?: [number, number];
+}
+
+/** perl single-quoted string literal */
+function pl(s: string): string {
+  return `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
 /** Capability numbers of Docker's default set (linux/capability.h). */
 export const DEFAULT_CAP_NUMBERS: Record<string, number> = {
   chown: 0, dac_override: 1, fowner: 3, fsetid: 4, kill: 5, setgid: 6, setuid: 7, setpcap: 8,
@@ -88,14 +116,17 @@ chdir($root) or fail("chdir $root");`;
  * The perl program; argv: cwd uid gid groups-csv n-env env... args... — with `setup`, preceded by
  * root n-fields setup-fields... (see setupPrologue), and then started by `unshare` directly.
  */
-export function perlFinalStage(caps: number[], opts: { loopbackUp?: boolean; setup?: boolean } = {}, arch: string = process.arch): string {
+export function perlFinalStage(caps: number[], opts: { loopbackUp?: boolean; setup?: boolean; sandbox?: FinalStageSandbox } = {}, arch: string = process.arch): string {
   const nr = NR[arch];
-  if (!nr) throw new Error(`no syscall table for ${arch}`);
+  const nrSandbox = NR_SANDBOX[arch];
+  if (!nr || !nrSandbox) throw new Error(`no syscall table for ${arch}`);
   const [pivot, umount2, prctl, setgroups, setresgid, setresuid] = nr;
+  const sb = opts.sandbox ?? {};
   return String.raw`
 open(my $S, ">&=", 3) or exit 120;
 $SIG{__DIE__} = sub { print $S "perl: $_[0]"; exit 121; };
 sub fail { print $S "$_[0]: $!\n"; exit 121; }
+${sandboxJoin(sb, nrSandbox)}
 ${opts.setup ? setupPrologue(NR_MOUNT[arch]!, umount2) : ''}
 my ($cwd, $uid, $gid, $groups, $nenv, @rest) = @ARGV;
 ${opts.loopbackUp ? LOOPBACK_UP : ''}
@@ -103,6 +134,7 @@ my $dot = ".";
 syscall(${pivot}, $dot, $dot) == 0 or fail("pivot_root");
 syscall(${umount2}, $dot, 2) == 0 or fail("umount old root");
 chdir("/") or fail("chdir /");
+${sandboxRestrict(sb, nrSandbox, prctl)}
 my %keep = map { $_ => 1 } (${caps.join(', ')});
 for my $c (0 .. 63) {
   next if $keep{$c};
@@ -130,4 +162,52 @@ exec { $rest[0] } @rest;
 my $e = $!; my $code = $!{ENOENT} ? 127 : 126;
 print STDERR "exec $rest[0]: $e\n"; exit $code;
 `;
+}
+
+// ---- sandbox blocks (issue 16): kept apart from the rest of the final stage ----
+
+/** Before any mount: the run's network namespace and cgroups (a step's children inherit both). */
+function sandboxJoin(sb: FinalStageSandbox, [setns]: [number, number, number, number, number]): string {
+  const lines: string[] = [];
+  if (sb.netns) {
+    lines.push(`open(my $ns, "<", ${pl(sb.netns)}) or fail("network namespace");`,
+      `syscall(${setns}, fileno($ns), 0x40000000) == 0 or fail("setns"); close($ns);`);
+  }
+  for (const cg of sb.cgroups ?? []) {
+    // "0": the writing process itself (a pid would be read in this new pid namespace)
+    lines.push(`{ open(my $c, ">", ${pl(`${cg}/cgroup.procs`)}) or fail("cgroup ${cg}"); print $c "0"; close($c) or fail("cgroup ${cg}"); }`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * After pivot_root, before the bounding set and ids: a fresh session keyring (the host's must not
+ * be reachable), RLIMIT_NOFILE, the seccomp filter — while root still holds CAP_SYS_ADMIN, so no
+ * PR_SET_NO_NEW_PRIVS (as runc for a container without noNewPrivileges: /proc/self/status then
+ * reads NoNewPrivs 0, Seccomp 2, as under `docker run`) — and empty inheritable and ambient sets,
+ * so capabilities the caller of tsbuild held there do not come back at exec.
+ */
+function sandboxRestrict(sb: FinalStageSandbox, [, keyctl, prlimit, capget, capset]: [number, number, number, number, number], prctl: number): string {
+  const lines = [
+    // KEYCTL_JOIN_SESSION_KEYRING with no name: a new anonymous keyring (ENOSYS: no keys in this kernel)
+    `syscall(${keyctl}, 1, 0) >= 0 or $!{ENOSYS} or fail("join session keyring");`,
+  ];
+  if (sb.nofile) lines.push(`my $nofile = pack("QQ", ${sb.nofile[0]}, ${sb.nofile[1]});`, `syscall(${prlimit}, 0, 7, $nofile, 0) == 0 or fail("RLIMIT_NOFILE");`);
+  if (sb.seccomp) {
+    lines.push(`my $filter = pack("H*", "${sb.seccomp.toString('hex')}");`,
+      // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (64-bit layout)
+      'my $fprog = pack("S x6 P", length($filter) / 8, $filter);',
+      `syscall(${prctl}, 22, 2, $fprog, 0, 0) == 0 or fail("seccomp");`);
+  }
+  lines.push(
+    // capget/capset v3: header {version, pid}, data [2] {effective, permitted, inheritable}
+    'my $caphdr = pack("LL", 0x20080522, 0); my $capdata = "\\0" x 24;',
+    `syscall(${capget}, $caphdr, $capdata) == 0 or fail("capget");`,
+    'my @capd = unpack("L6", $capdata); $capd[2] = 0; $capd[5] = 0;',
+    'my $capnew = pack("L6", @capd);',
+    `syscall(${capset}, $caphdr, $capnew) == 0 or fail("clear inheritable capabilities");`,
+    // PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL (EINVAL before Linux 4.3: no ambient set to clear)
+    `syscall(${prctl}, 47, 4, 0, 0, 0) == 0 or $!{EINVAL} or fail("clear ambient capabilities");`,
+  );
+  return lines.join('\n');
 }

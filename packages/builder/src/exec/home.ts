@@ -3,7 +3,7 @@
  * the rootfs's /etc/passwd, "/" when the uid has no entry. The unshare executor does the same.
  */
 import { readFileSync } from 'node:fs';
-import { resolveInRoot } from './rootfs-path.js';
+import { resolveInRoot } from '@tsbuild/layerstore';
 
 export function withHome(env: string[], rootfs: string, uid: number): string[] {
   if (env.some((e) => e.startsWith('HOME='))) return env;

@@ -7,7 +7,10 @@
  */
 import type { RunSpec } from './types.js';
 import type { PreparedRun } from './prepare-run.js';
-import { DEFAULT_CAPS } from './setup-script.js';
+import { ociSeccomp } from './seccomp/oci.js';
+import { DOCKER_DEFAULT_PROFILE } from './seccomp/profile.js';
+import { stepCapNames, stepNofile } from './sandbox.js';
+import { PIDS_MAX } from './step-cgroup.js';
 
 const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
   '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
@@ -15,8 +18,11 @@ const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysr
 
 export interface OciMount { destination: string; type: string; source: string; options: string[] }
 
-export function ociSpec(spec: RunSpec, prepared: PreparedRun): Record<string, unknown> {
-  const caps = DEFAULT_CAPS.map((c) => `CAP_${c.toUpperCase()}`);
+/** `netns`: the pooled namespace of the default network (exec/netns-pool.ts) */
+export function ociSpec(spec: RunSpec, prepared: PreparedRun, netns?: string): Record<string, unknown> {
+  const security = spec.security ?? 'sandbox';
+  const caps = stepCapNames(security);
+  const [soft, hard] = stepNofile();
   const mounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -29,7 +35,8 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun): Record<string, un
       ? { destination: m.target, type: 'bind', source: m.source, options: ['rbind', m.readonly ? 'ro' : 'rw'] }
       : { destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.size ? [`size=${m.size}`] : [])] })),
   ];
-  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, ...(spec.network === 'none' ? [{ type: 'network' }] : [])];
+  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
+    ...(spec.network === 'none' ? [{ type: 'network' }] : spec.network === 'default' && netns ? [{ type: 'network', path: netns }] : [])];
   return {
     ociVersion: '1.0.2',
     process: {
@@ -38,8 +45,10 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun): Record<string, un
       args: spec.args,
       env: spec.env,
       cwd: spec.cwd,
+      // no inheritable or ambient set: runc clears both
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: false,
+      rlimits: [{ type: 'RLIMIT_NOFILE', soft, hard }],
     },
     root: { path: spec.rootfs, readonly: false },
     hostname: spec.hostname,
@@ -48,7 +57,9 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun): Record<string, un
       namespaces,
       maskedPaths: MASKED,
       readonlyPaths: READONLY,
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      // deny all; runc adds Docker's default allow-list (null, zero, full, random, urandom, tty, console, ptmx, pts, tun)
+      resources: { devices: [{ allow: false, access: 'rwm' }], pids: { limit: PIDS_MAX } },
+      ...(security === 'insecure' ? {} : { seccomp: ociSeccomp(DOCKER_DEFAULT_PROFILE) }),
     },
   };
 }

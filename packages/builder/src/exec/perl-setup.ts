@@ -45,6 +45,8 @@ export interface PerlSetupInput {
   procReadonly: string[];
   procMasked: string[];
   dirsMasked: string[];
+  /** no device nodes usable outside /dev's own binds (where no devices cgroup does that job) */
+  nodev?: boolean;
 }
 
 const RO_SAFE = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -61,10 +63,11 @@ export function planPerlSetup(i: PerlSetupInput): string[] {
   };
 
   // the rootfs must be a mount point of its own for pivot_root (a copied rootfs is a plain dir)
-  bind(r, r);
+  const nodev = i.nodev ? MS_NODEV : 0;
+  bind(r, r, nodev);
   mount('proc', `${r}/proc`, 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  // the run's own writable /dev, gone with the mount namespace
-  mount('tmpfs', `${r}/dev`, 'tmpfs', MS_NOSUID | MS_STRICTATIME, 'mode=755,size=65536k');
+  // the run's own writable /dev, gone with the mount namespace (the default nodes are binds of their own)
+  mount('tmpfs', `${r}/dev`, 'tmpfs', MS_NOSUID | MS_STRICTATIME | nodev, 'mode=755,size=65536k');
   for (const d of ['pts', 'shm', 'mqueue']) ops.push('D', `${r}/dev/${d}`, '755');
   for (const n of DEV_NODES) ops.push('F', `${r}/dev/${n}`, '666', '');
   for (const [name, target] of DEV_LINKS) ops.push('L', target, `${r}/dev/${name}`);
@@ -90,7 +93,7 @@ export function planPerlSetup(i: PerlSetupInput): string[] {
     ops.push('X', dir, 'R', dir);
   }
   for (const m of i.mounts) {
-    if (m.type === 'bind') bind(m.source, m.target, m.readonly ? MS_RDONLY : 0, true);
+    if (m.type === 'bind') bind(m.source, m.target, (m.readonly ? MS_RDONLY : 0) | nodev, true);
     else mount('tmpfs', m.target, 'tmpfs', MS_NOSUID | MS_NODEV, m.size ? `size=${m.size}` : '');
   }
   ops.push('H', i.hostname);

@@ -18,6 +18,8 @@ import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
 import { ociSpec } from './oci-spec.js';
 import { stepStdio } from './step-stdio.js';
+import { findTool } from './host-tools.js';
+import { NetnsPool, type NetnsLease } from './netns-pool.js';
 
 export interface RuncExecutorOptions {
   runtime?: 'runc' | 'crun';
@@ -25,6 +27,8 @@ export interface RuncExecutorOptions {
   binary?: string;
   tmpDir?: string;
   resolvConf?: string;
+  /** network namespaces for RUN's default network (default: a pool of this executor's own) */
+  netns?: NetnsPool;
 }
 
 export class RuncExecutor implements Executor {
@@ -33,8 +37,9 @@ export class RuncExecutor implements Executor {
   private readonly tmpDir: string;
   private readonly stateDir: string;
   private readonly etc: EtcFiles;
+  private netnsPool: NetnsPool | undefined;
 
-  constructor(opts: RuncExecutorOptions = {}) {
+  constructor(private readonly opts: RuncExecutorOptions = {}) {
     const runtime = opts.runtime ?? 'runc';
     this.name = runtime;
     const bin = opts.binary ?? hostTools()[runtime];
@@ -57,20 +62,29 @@ export class RuncExecutor implements Executor {
     const bundle = mkdtempSync(join(this.tmpDir, 'tsbuild-bundle-'));
     const stubs = new MountStubs(spec.rootfs);
     const id = `tsbuild-${randomBytes(8).toString('hex')}`;
+    let lease: NetnsLease | undefined;
     try {
+      if (spec.network === 'default') lease = await this.netns().acquire();
       const prepared = prepareRun(spec, stubs, bundle, this.etc.writeTo(join(bundle, 'etc'), spec.hostname, spec.network));
-      writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec(spec, prepared)));
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec(spec, prepared, lease?.path)));
       return await this.spawnRun(spec, bundle, id);
     } finally {
       await this.runtime(['delete', '--force', id]).catch(() => undefined);
+      lease?.release();
       stubs.cleanup();
       rmSync(bundle, { recursive: true, force: true });
     }
   }
 
-  /** Nothing outlives a run; kept so callers may dispose executors uniformly. */
+  /** Ends the pooled network namespaces (their slirp4netns and holder processes). */
   dispose(): void {
-    // no shared state
+    if (!this.opts.netns) this.netnsPool?.dispose();
+    this.netnsPool = undefined;
+  }
+
+  private netns(): NetnsPool {
+    const t = hostTools();
+    return (this.netnsPool ??= this.opts.netns ?? new NetnsPool({ unshare: t.unshare, sh: t.sh, slirp4netns: findTool('slirp4netns') }));
   }
 
   private async spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {

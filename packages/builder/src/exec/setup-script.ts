@@ -121,7 +121,9 @@ export function planSetup(i: SetupInput): SetupPlan {
     const final = [
       t.env, '-i', ...env,
       t.setpriv, `--regid=${i.gid}`, ...(i.groups.length ? [`--groups=${i.groups.join(',')}`] : ['--clear-groups']),
-      `--bounding-set=-all,${caps.map((c) => `+${c}`).join(',')}`, '--',
+      `--bounding-set=-all,${caps.map((c) => `+${c}`).join(',')}`,
+      // capabilities tsbuild's caller held as inheritable/ambient must not come back at exec (no seccomp here)
+      '--inh-caps=-all', '--ambient-caps=-all', '--',
       t.unshare, `--root=${r}`, `--wd=${i.cwd}`, ...(i.uid !== 0 ? [`--setuid=${i.uid}`] : []), '--',
       ...i.args,
     ];

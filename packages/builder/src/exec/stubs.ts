@@ -7,9 +7,10 @@
  * touch the directory itself), so the layer doesn't show them.
  * Sync fs calls on purpose: a handful of syscalls on the step-startup hot path.
  */
-import { chmodSync, lstatSync, mkdirSync, rmdirSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, lutimesSync, mkdirSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { resolveInRoot } from './rootfs-path.js';
+import { parentsAreDirs, resolveInRoot } from '@tsbuild/layerstore';
+import { BuildError } from '../errors.js';
 
 interface Stub { host: string; kind: 'dir' | 'file' }
 interface Times { atime: Date; mtime: Date; afterCreateMs: number }
@@ -28,7 +29,13 @@ export class MountStubs {
 
   /** Ensure `path` (container view) exists as `kind`; returns its resolved host path. */
   ensure(path: string, kind: 'dir' | 'file'): string {
-    const host = resolveInRoot(this.root, path);
+    let host: string;
+    try {
+      host = resolveInRoot(this.root, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+      throw new BuildError('E_MOUNT', `mount target ${path}: too many levels of symbolic links in the rootfs`, { cause: err });
+    }
     if (host === this.root) return host;
     const st = tryLstat(host);
     if (st) return host;
@@ -64,15 +71,21 @@ export class MountStubs {
     if (t) t.afterCreateMs = lstatSync(dir).mtimeMs;
   }
 
-  /** Remove the stubs that are still empty placeholders, deepest first; restore parents' times. */
+  /**
+   * Remove the stubs that are still empty placeholders, deepest first; restore parents' times.
+   * The step ran in between and may have moved a stub's directory away and put a symlink to a host
+   * directory in its place (`mv /newdir /moved; ln -s /host/dir /newdir`): every path is only
+   * touched while each of its components below the root is still a real directory, and the last
+   * one is never followed (unlink/rmdir/lutimes), so nothing outside the rootfs is reached.
+   */
   cleanup(): void {
     const before = new Map<string, { atime: Date; mtime: Date; touched: boolean }>();
     for (const [dir, t] of this.parents) {
-      const st = tryLstat(dir);
-      if (st) before.set(dir, { atime: st.atime, mtime: st.mtime, touched: st.mtimeMs !== t.afterCreateMs });
+      const st = this.stillOurs(dir);
+      if (st?.isDirectory()) before.set(dir, { atime: st.atime, mtime: st.mtime, touched: st.mtimeMs !== t.afterCreateMs });
     }
     for (const stub of [...this.stubs].reverse()) {
-      const st = tryLstat(stub.host);
+      const st = this.stillOurs(stub.host);
       if (!st) continue;
       try {
         if (stub.kind === 'file' && st.isFile() && st.size === 0) unlinkSync(stub.host);
@@ -82,17 +95,26 @@ export class MountStubs {
       }
     }
     for (const [dir, now] of before) {
-      if (!tryLstat(dir)) continue;
+      if (!this.stillOurs(dir)?.isDirectory()) continue;
       const orig = this.parents.get(dir)!;
       const t = now.touched ? now : orig;
       try {
-        utimesSync(dir, t.atime, t.mtime);
+        lutimesSync(dir, t.atime, t.mtime);
       } catch {
         // gone or read-only: nothing to restore
       }
     }
     this.stubs.length = 0;
     this.parents.clear();
+  }
+
+  /** lstat of `host` when it is the root or every component above it is a real directory; else undefined */
+  private stillOurs(host: string): Stats | undefined {
+    if (host !== this.root) {
+      if (!host.startsWith(`${this.root}/`)) return undefined;
+      if (!parentsAreDirs(this.root, host.slice(this.root.length + 1))) return undefined;
+    }
+    return tryLstat(host);
   }
 }
 

@@ -24,7 +24,10 @@ export interface RunSpec {
   env: string[];
   cwd: string;
   user: User;
-  network: 'none' | 'host';
+  /** 'default': an isolated namespace with outbound NAT (exec/netns-pool.ts); 'host' is granted by the network.host entitlement */
+  network: 'default' | 'none' | 'host';
+  /** 'insecure' (granted by the security.insecure entitlement): no seccomp, every capability; default 'sandbox' */
+  security?: 'sandbox' | 'insecure';
   hostname: string;
   mounts: RunMount[];
   /** called with output chunks as they arrive */

@@ -24,12 +24,16 @@ import { hostTools, type HostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
-import { DEFAULT_CAP_NUMBERS, perlFinalStage, perlFinalStageSupported } from './final-stage.js';
+import { perlFinalStage, perlFinalStageSupported } from './final-stage.js';
+import { findTool } from './host-tools.js';
+import { NetnsPool, type NetnsLease } from './netns-pool.js';
+import { defaultSeccompFilter, stepCaps, stepNofile } from './sandbox.js';
+import { createStepCgroup, stepCgroupRoots, sweepStepCgroups, type StepCgroup, type StepCgroupRoots } from './step-cgroup.js';
 import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
 import { withHome } from './home.js';
 import { stepStdio } from './step-stdio.js';
 import { makeSecretDir } from './secret-dir.js';
-import { DEFAULT_CAPS, DEV_NODES, DIRS_MASKED, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
+import { DEV_NODES, DIRS_MASKED, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
 
 export interface UnshareExecutorOptions {
   /**
@@ -41,6 +45,15 @@ export interface UnshareExecutorOptions {
   tmpDir?: string;
   /** resolv.conf contents before filtering; default: the host's /etc/resolv.conf */
   resolvConf?: string;
+  /**
+   * how other devices than the default /dev nodes are kept from opening: 'nodev' (the default:
+   * nodev mounts, open fails with EACCES) or 'cgroup' (a v1 devices + pids cgroup per step: EPERM
+   * as under Docker, and a pids limit — but moving the step into it waits for an RCU grace
+   * period, ~10 ms per RUN on a loaded 2-core machine)
+   */
+  devicePolicy?: 'nodev' | 'cgroup';
+  /** network namespaces for RUN's default network (default: a pool of this executor's own) */
+  netns?: NetnsPool;
 }
 
 export interface RunResultWithStubs extends RunResult {
@@ -56,6 +69,8 @@ export class UnshareExecutor implements Executor {
   private readonly procReadonly = PROC_READONLY.filter((p) => existsSync(`/proc/${p}`));
   private readonly procMasked = PROC_MASKED.filter((p) => existsSync(`/proc/${p}`));
   private readonly dirsMasked = DIRS_MASKED.filter((d) => existsSync(d));
+  private cgroupRoots: StepCgroupRoots | undefined;
+  private netnsPool: NetnsPool | undefined;
 
   constructor(private readonly opts: UnshareExecutorOptions = {}) {
     this.tools = hostTools();
@@ -85,6 +100,7 @@ export class UnshareExecutor implements Executor {
     // on tmpfs: it holds the copies of secret files (exec/secret-dir.ts)
     const runDir = makeSecretDir(this.tmpDir);
     const stubs = new MountStubs(spec.rootfs);
+    let lease: NetnsLease | undefined;
     try {
       const root = spec.rootfs;
       const prepared = prepareRun(spec, stubs, runDir, this.etc.writeTo(join(runDir, 'etc'), spec.hostname, spec.network));
@@ -122,9 +138,14 @@ export class UnshareExecutor implements Executor {
       });
       const fstab = join(runDir, 'fstab');
       writeFileSync(fstab, plan.fstab);
-      const result = await this.spawnRun(spec, [this.tools.sh, '-c', plan.script, 'tsbuild-setup', fstab]);
+      // (the chroot-only fallback has no seccomp, keyring or device cgroup: detectExecutor prefers runc then)
+      if (spec.network === 'default') lease = await this.netns().acquire();
+      const nsenter = lease ? findTool('nsenter') : undefined;
+      if (lease && !nsenter) throw new BuildError('E_EXEC_FAILED', "RUN's default network needs nsenter (util-linux) without perl");
+      const result = await this.spawnRun(spec, [this.tools.sh, '-c', plan.script, 'tsbuild-setup', fstab], lease && nsenter ? [nsenter, `--net=${lease.path}`, '--'] : []);
       return { ...result, stubs: stubs.created() };
     } finally {
+      lease?.release();
       stubs.cleanup();
       rmSync(runDir, { recursive: true, force: true });
     }
@@ -137,7 +158,13 @@ export class UnshareExecutor implements Executor {
   private async runPerl(spec: RunSpec): Promise<RunResultWithStubs> {
     const stubs = new MountStubs(spec.rootfs);
     let runDir: string | undefined;
+    const security = spec.security ?? 'sandbox';
+    let lease: NetnsLease | undefined;
+    let cgroup: StepCgroup | undefined;
     try {
+      if (spec.network === 'default') lease = await this.netns().acquire();
+      // insecure: every device, as BuildKit's insecure mode allows them
+      if (security !== 'insecure') cgroup = this.stepCgroup();
       const root = spec.rootfs;
       if (spec.mounts.some((m) => m.type === 'file')) runDir = makeSecretDir(this.tmpDir); // secret copies: on tmpfs
       const prepared = prepareRun(spec, stubs, runDir ?? '', '');
@@ -153,35 +180,65 @@ export class UnshareExecutor implements Executor {
         procReadonly: this.procReadonly,
         procMasked: this.procMasked,
         dirsMasked: this.dirsMasked,
+        nodev: !cgroup && security !== 'insecure',
       });
       const env = withHome(spec.env, root, spec.user.uid).filter((e) => e.indexOf('=') > 0);
-      const caps = DEFAULT_CAPS.map((c) => DEFAULT_CAP_NUMBERS[c]!);
-      const script = perlFinalStage(caps, { loopbackUp: spec.network === 'none', setup: true });
+      const script = perlFinalStage(stepCaps(security), {
+        loopbackUp: spec.network !== 'host',
+        setup: true,
+        sandbox: {
+          netns: lease?.path,
+          cgroups: cgroup?.dirs,
+          seccomp: security === 'insecure' ? undefined : defaultSeccompFilter(),
+          nofile: stepNofile(),
+        },
+      });
       const argv = [this.tools.perl!, '-e', script, '--', root, String(ops.length), ...ops,
         spec.cwd, String(spec.user.uid), String(spec.user.gid), spec.user.additionalGids.join(','), String(env.length), ...env, ...spec.args];
       const result = await this.spawnRun(spec, argv);
       return { ...result, stubs: stubs.created() };
     } finally {
+      lease?.release();
       stubs.cleanup();
       if (runDir) rmSync(runDir, { recursive: true, force: true });
+      await cgroup?.remove();
     }
   }
 
-  /** Nothing outlives a run any more; kept so callers may dispose executors uniformly. */
+  /** The step's devices/pids cgroup, or undefined where nodev mounts stand in for it. */
+  private stepCgroup(): StepCgroup | undefined {
+    if ((this.opts.devicePolicy ?? 'nodev') === 'nodev') return undefined;
+    if (!this.cgroupRoots) {
+      this.cgroupRoots = stepCgroupRoots();
+      sweepStepCgroups(this.cgroupRoots);
+    }
+    const cg = createStepCgroup(this.cgroupRoots);
+    if (!cg) throw new BuildError('E_USAGE', 'no writable cgroup v1 devices hierarchy for the device allow-list');
+    return cg;
+  }
+
+  private netns(): NetnsPool {
+    return (this.netnsPool ??= this.opts.netns ?? new NetnsPool({ unshare: this.tools.unshare, sh: this.tools.sh, slirp4netns: findTool('slirp4netns') }));
+  }
+
+  /** Ends the pooled network namespaces (their slirp4netns and holder processes). */
   dispose(): void {
-    // no shared state
+    if (!this.opts.netns) this.netnsPool?.dispose();
+    this.netnsPool = undefined;
   }
 
   /** `unshare` the namespaces and exec `command` (the setup shell, or the perl setup + final stage) in them */
-  private async spawnRun(spec: RunSpec, command: string[]): Promise<RunResult> {
+  private async spawnRun(spec: RunSpec, command: string[], prefix: string[] = []): Promise<RunResult> {
     const t = this.tools;
-    const args = ['--mount', '--pid', '--fork', '--uts', '--ipc', ...(spec.network === 'none' ? ['--net'] : []),
+    // the default network's namespace is joined by the final stage (or `nsenter`, the prefix)
+    const args = [...prefix.slice(1), ...(prefix.length ? [t.unshare] : []), '--mount', '--pid', '--fork', '--uts', '--ipc', ...(spec.network === 'none' ? ['--net'] : []),
       '--kill-child', '--propagation', 'private', '--', ...command];
     const io = await stepStdio();
     // SIGKILL of the builder must not leave the step running (reparented to init): `setpriv
     // --pdeathsig KILL` execs `unshare` with a parent-death signal, so unshare dies with us, and
     // its --kill-child takes the namespace's init, and with it every process of the step.
-    const [cmd, cmdArgs] = t.setpriv ? [t.setpriv, ['--pdeathsig', 'KILL', '--', t.unshare, ...args]] : [t.unshare, args];
+    const bin = prefix[0] ?? t.unshare;
+    const [cmd, cmdArgs] = t.setpriv ? [t.setpriv, ['--pdeathsig', 'KILL', '--', bin, ...args]] : [bin, args];
     return new Promise<RunResult>((resolve, reject) => {
       // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.

@@ -14,6 +14,7 @@ import { hostTools } from '../exec/host-tools.js';
 import { readXattrs } from '../diff/xattrs.js';
 import { runTool } from './run-tool.js';
 import { BuildError } from '../errors.js';
+import { parentsAreDirs } from '@tsbuild/layerstore';
 
 /** Metadata of one path of the rootfs before the step. */
 export interface BaseEntry {
@@ -90,15 +91,23 @@ export async function applyLayer(layer: string, root: string): Promise<void> {
   const opq = await readXattrs(acc.dirs.map((d) => ({ path: join(layer, d), name: 'trusted.overlay.opaque' })));
   const opaque = [...opq].filter(([, v]) => v.toString() === 'y').map(([i]) => acc.dirs[i]!);
   const removals = [...opaque, ...acc.whiteouts];
+  // `root` holds the lower layers, which may have a symlink where this layer has a directory
+  // (`a -> /etc` below, `a/passwd` here): only paths whose parents are real directories of root are
+  // looked at; the symlink itself is a non-directory where a dir goes, so it is removed (and with it
+  // everything this layer puts below it is written into a fresh directory by cp)
   for (const d of acc.dirs) {
+    if (!parentsAreDirs(root, d)) continue;
     const st = await lstat(join(root, d)).catch(() => undefined);
     if (st && !st.isDirectory()) removals.push(d);
   }
   for (const f of acc.nondirs) {
+    if (!parentsAreDirs(root, f)) continue;
     const st = await lstat(join(root, f)).catch(() => undefined);
     if (st) removals.push(f);
   }
-  await Promise.all(removals.map((p) => rm(join(root, p), { recursive: true, force: true })));
+  // shallowest first, one at a time, each re-checked: a removed link must not be followed by a deeper removal
+  removals.sort((a, b) => a.split('/').length - b.split('/').length);
+  for (const p of removals) if (parentsAreDirs(root, p)) await rm(join(root, p), { recursive: true, force: true });
   await runTool(hostTools().cp, ['-a', `${layer}/.`, `${root}/`]);
   // cp copied the whiteout devices too: drop them and give their parents the layer's times back
   for (const w of acc.whiteouts) {

@@ -1,5 +1,5 @@
 /** Read /etc/passwd and /etc/group of a rootfs, resolving symlinks without leaving the rootfs. */
-import { rootPath } from '../copy/rootPath.js';
+import { resolveInRootAsync } from '@tsbuild/layerstore';
 import { readRegularFileSync } from '../io/readRegular.js';
 import { parseGroup, parsePasswd } from './parse.js';
 import type { GroupEntry, PasswdEntry } from './types.js';
@@ -10,7 +10,7 @@ const MAX_BYTES = 16 << 20;
 async function readScoped(rootfs: string, p: string): Promise<string | undefined> {
   try {
     // a FIFO or device put there by a RUN is refused, not read (it hung the build, or ate memory)
-    return readRegularFileSync(await rootPath(rootfs, p), { what: `the image's ${p}`, shown: p, max: MAX_BYTES }).toString('utf8');
+    return readRegularFileSync(await resolveInRootAsync(rootfs, p), { what: `the image's ${p}`, shown: p, max: MAX_BYTES }).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP') return undefined;

@@ -9,6 +9,8 @@
  *  - without a group part: gid = the passwd entry's primary gid and the supplementary groups are every
  *    /etc/group entry listing the user's name
  *  - additionalGids always starts with the primary gid (deduplicated)
+ *  - every id must be in 0-2147483647 (runc: "uids and gids must be in range 0-2147483647"), else E_USER;
+ *    unchecked, 4294967295 reaches setresuid as -1 ("leave unchanged") and the step runs as root
  */
 import { BuildError } from '../errors.js';
 import { parseId } from './parse.js';
@@ -23,8 +25,10 @@ export async function resolveUser(rootfs: string, spec: string): Promise<User> {
 
   const numUid = parseId(userPart);
   const numGid = parseId(groupPart);
+  // digits too long for a number are still ids (Go's Atoi: ErrRange), never names to look up
+  if ((numUid === undefined && /^\d+$/.test(userPart)) || (numGid === undefined && /^\d+$/.test(groupPart))) throw rangeError(s);
   if (colon >= 0 && numUid !== undefined && numGid !== undefined) {
-    return { uid: numUid, gid: numGid, additionalGids: [numGid] };
+    return inRange(s, { uid: numUid, gid: numGid, additionalGids: [numGid] });
   }
 
   const passwd = await readPasswd(rootfs);
@@ -58,5 +62,17 @@ export async function resolveUser(rootfs: string, spec: string): Promise<User> {
   }
   const additionalGids = [gid];
   for (const g of sgids) if (!additionalGids.includes(g)) additionalGids.push(g);
-  return { uid, gid, additionalGids };
+  return inRange(s, { uid, gid, additionalGids });
+}
+
+/** runc's and moby/sys/user's limit: ids above MaxInt32 are refused (4294967295 would be -1, i.e. "unchanged": root) */
+const MAX_ID = 2 ** 31 - 1;
+
+function rangeError(spec: string): BuildError {
+  return new BuildError('E_USER', `unable to setup user ${spec}: uids and gids must be in range 0-${MAX_ID}`, { data: { user: spec } });
+}
+
+function inRange(spec: string, u: User): User {
+  if (u.uid > MAX_ID || u.gid > MAX_ID || u.additionalGids.some((g) => g > MAX_ID)) throw rangeError(spec);
+  return u;
 }

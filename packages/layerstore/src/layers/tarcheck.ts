@@ -6,7 +6,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { TarParser } from './tarparse.js';
 import { badArchive, unsafePath } from '../errors.js';
-import { safeEntryName } from '../snapshots/safepath.js';
+import { safeEntryName } from '../fs/scoped.js';
 
 export class TarCheck extends Transform {
   private readonly symlinks = new Set<string>();

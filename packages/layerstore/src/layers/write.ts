@@ -21,6 +21,8 @@ export interface WriteLayerOptions {
   compressionLevel?: number;
   /** parse the tar while writing it (truncation, unsafe names → error) */
   validate?: boolean;
+  /** told the digest before the blob is committed (e.g. to learn whether it is already in the store) */
+  beforeCommit?: (digest: LayerRef['digest']) => Promise<void> | void;
 }
 
 export async function writeLayer(paths: StorePaths, tarStream: Readable, opts: WriteLayerOptions = {}, beforeCommit?: (digest: LayerRef['digest']) => Promise<void>): Promise<LayerRef> {
@@ -37,6 +39,7 @@ export async function writeLayer(paths: StorePaths, tarStream: Readable, opts: W
   try {
     await pipeline(stages as unknown as Parameters<typeof pipeline>[0][]);
     const digest = comp.digest();
+    await opts.beforeCommit?.(digest);
     await beforeCommit?.(digest);
     await commit(paths, tmp, digest);
     return { digest, diffID: diff.digest(), size: comp.bytes, mediaType: MEDIA.ociLayerGzip };

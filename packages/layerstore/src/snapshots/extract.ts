@@ -23,10 +23,11 @@ import * as fs from 'node:fs';
 import { join, dirname, normalize } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Readable } from 'node:stream';
-import { safeEntryName } from './safepath.js';
+import { parentsAreDirs, safeEntryName } from '../fs/scoped.js';
+import { makedev } from './fsx.js';
+import { DeferredOps } from './deferred.js';
 // names are bytes: escaped in strings, handed to node:fs as such (a non-UTF-8 name is written on this thread)
 import { decodeName, fsName as F, hasEscapes } from '../util/bytesName.js';
-import { runNativeOps, makedev, type NativeOp } from './fsx.js';
 import { WritePool, RECORD_HEADER, FLAG_CHOWN, FLAG_CHMOD, type Slot } from './writepool.js';
 import { parseTar, type TarHeader } from '../layers/tarparse.js';
 import { badArchive, unsafePath } from '../errors.js';
@@ -108,9 +109,8 @@ class Extractor {
   /** relative paths this layer created (flatten: opaque dirs keep these) */
   private readonly created = new Set<string>();
   private readonly dirTimes = new Map<string, DirTimes>();
-  private readonly native: NativeOp[] = [];
-  private readonly afterNative: (() => void)[] = [];
-  private readonly xattrs: NativeOp[] = [];
+  /** mknod/xattr work done by path at the end, dropped when its path is replaced (deferred.ts) */
+  private readonly deferred: DeferredOps;
   private rootSeen = false;
   /** directories with the setgid bit: files created in them inherit the dir's group */
   private readonly setgidDirs = new Set<string>();
@@ -140,6 +140,7 @@ class Extractor {
     this.plainOwner = proc().isRoot && proc().rootGroup && opts.mode === 'overlay';
     const n = normalize(dest);
     this.prefix = n.endsWith('/') ? n : `${n}/`;
+    this.deferred = new DeferredOps(this.prefix.slice(0, -1));
     this.writers = opts.writers ?? spareCpus();
     this.threshold = opts.writerThreshold ?? 1000;
   }
@@ -164,12 +165,14 @@ class Extractor {
     // an empty layer (1024 zero bytes, diffID sha256:5f70bf18…) is valid: BuildKit commits one for every
     // RUN/COPY/WORKDIR that changed nothing, so extraction must accept it (needed by the builder)
     if (!this.rootSeen) await this.inheritDir('');
-    await runNativeOps(this.native);
-    for (const f of this.afterNative) f();
-    await runNativeOps(this.xattrs);
-    // directory mtimes last, deepest first, so creating children does not disturb them
-    const list = [...this.dirTimes.values()].sort((a, b) => b.path.length - a.path.length);
-    for (const d of list) fs.utimesSync(F(d.path), d.atime, d.mtime);
+    await this.deferred.run();
+    // directory mtimes last, deepest first, so creating children does not disturb them; forget()
+    // dropped those of replaced directories, and each is checked again (utimes follows links)
+    const list = [...this.dirTimes.entries()].sort((a, b) => b[1].path.length - a[1].path.length);
+    for (const [rel, d] of list) {
+      if (!parentsAreDirs(this.dest, rel) || (rel !== '' && !fs.lstatSync(F(d.path)).isDirectory())) throw unsafePath(`directory ${rel} was replaced before its times were set`, { path: rel });
+      fs.utimesSync(F(d.path), d.atime, d.mtime);
+    }
   }
 
   /** the regular file being written, if any */
@@ -313,8 +316,8 @@ class Extractor {
       case 'fifo': {
         if (mayExist) this.replace(rel, path);
         const type = h.type === 'fifo' ? fs.constants.S_IFIFO : h.type === 'block-device' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR;
-        this.native.push({ op: 'mknod', path, mode: type | 0o600, dev: h.type === 'fifo' ? 0 : makedev(h.devmajor, h.devminor) });
-        this.afterNative.push(() => this.setMeta(path, h, true));
+        this.deferred.node(rel, { op: 'mknod', path, mode: type | 0o600, dev: h.type === 'fifo' ? 0 : makedev(h.devmajor, h.devminor) });
+        this.deferred.afterNodes(rel, () => this.setMeta(path, h, true));
         this.queueXattrs(path, h);
         return;
       }
@@ -448,7 +451,7 @@ class Extractor {
     const dir = join(this.dest, parent);
     if (name === OPAQUE) {
       if (this.opts.mode === 'overlay') {
-        this.xattrs.push({ op: 'xattr', path: dir, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
+        this.deferred.xattr(parent, { op: 'xattr', path: dir, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
       } else {
         let children: string[] = [];
         try {
@@ -458,7 +461,10 @@ class Extractor {
         }
         for (const c of children) {
           const rel = parent ? `${parent}/${c}` : c;
-          if (!this.created.has(rel)) fs.rmSync(F(join(dir, c)), { recursive: true, force: true });
+          if (this.created.has(rel)) continue;
+          fs.rmSync(F(join(dir, c)), { recursive: true, force: true });
+          // it may be a directory we checked (dirs): a later entry could put a symlink in its place
+          this.forget(rel, true);
         }
       }
       return;
@@ -470,7 +476,7 @@ class Extractor {
     fs.rmSync(F(path), { recursive: true, force: true });
     this.forget(rel, true);
     if (this.opts.mode === 'overlay') {
-      this.native.push({ op: 'mknod', path, mode: fs.constants.S_IFCHR | 0o600, dev: 0 });
+      this.deferred.node(rel, { op: 'mknod', path, mode: fs.constants.S_IFCHR | 0o600, dev: 0 });
     }
   }
 
@@ -489,6 +495,8 @@ class Extractor {
 
   /** `rel` is gone: so are the directories we knew below it (they must be re-checked, never trusted). */
   private forget(rel: string, wasDir: boolean): void {
+    // work queued for what was there belongs to what is gone (and must never follow what comes)
+    this.deferred.drop(rel, wasDir);
     this.dirs.delete(rel);
     // nor are their mtimes ours to set at the end (utimes follows a symlink put there since)
     this.dirTimes.delete(rel);
@@ -560,6 +568,8 @@ class Extractor {
     for (const lower of this.opts.mode === 'overlay' ? await this.lowers() : []) {
       let st: fs.Stats;
       try {
+        // never through a symlinked directory of the lower layer (its attributes would be the host's)
+        if (rel && !parentsAreDirs(lower, rel)) break;
         st = fs.lstatSync(F(rel ? join(lower, rel) : lower));
       } catch {
         continue;
@@ -587,6 +597,8 @@ class Extractor {
   }
 
   private queueXattrs(path: string, h: TarHeader): void {
-    for (const [name, value] of h.xattrs) this.xattrs.push({ op: 'xattr', path, name, value });
+    if (h.xattrs.size === 0) return;
+    const rel = path === this.dest || `${path}/` === this.prefix ? '' : path.slice(this.prefix.length);
+    for (const [name, value] of h.xattrs) this.deferred.xattr(rel, { op: 'xattr', path, name, value });
   }
 }

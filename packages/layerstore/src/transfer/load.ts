@@ -14,7 +14,7 @@ import type { Digest, ImageRecord, LayerRef, Manifest, Descriptor } from '../typ
 import type { Store } from '../store.js';
 import { decompress, detectCompression, mapZlibError } from '../layers/decompress.js';
 import { HashStream, peek } from '../util/streams.js';
-import { safeEntryName } from '../snapshots/safepath.js';
+import { safeEntryName } from '../fs/scoped.js';
 import { badArchive, integrityError, formatError, notFound } from '../errors.js';
 import { isIndex, parseConfig, parseJson, parseManifest, pickPlatform } from '../images/parse.js';
 import { normalizeRef } from '../index/refs.js';
@@ -104,8 +104,10 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
     const isTar = head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
     if (isTar && compressTar) {
       // classic docker-archive `<id>/layer.tar`: store it gzip'd like any layer we write
-      const ref = await store.writeLayer(s, { validate: true });
-      added.push(ref.digest);
+      // a layer the store already has (the same base in many archives) is not ours to remove on failure
+      let had = false;
+      const ref = await store.writeLayer(s, { validate: true, beforeCommit: async (d) => void (had = await store.hasBlob(d)) });
+      if (!had) added.push(ref.digest);
       return { digest: ref.digest, size: ref.size, diffID: ref.diffID, compressed: true };
     }
     const had = expected ? await store.hasBlob(expected) : false;

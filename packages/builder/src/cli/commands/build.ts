@@ -9,6 +9,7 @@ import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
 import { extractWorkersFromEnv } from '../env.js';
 import { noteActivity } from '../pending.js';
+import { isEntitlement } from '../../solve/entitlements.js';
 
 export const HELP = `Usage: tsbuild build [OPTIONS] CONTEXT
 
@@ -24,7 +25,8 @@ Options:
       --cache-to type=local,dest=DIR[,mode=min|max]  export the build cache
       --cache-from type=local,src=DIR                import a build cache
       --pull                  accepted for compatibility (base images come from the store)
-      --network none|host     network for RUN (default host)
+      --network default|none|host  network for RUN (default: isolated, outbound NAT; host needs --allow network.host)
+      --allow ENTITLEMENT     network.host | security.insecure (RUN --network=host / --security=insecure; repeatable)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
       --platform P            target platform (the host platform only)
@@ -48,7 +50,7 @@ export interface ParsedBuild {
   dockerfileFromStdin: boolean;
 }
 
-const VALUE_FLAGS = new Set(['--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime']);
+const VALUE_FLAGS = new Set(['--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '-q', '--quiet', '--rewrite-timestamp']);
 
 export function parseBuildFlags(argv: string[], env: Record<string, string | undefined>): ParsedBuild {
@@ -113,9 +115,14 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
       case '--cache-from': (options.cacheFrom ??= []).push(parseCacheSpec(value, 'from')); break;
       case '--no-cache-filter': noCacheFilter.push(...value.split(',').filter(Boolean)); break;
       case '--network':
-        if (value === 'default') value = 'host';
-        if (value !== 'none' && value !== 'host') throw new UsageError(`unsupported network mode ${JSON.stringify(value)} (none|host)`);
+        if (value !== 'default' && value !== 'none' && value !== 'host') throw new UsageError(`unsupported network mode ${JSON.stringify(value)} (default|none|host)`);
         options.network = value;
+        break;
+      case '--allow':
+        for (const e of value.split(',').filter(Boolean)) {
+          if (!isEntitlement(e)) throw new UsageError(`invalid entitlement ${JSON.stringify(e)} (network.host|security.insecure)`);
+          if (!(options.allow ??= []).includes(e)) options.allow.push(e);
+        }
         break;
       case '--secret': secrets.push(parseSecret(value)); break;
       case '--label': {

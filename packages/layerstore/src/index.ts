@@ -12,7 +12,7 @@ export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
 export { ownerAlive, selfStartTime } from './lock/lockfile.js';
-export { mountsUnder } from './gc/scratch.js';
+export { mountsUnder, ownerGone, selfPidNamespace } from './gc/scratch.js';
 export { decodeName, encodeName, fsName, hasEscapes } from './util/bytesName.js';
 export {
   resolveInRoot,

@@ -339,7 +339,7 @@ export class Store implements LayerStore {
   }
 
   /**
-   * This process's scratch dir (ROOT/tmp/proc-<pid>-<start>, created on first use): what a build
+   * This process's scratch dir (ROOT/tmp/proc-<pid>-<start>-<pid ns>, created on first use): what a build
    * puts here is found and removed after a SIGKILL by the next run (`deadScratch`) and `prune`.
    */
   tmpDir(): string {

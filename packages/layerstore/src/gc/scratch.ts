@@ -1,21 +1,43 @@
 /**
  * Per-process scratch: every process that builds gets its own directory under ROOT/tmp named for
- * its owner, `proc-<pid>-<start time>` (the same identity the store lock uses: a reused pid has
+ * its owner, `proc-<pid>-<start time>-<pid namespace>` (the same identity the store lock uses: a reused pid has
  * another start time). Step dirs, overlay mounts, RUN mount scratch and exports live in it, so
  * whatever a killed (SIGKILL) build left is one directory whose owner is provably dead — found and
  * removed by the next run on the store and by `prune` (the builder unmounts what is mounted under
  * it first: see builder/src/snapshot/reap.ts).
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ownerAlive, processStart, selfStartTime } from '../lock/lockfile.js';
 
 const PREFIX = 'proc-';
-const NAME = /^proc-(\d+)-(\d+)$/;
+const NAME = /^proc-(\d+)-(\d+)-(\d+)$/;
+
+let pidNs: string | undefined;
+/**
+ * This process's pid namespace (the inode of /proc/self/ns/pid). A pid only names a process within
+ * its namespace: a store shared with a container sees pids it cannot look up, so scratch made in
+ * another namespace is never judged dead here (read on first use, never at module scope).
+ */
+export function selfPidNamespace(): string {
+  if (pidNs === undefined) {
+    try {
+      pidNs = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+    } catch {
+      pidNs = '0';
+    }
+  }
+  return pidNs;
+}
+
+/** Is the owner `pid start ns` gone? Only decidable for owners in our own pid namespace. */
+export function ownerGone(pid: string, start: string, ns: string): boolean {
+  return ns === selfPidNamespace() && !ownerAlive(`${pid} ${start}`);
+}
 
 export function ownScratchName(): string {
-  return `${PREFIX}${process.pid}-${selfStartTime()}`;
+  return `${PREFIX}${process.pid}-${selfStartTime()}-${selfPidNamespace()}`;
 }
 
 /** Create (once) and return this process's scratch dir under `tmp`. */
@@ -42,7 +64,7 @@ export function deadScratch(tmp: string): string[] {
   for (const n of names) {
     const m = NAME.exec(n);
     if (m) {
-      if (!ownerAlive(`${m[1]} ${m[2]}`)) out.push(join(tmp, n));
+      if (ownerGone(m[1]!, m[2]!, m[3]!)) out.push(join(tmp, n));
       continue;
     }
     const legacy = /^[a-z-]*?-(\d+)-/.exec(n);

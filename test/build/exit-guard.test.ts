@@ -66,4 +66,17 @@ describe('outputs are written beside the destination and renamed into place', ()
     // no scratch left beside them
     expect(readdirSync(work).filter((n) => n.startsWith('.'))).toEqual([]);
   });
+
+  it('-o type=local onto an existing file is E_OUTPUT, and the file is left as it was', () => {
+    const ctx = join(work, 'ctx2');
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nENV A=1\n');
+    writeFileSync(join(work, 'a-file'), 'mine');
+    const r = runTsbuild(['build', '--root', t.root, '-q', '-o', `type=local,dest=${join(work, 'a-file')}`, ctx]);
+    expect(r.stderr).toContain('[E_OUTPUT]');
+    expect(r.code).toBe(1);
+    expect(readFileSync(join(work, 'a-file'), 'utf8')).toBe('mine');
+    expect(readdirSync(work).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
 });
+

@@ -30,7 +30,9 @@ async function entriesOf(dir: string): Promise<string[] | undefined> {
   try {
     return await readdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') throw new BuildError('E_OUTPUT', `-o type=local: ${dir} exists and is not a directory`, { data: { dest: dir } });
     throw err;
   }
 }
@@ -38,6 +40,7 @@ async function entriesOf(dir: string): Promise<string[] | undefined> {
 export async function writeLocal(store: LayerStore, layers: LayerRef[], dest: string): Promise<void> {
   const abs = resolve(dest);
   await mkdir(dirname(abs), { recursive: true });
+  await entriesOf(abs); // a file in the way fails now, before any work
   const tmp = besideName(abs);
   try {
     await mkdir(tmp, { mode: 0o755 });

@@ -187,7 +187,7 @@ describe('SIGTERM', () => {
 });
 
 describe('file names are bytes', () => {
-  it.each([[{}], [{ TSBUILD_EXTRACT_WORKERS: '2', TSBUILD_NO_SNAPSHOT: '1' }]])('non-UTF-8 names made by a RUN go into the layer, the next step, -o local and -o tar exactly (%o)', (env) => {
+  it.each([[{}], [{ TSBUILD_EXTRACT_WORKERS: '2', TSBUILD_NO_SNAPSHOT: '1' }], [{ TSBUILD_SNAPSHOTTER: 'copy' }]])('non-UTF-8 names made by a RUN go into the layer, the next step, -o local and -o tar exactly (%o)', (env) => {
     const ctx = context(
       'FROM busybox\n' +
         'RUN touch "$(printf "bad\\377name")" && mkdir "d$(printf "\\376")" && echo hi > "d$(printf "\\376")/x$(printf "\\377")" && ln -s "$(printf "t\\377")" /lnk\n' +

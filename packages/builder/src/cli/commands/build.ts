@@ -221,6 +221,13 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.dockerfileFromStdin) parsed.options.dockerfileText = readFileSync(0, 'utf8');
   const { renderer } = await import('../render/index.js');
   const { build } = await import('../../build.js');
+  // TSBUILD_SNAPSHOTTER=overlay|copy pins what is otherwise chosen by the kernel (overlayfs usable or not)
+  const pinned = process.env.TSBUILD_SNAPSHOTTER;
+  if (pinned && pinned !== 'auto') {
+    if (pinned === 'copy') parsed.options.snapshotter = new (await import('../../snapshot/copy.js')).CopySnapshotter();
+    else if (pinned === 'overlay') parsed.options.snapshotter = new (await import('../../snapshot/overlay.js')).OverlaySnapshotter();
+    else throw new UsageError(`TSBUILD_SNAPSHOTTER must be overlay, copy or auto (got ${JSON.stringify(pinned)})`);
+  }
   const render = renderer(parsed.progress, process.stderr);
   // what the exit guard names if the build is ever left pending (cli/pending.ts)
   const onEvent: typeof render = (e) => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const NEWER = [['cachestat', 451], ['fchmodat2', 452], ['map_shadow_stack', 453], ['futex_wake', 454], ['futex_wait', 455],
   ['futex_requeue', 456], ['statmount', 457], ['listmount', 458], ['mseal', 462], ['setxattrat', 463], ['getxattrat', 464],
   ['listxattrat', 465], ['removexattrat', 466], ['uretprobe', 335, ['x86_64']]];
+// (the same numbers >= 424 hold for i386)
 
 function table(arch, header, defines) {
   const out = execFileSync('cpp', ['-dM', ...defines.map((d) => `-D${d}`), '-'], { input: `#include <${header}>\n` }).toString();
@@ -38,6 +39,7 @@ function table(arch, header, defines) {
 }
 
 const x64 = table('x86_64', 'asm/unistd_64.h', []);
+const i386 = table('i386', 'asm/unistd_32.h', []);
 const arm64 = table('generic64', 'asm-generic/unistd.h', ['__BITS_PER_LONG=64', '__ARCH_WANT_RENAMEAT', '__ARCH_WANT_NEW_STAT',
   '__ARCH_WANT_SET_GET_RLIMIT', '__ARCH_WANT_TIME32_SYSCALLS', '__ARCH_WANT_SYS_CLONE3', '__ARCH_WANT_MEMFD_SECRET']);
 const wrap = (s) => s.match(/.{1,110}(\s|$)/g).map((l) => `  '${l}'`).join(' +\n');
@@ -51,6 +53,10 @@ ${wrap(x64)};
 
 export const SYSCALLS_GENERIC_64 =
 ${wrap(arm64)};
+
+/** i386, the compat arch on x86_64 hosts (32-bit binaries in a RUN) */
+export const SYSCALLS_I386 =
+${wrap(i386)};
 `;
 writeFileSync(fileURLToPath(new URL('../packages/builder/src/exec/seccomp/syscall-tables.ts', import.meta.url)), file);
-console.log(`x86_64: ${x64.split(' ').length} syscalls, generic64: ${arm64.split(' ').length}`);
+console.log(`x86_64: ${x64.split(' ').length} syscalls, generic64: ${arm64.split(' ').length}, i386: ${i386.split(' ').length}`);

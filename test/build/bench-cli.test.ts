@@ -55,6 +55,9 @@ describe('tsbuild bench', () => {
     expect(inc.bytesWritten).toBeGreaterThan(0);
     // the context is given back as it was
     expect(readFileSync(join(ctx, 'app/main.txt'), 'utf8')).toBe('hello\n');
+    // and the store has no tag of the benchmark's left (busybox is the user's)
+    const images = runTsbuild(['images', '--root', t.root, '--json']);
+    expect((JSON.parse(images.stdout) as { name: string }[]).map((i) => i.name).filter((n) => n.includes('tsbuild-bench'))).toEqual([]);
   });
 
   it('takes the store from TSBUILD_ROOT when no --root is given', () => {

@@ -34,8 +34,10 @@ describe('tsbuild build (CLI)', () => {
     const iid = readFileSync(join(out, 'iid'), 'utf8');
     expect(iid).toMatch(/^sha256:[0-9a-f]{64}$/);
     const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
-    expect(meta['containerimage.digest']).toBe(iid);
-    expect(meta['containerimage.config.digest']).toMatch(/^sha256:/);
+    // --iidfile holds the image ID as docker's does: the config digest (what `docker images` shows)
+    expect(meta['containerimage.config.digest']).toBe(iid);
+    expect(meta['containerimage.digest']).toMatch(/^sha256:/);
+    expect(meta['containerimage.digest']).not.toBe(iid);
     const again = tsbuild(args);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/#\d+ CACHED/);

@@ -301,6 +301,14 @@ for (const mode of MODES) describe(mode.name, () => {
       });
     }
 
+    it('a FIFO or a device planted as /etc/passwd is no passwd file (BuildKit: regular files only), never a hang', () => {
+      const { ctx, out } = setup();
+      const r = s.build(`FROM busybox\nRUN rm /etc/passwd && mkfifo /etc/passwd && rm /etc/group && ln -s /dev/zero /etc/group\nUSER 1000:1000\nRUN echo $HOME > /tmp/home\nUSER app\nRUN true\n`, ctx, { out });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('unable to find user app');
+      expectHostUntouched();
+    });
+
     it('USER 2147483647:5 runs as that uid', () => {
       const { ctx, out } = setup();
       const r = s.build(`FROM busybox\nUSER 2147483647:5\nRUN id -u > /tmp/id\n`, ctx, { out });

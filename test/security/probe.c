@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -79,6 +80,28 @@ static void try_connect(const char *key, const char *ip, int port) {
   close(s);
 }
 
+static int try_unshare(int flags) { return unshare(flags) == 0 ? 0 : errno; }
+static int try_mount(int unused) {
+  (void)unused;
+  mkdir("/probe-mnt", 0755);
+  int r = mount("tmpfs", "/probe-mnt", "tmpfs", 0, NULL) == 0 ? 0 : errno;
+  if (r == 0) umount("/probe-mnt");
+  rmdir("/probe-mnt");
+  return r;
+}
+/* runs fn(arg) in a child; "ok" or the errno name it exited with */
+static const char *in_child(int (*fn)(int), int arg) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) _exit(fn(arg));
+  int st = 0;
+  waitpid(pid, &st, 0);
+  int e = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+  if (e == 0) return "ok";
+  errno = e;
+  return err(-1);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc > 2 && strcmp(argv[1], "connect") == 0) {
@@ -98,9 +121,10 @@ int main(int argc, char **argv) {
   id = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* KEY_SPEC_SESSION_KEYRING */, 0);
   if (id >= 0) printf("keyring_id=%ld\n", id); else printf("keyring_id=%s\n", err(id));
   printf("keyctl_join=%s\n", err(syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, 0)));
-  printf("unshare_user=%s\n", err(unshare(CLONE_NEWUSER)));
-  printf("unshare_mount=%s\n", err(unshare(CLONE_NEWNS)));
-  printf("mount_tmpfs=%s\n", err(mount("tmpfs", "/mnt", "tmpfs", 0, NULL)));
+  /* in children: a namespace that is granted must not change what the probe tests next */
+  printf("unshare_user=%s\n", in_child(try_unshare, CLONE_NEWUSER));
+  printf("unshare_mount=%s\n", in_child(try_unshare, CLONE_NEWNS));
+  printf("mount_tmpfs=%s\n", in_child(try_mount, 0));
   int s;
   s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP); printf("socket_raw_inet=%s\n", err(s)); if (s >= 0) close(s);
   s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)); printf("socket_packet=%s\n", err(s)); if (s >= 0) close(s);

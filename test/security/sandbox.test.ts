@@ -8,9 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { OverlaySnapshotter, UnshareExecutor, RuncExecutor, type Mounted, type RunSpec, type Executor } from '@tsbuild/builder';
 import { busyboxRootfs, REPO_ROOT } from '../helpers/busybox.js';
@@ -130,12 +129,80 @@ describe.each(executors)('%s', (name, make, available) => {
   });
 });
 
-/** First non-internal IPv4 address of this host (the NAT's way out), if any. */
-function hostAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+/** Two i386 programs (int 0x80): write "ok" and exit 0; unshare(CLONE_NEWUSER) and exit with its errno. */
+const I386_SRC = {
+  hello: '.globl _start\n_start:\n mov $4, %eax\n mov $1, %ebx\n mov $msg, %ecx\n mov $3, %edx\n int $0x80\n mov $1, %eax\n xor %ebx, %ebx\n int $0x80\n.data\nmsg: .ascii "ok\\n"\n',
+  unshare: '.globl _start\n_start:\n mov $310, %eax\n mov $0x10000000, %ebx\n int $0x80\n neg %eax\n mov %eax, %ebx\n mov $1, %eax\n int $0x80\n',
+};
+function assembleI386(): boolean {
+  if (process.arch !== 'x64') return false;
+  try {
+    for (const [name, src] of Object.entries(I386_SRC)) {
+      writeFileSync(join(work, `${name}.s`), src);
+      execFileSync('as', ['--32', '-o', join(work, `${name}.o`), join(work, `${name}.s`)], { stdio: 'ignore' });
+      execFileSync('ld', ['-m', 'elf_i386', '-o', join(work, `i386-${name}`), join(work, `${name}.o`)], { stdio: 'ignore' });
+    }
+    return true;
+  } catch {
+    return false;
   }
-  return undefined;
+}
+const I386 = assembleI386();
+
+describe.each(executors.filter(([name]) => !name.includes('cgroup')))('32-bit (i386) binaries, %s', (_name, make, available) => {
+  const exec = available ? make() : undefined;
+  afterAll(() => exec?.dispose?.());
+
+  test.skipIf(!I386 || !available)('run, under the same profile (the i386 table): unshare(CLONE_NEWUSER) fails with EPERM as under docker', async () => {
+    const m = await snap.prepare([busyboxRootfs()], { scratchDir: join(work, `s${n++}`) });
+    mounted.push(m);
+    for (const b of ['hello', 'unshare']) copyFileSync(join(work, `i386-${b}`), join(m.root, b));
+    const run = async (args: string[]) => {
+      const out: Buffer[] = [];
+      const r = await exec!.run({ rootfs: m.root, args, env: [], cwd: '/', user: { uid: 0, gid: 0, additionalGids: [] }, network: 'none', hostname: 'h', mounts: [], onStdout: (c) => out.push(c) });
+      return { code: r.exitCode, out: Buffer.concat(out).toString() };
+    };
+    expect(await run(['/hello'])).toEqual({ code: 0, out: 'ok\n' });
+    expect((await run(['/unshare'])).code).toBe(1);
+  });
+});
+
+/**
+ * A test host of our own: a network namespace with a veth pair (TEST-NET-2 addresses) and a TCP
+ * server inside it. The NAT's way out is checked against it, never against an address of the
+ * machine's own interfaces: traffic leaves only for hosts this test made.
+ */
+interface TestHost { address: string; port: number; close(): void }
+let testHosts = 0;
+function makeTestHost(): TestHost | undefined {
+  const k = testHosts++;
+  const ns = `tsb-sbx-${process.pid}-${k}`;
+  const veth = `tsbv${process.pid % 100000}x${k}`;
+  const [hostSide, address] = [`198.51.100.${4 * k + 1}`, `198.51.100.${4 * k + 2}`];
+  const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
+  try {
+    ip('netns', 'add', ns);
+    ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+    ip('addr', 'add', `${hostSide}/30`, 'dev', veth);
+    ip('link', 'set', veth, 'up');
+    ip('-n', ns, 'addr', 'add', `${address}/30`, 'dev', 'eth0');
+    ip('-n', ns, 'link', 'set', 'eth0', 'up');
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+  } catch {
+    spawnSync('ip', ['netns', 'del', ns]);
+    return undefined;
+  }
+  const port = 18000 + (process.pid % 1000);
+  const server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
+    `require("net").createServer((c) => c.end("hi\\n")).listen(${port}, "${address}")`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `grep -q ':${port.toString(16).toUpperCase()} ' /proc/net/tcp`]).status === 0) break;
+    spawnSync('sleep', ['0.05']);
+  }
+  return {
+    address, port,
+    close() { server.kill('SIGKILL'); spawnSync('ip', ['netns', 'del', ns]); spawnSync('ip', ['link', 'del', veth]); },
+  };
 }
 
 function listen(host: string): Promise<{ server: Server; port: number }> {
@@ -153,20 +220,20 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('default n
     exec?.dispose?.();
     for (const s of servers) s.close();
   });
-  const outside = hostAddress();
+  const outside = available ? makeTestHost() : undefined;
+  afterAll(() => outside?.close());
 
-  test.skipIf(!CC || !available || !outside)('reaches the host\'s other addresses through NAT, not its loopback services', async () => {
+  test.skipIf(!CC || !available || !outside)('reaches hosts beyond this machine through NAT, not its loopback services', async () => {
     const lo = await listen('127.0.0.1');
-    const ext = await listen(outside!);
-    servers.push(lo.server, ext.server);
-    const r = await step(exec!, ['/bin/sh', '-c', `/probe connect 127.0.0.1 ${lo.port} 10.0.2.2 ${lo.port} ${outside} ${ext.port}; cat /proc/net/dev; ip -4 addr 2>/dev/null || true`], { network: 'default' });
+    servers.push(lo.server);
+    const r = await step(exec!, ['/bin/sh', '-c', `/probe connect 127.0.0.1 ${lo.port} 10.0.2.2 ${lo.port} ${outside!.address} ${outside!.port}; cat /proc/net/dev; ip -4 addr 2>/dev/null || true`], { network: 'default' });
     expect(r.exitCode, r.output).toBe(0);
     const got = parse(r.output);
     if (process.env.SANDBOX_DEBUG) console.log(r.output);
     // the step's own loopback has nothing there; slirp's host alias 10.0.2.2 is blocked (--disable-host-loopback)
     expect(got[`connect_127.0.0.1_${lo.port}`]).toBe('ECONNREFUSED');
     expect(got[`connect_10.0.2.2_${lo.port}`]).not.toBe('ok');
-    expect(got[`connect_${outside}_${ext.port}`]).toBe('ok');
+    expect(got[`connect_${outside!.address}_${outside!.port}`]).toBe('ok');
     // its own interfaces only: lo and the NAT's tap0, none of the host's
     const ifaces = [...r.output.matchAll(/^\s*([\w-]+):\s+\d+/gm)].map((m) => m[1]).sort();
     expect(ifaces).toEqual(['lo', 'tap0']);
@@ -177,8 +244,8 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('default n
     expect(viaDefault['connect_127.0.0.1_5000']).toBe('ECONNREFUSED');
     expect(viaDefault['connect_10.0.2.2_5000']).not.toBe('ok');
     if (outside) {
-      const none = parse((await step(exec!, ['/probe', 'connect', outside, '1'], { network: 'none' })).output);
-      expect(none[`connect_${outside}_1`]).toBe('ENETUNREACH');
+      const none = parse((await step(exec!, ['/probe', 'connect', outside.address, '1'], { network: 'none' })).output);
+      expect(none[`connect_${outside.address}_1`]).toBe('ENETUNREACH');
     }
   });
 
@@ -191,6 +258,13 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('default n
     expect(bOut.split('\n')[0]).toMatch(/^net:\[\d+\]$/);
     expect(b['connect_127.0.0.1_7777']).toBe('ECONNREFUSED');
   });
+
+  test.skipIf(!available)('concurrent steps get namespaces of their own', async () => {
+    const [x, y] = await Promise.all([0, 1].map(() => step(exec!, ['/bin/sh', '-c', 'sleep 0.3; readlink /proc/self/ns/net'], { network: 'default' })));
+    expect(x!.output).toMatch(/^net:\[\d+\]\n$/);
+    expect(y!.output).toMatch(/^net:\[\d+\]\n$/);
+    expect(x!.output).not.toBe(y!.output);
+  });
 });
 
 describe.each(executors.filter(([name]) => !name.includes('cgroup')))('RUN --security=insecure, %s', (_name, make, available) => {
@@ -201,6 +275,7 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('RUN --sec
     const host = parse(execFileSync(PROBE, ['keyring'], { encoding: 'utf8' }));
     const r = await step(exec!, ['/probe'], { security: 'insecure' });
     const got = parse(r.output);
+    if (process.env.SANDBOX_DEBUG) console.log(r.output);
     expect(got.Seccomp).toBe('0');
     const hostBnd = /^CapBnd:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
     expect(got.CapBnd).toBe(hostBnd);
@@ -208,6 +283,12 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('RUN --sec
     expect(host.keyring_id).toMatch(/^\d+$/);
     expect(got.keyring_id).not.toBe(host.keyring_id);
     expect(got.CapInh).toBe('0000000000000000');
+    // BuildKit's insecure spec: every device allowed, no masked/read-only /proc paths, a writable sysfs
+    expect(got.open_mknod_kmsg).toBe('ok');
+    const mounts = (await step(exec!, ['/bin/sh', '-c', 'grep -E " /sys | /proc/sys " /proc/mounts | cut -d" " -f2,4 | cut -d, -f1'], { security: 'insecure' })).output;
+    expect(mounts.trim()).toBe('/sys rw');
+    const sandboxed = (await step(exec!, ['/bin/sh', '-c', 'grep -E " /sys | /proc/sys " /proc/mounts | cut -d" " -f2,4 | cut -d, -f1'])).output;
+    expect(sandboxed.trim().split('\n').sort()).toEqual(['/proc/sys ro', '/sys ro']);
   });
 });
 
@@ -252,6 +333,12 @@ describe('through the CLI', () => {
     expect(readFileSync(join(granted.out, 'dev-list'), 'utf8').split('\n').filter((l) => /^\s*[\w-]+:/.test(l)).length).toBeGreaterThan(1);
     const bad = build(run, ['--allow', 'network.everything']);
     expect(bad.code).toBe(2);
+  });
+
+  test('the same refusal from the plain bundle (TSBUILD_NO_SNAPSHOT=1)', () => {
+    const r = build('FROM busybox\nRUN --security=insecure true\n', [], { TSBUILD_NO_SNAPSHOT: '1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('security.insecure is not allowed');
   });
 
   test.skipIf(!CC)('RUN --security=insecure needs --allow security.insecure, then runs without seccomp', () => {

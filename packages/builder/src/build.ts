@@ -5,7 +5,8 @@
 import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
-import { platformArgs } from '@tsbuild/parser';
+import { lint, platformArgs, ShellLex } from '@tsbuild/parser';
+import { namedContext } from './solve/namedContexts.js';
 import { BuildError, noSpaceError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
@@ -39,7 +40,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const builtinArgs = platformArgs(platform, platform);
     const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
     builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
-    for (const w of plan.dockerfile.warnings) progress.warning(w.message, w.range ? { file: source.file, line: w.range.start.line } : undefined);
     let store = options.store;
     if (!store) {
       const opened = await openStore(options.root, { extractWorkers: options.extractWorkers });
@@ -60,14 +60,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
     }
     const epoch = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z') : undefined;
-    const getExecutor = defaultExecutor(options, store.tmpDir(), (m) => progress.info(m));
+    const getExecutor = defaultExecutor(options, store.tmpDir(), (m) => progress.debug(m));
     const solve: SolveContext = {
       options,
       dockerfile: plan.dockerfile,
       graph: plan.graph,
       store,
       executor: async () => (executorUsed = await getExecutor()),
-      snapshotter: defaultSnapshotter(options, store.tmpDir(), (m) => progress.info(m)),
+      snapshotter: defaultSnapshotter(options, store.tmpDir(), (m) => progress.debug(m)),
       diff: defaultDiff(options),
       context,
       progress,
@@ -80,6 +80,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       now: () => epoch ?? new Date().toISOString(),
       platform,
     };
+
+    // BuildKit's lint rules, as warnings (`# check=error=true`: a failed build before any step runs)
+    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape));
 
     const final = await solveGraph(solve, options.jobs ?? Math.max(1, availableParallelism()), (reason) => abort.abort(reason));
 
@@ -125,6 +128,52 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
     }
     await ownStore?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The Env of each base image the store has (lint's UndefinedVar needs what a base defines), read
+ * from the store only: nothing is pulled for lint, and an image the store lacks is "unknown".
+ */
+async function baseImageEnvs(solve: SolveContext, escape: '\\' | '`'): Promise<Map<string, readonly string[]>> {
+  const lex = new ShellLex(escape);
+  const vars = { get: (k: string) => solve.globalArgs.get(k) ?? solve.builtinArgs.get(k) };
+  const stageNames = new Set(solve.dockerfile.stages.map((s) => s.name).filter(Boolean));
+  const refs = new Set<string>();
+  for (const st of solve.dockerfile.stages) {
+    try {
+      const ref = lex.processWord(st.from.image, vars);
+      if (ref && ref.toLowerCase() !== 'scratch' && !stageNames.has(ref.toLowerCase())) refs.add(ref);
+    } catch {
+      // the solve reports a FROM that does not expand
+    }
+  }
+  const envs = new Map<string, readonly string[]>();
+  await Promise.all([...refs].map(async (ref) => {
+    try {
+      const named = namedContext(solve, ref);
+      const real = named?.type === 'image' ? named.ref : ref;
+      const img = await solve.store.getImage(real);
+      if (!img) return;
+      envs.set(ref, img.config.config?.Env ?? []);
+      // the solve's FROM finds it here instead of reading it again (unless --pull asks the registry)
+      if (!(solve.options as { pull?: boolean }).pull) (solve.images ??= new Map()).set(real, Promise.resolve(img));
+    } catch {
+      // a reference the store cannot parse: the solve says so
+    }
+  }));
+  return envs;
+}
+
+function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>): void {
+  const r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image) });
+  for (const w of r.warnings) progress.lint(w.rule, w.message, { file: w.file, line: w.range.start.line, column: w.range.start.column }, w.url);
+  if (r.failed) {
+    const first = r.warnings[0]!;
+    throw new BuildError('E_LINT', `lint violation found for rules: ${[...new Set(r.warnings.map((w) => w.rule))].join(', ')}`, {
+      location: { file: first.file, line: first.range.start.line, column: first.range.start.column, endLine: first.range.end.line },
+      data: { warnings: r.warnings.length, hint: 'fix the Dockerfile, or skip rules with # check=skip=Rule1,Rule2 (error=false makes them warnings)' },
+    });
   }
 }
 

@@ -19,5 +19,5 @@ export { importCache } from './cache-io/importCache.js';
 export { parseCacheSpec } from './cache-io/parseCacheSpec.js';
 export { CACHE_MEDIA } from './cache-io/media.js';
 export type * from './cache-io/types.js';
-export { resolveInRoot } from '@tsbuild/layerstore';
+export { resolveInRoot } from './exec/scoped.js';
 export { withHome } from './exec/home.js';

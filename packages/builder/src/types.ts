@@ -18,6 +18,9 @@ export type OutputSpec =
   /** the final stage's filesystem as a tar */
   | { type: 'tar'; dest: string };
 
+/** `--build-context NAME=…`: another image (docker-image://REF) or a local directory */
+export type NamedContext = { type: 'image'; ref: string } | { type: 'dir'; path: string };
+
 export type Entitlement = 'network.host' | 'security.insecure';
 
 export type SecretSpec = { id: string; src: string } | { id: string; env: string };
@@ -36,7 +39,17 @@ export interface BuildOptions {
   noCache?: boolean | string[];
   outputs?: OutputSpec[];
   secrets?: SecretSpec[];
+  /** `--ssh ID=SOCKET`: agent sockets RUN --mount=type=ssh forwards (id `default` for `--ssh default`) */
+  ssh?: { id: string; socket: string }[];
+  /** `--build-context`: what FROM NAME / COPY --from=NAME see instead of a stage or image NAME */
+  namedContexts?: Record<string, NamedContext>;
   labels?: Record<string, string>;
+  /** `--add-host`: extra /etc/hosts lines in RUN */
+  extraHosts?: { host: string; ip: string }[];
+  /** `--shm-size`: bytes of RUN's /dev/shm (default 64 MiB) */
+  shmSize?: number;
+  /** `--ulimit`: resource limits of RUN's processes */
+  ulimits?: { name: string; soft: number; hard: number }[];
   /**
    * default network for RUN: 'default' (the default) an isolated namespace with outbound NAT and
    * no reach to the host's loopback; 'host' needs the network.host entitlement in `allow`
@@ -111,8 +124,13 @@ export type BuildEvent =
   | { type: 'step-log'; stepId: string; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'step-done'; stepId: string; name: string; durationMs: number; cached: boolean; missReason?: string }
   | { type: 'step-error'; stepId: string; name: string; error: string }
-  | { type: 'info'; message: string }
+  /** the step's cache key is new: the first input that changed (`src/app.ts changed`), before it runs */
+  | { type: 'step-miss'; stepId: string; reason: string }
+  /** `debug`: details renderers show only when asked (`--debug`), e.g. the executor chosen */
+  | { type: 'info'; message: string; debug?: boolean }
   | { type: 'warning'; message: string; location?: { file: string; line: number } }
+  /** a lint finding (BuildKit's build checks): the rule's name, message, place and documentation */
+  | { type: 'lint'; rule: string; message: string; location?: { file: string; line: number; column?: number }; url?: string }
   | { type: 'export'; output: OutputSpec['type'] | 'cache'; dest?: string; digest?: Digest };
 
 export type { LayerStore };

@@ -26,4 +26,5 @@ export {
   safeEntryName,
   SymlinkLoopError,
   type ScopedOptions,
+  type KernelResolve,
 } from './fs/scoped.js';

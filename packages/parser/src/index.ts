@@ -17,4 +17,7 @@ export type { ExpandOptions } from './expand-instruction.js';
 export { VarScope, PROXY_ARGS, platformArgs } from './scope.js';
 export type { VarScopeOptions, PlatformSpec, ExpandDefault } from './scope.js';
 export { parseGoDuration } from './instructions/duration.js';
+export { suggest } from './suggest.js';
 export { globalScope, stageRefResolver, argDefaultExpander } from './stages/global-scope.js';
+export { lint, RULES, RULE_NAMES, parseCheckOptions } from './lint/index.js';
+export type { LintOptions, LintResult, LintWarning, RuleName, LintConfig } from './lint/index.js';

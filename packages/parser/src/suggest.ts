@@ -37,3 +37,23 @@ export const withSuggestion = (msg: string, word: string, candidates: Iterable<s
   const s = suggest(word, candidates);
   return s === undefined ? msg : `${msg} (did you mean ${s}?)`;
 };
+
+/**
+ * BuildKit's util/suggest.Search (the lint rules' "did you mean"): the closest option at a
+ * Levenshtein distance under 3, whatever the word's length; an exact match means no suggestion.
+ */
+export function searchSuggest(word: string, options: Iterable<string>, caseSensitive: boolean): string | undefined {
+  const w = caseSensitive ? word : word.toLowerCase();
+  let match: string | undefined;
+  let min = 3;
+  for (const o of options) {
+    const opt = caseSensitive ? o : o.toLowerCase();
+    if (opt === w) return undefined;
+    const d = levenshtein(w, opt);
+    if (d < min) {
+      match = o;
+      min = d;
+    }
+  }
+  return match;
+}

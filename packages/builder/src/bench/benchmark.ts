@@ -14,6 +14,7 @@ import { dockerAvailable, dockerDriver, tsbuildDriver, type BuilderDriver, type 
 import { defaultTouchPath, rewrite } from './touch.js';
 import type { BenchOptions, BenchReport, RunSample, ScenarioName, ScenarioResult } from './types.js';
 
+const BENCH_TAG = 'tsbuild-bench/image:latest';
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/tsbuild');
 
 export async function benchmark(opts: BenchOptions): Promise<BenchReport> {
@@ -50,7 +51,7 @@ export async function benchmark(opts: BenchOptions): Promise<BenchReport> {
     samples.set(k, [...(samples.get(k) ?? []), r]);
   };
   const req = (noCache: boolean, rss: boolean): BuildRequest => ({
-    context, dockerfile, tag: 'tsbuild-bench/image:latest', buildArgs: opts.buildArgs ?? {}, noCache, rss,
+    context, dockerfile, tag: BENCH_TAG, buildArgs: opts.buildArgs ?? {}, noCache, rss,
   });
   let counter = 0;
   try {
@@ -91,6 +92,8 @@ export async function benchmark(opts: BenchOptions): Promise<BenchReport> {
       }
     }
   } finally {
+    // the tag the runs gave is the benchmark's, not the user's: gone from the store and from docker
+    for (const d of drivers) if (d.name === 'docker' || fixedRoot) await d.untag(BENCH_TAG).catch(() => undefined);
     if (!fixedRoot) rmSync(scratch, { recursive: true, force: true });
   }
 

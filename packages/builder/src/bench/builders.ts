@@ -24,6 +24,8 @@ export interface BuilderDriver {
   /** make the next build cold: empty cache (docker: prune the build cache) */
   resetCache(): Promise<void>;
   build(req: BuildRequest): Promise<RunSample>;
+  /** remove the tag the runs gave (the benchmark leaves no image name behind) */
+  untag(tag: string): Promise<void>;
 }
 
 export function countSteps(progress: string): { total: number; cached: number } {
@@ -87,6 +89,9 @@ export function tsbuildDriver(opts: { command: string[]; root: () => string; ext
     async resetCache() {
       /* a cold run gets a fresh root from the caller */
     },
+    async untag(tag) {
+      await measure([...opts.command, 'rmi', '--root', opts.root(), tag]);
+    },
     async build(req) {
       const root = opts.root();
       const before = treeBytes(join(root, 'blobs'));
@@ -117,6 +122,10 @@ export function dockerDriver(opts: { dockerPath: string }): BuilderDriver {
     async resetCache() {
       const m = await measure([opts.dockerPath, 'builder', 'prune', '-af'], { env });
       if (m.exitCode !== 0) throw failure('docker builder prune', m);
+    },
+    async untag(tag) {
+      // only the name: the image itself may be shared with the user's own tags
+      await measure([opts.dockerPath, 'rmi', '--no-prune', tag], { env });
     },
     async build(req) {
       const argv = [

@@ -36,6 +36,7 @@ async function preload(): Promise<void> {
     import('./commands/prune.js'),
     import('./commands/fsck.js'),
     import('./commands/tag.js'),
+    import('./commands/check.js'),
   ]);
 }
 

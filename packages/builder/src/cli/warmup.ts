@@ -9,6 +9,8 @@ import { parseBuildFlags } from './commands/build.js';
 import { planBuild } from '../plan/planBuild.js';
 import { cacheKey, baseKey } from '../solve/cacheKey.js';
 import { defaultIgnoreMatcher, readIgnoreLines } from '../context/ignoreMatcher.js';
+import { lint } from '@tsbuild/parser';
+import { displayCommand, stepPrefix } from '../solve/stepName.js';
 
 const SAMPLE = [
   '# syntax=docker/dockerfile:1',
@@ -58,6 +60,11 @@ export function warmUp(): void {
   for (const stage of plan.dockerfile.stages) {
     for (const instr of stage.instructions) parent = cacheKey({ parent, op: instr.kind, instruction: instr, env: ['A=b'], workdir: '/' });
   }
+  // lint runs on every build (its warnings), step names on every step (the views read the clock: not here)
+  lint(SAMPLE, { file: 'Dockerfile', ignorePatterns: ['node_modules', '*.md'], buildArgs: parsed.options.buildArgs });
+  const vars = { get: (k: string) => (k === 'APP_HOME' ? '/opt/app' : undefined) };
+  let id = 0;
+  for (const stage of plan.dockerfile.stages) for (const instr of stage.instructions) void (stepPrefix('final', ++id, 12) + displayCommand(instr, vars, '\\'));
   const ignore = defaultIgnoreMatcher(readIgnoreLines('# comment\nnode_modules\n**/*.log\n!keep.log\nlogs/\n'));
   for (const p of ['src/a.ts', 'node_modules/x', 'logs/a.log', 'keep.log', 'deep/dir/file.log']) ignore.matches(p);
 }

@@ -15,7 +15,8 @@ import { createGunzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { BuildError } from '../errors.js';
 import { mkdirAll, lstatOrUndefined, type DirMeta } from './fsops.js';
-import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
+import { cleanComponents } from '@tsbuild/layerstore';
+import { resolveInRootAsync } from '../exec/scoped.js';
 
 type Body = AsyncIterable<unknown> & { resume(): unknown };
 

@@ -6,5 +6,6 @@ export { downloadUrl, discardRemote, parseChecksum, urlFilename, type DownloadOp
 export { selectSource, selectSources, isUrl, isHeredocMarker } from './select.js';
 export { parseChmod, chmodMode, type ChmodSpec } from './chmod.js';
 export { isArchive, extractArchive, detectCompression, isTarHeader } from './archive.js';
-export { resolveInRoot, resolveInRootAsync, cleanAbs } from '@tsbuild/layerstore';
+export { cleanAbs } from '@tsbuild/layerstore';
+export { resolveInRoot, resolveInRootAsync } from '../exec/scoped.js';
 export { resolveWildcards, containsWildcards, matchSegment } from './wildcard.js';

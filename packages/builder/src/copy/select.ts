@@ -5,7 +5,8 @@
  */
 import { lstatSync } from 'node:fs';
 import { BuildError } from '../errors.js';
-import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
+import { cleanComponents } from '@tsbuild/layerstore';
+import { resolveInRootAsync } from '../exec/scoped.js';
 import { containsWildcards, resolveWildcards } from './wildcard.js';
 import type { CopySource, SourceMatch } from './types.js';
 

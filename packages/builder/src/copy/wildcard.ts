@@ -7,7 +7,8 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
+import { cleanComponents } from '@tsbuild/layerstore';
+import { resolveInRootAsync } from '../exec/scoped.js';
 
 export function containsWildcards(name: string): boolean {
   for (let i = 0; i < name.length; i++) {

@@ -15,6 +15,7 @@ const copyModule = () => import('../copy/index.js');
 import { commitLayer } from '../solve/commitLayer.js';
 import type { StepInputs } from '../solve/missReason.js';
 import { sourceState } from '../solve/sourceState.js';
+import { dirContext } from '../solve/namedContexts.js';
 import type { StepContext } from '../solve/types.js';
 
 export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction>): Promise<void> {
@@ -33,13 +34,16 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
     ...(instr.kind === 'ADD' ? { checksum: instr.checksum, unpack: instr.unpack } : {}),
   };
   const localSources = instr.sources.filter((s) => !isHeredocMarker(s) && !isUrl(s));
-  const from = instr.from ? await sourceState(solve, instr.from, state.stage.index, ctx.location) : undefined;
+  // --from=NAME of a directory build context: copied from that directory as from the context
+  const dirCtx = instr.from ? await dirContext(solve, instr.from) : undefined;
+  const context = dirCtx ?? solve.context;
+  const from = instr.from && !dirCtx ? await sourceState(solve, instr.from, state.stage.index, ctx.location) : undefined;
   const inputs: StepInputs = [['instruction', ctx.raw.original], ['WORKDIR', workdir]];
   let sources: string | undefined;
   if (from) {
     inputs.push([`stage ${instr.from}`, from.fsKey]);
   } else if (localSources.length > 0) {
-    const sum = await solve.context.checksum(localSources, { exclude: instr.exclude, parents: instr.parents });
+    const sum = await context.checksum(localSources, { exclude: instr.exclude, parents: instr.parents });
     sources = sum.digest;
     for (const [path, digest] of sum.files) inputs.push([`file ${path}`, digest]);
   }
@@ -76,7 +80,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
     async applyToLayer(mounted, tarOpts) {
       if (from || localSources.length === 0) return undefined;
       const { copyToLayer } = await copyModule();
-      return copyToLayer(op, { source: solve.context.copySource(), mounted, workdir, sourceDateEpoch: tarOpts.sourceDateEpoch, signal: solve.signal });
+      return copyToLayer(op, { source: context.copySource(), mounted, workdir, sourceDateEpoch: tarOpts.sourceDateEpoch, signal: solve.signal });
     },
     async apply(mounted) {
       let source: CopySource | undefined;
@@ -91,7 +95,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
         };
         source = { root: snap.root, owner: 'preserve', name: `stage ${instr.from}` };
       } else {
-        source = solve.context.copySource();
+        source = context.copySource();
       }
       try {
         const { applyCopy } = await copyModule();

@@ -42,9 +42,15 @@ export async function dispatchRun(ctx: StepContext<RunInstruction>): Promise<voi
   }
   inputs.push(['USER', user], ['WORKDIR', workdir], ['network', network]);
   mountKeys.forEach((m, i) => inputs.push([`mount ${i}`, JSON.stringify(m)]));
+  // --add-host and --shm-size change what the step sees (BuildKit keys them too); absent, the key is as before
+  const { extraHosts, shmSize, ulimits } = solve.options;
+  const runtime = { ...(extraHosts?.length ? { extraHosts } : {}), ...(shmSize ? { shmSize } : {}), ...(ulimits?.length ? { ulimits } : {}) };
+  if (ulimits?.length) inputs.push(['--ulimit', ulimits.map((u) => `${u.name}=${u.soft}:${u.hard}`).join(',')]);
+  if (extraHosts?.length) inputs.push(['--add-host', extraHosts.map((h) => `${h.host}=${h.ip}`).join(',')]);
+  if (shmSize) inputs.push(['--shm-size', String(shmSize)]);
 
   await commitLayer(ctx, {
-    key: { op: 'RUN', instruction: { args, files, security }, env: keyEnv, user, workdir, network, mounts: mountKeys },
+    key: { op: 'RUN', instruction: { args, files, security }, env: keyEnv, user, workdir, network, mounts: mountKeys, ...runtime },
     inputs,
     createdBy,
     apply: (mounted) => execute(ctx, mounted, { args, files, env, workdir, user, network, security }),
@@ -86,6 +92,9 @@ async function execute(
       network: p.network,
       security: p.security,
       hostname: HOSTNAME,
+      ...(solve.options.extraHosts?.length ? { extraHosts: solve.options.extraHosts } : {}),
+      ...(solve.options.shmSize ? { shmSize: solve.options.shmSize } : {}),
+      ...(solve.options.ulimits?.length ? { ulimits: solve.options.ulimits } : {}),
       mounts: prepared.mounts as RunMount[],
       onStdout: onOut('stdout'),
       onStderr: onOut('stderr'),

@@ -7,11 +7,12 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { MountSpec, RunInstruction } from '@tsbuild/parser';
-import { resolveInRoot } from '@tsbuild/layerstore';
+import { resolveInRoot } from '../exec/scoped.js';
 import { BuildError } from '../errors.js';
 import { makeSecretDir } from '../exec/secret-dir.js';
 import type { Mounted, RunMount } from '../exec/types.js';
 import { sourceState } from '../solve/sourceState.js';
+import { dirContext } from '../solve/namedContexts.js';
 import type { StepContext } from '../solve/types.js';
 import type { RunFile } from './runArgs.js';
 
@@ -19,9 +20,10 @@ export async function mountKey(ctx: StepContext<RunInstruction>, m: MountSpec): 
   switch (m.type) {
     case 'bind': {
       const source = m.source ?? '/';
-      const from = m.from
+      const dirCtx = m.from ? await dirContext(ctx.solve, m.from) : undefined;
+      const from = m.from && !dirCtx
         ? (await sourceState(ctx.solve, m.from, ctx.state.stage.index, ctx.location)).fsKey
-        : (await ctx.solve.context.checksum([source])).digest;
+        : (await (dirCtx ?? ctx.solve.context).checksum([source])).digest;
       return { type: 'bind', target: m.target, source, from, readwrite: m.readwrite };
     }
     case 'cache':
@@ -69,6 +71,7 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
   };
   try {
     let n = 0;
+    let sshCount = 0;
     for (const f of files) {
       const p = join(secretDir(), `file-${n++}`);
       await writeFile(p, f.content, { mode: f.mode });
@@ -79,7 +82,11 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
         case 'bind': {
           const sub = posix.normalize(`/${m.source ?? '/'}`);
           let base: string;
-          if (m.from) {
+          // from=NAME of a directory build context: that directory, as the context would be
+          const dirCtx = m.from ? await dirContext(solve, m.from) : undefined;
+          if (dirCtx) {
+            base = dirCtx.dir;
+          } else if (m.from) {
             const src = await sourceState(solve, m.from, ctx.state.stage.index, ctx.location);
             const lower = await solve.store.ensureSnapshots(src.layers, { signal: solve.signal });
             const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir: await mkdtemp(join(scratch, 'from-')) });
@@ -150,9 +157,23 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
           mounts.push({ type: 'file', source: p, target: secretTarget(m), mode: m.mode ?? 0o400, uid: m.uid ?? 0, gid: m.gid ?? 0 });
           break;
         }
-        case 'ssh':
-          if (m.required) throw new BuildError('E_MOUNT', 'RUN --mount=type=ssh is not supported', { location: ctx.location });
+        case 'ssh': {
+          // BuildKit: the first ssh mount is SSH_AUTH_SOCK; targets default to /run/buildkit/ssh_agent.N
+          const id = m.id ?? 'default';
+          const target = m.target ?? `/run/buildkit/ssh_agent.${sshCount}`;
+          const agent = solve.options.ssh?.find((s) => s.id === id)?.socket;
+          if (!agent) {
+            if (m.required) throw new BuildError('E_MOUNT', `no SSH agent for id ${JSON.stringify(id)} (pass --ssh ${id === 'default' ? 'default' : `${id}=SOCKET`})`, { location: ctx.location });
+            break;
+          }
+          const { startSshProxy } = await import('./sshProxy.js');
+          const proxy = await startSshProxy(join(scratch, `ssh-${n++}.sock`), agent, { uid: m.uid ?? 0, gid: m.gid ?? 0, mode: m.mode ?? 0o600 });
+          releases.push(() => proxy.close());
+          mounts.push({ type: 'bind', source: proxy.path, target, readonly: true });
+          if (sshCount === 0) env.push(`SSH_AUTH_SOCK=${target}`);
+          sshCount++;
           break;
+        }
       }
     }
     return { mounts, env, release };

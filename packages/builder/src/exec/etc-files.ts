@@ -17,8 +17,8 @@ export class EtcFiles {
    * Write the three files into `dir` (the run's own scratch dir, removed with it: nothing outlives
    * the run) and return `dir`. The network mode doesn't change them, as in BuildKit.
    */
-  writeTo(dir: string, hostname: string, _network?: 'default' | 'none' | 'host'): string {
-    const files = this.contents(hostname);
+  writeTo(dir: string, hostname: string, _network?: 'default' | 'none' | 'host', extraHosts?: { host: string; ip: string }[]): string {
+    const files = this.contents(hostname, extraHosts);
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     chmodSync(dir, 0o755);
     for (const [name, content] of Object.entries(files)) {
@@ -29,9 +29,10 @@ export class EtcFiles {
   }
 
   /** The three files' contents, by name (ETC_FILES order). */
-  contents(hostname: string): Record<(typeof ETC_FILES)[number], string> {
+  contents(hostname: string, extraHosts: { host: string; ip: string }[] = []): Record<(typeof ETC_FILES)[number], string> {
     return {
-      hosts: `127.0.0.1\tlocalhost ${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+      // --add-host entries after the defaults, `IP<tab>HOST` as BuildKit writes them
+      hosts: `127.0.0.1\tlocalhost ${hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n${extraHosts.map((h) => `${h.ip}\t${h.host}\n`).join('')}`,
       'resolv.conf': filterResolvConf(this.resolvConf ?? readFileOr('/etc/resolv.conf', '')),
       hostname: `${hostname}\n`,
     };

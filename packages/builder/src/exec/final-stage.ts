@@ -2,9 +2,12 @@
  * The last hop before the step's command, as one `perl` process (perl-base is Essential on
  * Debian/Ubuntu; the script uses no modules, only syscall(2)):
  *
- *   lo up in a new network namespace (ioctl, as `ip link set lo up`)
+ *   [sandbox] setns into the default network's pooled namespace; join the step's cgroups
+ *   the setup operations (mounts, /dev, /etc files, hostname), lo up (ioctl, as `ip link set lo up`)
  *   pivot_root(".", ".") + umount2(".", MNT_DETACH)   the rootfs becomes "/", the host's root is
  *                                                      detached: no chroot escape can reach it
+ *   [sandbox] new session keyring, RLIMIT_NOFILE, seccomp filter (no NoNewPrivs: root still holds
+ *             CAP_SYS_ADMIN here), inheritable and ambient capability sets cleared
  *   prctl(PR_CAPBSET_DROP) for every capability outside Docker's default set
  *   setgroups / setresgid / setresuid, chdir(cwd), environment = exactly the step's
  *   exec (execvp: PATH lookup with the step's PATH inside the rootfs; 127/126 when that fails)

@@ -18,6 +18,8 @@ export interface HostTools {
   getfattr?: string;
   runc?: string;
   crun?: string;
+  /** util-linux prlimit: --ulimit for the unshare executor */
+  prlimit?: string;
 }
 
 const SEARCH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -76,5 +78,6 @@ export function hostTools(): HostTools {
   lazy('getfattr', opt('getfattr'));
   lazy('runc', opt('runc'));
   lazy('crun', opt('crun'));
+  lazy('prlimit', opt('prlimit'));
   return (cached = tools);
 }

@@ -1,6 +1,6 @@
 /**
  * The syscall addon (native/sys.c, built into dist/native/sys.node by `npm run build`): mount(2),
- * umount2(2), lgetxattr(2), lsetxattr(2) and pipe2(2) called in-process. Loaded on first use; undefined where
+ * umount2(2), lgetxattr(2), lsetxattr(2), pipe2(2) and openat2(2) called in-process. Loaded on first use; undefined where
  * it was not built, does not load, or TSBUILD_NO_NATIVE=1 asks for the perl helper instead.
  */
 import { constants } from 'node:os';
@@ -15,12 +15,19 @@ export interface SysAddon {
   lsetxattr(path: string, name: string, value: Buffer): number;
   /** pipe2(O_CLOEXEC): [read fd, write fd], or the errno */
   pipe(): [number, number] | number;
+  /** openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): the part below root ('' or '/a/b'), or the errno */
+  resolveInRoot?(root: string, path: string, followLast: boolean): string | number;
 }
 
 let loaded: SysAddon | null | undefined;
 
 export function sysAddon(): SysAddon | undefined {
   if (loaded === undefined) loaded = load();
+  return loaded ?? undefined;
+}
+
+/** The addon if something already loaded it: for fast paths that should not pay its dlopen (~0.4 ms) on a warm build. */
+export function loadedAddon(): SysAddon | undefined {
   return loaded ?? undefined;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { RunSpec } from './types.js';
 import type { PreparedRun } from './prepare-run.js';
+import { shmKiB } from './setup-script.js';
 import { ociSeccomp } from './seccomp/oci.js';
 import { DOCKER_DEFAULT_PROFILE } from './seccomp/profile.js';
 import { stepCapNames, stepNofile } from './sandbox.js';
@@ -16,20 +17,25 @@ const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/pro
   '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
 const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+/** "unlimited" in process.rlimits: 2^63, beyond any real limit (2^64-1 has no exact JSON number) */
+const UNLIMITED = 2 ** 63;
+
 export interface OciMount { destination: string; type: string; source: string; options: string[] }
 
 /** `netns`: the pooled namespace of the default network (exec/netns-pool.ts) */
 export function ociSpec(spec: RunSpec, prepared: PreparedRun, netns?: string): Record<string, unknown> {
   const security = spec.security ?? 'sandbox';
+  // never fall back to the host's network namespace for the isolated default
+  if (spec.network === 'default' && !netns) throw new Error('ociSpec: the default network needs its namespace path');
   const caps = stepCapNames(security);
   const [soft, hard] = stepNofile();
   const mounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmKiB(spec.shmSize)}k`] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', security === 'insecure' ? 'rw' : 'ro'] },
     ...prepared.etc.map((e) => ({ destination: e.target, type: 'bind', source: e.source, options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] })),
     ...prepared.mounts.map((m): OciMount => (m.type === 'bind'
       ? { destination: m.target, type: 'bind', source: m.source, options: ['rbind', m.readonly ? 'ro' : 'rw'] }
@@ -48,17 +54,22 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun, netns?: string): R
       // no inheritable or ambient set: runc clears both
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: false,
-      rlimits: [{ type: 'RLIMIT_NOFILE', soft, hard }],
+      // the sandbox's RLIMIT_NOFILE, then --ulimit (which may set NOFILE itself)
+      rlimits: [
+        ...(spec.ulimits?.some((u) => u.name === 'nofile') ? [] : [{ type: 'RLIMIT_NOFILE', soft, hard }]),
+        ...(spec.ulimits ?? []).map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, soft: u.soft < 0 ? UNLIMITED : u.soft, hard: u.hard < 0 ? UNLIMITED : u.hard })),
+      ],
     },
     root: { path: spec.rootfs, readonly: false },
     hostname: spec.hostname,
     mounts,
     linux: {
       namespaces,
-      maskedPaths: MASKED,
-      readonlyPaths: READONLY,
-      // deny all; runc adds Docker's default allow-list (null, zero, full, random, urandom, tty, console, ptmx, pts, tun)
-      resources: { devices: [{ allow: false, access: 'rwm' }], pids: { limit: PIDS_MAX } },
+      // insecure: BuildKit's WithInsecureSpec (no masked or read-only paths, every device allowed)
+      maskedPaths: security === 'insecure' ? [] : MASKED,
+      readonlyPaths: security === 'insecure' ? [] : READONLY,
+      // deny all (insecure: allow all); runc adds Docker's default allow-list (null, zero, full, random, urandom, tty, console, ptmx, pts, tun)
+      resources: { devices: [{ allow: security === 'insecure', access: 'rwm' }], pids: { limit: PIDS_MAX } },
       ...(security === 'insecure' ? {} : { seccomp: ociSeccomp(DOCKER_DEFAULT_PROFILE) }),
     },
   };

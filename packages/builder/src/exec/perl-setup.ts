@@ -20,7 +20,7 @@
  *
  * Pure: no I/O here.
  */
-import { DEV_NODES } from './setup-script.js';
+import { DEV_NODES, shmKiB } from './setup-script.js';
 
 export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;
@@ -41,12 +41,16 @@ export interface PerlSetupInput {
   etc: { name: string; content: string; target: string }[];
   mounts: ({ type: 'bind'; source: string; target: string; readonly: boolean } | { type: 'tmpfs'; target: string; size?: number })[];
   hostname: string;
+  /** bytes of /dev/shm (default 64 MiB) */
+  shmSize?: number;
   freshSysfs: boolean;
   procReadonly: string[];
   procMasked: string[];
   dirsMasked: string[];
   /** no device nodes usable outside /dev's own binds (where no devices cgroup does that job) */
   nodev?: boolean;
+  /** RUN --security=insecure: a writable sysfs, as BuildKit's insecure mode (WithWriteableSysfs) */
+  writableSysfs?: boolean;
 }
 
 const RO_SAFE = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -72,11 +76,11 @@ export function planPerlSetup(i: PerlSetupInput): string[] {
   for (const n of DEV_NODES) ops.push('F', `${r}/dev/${n}`, '666', '');
   for (const [name, target] of DEV_LINKS) ops.push('L', target, `${r}/dev/${name}`);
   // never rbind /sys: `ro` would only apply to the top mount, leaving the host's cgroup fs writable
-  if (i.freshSysfs) mount('sysfs', `${r}/sys`, 'sysfs', RO_SAFE);
+  if (i.freshSysfs) mount('sysfs', `${r}/sys`, 'sysfs', i.writableSysfs ? RO_SAFE & ~MS_RDONLY : RO_SAFE);
   else bind('/sys', `${r}/sys`, RO_SAFE);
   for (const n of DEV_NODES) bind(`/dev/${n}`, `${r}/dev/${n}`);
   mount('devpts', `${r}/dev/pts`, 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
-  mount('shm', `${r}/dev/shm`, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+  mount('shm', `${r}/dev/shm`, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${shmKiB(i.shmSize)}k`);
   mount('mqueue', `${r}/dev/mqueue`, 'mqueue', MS_NOSUID | MS_NODEV | MS_NOEXEC);
   for (const p of i.procReadonly) bind(`${r}/proc/${p}`, `${r}/proc/${p}`, RO_SAFE);
   for (const p of i.procMasked) bind('/dev/null', `${r}/proc/${p}`);

@@ -65,7 +65,7 @@ export class RuncExecutor implements Executor {
     let lease: NetnsLease | undefined;
     try {
       if (spec.network === 'default') lease = await this.netns().acquire();
-      const prepared = prepareRun(spec, stubs, bundle, this.etc.writeTo(join(bundle, 'etc'), spec.hostname, spec.network));
+      const prepared = prepareRun(spec, stubs, bundle, this.etc.writeTo(join(bundle, 'etc'), spec.hostname, spec.network, spec.extraHosts));
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec(spec, prepared, lease?.path)));
       return await this.spawnRun(spec, bundle, id);
     } finally {

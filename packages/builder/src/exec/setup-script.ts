@@ -29,6 +29,8 @@ export interface SetupInput {
   /** user mounts with resolved host targets */
   mounts: ({ type: 'bind'; source: string; target: string; readonly: boolean } | { type: 'tmpfs'; target: string; size?: number })[];
   hostname: string;
+  /** bytes of /dev/shm (default 64 MiB) */
+  shmSize?: number;
   newNet: boolean;
   /** mount a fresh read-only sysfs; otherwise bind the host's /sys (without its submounts) read-only */
   freshSysfs: boolean;
@@ -61,6 +63,11 @@ function f(s: string): string {
   return s.replace(/[\\ \t\n]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
+/** /dev/shm's size in KiB: Docker's 64 MiB unless --shm-size says otherwise */
+export function shmKiB(bytes: number | undefined): number {
+  return bytes && bytes > 0 ? Math.max(4, Math.ceil(bytes / 1024)) : 65536;
+}
+
 /** single-quote for /bin/sh */
 export function q(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -81,7 +88,7 @@ export function planSetup(i: SetupInput): SetupPlan {
       : line('/sys', `${r}/sys`, 'none', 'bind,ro,nosuid,nodev,noexec'),
     ...DEV_NODES.map((n) => line(`/dev/${n}`, `${r}/dev/${n}`, 'none', 'bind')),
     line('devpts', `${r}/dev/pts`, 'devpts', 'newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec'),
-    line('shm', `${r}/dev/shm`, 'tmpfs', 'nosuid,nodev,noexec,mode=1777,size=65536k'),
+    line('shm', `${r}/dev/shm`, 'tmpfs', `nosuid,nodev,noexec,mode=1777,size=${shmKiB(i.shmSize)}k`),
     line('mqueue', `${r}/dev/mqueue`, 'mqueue', 'nosuid,nodev,noexec'),
     ...i.procReadonly.map((p) => line(`${r}/proc/${p}`, `${r}/proc/${p}`, 'none', 'bind,ro,nosuid,nodev,noexec')),
     ...i.procMasked.map((p) => line('/dev/null', `${r}/proc/${p}`, 'none', 'bind')),

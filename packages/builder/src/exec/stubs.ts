@@ -9,7 +9,8 @@
  */
 import { chmodSync, lstatSync, lutimesSync, mkdirSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { parentsAreDirs, resolveInRoot } from '@tsbuild/layerstore';
+import { parentsAreDirs } from '@tsbuild/layerstore';
+import { resolveInRoot } from './scoped.js';
 import { BuildError } from '../errors.js';
 
 interface Stub { host: string; kind: 'dir' | 'file' }
@@ -39,10 +40,16 @@ export class MountStubs {
     if (host === this.root) return host;
     const st = tryLstat(host);
     if (st) return host;
-    this.ensureParent(dirname(host));
-    this.noteParent(dirname(host));
-    if (kind === 'dir') mkdirSync(host, { mode: 0o755 });
-    else writeFileSync(host, '', { mode: 0o644, flag: 'wx' });
+    try {
+      this.ensureParent(dirname(host));
+      this.noteParent(dirname(host));
+      if (kind === 'dir') mkdirSync(host, { mode: 0o755 });
+      else writeFileSync(host, '', { mode: 0o644, flag: 'wx' });
+    } catch (err) {
+      // e.g. a file where a directory of the target should be (ENOTDIR): a clear error, as runc's
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      throw new BuildError('E_MOUNT', `cannot create mount target ${path}: ${code === 'ENOTDIR' || code === 'EEXIST' ? 'not a directory' : code || (err as Error).message}`, { cause: err });
+    }
     chmodSync(host, kind === 'dir' ? 0o755 : 0o644); // not the caller's umask
     this.stubs.push({ host, kind });
     this.noteAfterCreate(dirname(host));

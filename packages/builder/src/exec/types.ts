@@ -8,6 +8,9 @@
  */
 import type { Readable } from 'node:stream';
 
+/** `--ulimit NAME=SOFT[:HARD]`; NAME as docker and prlimit(1) spell it (nofile, nproc, core, …) */
+export interface Ulimit { name: string; soft: number; hard: number }
+
 export interface User { uid: number; gid: number; additionalGids: number[] }
 
 export type RunMount =
@@ -29,6 +32,12 @@ export interface RunSpec {
   /** 'insecure' (granted by the security.insecure entitlement): no seccomp, every capability; default 'sandbox' */
   security?: 'sandbox' | 'insecure';
   hostname: string;
+  /** `--add-host`: lines appended to /etc/hosts */
+  extraHosts?: { host: string; ip: string }[];
+  /** `--shm-size`: bytes of /dev/shm (default 64 MiB) */
+  shmSize?: number;
+  /** `--ulimit`: resource limits of the step's processes (-1 = unlimited) */
+  ulimits?: Ulimit[];
   mounts: RunMount[];
   /** called with output chunks as they arrive */
   onStdout?: (chunk: Buffer) => void;

@@ -103,7 +103,7 @@ export class UnshareExecutor implements Executor {
     let lease: NetnsLease | undefined;
     try {
       const root = spec.rootfs;
-      const prepared = prepareRun(spec, stubs, runDir, this.etc.writeTo(join(runDir, 'etc'), spec.hostname, spec.network));
+      const prepared = prepareRun(spec, stubs, runDir, this.etc.writeTo(join(runDir, 'etc'), spec.hostname, spec.network, spec.extraHosts));
       const devDir = join(runDir, 'dev');
       mkdirSync(devDir, { mode: 0o755 });
       chmodSync(devDir, 0o755);
@@ -123,6 +123,7 @@ export class UnshareExecutor implements Executor {
         etcBinds,
         mounts,
         hostname: spec.hostname,
+        shmSize: spec.shmSize,
         procReadonly: this.procReadonly,
         procMasked: this.procMasked,
         dirsMasked: this.dirsMasked,
@@ -168,7 +169,7 @@ export class UnshareExecutor implements Executor {
       const root = spec.rootfs;
       if (spec.mounts.some((m) => m.type === 'file')) runDir = makeSecretDir(this.tmpDir); // secret copies: on tmpfs
       const prepared = prepareRun(spec, stubs, runDir ?? '', '');
-      const contents = this.etc.contents(spec.hostname);
+      const contents = this.etc.contents(spec.hostname, spec.extraHosts);
       const ops = planPerlSetup({
         root,
         etc: prepared.etc.map((e) => ({ name: e.target.slice('/etc/'.length), content: contents[e.target.slice('/etc/'.length) as keyof typeof contents], target: e.hostTarget })),
@@ -176,10 +177,13 @@ export class UnshareExecutor implements Executor {
           ? { type: 'bind', source: m.source, target: m.hostTarget, readonly: m.readonly }
           : { type: 'tmpfs', target: m.hostTarget, size: m.size })),
         hostname: spec.hostname,
+        shmSize: spec.shmSize,
         freshSysfs: true,
-        procReadonly: this.procReadonly,
-        procMasked: this.procMasked,
-        dirsMasked: this.dirsMasked,
+        // insecure: none of Docker's masked or read-only /proc paths, a writable sysfs (BuildKit's WithInsecureSpec)
+        procReadonly: security === 'insecure' ? [] : this.procReadonly,
+        procMasked: security === 'insecure' ? [] : this.procMasked,
+        dirsMasked: security === 'insecure' ? [] : this.dirsMasked,
+        writableSysfs: security === 'insecure',
         nodev: !cgroup && security !== 'insecure',
       });
       const env = withHome(spec.env, root, spec.user.uid).filter((e) => e.indexOf('=') > 0);
@@ -190,7 +194,8 @@ export class UnshareExecutor implements Executor {
           netns: lease?.path,
           cgroups: cgroup?.dirs,
           seccomp: security === 'insecure' ? undefined : defaultSeccompFilter(),
-          nofile: stepNofile(),
+          // --ulimit nofile=… wins over the sandbox's default (the final stage sets it last)
+          nofile: ulimitNofile(spec) ?? stepNofile(),
         },
       });
       const argv = [this.tools.perl!, '-e', script, '--', root, String(ops.length), ...ops,
@@ -233,12 +238,18 @@ export class UnshareExecutor implements Executor {
     // the default network's namespace is joined by the final stage (or `nsenter`, the prefix)
     const args = [...prefix.slice(1), ...(prefix.length ? [t.unshare] : []), '--mount', '--pid', '--fork', '--uts', '--ipc', ...(spec.network === 'none' ? ['--net'] : []),
       '--kill-child', '--propagation', 'private', '--', ...command];
+    // --ulimit: prlimit sets the limits on itself and execs unshare (same pid), which the step inherits
+    let exe = prefix[0] ?? t.unshare;
+    if (spec.ulimits?.length) {
+      if (!t.prlimit) throw new BuildError('E_UNSUPPORTED', '--ulimit needs prlimit (util-linux) on this machine');
+      args.unshift(...spec.ulimits.map((u) => `--${u.name}=${rlim(u.soft)}:${rlim(u.hard)}`), '--', exe);
+      exe = t.prlimit;
+    }
     const io = await stepStdio();
     // SIGKILL of the builder must not leave the step running (reparented to init): `setpriv
     // --pdeathsig KILL` execs `unshare` with a parent-death signal, so unshare dies with us, and
     // its --kill-child takes the namespace's init, and with it every process of the step.
-    const bin = prefix[0] ?? t.unshare;
-    const [cmd, cmdArgs] = t.setpriv ? [t.setpriv, ['--pdeathsig', 'KILL', '--', bin, ...args]] : [bin, args];
+    const [cmd, cmdArgs] = t.setpriv ? [t.setpriv, ['--pdeathsig', 'KILL', '--', exe, ...args]] : [exe, args];
     return new Promise<RunResult>((resolve, reject) => {
       // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
@@ -278,6 +289,16 @@ export class UnshareExecutor implements Executor {
       }));
     });
   }
+}
+
+function ulimitNofile(spec: RunSpec): [number, number] | undefined {
+  const u = spec.ulimits?.find((l) => l.name === 'nofile');
+  // RLIM_INFINITY is not a value RLIMIT_NOFILE takes: unlimited means the kernel's nr_open (1048576 by default)
+  return u ? [u.soft < 0 ? 1048576 : u.soft, u.hard < 0 ? 1048576 : u.hard] : undefined;
+}
+
+function rlim(n: number): string {
+  return n < 0 ? 'unlimited' : String(n);
 }
 
 function cancelled(): BuildError {

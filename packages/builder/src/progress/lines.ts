@@ -28,6 +28,12 @@ export class LineSplitter {
     return out;
   }
 
+  /** the unfinished line so far (kept) */
+  peek(): string {
+    if (this.pieces.length > 1) this.pieces = [this.pieces.join('')];
+    return this.pieces[0] ?? '';
+  }
+
   /** the unfinished line (and forget it) */
   flush(): string {
     return this.take();

@@ -48,7 +48,22 @@ export class Progress {
     this.emit({ type: 'info', message });
   }
 
+  /** Details for `--debug` (the executor and snapshotter chosen): renderers hide them otherwise. */
+  debug(message: string): void {
+    this.emit({ type: 'info', message, debug: true });
+  }
+
+  /** A step will run although it may have run before: why its cache key is new (solve/missReason.ts). */
+  miss(stepId: string, reason: string): void {
+    this.emit({ type: 'step-miss', stepId, reason });
+  }
+
   warning(message: string, location?: { file: string; line: number }): void {
     this.emit({ type: 'warning', message, location });
+  }
+
+  /** A lint rule's finding about the Dockerfile. */
+  lint(rule: string, message: string, location: { file: string; line: number; column?: number }, url?: string): void {
+    this.emit({ type: 'lint', rule, message, location, url });
   }
 }

@@ -57,6 +57,7 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
   }
 
   const missReason = state.noCache ? 'cache disabled (--no-cache)' : state.parentMissed ? 'previous step changed' : await explainMiss(solve.store, position, step.inputs);
+  if (ctx.step.id) solve.progress.miss(ctx.step.id, missReason);
   solve.signal?.throwIfAborted();
   // the snapshotter probe (first miss of the build) and the step's own preparations overlap the unpack
   const snapshotterReady = solve.snapshotter();

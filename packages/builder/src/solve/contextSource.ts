@@ -22,4 +22,6 @@ export interface BuildContextSource {
   copySource(): CopySource;
   /** bytes read from context files so far (for --metadata-file / bench) */
   bytesRead(): number;
+  /** the .dockerignore patterns in force (the lint rule CopyIgnoredFile) */
+  ignorePatterns?(): readonly string[];
 }

@@ -30,6 +30,7 @@ export async function loadContextSource(dir: string, opts: { dockerfilePath?: st
     },
     copySource: () => ctx,
     bytesRead: () => ctx.stats.bytesRead,
+    ignorePatterns: () => ctx.ignorePatterns,
     save: () => cache.save(),
   };
 }

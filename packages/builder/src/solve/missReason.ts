@@ -12,10 +12,21 @@ export function indexKey(parent: string, position: string): string {
   return `index-${cacheKey({ parent, op: 'INDEX', instruction: position }).slice('sha256:'.length)}`;
 }
 
+/** The reason given for a step with no earlier build at its position (nothing to compare with). */
+export const NO_EARLIER_BUILD = 'no earlier build of this step';
+
+/**
+ * Whether a miss reason is worth showing next to the step: it ran although an earlier build of it
+ * exists. A first build, or a record that no longer explains anything, says nothing useful.
+ */
+export function isExplainedMiss(reason: string | undefined): reason is string {
+  return reason !== undefined && reason !== NO_EARLIER_BUILD && reason !== 'cache record missing';
+}
+
 export async function explainMiss(store: LayerStore, position: string, inputs: StepInputs): Promise<string> {
   const prev = await store.getCacheRecord(position).catch(() => undefined);
   const old = prev?.inputs as StepInputs | undefined;
-  if (!Array.isArray(old)) return 'no earlier build of this step';
+  if (!Array.isArray(old)) return NO_EARLIER_BUILD;
   return firstChange(old, inputs) ?? 'cache record missing';
 }
 

@@ -7,6 +7,7 @@ import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
+import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
 import type { SolveContext, StageResult } from './types.js';
 import { DEFAULT_PATH } from './vars.js';
@@ -35,7 +36,9 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
   if (image.toLowerCase() === 'scratch') {
     return { config: emptyConfig(solve.platform), layers: [], fsKey: baseKey(undefined), onBuild: [], display: 'scratch' };
   }
-  const stage = findStage(solve.dockerfile.stages, image, stageIndex);
+  const named = namedContext(solve, image);
+  if (named) image = imageRef(solve, image, 'FROM', location);
+  const stage = named ? undefined : findStage(solve.dockerfile.stages, image, stageIndex);
   if (stage) {
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars };

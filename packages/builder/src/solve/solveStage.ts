@@ -7,6 +7,7 @@ import type { Instruction, Stage } from '@tsbuild/parser';
 import { BuildError } from '../errors.js';
 import { DISPATCHERS, isProgressStep } from '../dispatch/index.js';
 import { expandStep } from './expand.js';
+import { displayCommand, stepPrefix } from './stepName.js';
 import { parseTriggers } from './triggers.js';
 import { resolveBase } from './resolveBase.js';
 import type { SolveContext, StageResult, StageState, StepContext } from './types.js';
@@ -33,7 +34,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const triggerInstrs: Instruction[] = [];
   const progressCount = (list: Instruction[]) => list.filter(isProgressStep).length;
 
-  const fromName = `[${label} 1/${1 + progressCount(stage.instructions)}] FROM ${image}`;
+  const fromName = `${stepPrefix(label, 1, 1 + progressCount(stage.instructions))}FROM ${image}`;
   const fromId = solve.progress.start(fromName, stage.index, 1, 1 + progressCount(stage.instructions));
   let base;
   try {
@@ -70,7 +71,8 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     const location = triggerSet.has(raw) ? fromLoc : { file, line: raw.range.start.line, get column() { return raw.range.start.column; }, endLine: raw.range.end.line };
     const visible = isProgressStep(raw);
     if (visible) n++;
-    const name = `[${label} ${n}/${total}] ${raw.original}`;
+    // shown as BuildKit shows it: variables expanded with the values before this step
+    const name = stepPrefix(label, n, total) + (visible ? displayCommand(raw, state.vars, escape) : raw.original);
     const stepId = visible ? solve.progress.start(name, stage.index, n, total) : '';
     const t0 = Date.now();
     state.lastStep = undefined;

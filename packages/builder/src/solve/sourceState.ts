@@ -2,6 +2,7 @@ import type { LayerRef, ImageConfig } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
+import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
 import type { SolveContext } from './types.js';
 
@@ -9,7 +10,9 @@ export interface SourceState { layers: LayerRef[]; config: ImageConfig; fsKey: s
 
 /** `--from` of COPY/ADD/RUN --mount: an earlier stage, else an image in the store. */
 export async function sourceState(solve: SolveContext, ref: string, currentStage: number, location?: BuildError['location']): Promise<SourceState> {
-  const stage = findStage(solve.dockerfile.stages, ref, currentStage);
+  const named = namedContext(solve, ref);
+  if (named) ref = imageRef(solve, ref, '--from', location);
+  const stage = named ? undefined : findStage(solve.dockerfile.stages, ref, currentStage);
   if (stage) {
     const r = await stageResult(solve, stage.index);
     return { layers: r.layers, config: r.config, fsKey: r.fsKey, stage: stage.index };

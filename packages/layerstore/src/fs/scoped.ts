@@ -24,9 +24,18 @@ import { decodeName, fsName } from '../util/bytesName.js';
 /** Linux's own limit (MAXSYMLINKS is 40; continuity allows 255) */
 const MAX_LINKS = 255;
 
+/**
+ * The kernel doing the same resolution: openat2(2) with RESOLVE_IN_ROOT (the builder's addon).
+ * Answers the part below root ('' or '/a/b'), or an errno; on an errno the JS walk decides (a
+ * missing component, a chain longer than the kernel's 40 links, a kernel before 5.6).
+ */
+export type KernelResolve = (root: string, p: string, followLast: boolean) => string | number;
+
 export interface ScopedOptions {
   /** follow a symlink in the LAST component too (default true); false answers the link itself */
   followLast?: boolean;
+  /** openat2(RESOLVE_IN_ROOT) where the caller has it; the walk below is the fallback and the reference */
+  kernel?: KernelResolve;
 }
 
 /** Split a '/'-separated path into clean components: no '', '.', and '..' resolved lexically against `/`. */
@@ -87,6 +96,10 @@ function lstatQuiet(abs: string): Stats | undefined {
 export function resolveInRoot(root: string, p: string, opts: ScopedOptions = {}): string {
   const followLast = opts.followLast ?? true;
   const base = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
+  if (opts.kernel) {
+    const k = opts.kernel(base, p, followLast);
+    if (typeof k === 'string') return base + k;
+  }
   let todo = p.split('/').filter((c) => c !== '' && c !== '.');
   const done: string[] = [];
   let links = 0;

@@ -169,10 +169,21 @@ class Extractor {
     // directory mtimes last, deepest first, so creating children does not disturb them; forget()
     // dropped those of replaced directories, and each is checked again (utimes follows links)
     const list = [...this.dirTimes.entries()].sort((a, b) => b[1].path.length - a[1].path.length);
+    const realDirs = new Set<string>(['']);
     for (const [rel, d] of list) {
-      if (!parentsAreDirs(this.dest, rel) || (rel !== '' && !fs.lstatSync(F(d.path)).isDirectory())) throw unsafePath(`directory ${rel} was replaced before its times were set`, { path: rel });
+      if (!this.isRealDir(rel, realDirs)) throw unsafePath(`directory ${rel} was replaced before its times were set`, { path: rel });
       fs.utimesSync(F(d.path), d.atime, d.mtime);
     }
+  }
+
+  /** `rel` and every directory above it are real directories now (one lstat per directory, memoised in `known`) */
+  private isRealDir(rel: string, known: Set<string>): boolean {
+    if (known.has(rel)) return true;
+    const slash = rel.lastIndexOf('/');
+    if (!this.isRealDir(slash < 0 ? '' : rel.slice(0, slash), known)) return false;
+    if (!fs.lstatSync(F(this.prefix + rel), NO_THROW)?.isDirectory()) return false;
+    known.add(rel);
+    return true;
   }
 
   /** the regular file being written, if any */

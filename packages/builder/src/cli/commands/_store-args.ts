@@ -14,7 +14,7 @@ export interface ParsedArgs {
   help: boolean;
 }
 
-const COMMON: FlagSpec = { root: { value: true } };
+const COMMON: FlagSpec = { root: { value: true }, debug: { short: 'D', value: false } };
 
 export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
   const all: FlagSpec = { ...COMMON, ...spec };

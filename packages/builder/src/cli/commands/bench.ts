@@ -59,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       case '--load': loads.push(value()); break;
       case '--build-arg': { const v = value(); const k = v.indexOf('='); if (k < 0) buildArgs[v] = process.env[v] ?? ''; else buildArgs[v.slice(0, k)] = v.slice(k + 1); break; }
       case '--json': json = true; break;
+      case '--debug': case '-D': break;
       default:
         if (a.startsWith('-')) throw new UsageError(`bench: unknown flag ${a}`);
         if (context) throw new UsageError('bench takes exactly one CONTEXT');

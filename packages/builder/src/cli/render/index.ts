@@ -1,17 +1,26 @@
-import type { BuildEvent } from '../../types.js';
 import { plainRenderer } from './plain.js';
 import { rawJsonRenderer } from './rawjson.js';
+import { ttyRenderer } from './tty.js';
+import type { ProgressMode, RenderOptions, Renderer } from './types.js';
 
-export type ProgressMode = 'auto' | 'plain' | 'tty' | 'quiet' | 'rawjson';
+export type { ProgressMode, RenderOptions, Renderer } from './types.js';
 
-/** Pick the renderer for --progress (tty falls back to plain: one renderer, readable in logs). */
-export function renderer(mode: ProgressMode, out: NodeJS.WritableStream): ((e: BuildEvent) => void) | undefined {
+/** `auto` is the live view on a terminal (not TERM=dumb), plain lines otherwise — as buildx decides. */
+export function resolveMode(mode: ProgressMode, isTTY: boolean, env: Record<string, string | undefined>): Exclude<ProgressMode, 'auto'> {
+  if (mode !== 'auto') return mode;
+  return isTTY && env.TERM !== 'dumb' ? 'tty' : 'plain';
+}
+
+/** The view for a --progress mode (`auto` resolved first). `quiet` shows nothing but errors. */
+export function createRenderer(mode: Exclude<ProgressMode, 'auto'>, out: NodeJS.WritableStream, opts: RenderOptions): Renderer {
   switch (mode) {
     case 'quiet':
-      return undefined;
+      return { note() {}, finish() {}, abort() {} };
     case 'rawjson':
-      return rawJsonRenderer(out);
+      return { onEvent: rawJsonRenderer(out), note() {}, finish() {}, abort() {} };
+    case 'tty':
+      return ttyRenderer(out, opts);
     default:
-      return plainRenderer(out);
+      return plainRenderer(out, opts);
   }
 }

@@ -1,33 +1,58 @@
 /**
  * BuildKit's `--progress=plain` rendering of build events:
  *   #5 [build 2/5] RUN make
+ *   #5 CACHE MISS: src/app.ts changed
  *   #5 0.412 compiling…
  *   #5 DONE 0.3s
  *   #6 [stage-1 2/3] COPY a b
  *   #6 CACHED
+ * Lines of a step always stand under that step's header: when parallel stages take turns, the
+ * header is printed again (as BuildKit does), so `#4 CACHED` never appears under `#5 …`.
  */
 import type { BuildEvent } from '../../types.js';
 import { LineSplitter } from '../../progress/lines.js';
+import { MissReasons } from './missShown.js';
+import { readTransfer } from './transfer.js';
+import { makeStyle, type Style } from './style.js';
+import type { RenderOptions, Renderer } from './types.js';
 
-export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => void {
+export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOptions> = {}): Renderer {
+  const style: Style = makeStyle(opts.color ?? false);
   const started = new Map<string, number>();
+  const names = new Map<string, string>();
+  // the unfinished line of each step, split in linear time (progress/lines.ts)
   const partial = new Map<string, LineSplitter>();
   const cachedShown = new Set<string>();
-  const flush = (id: string) => {
-    const rest = partial.get(id)?.flush();
-    if (rest) out.write(`#${id} ${secs(started.get(id))} ${rest}\n`);
-    partial.delete(id);
+  const misses = new MissReasons();
+  let current: string | undefined;
+  /** the step's header, once per run of lines that belong to it */
+  const under = (id: string): string => {
+    if (current === id) return '';
+    current = id;
+    return `\n#${id} ${names.get(id) ?? ''}\n`;
   };
-  return (e) => {
+  const flush = (id: string): string => {
+    const rest = partial.get(id)?.flush();
+    partial.delete(id);
+    return rest ? `#${id} ${secs(started.get(id))} ${rest}\n` : '';
+  };
+  const onEvent = (e: BuildEvent): void => {
     switch (e.type) {
       case 'step-start':
         started.set(e.stepId, Date.now());
-        out.write(`\n#${e.stepId} ${e.name}\n`);
+        names.set(e.stepId, e.name);
+        misses.started(e.stepId, e.stage, e.name);
+        out.write(under(e.stepId));
         break;
       case 'step-cached':
         cachedShown.add(e.stepId);
-        out.write(`#${e.stepId} CACHED\n`);
+        out.write(`${under(e.stepId)}#${e.stepId} ${style.blue('CACHED')}\n`);
         break;
+      case 'step-miss': {
+        const shown = misses.shown(e.stepId, e.reason);
+        if (shown) out.write(`${under(e.stepId)}#${e.stepId} ${style.yellow(`CACHE MISS: ${shown}`)}\n`);
+        break;
+      }
       case 'step-log': {
         let split = partial.get(e.stepId);
         if (!split) partial.set(e.stepId, (split = new LineSplitter()));
@@ -35,29 +60,54 @@ export function plainRenderer(out: NodeJS.WritableStream): (e: BuildEvent) => vo
         // one write per chunk: stderr is written synchronously, a syscall per line was ~5 µs a line
         if (lines.length) {
           const prefix = `#${e.stepId} ${secs(started.get(e.stepId))} `;
-          out.write(lines.map((l) => `${prefix}${l}\n`).join(''));
+          out.write(under(e.stepId) + lines.map((l) => `${prefix}${l}\n`).join(''));
         }
         break;
       }
-      case 'step-done':
-        flush(e.stepId);
-        if (!cachedShown.has(e.stepId)) out.write(`#${e.stepId} DONE ${(e.durationMs / 1000).toFixed(1)}s\n`);
+      case 'step-done': {
+        const rest = partial.has(e.stepId) ? flush(e.stepId) : '';
+        if (!cachedShown.has(e.stepId)) out.write(`${under(e.stepId)}${rest}#${e.stepId} DONE ${(e.durationMs / 1000).toFixed(1)}s\n`);
+        else if (rest) out.write(`${under(e.stepId)}${rest}`);
         break;
-      case 'step-error':
-        flush(e.stepId);
-        out.write(`#${e.stepId} ERROR: ${e.error}\n`);
+      }
+      case 'step-error': {
+        const rest = flush(e.stepId);
+        out.write(`${under(e.stepId)}${rest}#${e.stepId} ${style.red(`ERROR: ${e.error}`)}\n`);
         break;
+      }
       case 'info':
+        if (e.debug && !opts.debug) break;
+        current = undefined;
         out.write(`${e.message}\n`);
         break;
       case 'warning':
-        out.write(`WARNING: ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.message}\n`);
+      case 'lint':
+        current = undefined;
+        out.write(`${style.yellow('WARNING:')} ${warningText(e)}\n`);
         break;
       case 'export':
+        current = undefined;
         out.write(`\n#exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}${e.digest ? ` ${e.digest}` : ''} done\n`);
         break;
+      default: {
+        // registry transfers: one line per blob once it settled (the tty view draws the bytes)
+        const tr = readTransfer(e);
+        if (tr?.line) {
+          current = undefined;
+          out.write(`${tr.line}\n`);
+        }
+        break;
+      }
     }
   };
+  return { onEvent, note: (text) => { current = undefined; out.write(`${text}\n`); }, finish() {}, abort() {} };
+}
+
+/** `Rule: message (file:line)` for lint warnings, `file:line: message` for the others. */
+export function warningText(e: Extract<BuildEvent, { type: 'warning' | 'lint' }>): string {
+  const where = e.location ? `${e.location.file}:${e.location.line}` : '';
+  if (e.type === 'lint') return `${e.rule}: ${e.message}${where ? ` (${where})` : ''}`;
+  return `${where ? `${where}: ` : ''}${e.message}`;
 }
 
 function secs(t0: number | undefined): string {

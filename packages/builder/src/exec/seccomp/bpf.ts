@@ -6,20 +6,21 @@
  *   ranges ─▶ ALLOW | ERRNO(default) | ERRNO(n) | per-syscall argument checks ─▶ ALLOW / ERRNO
  *
  * Every conditional jump skips at most one instruction and long jumps are `ja` (32-bit offset),
- * so no program size can overflow the 8-bit jt/jf fields. Another architecture's syscalls (i386 on
- * x86_64, arm on aarch64) are denied outright: their numbers differ, and a filter that ignored
- * them would be bypassed through them (Docker translates the profile for those sub-arches instead;
- * a 32-bit binary in a RUN fails here).
+ * so no program size can overflow the 8-bit jt/jf fields. On x86_64 the profile is compiled a
+ * second time for i386 (32-bit binaries in a RUN, as Docker's SCMP_ARCH_X86 sub-arch); any other
+ * architecture's syscalls (x32, arm on aarch64) are denied outright: their numbers differ, and a
+ * filter that ignored them would be bypassed through them.
  *
  * Pure: no I/O.
  */
 import { endianness } from 'node:os';
 import type { ArgCmp, SeccompProfile } from './profile.js';
-import { SYSCALLS_GENERIC_64, SYSCALLS_X86_64 } from './syscall-tables.js';
+import { SYSCALLS_GENERIC_64, SYSCALLS_I386, SYSCALLS_X86_64 } from './syscall-tables.js';
 
-/** AUDIT_ARCH_* per Node arch, and its syscall table */
-const ARCHES: Partial<Record<string, { audit: number; table: string }>> = {
-  x64: { audit: 0xc000003e, table: SYSCALLS_X86_64 },
+/** AUDIT_ARCH_* per Node arch, its syscall table, and the compat arch compiled along ('ia32': i386) */
+const ARCHES: Partial<Record<string, { audit: number; table: string; compat?: string }>> = {
+  x64: { audit: 0xc000003e, table: SYSCALLS_X86_64, compat: 'ia32' },
+  ia32: { audit: 0x40000003, table: SYSCALLS_I386 },
   arm64: { audit: 0xc00000b7, table: SYSCALLS_GENERIC_64 },
   riscv64: { audit: 0xc00000f3, table: SYSCALLS_GENERIC_64 },
   loong64: { audit: 0xc0000102, table: SYSCALLS_GENERIC_64 },
@@ -116,9 +117,34 @@ class Program {
 export function compileSeccomp(profile: SeccompProfile, arch: string = process.arch): Buffer {
   const a = ARCHES[arch];
   if (!a) throw new Error(`seccomp: no syscall table for ${arch}`);
-  const table = syscallTable(arch);
   const deny = RET_ERRNO | profile.defaultErrno;
+  const p = new Program();
+  const errnos = new Set<string>();
+  p.load(OFF_ARCH);
+  if (a.compat) p.jumpIf(JEQ, ARCHES[a.compat]!.audit, true, `arch:${a.compat}`);
+  p.jumpIf(JEQ, a.audit, false, 'deny');
+  p.load(OFF_NR);
+  if (arch === 'x64') p.jumpIf(JGE, X32_SYSCALL_BIT, true, 'deny');
+  emitArch(p, profile, arch, errnos);
+  if (a.compat) {
+    p.label(`arch:${a.compat}`);
+    p.load(OFF_NR);
+    emitArch(p, profile, a.compat, errnos);
+  }
+  for (const e of errnos) {
+    p.label(e);
+    p.ret(RET_ERRNO | Number(e.slice('errno:'.length)));
+  }
+  p.label('allow');
+  p.ret(RET_ALLOW);
+  p.label('deny');
+  p.ret(deny);
+  return p.bytes();
+}
 
+/** The number search and argument checks of one arch (A holds the syscall number); jumps to allow/deny/errno labels. */
+function emitArch(p: Program, profile: SeccompProfile, arch: string, errnos: Set<string>): void {
+  const table = syscallTable(arch);
   // number → action; argument rules of one syscall are gathered (any rule matching allows)
   const actions = new Map<number, Action>();
   const argRules = new Map<number, ArgCmp[][]>();
@@ -130,11 +156,12 @@ export function compileSeccomp(profile: SeccompProfile, arch: string = process.a
       if (rule.errno !== undefined) actions.set(nr, `errno:${rule.errno}`);
       else if (rule.args) {
         if (actions.get(nr) === 'allow') continue;
-        actions.set(nr, `rules:${nr}`);
+        actions.set(nr, `rules:${arch}:${nr}`);
         argRules.set(nr, [...(argRules.get(nr) ?? []), rule.args]);
       } else actions.set(nr, 'allow');
     }
   }
+  for (const act of actions.values()) if (act.startsWith('errno:')) errnos.add(act);
   // consecutive numbers with one action → ranges, sorted
   const ranges: { lo: number; hi: number; action: Action }[] = [];
   for (const nr of [...actions.keys()].sort((x, y) => x - y)) {
@@ -144,11 +171,6 @@ export function compileSeccomp(profile: SeccompProfile, arch: string = process.a
     else ranges.push({ lo: nr, hi: nr, action: act });
   }
 
-  const p = new Program();
-  p.load(OFF_ARCH);
-  p.jumpIf(JEQ, a.audit, false, 'deny');
-  p.load(OFF_NR);
-  if (arch === 'x64') p.jumpIf(JGE, X32_SYSCALL_BIT, true, 'deny');
   let n = 0;
   const search = (lo: number, hi: number): void => {
     if (hi - lo < 4) {
@@ -162,7 +184,7 @@ export function compileSeccomp(profile: SeccompProfile, arch: string = process.a
       return;
     }
     const mid = (lo + hi + 1) >> 1;
-    const right = `s${n++}`;
+    const right = `s:${arch}:${n++}`;
     p.jumpIf(JGE, ranges[mid]!.lo, true, right);
     search(lo, mid - 1);
     p.label(right);
@@ -172,12 +194,13 @@ export function compileSeccomp(profile: SeccompProfile, arch: string = process.a
   else p.goto('deny');
 
   for (const [nr, alternatives] of argRules) {
-    p.label(`rules:${nr}`);
+    const at = `rules:${arch}:${nr}`;
+    p.label(at);
     alternatives.forEach((conds, i) => {
-      const next = `rules:${nr}:${i + 1}`;
+      const next = `${at}:${i + 1}`;
       conds.forEach((c, j) => {
         if (c.value > 0xffffffff || (c.op === 'maskedEq' && c.mask > 0xffffffff)) throw new Error('seccomp: 64-bit argument values are not supported');
-        const held = `rules:${nr}:${i}:${j}`;
+        const held = `${at}:${i}:${j}`;
         // the high word: a value < 2^32 equals or exceeds only a zero high word; anything above is greater
         if (c.op !== 'maskedEq') {
           p.load(argHi(c.index));
@@ -198,14 +221,4 @@ export function compileSeccomp(profile: SeccompProfile, arch: string = process.a
     });
     p.goto('deny');
   }
-  const errnos = new Set([...actions.values()].filter((x) => x.startsWith('errno:')));
-  for (const e of errnos) {
-    p.label(e);
-    p.ret(RET_ERRNO | Number(e.slice('errno:'.length)));
-  }
-  p.label('allow');
-  p.ret(RET_ALLOW);
-  p.label('deny');
-  p.ret(deny);
-  return p.bytes();
 }

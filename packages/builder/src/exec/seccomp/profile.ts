@@ -20,7 +20,7 @@ export interface SeccompRule {
   /** allowed when every condition holds (none: always); `errno`: fail with this errno instead */
   args?: ArgCmp[];
   errno?: number;
-  /** Node arch names the rule is limited to */
+  /** Node arch names the rule is limited to ('ia32': i386 binaries on an x86_64 host) */
   arches?: string[];
 }
 
@@ -86,7 +86,8 @@ export const DOCKER_DEFAULT_PROFILE: SeccompProfile = {
     { names: ['socket'], args: [{ index: 0, op: 'gt', value: 40 }] },
     // PER_LINUX, UNAME26, PER_LINUX32, UNAME26|PER_LINUX32, and the query value 0xffffffff
     ...[0, 8, 0x20000, 0x20008, 0xffffffff].map((value): SeccompRule => ({ names: ['personality'], args: [{ index: 0, op: 'eq', value }] })),
-    { names: ['arch_prctl', 'modify_ldt'], arches: ['x64'] },
+    { names: ['arch_prctl'], arches: ['x64'] },
+    { names: ['modify_ldt'], arches: ['x64', 'ia32'] },
     { names: ['riscv_flush_icache'], arches: ['riscv64'] },
     { names: ['chroot'] },
     // no new namespaces (unshare, setns, mount, keyctl are on no list: EPERM, as under Docker)

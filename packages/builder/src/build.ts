@@ -50,7 +50,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // a killed build's mounts, scratch and secret copies (two readdirs when there are none)
     const reaped = await reapDeadBuilds(store);
     if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
-    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
+    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, cacheFile: store.contextCacheFile(), tmpDir: store.tmpDir(), signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
     if (options.cacheFrom?.length) {
       const { importCache } = await import('./cache-io/importCache.js');

@@ -8,7 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore } from './types.js';
+import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
 import { StorePaths } from './paths.js';
 import { isDigest } from './digest.js';
 import { write as writeBlobTo, type WriteOptions } from './content/write.js';
@@ -22,6 +22,8 @@ import { readIndex, refName, withTag, withoutTag, writeIndex, type OciIndex } fr
 import { normalizeRef } from './index/refs.js';
 import { FileLock } from './lock/lockfile.js';
 import { getRecord, putRecord } from './cache/records.js';
+import { getUrlRecord, putUrlRecord } from './cache/urls.js';
+import { cacheMountDir, mountLease } from './cache/mounts.js';
 import { Leases } from './gc/leases.js';
 import { deadScratch, ownScratch, removeScratch } from './gc/scratch.js';
 import { mark } from './gc/mark.js';
@@ -97,7 +99,7 @@ export class Store implements LayerStore {
   /** Create the layout if needed (idempotent, safe to race). */
   async init(): Promise<this> {
     // synchronous calls: every command opens the store first, and each async one costs a thread-pool
-    // round trip (~15 of them here) for what are a few µs of syscalls
+    // round trip for what is one short syscall
     secureRoot(this.paths.root);
     for (const d of this.paths.dirs()) mkdirSync(d, { recursive: true, mode: STORE_DIR_MODE });
     const layout = '{"imageLayoutVersion":"1.0.0"}';
@@ -324,6 +326,28 @@ export class Store implements LayerStore {
 
   getCacheRecord(key: string): Promise<CacheRecord | undefined> {
     return getRecord(this.paths, key);
+  }
+
+  // ── the builder's other caches ──────────────────────────────────────────
+  async cacheMountDir(id: string): Promise<string> {
+    await this.lease([mountLease(id)]);
+    return cacheMountDir(this.paths, id);
+  }
+
+  async getUrlRecord(url: string): Promise<UrlRecord | undefined> {
+    const rec = getUrlRecord(this.paths, url);
+    if (!rec || !(await this.hasBlob(rec.digest))) return undefined;
+    // the content stays through a prune that runs while this build still uses it
+    await this.lease([`blob ${rec.digest}`]);
+    return rec;
+  }
+
+  putUrlRecord(record: UrlRecord): Promise<void> {
+    return putUrlRecord(this.paths, record);
+  }
+
+  contextCacheFile(): string {
+    return this.paths.contextCache;
   }
 
   // ── maintenance ─────────────────────────────────────────────────────────

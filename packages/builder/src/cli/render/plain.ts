@@ -57,7 +57,7 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
         let split = partial.get(e.stepId);
         if (!split) partial.set(e.stepId, (split = new LineSplitter()));
         const lines = split.push(e.data);
-        // one write per chunk: stderr is written synchronously, a syscall per line was ~5 µs a line
+        // one write per chunk: stderr is written synchronously, so a write per line is a syscall per line
         if (lines.length) {
           const prefix = `#${e.stepId} ${secs(started.get(e.stepId))} `;
           out.write(under(e.stepId) + lines.map((l) => `${prefix}${l}\n`).join(''));

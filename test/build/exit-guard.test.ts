@@ -17,7 +17,7 @@ describe.each([
   ['plain bundle', { TSBUILD_NO_SNAPSHOT: '1' }],
 ])('the pending-command guard through the %s', (_name, env) => {
   it('fires when the command promise never settles: exit 70, E_PENDING, naming what was pending', () => {
-    const r = runTsbuild(['images', '--root', '/nonexistent-never-used'], { env: { ...env, TSBUILD_TEST_FAULT: 'never-settle' } });
+    const r = runTsbuild(['--root', '/nonexistent-never-used', 'images'], { env: { ...env, TSBUILD_TEST_FAULT: 'never-settle' } });
     expect(r.code).toBe(70);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('`tsbuild images` was still pending (last activity: TSBUILD_TEST_FAULT=never-settle)');

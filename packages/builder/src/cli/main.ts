@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { suggest } from '@tsbuild/parser';
 import { renderError, UsageError } from './errors.js';
 import { restoreLauncherEnv } from './env.js';
-import { guardPending, noteActivity } from './pending.js';
+import { guardPending, noteActivity, noteCommand } from './pending.js';
 
 export type CommandFn = (argv: string[]) => Promise<number>;
 
@@ -149,14 +149,15 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
 async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
   let debug = argv.includes('--debug') || argv.includes('-D');
   try {
+    const inv = parseInvocation(argv);
+    debug = inv.debug;
+    noteCommand(inv.command);
     // fault injection for the guard's own test (test/build/exit-guard.test.ts): a command whose
     // promise never settles, exactly the failure the guard exists for
     if (process.env.TSBUILD_TEST_FAULT === 'never-settle') {
       noteActivity('TSBUILD_TEST_FAULT=never-settle');
       return await new Promise<number>(() => {});
     }
-    const inv = parseInvocation(argv);
-    debug = inv.debug;
     if (inv.version && inv.implicit && inv.args.every((a) => a.startsWith('--root'))) {
       process.stdout.write(versionText(opts));
       return 0;

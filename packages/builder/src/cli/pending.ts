@@ -25,6 +25,12 @@ export interface GuardOptions {
 /** What the running command is doing, for the report. One per process: the CLI runs one command. */
 let activity: string | undefined;
 
+/** The command's name once the command line is parsed (before that, the guard's first guess). */
+let commandName: string | undefined;
+export function noteCommand(name: string): void {
+  commandName = name;
+}
+
 /** Note the phase the command is in ("step 3/5 RUN make", "unpacking 4 layers"). Cheap: a string store. */
 export function noteActivity(what: string): void {
   activity = what;
@@ -39,7 +45,7 @@ export function guardPending(work: Promise<number>, command: string, opts: Guard
     process.off('beforeExit', onBeforeExit);
     const doing = activity ? ` (last activity: ${activity})` : '';
     (opts.stderr ?? process.stderr).write(
-      `tsbuild: internal error: \`tsbuild ${command}\` was still pending${doing} when nothing was left to wait for — a promise that never settles; the work is NOT complete [E_PENDING]\n`,
+      `tsbuild: internal error: \`tsbuild ${commandName ?? command}\` was still pending${doing} when nothing was left to wait for — a promise that never settles; the work is NOT complete [E_PENDING]\n`,
     );
     process.exitCode = EXIT_PENDING;
     (opts.exit ?? process.exit)(EXIT_PENDING);

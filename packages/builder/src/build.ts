@@ -5,7 +5,8 @@
 import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
 import { openStore, type ImageConfig } from '@tsbuild/layerstore';
-import { lint, platformArgs, ShellLex } from '@tsbuild/parser';
+import { lint, ShellLex } from '@tsbuild/parser';
+import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
 import { BuildError, noSpaceError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
@@ -37,9 +38,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const source = await readDockerfile(options);
     const platform = hostPlatform();
     checkPlatform(options.platform, platform);
-    const builtinArgs = platformArgs(platform, platform);
-    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
-    builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
+    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(platform, platform) });
+    const builtinArgs = plan.builtins;
     let store = options.store;
     if (!store) {
       const opened = await openStore(options.root, { extractWorkers: options.extractWorkers });
@@ -50,6 +50,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // a killed build's mounts, scratch and secret copies (two readdirs when there are none)
     const reaped = await reapDeadBuilds(store);
     if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
+    if (options.namedContexts && Object.values(options.namedContexts).some((c) => c.type === 'oci-layout')) {
+      // oci-layout:// contexts: their image copied into the store (untagged), then named by digest
+      const { importOciLayout } = await import('./solve/ociLayout.js');
+      const named = { ...options.namedContexts };
+      for (const [name, c] of Object.entries(named)) {
+        if (c.type === 'oci-layout') named[name] = { type: 'image', ref: await importOciLayout(store, c.path, c.ref, platform) };
+      }
+      options = { ...options, namedContexts: named };
+    }
     const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, cacheFile: store.contextCacheFile(), tmpDir: store.tmpDir(), signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
     if (options.cacheFrom?.length) {
@@ -82,7 +91,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
 
     // BuildKit's lint rules, as warnings (`# check=error=true`: a failed build before any step runs)
-    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape));
+    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape), builtinArgs);
 
     const final = await solveGraph(solve, options.jobs ?? Math.max(1, availableParallelism()), (reason) => abort.abort(reason));
 
@@ -91,7 +100,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // the image's blobs, the steps' cache records and the checksum cache are independent writes:
     // all at once, every one settled before anything is tagged (or the store closed)
     const [written, records] = await Promise.allSettled([
-      store.putImage(config, final.layers),
+      store.putImage(config, final.layers, options.annotations ? { annotations: options.annotations } : undefined),
       settleWrites(solve),
       context.save().catch(() => undefined),
     ]);
@@ -165,8 +174,16 @@ async function baseImageEnvs(solve: SolveContext, escape: '\\' | '`'): Promise<M
   return envs;
 }
 
-function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>): void {
-  const r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image) });
+function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>, builtins: ReadonlyMap<string, string>): void {
+  let r;
+  try {
+    r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image), builtins });
+  } catch (err) {
+    // a malformed `# check=` fails the build, as in BuildKit; a fault of the linter itself must not
+    if ((err as { code?: string }).code === 'E_CHECK_DIRECTIVE') throw err;
+    progress.debug(`lint skipped: ${(err as Error).message}`);
+    return;
+  }
   for (const w of r.warnings) progress.lint(w.rule, w.message, { file: w.file, line: w.range.start.line, column: w.range.start.column }, w.url);
   if (r.failed) {
     const first = r.warnings[0]!;

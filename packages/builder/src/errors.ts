@@ -1,5 +1,8 @@
-/** Base of builder errors. Stable codes: E_USAGE, E_EXEC_FAILED, E_COPY_SOURCE, E_CONTEXT, E_STAGE, E_CANCELLED, E_PLATFORM, E_MOUNT, E_BENCH, E_ENTITLEMENT,
- * E_NOT_REGULAR (a FIFO/device where a file is read), E_TOO_LARGE, E_NUL_BYTE, E_ARG_TOO_LONG, E_NO_SPACE, E_OUTPUT, E_PENDING (cli/pending.ts). */
+/**
+ * Base of builder errors. Stable codes: E_USAGE, E_EXEC_FAILED, E_COPY_SOURCE, E_CONTEXT, E_STAGE, E_CANCELLED, E_PLATFORM, E_MOUNT, E_BENCH,
+ * E_ENTITLEMENT, E_INSTRUCTION (an instruction's expanded value is invalid: an EXPOSE port, a STOPSIGNAL signal),
+ * E_NOT_REGULAR (a FIFO/device where a file is read), E_TOO_LARGE, E_NUL_BYTE, E_ARG_TOO_LONG, E_NO_SPACE, E_OUTPUT, E_PENDING (cli/pending.ts).
+ */
 export class BuildError extends Error {
   readonly code: string;
   readonly data?: Record<string, unknown>;

@@ -19,7 +19,7 @@ export type OutputSpec =
   | { type: 'tar'; dest: string };
 
 /** `--build-context NAME=…`: another image (docker-image://REF) or a local directory */
-export type NamedContext = { type: 'image'; ref: string } | { type: 'dir'; path: string };
+export type NamedContext = { type: 'image'; ref: string } | { type: 'dir'; path: string } | { type: 'oci-layout'; path: string; ref?: string };
 
 export type Entitlement = 'network.host' | 'security.insecure';
 
@@ -44,6 +44,8 @@ export interface BuildOptions {
   /** `--build-context`: what FROM NAME / COPY --from=NAME see instead of a stage or image NAME */
   namedContexts?: Record<string, NamedContext>;
   labels?: Record<string, string>;
+  /** `--annotation KEY=VALUE`: annotations on the image manifest */
+  annotations?: Record<string, string>;
   /** `--add-host`: extra /etc/hosts lines in RUN */
   extraHosts?: { host: string; ip: string }[];
   /** `--shm-size`: bytes of RUN's /dev/shm (default 64 MiB) */

@@ -213,8 +213,8 @@ export class Store implements LayerStore {
   }
 
   // ── images ───────────────────────────────────────────────────────────────
-  async putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord> {
-    return putImage(this, config, layers);
+  async putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord> {
+    return putImage(this, config, layers, opts?.annotations);
   }
 
   /** Like putImage but keeps the config's exact bytes (and so its digest). */

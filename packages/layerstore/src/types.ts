@@ -153,7 +153,8 @@ export interface LayerStore {
   /** flatten layers (lowest first) onto `dest` applying OCI whiteouts: a plain directory tree (`-o type=local`) */
   extractLayers(layers: LayerRef[], dest: string): Promise<void>;
   // images
-  putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord>;
+  /** `opts.annotations`: the manifest's annotations (`--annotation`) */
+  putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord>;
   getImage(nameOrDigest: string): Promise<ImageRecord | undefined>;
   tag(name: string, manifestDigest: Digest): Promise<void>;
   untag(name: string): Promise<boolean>;

@@ -148,6 +148,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
 /** The command line → the command's run(), its errors → an exit code. */
 async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
   let debug = argv.includes('--debug') || argv.includes('-D');
+  let command: string | undefined;
   try {
     const inv = parseInvocation(argv);
     debug = inv.debug;
@@ -158,6 +159,7 @@ async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
       noteActivity('TSBUILD_TEST_FAULT=never-settle');
       return await new Promise<number>(() => {});
     }
+    if (!inv.implicit) command = inv.command;
     if (inv.version && inv.implicit && inv.args.every((a) => a.startsWith('--root'))) {
       process.stdout.write(versionText(opts));
       return 0;
@@ -171,7 +173,7 @@ async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
     const args = [...(inv.help ? ['--help'] : []), ...inv.args, ...(debug ? ['--debug'] : [])];
     return await (await load()).run(args);
   } catch (err) {
-    return renderError(err, process.stderr, { debug });
+    return renderError(err, process.stderr, { debug, command });
   }
 }
 

@@ -2,6 +2,7 @@
 import { openStore, type Store } from '@tsbuild/layerstore';
 import { UsageError } from '../errors.js';
 import { extractWorkersFromEnv } from '../env.js';
+import { suggest } from '@tsbuild/parser';
 
 export interface FlagSpec {
   /** long name without dashes → takes a value? */
@@ -47,7 +48,10 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
       inline = a.length > 2 ? a.slice(2).replace(/^=/, '') : undefined;
     }
     const def = name ? all[name] : undefined;
-    if (!name || !def) throw new UsageError(`unknown flag: ${a}`);
+    if (!name || !def) {
+      const near = suggest(a.replace(/=.*$/, ''), Object.keys(all).map((k) => `--${k}`));
+      throw new UsageError(`unknown flag: ${a}${near ? ` (did you mean ${near}?)` : ''}`);
+    }
     let value: string | boolean;
     if (def.value) {
       value = inline ?? argv[++i] ?? '';

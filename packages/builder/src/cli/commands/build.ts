@@ -6,7 +6,7 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSy
 import { pipeline } from 'node:stream/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError, registerSource, renderError } from '../errors.js';
 import { BuildError } from '../../errors.js';
 import type { BuildOptions, BuildResult, NamedContext, OutputSpec, SecretSpec, StepRecord } from '../../types.js';
@@ -16,6 +16,7 @@ import { extractWorkersFromEnv } from '../env.js';
 import { noteActivity } from '../pending.js';
 import { suggest } from '@tsbuild/parser';
 import { MissReasons } from '../render/missShown.js';
+import { splitLayoutRef } from '../../solve/ociLayout.js';
 import { NO_EARLIER_BUILD } from '../../solve/missReason.js';
 import { isEntitlement } from '../../solve/entitlements.js';
 
@@ -29,7 +30,8 @@ Options:
   -f, --file FILE             Dockerfile (default CONTEXT/Dockerfile; '-' reads stdin)
       --build-arg K[=V]       build argument; without =V the value comes from the environment
       --target STAGE          build this stage
-      --build-context NAME=DIR|docker-image://REF  what FROM NAME / COPY --from=NAME use
+      --build-context NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]  what FROM NAME /
+                              COPY --from=NAME use
       --no-cache              do not use the build cache
       --no-cache-filter STAGE do not use the cache for this stage (repeatable)
       --cache-to type=local,dest=DIR[,mode=min|max]  export the build cache
@@ -44,11 +46,13 @@ Options:
       --ulimit NAME=SOFT[:HARD]  resource limit for RUN (e.g. nofile=1024:2048; repeatable)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
+      --annotation [manifest:]K=V  annotation on the image manifest (repeatable)
       --platform P            target platform (the host platform only; 'local' = the host's)
       --progress MODE         auto|plain|tty|quiet|rawjson (default auto: tty on a terminal)
       --explain               after the build, list every step: cache hit or miss, and why
       --check                 only check the Dockerfile (as 'tsbuild check'); same as --call check
-      --call check|build      what to do with the Dockerfile (default build)
+      --call build|check|targets|outline  build (default), lint, list the stages, or list
+                              the target's build args, secrets and ssh ids
   -o, --output type=T[,dest=D] image[,name=N]|oci|docker|local|tar (repeatable); dest=- or
                               '-o -' writes the tar to stdout
       --iidfile FILE          write the image ID (config digest, as docker) to FILE
@@ -60,7 +64,7 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --annotation, --security-opt.
+Not supported (an error, never ignored): --push, --security-opt.
 `;
 
 export interface ParsedBuild {
@@ -72,8 +76,8 @@ export interface ParsedBuild {
   dockerfileFromStdin: boolean;
   /** CONTEXT is `-`: a tar of the context (or a lone Dockerfile) on stdin */
   contextFromStdin: boolean;
-  /** `--call check` / `--check`: lint only */
-  call: 'build' | 'check';
+  /** `--call check` / `--check`: lint only; `targets`, `outline`: describe the Dockerfile */
+  call: 'build' | 'check' | 'targets' | 'outline';
   explain: boolean;
   debug: boolean;
 }
@@ -81,7 +85,6 @@ export interface ParsedBuild {
 /** docker/buildx flags tsbuild does not honour: an error that says so, never silently ignored. */
 const UNSUPPORTED: Record<string, string> = {
   '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
-  '--annotation': 'image annotations are not supported yet',
   '--security-opt': '--security-opt is not supported yet',
   '--cgroup-parent': 'cgroup parents are not supported (tsbuild has no daemon)',
   '--isolation': '--isolation is a Windows option',
@@ -92,7 +95,7 @@ const UNSUPPORTED: Record<string, string> = {
 };
 const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
 
-const VALUE_FLAGS = new Set(['--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
+const VALUE_FLAGS = new Set(['--annotation', '--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
 const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
@@ -168,6 +171,11 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--target': options.target = value; break;
+      case '--annotation': {
+        const [k, v] = parseAnnotation(value);
+        (options.annotations ??= {})[k] = v;
+        break;
+      }
       case '--ulimit': (options.ulimits ??= []).push(parseUlimit(value)); break;
       case '--ssh': (options.ssh ??= []).push(parseSsh(value, env)); break;
       case '--add-host': (options.extraHosts ??= []).push(parseAddHost(value)); break;
@@ -201,8 +209,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         if (value !== 'local') options.platform = value;
         break;
       case '--call':
-        if (value === 'check' || value === 'build') call = value;
-        else throw new UsageError(`--call ${value}: only "build" and "check" are supported`, value === 'outline' || value === 'targets' ? 'E_UNSUPPORTED' : 'E_USAGE');
+        if (value === 'check' || value === 'build' || value === 'targets' || value === 'outline') call = value;
+        else throw new UsageError(`--call ${value}: one of build, check, targets, outline`);
         break;
       case '--progress':
         if (!['auto', 'plain', 'tty', 'quiet', 'rawjson'].includes(value)) throw new UsageError(`invalid progress mode ${JSON.stringify(value)}`);
@@ -305,6 +313,24 @@ export function parseSsh(value: string, env: Record<string, string | undefined>)
   return { id, socket: resolve(socket) };
 }
 
+/**
+ * `--annotation [manifest:]KEY=VALUE` (buildx's form). tsbuild writes one manifest and no index,
+ * so `index:`, `manifest-descriptor:` and platform-qualified annotations are refused, not dropped.
+ */
+export function parseAnnotation(value: string): [string, string] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--annotation needs KEY=VALUE, got ${JSON.stringify(value)}`);
+  let key = value.slice(0, eq);
+  const colon = key.indexOf(':');
+  if (colon >= 0 && /^[a-z-]+(\[[^\]]*\])?$/.test(key.slice(0, colon))) {
+    const where = key.slice(0, colon);
+    if (where !== 'manifest') throw new UsageError(`--annotation ${value}: only manifest annotations are supported (tsbuild writes no image index)`, 'E_UNSUPPORTED');
+    key = key.slice(colon + 1);
+  }
+  if (!key) throw new UsageError(`--annotation needs KEY=VALUE, got ${JSON.stringify(value)}`);
+  return [key, value.slice(eq + 1)];
+}
+
 const ULIMITS = ['as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];
 
 /** `--ulimit NAME=SOFT[:HARD]` as docker takes it (-1: unlimited; HARD defaults to SOFT). */
@@ -354,7 +380,11 @@ export function parseBuildContext(value: string): [string, NamedContext] {
     if (!ref) throw new UsageError(`--build-context ${name}: docker-image:// needs an image reference`);
     return [name, { type: 'image', ref }];
   }
-  if (v.startsWith('oci-layout://')) throw new UsageError(`--build-context ${name}=${v}: oci-layout:// contexts are not supported yet; load the layout with \`tsbuild load\` and use docker-image://NAME`, 'E_UNSUPPORTED');
+  if (v.startsWith('oci-layout://')) {
+    const { dir, ref } = splitLayoutRef(v.slice('oci-layout://'.length));
+    if (!existsSync(join(dir, 'index.json'))) throw new UsageError(`--build-context ${name}=${v}: ${dir} is not an OCI image layout (no index.json)`);
+    return [name, { type: 'oci-layout', path: resolve(dir), ...(ref ? { ref } : {}) }];
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || v.startsWith('git@')) throw new UsageError(`--build-context ${name}=${v}: remote contexts are not supported (tsbuild reads local directories and store images)`, 'E_UNSUPPORTED');
   if (!existsSync(v)) throw new UsageError(`--build-context ${name}=${v}: no such directory`);
   return [name, { type: 'dir', path: resolve(v) }];
@@ -393,10 +423,20 @@ export async function run(argv: string[]): Promise<number> {
     const { runCheck } = await import('./check.js');
     return await runCheck({ root: parsed.options.root, context: parsed.options.context === '-' ? undefined : parsed.options.context, dockerfile: parsed.options.dockerfile, text: parsed.dockerfileFromStdin ? readFileSync(0, 'utf8') : undefined, buildArgs: parsed.options.buildArgs, debug: parsed.debug });
   }
+  if (parsed.call === 'targets' || parsed.call === 'outline') {
+    const { readDockerfile } = await import('../../plan/readDockerfile.js');
+    const source = parsed.dockerfileFromStdin ? { text: readFileSync(0, 'utf8'), file: 'Dockerfile' } : await readDockerfile(parsed.options);
+    const o = await import('./outline.js');
+    process.stdout.write(parsed.call === 'targets' ? o.targets(source) : o.outline({ ...source, ...(parsed.options.target ? { target: parsed.options.target } : {}) }));
+    return 0;
+  }
   if (parsed.iidfile) needDir(parsed.iidfile, '--iidfile');
   if (parsed.metadataFile) needDir(parsed.metadataFile, '--metadata-file');
   const stdoutOutput = parsed.options.outputs?.find((o) => 'dest' in o && o.dest === '-') as { dest: string } | undefined;
   if (stdoutOutput && process.stdout.isTTY) throw new UsageError('refusing to write the tar to a terminal: redirect stdout (-o - > image.tar)');
+  if ((parsed.contextFromStdin || parsed.dockerfileFromStdin) && process.stdin.isTTY) {
+    throw new UsageError(`${parsed.contextFromStdin ? 'CONTEXT -' : '-f -'} reads ${parsed.contextFromStdin ? 'a tar of the context (or a Dockerfile)' : 'the Dockerfile'} from stdin, which is a terminal: redirect it (< file)`);
+  }
   const cleanups: (() => void)[] = [];
   if (parsed.dockerfileFromStdin) parsed.options.dockerfileText = readFileSync(0, 'utf8');
   if (parsed.contextFromStdin) {
@@ -405,6 +445,8 @@ export async function run(argv: string[]): Promise<number> {
     cleanups.push(c.cleanup);
     parsed.options.context = c.dir;
     if (c.dockerfileText !== undefined) parsed.options.dockerfileText = c.dockerfileText;
+    // with a tar context, -f names a file inside the tar (as docker takes it)
+    else if (parsed.options.dockerfile && !isAbsolute(parsed.options.dockerfile)) parsed.options.dockerfile = join(c.dir, parsed.options.dockerfile);
   }
   if (parsed.options.dockerfileText !== undefined) registerSource(parsed.options.dockerfile ?? 'Dockerfile', parsed.options.dockerfileText);
   if (stdoutOutput) {
@@ -468,7 +510,7 @@ export async function run(argv: string[]): Promise<number> {
     if (parsed.explain) process.stderr.write(explain(result.steps));
     if (parsed.quiet) {
       if (!stdoutOutput) process.stdout.write(`${result.configDigest}\n`);
-    } else if (mode === 'plain') process.stderr.write(`\nwriting image ${result.imageDigest} done${parsed.options.tags?.length ? `\nnaming to ${parsed.options.tags.join(', ')} done` : ''}\n`);
+    } else if (mode === 'plain') process.stderr.write(`\nwriting image ${result.configDigest} done${parsed.options.tags?.length ? `\nnaming to ${parsed.options.tags.join(', ')} done` : ''}\n`);
     else if (mode === 'tty') process.stderr.write(`image ${result.configDigest}${parsed.options.tags?.length ? ` named ${parsed.options.tags.join(', ')}` : ''}\n`);
     return 0;
   } catch (e) {
@@ -477,10 +519,12 @@ export async function run(argv: string[]): Promise<number> {
       renderError(e, process.stderr, { debug: parsed.debug });
       return 130;
     }
-    const code = renderError(e, process.stderr, { debug: parsed.debug });
-    const data = (e as { data?: { output?: string[] } }).data;
-    if (data?.output?.length && mode === 'quiet') process.stderr.write(`${data.output.join('\n')}\n`);
-    return code;
+    // the failed step's last lines: plain printed them as they came; tty showed only a few and quiet none
+    const data = (e as { data?: { output?: string[]; step?: string } }).data;
+    if (data?.output?.length && mode !== 'plain' && mode !== 'rawjson') {
+      process.stderr.write(`------\n > ${data.step ?? 'the failed step'}:\n${data.output.map((l) => `   ${l}`).join('\n')}\n------\n`);
+    }
+    return renderError(e, process.stderr, { debug: parsed.debug });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

@@ -22,7 +22,7 @@ function sources(dir: string): string[] {
   });
 }
 
-/** code → files using it as a string literal ('E_X', "E_X", `E_X`) */
+/** code → files using it as a string literal ('E_X', "E_X", `E_X`) or printing it (`[E_X]` in a message) */
 function codesInSources(): Map<string, string[]> {
   const used = new Map<string, string[]>();
   for (const pkg of readdirSync(join(ROOT, 'packages'))) {
@@ -34,7 +34,8 @@ function codesInSources(): Map<string, string[]> {
     }
     for (const f of files) {
       if (f === DEFINITION) continue;
-      for (const m of readFileSync(f, 'utf8').matchAll(/['"`](E_[A-Z][A-Z0-9_]*)['"`]/g)) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:['"`]|\[)(E_[A-Z][A-Z0-9_]*)(?:['"`]|\])/g)) {
+        if (m[1] === 'E_CODE') continue; // the placeholder in comments that show the error line's format
         const list = used.get(m[1]!) ?? [];
         list.push(relative(ROOT, f));
         used.set(m[1]!, list);

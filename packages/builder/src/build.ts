@@ -2,6 +2,7 @@
  * build(options): Dockerfile text ─parse─▶ stages ─stageGraph─▶ needed stages ─solve─▶ image
  * state (cache keys; layers only for steps that miss) ─▶ image record ─▶ tags and outputs.
  */
+import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
 import { openStore, pushImage, RegistryClient, Store, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
 import type { RemoteBlobs } from './cache-io/registryCache.js';
@@ -9,7 +10,7 @@ import { lint, ShellLex } from '@tsbuild/parser';
 import { toTsbuildError } from '@tsbuild/errors';
 import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
-import { BuildError } from './errors.js';
+import { BuildError, noSpaceError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
 import { checkStageReferences, checkTags } from './plan/checkReferences.js';
@@ -52,6 +53,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.signal?.aborted) onAbort();
   // a store this build opened itself is closed at the end (its GC lease is dropped)
   let ownStore: { close(): Promise<void> } | undefined;
+  let storeRoot: string | undefined;
   // the executor, once a step needed one (disposed at the end: its scratch templates)
   let executorUsed: (Executor & { dispose?(): void }) | undefined;
   // the registry client, once a pull/push/registry cache needed one (its sockets closed at the end)
@@ -68,10 +70,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     checkStageReferences(plan.dockerfile, plan.graph, plan.globalArgs, builtinArgs);
     let store: LayerStore | undefined = isStore(options.store) ? options.store.layers : options.store;
     if (!store) {
-      const opened = await openStore(options.root);
+      const opened = await openStore(options.root, { extractWorkers: options.extractWorkers });
       ownStore = opened;
       store = opened;
     }
+    storeRoot = store.root;
+    // a killed build's mounts, scratch and secret copies (two readdirs when there are none)
+    const reaped = await reapDeadBuilds(store);
+    if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
     if (options.namedContexts && Object.values(options.namedContexts).some((c) => c.type === 'oci-layout')) {
       // oci-layout:// contexts: their image copied into the store (untagged), then named by digest
       const { importOciLayout } = await import('./solve/ociLayout.js');
@@ -190,7 +196,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return result;
   } catch (err) {
     if (options.signal?.aborted) throw cancelled(options.signal.reason, err);
-    throw toTsbuildError(err);
+    throw toTsbuildError(noSpaceError(err, storeRoot) ?? err);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.executor) {

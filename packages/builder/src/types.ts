@@ -205,6 +205,8 @@ export interface BuildOptions {
    * miss and BuildKit keeps its local layers uncompressed, so speed wins by default.
    */
   compressionLevel?: number | undefined;
+  /** worker threads that create small files while base layers are extracted (default: by the machine's load) */
+  extractWorkers?: number | undefined;
   /**
    * cancels the build: the running steps are killed, their mounts removed, and `build()` rejects
    * with `E_CANCELLED` whose `cause` is the signal's reason (e.g. `AbortSignal.timeout(ms)`'s TimeoutError)

@@ -40,6 +40,10 @@ export const ERROR_CODES = [
   'E_PLATFORM',
   'E_RUNTIME',
   'E_INSTRUCTION',
+  'E_NOT_REGULAR',
+  'E_NUL_BYTE',
+  'E_ARG_TOO_LONG',
+  'E_NO_SPACE',
   'E_ENTITLEMENT',
   'E_EXEC_FAILED',
   'E_MOUNT',
@@ -52,6 +56,7 @@ export const ERROR_CODES = [
   'E_CACHE_IMPORT',
   'E_CANCELLED',
   'E_BENCH',
+  'E_PENDING',
   'E_INTERNAL',
 ] as const;
 

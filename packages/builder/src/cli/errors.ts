@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TsbuildError } from '@tsbuild/errors';
+import { noSpaceError } from '../errors.js';
 
 /** Thrown by command flag parsing; maps to exit code 2. */
 export class UsageError extends TsbuildError {
@@ -25,6 +26,8 @@ export function renderError(err: unknown, stderr: NodeJS.WritableStream = proces
     stderr.write(`tsbuild: ${err.message}${err.code === 'E_USAGE' ? '' : ` [${err.code}]`}\nRun 'tsbuild ${opts.command ? `${opts.command} ` : ''}--help' for usage.\n`);
     return 2;
   }
+  const full = noSpaceError(err);
+  if (full) err = full;
   // E_INTERNAL and E_IO made by toTsbuildError wrap an error tsbuild did not type itself: say it as that error
   const wrapped = err instanceof TsbuildError && err.cause !== undefined && !(err.cause instanceof TsbuildError) && (err.code === 'E_INTERNAL' || err.code === 'E_IO')
     ? err.cause

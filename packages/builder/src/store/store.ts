@@ -139,7 +139,10 @@ export function isStore(value: unknown): value is Store {
 /** Open (creating it if needed) the store at `options.root`, or a root directory given directly. */
 export async function openStore(options: OpenStoreOptions | string = {}): Promise<Store> {
   const o = typeof options === 'string' ? { root: options } : options;
-  return typed(async () => new Store(await openLayerStore(o.root, o.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: o.lockTimeoutMs })));
+  return typed(async () => new Store(await openLayerStore(o.root, {
+    ...(o.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: o.lockTimeoutMs }),
+    ...(o.extractWorkers === undefined ? {} : { extractWorkers: o.extractWorkers }),
+  })));
 }
 
 /** `docker image inspect`'s shape of an image with its tags. */

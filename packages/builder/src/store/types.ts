@@ -10,6 +10,8 @@ export interface OpenStoreOptions {
   root?: string | undefined;
   /** how long to wait for the store lock held by another process, in ms (default 120,000) */
   lockTimeoutMs?: number | undefined;
+  /** worker threads that create small files while layers are extracted (default: by the machine's load) */
+  extractWorkers?: number | undefined;
 }
 
 /** One tag in the store, as `tsbuild images` lists it. */
@@ -18,12 +20,14 @@ export interface ImageInfo {
   name: string;
   /** the image id: digest of its manifest */
   manifestDigest: Digest;
-  /** digest of its config blob */
-  configDigest: Digest;
+  /** digest of its config blob (for an unreadable image: as its manifest names it, when that can be read) */
+  configDigest?: Digest | undefined;
   /** the config's `created` time (ISO 8601), when it has one */
   created?: string | undefined;
   /** total compressed size of its layers in bytes */
   size: number;
+  /** set when the tagged image cannot be read (corrupt or missing manifest or config): listed, never hidden; `tsbuild fsck` says more */
+  error?: { code: string; message: string } | undefined;
 }
 
 /** One image in full, shaped like `docker image inspect` (what `tsbuild inspect` prints). */

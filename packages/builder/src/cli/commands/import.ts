@@ -12,6 +12,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError('import needs ROOTFS.tar and NAME[:TAG]');
   const [file, name] = args.positionals as [string, string];
   return withStore(args, async (store) => {
+    // what a killed build or load left in the store (see snapshot/reap.ts)
+    await (await import('../../snapshot/reap.js')).reapDeadBuilds(store.layers);
     const rec = await store.import(file, name, { unpack: args.flags.unpack === true });
     out(rec.manifestDigest);
     return 0;

@@ -1,4 +1,4 @@
-/** Base of every layerstore error; `code` is stable (E_INTEGRITY, E_NOT_FOUND, E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE). */
+/** Base of every layerstore error; `code` is stable (E_INTEGRITY, E_NOT_FOUND, E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE, E_PLATFORM). */
 export class StoreError extends Error {
   readonly code: string;
   readonly data?: Record<string, unknown>;

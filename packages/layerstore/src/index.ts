@@ -5,6 +5,7 @@ export { StorePaths } from './paths.js';
 export { chainIDs, isDigest, sha256 } from './digest.js';
 export { normalizeRef } from './index/refs.js';
 export { MEDIA, REF_NAME } from './images/media.js';
+export { selectManifest, formatIndexPlatform, noSuchPlatform, type IndexPlatform, type IndexEntry } from './images/index.js';
 export { detectCompression, zstdSupported } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
 export { getXattr, readXattrs, readXattrsOf } from './snapshots/fsx.js';

@@ -78,6 +78,12 @@ async function execute(
     tail.push(...lines);
     if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
   };
+  // a foreign platform's RUN runs under QEMU through binfmt_misc: checked here, on a miss only
+  const { platform } = ctx.state;
+  if (platform && platform.architecture !== solve.hostPlatform?.architecture) {
+    const { requireEmulation } = await import('../exec/emulation.js');
+    requireEmulation(platform, solve.hostPlatform, (solve.emulationChecked ??= new Map()), ctx.location);
+  }
   const prepared = await prepareMounts(ctx, mounted, p.files);
   try {
     const executor = await solve.executor();

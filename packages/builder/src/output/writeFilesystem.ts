@@ -17,10 +17,12 @@ export async function writeLocal(store: LayerStore, layers: LayerRef[], dest: st
   await (store as Flattening).extractLayers(layers, dest);
 }
 
-export async function writeTar(store: LayerStore, layers: LayerRef[], dest: string): Promise<void> {
+/** `layers`, or one subdirectory per part (a multi-platform build's `linux_amd64/` …) */
+export async function writeTar(store: LayerStore, layers: LayerRef[] | readonly { dir: string; layers: LayerRef[] }[], dest: string): Promise<void> {
   const dir = await mkdtemp(join(store.tmpDir(), 'export-'));
   try {
-    await writeLocal(store, layers, join(dir, 'root'));
+    const parts = layers.length > 0 && 'dir' in layers[0]! ? (layers as { dir: string; layers: LayerRef[] }[]) : [{ dir: '', layers: layers as LayerRef[] }];
+    for (const p of parts) await writeLocal(store, p.layers, join(dir, 'root', p.dir));
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.tmp-${process.pid}`;
     await run('tar', ['--numeric-owner', '--xattrs', '--sort=name', '-C', join(dir, 'root'), '-cf', tmp, '.'], { maxBuffer: 1 << 20 });

@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import type { ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import { join } from 'node:path';
+import type { Digest, ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import { BuildError } from '../errors.js';
 import type { OutputSpec } from '../types.js';
 import type { Progress } from '../progress/progress.js';
 import { saveImages, type Store } from '@tsbuild/layerstore';
@@ -26,6 +28,41 @@ export async function writeOutputs(store: LayerStore, image: ImageRecord, opts: 
         break;
     }
     if (o.type !== 'image') opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: image.manifestDigest });
+  }
+}
+
+/** buildx's refusals for several platforms, checked before anything is built. */
+export function refuseMultiPlatformOutputs(outputs: readonly OutputSpec[]): void {
+  if (outputs.some((o) => o.type === 'docker')) {
+    throw new BuildError('E_PLATFORM', 'docker exporter does not currently support exporting manifest lists: build one platform for -o type=docker, or use -o type=oci for several');
+  }
+}
+
+/**
+ * A multi-platform result: tags name the index; type=oci holds the index; type=local/tar one
+ * subdirectory per platform (`linux_amd64/`, `linux_arm_v7/`) as buildx writes them.
+ */
+export async function writeIndexOutputs(store: LayerStore, indexDigest: Digest, images: readonly { platform: { os: string; architecture: string; variant?: string }; image: ImageRecord }[], opts: { tags: string[]; outputs: OutputSpec[]; progress: Progress }): Promise<void> {
+  for (const t of opts.tags) await store.tag(t, indexDigest);
+  if (opts.tags.length > 0 || opts.outputs.some((o) => o.type === 'image')) opts.progress.emit({ type: 'export', output: 'image', digest: indexDigest });
+  const dirName = (p: { os: string; architecture: string; variant?: string }) => [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('_');
+  for (const o of opts.outputs) {
+    switch (o.type) {
+      case 'image':
+        break;
+      case 'local':
+        for (const i of images) await writeLocal(store, i.image.layers, join(o.dest, dirName(i.platform)));
+        break;
+      case 'tar':
+        await writeTar(store, images.map((i) => ({ dir: dirName(i.platform), layers: i.image.layers })), o.dest);
+        break;
+      case 'oci':
+        await saveImages(store as Store, opts.tags.length > 0 ? opts.tags : [indexDigest], o.dest, { format: 'oci' });
+        break;
+      case 'docker':
+        refuseMultiPlatformOutputs([o]);
+    }
+    if (o.type !== 'image') opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: indexDigest });
   }
 }
 

@@ -5,14 +5,17 @@
  */
 import type { ImageRecord } from '@tsbuild/layerstore';
 import type { SolveContext } from './types.js';
+import { formatPlatform, type Platform } from './resolveBase.js';
 
-export function lookupImage(solve: SolveContext, ref: string): Promise<ImageRecord | undefined> {
+/** `platform`: an index's entry for it (the store's selectManifest); a plain manifest as it is. */
+export function lookupImage(solve: SolveContext, ref: string, platform?: Platform): Promise<ImageRecord | undefined> {
   const images = (solve.images ??= new Map());
-  let p = images.get(ref);
+  const key = platform ? `${formatPlatform(platform)} ${ref}` : ref;
+  let p = images.get(key);
   if (!p) {
-    p = solve.store.getImage(ref);
-    images.set(ref, p);
-    p.catch(() => images.delete(ref)); // a failed lookup is not remembered
+    p = solve.store.getImage(ref, platform ? { platform } : undefined);
+    images.set(key, p);
+    p.catch(() => images.delete(key)); // a failed lookup is not remembered
   }
   return p;
 }

@@ -20,7 +20,8 @@ export function stageLabel(stage: Stage): string {
 export async function solveStage(solve: SolveContext, stage: Stage): Promise<StageResult> {
   const file = solve.dockerfile.file;
   const escape = solve.dockerfile.directives.escape;
-  const label = stageLabel(stage);
+  // several platforms: buildx's `[linux/arm64 build 2/5]`
+  const label = solve.platformLabel ? `${solve.platformLabel} ${stageLabel(stage)}` : stageLabel(stage);
   // column is read lazily: the parser computes columns only when one is shown (see parser ast/columns.ts)
   const fromLoc = { file, line: stage.from.range.start.line, get column() { return stage.from.range.start.column; }, endLine: stage.from.range.end.line };
   const globals = new StageVars([], new Map(), {});
@@ -61,6 +62,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     vars: new StageVars(base.config.config.Env ?? [], solve.globalArgs, solve.options.buildArgs ?? {}, solve.builtinArgs),
     parentMissed: false,
     noCache,
+    platform: base.platform,
   };
   if (base.vars) state.vars.inheritEnv(base.vars);
 
@@ -97,7 +99,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
       durationMs: durationMs ?? Date.now() - t0, layer: state.layers[state.layers.length - 1]?.digest,
     });
   }
-  return { index: stage.index, config: state.config, layers: state.layers, fsKey: state.fsKey, vars: state.vars };
+  return { index: stage.index, config: state.config, layers: state.layers, fsKey: state.fsKey, vars: state.vars, platform: state.platform };
 }
 
 function wrap(err: unknown, location: BuildError['location']): Error {

@@ -18,7 +18,7 @@ export async function sourceState(solve: SolveContext, ref: string, currentStage
     return { layers: r.layers, config: r.config, fsKey: r.fsKey, stage: stage.index };
   }
   if (/^\d+$/.test(ref)) throw new BuildError('E_STAGE', `invalid from flag value ${ref}: refers to current or later build stage`, { location });
-  const img = await lookupImage(solve, ref);
+  const img = await lookupImage(solve, ref, solve.platform);
   if (!img) throw new BuildError('E_STAGE', `${ref}: no build stage and no image of that name in the store`, { location, data: { ref } });
   // the record is shared by this build's lookups: callers get their own copy of the config
   return { layers: [...img.layers], config: structuredClone(img.config), fsKey: baseKey(img.configDigest) };

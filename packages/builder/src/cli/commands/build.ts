@@ -42,7 +42,7 @@ Options:
       --ulimit NAME=SOFT[:HARD]  resource limit for RUN (e.g. nofile=1024:2048; repeatable)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
-      --platform P            target platform (the host platform only; 'local' = the host's)
+      --platform P[,P…]       target platform(s), e.g. linux/amd64,linux/arm64 (several: one image index; 'local' = the host's)
       --progress MODE         auto|plain|tty|quiet|rawjson (default auto: tty on a terminal)
       --explain               after the build, list every step: cache hit or miss, and why
       --check                 only check the Dockerfile (as 'tsbuild check'); same as --call check

@@ -29,6 +29,7 @@ export const COMMAND_SUMMARIES: [name: string, summary: string][] = [
   ['prune', 'Remove unreferenced blobs, snapshots (and cache with --all)'],
   ['fsck', 'Verify the store'],
   ['bench', 'Benchmark cold/warm/incremental builds'],
+  ['setup-emulation', 'Register QEMU handlers so RUN works for foreign platforms (root)'],
   ['info', 'Show the version, store, executor and snapshotter this machine gets'],
   ['completion', 'Print a shell completion script (bash or zsh)'],
 ];

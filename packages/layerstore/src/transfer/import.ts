@@ -15,6 +15,8 @@ export interface ImportOptions {
   created?: string;
   /** extra config (Env, Cmd, …) */
   config?: ImageConfig['config'];
+  /** the platform of the tarball's binaries (default this machine's) */
+  platform?: { os: string; architecture: string; variant?: string };
   /** also unpack the snapshot now (default false: first use unpacks it) */
   unpack?: boolean;
 }
@@ -37,8 +39,9 @@ export async function importRootfs(store: Store, tarPath: string, name: string, 
   const created = opts.created ?? new Date().toISOString();
   const config: ImageConfig = {
     created,
-    architecture: goArch(),
-    os: 'linux',
+    architecture: opts.platform?.architecture ?? goArch(),
+    os: opts.platform?.os ?? 'linux',
+    ...(opts.platform?.variant ? { variant: opts.platform.variant } : {}),
     config: opts.config ?? {},
     rootfs: { type: 'layers', diff_ids: [layer.diffID] },
     history: [{ created, created_by: 'tsbuild import', comment: `imported from ${basename(tarPath)}` }],

@@ -106,12 +106,13 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
   if (img.config.os && img.config.os !== platform.os) {
     throw new BuildError('E_PLATFORM', `base image ${image} is ${img.config.os}/${img.config.architecture}, not ${formatPlatform(platform)}`, { location });
   }
-  // a single-platform image of another architecture: BuildKit warns (InvalidBaseImagePlatform) and uses it
+  // a single-platform image of another architecture: refused, as docker's image store does for a
+  // local image (its binaries would run as the wrong platform)
   const have: Platform = img.config.architecture ? { os: img.config.os || 'linux', ...normalizeArch(img.config.architecture, img.config.variant) } : platform;
   if (have.architecture !== platform.architecture) {
-    solve.progress.warning(`InvalidBaseImagePlatform: base image ${image} was pulled with platform "${formatPlatform(have)}", expected "${formatPlatform(platform)}" for current build`, location ? { file: location.file, line: location.line } : undefined);
+    throw new BuildError('E_PLATFORM', `base image ${image} is ${formatPlatform(have)}, not ${formatPlatform(platform)}: import or load an image for ${formatPlatform(platform)} (or an index that has it)`, { location, data: { image, platform: formatPlatform(platform) } });
   }
-  return { ...clone(img.config, img.layers), fsKey: baseKey(img.configDigest), display: image, platform: have };
+  return { ...clone(img.config, img.layers), fsKey: baseKey(img.configDigest), display: image, platform };
 }
 
 function clone(config: ImageConfig, layers: LayerRef[]): { config: ImageConfig; layers: LayerRef[]; onBuild: string[] } {

@@ -14,6 +14,7 @@ import { BINFMT_DIR, setupEmulation } from '../../packages/builder/src/exec/emul
 import { foreignBusyboxUnavailable, importBusyboxIndex } from '../helpers/foreign-busybox.js';
 import { STORE_TMP, tempStore, type TempStore } from '../helpers/store.js';
 import { runTsbuild } from '../helpers/cli.js';
+import { DOCKER, ensureDockerd } from '../helpers/docker.js';
 import { makeContext, removeDir } from './helpers.js';
 
 const HANDLERS = ['qemu-aarch64', 'qemu-arm'];
@@ -135,11 +136,30 @@ RUN cat /tool > /seen && uname -m >> /seen && echo $TARGETARCH >> /seen
     expect(top.manifests[0]!.digest).toBe(r.imageDigest);
     const idx = JSON.parse(readFileSync(join(dir, 'blobs/sha256', r.imageDigest.slice(7)), 'utf8')) as { manifests: { platform: { architecture: string } }[] };
     expect(idx.manifests.map((m) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
+
+    // skopeo reads the archive's index; docker loads and runs the host's image out of the index
+    if (existsSync('/usr/bin/skopeo')) {
+      const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', `oci-archive:${oci}`], { encoding: 'utf8' })) as { manifests: { platform: { architecture: string } }[] };
+      expect(raw.manifests.map((m) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
+      const amd = JSON.parse(execFileSync('skopeo', ['inspect', '--override-arch', 'arm64', `oci-archive:${oci}`], { encoding: 'utf8' })) as { Architecture: string };
+      expect(amd.Architecture).toBe('arm64');
+    } else console.warn('skopeo check skipped: /usr/bin/skopeo absent');
+    if ((await ensureDockerd()).ok) {
+      const tar = join(out, 'host.docker.tar');
+      const saved = runTsbuild(['save', '--root', t.root, '-o', tar, 'cross:1']);
+      expect(saved.code, saved.stderr).toBe(0);
+      execFileSync(DOCKER, ['load', '-i', tar], { stdio: 'pipe' });
+      try {
+        expect(execFileSync(DOCKER, ['run', '--rm', '--network=none', 'cross:1', 'cat', '/seen'], { encoding: 'utf8' })).toBe('compiled-once\nx86_64\nx86_64\namd64\n');
+      } finally {
+        execFileSync(DOCKER, ['rmi', 'cross:1'], { stdio: 'pipe' });
+      }
+    } else console.warn('docker load check skipped: no docker engine');
   }, 180_000);
 
   it('errors: a platform the index lacks, type=docker with several platforms, a foreign RUN without emulation', async () => {
     writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox-two\nRUN true\n');
-    const lacks = runTsbuild(['build', '--root', t.root, '--platform', 'linux/amd64,linux/s390x', ctx]);
+    const lacks = runTsbuild(['build', '--root', t.root, '--platform', 'linux/amd64,linux/s390x', ctx], { env: { TSBUILD_NO_SNAPSHOT: '1' } });
     expect(lacks.code).not.toBe(0);
     expect(lacks.stderr).toContain('has no image for platform linux/s390x (it has linux/amd64, linux/arm64)');
     expect(lacks.stderr).toContain('E_PLATFORM');

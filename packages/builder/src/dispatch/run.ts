@@ -80,7 +80,7 @@ async function execute(
   };
   // a foreign platform's RUN runs under QEMU through binfmt_misc: checked here, on a miss only
   const { platform } = ctx.state;
-  if (platform && platform.architecture !== solve.hostPlatform?.architecture) {
+  if (platform && solve.hostPlatform && (platform.architecture !== solve.hostPlatform.architecture || platform.os !== solve.hostPlatform.os)) {
     const { requireEmulation } = await import('../exec/emulation.js');
     requireEmulation(platform, solve.hostPlatform, (solve.emulationChecked ??= new Map()), ctx.location);
   }

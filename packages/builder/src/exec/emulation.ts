@@ -68,13 +68,16 @@ export function emulationHint(state: Extract<EmulationState, { kind: 'missing' }
 
 /** Throws E_EMULATION unless `platform` binaries can run here (checked once per build and arch). */
 export function requireEmulation(platform: Platform, host: Platform, checked: Map<string, EmulationState>, location?: BuildError['location']): void {
+  const name = [platform.os, platform.architecture, ...(platform.variant ? [platform.variant] : [])].join('/');
+  if (platform.os !== host.os) {
+    throw new BuildError('E_EMULATION', `RUN for platform ${name} cannot run on this ${host.os}/${host.architecture} host: only ${host.os} binaries run here (stages without RUN build for any platform)`, { location, data: { platform: name } });
+  }
   let state = checked.get(platform.architecture);
   if (!state) {
     state = process.env.TSBUILD_BINFMT_DIR ? emulationState(platform, host, { dir: process.env.TSBUILD_BINFMT_DIR, descriptions: BINFMTS_DESCRIPTIONS }) : emulationState(platform, host);
     checked.set(platform.architecture, state);
   }
   if (state.kind !== 'missing') return;
-  const name = [platform.os, platform.architecture, ...(platform.variant ? [platform.variant] : [])].join('/');
   throw new BuildError('E_EMULATION', `RUN for platform ${name} needs emulation on this ${host.os}/${host.architecture} host: ${emulationHint(state)}`, { location, data: { platform: name, handler: state.handler } });
 }
 

@@ -42,10 +42,14 @@ export function formatPlatform(p: Platform): string {
   return [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('/');
 }
 
-/** The architectures tsbuild builds for (RUN of a foreign one runs under QEMU user emulation). */
+/** The architectures RUN steps can run for (a foreign one under QEMU user emulation). */
 export const SUPPORTED_ARCHES: readonly string[] = ['amd64', 'arm64', 'arm', 'riscv64', 'ppc64le', 's390x', '386'];
 
-/** `os[/arch[/variant]]` (`local` = the host's) → a normalised linux platform, else E_PLATFORM. */
+/**
+ * `os[/arch[/variant]]` (`local` = the host's) → a normalised platform, else E_PLATFORM. Any OS
+ * and architecture are accepted, as BuildKit does: stages without RUN (scratch, COPY, metadata)
+ * build for any of them; a RUN that cannot run here fails (exec/emulation.ts).
+ */
 export function parsePlatform(spec: string, host: Platform, location?: BuildError['location']): Platform {
   const s = spec.trim();
   if (s === 'local') return host;
@@ -55,9 +59,6 @@ export function parsePlatform(spec: string, host: Platform, location?: BuildErro
   }
   const [os, arch, variant] = parts as [string, string?, string?];
   const p: Platform = arch === undefined ? { ...host, os: os.toLowerCase() } : { os: os.toLowerCase(), ...normalizeArch(arch, variant) };
-  if (p.os !== 'linux' || !SUPPORTED_ARCHES.includes(p.architecture)) {
-    throw new BuildError('E_PLATFORM', `platform ${spec} is not supported: tsbuild builds linux images for ${SUPPORTED_ARCHES.map((a) => `linux/${a === 'arm' ? 'arm/v7' : a}`).join(', ')}`, { location, data: { platform: spec } });
-  }
   return p;
 }
 
@@ -76,7 +77,9 @@ export function targetPlatforms(spec: string | undefined, host: Platform): Platf
 export const samePlatform = (a: Platform, b: Platform): boolean => formatPlatform(a) === formatPlatform(b);
 
 export function emptyConfig(platform: Platform): ImageConfig {
-  return { architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}), config: { Env: [`PATH=${DEFAULT_PATH}`], WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
+  // BuildKit sets no default PATH for Windows (moby/buildkit#5445)
+  const env = platform.os === 'windows' ? {} : { Env: [`PATH=${DEFAULT_PATH}`] };
+  return { architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}), config: { ...env, WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
 }
 
 export async function resolveBase(solve: SolveContext, from: FromInstruction, image: string, stageIndex: number, location: BuildError['location']): Promise<BaseState> {

@@ -6,7 +6,7 @@
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { openStore as openLayerStore } from '@tsbuild/layerstore';
+import { ociArch, openStore as openLayerStore } from '@tsbuild/layerstore';
 import type { ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
 import { busyboxRootfsTar } from './busybox.js';
 
@@ -45,7 +45,7 @@ export async function importBusybox(store: LayerStore, opts: ImportBusyboxOption
   const created = '2023-11-14T22:13:20Z';
   const config: ImageConfig = {
     created,
-    architecture: opts.platform?.architecture ?? (process.arch === 'arm64' ? 'arm64' : 'amd64'),
+    architecture: opts.platform?.architecture ?? ociArch().architecture,
     os: 'linux',
     ...(opts.platform?.variant ? { variant: opts.platform.variant } : {}),
     config: { Env: [PATH_ENV], Cmd: ['sh'] },

@@ -8,9 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { OverlaySnapshotter, UnshareExecutor, RuncExecutor, type Mounted, type RunSpec, type Executor } from '@tsbuild/builder';
 import { busyboxRootfs, REPO_ROOT } from '../helpers/busybox.js';
@@ -168,12 +167,42 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('32-bit (i
   });
 });
 
-/** First non-internal IPv4 address of this host (the NAT's way out), if any. */
-function hostAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+/**
+ * A test host of our own: a network namespace with a veth pair (TEST-NET-2 addresses) and a TCP
+ * server inside it. The NAT's way out is checked against it, never against an address of the
+ * machine's own interfaces: traffic leaves only for hosts this test made.
+ */
+interface TestHost { address: string; port: number; close(): void }
+let testHosts = 0;
+function makeTestHost(): TestHost | undefined {
+  const k = testHosts++;
+  const ns = `tsb-sbx-${process.pid}-${k}`;
+  const veth = `tsbv${process.pid % 100000}x${k}`;
+  const [hostSide, address] = [`198.51.100.${4 * k + 1}`, `198.51.100.${4 * k + 2}`];
+  const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
+  try {
+    ip('netns', 'add', ns);
+    ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+    ip('addr', 'add', `${hostSide}/30`, 'dev', veth);
+    ip('link', 'set', veth, 'up');
+    ip('-n', ns, 'addr', 'add', `${address}/30`, 'dev', 'eth0');
+    ip('-n', ns, 'link', 'set', 'eth0', 'up');
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+  } catch {
+    spawnSync('ip', ['netns', 'del', ns]);
+    return undefined;
   }
-  return undefined;
+  const port = 18000 + (process.pid % 1000);
+  const server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
+    `require("net").createServer((c) => c.end("hi\\n")).listen(${port}, "${address}")`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `grep -q ':${port.toString(16).toUpperCase()} ' /proc/net/tcp`]).status === 0) break;
+    spawnSync('sleep', ['0.05']);
+  }
+  return {
+    address, port,
+    close() { server.kill('SIGKILL'); spawnSync('ip', ['netns', 'del', ns]); spawnSync('ip', ['link', 'del', veth]); },
+  };
 }
 
 function listen(host: string): Promise<{ server: Server; port: number }> {
@@ -191,20 +220,20 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('default n
     exec?.dispose?.();
     for (const s of servers) s.close();
   });
-  const outside = hostAddress();
+  const outside = available ? makeTestHost() : undefined;
+  afterAll(() => outside?.close());
 
-  test.skipIf(!CC || !available || !outside)('reaches the host\'s other addresses through NAT, not its loopback services', async () => {
+  test.skipIf(!CC || !available || !outside)('reaches hosts beyond this machine through NAT, not its loopback services', async () => {
     const lo = await listen('127.0.0.1');
-    const ext = await listen(outside!);
-    servers.push(lo.server, ext.server);
-    const r = await step(exec!, ['/bin/sh', '-c', `/probe connect 127.0.0.1 ${lo.port} 10.0.2.2 ${lo.port} ${outside} ${ext.port}; cat /proc/net/dev; ip -4 addr 2>/dev/null || true`], { network: 'default' });
+    servers.push(lo.server);
+    const r = await step(exec!, ['/bin/sh', '-c', `/probe connect 127.0.0.1 ${lo.port} 10.0.2.2 ${lo.port} ${outside!.address} ${outside!.port}; cat /proc/net/dev; ip -4 addr 2>/dev/null || true`], { network: 'default' });
     expect(r.exitCode, r.output).toBe(0);
     const got = parse(r.output);
     if (process.env.SANDBOX_DEBUG) console.log(r.output);
     // the step's own loopback has nothing there; slirp's host alias 10.0.2.2 is blocked (--disable-host-loopback)
     expect(got[`connect_127.0.0.1_${lo.port}`]).toBe('ECONNREFUSED');
     expect(got[`connect_10.0.2.2_${lo.port}`]).not.toBe('ok');
-    expect(got[`connect_${outside}_${ext.port}`]).toBe('ok');
+    expect(got[`connect_${outside!.address}_${outside!.port}`]).toBe('ok');
     // its own interfaces only: lo and the NAT's tap0, none of the host's
     const ifaces = [...r.output.matchAll(/^\s*([\w-]+):\s+\d+/gm)].map((m) => m[1]).sort();
     expect(ifaces).toEqual(['lo', 'tap0']);
@@ -215,8 +244,8 @@ describe.each(executors.filter(([name]) => !name.includes('cgroup')))('default n
     expect(viaDefault['connect_127.0.0.1_5000']).toBe('ECONNREFUSED');
     expect(viaDefault['connect_10.0.2.2_5000']).not.toBe('ok');
     if (outside) {
-      const none = parse((await step(exec!, ['/probe', 'connect', outside, '1'], { network: 'none' })).output);
-      expect(none[`connect_${outside}_1`]).toBe('ENETUNREACH');
+      const none = parse((await step(exec!, ['/probe', 'connect', outside.address, '1'], { network: 'none' })).output);
+      expect(none[`connect_${outside.address}_1`]).toBe('ENETUNREACH');
     }
   });
 

@@ -53,7 +53,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       store = opened;
     }
     const first = plans[0]!.plan;
-    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
+    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, cacheFile: store.contextCacheFile(), tmpDir: store.tmpDir(), signal: abort.signal });
     prefetchContextChecksums(first.dockerfile, first.graph, context);
     if (options.cacheFrom?.length) {
       const { importCache } = await import('./cache-io/importCache.js');

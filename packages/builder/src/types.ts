@@ -71,10 +71,9 @@ export interface BuildOptions {
   /** concurrent stages (default: CPU count) */
   jobs?: number;
   /**
-   * gzip level of the layers this build writes (default 1). Level 1 compresses ~2x faster than
-   * level 6 on source-like content (a tar of node_modules: 70 vs 33 MB/s, ratio 0.35 vs 0.31) for
-   * ~12% bigger blobs; on bigctx's random hex ~10% faster for +0.3%. The blob is written on every
-   * cache miss and BuildKit keeps its local layers uncompressed, so speed wins by default.
+   * gzip level of the layers this build writes (default 1). Level 1 compresses about twice as fast
+   * as level 6 for slightly bigger blobs (docs/performance.md). The blob is written on every cache
+   * miss and BuildKit keeps its local layers uncompressed, so speed wins by default.
    */
   compressionLevel?: number;
   signal?: AbortSignal;

@@ -1,15 +1,16 @@
 export type * from './types.js';
 export { StoreError } from './errors.js';
 export { Store, openStore, defaultRoot, type StoreOptions } from './store.js';
-export { StorePaths } from './paths.js';
+export { StorePaths, FORMAT } from './paths.js';
 export { chainIDs, isDigest, sha256 } from './digest.js';
 export { normalizeRef } from './index/refs.js';
 export { MEDIA, REF_NAME } from './images/media.js';
-export { selectManifest, formatIndexPlatform, noSuchPlatform, type IndexPlatform, type IndexEntry } from './images/index.js';
-export { detectCompression, zstdSupported } from './layers/decompress.js';
+export { noSuchPlatform, type IndexEntry } from './images/index.js';
+export { detectCompression, zstdSupported, type ArchiveCompression } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
-export { getXattr, readXattrs, readXattrsOf } from './snapshots/fsx.js';
-export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
+export { getXattr, readXattrsOf } from './snapshots/fsx.js';
+export { importRootfs, type ImportOptions } from './transfer/import.js';
+export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform, formatPlatform, platformMatches, selectPlatform, type Platform } from './images/platform.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
 export {

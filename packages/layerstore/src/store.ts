@@ -8,7 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { CacheRecord, Descriptor, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore } from './types.js';
+import type { CacheRecord, Descriptor, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
 import { StorePaths } from './paths.js';
 import { isDigest } from './digest.js';
 import { write as writeBlobTo, type WriteOptions } from './content/write.js';
@@ -18,11 +18,14 @@ import { ensureSnapshots, applyLayer } from './snapshots/ensure.js';
 import { adoptSnapshot } from './snapshots/adopt.js';
 import { putImage, putImageBytes } from './images/put.js';
 import { isIndex, layerRefs, parseConfig, parseJson, parseManifest, pickPlatform } from './images/parse.js';
-import { indexBytes, noSuchPlatform, selectManifest, type IndexPlatform } from './images/index.js';
+import { indexBytes, noSuchPlatform } from './images/index.js';
+import { selectPlatform, type Platform } from './images/platform.js';
 import { readIndex, refName, withTag, withoutTag, writeIndex, type OciIndex } from './index/index.js';
 import { normalizeRef } from './index/refs.js';
 import { FileLock } from './lock/lockfile.js';
 import { getRecord, putRecord } from './cache/records.js';
+import { getUrlRecord, putUrlRecord } from './cache/urls.js';
+import { cacheMountDir, mountLease } from './cache/mounts.js';
 import { Leases } from './gc/leases.js';
 import { mark } from './gc/mark.js';
 import { sweep } from './gc/sweep.js';
@@ -91,7 +94,7 @@ export class Store implements LayerStore {
   /** Create the layout if needed (idempotent, safe to race). */
   async init(): Promise<this> {
     // synchronous calls: every command opens the store first, and each async one costs a thread-pool
-    // round trip (~15 of them here) for what are a few µs of syscalls
+    // round trip for what is one short syscall
     secureRoot(this.paths.root);
     for (const d of this.paths.dirs()) mkdirSync(d, { recursive: true, mode: STORE_DIR_MODE });
     const layout = '{"imageLayoutVersion":"1.0.0"}';
@@ -233,18 +236,18 @@ export class Store implements LayerStore {
   }
 
   /** `platform`: the index entry for it (E_PLATFORM when the index has none); a plain manifest is returned as is. */
-  async getImage(nameOrDigest: string, opts: { platform?: IndexPlatform } = {}): Promise<ImageRecord | undefined> {
+  async getImage(nameOrDigest: string, opts: { platform?: Platform } = {}): Promise<ImageRecord | undefined> {
     const d = await this.resolve(nameOrDigest);
     return d ? this.loadImage(d, opts) : undefined;
   }
 
   /** Read and verify an image by manifest digest (an index picks `opts.platform`'s manifest, else this machine's). */
-  async loadImage(manifestDigest: Digest, opts: { platform?: IndexPlatform } = {}): Promise<ImageRecord> {
+  async loadImage(manifestDigest: Digest, opts: { platform?: Platform } = {}): Promise<ImageRecord> {
     const buf = await this.readBlob(manifestDigest);
     const doc = parseJson<{ mediaType?: string; manifests?: unknown }>(buf, 'manifest');
     if (isIndex(doc)) {
       const manifests = (doc as OciIndex).manifests;
-      const pick = opts.platform ? selectManifest(manifests, opts.platform) : pickPlatform(manifests);
+      const pick = opts.platform ? selectPlatform(manifests, opts.platform) : pickPlatform(manifests);
       if (!pick && opts.platform) throw noSuchPlatform(`image index ${manifestDigest}`, opts.platform, manifests);
       if (!pick) throw formatError(`image index ${manifestDigest} lists no manifests`);
       return this.loadImage(pick.digest);
@@ -261,7 +264,7 @@ export class Store implements LayerStore {
   }
 
   /** Write an OCI index over platform images already in the store (not tagged). */
-  async putIndex(images: readonly { manifestDigest: Digest; platform: IndexPlatform }[]): Promise<{ digest: Digest; size: number; manifests: Descriptor[] }> {
+  async putIndex(images: readonly { manifestDigest: Digest; platform: Platform }[]): Promise<{ digest: Digest; size: number; manifests: Descriptor[] }> {
     const entries = await Promise.all(images.map(async (i) => {
       const buf = await this.readBlob(i.manifestDigest);
       const doc = parseJson<{ mediaType?: string }>(buf, 'manifest');
@@ -321,6 +324,28 @@ export class Store implements LayerStore {
 
   getCacheRecord(key: string): Promise<CacheRecord | undefined> {
     return getRecord(this.paths, key);
+  }
+
+  // ── the builder's other caches ──────────────────────────────────────────
+  async cacheMountDir(id: string): Promise<string> {
+    await this.lease([mountLease(id)]);
+    return cacheMountDir(this.paths, id);
+  }
+
+  async getUrlRecord(url: string): Promise<UrlRecord | undefined> {
+    const rec = getUrlRecord(this.paths, url);
+    if (!rec || !(await this.hasBlob(rec.digest))) return undefined;
+    // the content stays through a prune that runs while this build still uses it
+    await this.lease([`blob ${rec.digest}`]);
+    return rec;
+  }
+
+  putUrlRecord(record: UrlRecord): Promise<void> {
+    return putUrlRecord(this.paths, record);
+  }
+
+  contextCacheFile(): string {
+    return this.paths.contextCache;
   }
 
   // ── maintenance ─────────────────────────────────────────────────────────

@@ -126,7 +126,7 @@ function lowerPath(lowers: string[], rel: string): string | undefined {
 }
 
 async function walk(hostDir: string, relDir: string, exclude: Set<string>, lowers: string[], dirs: Node[]): Promise<Node[]> {
-  // sync lstat: a few µs each, where a thread-pool round trip per entry costs ~100 µs
+  // sync lstat: a syscall each, where the promise form adds a thread-pool round trip per entry
   const names = readdirSync(hostDir).sort(byName).filter((n) => !exclude.has(relDir ? `${relDir}/${n}` : n));
   const stats = names.map((n) => lstatSync(join(hostDir, n)));
   const nodes: Node[] = [];

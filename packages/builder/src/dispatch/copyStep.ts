@@ -54,7 +54,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
       // persistent per-store HTTP cache, revalidated with If-None-Match / If-Modified-Since:
       // a warm build costs one conditional request (304) and no transfer
       const { fetchRemote } = await copyModule();
-      const file = await fetchRemote(url, { cacheDir: join(solve.store.root, 'http-cache-v1'), checksum: instr.checksum, signal: solve.signal });
+      const file = await fetchRemote(url, { store: solve.store, checksum: instr.checksum, signal: solve.signal });
       remote.set(url, file);
       inputs.push([`url ${url}`, file.digest]);
     }

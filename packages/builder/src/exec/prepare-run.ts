@@ -47,7 +47,35 @@ export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etc
       mounts.push({ type: 'bind', source, target: m.target, readonly: true, hostTarget: stubs.ensure(m.target, 'file') });
     }
   }
+  checkNested(mounts);
   return { etc, mounts };
+}
+
+/**
+ * A target below another bind mount's target (`--mount=…,target=/x` and `--mount=…,target=/x/h`)
+ * is mounted after /x is, so the kernel resolves `h` inside /x's SOURCE at mount time — a stage or
+ * context we do not trust. A symlink on that way would be followed (to the host's paths, in the
+ * step's private mount namespace): refused, E_MOUNT. Missing components fail the mount as before.
+ */
+function checkNested(mounts: PreparedMount[]): void {
+  for (const [i, m] of mounts.entries()) {
+    let parent: Extract<PreparedMount, { type: 'bind' }> | undefined;
+    for (const p of mounts.slice(0, i)) {
+      if (p.type === 'bind' && m.hostTarget.startsWith(`${p.hostTarget}/`) && (!parent || p.hostTarget.length > parent.hostTarget.length)) parent = p;
+    }
+    if (!parent) continue;
+    let cur = parent.source;
+    for (const c of m.hostTarget.slice(parent.hostTarget.length + 1).split('/')) {
+      cur = `${cur}/${c}`;
+      let st;
+      try {
+        st = lstatSync(cur);
+      } catch {
+        break;
+      }
+      if (st.isSymbolicLink()) throw new BuildError('E_MOUNT', `mount target ${m.target} goes through a symlink in the mount at ${parent.target}: refusing to follow it`, { data: { target: m.target } });
+    }
+  }
 }
 
 /** mkdir -p inside the rootfs (symlinks resolved there), each created directory 0755 root:root. */

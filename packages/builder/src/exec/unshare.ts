@@ -16,10 +16,11 @@
  * SIGKILLs that init when `unshare` itself is killed (cancellation).
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir, constants as osConstants } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Executor, RunResult, RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
+import { cancelled, settleStep } from './step-exit.js';
 import { hostTools, type HostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
@@ -249,38 +250,21 @@ export class UnshareExecutor implements Executor {
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
       const { child, stdout, stderr, closed } = io.spawn(exe, args, 1);
       const setup: Buffer[] = [];
-      let aborted = false;
-      const onAbort = () => {
-        aborted = true;
+      (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => setup.push(c));
+      const kill = () => {
         try {
           child.kill('SIGKILL');
         } catch {
           // already gone
         }
       };
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
-      if (spec.signal?.aborted) onAbort();
-      stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
-      stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
-      (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => setup.push(c));
-      child.on('error', (err) => {
-        spec.signal?.removeEventListener('abort', onAbort);
-        reject(new BuildError('E_EXEC_FAILED', `cannot start ${t.unshare}: ${err.message}`, { cause: err }));
-      });
-      // the step's output is complete once its pipes are closed too (they are not the child's own stdio)
-      child.on('close', (code, sig) => void closed.then(() => {
-        spec.signal?.removeEventListener('abort', onAbort);
-        if (aborted || spec.signal?.aborted) return reject(cancelled());
+      // a step whose namespaces were never set up did not run: that, not its exit code, is the error
+      const check = (code: number | null, sig: NodeJS.Signals | null) => {
         const out = Buffer.concat(setup).toString();
-        if (!out.endsWith('\nOK')) {
-          return reject(new BuildError('E_MOUNT', `cannot set up the step's namespaces: ${out.trim() || `exit ${code ?? sig}`}`, { data: { setup: out } }));
-        }
-        if (sig) {
-          const num = (osConstants.signals as Record<string, number>)[sig] ?? 0;
-          return resolve({ exitCode: 128 + num, signal: sig });
-        }
-        resolve({ exitCode: code ?? 1 });
-      }));
+        if (out.endsWith('\nOK')) return undefined;
+        return new BuildError('E_MOUNT', `cannot set up the step's namespaces: ${out.trim() || `exit ${code ?? sig}`}`, { data: { setup: out } });
+      };
+      settleStep({ child, stdout, stderr, closed }, spec, { binary: t.unshare, kill, check }).then(resolve, reject);
     });
   }
 }
@@ -293,9 +277,5 @@ function ulimitNofile(spec: RunSpec): [number, number] | undefined {
 
 function rlim(n: number): string {
   return n < 0 ? 'unlimited' : String(n);
-}
-
-function cancelled(): BuildError {
-  return new BuildError('E_CANCELLED', 'the step was cancelled');
 }
 

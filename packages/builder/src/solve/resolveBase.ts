@@ -3,7 +3,7 @@
  * `scratch`, or an earlier stage's result — plus the base's ONBUILD triggers to run first.
  */
 import type { FromInstruction } from '@tsbuild/parser';
-import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
+import { formatPlatform, hostPlatform, normalizeArch, parsePlatform as parseStorePlatform, type ImageConfig, type LayerRef, type Platform } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
@@ -14,33 +14,7 @@ import { DEFAULT_PATH } from './vars.js';
 
 export interface BaseState { config: ImageConfig; layers: LayerRef[]; fsKey: string; onBuild: string[]; display: string; vars?: StageResult['vars']; platform: Platform }
 
-export interface Platform { os: string; architecture: string; variant?: string }
-
-// Platform names are parsed here until the layerstore's images/platform.ts (branch cleanup) is on
-// main; normalizeArch follows containerd's, as that helper does, so folding this into it is a rename.
-export function hostPlatform(): Platform {
-  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return { architecture: arch[process.arch] ?? process.arch, os: 'linux' };
-}
-
-/** containerd's normalizeArch: aliases to their OCI names, default variants dropped (arm keeps v7). */
-export function normalizeArch(arch: string, variant = ''): { architecture: string; variant?: string } {
-  arch = arch.toLowerCase();
-  variant = variant.toLowerCase();
-  let out: { architecture: string; variant: string };
-  if (arch === 'i386') out = { architecture: '386', variant: '' };
-  else if (arch === 'x86_64' || arch === 'x86-64' || arch === 'amd64') out = { architecture: 'amd64', variant: variant === 'v1' ? '' : variant };
-  else if (arch === 'aarch64' || arch === 'arm64') out = { architecture: 'arm64', variant: ['8', 'v8', 'v8.0'].includes(variant) ? '' : variant };
-  else if (arch === 'armhf') out = { architecture: 'arm', variant: 'v7' };
-  else if (arch === 'armel') out = { architecture: 'arm', variant: 'v6' };
-  else if (arch === 'arm') out = { architecture: 'arm', variant: variant === '' || variant === '7' ? 'v7' : /^[5-8]$/.test(variant) ? `v${variant}` : variant };
-  else out = { architecture: arch, variant };
-  return out.variant ? out : { architecture: out.architecture };
-}
-
-export function formatPlatform(p: Platform): string {
-  return [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('/');
-}
+export { hostPlatform, formatPlatform, type Platform };
 
 /** The architectures RUN steps can run for (a foreign one under QEMU user emulation). */
 export const SUPPORTED_ARCHES: readonly string[] = ['amd64', 'arm64', 'arm', 'riscv64', 'ppc64le', 's390x', '386'];
@@ -51,15 +25,12 @@ export const SUPPORTED_ARCHES: readonly string[] = ['amd64', 'arm64', 'arm', 'ri
  * build for any of them; a RUN that cannot run here fails (exec/emulation.ts).
  */
 export function parsePlatform(spec: string, host: Platform, location?: BuildError['location']): Platform {
-  const s = spec.trim();
-  if (s === 'local') return host;
-  const parts = s.split('/');
-  if (parts.length > 3 || parts.some((x) => !/^[A-Za-z0-9_.-]+$/.test(x))) {
-    throw new BuildError('E_PLATFORM', `invalid platform ${JSON.stringify(spec)}: expected os[/arch[/variant]], e.g. linux/arm64`, { location, data: { platform: spec } });
+  if (spec.trim() === 'local') return host;
+  try {
+    return parseStorePlatform(spec, host);
+  } catch (err) {
+    throw new BuildError('E_PLATFORM', `invalid platform ${JSON.stringify(spec)}: expected os[/arch[/variant]], e.g. linux/arm64`, { location, data: { platform: spec }, cause: err });
   }
-  const [os, arch, variant] = parts as [string, string?, string?];
-  const p: Platform = arch === undefined ? { ...host, os: os.toLowerCase() } : { os: os.toLowerCase(), ...normalizeArch(arch, variant) };
-  return p;
 }
 
 /** `--platform a,b,…`: the target platforms, duplicates dropped, in the order given (default: the host's). */

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { BuildEvent, BuildOptions, OutputSpec } from '@tsbuild/builder';
-import type { ImageConfig, LayerStore } from '@tsbuild/layerstore';
+import { formatPlatform, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
 import type { CaseResult } from '../types.js';
 import type { BuildSpec, ExportKind, FrontendCase } from './types.js';
 import type { Engine } from './engine.js';
@@ -44,7 +44,7 @@ function readOciPlatforms(archive: string): NonNullable<BuildOutcome['platforms'
         const m = blob(e.digest) as { config: { digest: string }; layers: unknown[] };
         const config = blob(m.config.digest) as unknown as ImageConfig;
         const p = e.platform ?? { os: config.os, architecture: config.architecture, variant: config.variant };
-        out.push({ platform: [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('/'), config, layers: m.layers.length });
+        out.push({ platform: formatPlatform(p), config, layers: m.layers.length });
       }
     }
     return out;

@@ -5,6 +5,7 @@ import type { ImageConfig, ImageRecord } from '../types.js';
 import type { Store } from '../store.js';
 import { decompress, mapZlibError } from '../layers/decompress.js';
 import { normalizeRef } from '../index/refs.js';
+import { ociArch } from '../images/platform.js';
 import { notFound } from '../errors.js';
 import { errno } from '../util/fs.js';
 
@@ -21,10 +22,6 @@ export interface ImportOptions {
   unpack?: boolean;
 }
 
-export function goArch(arch: string = process.arch): string {
-  return arch === 'x64' ? 'amd64' : arch === 'ia32' ? '386' : arch;
-}
-
 export async function importRootfs(store: Store, tarPath: string, name: string, opts: ImportOptions = {}): Promise<ImageRecord> {
   const ref = normalizeRef(name);
   const file = createReadStream(tarPath, { highWaterMark: 1 << 20 });
@@ -39,9 +36,8 @@ export async function importRootfs(store: Store, tarPath: string, name: string, 
   const created = opts.created ?? new Date().toISOString();
   const config: ImageConfig = {
     created,
-    architecture: opts.platform?.architecture ?? goArch(),
+    ...(opts.platform ? { architecture: opts.platform.architecture, ...(opts.platform.variant ? { variant: opts.platform.variant } : {}) } : ociArch()),
     os: opts.platform?.os ?? 'linux',
-    ...(opts.platform?.variant ? { variant: opts.platform.variant } : {}),
     config: opts.config ?? {},
     rootfs: { type: 'layers', diff_ids: [layer.diffID] },
     history: [{ created, created_by: 'tsbuild import', comment: `imported from ${basename(tarPath)}` }],

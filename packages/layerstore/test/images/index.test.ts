@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { indexBytes, noSuchPlatform, selectManifest } from '../../src/images/index.js';
+import { indexBytes, noSuchPlatform } from '../../src/images/index.js';
+import { selectPlatform as selectManifest } from '../../src/images/platform.js';
 
 const m = (architecture: string, variant?: string, os = 'linux') => ({ digest: `sha256:${architecture}${variant ?? ''}`, platform: { os, architecture, ...(variant ? { variant } : {}) } });
 

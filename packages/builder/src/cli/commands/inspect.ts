@@ -1,4 +1,4 @@
-import { formatIndexPlatform, MEDIA, type ImageRecord } from '@tsbuild/layerstore';
+import { formatPlatform, MEDIA, type ImageRecord } from '@tsbuild/layerstore';
 import { parseArgs, withStore, out } from './_store-args.js';
 import { UsageError } from '../errors.js';
 
@@ -27,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       const entries = digest ? await store.indexEntries(digest) : undefined;
       if (digest && entries) {
         const tags = list.filter((i) => i.manifestDigest === digest).map((i) => i.name);
-        const platforms = await Promise.all(entries.map(async (e) => ({ Platform: e.platform ? formatIndexPlatform(e.platform) : 'unknown', ...describe(await store.loadImage(e.digest), []) })));
+        const platforms = await Promise.all(entries.map(async (e) => ({ Platform: e.platform ? formatPlatform(e.platform) : 'unknown', ...describe(await store.loadImage(e.digest), []) })));
         result.push({ Id: digest, RepoTags: tags, MediaType: MEDIA.ociIndex, Platforms: platforms.map((p) => p.Platform), Manifests: platforms });
         continue;
       }

@@ -54,7 +54,7 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
       case 'step-log': {
         const lines = ((partial.get(e.stepId) ?? '') + e.data).split('\n');
         partial.set(e.stepId, lines.pop() ?? '');
-        // one write per chunk: stderr is written synchronously, a syscall per line was ~5 µs a line
+        // one write per chunk: stderr is written synchronously, so a write per line is a syscall per line
         if (lines.length) {
           const prefix = `#${e.stepId} ${secs(started.get(e.stepId))} `;
           out.write(under(e.stepId) + lines.map((l) => `${prefix}${l}\n`).join(''));

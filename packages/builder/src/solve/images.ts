@@ -7,7 +7,7 @@ import type { ImageRecord } from '@tsbuild/layerstore';
 import type { SolveContext } from './types.js';
 import { formatPlatform, type Platform } from './resolveBase.js';
 
-/** `platform`: an index's entry for it (the store's selectManifest); a plain manifest as it is. */
+/** `platform`: an index's entry for it (layerstore's selectPlatform); a plain manifest as it is. */
 export function lookupImage(solve: SolveContext, ref: string, platform?: Platform): Promise<ImageRecord | undefined> {
   const images = (solve.images ??= new Map());
   const key = platform ? `${formatPlatform(platform)} ${ref}` : ref;

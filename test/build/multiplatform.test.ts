@@ -131,13 +131,17 @@ COPY --from=build /tool /tool
 RUN cat /tool > /seen && uname -m >> /seen && echo $TARGETARCH >> /seen
 `;
     const oci = join(out, 'image.oci.tar');
-    const r = await build({ context: ctx, dockerfileText: dockerfile, store: t.store, executor, platform: 'linux/amd64,linux/arm64', tags: ['cross:1'], outputs: [{ type: 'oci', dest: oci }] });
+    const cacheDir = join(out, 'cache-min');
+    // --jobs 1: the platforms share one slot (and still meet at the shared step without deadlock)
+    const r = await build({ context: ctx, dockerfileText: dockerfile, store: t.store, executor, platform: 'linux/amd64,linux/arm64', tags: ['cross:1'], outputs: [{ type: 'oci', dest: oci }], jobs: 1, cacheTo: [{ type: 'local', dest: cacheDir, mode: 'min' }] });
     expect(runs.filter((a) => a.includes('compiled-once'))).toHaveLength(1);
     expect(runs.filter((a) => a.includes('cat /tool'))).toHaveLength(2);
     expect(r.platforms?.map((p) => [p.platform, p.image.config.architecture])).toEqual([['linux/amd64', 'amd64'], ['linux/arm64', 'arm64']]);
     const arm = r.platforms![1]!.image;
     const seen = execFileSync('tar', ['-xzOf', t.store.blobPath(arm.layers[arm.layers.length - 1]!.digest), 'seen'], { encoding: 'utf8' });
     expect(seen).toBe('compiled-once\nx86_64\naarch64\narm64\n');
+    // --cache-to mode=min keeps every platform's final chain
+    for (const p of r.platforms!) expect(existsSync(join(cacheDir, 'blobs/sha256', p.image.layers[p.image.layers.length - 1]!.digest.slice(7)))).toBe(true);
     // the archive's index.json points at the image index, which lists both platforms
     const dir = mkdtempSync(join(out, 'oci-'));
     execFileSync('tar', ['-xf', oci, '-C', dir]);

@@ -106,6 +106,8 @@ export interface StepRecord {
   missReason?: string;
   durationMs: number;
   layer?: Digest;
+  /** the target platform of a multi-platform build's step (`linux/arm64`) */
+  platform?: string;
 }
 
 export interface BuildResult {

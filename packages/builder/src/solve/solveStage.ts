@@ -49,7 +49,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const triggerSet = new Set<Instruction>(triggerInstrs);
   const total = 1 + progressCount(all);
   solve.progress.done(fromId, fromName, true);
-  solve.steps.push({ name: fromName, stage: stage.index, index: 1, instruction: stage.from.original, cached: true, durationMs: 0 });
+  solve.steps.push({ name: fromName, stage: stage.index, index: 1, instruction: stage.from.original, cached: true, durationMs: 0, ...(solve.platformLabel ? { platform: solve.platformLabel } : {}) });
 
   const noCache = solve.options.noCache === true || (Array.isArray(solve.options.noCache) && solve.options.noCache.some((s) => s.toLowerCase() === stage.name || s === String(stage.index)));
   const state: StageState = {
@@ -96,7 +96,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     const durationMs = solve.progress.done(stepId, name, cached, missReason);
     solve.steps.push({
       name, stage: stage.index, index: n, instruction: raw.original, cacheKey: state.fsKey, cached, missReason,
-      durationMs: durationMs ?? Date.now() - t0, layer: state.layers[state.layers.length - 1]?.digest,
+      durationMs: durationMs ?? Date.now() - t0, layer: state.layers[state.layers.length - 1]?.digest, ...(solve.platformLabel ? { platform: solve.platformLabel } : {}),
     });
   }
   return { index: stage.index, config: state.config, layers: state.layers, fsKey: state.fsKey, vars: state.vars, platform: state.platform };

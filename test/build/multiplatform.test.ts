@@ -80,7 +80,8 @@ RUN uname -m > /arch && echo "$TARGETPLATFORM|$TARGETARCH|$TARGETVARIANT|$BUILDP
 `;
     writeFileSync(join(ctx, 'Dockerfile'), df);
     const dest = join(out, 'local');
-    const r = runTsbuild(['build', '--root', t.root, '--platform', 'linux/amd64,linux/arm64,linux/arm/v7', '-t', 'mp:1', '-o', `type=local,dest=${dest}`, '--progress=plain', ctx]);
+    const iid = join(out, 'iid');
+    const r = runTsbuild(['build', '--root', t.root, '--platform', 'linux/amd64,linux/arm64,linux/arm/v7', '-t', 'mp:1', '-o', `type=local,dest=${dest}`, '--iidfile', iid, '--progress=plain', ctx]);
     expect(r.stderr).toContain('[linux/arm64 stage-0 3/3] RUN uname -m');
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dest, 'linux_amd64/arch'), 'utf8')).toBe('x86_64\n');
@@ -97,6 +98,7 @@ RUN uname -m > /arch && echo "$TARGETPLATFORM|$TARGETARCH|$TARGETVARIANT|$BUILDP
     expect(ins.code, ins.stderr).toBe(0);
     const [doc] = JSON.parse(ins.stdout) as { Id: string; MediaType: string; Platforms: string[]; Manifests: { Architecture: string; Variant?: string }[] }[];
     expect(doc!.MediaType).toBe('application/vnd.oci.image.index.v1+json');
+    expect(readFileSync(iid, 'utf8')).toBe(doc!.Id); // as buildx: the index digest
     expect(doc!.Platforms).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
     expect(doc!.Manifests.map((m) => [m.Architecture, m.Variant])).toEqual([['amd64', undefined], ['arm64', undefined], ['arm', 'v7']]);
 

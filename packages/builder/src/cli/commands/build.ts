@@ -434,7 +434,7 @@ export async function run(argv: string[]): Promise<number> {
     const result = await build({ ...parsed.options, signal: ac.signal, onEvent: view.onEvent?.bind(view) });
     view.finish(true);
     // docker's image ID is the config digest (what `docker images` shows and --iidfile holds)
-    if (parsed.iidfile) writeOut(parsed.iidfile, result.configDigest, '--iidfile');
+    if (parsed.iidfile) writeOut(parsed.iidfile, result.platforms ? result.imageDigest : result.configDigest, '--iidfile');
     if (parsed.metadataFile) writeOut(parsed.metadataFile, `${JSON.stringify(metadata(result, parsed), null, 2)}\n`, '--metadata-file');
     if (stdoutOutput) await copyToStdout(stdoutOutput.dest);
     if (parsed.explain) process.stderr.write(explain(result.steps));
@@ -470,7 +470,8 @@ export async function run(argv: string[]): Promise<number> {
 export function metadata(result: BuildResult, parsed: ParsedBuild): Record<string, unknown> {
   return {
     'containerimage.digest': result.imageDigest,
-    'containerimage.config.digest': result.configDigest,
+    // several platforms: the digest is the index's, which has no config (as buildx)
+    ...(result.platforms ? { 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json', digest: result.imageDigest } } : { 'containerimage.config.digest': result.configDigest }),
     ...(parsed.options.tags?.length ? { 'image.name': parsed.options.tags.join(',') } : {}),
     contextBytesRead: result.contextBytesRead ?? 0,
     steps: result.steps.map((s) => ({ name: s.name, cached: s.cached, ...(s.missReason ? { missReason: s.missReason } : {}), cacheKey: s.cacheKey, durationMs: s.durationMs, layer: s.layer })),

@@ -76,7 +76,7 @@ describe.skipIf(unavailable)('multi-platform builds', () => {
     const df = `FROM busybox-multi
 ARG TARGETARCH TARGETPLATFORM TARGETVARIANT BUILDPLATFORM BUILDARCH
 COPY $TARGETARCH.txt /picked
-RUN uname -m > /arch && echo "$TARGETPLATFORM|$TARGETARCH|$TARGETVARIANT|$BUILDPLATFORM|$BUILDARCH" > /args
+RUN uname -m > /arch && echo "$TARGETPLATFORM|$TARGETARCH|$TARGETVARIANT|$BUILDPLATFORM|$BUILDARCH" > /args && grep -E '^Seccomp:' /proc/self/status > /sandbox
 `;
     writeFileSync(join(ctx, 'Dockerfile'), df);
     const dest = join(out, 'local');
@@ -92,6 +92,8 @@ RUN uname -m > /arch && echo "$TARGETPLATFORM|$TARGETARCH|$TARGETVARIANT|$BUILDP
     expect(readFileSync(join(dest, 'linux_arm_v7/picked'), 'utf8')).toBe('file for arm\n');
     expect(readFileSync(join(dest, 'linux_arm64/args'), 'utf8')).toBe('linux/arm64|arm64||linux/amd64|amd64\n');
     expect(readFileSync(join(dest, 'linux_arm_v7/args'), 'utf8')).toBe('linux/arm/v7|arm|v7|linux/amd64|amd64\n');
+    // the emulated steps run in the same sandbox: QEMU (a host binary) under the host's seccomp filter
+    for (const p of ['linux_amd64', 'linux_arm64', 'linux_arm_v7']) expect(readFileSync(join(dest, p, 'sandbox'), 'utf8')).toBe('Seccomp:\t2\n');
 
     // the tag names an index with the three platforms; inspect shows it
     const ins = runTsbuild(['inspect', '--root', t.root, 'mp:1']);

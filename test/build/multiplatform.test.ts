@@ -206,5 +206,10 @@ RUN cat /tool > /seen && uname -m >> /seen && echo $TARGETARCH >> /seen
     expect(noemu.stderr).toContain('RUN for platform linux/arm64 needs emulation on this linux/amd64 host');
     expect(noemu.stderr).toContain('tsbuild setup-emulation');
     expect(noemu.stderr).toContain('E_EMULATION');
+    const status = runTsbuild(['setup-emulation', '--status'], { env: { TSBUILD_BINFMT_DIR: empty } });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^linux\/amd64 +native$/m);
+    expect(status.stdout).toMatch(/^linux\/386 +native$/m);
+    expect(status.stdout).toMatch(/^linux\/arm64 +unavailable: .*tsbuild setup-emulation/m);
   }, 120_000);
 });

@@ -38,10 +38,13 @@ export type EmulationState =
   | { kind: 'missing'; handler: string; description?: string; mounted: boolean };
 
 export interface BinfmtPaths { dir: string; descriptions: string }
-const DEFAULT_PATHS: BinfmtPaths = { dir: BINFMT_DIR, descriptions: BINFMTS_DESCRIPTIONS };
+/** The kernel's binfmt_misc, or $TSBUILD_BINFMT_DIR (tests point it at an empty dir to force "no emulation"). */
+export function binfmtPaths(): BinfmtPaths {
+  return { dir: process.env.TSBUILD_BINFMT_DIR || BINFMT_DIR, descriptions: BINFMTS_DESCRIPTIONS };
+}
 
 /** What running a `platform` binary on this host takes. */
-export function emulationState(platform: Platform, host: Platform, paths: BinfmtPaths = DEFAULT_PATHS): EmulationState {
+export function emulationState(platform: Platform, host: Platform, paths: BinfmtPaths = binfmtPaths()): EmulationState {
   if (nativeArches(host).includes(platform.architecture)) return { kind: 'native' };
   const handler = `qemu-${qemuName(platform.architecture) ?? platform.architecture}`;
   const mounted = existsSync(join(paths.dir, 'status'));
@@ -74,7 +77,7 @@ export function requireEmulation(platform: Platform, host: Platform, checked: Ma
   }
   let state = checked.get(platform.architecture);
   if (!state) {
-    state = process.env.TSBUILD_BINFMT_DIR ? emulationState(platform, host, { dir: process.env.TSBUILD_BINFMT_DIR, descriptions: BINFMTS_DESCRIPTIONS }) : emulationState(platform, host);
+    state = emulationState(platform, host);
     checked.set(platform.architecture, state);
   }
   if (state.kind !== 'missing') return;
@@ -101,7 +104,7 @@ export interface SetupResult { registered: string[]; already: string[] }
  * as it is and reported). `only`: handler names (qemu-aarch64 …) to limit it to.
  */
 export function setupEmulation(opts: { only?: string[]; paths?: BinfmtPaths } = {}): SetupResult {
-  const paths = opts.paths ?? DEFAULT_PATHS;
+  const paths = opts.paths ?? binfmtPaths();
   if (!existsSync(join(paths.dir, 'register'))) {
     try {
       execFileSync('mount', ['-t', 'binfmt_misc', 'binfmt_misc', paths.dir], { stdio: 'pipe' });

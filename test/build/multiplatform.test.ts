@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { build, type Executor } from '@tsbuild/builder';
+import type { Store } from '@tsbuild/layerstore';
 import { detectExecutor } from '../../packages/builder/src/exec/detect.js';
 import { BINFMT_DIR, setupEmulation } from '../../packages/builder/src/exec/emulation.js';
 import { foreignBusyboxUnavailable, importBusyboxIndex } from '../helpers/foreign-busybox.js';
@@ -155,6 +156,20 @@ RUN cat /tool > /seen && uname -m >> /seen && echo $TARGETARCH >> /seen
     expect(top.manifests[0]!.digest).toBe(r.imageDigest);
     const idx = JSON.parse(readFileSync(join(dir, 'blobs/sha256', r.imageDigest.slice(7)), 'utf8')) as { manifests: { platform: { architecture: string } }[] };
     expect(idx.manifests.map((m) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
+
+    // tsbuild load keeps the archive's index (every platform's image is in it): a multi-platform base
+    const t2 = await tempStore('multiplatform-load-');
+    try {
+      const loaded = runTsbuild(['load', '--root', t2.root, '-i', oci]);
+      expect(loaded.code, loaded.stderr).toBe(0);
+      expect(await (t2.store as Store).resolve('cross:1')).toBe(r.imageDigest);
+      expect((await t2.store.getImage('cross:1', { platform: { os: 'linux', architecture: 'arm64' } }))?.manifestDigest).toBe(arm.manifestDigest);
+      const fsck = runTsbuild(['fsck', '--root', t2.root]);
+      expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
+    } finally {
+      await t2.store.close?.();
+      t2.cleanup();
+    }
 
     // skopeo reads the archive's index; docker loads and runs the host's image out of the index
     if (existsSync('/usr/bin/skopeo')) {

@@ -3,7 +3,7 @@ export { StoreError } from './errors.js';
 export { Store, openStore, defaultRoot, type StoreOptions } from './store.js';
 export { StorePaths, FORMAT } from './paths.js';
 export { chainIDs, isDigest, sha256 } from './digest.js';
-export { normalizeRef } from './index/refs.js';
+export { normalizeRef, parseReference, parseDockerRef, isValidReference, isValidTag, familiarName, familiarString, canonicalString, repositoryName, referenceError, DEFAULT_DOMAIN, type ImageReference } from './images/reference.js';
 export { MEDIA, REF_NAME } from './images/media.js';
 export { noSuchPlatform, type IndexEntry } from './images/index.js';
 export { detectCompression, zstdSupported, type ArchiveCompression } from './layers/decompress.js';
@@ -27,3 +27,4 @@ export {
   type ScopedOptions,
   type KernelResolve,
 } from './fs/scoped.js';
+export * from './registry/index.js';

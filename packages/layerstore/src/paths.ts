@@ -13,6 +13,7 @@
  *   ROOT/sessions/<pid>-<start>     live writers (GC keeps what they created)
  *   ROOT/tmp/                       scratch on the same filesystem (atomic renames)
  *   ROOT/store.lock                 the store lock (tag updates, GC)
+ *   ROOT/sources/<hex>              registry repositories a blob is known to be in (cross-repo mounts on push)
  *
  * GC (gc/) and fsck (gc/fsck.ts) walk exactly these; anything else under ROOT is reported by fsck,
  * and the OBSOLETE names (earlier formats' homes) are removed by every prune.
@@ -54,6 +55,7 @@ export class StorePaths {
   readonly sessions: string;
   readonly tmp: string;
   readonly lock: string;
+  readonly sources: string;
 
   constructor(root: string) {
     this.root = root;
@@ -68,6 +70,7 @@ export class StorePaths {
     this.sessions = join(root, 'sessions');
     this.tmp = join(root, 'tmp');
     this.lock = join(root, 'store.lock');
+    this.sources = join(root, 'sources');
   }
 
   blob(digest: string): string {
@@ -78,6 +81,10 @@ export class StorePaths {
   }
   cacheRecord(keyHex: string): string {
     return join(this.cache, `${keyHex}.json`);
+  }
+  /** registry repositories (`host/repo` lines) known to hold this blob */
+  blobSources(digest: string): string {
+    return join(this.sources, hexOf(digest));
   }
   /** a cache mount's directory: named by sha256 of its id (ids are free text) */
   cacheMount(id: string): string {

@@ -21,7 +21,7 @@ import { isIndex, layerRefs, parseConfig, parseJson, parseManifest, pickPlatform
 import { indexBytes, noSuchPlatform } from './images/index.js';
 import { selectPlatform, type Platform } from './images/platform.js';
 import { readIndex, refName, withTag, withoutTag, writeIndex, type OciIndex } from './index/index.js';
-import { normalizeRef } from './index/refs.js';
+import { canonicalString, familiarName, normalizeRef, parseReference, type ImageReference } from './images/reference.js';
 import { FileLock } from './lock/lockfile.js';
 import { getRecord, putRecord } from './cache/records.js';
 import { getUrlRecord, putUrlRecord } from './cache/urls.js';
@@ -198,8 +198,8 @@ export class Store implements LayerStore {
   }
 
   // ── images ───────────────────────────────────────────────────────────────
-  async putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord> {
-    return putImage(this, config, layers);
+  async putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord> {
+    return putImage(this, config, layers, opts?.annotations);
   }
 
   /** Like putImage but keeps the config's exact bytes (and so its digest). */
@@ -211,14 +211,23 @@ export class Store implements LayerStore {
   async resolve(ref: string): Promise<Digest | undefined> {
     const idx = await readIndex(this.paths);
     if (isDigest(ref)) return (await this.hasBlob(ref)) ? ref : undefined;
-    let name: string | undefined;
+    let parsed: ImageReference | undefined;
     try {
-      name = normalizeRef(ref);
-    } catch {
-      /* not a name */
+      parsed = parseReference(ref);
+    } catch (err) {
+      // neither a name nor an id (prefix): docker's "invalid reference format", not "no such image"
+      if (!/^(sha256:)?[0-9a-f]{4,64}$/.test(ref)) throw err;
     }
-    const tagged = name ? idx.manifests.find((m) => refName(m) === name) : undefined;
-    if (tagged) return tagged.digest;
+    // `name@digest` / `name:tag@digest` pin the content: the digest decides, as in docker
+    if (parsed?.digest) return parsed.digest.startsWith('sha256:') && (await this.hasBlob(parsed.digest as Digest)) ? (parsed.digest as Digest) : undefined;
+    if (parsed) {
+      const tag = { ...parsed, tag: parsed.tag ?? 'latest' };
+      const name = `${familiarName(tag)}:${tag.tag}`;
+      // stores written before names were normalised may hold the canonical spelling
+      const canonical = canonicalString(tag);
+      const tagged = idx.manifests.find((m) => refName(m) === name) ?? idx.manifests.find((m) => refName(m) === canonical);
+      if (tagged) return tagged.digest;
+    }
     const hex = ref.startsWith('sha256:') ? ref.slice(7) : ref;
     if (/^[0-9a-f]{4,64}$/.test(hex)) {
       const hits = new Set<Digest>();
@@ -288,12 +297,7 @@ export class Store implements LayerStore {
   }
 
   async untag(name: string): Promise<boolean> {
-    let ref: string;
-    try {
-      ref = normalizeRef(name);
-    } catch {
-      return false;
-    }
+    const ref = normalizeRef(name); // an invalid name is E_INVALID_REFERENCE, as docker rmi says
     return this.withLock(async () => {
       const idx = await readIndex(this.paths);
       const next = withoutTag(idx, ref);

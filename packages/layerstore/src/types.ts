@@ -144,7 +144,8 @@ export interface LayerStore {
   /** flatten layers (lowest first) onto `dest` applying OCI whiteouts: a plain directory tree (`-o type=local`) */
   extractLayers(layers: LayerRef[], dest: string): Promise<void>;
   // images
-  putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord>;
+  /** `opts.annotations`: the manifest's annotations (`--annotation`) */
+  putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord>;
   /** `platform`: from an index, that platform's image (StoreError E_PLATFORM when it has none) */
   getImage(nameOrDigest: string, opts?: { platform?: { os: string; architecture: string; variant?: string } }): Promise<ImageRecord | undefined>;
   /** an OCI index over platform images in the store (multi-platform builds); optional for injected stores */

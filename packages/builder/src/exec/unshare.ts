@@ -4,7 +4,7 @@
  *   node ─spawn─▶ unshare --mount --pid --fork --uts --ipc [--net] --kill-child --propagation private
  *                   └─ perl (host, PID 1 of the new pid ns): the setup as mount(2) calls (rootfs bind,
  *                      proc, a tmpfs /dev with its skeleton + device nodes, pts, shm, mqueue, sys, /proc
- *                      masks, /etc/{hosts,resolv.conf,hostname}, RUN mounts), hostname, lo up, then the
+ *                      masks, /etc/{hosts,resolv.conf}, RUN mounts), hostname, lo up, then the
  *                      final stage: pivot_root, detach host root, caps, ids, cwd, env, exec args
  *                      (stays PID 1)           [see perl-setup.ts, final-stage.ts]
  *   without perl: unshare … └─ /bin/sh: one `mount -a -T fstab` (the same mounts, /dev a bind of a host
@@ -28,7 +28,7 @@ import { prepareRun } from './prepare-run.js';
 import { perlFinalStage, perlFinalStageSupported } from './final-stage.js';
 import { findTool } from './host-tools.js';
 import { NetnsPool, type NetnsLease } from './netns-pool.js';
-import { defaultSeccompFilter, stepCaps, stepNofile } from './sandbox.js';
+import { defaultSeccompFilter, stepCaps } from './sandbox.js';
 import { createStepCgroup, stepCgroupRoots, sweepStepCgroups, type StepCgroup, type StepCgroupRoots } from './step-cgroup.js';
 import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
 import { withHome } from './home.js';
@@ -185,7 +185,7 @@ export class UnshareExecutor implements Executor {
         writableSysfs: security === 'insecure',
         nodev: !cgroup && security !== 'insecure',
       });
-      const env = withHome(spec.env, root, spec.user.uid).filter((e) => e.indexOf('=') > 0);
+      const env = withHome(spec.env, root, spec.user.uid);
       const script = perlFinalStage(stepCaps(security), {
         loopbackUp: spec.network !== 'host',
         setup: true,
@@ -193,8 +193,8 @@ export class UnshareExecutor implements Executor {
           netns: lease?.path,
           cgroups: cgroup?.dirs,
           seccomp: security === 'insecure' ? undefined : defaultSeccompFilter(),
-          // --ulimit nofile=… wins over the sandbox's default (the final stage sets it last)
-          nofile: ulimitNofile(spec) ?? stepNofile(),
+          // only --ulimit nofile=… (set last by the final stage); otherwise inherited, as in BuildKit
+          nofile: ulimitNofile(spec),
         },
       });
       const argv = [this.tools.perl!, '-e', script, '--', root, String(ops.length), ...ops,

@@ -14,7 +14,8 @@ export async function writeOutputs(store: LayerStore, image: ImageRecord, opts: 
   for (const o of opts.outputs) {
     switch (o.type) {
       case 'image':
-        break;
+      case 'registry': // pushed by build() before the outputs are written
+        continue;
       case 'local':
         await writeLocal(store, image.layers, o.dest);
         break;
@@ -27,14 +28,19 @@ export async function writeOutputs(store: LayerStore, image: ImageRecord, opts: 
         await saveImages(store as Store, opts.tags.length > 0 ? opts.tags : [image.manifestDigest], o.dest, { format: o.type });
         break;
     }
-    if (o.type !== 'image') opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: image.manifestDigest });
+    opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: image.manifestDigest });
   }
 }
 
 /** buildx's refusals for several platforms, checked before anything is built. */
-export function refuseMultiPlatformOutputs(outputs: readonly OutputSpec[]): void {
+export function refuseMultiPlatformOutputs(options: { outputs?: readonly OutputSpec[]; push?: boolean }): void {
+  const outputs = options.outputs ?? [];
   if (outputs.some((o) => o.type === 'docker')) {
     throw new BuildError('E_PLATFORM', 'docker exporter does not currently support exporting manifest lists: build one platform for -o type=docker, or use -o type=oci for several');
+  }
+  // the registry's push takes one image (layerstore registry/push.ts refuses an index)
+  if (options.push || outputs.some((o) => o.type === 'registry')) {
+    throw new BuildError('E_PLATFORM', 'pushing a multi-platform image index is not supported yet: push each platform built on its own, or write -o type=oci');
   }
 }
 
@@ -60,9 +66,10 @@ export async function writeIndexOutputs(store: LayerStore, indexDigest: Digest, 
         await saveImages(store as Store, opts.tags.length > 0 ? opts.tags : [indexDigest], o.dest, { format: 'oci' });
         break;
       case 'docker':
-        refuseMultiPlatformOutputs([o]);
+      case 'registry':
+        refuseMultiPlatformOutputs({ outputs: [o] });
     }
-    if (o.type !== 'image') opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: indexDigest });
+    if (o.type !== 'image' && o.type !== 'registry') opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: indexDigest });
   }
 }
 

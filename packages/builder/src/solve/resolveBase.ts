@@ -9,6 +9,7 @@ import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
 import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
+import { checkImageName } from '../plan/checkReferences.js';
 import type { SolveContext, StageResult } from './types.js';
 import { DEFAULT_PATH } from './vars.js';
 
@@ -67,9 +68,10 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars, platform: r.platform ?? platform };
   }
+  checkImageName(image, location);
   let img;
   try {
-    img = await lookupImage(solve, image, platform);
+    img = await lookupImage(solve, image, platform, location);
   } catch (err) {
     if ((err as { code?: string }).code === 'E_PLATFORM') throw new BuildError('E_PLATFORM', `base image ${image}: ${(err as Error).message}`, { location, data: { image, platform: formatPlatform(platform) } });
     throw err;

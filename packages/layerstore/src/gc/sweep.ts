@@ -62,6 +62,10 @@ export async function sweep(paths: StorePaths, marked: Marked, opts: { dropCache
     await remove(join(paths.snapshots, hex));
     stats.snapshotsRemoved++;
   }
+  // registry source hints (registry/sources.ts) of blobs that are gone
+  for (const hex of await readdir(paths.sources).catch(() => [] as string[])) {
+    if (!marked.blobs.has(`sha256:${hex}`)) await rm(join(paths.sources, hex), { force: true });
+  }
   // scratch left by dead processes (names carry the writer's pid: <kind>-<pid>-…)
   for (const n of await readdir(paths.tmp).catch(() => [] as string[])) {
     const m = /^[a-z-]*?-(\d+)-/.exec(n);

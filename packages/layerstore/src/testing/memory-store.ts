@@ -14,7 +14,7 @@ import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecor
 import { chainIDs, hexOf, isDigest, sha256 } from '../digest.js';
 import { putImage } from '../images/put.js';
 import { layerRefs, parseConfig, parseManifest } from '../images/parse.js';
-import { normalizeRef } from '../index/refs.js';
+import { normalizeRef } from '../images/reference.js';
 import { MEDIA } from '../images/media.js';
 import { sha256Hex } from '../paths.js';
 import { integrityError, notFound } from '../errors.js';

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { ImageConfig, ImageRecord } from '../types.js';
 import type { Store } from '../store.js';
 import { decompress, mapZlibError } from '../layers/decompress.js';
-import { normalizeRef } from '../index/refs.js';
+import { normalizeRef } from '../images/reference.js';
 import { ociArch } from '../images/platform.js';
 import { notFound } from '../errors.js';
 import { errno } from '../util/fs.js';

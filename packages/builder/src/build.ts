@@ -2,6 +2,7 @@
  * build(options): Dockerfile text ─parse─▶ stages ─stageGraph─▶ needed stages ─solve─▶ image
  * state (cache keys; layers only for steps that miss) ─▶ image record ─▶ tags and outputs.
  */
+import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { openStore, pushImage, RegistryClient, Store, type ImageConfig } from '@tsbuild/layerstore';
@@ -10,7 +11,7 @@ import { lint, ShellLex } from '@tsbuild/parser';
 import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
 import { lookupImage } from './solve/images.js';
-import { BuildError } from './errors.js';
+import { BuildError, noSpaceError } from './errors.js';
 import { refuseMultiPlatformOutputs, writeIndexOutputs, writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
 import { checkStageReferences, checkTags } from './plan/checkReferences.js';
@@ -34,6 +35,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.signal?.aborted) onAbort();
   // a store this build opened itself is closed at the end (its GC lease is dropped)
   let ownStore: { close(): Promise<void> } | undefined;
+  let storeRoot: string | undefined;
   // the executor, once a step needed one (disposed at the end: its scratch templates)
   let executorUsed: (Executor & { dispose?(): void }) | undefined;
   // the registry client, once a pull/push/registry cache needed one (its sockets closed at the end)
@@ -57,10 +59,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const plan = plans[0]!.plan;
     let store = options.store;
     if (!store) {
-      const opened = await openStore(options.root);
+      const opened = await openStore(options.root, { extractWorkers: options.extractWorkers });
       ownStore = opened;
       store = opened;
     }
+    storeRoot = store.root;
+    // a killed build's mounts, scratch and secret copies (two readdirs when there are none)
+    const reaped = await reapDeadBuilds(store);
+    if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
     if (options.namedContexts && Object.values(options.namedContexts).some((c) => c.type === 'oci-layout')) {
       // oci-layout:// contexts: their image copied into the store (untagged), then named by digest
       const { importOciLayout } = await import('./solve/ociLayout.js');
@@ -210,7 +216,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (options.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) {
       throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
     }
-    throw err;
+    throw noSpaceError(err, storeRoot) ?? err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.executor) {

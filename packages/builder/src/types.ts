@@ -83,6 +83,8 @@ export interface BuildOptions {
    * miss and BuildKit keeps its local layers uncompressed, so speed wins by default.
    */
   compressionLevel?: number;
+  /** worker threads that create small files while base layers are extracted (see StoreOptions.extractWorkers; default: by the machine's load) */
+  extractWorkers?: number;
   signal?: AbortSignal;
   onEvent?: (event: BuildEvent) => void;
   /** how RUN executes when no `executor` is injected: auto (default) | unshare | runc | crun */

@@ -3,7 +3,7 @@
  * layers/, snapshots/, images/, index/, cache/ and gc/, and holds the per-instance state:
  * in-flight write/extraction maps, the store lock, this instance's GC lease.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
@@ -27,6 +27,7 @@ import { getRecord, putRecord } from './cache/records.js';
 import { getUrlRecord, putUrlRecord } from './cache/urls.js';
 import { cacheMountDir, mountLease } from './cache/mounts.js';
 import { Leases } from './gc/leases.js';
+import { deadScratch, ownScratch, removeScratch } from './gc/scratch.js';
 import { mark } from './gc/mark.js';
 import { sweep } from './gc/sweep.js';
 import { fsck } from './gc/fsck.js';
@@ -41,6 +42,11 @@ export interface StoreOptions {
   extractConcurrency?: number;
   /** how long to wait for the store lock (default 120 s) */
   lockTimeoutMs?: number;
+  /**
+   * worker threads that create small files while a layer is extracted (0 = none). Default: chosen
+   * per extraction from the idle CPUs (the 1-minute load average), so set it to pin either way.
+   */
+  extractWorkers?: number;
 }
 
 /** $TSBUILD_ROOT, else /var/lib/tsbuild for root, else $XDG_DATA_HOME/tsbuild (~/.local/share/tsbuild). */
@@ -77,16 +83,17 @@ function secureRoot(root: string): void {
 export class Store implements LayerStore {
   readonly root: string;
   readonly paths: StorePaths;
-  readonly options: Required<StoreOptions>;
+  readonly options: Required<Omit<StoreOptions, 'extractWorkers'>> & Pick<StoreOptions, 'extractWorkers'>;
   private readonly writes = new Map<string, Promise<{ digest: Digest; size: number }>>();
   private readonly extractions = new Map<string, Promise<string>>();
   private readonly lock: FileLock;
   private readonly leases: Leases;
+  private scratch?: string;
 
   constructor(root: string, options: StoreOptions = {}) {
     this.root = root;
     this.paths = new StorePaths(root);
-    this.options = { compressionLevel: options.compressionLevel ?? 6, extractConcurrency: options.extractConcurrency ?? 2, lockTimeoutMs: options.lockTimeoutMs ?? 120_000 };
+    this.options = { compressionLevel: options.compressionLevel ?? 6, extractConcurrency: options.extractConcurrency ?? 2, lockTimeoutMs: options.lockTimeoutMs ?? 120_000, extractWorkers: options.extractWorkers };
     this.lock = new FileLock(this.paths.lock, this.paths.tmp);
     this.leases = new Leases(this.paths);
   }
@@ -114,6 +121,16 @@ export class Store implements LayerStore {
   /** Drop this instance's GC lease (what it wrote is then only kept if tagged or cached). */
   async close(): Promise<void> {
     await this.leases.close();
+    // our own scratch, empty by now unless a step failed to clean up (then the next run's reaper can't
+    // tell it from a live one until we are gone, and removes it then)
+    if (this.scratch) {
+      try {
+        rmdirSync(this.scratch); // the usual case: empty (synchronous: no thread-pool wake-up at the end of a build)
+      } catch {
+        await removeScratch([this.scratch]).catch(() => undefined);
+      }
+      this.scratch = undefined;
+    }
   }
 
   /** Run `fn` under the store lock (serialised between processes). */
@@ -183,7 +200,7 @@ export class Store implements LayerStore {
   }
 
   ensureSnapshots(layers: LayerRef[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
-    return ensureSnapshots({ paths: this.paths, inflight: this.extractions, concurrency: this.options.extractConcurrency, lease: (i) => this.lease(i) }, layers, opts);
+    return ensureSnapshots({ paths: this.paths, inflight: this.extractions, concurrency: this.options.extractConcurrency, lease: (i) => this.lease(i), writers: this.options.extractWorkers }, layers, opts);
   }
 
   /** Make `dir` (the last layer's changes in overlay form, same filesystem) the chain's snapshot; false = one exists, `dir` is left to the caller. */
@@ -194,7 +211,7 @@ export class Store implements LayerStore {
   /** Flatten layers (lowest first) onto `dest` with OCI whiteout semantics (for `-o type=local`, export). */
   async extractLayers(layers: LayerRef[], dest: string): Promise<void> {
     await mkdir(dest, { recursive: true });
-    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten' });
+    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten', writers: this.options.extractWorkers });
   }
 
   // ── images ───────────────────────────────────────────────────────────────
@@ -313,8 +330,16 @@ export class Store implements LayerStore {
     for (const m of idx.manifests) {
       const name = refName(m);
       if (!name) continue;
-      const rec = await this.loadImage(m.digest).catch(() => undefined);
-      if (!rec) continue;
+      let rec: ImageRecord;
+      try {
+        rec = await this.loadImage(m.digest);
+      } catch (err) {
+        // a tag whose image is corrupt is reported, not silently left out (`fsck` says more)
+        const e = err as { code?: string; message?: string };
+        const configDigest = await readBlobFrom(this.paths, m.digest).then((b) => (JSON.parse(b.toString('utf8')) as { config?: { digest?: Digest } }).config?.digest, () => undefined);
+        out.push({ name, manifestDigest: m.digest, configDigest, size: 0, error: { code: typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_INTEGRITY', message: e?.message ?? String(err) } });
+        continue;
+      }
       const size = rec.layers.reduce((n, l) => n + l.size, 0) + rec.manifest.config.size;
       out.push({ name, manifestDigest: m.digest, configDigest: rec.configDigest, created: rec.config.created, size });
     }
@@ -364,8 +389,22 @@ export class Store implements LayerStore {
     return fsck(this.paths);
   }
 
+  /**
+   * This process's scratch dir (ROOT/tmp/proc-<pid>-<start>-<pid ns>, created on first use): what a build
+   * puts here is found and removed after a SIGKILL by the next run (`deadScratch`) and `prune`.
+   */
   tmpDir(): string {
-    return this.paths.tmp;
+    return (this.scratch ??= ownScratch(this.paths.tmp));
+  }
+
+  /** Scratch dirs of processes that are gone (a killed build's steps, mounts, exports). */
+  deadScratch(): string[] {
+    return deadScratch(this.paths.tmp);
+  }
+
+  /** Remove dead scratch dirs with nothing mounted below them (the caller unmounts first). */
+  removeScratch(dirs: string[]): Promise<{ removed: string[]; busy: string[] }> {
+    return removeScratch(dirs);
   }
 }
 

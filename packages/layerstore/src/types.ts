@@ -70,7 +70,16 @@ export interface ImageRecord {
   layers: LayerRef[];
 }
 
-export interface ImageSummary { name: string; manifestDigest: Digest; configDigest: Digest; created?: string; size: number }
+export interface ImageSummary {
+  name: string;
+  manifestDigest: Digest;
+  /** the config's digest (for an unreadable image: as its manifest names it, when that can be read) */
+  configDigest?: Digest;
+  created?: string;
+  size: number;
+  /** set when the tagged image cannot be read (corrupt or missing manifest/config): listed, never hidden */
+  error?: { code: string; message: string };
+}
 
 export interface LayerWriteOptions {
   /** gzip level 0-9 (default 6; 1 is faster for slightly bigger layers) */

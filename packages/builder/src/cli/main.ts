@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { suggest } from '@tsbuild/parser';
 import { renderError, UsageError } from './errors.js';
 import { restoreLauncherEnv } from './env.js';
+import { guardPending, noteActivity, noteCommand } from './pending.js';
 
 export type CommandFn = (argv: string[]) => Promise<number>;
 
@@ -145,7 +146,8 @@ function isContextLike(word: string, exists: (p: string) => boolean): boolean {
 
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   restoreLauncherEnv(); // what bin/tsbuild changed for Node's start (see cli/env.ts)
-  return dispatch(argv, opts);
+  // exit 0 only once the command's promise resolved: see pending.ts
+  return guardPending(dispatch(argv, opts), argv.find((a) => !a.startsWith('-')) ?? '');
 }
 
 /** The command line → the command's run(), its errors → an exit code. */
@@ -155,6 +157,13 @@ async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
   try {
     const inv = parseInvocation(argv);
     debug = inv.debug;
+    noteCommand(inv.command);
+    // fault injection for the guard's own test (test/build/exit-guard.test.ts): a command whose
+    // promise never settles, exactly the failure the guard exists for
+    if (process.env.TSBUILD_TEST_FAULT === 'never-settle') {
+      noteActivity('TSBUILD_TEST_FAULT=never-settle');
+      return await new Promise<number>(() => {});
+    }
     if (!inv.implicit) command = inv.command;
     if (inv.version && inv.implicit && inv.args.every((a) => a.startsWith('--root'))) {
       process.stdout.write(versionText(opts));

@@ -13,6 +13,7 @@ import { normalizeRef } from '../images/reference.js';
 import { MEDIA, REF_NAME } from '../images/media.js';
 import { notFound } from '../errors.js';
 import { fsyncPath } from '../util/fs.js';
+import { VerifyStream } from '../util/streams.js';
 
 export type ArchiveFormat = 'docker' | 'oci';
 export interface SaveOptions { format?: ArchiveFormat }
@@ -69,9 +70,13 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
       const { size } = await stat(store.blobPath(d));
       await new Promise<void>((resolve, reject) => {
         const entry = pack.entry({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: EPOCH }, (err) => (err ? reject(err) : resolve()));
+        // verified while it streams: a corrupt blob fails the save (the caller removes the partial
+        // archive) instead of shipping bytes that do not match their digest
         const src = store.blobStream(d);
+        const verify = new VerifyStream(d, size);
         src.on('error', reject);
-        src.pipe(entry as unknown as NodeJS.WritableStream);
+        verify.on('error', reject);
+        src.pipe(verify).pipe(entry as unknown as NodeJS.WritableStream);
       });
     };
     await addBytes('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));

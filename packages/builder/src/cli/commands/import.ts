@@ -15,6 +15,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError('import needs ROOTFS.tar and NAME[:TAG]');
   const [file, name] = args.positionals as [string, string];
   return withStore(args, async (store) => {
+    // what a killed build or load left in the store (see snapshot/reap.ts)
+    await (await import('../../snapshot/reap.js')).reapDeadBuilds(store);
     const platform = typeof args.flags.platform === 'string' ? parsePlatform(args.flags.platform, hostPlatform()) : undefined;
     const rec = await importRootfs(store, file, name, { unpack: args.flags.unpack === true, platform });
     out(rec.manifestDigest);

@@ -202,6 +202,9 @@ RUN cat /tool > /seen && uname -m >> /seen && echo $TARGETARCH >> /seen
     expect(docker.code).not.toBe(0);
     expect(docker.stderr).toContain('docker exporter does not currently support exporting manifest lists');
     expect(existsSync(join(out, 'd.tar'))).toBe(false);
+    const push = runTsbuild(['build', '--root', t.root, '--platform', 'linux/amd64,linux/arm64', '--push', '-t', '127.0.0.1:5000/mp/never:1', ctx]);
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toContain('pushing a multi-platform image index is not supported yet');
 
     const bad = runTsbuild(['build', '--root', t.root, '--platform', 'linux//v7', ctx]);
     expect(bad.code).not.toBe(0);

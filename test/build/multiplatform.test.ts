@@ -106,8 +106,12 @@ RUN uname -m > /arch && echo "$TARGETPLATFORM|$TARGETARCH|$TARGETVARIANT|$BUILDP
     expect(doc!.Manifests.map((m) => [m.Architecture, m.Variant])).toEqual([['amd64', undefined], ['arm64', undefined], ['arm', 'v7']]);
 
     // warm: every step of every platform from the cache, nothing run
-    const warm = runTsbuild(['build', '--root', t.root, '--platform', 'linux/amd64,linux/arm64,linux/arm/v7', '-t', 'mp:1', '--progress=plain', ctx]);
+    const tarOut = join(out, 'fs.tar');
+    const warm = runTsbuild(['build', '--root', t.root, '--platform', 'linux/amd64,linux/arm64,linux/arm/v7', '-t', 'mp:1', '-o', `type=tar,dest=${tarOut}`, '--progress=plain', ctx]);
     expect(warm.code, warm.stderr).toBe(0);
+    // type=tar: one tree per platform in the one tar, as buildx
+    expect(execFileSync('tar', ['-xOf', tarOut, './linux_arm_v7/arch'], { encoding: 'utf8' })).toBe('armv7l\n');
+    expect(execFileSync('tar', ['-xOf', tarOut, './linux_amd64/picked'], { encoding: 'utf8' })).toBe('file for amd64\n');
     expect(warm.stderr.match(/CACHED/g)?.length).toBe(6);
     expect(warm.stderr.match(/ DONE /g)?.length).toBe(3); // the three FROMs only
 

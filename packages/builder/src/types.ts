@@ -189,7 +189,11 @@ export interface BuildOptions {
   network?: 'default' | 'none' | 'host' | undefined;
   /** entitlements granted, as BuildKit's `--allow`: `RUN --network=host`, `RUN --security=insecure` */
   allow?: Entitlement[] | undefined;
-  /** target platform; only the host platform is supported, anything else is an `E_PLATFORM` error */
+  /**
+   * target platform(s): `linux/arm64`, or a comma-separated list for one image index
+   * (`linux/amd64,linux/arm64`); default the host's. `RUN` of a foreign platform runs under QEMU
+   * user emulation (binfmt_misc)
+   */
   platform?: string | undefined;
   /** store directory when no `store` is given (default `$TSBUILD_ROOT`, `/var/lib/tsbuild` as root, else `$XDG_DATA_HOME/tsbuild`) */
   root?: string | undefined;
@@ -258,6 +262,8 @@ export interface StepRecord {
   durationMs: number;
   /** the layer the step added, when it added one */
   layer?: Digest | undefined;
+  /** the target platform of a multi-platform build's step (`linux/arm64`) */
+  platform?: string | undefined;
 }
 
 /** What {@link build} resolves to. */
@@ -274,6 +280,8 @@ export interface BuildResult {
   steps: StepRecord[];
   /** bytes of context file content read to compute checksums (0 when every hash was cached) */
   contextBytesRead?: number | undefined;
+  /** several platforms: `imageDigest` is the index's; each platform's image (`image` is the first's) */
+  platforms?: { platform: string; image: ImageRecord }[] | undefined;
 }
 
 /** A file position in an event: the Dockerfile (or other file), a 1-based line and column. */

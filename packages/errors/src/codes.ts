@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'E_CONTEXT',
   'E_IMAGE_NOT_FOUND',
   'E_PLATFORM',
+  'E_EMULATION',
   'E_RUNTIME',
   'E_INSTRUCTION',
   'E_NOT_REGULAR',

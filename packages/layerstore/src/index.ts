@@ -5,6 +5,7 @@ export { StorePaths, FORMAT } from './paths.js';
 export { chainIDs, isDigest, sha256 } from './digest.js';
 export { normalizeRef, parseReference, parseDockerRef, isValidReference, isValidTag, familiarName, familiarString, canonicalString, repositoryName, referenceError, DEFAULT_DOMAIN, type ImageReference } from './images/reference.js';
 export { MEDIA, REF_NAME } from './images/media.js';
+export { noSuchPlatform, type IndexEntry } from './images/index.js';
 export { detectCompression, zstdSupported, type ArchiveCompression } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
 export { getXattr, readXattrsOf } from './snapshots/fsx.js';

@@ -8,7 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
+import type { CacheRecord, Descriptor, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
 import { StorePaths } from './paths.js';
 import { isDigest } from './digest.js';
 import { write as writeBlobTo, type WriteOptions } from './content/write.js';
@@ -18,6 +18,8 @@ import { ensureSnapshots, applyLayer } from './snapshots/ensure.js';
 import { adoptSnapshot } from './snapshots/adopt.js';
 import { putImage, putImageBytes } from './images/put.js';
 import { isIndex, layerRefs, parseConfig, parseJson, parseManifest, pickPlatform } from './images/parse.js';
+import { indexBytes, noSuchPlatform } from './images/index.js';
+import { selectPlatform, type Platform } from './images/platform.js';
 import { readIndex, refName, withTag, withoutTag, writeIndex, type OciIndex } from './index/index.js';
 import { canonicalString, familiarName, normalizeRef, parseReference, type ImageReference } from './images/reference.js';
 import { FileLock } from './lock/lockfile.js';
@@ -259,23 +261,44 @@ export class Store implements LayerStore {
     return undefined;
   }
 
-  async getImage(nameOrDigest: string): Promise<ImageRecord | undefined> {
+  /** `platform`: the index entry for it (E_PLATFORM when the index has none); a plain manifest is returned as is. */
+  async getImage(nameOrDigest: string, opts: { platform?: Platform } = {}): Promise<ImageRecord | undefined> {
     const d = await this.resolve(nameOrDigest);
-    return d ? this.loadImage(d) : undefined;
+    return d ? this.loadImage(d, opts) : undefined;
   }
 
-  /** Read and verify an image by manifest digest (an index picks this platform's manifest). */
-  async loadImage(manifestDigest: Digest): Promise<ImageRecord> {
+  /** Read and verify an image by manifest digest (an index picks `opts.platform`'s manifest, else this machine's). */
+  async loadImage(manifestDigest: Digest, opts: { platform?: Platform } = {}): Promise<ImageRecord> {
     const buf = await this.readBlob(manifestDigest);
     const doc = parseJson<{ mediaType?: string; manifests?: unknown }>(buf, 'manifest');
     if (isIndex(doc)) {
-      const pick = pickPlatform((doc as OciIndex).manifests);
+      const manifests = (doc as OciIndex).manifests;
+      const pick = opts.platform ? selectPlatform(manifests, opts.platform) : pickPlatform(manifests);
+      if (!pick && opts.platform) throw noSuchPlatform(`image index ${manifestDigest}`, opts.platform, manifests);
       if (!pick) throw formatError(`image index ${manifestDigest} lists no manifests`);
       return this.loadImage(pick.digest);
     }
     const manifest = parseManifest(buf);
     const config = parseConfig(await this.readBlob(manifest.config.digest));
     return { manifestDigest, manifest, configDigest: manifest.config.digest, config, layers: layerRefs(manifest, config) };
+  }
+
+  /** The entries of an index (undefined when `digest` is a plain manifest). */
+  async indexEntries(digest: Digest): Promise<Descriptor[] | undefined> {
+    const doc = parseJson<{ mediaType?: string; manifests?: Descriptor[] }>(await this.readBlob(digest), 'manifest');
+    return isIndex(doc) ? (doc.manifests ?? []) : undefined;
+  }
+
+  /** Write an OCI index over platform images already in the store (not tagged). */
+  async putIndex(images: readonly { manifestDigest: Digest; platform: Platform }[]): Promise<{ digest: Digest; size: number; manifests: Descriptor[] }> {
+    const entries = await Promise.all(images.map(async (i) => {
+      const buf = await this.readBlob(i.manifestDigest);
+      const doc = parseJson<{ mediaType?: string }>(buf, 'manifest');
+      return { digest: i.manifestDigest, size: buf.length, mediaType: doc.mediaType ?? MEDIA.ociManifest, platform: i.platform };
+    }));
+    const { doc, bytes, digest } = indexBytes(entries);
+    await this.writeBlob(bytes, { expected: digest });
+    return { digest, size: bytes.length, manifests: doc.manifests };
   }
 
   async tag(name: string, manifestDigest: Digest): Promise<void> {

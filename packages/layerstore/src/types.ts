@@ -179,7 +179,10 @@ export interface LayerStore {
   // images
   /** `opts.annotations`: the manifest's annotations (`--annotation`) */
   putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord>;
-  getImage(nameOrDigest: string): Promise<ImageRecord | undefined>;
+  /** `platform`: from an index, that platform's image (StoreError E_PLATFORM when it has none) */
+  getImage(nameOrDigest: string, opts?: { platform?: { os: string; architecture: string; variant?: string } }): Promise<ImageRecord | undefined>;
+  /** an OCI index over platform images in the store (multi-platform builds); optional for injected stores */
+  putIndex?(images: readonly { manifestDigest: Digest; platform: { os: string; architecture: string; variant?: string } }[]): Promise<{ digest: Digest; size: number; manifests: Descriptor[] }>;
   tag(name: string, manifestDigest: Digest): Promise<void>;
   untag(name: string): Promise<boolean>;
   listImages(): Promise<ImageSummary[]>;

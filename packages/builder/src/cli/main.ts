@@ -34,6 +34,7 @@ export const COMMAND_SUMMARIES: [name: string, summary: string][] = [
   ['push', 'Upload an image to a registry'],
   ['login', "Save registry credentials (docker's config.json)"],
   ['logout', 'Remove saved registry credentials'],
+  ['setup-emulation', 'Register QEMU handlers so RUN works for foreign platforms (root)'],
   ['info', 'Show the version, store, executor and snapshotter this machine gets'],
   ['completion', 'Print a shell completion script (bash or zsh)'],
 ];

@@ -80,6 +80,12 @@ async function execute(
     if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
   };
   checkExecStrings(ctx, p.args, p.env);
+  // a foreign platform's RUN runs under QEMU through binfmt_misc: checked here, on a miss only
+  const { platform } = ctx.state;
+  if (platform && solve.hostPlatform && (platform.architecture !== solve.hostPlatform.architecture || platform.os !== solve.hostPlatform.os)) {
+    const { requireEmulation } = await import('../exec/emulation.js');
+    requireEmulation(platform, solve.hostPlatform, (solve.emulationChecked ??= new Map()), ctx.location);
+  }
   const prepared = await prepareMounts(ctx, mounted, p.files);
   try {
     const executor = await solve.executor();

@@ -60,12 +60,14 @@ export async function writeLocal(store: LayerStore, layers: LayerRef[], dest: st
   }
 }
 
-export async function writeTar(store: LayerStore, layers: LayerRef[], dest: string): Promise<void> {
+/** `layers`, or one subdirectory per part (a multi-platform build's `linux_amd64/` …) */
+export async function writeTar(store: LayerStore, layers: LayerRef[] | readonly { dir: string; layers: LayerRef[] }[], dest: string): Promise<void> {
   const dir = await mkdtemp(join(store.tmpDir(), 'export-'));
   const abs = resolve(dest);
   const tmp = besideName(abs);
   try {
-    await (store as Flattening).extractLayers(layers, join(dir, 'root'));
+    const parts = layers.length > 0 && 'dir' in layers[0]! ? (layers as { dir: string; layers: LayerRef[] }[]) : [{ dir: '', layers: layers as LayerRef[] }];
+    for (const p of parts) await (store as Flattening).extractLayers(p.layers, join(dir, 'root', p.dir));
     await mkdir(dirname(abs), { recursive: true });
     await run('tar', ['--numeric-owner', '--xattrs', '--sort=name', '-C', join(dir, 'root'), '-cf', tmp, '.'], { maxBuffer: 1 << 20 }).catch((err: { stderr?: string }) => {
       const stderr = String(err.stderr ?? '').trim();

@@ -50,7 +50,7 @@ Options:
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
       --annotation [manifest:]K=V  annotation on the image manifest (repeatable)
-      --platform P            target platform (the host platform only; 'local' = the host's)
+      --platform P[,P…]       target platform(s), e.g. linux/amd64,linux/arm64 (several: one image index; 'local' = the host's)
       --progress MODE         auto|plain|tty|quiet|rawjson (default auto: tty on a terminal)
       --explain               after the build, list every step: cache hit or miss, and why
       --check                 only check the Dockerfile (as 'tsbuild check'); same as --call check
@@ -509,7 +509,7 @@ export async function run(argv: string[]): Promise<number> {
     const result = await build({ ...parsed.options, signal: ac.signal, onEvent });
     view.finish(true);
     // docker's image ID is the config digest (what `docker images` shows and --iidfile holds)
-    if (parsed.iidfile) writeOut(parsed.iidfile, result.configDigest, '--iidfile');
+    if (parsed.iidfile) writeOut(parsed.iidfile, result.platforms ? result.imageDigest : result.configDigest, '--iidfile');
     if (parsed.metadataFile) writeOut(parsed.metadataFile, `${JSON.stringify(metadata(result, parsed), null, 2)}\n`, '--metadata-file');
     if (stdoutOutput) await copyToStdout(stdoutOutput.dest);
     if (parsed.explain) process.stderr.write(explain(result.steps));
@@ -547,7 +547,8 @@ export async function run(argv: string[]): Promise<number> {
 export function metadata(result: BuildResult, parsed: ParsedBuild): Record<string, unknown> {
   return {
     'containerimage.digest': result.imageDigest,
-    'containerimage.config.digest': result.configDigest,
+    // several platforms: the digest is the index's, which has no config (as buildx)
+    ...(result.platforms ? { 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json', digest: result.imageDigest } } : { 'containerimage.config.digest': result.configDigest }),
     ...(parsed.options.tags?.length ? { 'image.name': parsed.options.tags.join(',') } : {}),
     contextBytesRead: result.contextBytesRead ?? 0,
     steps: result.steps.map((s) => ({ name: s.name, cached: s.cached, ...(s.missReason ? { missReason: s.missReason } : {}), cacheKey: s.cacheKey, durationMs: s.durationMs, layer: s.layer })),

@@ -5,7 +5,7 @@
 import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
-import { openStore, pushImage, RegistryClient, Store, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
+import { openStore, pushImage, RegistryClient, Store, type Digest, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
 import type { RemoteBlobs } from './cache-io/registryCache.js';
 import { lint, ShellLex } from '@tsbuild/parser';
 import { toTsbuildError } from '@tsbuild/errors';
@@ -175,13 +175,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (records.status === 'rejected') throw records.reason;
     const platformImages = written.value;
     const image = platformImages[0]!;
+    // several platforms: one OCI index over their images (an untagged blob until the outputs tag it)
+    let index: { digest: Digest } | undefined;
+    if (multi) {
+      if (!store.putIndex) throw new BuildError('E_PLATFORM', 'this store cannot hold an image index (a multi-platform build needs one)');
+      index = await store.putIndex(platformImages.map((img, i) => ({ manifestDigest: img.manifestDigest, platform: targets[i]! })));
+    }
     const pushTo = registryTargets(options);
     if (pushTo.length) {
       if (!(store instanceof Store)) throw new BuildError('E_USAGE', 'pushing needs the on-disk store');
       // layers only the registry cache has are mounted from it, not downloaded
       const mountFrom = remote ? [...new Set([...remote.blobs.values()].map((b) => `${b.ep.registry}/${b.repo}`))] : [];
       for (const name of pushTo) {
-        const r = await pushImage(store, image.manifestDigest, { target: name, client: registry(), mountFrom, onProgress: (e) => progress.emit(e) });
+        // an index pushes every platform's image by digest, then the index under the tag (as buildx)
+        const r = await pushImage(store, index?.digest ?? image.manifestDigest, { target: name, client: registry(), mountFrom, onProgress: (e) => progress.emit(e) });
         progress.emit({ type: 'export', output: 'registry', dest: r.name, digest: r.digest });
       }
     }
@@ -202,9 +209,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     const steps = solves.flatMap((s) => s.steps);
     let result: BuildResult;
-    if (multi) {
-      if (!store.putIndex) throw new BuildError('E_PLATFORM', 'this store cannot hold an image index (a multi-platform build needs one)');
-      const index = await store.putIndex(platformImages.map((img, i) => ({ manifestDigest: img.manifestDigest, platform: targets[i]! })));
+    if (index) {
       await writeIndexOutputs(store, index.digest, platformImages.map((img, i) => ({ platform: targets[i]!, image: img })), { tags: localTags, outputs: options.outputs ?? [], progress });
       result = { imageDigest: index.digest, configDigest: image.configDigest, image, config: image.config, steps, contextBytesRead: context.bytesRead(), platforms: platformImages.map((img, i) => ({ platform: formatPlatform(targets[i]!), image: img })) };
     } else {

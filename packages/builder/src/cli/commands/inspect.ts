@@ -1,4 +1,5 @@
-import { formatPlatform, MEDIA, type ImageRecord } from '@tsbuild/layerstore';
+import { formatPlatform, MEDIA } from '@tsbuild/layerstore';
+import { describeImage as describe } from '../../store/store.js';
 import { parseArgs, withStore, out } from './_store-args.js';
 import { UsageError } from '../errors.js';
 
@@ -37,24 +38,4 @@ export async function run(argv: string[]): Promise<number> {
     out(JSON.stringify(result, null, 4));
     return missing ? 1 : 0;
   });
-}
-
-export function describe(rec: ImageRecord, tags: string[]): Record<string, unknown> {
-  const c = rec.config;
-  return {
-    Id: rec.manifestDigest,
-    ConfigDigest: rec.configDigest,
-    RepoTags: tags,
-    Created: c.created,
-    Author: c.author ?? '',
-    Architecture: c.architecture,
-    Variant: c.variant,
-    Os: c.os,
-    Config: c.config,
-    Size: rec.layers.reduce((n, l) => n + l.size, 0),
-    RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
-    Layers: rec.layers.map((l) => ({ Digest: l.digest, DiffID: l.diffID, Size: l.size, MediaType: l.mediaType })),
-    History: c.history ?? [],
-    Manifest: rec.manifest,
-  };
 }

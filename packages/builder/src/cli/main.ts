@@ -160,11 +160,20 @@ async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
     const load = COMMANDS[inv.command] ?? loadExtra(inv.command);
     if (!load) throw new UsageError(`unknown command "${inv.command}"`);
     const args = [...(inv.help ? ['--help'] : []), ...inv.args, ...(debug ? ['--debug'] : [])];
+    // not root: the command runs again inside a user namespace where it is (rootless/reexec.ts)
+    if (!inv.help && process.getuid?.() !== 0 && !NO_USERNS.has(inv.command)) {
+      const { runRootless } = await import('../rootless/enter.js');
+      const code = await runRootless(inv.command, argv, opts);
+      if (code !== undefined) return code;
+    }
     return await (await load()).run(args);
   } catch (err) {
     return renderError(err, process.stderr, { debug });
   }
 }
+
+/** Commands that never touch the store's snapshots: they run as the user, without a user namespace. */
+const NO_USERNS = new Set(['check', 'completion']);
 
 /** Sub-commands implemented in their own modules (store commands etc.). */
 function loadExtra(name: string): (() => Promise<{ run: CommandFn }>) | undefined {

@@ -35,6 +35,13 @@ const NR_SANDBOX: Partial<Record<string, [number, number, number, number, number
 };
 
 /**
+ * sethostname(2) per Node arch: the syscall, not a write to /proc/sys/kernel/hostname — in a user
+ * namespace (rootless builds) /proc/sys stays owned by the host's root and that write is EACCES,
+ * while the syscall acts on the step's own UTS namespace.
+ */
+const NR_SETHOSTNAME: Partial<Record<string, number>> = { x64: 170, arm64: 161, riscv64: 161, loong64: 161 };
+
+/**
  * What the final stage does beyond namespaces, mounts and the bounding set (exec/sandbox.ts
  * decides the values per run). Values are embedded in the script as perl literals.
  */
@@ -82,7 +89,7 @@ const NR_MOUNT: Partial<Record<string, number>> = { x64: 165, arm64: 40, riscv64
  * mounts, the /dev skeleton, /etc files, hostname, then cd into the rootfs.
  * argv: root n-fields fields...
  */
-function setupPrologue(mountNr: number, umountNr: number): string {
+function setupPrologue(mountNr: number, umountNr: number, sethostnameNr: number): string {
   return String.raw`
 umask(022);
 my $root = shift @ARGV; my $nset = shift @ARGV; my @set = splice(@ARGV, 0, $nset);
@@ -109,7 +116,7 @@ while (@set) {
     my $p = shift @set; rmdir($p) or fail("rmdir $p");
   } elsif ($op eq 'H') {
     my $name = shift @set;
-    open(my $h, ">", "/proc/sys/kernel/hostname") or fail("hostname"); print $h "$name\n"; close($h) or fail("hostname");
+    syscall(${sethostnameNr}, $name, length($name)) == 0 or fail("sethostname");
   } else { fail("unknown setup operation $op"); }
 }
 chdir($root) or fail("chdir $root");`;
@@ -130,7 +137,7 @@ open(my $S, ">&=", 3) or exit 120;
 $SIG{__DIE__} = sub { print $S "perl: $_[0]"; exit 121; };
 sub fail { print $S "$_[0]: $!\n"; exit 121; }
 ${sandboxJoin(sb, nrSandbox)}
-${opts.setup ? setupPrologue(NR_MOUNT[arch]!, umount2) : ''}
+${opts.setup ? setupPrologue(NR_MOUNT[arch]!, umount2, NR_SETHOSTNAME[arch]!) : ''}
 my ($cwd, $uid, $gid, $groups, $nenv, @rest) = @ARGV;
 ${opts.loopbackUp ? LOOPBACK_UP : ''}
 my $dot = ".";

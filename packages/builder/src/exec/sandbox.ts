@@ -66,7 +66,10 @@ export function stepNofile(): [number, number] {
   try {
     const status = readFileSync('/proc/self/status', 'utf8');
     const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
-    if (!(capEff & (1n << BigInt(CAP_SYS_RESOURCE)))) {
+    // CAP_SYS_RESOURCE raises a hard limit only when held in the initial user namespace: in a
+    // rootless build's namespace it does not, and the caller's hard limit is the step's ceiling
+    const initialNs = /^\s*0\s+0\s+4294967295\s*$/.test(readFileSync('/proc/self/uid_map', 'utf8'));
+    if (!initialNs || !(capEff & (1n << BigInt(CAP_SYS_RESOURCE)))) {
       const line = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
       if (line && line[1] !== 'unlimited') hard = Math.min(hard, Number(line[1]));
     }

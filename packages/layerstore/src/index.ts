@@ -25,3 +25,4 @@ export {
   type ScopedOptions,
   type KernelResolve,
 } from './fs/scoped.js';
+export { readIdMap, mapped, type IdMap } from './snapshots/id-map.js';

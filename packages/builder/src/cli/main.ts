@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { suggest } from '@tsbuild/parser';
 import { renderError, UsageError } from './errors.js';
 import { restoreLauncherEnv } from './env.js';
+import { partialMapWarning } from '../rootless/warn.js';
 
 export type CommandFn = (argv: string[]) => Promise<number>;
 
@@ -165,6 +166,9 @@ async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
       const { runRootless } = await import('../rootless/enter.js');
       const code = await runRootless(inv.command, argv, opts);
       if (code !== undefined) return code;
+    } else if (inv.command === 'build' && !inv.help) {
+      const warning = partialMapWarning();
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
     }
     return await (await load()).run(args);
   } catch (err) {

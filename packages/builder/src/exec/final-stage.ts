@@ -126,7 +126,13 @@ chdir($root) or fail("chdir $root");`;
  * The perl program; argv: cwd uid gid groups-csv n-env env... args... — with `setup`, preceded by
  * root n-fields setup-fields... (see setupPrologue), and then started by `unshare` directly.
  */
-export function perlFinalStage(caps: number[], opts: { loopbackUp?: boolean; setup?: boolean; sandbox?: FinalStageSandbox } = {}, arch: string = process.arch): string {
+export function perlFinalStage(caps: number[], opts: {
+  loopbackUp?: boolean;
+  setup?: boolean;
+  sandbox?: FinalStageSandbox;
+  /** /proc/self/setgroups says deny (a user namespace mapped without newgidmap): keep the groups as they are */
+  setgroupsDenied?: boolean;
+} = {}, arch: string = process.arch): string {
   const nr = NR[arch];
   const nrSandbox = NR_SANDBOX[arch];
   if (!nr || !nrSandbox) throw new Error(`no syscall table for ${arch}`);
@@ -152,9 +158,9 @@ for my $c (0 .. 63) {
 }
 my @g = grep { length } split(/,/, $groups);
 my $list = pack("L*", @g);
-syscall(${setgroups}, 0 + scalar(@g), @g ? $list : 0) == 0 or fail("setgroups");
-syscall(${setresgid}, 0 + $gid, 0 + $gid, 0 + $gid) == 0 or fail("setresgid");
-syscall(${setresuid}, 0 + $uid, 0 + $uid, 0 + $uid) == 0 or fail("setresuid");
+${opts.setgroupsDenied ? '' : `syscall(${setgroups}, 0 + scalar(@g), @g ? $list : 0) == 0 or fail("setgroups");`}
+syscall(${setresgid}, 0 + $gid, 0 + $gid, 0 + $gid) == 0 or fail("setresgid $gid");
+syscall(${setresuid}, 0 + $uid, 0 + $uid, 0 + $uid) == 0 or fail("setresuid $uid");
 chdir($cwd) or fail("chdir $cwd");
 umask(022);
 my @env = splice(@rest, 0, $nenv);

@@ -31,11 +31,13 @@ export const COMMAND_SUMMARIES: [name: string, summary: string][] = [
   ['fsck', 'Verify the store'],
   ['bench', 'Benchmark cold/warm/incremental builds'],
   ['info', 'Show the version, store, executor and snapshotter this machine gets'],
+  ['doctor', "Same as info: what this host allows, and why a build would take a slower path"],
   ['completion', 'Print a shell completion script (bash or zsh)'],
 ];
 
 const COMMANDS: Record<string, () => Promise<{ run: CommandFn }>> = {
   build: () => import('./commands/build.js'),
+  doctor: () => import('./commands/info.js'),
 };
 
 export function HELP_TEXT(): string {

@@ -50,7 +50,8 @@ COPY --from=build /d /out/d
 COPY --from=build /home/bob /home/bob
 COPY --from=build /su-like /out/su-like
 COPY --from=build /etc/passwd /etc/passwd
-RUN rm -rf /home/app && mkdir /srv && chown 2345:65534 /srv
+RUN rm -rf /home/app && mkdir /srv && chown 2345:65534 /srv && mkdir -p /junk/sub && echo x > /junk/sub/x
+RUN rm -rf /junk /bin/vi && mkdir /junk && echo n > /junk/new
 USER bob
 RUN id -u > /tmp/who
 `;
@@ -134,7 +135,7 @@ describe.skipIf(missing.length > 0)('rootless builds', () => {
     expect(root.code).toBe(0);
     const ui = inspect(asUser(['inspect', 'multi']).stdout);
     const ri = inspect(runTsbuild(['--root', rootStore, 'inspect', 'multi']).stdout);
-    expect(ui.RootFS.Layers).toHaveLength(8);
+    expect(ui.RootFS.Layers).toHaveLength(9);
     expect(ui.RootFS.Layers).toEqual(ri.RootFS.Layers);
     expect(ui.Config).toEqual(ri.Config);
     // the final filesystem, entry by entry, with the owners a root build gives
@@ -150,6 +151,10 @@ describe.skipIf(missing.length > 0)('rootless builds', () => {
     expect(entry('out/su-like')).toMatch(/^-rwsr-xr-x 0\/0 /);
     expect(entry('srv')).toMatch(/^drwxr-xr-x 2345\/65534 /);
     expect(entry('home/app')).toBeUndefined();
+    // a lower directory replaced (whiteouts, an opaque dir: overlay's user.* markers in the namespace)
+    expect(entry('junk/new')).toBeDefined();
+    expect(entry('junk/sub/x')).toBeUndefined();
+    expect(entry('bin/vi')).toBeUndefined();
     expect(readFileSync(join(home, 'u.tar')).includes(Buffer.from(`${2345}\n`))).toBe(true); // /tmp/who: the step ran as bob
   });
 

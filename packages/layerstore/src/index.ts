@@ -25,4 +25,4 @@ export {
   type ScopedOptions,
   type KernelResolve,
 } from './fs/scoped.js';
-export { readIdMap, mapped, type IdMap } from './snapshots/id-map.js';
+export { readIdMap, mapped, overlayOpaqueXattr, inInitialUserns, type IdMap } from './snapshots/id-map.js';

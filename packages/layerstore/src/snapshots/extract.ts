@@ -26,7 +26,7 @@ import type { Readable } from 'node:stream';
 import { parentsAreDirs, safeEntryName } from '../fs/scoped.js';
 import { makedev } from './fsx.js';
 import { DeferredOps } from './deferred.js';
-import { mapped, readIdMap, type IdMap } from './id-map.js';
+import { mapped, overlayOpaqueXattr, readIdMap, type IdMap } from './id-map.js';
 import { WritePool, RECORD_HEADER, FLAG_CHOWN, FLAG_CHMOD, type Slot } from './writepool.js';
 import { parseTar, type TarHeader } from '../layers/tarparse.js';
 import { badArchive, unsafePath } from '../errors.js';
@@ -465,7 +465,7 @@ class Extractor {
     const dir = join(this.dest, parent);
     if (name === OPAQUE) {
       if (this.opts.mode === 'overlay') {
-        this.deferred.xattr(parent, { op: 'xattr', path: dir, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
+        this.deferred.xattr(parent, { op: 'xattr', path: dir, name: overlayOpaqueXattr(), value: Buffer.from('y') });
       } else {
         let children: string[] = [];
         try {

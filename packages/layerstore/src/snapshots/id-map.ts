@@ -43,3 +43,25 @@ function parseMap(text: string): [number, number][] {
   }
   return out;
 }
+
+let opaqueName: string | undefined;
+
+/**
+ * The xattr overlayfs marks opaque directories with here: `trusted.overlay.opaque` in the initial
+ * user namespace; `user.overlay.opaque` in any other, where trusted.* cannot be read or written and
+ * overlay is mounted with `userxattr` (a rootless store's snapshots carry the user.* name). Every
+ * writer and reader of the marker asks this one function; read once per process, on first use.
+ */
+export function overlayOpaqueXattr(read: (p: string) => string = (p) => readFileSync(p, 'utf8')): string {
+  if (opaqueName) return opaqueName;
+  return (opaqueName = inInitialUserns(read) ? 'trusted.overlay.opaque' : 'user.overlay.opaque');
+}
+
+/** uid_map is the identity over every id (or there is no /proc to say otherwise). */
+export function inInitialUserns(read: (p: string) => string = (p) => readFileSync(p, 'utf8')): boolean {
+  try {
+    return /^\s*0\s+0\s+4294967295\s*$/.test(read('/proc/self/uid_map'));
+  } catch {
+    return true;
+  }
+}

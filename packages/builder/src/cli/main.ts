@@ -37,7 +37,6 @@ export const COMMAND_SUMMARIES: [name: string, summary: string][] = [
 
 const COMMANDS: Record<string, () => Promise<{ run: CommandFn }>> = {
   build: () => import('./commands/build.js'),
-  doctor: () => import('./commands/info.js'),
 };
 
 export function HELP_TEXT(): string {

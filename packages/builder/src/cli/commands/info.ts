@@ -7,16 +7,16 @@ import { join } from 'node:path';
 import { parseArgs, out, storeFrom } from './_store-args.js';
 import { versionText } from '../main.js';
 
-const USAGE = `Usage: tsbuild info [--root DIR] [--json]
+const USAGE = (name: string) => `Usage: tsbuild ${name} [--root DIR] [--json]
 
 Show the version, the store, and the executor and snapshotter builds on this machine use, and what
 the host allows: root or not, user namespaces, subordinate id ranges, the id mapping of a rootless
 build, the syscall path (addon or perl), RUN's network, emulation handlers. Also 'tsbuild doctor'.
 `;
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], name = 'info'): Promise<number> {
   const args = parseArgs(argv, { json: { value: false } });
-  if (args.help) return void out(USAGE), 0;
+  if (args.help) return void out(USAGE(name)), 0;
   const store = await storeFrom(args);
   const scratch = mkdtempSync(join(store.tmpDir(), 'info-'));
   try {

@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, not dist/.
     alias: {
+      // (before '@tsbuild/layerstore', which would otherwise take the subpath as its own)
+      '@tsbuild/layerstore/testing': fileURLToPath(new URL('./packages/layerstore/src/testing/index.ts', import.meta.url)),
       '@tsbuild/parser': src('parser'),
       '@tsbuild/layerstore': src('layerstore'),
       '@tsbuild/builder': src('builder'),

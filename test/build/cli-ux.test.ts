@@ -62,6 +62,12 @@ describe('live view in a terminal', () => {
     expect(strip(again.out)).toMatch(/ => CACHED \[stage-0 3\/3\] RUN/);
   });
 
+  it('CONTEXT - with a terminal on stdin is a usage error, not a wait for input', async () => {
+    const r = await inPty(['build', '--root', t.root, '-']);
+    expect(r.code).toBe(2);
+    expect(strip(r.out)).toContain('reads a tar of the context (or a Dockerfile) from stdin, which is a terminal');
+  });
+
   it('Ctrl-C cancels the build: exit 130, a last frame, the cursor back', async () => {
     const ctx = ctxOf({ Dockerfile: `FROM busybox\nRUN echo started ${Date.now()}; sleep 30\n` });
     let typed = false;
@@ -98,6 +104,40 @@ describe('plain view and --explain', () => {
   });
 });
 
+describe('--call targets and --call outline', () => {
+  it('list the stages, and the target\'s build args, secrets and ssh ids with their descriptions', () => {
+    const ctx = ctxOf({ Dockerfile: [
+      '# VERSION the app\'s version', 'ARG VERSION=1.2', 'ARG BASE=busybox', '',
+      '# build compiles the app', 'FROM ${BASE} AS build', '# FLAGS extra compiler flags', 'ARG FLAGS=-O2',
+      'RUN --mount=type=secret,id=npmrc,required --mount=type=ssh echo build', '',
+      'FROM build AS test', 'RUN --mount=type=secret,id=other true', '',
+      '# release the image we ship', 'FROM ${BASE} AS release', 'COPY --from=build /x /x', ''].join('\n') });
+    const tg = ts(['build', '--call', 'targets', ctx]);
+    expect(tg.code, tg.stderr).toBe(0);
+    expect(tg.stdout).toBe('TARGET              DESCRIPTION\nbuild               compiles the app\ntest\nrelease (default)   the image we ship\n');
+    const ol = ts(['build', '--call', 'outline', '--target', 'test', ctx]);
+    expect(ol.code, ol.stderr).toBe(0);
+    expect(ol.stdout).toContain('TARGET:      test\n');
+    expect(ol.stdout).toMatch(/^VERSION +1\.2 +the app's version$/m);
+    expect(ol.stdout).toMatch(/^FLAGS +-O2 +extra compiler flags$/m);
+    expect(ol.stdout).toMatch(/^npmrc +true$/m);
+    expect(ol.stdout).toMatch(/^other$/m);
+    expect(ol.stdout).toMatch(/^SSH +REQUIRED\ndefault$/m);
+  });
+});
+
+describe('step names', () => {
+  it('an inherited ONBUILD trigger is shown as BuildKit shows it', () => {
+    const base = ctxOf({ Dockerfile: `FROM busybox\nONBUILD RUN echo trig-${Date.now()} > /trig\n` });
+    expect(ts(['build', '--root', t.root, '--progress', 'quiet', '-t', 'onb:1', base]).code).toBe(0);
+    const child = ctxOf({ Dockerfile: 'FROM onb:1\nARG V=7\nRUN echo v$V\n' });
+    const r = ts(['build', '--root', t.root, '--progress', 'plain', '--network', 'none', child]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/#\d+ \[stage-0 2\/3\] ONBUILD RUN echo trig-\d+ > \/trig\n/);
+    expect(r.stderr).toMatch(/#\d+ \[stage-0 3\/3\] RUN echo v7\n/);
+  });
+});
+
 describe('lint', () => {
   const bad = 'FROM busybox as base\nMAINTAINER me\nCMD echo hi\n';
   it('tsbuild check: every warning with its rule, place and code frame; exit 1; a clean file exits 0', () => {
@@ -110,6 +150,7 @@ describe('lint', () => {
     expect(r.stderr).toContain('Check complete, 3 warnings have been found!');
     const clean = ctxOf({ Dockerfile: 'FROM busybox\nCMD ["sh"]\n' });
     expect(ts(['check', clean])).toMatchObject({ code: 0, stderr: 'Check complete, no warnings found.\n' });
+    expect(ts(['check', '--build-arg', 'BUILDKIT_DOCKERFILE_CHECK=skip=all', ctx]).code).toBe(0);
     // -f FILE, stdin, build --check and --call check, --json
     expect(ts(['check', '-f', join(ctx, 'Dockerfile')]).code).toBe(1);
     expect(ts(['check', '-f', '-', clean], bad).stderr).toContain('MaintainerDeprecated');
@@ -158,6 +199,7 @@ describe('command-line grammar', () => {
     expect(u.code).toBe(2);
     expect(u.stderr).toContain('unknown command "histroy"');
     expect(ts(['imagse']).stderr).toContain('(did you mean "images"?)');
+    expect(ts(['images', '--jsn', '--root', t.root])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown flag: --jsn (did you mean --json?)') });
   });
 
   it('the same through the plain bundle (TSBUILD_NO_SNAPSHOT=1): global options, -o -, check, --explain', () => {
@@ -195,6 +237,12 @@ describe('command-line grammar', () => {
     const r = spawnSync(TSBUILD_BIN, ['build', '--root', t.root, '--progress', 'plain', '--network', 'none', '-o', `type=local,dest=${out}`, '-'], { input: tar, env: { ...process.env, ...ENV } });
     expect(r.status, String(r.stderr)).toBe(0);
     expect(readFileSync(join(out, 'in.txt'), 'utf8')).toBe('from-tar');
+    // -f names a file inside the tar
+    const sub = ctxOf({ 'in.txt': 'sub', 'docker/App.Dockerfile': 'FROM busybox\nCOPY in.txt /in2.txt\n' });
+    const out2 = outDir();
+    const r2 = spawnSync(TSBUILD_BIN, ['build', '--root', t.root, '--progress', 'quiet', '-f', 'docker/App.Dockerfile', '-o', `type=local,dest=${out2}`, '-'], { input: spawnSync('tar', ['-C', sub, '-c', '.']).stdout, env: { ...process.env, ...ENV } });
+    expect(r2.status, String(r2.stderr)).toBe(0);
+    expect(readFileSync(join(out2, 'in2.txt'), 'utf8')).toBe('sub');
     const gz = spawnSync('gzip', ['-c'], { input: tar }).stdout;
     expect(spawnSync(TSBUILD_BIN, ['build', '--root', t.root, '--progress', 'quiet', '-'], { input: gz }).status).toBe(0);
     const lone = ts(['build', '--root', t.root, '--progress', 'quiet', '-q', '-'], 'FROM busybox\nENV LONE=1\n');
@@ -261,10 +309,45 @@ describe('--build-context', () => {
     expect(again.stderr).toMatch(/CACHE MISS: .*logo\.txt changed/);
     expect(readFileSync(join(out, 'logo.txt'), 'utf8')).toBe('logo-v2');
     expect(readFileSync(join(out, 'from-mount'), 'utf8')).toBe('logo-v2'); // the mount's files key the RUN too
+    // NAME=oci-layout://DIR[:TAG]: an image from an OCI layout directory (here: tsbuild save --format oci, unpacked)
+    const layout = outDir();
+    expect(ts(['save', '--root', t.root, '--format', 'oci', '-o', join(layout, 'img.tar'), 'busybox:latest']).code).toBe(0);
+    expect(spawnSync('tar', ['-x', '-C', layout, '-f', join(layout, 'img.tar')]).status).toBe(0);
+    const imagesBefore = ts(['images', '--root', t.root, '-q']).stdout;
+    const oci = ctxOf({ Dockerfile: `FROM base\nRUN test -x /bin/busybox && echo from-layout-${Date.now()} > /ok\n` });
+    const outOci = outDir();
+    for (const spec of [`base=oci-layout://${layout}`, `base=oci-layout://${layout}:latest`]) {
+      const ro = ts(['build', '--root', t.root, '--progress', 'plain', '--network', 'none', '--build-context', spec, '-o', `type=local,dest=${outOci}`, oci]);
+      expect(ro.code, ro.stderr).toBe(0);
+      expect(readFileSync(join(outOci, 'ok'), 'utf8')).toMatch(/^from-layout-/);
+    }
+    expect(ts(['images', '--root', t.root, '-q']).stdout).toBe(imagesBefore); // nothing tagged
+    const badTag = ts(['build', '--root', t.root, '--progress', 'plain', '--build-context', `base=oci-layout://${layout}:nope`, oci]);
+    expect(badTag.stderr).toMatch(/no image nope in the layout \[E_CONTEXT\]/);
     // a directory where an image is needed is said plainly
     const bad = ts(['build', '--root', t.root, '--progress', 'plain', '--build-context', `base=${assets}`, ctx]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/build context base is a directory: FROM needs an image there .*\[E_UNSUPPORTED\]/);
+  });
+});
+
+describe('--annotation', () => {
+  it('puts annotations on the image manifest (the config, and so the image ID, unchanged)', async () => {
+    const ctx = ctxOf({ Dockerfile: 'FROM busybox\nENV ANN=1\n' });
+    const out = outDir();
+    const sde = { SOURCE_DATE_EPOCH: '1700000000' }; // the same `created` both times
+    const plain = ts(['build', '--root', t.root, '--progress', 'quiet', '--iidfile', join(out, 'a'), '-t', 'ann:0', ctx], undefined, sde);
+    const r = ts(['build', '--root', t.root, '--progress', 'quiet', '--iidfile', join(out, 'b'), '-t', 'ann:1', '--annotation', 'org.opencontainers.image.source=https://example.com/app', '--annotation', 'manifest:com.example.built-by=tsbuild', ctx], undefined, sde);
+    expect([plain.code, r.code], r.stderr).toEqual([0, 0]);
+    expect(readFileSync(join(out, 'b'), 'utf8')).toBe(readFileSync(join(out, 'a'), 'utf8'));
+    const { openStore } = await import('@tsbuild/layerstore');
+    const store = await openStore(t.root);
+    try {
+      expect((await store.getImage('ann:1'))?.manifest.annotations).toEqual({ 'org.opencontainers.image.source': 'https://example.com/app', 'com.example.built-by': 'tsbuild' });
+      expect((await store.getImage('ann:0'))?.manifest.annotations).toBeUndefined();
+    } finally {
+      await store.close();
+    }
   });
 });
 
@@ -330,6 +413,18 @@ describe('--ssh', () => {
   });
 });
 
+describe('a failed step in the quiet and tty views', () => {
+  it('its last output lines are printed with the error (plain printed them as they came)', async () => {
+    const ctx = ctxOf({ Dockerfile: `FROM busybox\nRUN echo out-${Date.now()}; echo err-line >&2; exit 3\n` });
+    const q = ts(['build', '--root', t.root, '-q', '--network', 'none', ctx]);
+    expect(q.code).toBe(1);
+    expect(q.stderr).toMatch(/------\n > \[stage-0 2\/2\] RUN echo out-\d+; echo err-line >&2; exit 3:\n {3}out-\d+\n {3}err-line\n------\nerror: /);
+    const tty = await inPty(['build', '--root', t.root, '--network', 'none', ctx]);
+    expect(tty.code).toBe(1);
+    expect(strip(tty.out)).toMatch(/ => ERROR \[stage-0 2\/2\] RUN[\s\S]*------\r?\n > \[stage-0 2\/2\][\s\S]* {3}err-line\r?\n------\r?\nerror: [\s\S]*\[E_EXEC_FAILED\]/);
+  });
+});
+
 describe('errors: code, place, message, exit code', () => {
   interface Bad { name: string; args?: string[]; dockerfile?: string; input?: string; code: string; exit: number; message: RegExp; where?: RegExp }
   const CASES: Bad[] = [
@@ -342,7 +437,7 @@ describe('errors: code, place, message, exit code', () => {
     { name: 'failing RUN', dockerfile: 'FROM busybox\nRUN exit 3\n', code: 'E_EXEC_FAILED', exit: 1, message: /exit code: 3/, where: /> 2 \| RUN exit 3/ },
     { name: 'bad check directive', dockerfile: '# check=skip\nFROM busybox\n', code: 'E_CHECK_DIRECTIVE', exit: 1, message: /invalid check option "skip"/ },
     { name: 'unknown flag', args: ['--no-cahce'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /unknown flag: --no-cahce \(did you mean --no-cache\?\)/ },
-    { name: 'unsupported docker flag', args: ['--annotation', 'a=b'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--annotation: .*not supported/ },
+    { name: 'unsupported docker flag', args: ['--security-opt', 'seccomp=unconfined'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--security-opt: .*not supported/ },
     { name: 'bad progress mode', args: ['--progress', 'fancy'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /invalid progress mode "fancy"/ },
     { name: 'no Dockerfile', args: ['-f', '/nonexistent/Dockerfile'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /cannot read Dockerfile: \/nonexistent\/Dockerfile not found/ },
     { name: 'tar to a terminal refused / two stdouts', args: ['-o', '-', '-o', 'type=oci,dest=-'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /only one output can go to stdout/ },

@@ -56,14 +56,14 @@ describe('metadata instructions', () => {
     const hist = r.config.history!.slice(1);
     expect(hist.map((h) => h.created_by)).toEqual([
       'ARG X=1',
-      'ARG Y',
+      'ARG Y=yy', // the value it got (current BuildKit dispatchArg), here the build arg
       'ENV A=b C=d e',
       'LABEL a=b c d=e',
       'USER app',
       'EXPOSE [443/udp 80/tcp]',
       'VOLUME [/data]',
       'STOPSIGNAL SIGTERM',
-      `HEALTHCHECK &{["CMD-SHELL" "echo ok"] "5s" "0s" "0s" '\\x03'}`,
+      'HEALTHCHECK {Test:[CMD-SHELL echo ok] Interval:5s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}',
       'SHELL [/bin/sh -xc]',
       'MAINTAINER me',
       'ENTRYPOINT ["/bin/sh"]',

@@ -22,8 +22,14 @@ function normValue(v: unknown): unknown {
  * tsbuild follows (the conformance corpus asserts the current forms). Applied to both sides.
  *  - EXPOSE history: v0.8 prints the Go map `EXPOSE map[80/tcp:{} 53/udp:{}]`, current BuildKit the
  *    sorted list `EXPOSE [53/udp 80/tcp]` (frontend-cases.json `exported-history`).
- *  - HEALTHCHECK history: current BuildKit's struct has StartInterval, printed as a 4th duration;
- *    v0.8 prints three durations. The 4th duration is dropped.
+ *  - HEALTHCHECK history: v0.8 printed `%q` of the config pointer (`&{["CMD-SHELL" "true"] "5s" "0s"
+ *    "0s" '\x03'}`), current BuildKit `%+v` of the struct, StartInterval included (`{Test:[CMD-SHELL
+ *    true] Interval:5s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}`); v0.8's is rewritten
+ *    into current BuildKit's (StartInterval 0s: v0.8 has no --start-interval).
+ *  - COPY/ADD history: current BuildKit writes ` --parents`, ` --chown=…`, ` --chmod=…` after the
+ *    command (dockerfile2llb/convert_copy.go dispatchCopy), v0.8 none of them. They are dropped.
+ * Entries a fixture pins to current BuildKit's text (fixture.json currentBuildKit.history) are
+ * compared exactly, without these normalisations.
  */
 export function normalizeCreatedBy(s: string | undefined): string {
   let out = s ?? '';
@@ -32,19 +38,35 @@ export function normalizeCreatedBy(s: string | undefined): string {
     const ports = m[1]!.split(' ').filter(Boolean).map((p) => p.replace(/:\{\}$/, '')).sort();
     out = `EXPOSE [${ports.join(' ')}]`;
   }
-  out = out.replace(/^(HEALTHCHECK &\{\[.*\] "[^"]*" "[^"]*" "[^"]*") "[^"]*"( '.*'\})$/, '$1$2');
+  const hc = /^HEALTHCHECK &\{\[(.*)\] "([^"]*)" "([^"]*)" "([^"]*)" '(.*)'\}$/.exec(out);
+  if (hc) out = `HEALTHCHECK {Test:[${goUnquoteList(hc[1]!).join(' ')}] Interval:${hc[2]} Timeout:${hc[3]} StartPeriod:${hc[4]} StartInterval:0s Retries:${goRuneValue(hc[5]!)}}`;
+  out = out.replace(/^(COPY|ADD)((?: --(?:parents|chown=\S*|chmod=\S*))+) /, '$1 ');
   return out;
+}
+
+/** The strings of a Go `%q` list body: `"a" "b c"` → ['a', 'b c'] (\xHH read as \u00HH). */
+function goUnquoteList(s: string): string[] {
+  return [...s.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]!.replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1')}"`) as string);
+}
+
+/** The number a Go `%q` of a rune spells: `\x03` → 3, `A` → 65. */
+function goRuneValue(s: string): number {
+  const esc: Record<string, number> = { '\\a': 7, '\\b': 8, '\\f': 12, '\\n': 10, '\\r': 13, '\\t': 9, '\\v': 11, "\\'": 39, '\\\\': 92 };
+  if (esc[s] !== undefined) return esc[s]!;
+  const hex = /^\\(?:x|u|U)([0-9a-fA-F]+)$/.exec(s);
+  return hex ? parseInt(hex[1]!, 16) : s.codePointAt(0)!;
 }
 
 export interface HistoryView { created_by: string; empty_layer: boolean; comment: string }
 
-export function historyView(h: HistoryEntry[] | undefined, from: number): HistoryView[] {
-  return (h ?? []).slice(from).map((e) => ({ created_by: normalizeCreatedBy(e.created_by), empty_layer: !!e.empty_layer, comment: e.comment ?? '' }));
+/** `exact`: indexes (counted from `from`) whose created_by is compared as written. */
+export function historyView(h: HistoryEntry[] | undefined, from: number, exact: ReadonlySet<number> = new Set()): HistoryView[] {
+  return (h ?? []).slice(from).map((e, i) => ({ created_by: exact.has(i) ? e.created_by ?? '' : normalizeCreatedBy(e.created_by), empty_layer: !!e.empty_layer, comment: e.comment ?? '' }));
 }
 
 export interface ImageSide { config: ImageConfig; baseHistoryLength: number; baseLayers: number; layers: number }
 
-export function compareImages(docker: ImageSide, ts: ImageSide, opts: { skipHistory?: boolean } = {}): string[] {
+export function compareImages(docker: ImageSide, ts: ImageSide, opts: { skipHistory?: boolean; exactHistory?: ReadonlySet<number> } = {}): string[] {
   const diffs: string[] = [];
   const dc = docker.config.config as unknown as Record<string, unknown>;
   const tc = (ts.config.config ?? {}) as unknown as Record<string, unknown>;
@@ -57,8 +79,8 @@ export function compareImages(docker: ImageSide, ts: ImageSide, opts: { skipHist
   const newLayersTs = ts.layers - ts.baseLayers;
   if (newLayersDocker !== newLayersTs) diffs.push(`layers added over the base: docker ${newLayersDocker}, tsbuild ${newLayersTs}`);
   if (opts.skipHistory) return diffs;
-  const dh = historyView(docker.config.history, docker.baseHistoryLength);
-  const th = historyView(ts.config.history, ts.baseHistoryLength);
+  const dh = historyView(docker.config.history, docker.baseHistoryLength, opts.exactHistory);
+  const th = historyView(ts.config.history, ts.baseHistoryLength, opts.exactHistory);
   const n = Math.max(dh.length, th.length);
   for (let i = 0; i < n; i++) {
     if (!isDeepStrictEqual(dh[i], th[i])) {

@@ -6,7 +6,7 @@
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { openStore as openLayerStore } from '@tsbuild/layerstore';
+import { ociArch, openStore as openLayerStore } from '@tsbuild/layerstore';
 import type { ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
 import { busyboxRootfsTar } from './busybox.js';
 
@@ -43,7 +43,7 @@ export async function importBusybox(store: LayerStore, opts: ImportBusyboxOption
   const created = '2023-11-14T22:13:20Z';
   const config: ImageConfig = {
     created,
-    architecture: process.arch === 'arm64' ? 'arm64' : 'amd64',
+    architecture: ociArch().architecture,
     os: 'linux',
     config: { Env: [PATH_ENV], Cmd: ['sh'] },
     rootfs: { type: 'layers', diff_ids: [layer.diffID] },

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore, type Store, type ImageConfig } from '@tsbuild/layerstore';
+import { openStore, type Digest, type Store, type ImageConfig } from '@tsbuild/layerstore';
 import { busyboxRootfsTar, busyboxRootfs } from '../helpers/busybox.js';
 import { ensureBuilt } from './fixtures/ensure-built.js';
 
@@ -60,7 +60,7 @@ async function assertHealthy(store: Store): Promise<void> {
   expect(() => JSON.parse(readFileSync(join(store.root, 'index.json'), 'utf8'))).not.toThrow();
 }
 
-async function manifestIn(store: Store): Promise<string> {
+async function manifestIn(store: Store): Promise<Digest> {
   const cfg: ImageConfig = { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } };
   return (await store.putImage(cfg, [])).manifestDigest;
 }

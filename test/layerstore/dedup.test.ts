@@ -15,8 +15,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function layerTar(name: string, size: number): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => pack.on('end', r));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
   pack.entry({ name: `${name}/`, type: 'directory', mode: 0o755, mtime: new Date(0) });
   pack.entry({ name: `${name}/data.bin`, mode: 0o644, mtime: new Date(0) }, randomBytes(size));
   pack.finalize();

@@ -3,12 +3,15 @@
  * state (cache keys; layers only for steps that miss) ─▶ image record ─▶ tags and outputs.
  */
 import { availableParallelism } from 'node:os';
-import { openStore, type ImageConfig } from '@tsbuild/layerstore';
-import { lint, platformArgs, ShellLex } from '@tsbuild/parser';
+import { openStore, pushImage, RegistryClient, Store, type ImageConfig } from '@tsbuild/layerstore';
+import type { RemoteBlobs } from './cache-io/registryCache.js';
+import { lint, ShellLex } from '@tsbuild/parser';
+import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
 import { BuildError } from './errors.js';
 import { writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
+import { checkStageReferences, checkTags } from './plan/checkReferences.js';
 import { readDockerfile } from './plan/readDockerfile.js';
 import { Progress } from './progress/progress.js';
 import { defaultDiff, defaultExecutor, defaultSnapshotter } from './solve/defaults.js';
@@ -31,27 +34,52 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   let ownStore: { close(): Promise<void> } | undefined;
   // the executor, once a step needed one (disposed at the end: its scratch templates)
   let executorUsed: (Executor & { dispose?(): void }) | undefined;
+  // the registry client, once a pull/push/registry cache needed one (its sockets closed at the end)
+  let registryClient: RegistryClient | undefined;
+  const registry = () => (registryClient ??= new RegistryClient({ ...options.registry, signal: abort.signal, onProgress: (e) => progress.emit(e) }));
   try {
+    checkTags([...(options.tags ?? []), ...(options.outputs ?? []).flatMap((o) => (o.type === 'registry' ? (o.names ?? []) : []))]);
+    if (options.push || (options.outputs ?? []).some((o) => o.type === 'registry')) registryTargets(options);
     const source = await readDockerfile(options);
     const platform = hostPlatform();
     checkPlatform(options.platform, platform);
-    const builtinArgs = platformArgs(platform, platform);
-    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: builtinArgs });
-    builtinArgs.set('TARGETSTAGE', plan.dockerfile.stages[plan.graph.target]?.name ?? 'default');
+    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(platform, platform) });
+    const builtinArgs = plan.builtins;
+    checkStageReferences(plan.dockerfile, plan.graph, plan.globalArgs, builtinArgs);
     let store = options.store;
     if (!store) {
       const opened = await openStore(options.root);
       ownStore = opened;
       store = opened;
     }
-    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, storeRoot: store.root, signal: abort.signal });
+    if (options.namedContexts && Object.values(options.namedContexts).some((c) => c.type === 'oci-layout')) {
+      // oci-layout:// contexts: their image copied into the store (untagged), then named by digest
+      const { importOciLayout } = await import('./solve/ociLayout.js');
+      const named = { ...options.namedContexts };
+      for (const [name, c] of Object.entries(named)) {
+        if (c.type === 'oci-layout') named[name] = { type: 'image', ref: await importOciLayout(store, c.path, c.ref, platform) };
+      }
+      options = { ...options, namedContexts: named };
+    }
+    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, cacheFile: store.contextCacheFile(), tmpDir: store.tmpDir(), signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
+    // the registry cache's layers, fetched when a step first needs them (cache-io/registryCache.ts)
+    let remote: RemoteBlobs | undefined;
     if (options.cacheFrom?.length) {
       const { importCache } = await import('./cache-io/importCache.js');
       for (const c of options.cacheFrom) {
+        if (c.type === 'registry') {
+          const rc = await import('./cache-io/registryCache.js');
+          if (!(store instanceof Store)) throw new BuildError('E_USAGE', '--cache-from type=registry needs the on-disk store');
+          remote ??= { blobs: new Map(), records: new Map(), client: registry(), onProgress: (e) => progress.emit(e) };
+          const r = await rc.importCacheFromRegistry(store, remote, c.ref);
+          progress.info(`importing cache from ${c.ref}: ${r.records} records (${r.remoteLayers} layers fetched when needed)`);
+          continue;
+        }
         const r = await importCache(store, { src: c.src });
         progress.info(`importing cache from ${c.src}: ${r.records} records`);
       }
+      if (remote && store instanceof Store) store = (await import('./cache-io/registryCache.js')).withRemoteBlobs(store, remote);
     }
     const epoch = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z') : undefined;
     const getExecutor = defaultExecutor(options, store.tmpDir(), (m) => progress.debug(m));
@@ -73,10 +101,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       signal: abort.signal,
       now: () => epoch ?? new Date().toISOString(),
       platform,
+      registry,
     };
 
     // BuildKit's lint rules, as warnings (`# check=error=true`: a failed build before any step runs)
-    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape));
+    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape), builtinArgs);
 
     const final = await solveGraph(solve, options.jobs ?? Math.max(1, availableParallelism()), (reason) => abort.abort(reason));
 
@@ -85,24 +114,56 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // the image's blobs, the steps' cache records and the checksum cache are independent writes:
     // all at once, every one settled before anything is tagged (or the store closed)
     const [written, records] = await Promise.allSettled([
-      store.putImage(config, final.layers),
+      store.putImage(config, final.layers, options.annotations ? { annotations: options.annotations } : undefined),
       settleWrites(solve),
       context.save().catch(() => undefined),
     ]);
     if (written.status === 'rejected') throw written.reason;
     if (records.status === 'rejected') throw records.reason;
     const image = written.value;
-    await writeOutputs(store, image, { tags: options.tags ?? [], outputs: options.outputs ?? [], progress });
+    const pushTo = registryTargets(options);
+    if (pushTo.length) {
+      if (!(store instanceof Store)) throw new BuildError('E_USAGE', 'pushing needs the on-disk store');
+      // layers only the registry cache has are mounted from it, not downloaded
+      const mountFrom = remote ? [...new Set([...remote.blobs.values()].map((b) => `${b.ep.registry}/${b.repo}`))] : [];
+      for (const name of pushTo) {
+        const r = await pushImage(store, image.manifestDigest, { target: name, client: registry(), mountFrom, onProgress: (e) => progress.emit(e) });
+        progress.emit({ type: 'export', output: 'registry', dest: r.name, digest: r.digest });
+      }
+    }
+    let localTags = options.tags ?? [];
+    if (remote) {
+      const rc = await import('./cache-io/registryCache.js');
+      const local = remote.local ?? store;
+      const missing = (await Promise.all(final.layers.map(async (l) => ((await local.hasBlob(l.digest)) ? undefined : l)))).filter((l) => l !== undefined);
+      const localOutputs = (options.outputs ?? []).some((o) => o.type !== 'registry' && o.type !== 'image');
+      if (missing.length > 0 && pushTo.length > 0 && !localOutputs) {
+        // pushed, and only the registry holds some layers: as buildx --push, the image is not kept
+        // here (downloading it only to tag it is what the registry cache saves)
+        progress.info(`pushed; not tagged in the store: ${missing.length} of its layers are only in the registry (tsbuild pull ${pushTo[0]} fetches them)`);
+        localTags = [];
+      } else await rc.ensureLocalBlobs(store, final.layers);
+      if (store instanceof Store) await rc.persistRemoteRecords(store, remote);
+    }
+    await writeOutputs(store, image, { tags: localTags, outputs: options.outputs ?? [], progress });
     const result: BuildResult = { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps: solve.steps, contextBytesRead: context.bytesRead() };
     if (options.cacheTo?.length) {
       const { exportCache } = await import('./cache-io/exportCache.js');
       for (const c of options.cacheTo) {
+        const dest = c.type === 'registry' ? c.ref : c.dest;
         try {
+          if (c.type === 'registry') {
+            if (!(store instanceof Store)) throw new BuildError('E_USAGE', '--cache-to type=registry needs the on-disk store');
+            const { exportCacheToRegistry } = await import('./cache-io/registryCache.js');
+            const r = await exportCacheToRegistry(store, registry(), { ref: c.ref, mode: c.mode, result, onProgress: (e) => progress.emit(e) });
+            progress.emit({ type: 'export', output: 'cache', dest, digest: r.manifestDigest });
+            continue;
+          }
           const r = await exportCache(store, { dest: c.dest, mode: c.mode, result });
           progress.emit({ type: 'export', output: 'cache', dest: c.dest, digest: r.manifestDigest });
         } catch (err) {
           if (!c.ignoreError) throw err;
-          progress.warning(`cache export to ${c.dest} failed: ${(err as Error).message}`);
+          progress.warning(`cache export to ${dest} failed: ${(err as Error).message}`);
         }
       }
     }
@@ -121,8 +182,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         // best effort
       }
     }
+    registryClient?.close();
     await ownStore?.close().catch(() => undefined);
   }
+}
+
+/** Where `--push` and `-o type=registry[,name=…]` send the image (tags checked already). */
+function registryTargets(options: BuildOptions): string[] {
+  const out = new Set<string>();
+  if (options.push) for (const t of options.tags ?? []) out.add(t);
+  for (const o of options.outputs ?? []) if (o.type === 'registry') for (const n of o.names ?? options.tags ?? []) out.add(n);
+  if ((options.push || (options.outputs ?? []).some((o) => o.type === 'registry')) && out.size === 0) throw new BuildError('E_USAGE', 'pushing needs a name: -t NAME or -o type=registry,name=NAME');
+  return [...out];
 }
 
 /**
@@ -159,8 +230,16 @@ async function baseImageEnvs(solve: SolveContext, escape: '\\' | '`'): Promise<M
   return envs;
 }
 
-function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>): void {
-  const r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image) });
+function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>, builtins: ReadonlyMap<string, string>): void {
+  let r;
+  try {
+    r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image), builtins });
+  } catch (err) {
+    // a malformed `# check=` fails the build, as in BuildKit; a fault of the linter itself must not
+    if ((err as { code?: string }).code === 'E_CHECK_DIRECTIVE') throw err;
+    progress.debug(`lint skipped: ${(err as Error).message}`);
+    return;
+  }
   for (const w of r.warnings) progress.lint(w.rule, w.message, { file: w.file, line: w.range.start.line, column: w.range.start.column }, w.url);
   if (r.failed) {
     const first = r.warnings[0]!;

@@ -1,4 +1,8 @@
-/** Base of builder errors. Stable codes: E_USAGE, E_EXEC_FAILED, E_COPY_SOURCE, E_CONTEXT, E_STAGE, E_CANCELLED, E_PLATFORM, E_MOUNT, E_BENCH, E_ENTITLEMENT. */
+/**
+ * Base of builder errors. Stable codes: E_USAGE, E_EXEC_FAILED, E_COPY_SOURCE, E_CONTEXT, E_STAGE, E_CANCELLED, E_PLATFORM, E_MOUNT, E_BENCH,
+ * E_ENTITLEMENT, E_INSTRUCTION (an instruction's expanded value is invalid: an EXPOSE port, a STOPSIGNAL signal),
+ * E_INVALID_REFERENCE (an image name that is not a reference).
+ */
 export class BuildError extends Error {
   readonly code: string;
   readonly data?: Record<string, unknown>;

@@ -3,7 +3,7 @@
  * Data flow: Dockerfile text ─parse─▶ Dockerfile IR ─plan─▶ StageGraph ─solve─▶ steps (cache keys)
  *            ─exec─▶ RUN in namespaces ─diff─▶ layer tar ─store─▶ LayerRef ─▶ image record / outputs
  */
-import type { Digest, ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import type { Digest, ImageConfig, ImageRecord, LayerStore, RegistryOptions, TransferEvent } from '@tsbuild/layerstore';
 import type { DiffFn, Executor, Snapshotter } from './exec/types.js';
 
 export type OutputSpec =
@@ -16,10 +16,15 @@ export type OutputSpec =
   /** the final stage's filesystem written to a directory */
   | { type: 'local'; dest: string }
   /** the final stage's filesystem as a tar */
-  | { type: 'tar'; dest: string };
+  | { type: 'tar'; dest: string }
+  /** pushed to a registry under `names` (default: the build's tags) */
+  | { type: 'registry'; names?: string[] };
+
+/** Registry access for FROM pulls, pushes and registry caches (env: DOCKER_CONFIG, HOME, TSBUILD_CONFIG, NODE_EXTRA_CA_CERTS). */
+export type RegistrySettings = Omit<RegistryOptions, 'onProgress' | 'signal'>;
 
 /** `--build-context NAME=…`: another image (docker-image://REF) or a local directory */
-export type NamedContext = { type: 'image'; ref: string } | { type: 'dir'; path: string };
+export type NamedContext = { type: 'image'; ref: string } | { type: 'dir'; path: string } | { type: 'oci-layout'; path: string; ref?: string };
 
 export type Entitlement = 'network.host' | 'security.insecure';
 
@@ -44,6 +49,8 @@ export interface BuildOptions {
   /** `--build-context`: what FROM NAME / COPY --from=NAME see instead of a stage or image NAME */
   namedContexts?: Record<string, NamedContext>;
   labels?: Record<string, string>;
+  /** `--annotation KEY=VALUE`: annotations on the image manifest */
+  annotations?: Record<string, string>;
   /** `--add-host`: extra /etc/hosts lines in RUN */
   extraHosts?: { host: string; ip: string }[];
   /** `--shm-size`: bytes of RUN's /dev/shm (default 64 MiB) */
@@ -67,10 +74,9 @@ export interface BuildOptions {
   /** concurrent stages (default: CPU count) */
   jobs?: number;
   /**
-   * gzip level of the layers this build writes (default 1). Level 1 compresses ~2x faster than
-   * level 6 on source-like content (a tar of node_modules: 70 vs 33 MB/s, ratio 0.35 vs 0.31) for
-   * ~12% bigger blobs; on bigctx's random hex ~10% faster for +0.3%. The blob is written on every
-   * cache miss and BuildKit keeps its local layers uncompressed, so speed wins by default.
+   * gzip level of the layers this build writes (default 1). Level 1 compresses about twice as fast
+   * as level 6 for slightly bigger blobs (docs/performance.md). The blob is written on every cache
+   * miss and BuildKit keeps its local layers uncompressed, so speed wins by default.
    */
   compressionLevel?: number;
   signal?: AbortSignal;
@@ -83,10 +89,16 @@ export interface BuildOptions {
   snapshotter?: Snapshotter;
   /** upperdir → OCI layer tar (default: the builder's differ) */
   diff?: DiffFn;
-  /** `--cache-from type=local,src=DIR`: cache layouts imported before solving */
-  cacheFrom?: { type: 'local'; src: string }[];
-  /** `--cache-to type=local,dest=DIR[,mode=min|max]`: the build's cache exported after it */
-  cacheTo?: { type: 'local'; dest: string; mode: 'min' | 'max'; ignoreError?: boolean }[];
+  /** `--cache-from type=local,src=DIR` / `type=registry,ref=REF`: caches imported before solving */
+  cacheFrom?: ({ type: 'local'; src: string } | { type: 'registry'; ref: string })[];
+  /** `--cache-to type=local,dest=DIR[,mode=min|max]` / `type=registry,ref=REF`: the build's cache exported after it */
+  cacheTo?: ({ type: 'local'; dest: string; mode: 'min' | 'max'; ignoreError?: boolean } | { type: 'registry'; ref: string; mode: 'min' | 'max'; ignoreError?: boolean })[];
+  /** `--pull`: ask the registry for the current digest of every FROM image, even when the store has it */
+  pull?: boolean;
+  /** `--push`: push the image under every tag after the build (as `-o type=registry`) */
+  push?: boolean;
+  /** registry settings (the CLI passes its environment); FROM images missing from the store are pulled */
+  registry?: RegistrySettings;
   /** environment used for secrets `env=` and proxy build args; defaults to process.env in the CLI only */
   env?: Record<string, string | undefined>;
 }
@@ -129,6 +141,8 @@ export type BuildEvent =
   | { type: 'warning'; message: string; location?: { file: string; line: number } }
   /** a lint finding (BuildKit's build checks): the rule's name, message, place and documentation */
   | { type: 'lint'; rule: string; message: string; location?: { file: string; line: number; column?: number }; url?: string }
-  | { type: 'export'; output: OutputSpec['type'] | 'cache'; dest?: string; digest?: Digest };
+  | { type: 'export'; output: OutputSpec['type'] | 'cache'; dest?: string; digest?: Digest }
+  /** a blob or manifest moving to or from a registry (pull of a FROM image, push, registry cache) */
+  | TransferEvent;
 
 export type { LayerStore };

@@ -1,4 +1,4 @@
-/** Base of every layerstore error; `code` is stable (E_INTEGRITY, E_NOT_FOUND, E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE). */
+/** Base of every layerstore error; `code` is stable (E_INTEGRITY, E_NOT_FOUND, E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE, E_INVALID_REFERENCE, E_REGISTRY, E_REGISTRY_AUTH, E_REGISTRY_NOT_FOUND, E_REGISTRY_UNREACHABLE, E_PLATFORM). */
 export class StoreError extends Error {
   readonly code: string;
   readonly data?: Record<string, unknown>;
@@ -18,3 +18,6 @@ export const unsafePath = (message: string, data?: Record<string, unknown>) => n
 export const formatError = (message: string, data?: Record<string, unknown>) => new StoreError('E_FORMAT', message, data);
 export const tooLarge = (message: string, data?: Record<string, unknown>) => new StoreError('E_TOO_LARGE', message, data);
 export const lockedError = (message: string, data?: Record<string, unknown>) => new StoreError('E_LOCKED', message, data);
+
+/** The registry answered with an error (or could not be reached); `data` has host, status and the registry's own codes. */
+export const registryError = (code: 'E_REGISTRY' | 'E_REGISTRY_AUTH' | 'E_REGISTRY_NOT_FOUND' | 'E_REGISTRY_UNREACHABLE', message: string, data?: Record<string, unknown>, cause?: unknown) => new StoreError(code, message, data, { cause });

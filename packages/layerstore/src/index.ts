@@ -1,14 +1,15 @@
 export type * from './types.js';
 export { StoreError } from './errors.js';
 export { Store, openStore, defaultRoot, type StoreOptions } from './store.js';
-export { StorePaths } from './paths.js';
+export { StorePaths, FORMAT } from './paths.js';
 export { chainIDs, isDigest, sha256 } from './digest.js';
-export { normalizeRef } from './index/refs.js';
+export { normalizeRef, parseReference, parseDockerRef, isValidReference, isValidTag, familiarName, familiarString, canonicalString, repositoryName, referenceError, DEFAULT_DOMAIN, type ImageReference } from './images/reference.js';
 export { MEDIA, REF_NAME } from './images/media.js';
-export { detectCompression, zstdSupported } from './layers/decompress.js';
+export { detectCompression, zstdSupported, type ArchiveCompression } from './layers/decompress.js';
 export { extract as extractTar, type ExtractMode, type ExtractOptions } from './snapshots/extract.js';
-export { getXattr, readXattrs, readXattrsOf } from './snapshots/fsx.js';
-export { importRootfs, goArch, type ImportOptions } from './transfer/import.js';
+export { getXattr, readXattrsOf } from './snapshots/fsx.js';
+export { importRootfs, type ImportOptions } from './transfer/import.js';
+export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform, formatPlatform, platformMatches, selectPlatform, type Platform } from './images/platform.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
 export {
@@ -26,3 +27,4 @@ export {
   type KernelResolve,
 } from './fs/scoped.js';
 export { readIdMap, mapped, overlayOpaqueXattr, inInitialUserns, type IdMap } from './snapshots/id-map.js';
+export * from './registry/index.js';

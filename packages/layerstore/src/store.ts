@@ -8,7 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore } from './types.js';
+import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
 import { StorePaths } from './paths.js';
 import { isDigest } from './digest.js';
 import { write as writeBlobTo, type WriteOptions } from './content/write.js';
@@ -19,9 +19,11 @@ import { adoptSnapshot } from './snapshots/adopt.js';
 import { putImage, putImageBytes } from './images/put.js';
 import { isIndex, layerRefs, parseConfig, parseJson, parseManifest, pickPlatform } from './images/parse.js';
 import { readIndex, refName, withTag, withoutTag, writeIndex, type OciIndex } from './index/index.js';
-import { normalizeRef } from './index/refs.js';
+import { canonicalString, familiarName, normalizeRef, parseReference, type ImageReference } from './images/reference.js';
 import { FileLock } from './lock/lockfile.js';
 import { getRecord, putRecord } from './cache/records.js';
+import { getUrlRecord, putUrlRecord } from './cache/urls.js';
+import { cacheMountDir, mountLease } from './cache/mounts.js';
 import { Leases } from './gc/leases.js';
 import { mark } from './gc/mark.js';
 import { sweep } from './gc/sweep.js';
@@ -90,7 +92,7 @@ export class Store implements LayerStore {
   /** Create the layout if needed (idempotent, safe to race). */
   async init(): Promise<this> {
     // synchronous calls: every command opens the store first, and each async one costs a thread-pool
-    // round trip (~15 of them here) for what are a few µs of syscalls
+    // round trip for what is one short syscall
     secureRoot(this.paths.root);
     for (const d of this.paths.dirs()) mkdirSync(d, { recursive: true, mode: STORE_DIR_MODE });
     const layout = '{"imageLayoutVersion":"1.0.0"}';
@@ -194,8 +196,8 @@ export class Store implements LayerStore {
   }
 
   // ── images ───────────────────────────────────────────────────────────────
-  async putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord> {
-    return putImage(this, config, layers);
+  async putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord> {
+    return putImage(this, config, layers, opts?.annotations);
   }
 
   /** Like putImage but keeps the config's exact bytes (and so its digest). */
@@ -207,14 +209,23 @@ export class Store implements LayerStore {
   async resolve(ref: string): Promise<Digest | undefined> {
     const idx = await readIndex(this.paths);
     if (isDigest(ref)) return (await this.hasBlob(ref)) ? ref : undefined;
-    let name: string | undefined;
+    let parsed: ImageReference | undefined;
     try {
-      name = normalizeRef(ref);
-    } catch {
-      /* not a name */
+      parsed = parseReference(ref);
+    } catch (err) {
+      // neither a name nor an id (prefix): docker's "invalid reference format", not "no such image"
+      if (!/^(sha256:)?[0-9a-f]{4,64}$/.test(ref)) throw err;
     }
-    const tagged = name ? idx.manifests.find((m) => refName(m) === name) : undefined;
-    if (tagged) return tagged.digest;
+    // `name@digest` / `name:tag@digest` pin the content: the digest decides, as in docker
+    if (parsed?.digest) return parsed.digest.startsWith('sha256:') && (await this.hasBlob(parsed.digest as Digest)) ? (parsed.digest as Digest) : undefined;
+    if (parsed) {
+      const tag = { ...parsed, tag: parsed.tag ?? 'latest' };
+      const name = `${familiarName(tag)}:${tag.tag}`;
+      // stores written before names were normalised may hold the canonical spelling
+      const canonical = canonicalString(tag);
+      const tagged = idx.manifests.find((m) => refName(m) === name) ?? idx.manifests.find((m) => refName(m) === canonical);
+      if (tagged) return tagged.digest;
+    }
     const hex = ref.startsWith('sha256:') ? ref.slice(7) : ref;
     if (/^[0-9a-f]{4,64}$/.test(hex)) {
       const hits = new Set<Digest>();
@@ -263,12 +274,7 @@ export class Store implements LayerStore {
   }
 
   async untag(name: string): Promise<boolean> {
-    let ref: string;
-    try {
-      ref = normalizeRef(name);
-    } catch {
-      return false;
-    }
+    const ref = normalizeRef(name); // an invalid name is E_INVALID_REFERENCE, as docker rmi says
     return this.withLock(async () => {
       const idx = await readIndex(this.paths);
       const next = withoutTag(idx, ref);
@@ -299,6 +305,28 @@ export class Store implements LayerStore {
 
   getCacheRecord(key: string): Promise<CacheRecord | undefined> {
     return getRecord(this.paths, key);
+  }
+
+  // ── the builder's other caches ──────────────────────────────────────────
+  async cacheMountDir(id: string): Promise<string> {
+    await this.lease([mountLease(id)]);
+    return cacheMountDir(this.paths, id);
+  }
+
+  async getUrlRecord(url: string): Promise<UrlRecord | undefined> {
+    const rec = getUrlRecord(this.paths, url);
+    if (!rec || !(await this.hasBlob(rec.digest))) return undefined;
+    // the content stays through a prune that runs while this build still uses it
+    await this.lease([`blob ${rec.digest}`]);
+    return rec;
+  }
+
+  putUrlRecord(record: UrlRecord): Promise<void> {
+    return putUrlRecord(this.paths, record);
+  }
+
+  contextCacheFile(): string {
+    return this.paths.contextCache;
   }
 
   // ── maintenance ─────────────────────────────────────────────────────────

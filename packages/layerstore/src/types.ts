@@ -72,6 +72,28 @@ export interface ImageRecord {
 
 export interface ImageSummary { name: string; manifestDigest: Digest; configDigest: Digest; created?: string; size: number }
 
+export interface LayerWriteOptions {
+  /** gzip level 0-9 (default 6; 1 is faster for slightly bigger layers) */
+  compressionLevel?: number;
+  /** parse the tar while writing it (truncation, unsafe names → error) */
+  validate?: boolean;
+  /**
+   * Called with each chunk the tar stream pushed once no stage reads its bytes any more (the diffID
+   * hash read it, gzip copied or deflated it), so the producer can fill the same buffer again: a
+   * producer that streams hundreds of MiB through a few recycled buffers leaves no ArrayBuffer
+   * garbage behind (dead 1 MiB buffers waiting for V8's GC, then free but unreturned in malloc's
+   * arena, were most of a big COPY's RSS). Not called with `validate` (the tar parser may keep
+   * references).
+   */
+  releaseChunk?: (chunk: Buffer) => void;
+}
+
+/** A layer's tar as its producer hands it to writeLayer. */
+export interface LayerTar {
+  tar: Readable;
+  releaseChunk?: (chunk: Buffer) => void;
+}
+
 /** Immutable cache record written by the builder (content addressed by its key). */
 export interface CacheRecord {
   key: string;
@@ -82,7 +104,26 @@ export interface CacheRecord {
   [extra: string]: unknown;
 }
 
-export interface GcStats { blobsRemoved: number; snapshotsRemoved: number; cacheRecordsRemoved: number; bytesFreed: number }
+/** What an ADD <url> answered last: the content (a blob) and the validators to revalidate it with. */
+export interface UrlRecord {
+  url: string;
+  digest: Digest;
+  size: number;
+  etag?: string;
+  /** the Last-Modified header as sent */
+  lastModified?: string;
+}
+
+export interface GcStats {
+  blobsRemoved: number;
+  snapshotsRemoved: number;
+  cacheRecordsRemoved: number;
+  /** RUN --mount=type=cache directories (prune --all) */
+  cacheMountsRemoved: number;
+  /** ADD <url> records (prune --all; their blobs then go unless something else keeps them) */
+  urlRecordsRemoved: number;
+  bytesFreed: number;
+}
 export interface FsckProblem { kind: string; path: string; message: string }
 
 /** The store's public surface, as the builder uses it. Implemented by `Store` (layerstore/src/store.ts). */
@@ -95,7 +136,7 @@ export interface LayerStore {
   blobStream(digest: Digest): Readable;
   blobPath(digest: Digest): string;
   // layers: an uncompressed tar stream in; gzip blob out, hashing both sides in one pass
-  writeLayer(tar: Readable, opts?: { compressionLevel?: number }): Promise<LayerRef>;
+  writeLayer(tar: Readable, opts?: LayerWriteOptions): Promise<LayerRef>;
   /** unpack (once, shared) and return the snapshot dirs for each layer prefix, lowest layer first */
   ensureSnapshots(layers: LayerRef[], opts?: { signal?: AbortSignal }): Promise<string[]>;
   /** take `dir` (an overlay upperdir holding exactly the last layer, on the store's filesystem) as that chain's snapshot by an atomic rename; false when the snapshot already exists (then `dir` is untouched) */
@@ -103,7 +144,8 @@ export interface LayerStore {
   /** flatten layers (lowest first) onto `dest` applying OCI whiteouts: a plain directory tree (`-o type=local`) */
   extractLayers(layers: LayerRef[], dest: string): Promise<void>;
   // images
-  putImage(config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord>;
+  /** `opts.annotations`: the manifest's annotations (`--annotation`) */
+  putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord>;
   getImage(nameOrDigest: string): Promise<ImageRecord | undefined>;
   tag(name: string, manifestDigest: Digest): Promise<void>;
   untag(name: string): Promise<boolean>;
@@ -111,7 +153,16 @@ export interface LayerStore {
   // cache
   putCacheRecord(record: CacheRecord): Promise<void>;
   getCacheRecord(key: string): Promise<CacheRecord | undefined>;
+  // the builder's other caches, kept under the store's root so GC, prune and fsck cover them
+  /** the persistent directory of `RUN --mount=type=cache,id=ID` (created; kept from `prune --all` while this instance lives) */
+  cacheMountDir(id: string): Promise<string>;
+  /** what `url` answered last (ADD <url>), when its content is still on the blob store */
+  getUrlRecord(url: string): Promise<UrlRecord | undefined>;
+  putUrlRecord(record: UrlRecord): Promise<void>;
+  /** the file the builder keeps its build-context file hashes in (format FORMAT.contextCache) */
+  contextCacheFile(): string;
   // maintenance
+  /** plain: drop what no tag, cache record or live build reaches; all: also the build cache, cache mounts, URL records and context hashes */
   gc(opts?: { all?: boolean }): Promise<GcStats>;
   fsck(): Promise<FsckProblem[]>;
   /**

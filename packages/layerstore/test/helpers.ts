@@ -1,5 +1,7 @@
 /** Test helpers: real tar bytes from entry lists (tar-stream pack), temp dirs. */
 import * as tar from 'tar-stream';
+import { afterEach, beforeEach } from 'vitest';
+import { openStore, type Store } from '@tsbuild/layerstore';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,7 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
@@ -47,7 +49,7 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
           pax: e.pax,
           size: type === 'file' ? (body?.length ?? 0) : 0,
         },
-        type === 'file' ? (body ?? Buffer.alloc(0)) : undefined,
+        type === 'file' ? (body ?? Buffer.alloc(0)) : (undefined as unknown as Buffer),
         (err) => (err ? reject(err) : resolve()),
       ),
     );
@@ -65,6 +67,28 @@ export function tarStream(buf: Buffer): Readable {
 export function tempDir(prefix = 'ls-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(process.env.TSBUILD_TEST_TMP ?? '/var/tmp', prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A store in a fresh temp dir for each test of the calling file: `t.store` (closed and removed after the test). */
+export function storeForEachTest(): { readonly store: Store; readonly dir: string } {
+  let tmp: { dir: string; cleanup: () => void } | undefined;
+  let store: Store | undefined;
+  beforeEach(async () => {
+    tmp = tempDir();
+    store = await openStore(join(tmp.dir, 'root'));
+  });
+  afterEach(async () => {
+    await store?.close();
+    tmp?.cleanup();
+  });
+  return {
+    get store() {
+      return store!;
+    },
+    get dir() {
+      return tmp!.dir;
+    },
+  };
 }
 
 export { tmpdir };

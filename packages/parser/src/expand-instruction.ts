@@ -7,9 +7,9 @@ import type { AddInstruction, CopyInstruction, Heredoc, Instruction, VarLookup }
 
 /**
  * Word expansion of one instruction, on exactly the fields BuildKit expands at dispatch time:
- * ADD/COPY (sources, dest, --from, --chown, --chmod, --exclude, ADD --checksum, heredoc bodies whose
+ * ADD/COPY (sources, dest, --chown, --chmod, ADD --checksum, heredoc bodies whose
  * delimiter was unquoted), ENV and LABEL (keys and values, all against the scope *before* the
- * instruction), EXPOSE, FROM (image, --platform), STOPSIGNAL, USER, VOLUME, WORKDIR, ARG defaults and
+ * instruction), EXPOSE (split into words: `ProcessWords`), FROM (image, --platform), STOPSIGNAL, USER, VOLUME, WORKDIR, ARG defaults and
  * RUN --mount fields. RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK bodies, MAINTAINER and ONBUILD are left as is.
  * Pure: returns a new instruction; errors are located `ExpandError`s (code E_EXPAND) or `E_FLAG`.
  */
@@ -27,6 +27,15 @@ export function expandInstruction<T extends Instruction>(instr: T, lookup: VarLo
   const word = (w: string): string => {
     try {
       return lex.processWord(w, lookup);
+    } catch (e) {
+      if (e instanceof ParseError) throw new ExpandError(e.message, location);
+      throw e;
+    }
+  };
+  // BuildKit ProcessWords: expanded, then split on unquoted white space (EXPOSE only)
+  const words = (w: string): string[] => {
+    try {
+      return lex.processWords(w, lookup);
     } catch (e) {
       if (e instanceof ParseError) throw new ExpandError(e.message, location);
       throw e;
@@ -50,7 +59,8 @@ export function expandInstruction<T extends Instruction>(instr: T, lookup: VarLo
       out = { ...i, labels: i.labels.map((kv) => ({ key: word(kv.key), value: word(kv.value) })) };
       break;
     case 'EXPOSE':
-      out = { ...i, ports: i.ports.map(word) };
+      // dispatchExpose: each (already sorted) raw word through ProcessWords, in order, flattened
+      out = { ...i, ports: i.ports.flatMap(words) };
       break;
     case 'VOLUME':
       out = { ...i, volumes: i.volumes.map(word) };
@@ -82,7 +92,9 @@ export function expandInstruction<T extends Instruction>(instr: T, lookup: VarLo
 }
 
 function expandCopy(i: CopyInstruction | AddInstruction, word: (w: string) => string, lookup: VarLookup, location: { file: string; range: Instruction['range'] }): CopyInstruction | AddInstruction {
-  const out = { ...i, sources: i.sources.map(word), dest: word(i.dest), exclude: i.exclude.map(word), heredocs: i.heredocs.map((h) => expandHeredoc(h, lookup, location)) };
+  // --exclude patterns stay as written: BuildKit's CopyCommand/AddCommand.Expand (instructions/
+  // commands.go) expand --chown, --chmod, ADD --checksum, sources and dest, not ExcludePatterns
+  const out = { ...i, sources: i.sources.map(word), dest: word(i.dest), heredocs: i.heredocs.map((h) => expandHeredoc(h, lookup, location)) };
   // --from is never expanded (stageGraph rejects a `$` in it, as BuildKit does)
   if (i.chown !== undefined) out.chown = word(i.chown);
   if (i.chmod !== undefined) {

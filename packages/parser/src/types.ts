@@ -3,8 +3,8 @@
  *   text ──parseAst──▶ Ast (raw, BuildKit-dumpable, private shape)
  *        ──toDockerfile──▶ Dockerfile { directives, globalArgs, stages: Stage[] }   (typed instructions, UNEXPANDED words)
  *        ──stageGraph──▶ StageGraph (deps, target resolution, needed stages)
- * Word expansion happens later, per instruction, through `expandInstruction(instr, scope)`
- * with a `VarScope` the builder feeds with the base image's Env (the parser never does I/O).
+ * Word expansion happens later, per instruction, through `expandInstruction(instr, lookup)` with
+ * any `VarLookup`: the builder's ARG/ENV scoping (builder solve/vars.ts) feeds it (no I/O here).
  * Everything here is plain JSON-serialisable data.
  */
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandInstruction } from '../src/expand-instruction.js';
 import { ShellLex } from '../src/expand/lex.js';
-import { VarScope } from '../src/scope.js';
 import type { VarLookup } from '../src/types.js';
 import { body, parseError } from './helpers.js';
 import { parse } from '../src/parse.js';
@@ -17,18 +16,20 @@ describe('expandInstruction', () => {
         'ADD --checksum=sha256:$A x /y\n' +
         'ENV $A=$B x="q $A"\n' +
         'LABEL l=$A\n' +
-        'EXPOSE $A\n' +
+        'EXPOSE 9 ${A}x $B\n' +
         'VOLUME /v/$A\n' +
         'STOPSIGNAL SIG$A\n' +
         'USER $A:$A\n' +
         'WORKDIR /w/$A\n' +
         'ARG z=$A y',
     ).map((i) => ex(i));
-    expect(copy).toMatchObject({ chown: 'a', chmod: '0700', exclude: ['a*'], from: 'src', sources: ['a', 'b c'], dest: '/d/a' });
+    // --exclude is not expanded: CopyCommand.Expand/AddCommand.Expand leave ExcludePatterns alone
+    expect(copy).toMatchObject({ chown: 'a', chmod: '0700', exclude: ['$A*'], from: 'src', sources: ['a', 'b c'], dest: '/d/a' });
     expect(add).toMatchObject({ checksum: 'sha256:a' });
     expect(envI).toMatchObject({ env: [{ key: 'a', value: 'b c' }, { key: 'x', value: 'q a' }] });
     expect(label).toMatchObject({ labels: [{ key: 'l', value: 'a' }] });
-    expect(expose).toMatchObject({ ports: ['a'] });
+    // raw words sorted first (parseExpose), then each split into words (ProcessWords)
+    expect(expose).toMatchObject({ ports: ['b', 'c', 'ax', '9'] });
     expect(volume).toMatchObject({ volumes: ['/v/a'] });
     expect(stop).toMatchObject({ signal: 'SIGa' });
     expect(user).toMatchObject({ user: 'a:a' });
@@ -76,15 +77,13 @@ describe('expandInstruction', () => {
     expect(parseError(() => ex(body('RUN --mount=type=$A,target=/x true')[0]!)).code).toBe('E_FLAG');
   });
 
-  it('drives a VarScope: ENV values see the scope before the instruction', () => {
-    const g = new VarScope({ buildArgs: { V: 'cli' } });
-    const s = g.enterStage(['a=image']);
-    const [arg, envI, wd] = body('ARG V=def\nENV a=x b=$a c=$V\nWORKDIR /$a/$b/$c');
-    s.declareArgs((expandInstruction(arg!, s) as { args: { name: string; value?: string }[] }).args);
-    const e = expandInstruction(envI!, s);
-    expect(e).toMatchObject({ env: [{ key: 'a', value: 'x' }, { key: 'b', value: 'image' }, { key: 'c', value: 'cli' }] });
-    s.setEnv((e as { env: { key: string; value: string }[] }).env);
-    expect(expandInstruction(wd!, s)).toMatchObject({ path: '/x/image/cli' });
-    expect([...s.referenced].sort()).toEqual(['V', 'a', 'b', 'c']);
+  it('ENV keys and values see the variables before the instruction', () => {
+    const [envI] = body('ENV a=x b=$a $a=y');
+    expect(expandInstruction(envI!, env({ a: 'image' }))).toMatchObject({ env: [{ key: 'a', value: 'x' }, { key: 'b', value: 'image' }, { key: 'image', value: 'y' }] });
+  });
+
+  it('ARG names are left as written (current BuildKit skips ArgCommand.Expand), defaults expand', () => {
+    const [arg] = body('ARG ${A}=$A $B');
+    expect(expandInstruction(arg!, vars)).toMatchObject({ args: [{ name: '${A}', value: 'a' }, { name: '$B' }] });
   });
 });

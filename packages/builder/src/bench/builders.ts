@@ -6,6 +6,7 @@
  */
 import { readdirSync, lstatSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { StorePaths } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { measure, type Measured } from './measure.js';
 import type { RunSample } from './types.js';
@@ -94,7 +95,8 @@ export function tsbuildDriver(opts: { command: string[]; root: () => string; ext
     },
     async build(req) {
       const root = opts.root();
-      const before = treeBytes(join(root, 'blobs'));
+      const blobs = new StorePaths(root).blobs;
+      const before = treeBytes(blobs);
       const argv = [
         ...opts.command, 'build', '--root', root, '--progress', 'plain', '--network', 'none',
         '--metadata-file', opts.metadataFile, '-f', req.dockerfile, '-t', req.tag,
@@ -108,7 +110,7 @@ export function tsbuildDriver(opts: { command: string[]; root: () => string; ext
         stepsTotal: steps.total,
         stepsCached: steps.cached,
         contextBytesRead: metadataNumber(opts.metadataFile, ['contextBytesRead', 'context_bytes_read']),
-        bytesWritten: treeBytes(join(root, 'blobs')) - before,
+        bytesWritten: treeBytes(blobs) - before,
         peakRssKb: m.peakRssKb,
       };
     },

@@ -41,10 +41,19 @@ export async function benchWorkloads(opts: WorkloadBenchOptions = {}): Promise<{
     log(`base images missing: running ${setup}`);
     execFileSync('bash', [setup], { stdio: 'inherit' });
   }
-  const names = opts.names ?? ['small', 'bigctx', 'multistage', ...(existsSync(join(data, BASES.debian!.tar)) ? ['debian'] : [])];
+  const names = opts.names ?? ['small', 'bigctx', 'multistage', ...(existsSync(join(data, BASES.debian!.tar)) ? ['debian'] : []), 'registry'];
   const reports: Record<string, BenchReport> = {};
   const extra: Record<string, unknown> = {};
   for (const name of names) {
+    if (name === 'registry') {
+      const { benchRegistry, formatRegistryReport } = await import('./registry.js');
+      const r = await benchRegistry({ scratch, benchData: data, runs: opts.runs ?? 3, log });
+      if (r) {
+        extra.registry = r;
+        if (!opts.json) process.stdout.write(`\n== registry\n${formatRegistryReport(r)}`);
+      }
+      continue;
+    }
     const ctx = join(scratch, 'ctx', name);
     rmSync(ctx, { recursive: true, force: true });
     mkdirSync(dirname(ctx), { recursive: true });

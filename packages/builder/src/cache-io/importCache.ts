@@ -23,7 +23,7 @@ export async function importCache(store: LayerStore, opts: ImportCacheOptions): 
   for (const m of manifests) {
     for (const d of m.layers ?? []) {
       checkDescriptor(layout, d);
-      if (d.mediaType === CACHE_MEDIA.record) records.push(parseRecord(layout, d, await layout.readVerified(d.digest, d.size)));
+      if (d.mediaType === CACHE_MEDIA.record) records.push(parseRecord(layout.dir, d, await layout.readVerified(d.digest, d.size)));
       else blobs.set(d.digest, d);
     }
   }
@@ -84,13 +84,14 @@ function checkDescriptor(layout: CacheLayout, d: Descriptor): void {
   }
 }
 
-function parseRecord(layout: CacheLayout, d: Descriptor, data: Buffer): CacheRecord {
-  const bad = (why: string) => new BuildError('E_CACHE_IMPORT', `${layout.dir}: cache record ${d.digest}: ${why}`);
+/** A cache record blob, checked against the key it is annotated with (`where` names its source in errors). */
+export function parseRecord(where: string, d: Descriptor, data: Buffer): CacheRecord {
+  const bad = (why: string) => new BuildError('E_CACHE_IMPORT', `${where}: cache record ${d.digest}: ${why}`);
   let r: CacheRecord;
   try {
     r = JSON.parse(data.toString('utf8')) as CacheRecord;
   } catch (err) {
-    throw new BuildError('E_CACHE_IMPORT', `${layout.dir}: cache record ${d.digest} is not JSON`, { cause: err });
+    throw new BuildError('E_CACHE_IMPORT', `${where}: cache record ${d.digest} is not JSON`, { cause: err });
   }
   if (!r || typeof r.key !== 'string') throw bad('no key');
   const annotated = d.annotations?.[CACHE_KEY_ANNOTATION];

@@ -1,8 +1,9 @@
 /**
  * `--cache-to` / `--cache-from` values as buildx writes them: comma-separated key=value fields
- * (CSV: a field may be double-quoted to hold a comma). Only `type=local` exists so far; a bare
- * reference (no `=`) means a registry cache in buildx and is refused with a clear E_USAGE.
+ * (CSV: a field may be double-quoted to hold a comma). `type=local` (a directory) and
+ * `type=registry` (ref=REFERENCE); a bare reference (no `=`) means a registry cache, as in buildx.
  */
+import { parseReference } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import type { CacheFromSpec, CacheMode, CacheToSpec } from './types.js';
 
@@ -15,7 +16,8 @@ export function parseCacheSpec(text: string, direction: 'to' | 'from'): CacheToS
   };
   if (text.trim() === '') fail('empty value');
   const fields = splitCsv(text, fail);
-  if (fields.length === 1 && !fields[0]!.includes('=')) fail('registry cache (a bare image reference) is not supported yet; use type=local');
+  // buildx: a bare reference means type=registry,ref=REFERENCE
+  if (fields.length === 1 && !fields[0]!.includes('=')) fields.splice(0, 1, 'type=registry', `ref=${fields[0]!}`);
   const kv = new Map<string, string>();
   for (const f of fields) {
     const eq = f.indexOf('=');
@@ -26,21 +28,32 @@ export function parseCacheSpec(text: string, direction: 'to' | 'from'): CacheToS
   }
   const type = kv.get('type');
   if (type === undefined) fail('type is required (type=local)');
-  if (type !== 'local') fail(`cache type ${JSON.stringify(type)} is not supported (only type=local)`);
-  const allowed = direction === 'to' ? ['type', 'dest', 'mode', 'ignore-error'] : ['type', 'src'];
-  for (const k of kv.keys()) if (!allowed.includes(k)) fail(`unknown field ${JSON.stringify(k)} for type=local (allowed: ${allowed.join(', ')})`);
+  if (type !== 'local' && type !== 'registry') fail(`cache type ${JSON.stringify(type)} is not supported (type=local or type=registry)`);
+  const allowed = type === 'registry' ? (direction === 'to' ? ['type', 'ref', 'mode', 'ignore-error'] : ['type', 'ref']) : direction === 'to' ? ['type', 'dest', 'mode', 'ignore-error'] : ['type', 'src'];
+  for (const k of kv.keys()) if (!allowed.includes(k)) fail(`unknown field ${JSON.stringify(k)} for type=${type} (allowed: ${allowed.join(', ')})`);
+  if (type === 'registry') {
+    const ref = kv.get('ref');
+    if (!ref) fail('ref=REFERENCE is required for type=registry');
+    try {
+      parseReference(ref!);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    if (direction === 'from') return { type: 'registry', ref: ref! };
+  }
 
   if (direction === 'from') {
     const src = kv.get('src');
     if (!src) fail('src=DIR is required');
     return { type: 'local', src: src! };
   }
-  const dest = kv.get('dest');
-  if (!dest) fail('dest=DIR is required');
+  const dest = type === 'registry' ? undefined : kv.get('dest');
+  if (type === 'local' && !dest) fail('dest=DIR is required');
   const mode = kv.get('mode') ?? 'min';
   if (mode !== 'min' && mode !== 'max') fail(`mode must be min or max, not ${JSON.stringify(mode)}`);
   const ie = kv.get('ignore-error') ?? 'false';
   if (ie !== 'true' && ie !== 'false') fail(`ignore-error must be true or false, not ${JSON.stringify(ie)}`);
+  if (type === 'registry') return { type: 'registry', ref: kv.get('ref')!, mode: mode as CacheMode, ignoreError: ie === 'true' };
   return { type: 'local', dest: dest!, mode: mode as CacheMode, ignoreError: ie === 'true' };
 }
 

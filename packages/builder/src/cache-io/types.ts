@@ -17,10 +17,10 @@ import type { StepRecord } from '../types.js';
 
 export type CacheMode = 'min' | 'max';
 
-/** `--cache-to type=local,dest=DIR[,mode=min|max]` */
-export interface CacheToSpec { type: 'local'; dest: string; mode: CacheMode; ignoreError: boolean }
-/** `--cache-from type=local,src=DIR` */
-export interface CacheFromSpec { type: 'local'; src: string }
+/** `--cache-to type=local,dest=DIR[,mode=min|max]` / `type=registry,ref=REF[,mode=…]` */
+export type CacheToSpec = { type: 'local'; dest: string; mode: CacheMode; ignoreError: boolean } | { type: 'registry'; ref: string; mode: CacheMode; ignoreError: boolean };
+/** `--cache-from type=local,src=DIR` / `type=registry,ref=REF` */
+export type CacheFromSpec = { type: 'local'; src: string } | { type: 'registry'; ref: string };
 
 /** What exportCache needs of a build: its steps (keys) and the final image's layers (for mode=min). */
 export interface BuildCacheSource {

@@ -27,9 +27,9 @@ const ERRNO: Record<string, string> = {
  * Print an error and return the exit code. Every error is one line `error: [where: ]message [E_CODE]`,
  * then a code frame when it has a location, then `hint: …` when it has one. A stack only with --debug.
  */
-export function renderError(err: unknown, stderr: NodeJS.WritableStream = process.stderr, opts: { debug?: boolean } = {}): number {
+export function renderError(err: unknown, stderr: NodeJS.WritableStream = process.stderr, opts: { debug?: boolean; command?: string } = {}): number {
   if (err instanceof UsageError) {
-    stderr.write(`tsbuild: ${err.message}${err.code === 'E_USAGE' ? '' : ` [${err.code}]`}\nRun 'tsbuild --help' for usage.\n`);
+    stderr.write(`tsbuild: ${err.message}${err.code === 'E_USAGE' ? '' : ` [${err.code}]`}\nRun 'tsbuild ${opts.command ? `${opts.command} ` : ''}--help' for usage.\n`);
     return 2;
   }
   const e = err as Located & { stack?: string; data?: { hint?: unknown }; path?: string; syscall?: string };

@@ -1,6 +1,6 @@
 /**
  * End the CLI process once its output is flushed, without Node's orderly teardown (freeing the
- * heap page by page, joining the platform threads: ~5–15 ms here, a tenth of a warm build).
+ * heap page by page, joining the platform threads: a tenth of a warm build, docs/performance.md).
  * main() has awaited everything the command started by the time it returns; on Linux, writes to
  * pipes, files and TTYs are synchronous, so waiting for stdout/stderr is only a safeguard.
  */

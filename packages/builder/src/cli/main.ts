@@ -30,6 +30,10 @@ export const COMMAND_SUMMARIES: [name: string, summary: string][] = [
   ['prune', 'Remove unreferenced blobs, snapshots (and cache with --all)'],
   ['fsck', 'Verify the store'],
   ['bench', 'Benchmark cold/warm/incremental builds'],
+  ['pull', 'Download an image from a registry'],
+  ['push', 'Upload an image to a registry'],
+  ['login', "Save registry credentials (docker's config.json)"],
+  ['logout', 'Remove saved registry credentials'],
   ['info', 'Show the version, store, executor and snapshotter this machine gets'],
   ['doctor', "Same as info: what this host allows, and why a build would take a slower path"],
   ['completion', 'Print a shell completion script (bash or zsh)'],
@@ -148,9 +152,11 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
 /** The command line → the command's run(), its errors → an exit code. */
 async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
   let debug = argv.includes('--debug') || argv.includes('-D');
+  let command: string | undefined;
   try {
     const inv = parseInvocation(argv);
     debug = inv.debug;
+    if (!inv.implicit) command = inv.command;
     if (inv.version && inv.implicit && inv.args.every((a) => a.startsWith('--root'))) {
       process.stdout.write(versionText(opts));
       return 0;
@@ -173,7 +179,7 @@ async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
     }
     return await (await load()).run(args);
   } catch (err) {
-    return renderError(err, process.stderr, { debug });
+    return renderError(err, process.stderr, { debug, command });
   }
 }
 

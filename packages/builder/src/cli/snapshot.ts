@@ -2,8 +2,8 @@
  * Entry of the CLI's V8 startup snapshot (scripts/bundle.mjs bundles this file to one CommonJS
  * script and runs `node --build-snapshot` on it; bin/tsbuild starts Node from the blob).
  *
- * Why: a warm `tsbuild build` is mostly start-up. Node spends ~60–90 ms of it compiling and
- * linking the CLI's modules and the built-ins they pull in, every run. In a startup snapshot that
+ * Why: a warm `tsbuild build` is mostly start-up, and most of that is Node compiling and linking
+ * the CLI's modules and the built-ins they pull in, every run (docs/performance.md). In a startup snapshot that
  * work was done once, at build time: the heap (modules evaluated, built-ins loaded) is
  * deserialized instead, so the process starts at `main()`.
  *

@@ -14,8 +14,8 @@
  * a thread-pool round trip per lstat costs more than the syscall — with a yield every 1024 entries;
  * unchanged directories list from the cache (no readdir), and an unchanged walk as a whole answers
  * from its selection memo (no per-file lookups, no text to hash). From their second build on, big
- * selections (FAST_MIN_ENTRIES) are first fingerprinted by a perl walker (fastWalk.ts), ~3× cheaper
- * than Node's lstat: on a hit nothing is walked in Node at all.
+ * selections (FAST_MIN_ENTRIES) are first fingerprinted by a perl walker (fastWalk.ts), several times
+ * cheaper than Node's lstat: on a hit nothing is walked in Node at all.
  * Misses: read synchronously through one reused 1 MB buffer (a yield every 256 files and before
  * each large one), their capabilities in one batched helper call.
  */

@@ -1,5 +1,6 @@
 /**
- * File-backed ChecksumCache (binary, format 6), compact so a 20,000-file context loads in
+ * File-backed ChecksumCache (binary, format 7 = layerstore's FORMAT.contextCache, which owns the
+ * version and the file's name in the store), compact so a 20,000-file context loads in
  * milliseconds: "TSBCC7\n\0", u32 count, u32 pathBytes, paths (UTF-8, NUL-separated), padding to 8,
  * float64 [ino, size, mtimeMs, ctimeMs] per path, 32 raw sha256 bytes per path, then the (rare)
  * security.capability values: u32 n, then n × (u32 index, u16 length, bytes); then directory
@@ -15,14 +16,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { FORMAT } from '@tsbuild/layerstore';
 import type { ChecksumCache, DirIdentity, FileIdentity } from './types.js';
 
 interface Row { ino: number; size: number; mtimeMs: number; ctimeMs: number; sha: string }
 
 const SHA_HEX = 64;
 
-const MAGIC = Buffer.from('TSBCC7\n\0', 'latin1');
+const MAGIC = Buffer.from(`TSBCC${FORMAT.contextCache}\n\0`, 'latin1');
 const MAGIC6 = Buffer.from('TSBCC6\n\0', 'latin1');
 const MAGIC5 = Buffer.from('TSBCC5\n\0', 'latin1');
 const MAX_SELECTIONS = 1000;
@@ -33,7 +35,7 @@ const LISTING_SETTLED_MS = 2000;
 interface DirRow { ino: number; mtimeMs: number; ctimeMs: number; names: string }
 interface SelectionRow { fingerprint: string; digest: string; entries: number; touched: boolean }
 
-export class JsonChecksumCache implements ChecksumCache {
+export class FileChecksumCache implements ChecksumCache {
   /** loaded entries looked at in this session (kept first on save) */
   private touched: Uint8Array = new Uint8Array(0);
   private readonly added = new Map<string, Row>();
@@ -105,7 +107,19 @@ export class JsonChecksumCache implements ChecksumCache {
   }
 
   /** Open (or start) the cache at `file`; a corrupt, old-format or missing file starts empty. */
-  static async open(file: string, opts: { maxEntries?: number; listingSettledMs?: number } = {}): Promise<JsonChecksumCache> {
+  static async open(file: string, opts: { maxEntries?: number; listingSettledMs?: number; tmpDir?: string } = {}): Promise<FileChecksumCache> {
+    const cache = FileChecksumCache.load(file, opts);
+    cache.tmpDir = opts.tmpDir;
+    return cache;
+  }
+
+  /**
+   * where `save()` writes before its rename: a store's tmp/ (a crash leaves `context-<pid>-…` there,
+   * which GC removes once the pid is dead), else beside the file
+   */
+  private tmpDir?: string;
+
+  private static load(file: string, opts: { maxEntries?: number; listingSettledMs?: number }): FileChecksumCache {
     const max = opts.maxEntries ?? 200_000;
     const settled = opts.listingSettledMs ?? LISTING_SETTLED_MS;
     try {
@@ -167,9 +181,9 @@ export class JsonChecksumCache implements ChecksumCache {
       }
       if (at !== buf.length) throw new Error('size');
       const ids = new Float64Array(buf.buffer.slice(buf.byteOffset + idsAt, buf.byteOffset + shasAt));
-      return new JsonChecksumCache(file, buf.subarray(16, 16 + pathBytes), count, ids, buf.subarray(shasAt, capsAt), caps, max, settled, dirIndex, dirIds, dirNames, selections);
+      return new FileChecksumCache(file, buf.subarray(16, 16 + pathBytes), count, ids, buf.subarray(shasAt, capsAt), caps, max, settled, dirIndex, dirIds, dirNames, selections);
     } catch {
-      return new JsonChecksumCache(file, Buffer.alloc(0), 0, new Float64Array(0), Buffer.alloc(0), new Map(), max, settled);
+      return new FileChecksumCache(file, Buffer.alloc(0), 0, new Float64Array(0), Buffer.alloc(0), new Map(), max, settled);
     }
   }
 
@@ -373,7 +387,8 @@ export class JsonChecksumCache implements ChecksumCache {
       at += 68;
     });
     await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp-${process.pid}-${Date.now()}`;
+    if (this.tmpDir) await mkdir(this.tmpDir, { recursive: true });
+    const tmp = this.tmpDir ? join(this.tmpDir, `context-${process.pid}-${Date.now().toString(36)}`) : `${this.file}.tmp-${process.pid}-${Date.now()}`;
     try {
       await writeFile(tmp, out, { flag: 'wx' });
       await rename(tmp, this.file);
@@ -388,9 +403,6 @@ export class JsonChecksumCache implements ChecksumCache {
 function splitNames(joined: string): string[] {
   return joined === '' ? [] : joined.split('/');
 }
-
-/** Same class under a name that says what it is (the file is binary, not JSON). */
-export const FileChecksumCache = JsonChecksumCache;
 
 function align8(n: number): number {
   return (n + 7) & ~7;

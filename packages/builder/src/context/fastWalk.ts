@@ -3,9 +3,9 @@
  * Node: the no-change check of a big COPY source (checksum.ts) in a fraction of Node's time.
  *
  * Why: to know that a 20,000-file source is unchanged, every entry must be lstat'ed (its inode,
- * size and ctime are what the checksum cache trusts). From Node each lstat costs ~7 µs here
- * (binding, a Stats object, garbage) on top of the ~3 µs syscall, so the walk alone was ~60% of a
- * warm `bigctx` rebuild; perl pays little more than the syscall, walks relative to each directory
+ * size and ctime are what the checksum cache trusts). From Node each lstat costs twice the
+ * syscall again (binding, a Stats object, garbage), so the walk alone was most of a warm `bigctx`
+ * rebuild (docs/performance.md); perl pays little more than the syscall, walks relative to each directory
  * (chdir: one path component per lookup), and forks to use every CPU (the top-level entries are
  * dealt round-robin to the children). Each child streams packed records through its own pipe
  * (fd 3, 4, …), which Node hashes natively as they arrive.

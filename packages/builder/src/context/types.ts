@@ -104,7 +104,7 @@ export interface BuildContext extends CopySource {
 export interface LoadContextOptions {
   /** Dockerfile path (absolute or relative to the process cwd); its `<name>.dockerignore` wins over the context's */
   dockerfilePath?: string;
-  /** file-hash cache (e.g. `await JsonChecksumCache.open(<store>/context-cache-v1.json)`) */
+  /** file-hash cache (e.g. `await FileChecksumCache.open(store.contextCacheFile())`) */
   cache?: ChecksumCache;
   /** bounded parallelism for stat + hash (default 32) */
   concurrency?: number;

@@ -13,6 +13,7 @@ import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
+import { detectCompression, type ArchiveCompression } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { mkdirAll, lstatOrUndefined, type DirMeta } from './fsops.js';
 import { cleanComponents } from '@tsbuild/layerstore';
@@ -22,15 +23,8 @@ type Body = AsyncIterable<unknown> & { resume(): unknown };
 
 const run = promisify(execFile);
 
-export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
-
-export function detectCompression(head: Buffer): Compression {
-  if (head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b && head[2] === 0x08) return 'gzip';
-  if (head.length >= 3 && head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
-  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  return 'none';
-}
+export type Compression = ArchiveCompression;
+export { detectCompression };
 
 /** A valid tar header block (checksum over the block with the checksum field as spaces). */
 export function isTarHeader(block: Buffer): boolean {

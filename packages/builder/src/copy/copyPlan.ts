@@ -2,7 +2,7 @@
  * The entry list of a one-pass COPY (copyToLayer.ts), kept compact because the whole list is live
  * for the whole copy: per entry its name and six numbers in one Float64Array, and each directory's
  * source and layer path once, instead of an object with two full path strings and boxed times per
- * entry (~270 -> ~70 bytes; bigctx's 20k entries held 5.5 MB of V8 heap through the COPY).
+ * entry (a quarter of the memory per entry, docs/performance.md).
  * step() gets each entry back as a short-lived CopyItem.
  */
 

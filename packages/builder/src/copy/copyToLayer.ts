@@ -34,17 +34,13 @@ import { resolveChown } from '../users/resolveChown.js';
 import { isHeredocMarker, isUrl, selectSource } from './select.js';
 import { byteCompare, containsWildcards } from './wildcard.js';
 import type { CopyOp, CopySource } from './types.js';
+import type { LayerTar } from '@tsbuild/layerstore';
 
 /**
  * tar bytes produced per read() turn (the copy runs in slices this big between event-loop turns);
  * the layer writer's gzip block size, so each full slice is deflated in place (layerstore gzipBlocks.ts)
  */
 const SLICE = 1024 * 1024;
-/**
- * writeLayer hands each chunk back under this registered key once it is done with its bytes
- * (layerstore layers/releaseChunk.ts)
- */
-const RELEASE_CHUNK = Symbol.for('tsbuild.layerstore.releaseChunk');
 /** slices kept for refilling: more than the pipeline holds at once (bigctx: 7 slices in all) */
 const SPARE_SLICES = 8;
 const END_OF_TAR = 1024;
@@ -60,7 +56,7 @@ export interface CopyToLayerOptions {
 }
 
 /** The layer tar of the copy, or undefined when the general path must do it (nothing written then). */
-export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise<Readable | undefined> {
+export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise<LayerTar | undefined> {
   const { mounted, source } = opts;
   if (!mounted.overlay || process.getuid?.() !== 0 || process.getgid?.() !== 0) return undefined;
   if (op.kind !== 'COPY' || op.chmod || op.link || op.parents || op.exclude?.length || op.heredocs?.length) return undefined;
@@ -97,7 +93,8 @@ export async function copyToLayer(op: CopyOp, opts: CopyToLayerOptions): Promise
     if (!h) return undefined;
     head.push(h);
   }
-  return new LayerCopy(items, mounted.upperdir, head, owner, opts);
+  const tar = new LayerCopy(items, mounted.upperdir, head, owner, opts);
+  return { tar, releaseChunk: (chunk) => tar.releaseChunk(chunk) };
 }
 
 /**
@@ -156,9 +153,9 @@ function header(h: UstarHeader, epoch: number | undefined): Buffer | null {
 /**
  * The copy itself, a slice per read(): synchronous file calls on this thread, gzip on the pool.
  * Headers and file contents are read straight into the slice being filled (no per-file buffers),
- * and the slices writeLayer hands back are filled again: a 200 MB COPY runs through 7 buffers of
- * 1 MiB instead of leaving ~200 dead ones to V8's GC, which glibc then kept as free but resident
- * arena memory.
+ * and the slices writeLayer hands back are filled again: a big COPY runs through a few 1 MiB
+ * buffers instead of leaving one dead buffer per MiB to V8's GC, which glibc then kept as free but
+ * resident arena memory.
  */
 class LayerCopy extends Readable {
   private next = 0;
@@ -166,7 +163,7 @@ class LayerCopy extends Readable {
   private slice: Buffer;
   private used = 0;
   private pushed = false;
-  /** tar bytes not yet in a slice: a small COPY gets a slice its size (1 MiB of fresh pages is ~4 ms of faults here) */
+  /** tar bytes not yet in a slice: a small COPY gets a slice its size (a fresh 1 MiB slice costs its page faults) */
   private unsliced: number;
 
   constructor(
@@ -310,7 +307,7 @@ class LayerCopy extends Readable {
   }
 
   /** writeLayer is done with a chunk this stream pushed: keep whole slices for refilling */
-  [RELEASE_CHUNK](chunk: Buffer): void {
+  releaseChunk(chunk: Buffer): void {
     if (chunk.length === SLICE && chunk.byteOffset === 0 && chunk.buffer.byteLength === SLICE && this.spare.length < SPARE_SLICES) this.spare.push(chunk);
   }
 }

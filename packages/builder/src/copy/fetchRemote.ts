@@ -1,22 +1,20 @@
 /**
- * ADD <url> for cache keys: download into a persistent, content-addressed cache dir and revalidate
- * later builds with If-None-Match / If-Modified-Since, so a warm build costs one conditional
- * request (304) and no transfer. The solver puts `digest` in the step key and passes the result to
- * applyCopy through `remote` (the cached file is never deleted by applyCopy).
- *   <cacheDir>/blobs/<sha256 hex>          content
- *   <cacheDir>/urls/<sha256(url) hex>.json  { url, digest, etag?, lastModified?, size }
+ * ADD <url> for cache keys: download onto the store's blob store and keep a URL record (the content's
+ * digest and its validators) so later builds revalidate with If-None-Match / If-Modified-Since: a
+ * warm build costs one conditional request (304) and no transfer. The solver puts `digest` in the
+ * step key and passes the result to applyCopy through `remote` (applyCopy never deletes the blob).
+ * The records and their blobs are build cache: `tsbuild prune` keeps them, `prune --all` drops them.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { LayerStore, UrlRecord } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { httpFetch } from '../net/fetch.js';
-import { parseChecksum, saveResponse, urlFilename } from './downloadUrl.js';
+import { parseChecksum, urlFilename } from './downloadUrl.js';
 import type { RemoteFile } from './types.js';
 
 export interface FetchRemoteOptions {
-  /** persistent directory (e.g. `<store>/http-cache-v1`) */
-  cacheDir: string;
+  /** where the content (a blob) and the URL's record live */
+  store: Pick<LayerStore, 'writeBlob' | 'blobPath' | 'getUrlRecord' | 'putUrlRecord'>;
   /** ADD --checksum=sha256:… */
   checksum?: string;
   signal?: AbortSignal;
@@ -24,24 +22,12 @@ export interface FetchRemoteOptions {
   offline?: boolean;
 }
 
-interface Meta { url: string; digest: `sha256:${string}`; size: number; etag?: string; lastModified?: string }
-
 export async function fetchRemote(url: string, opts: FetchRemoteOptions): Promise<RemoteFile & { fromCache: boolean }> {
+  const { store } = opts;
   const want = opts.checksum ? parseChecksum(opts.checksum) : undefined;
-  const blobs = join(opts.cacheDir, 'blobs');
-  const urls = join(opts.cacheDir, 'urls');
-  await mkdir(blobs, { recursive: true });
-  await mkdir(urls, { recursive: true });
-  const metaFile = join(urls, `${createHash('sha256').update(url).digest('hex')}.json`);
-  let meta: Meta | undefined;
-  try {
-    meta = JSON.parse(await readFile(metaFile, 'utf8')) as Meta;
-    await stat(join(blobs, meta.digest.slice(7)));
-  } catch {
-    meta = undefined;
-  }
-  const cached = (m: Meta): RemoteFile & { fromCache: boolean } => {
-    const out: RemoteFile & { fromCache: boolean } = { url, file: join(blobs, m.digest.slice(7)), digest: m.digest, size: m.size, filename: urlFilename(url), fromCache: true };
+  const meta = await store.getUrlRecord(url);
+  const cached = (m: UrlRecord): RemoteFile & { fromCache: boolean } => {
+    const out: RemoteFile & { fromCache: boolean } = { url, file: store.blobPath(m.digest), digest: m.digest, size: m.size, filename: urlFilename(url), fromCache: true };
     if (m.lastModified) out.lastModified = new Date(m.lastModified);
     if (m.etag) out.etag = m.etag;
     return out;
@@ -66,18 +52,27 @@ export async function fetchRemote(url: string, opts: FetchRemoteOptions): Promis
     }
     return cached(meta);
   }
-  const r = await saveResponse(url, res, { checksum: opts.checksum, tmpDir: opts.cacheDir, signal: opts.signal });
-  const blob = join(blobs, r.digest.slice(7));
-  try {
-    await rename(r.file, blob);
-  } finally {
-    await rm(join(r.file, '..'), { recursive: true, force: true });
+  if (!res.ok || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new BuildError('E_FETCH', `failed to download ${url}: invalid response status ${res.status}`, { data: { url, status: res.status } });
   }
-  const m: Meta = { url, digest: r.digest, size: r.size };
-  if (r.etag) m.etag = r.etag;
-  if (r.lastModified) m.lastModified = r.lastModified.toUTCString();
-  const tmp = `${metaFile}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(m));
-  await rename(tmp, metaFile);
-  return { ...r, file: blob, fromCache: false };
+  // straight onto the blob store (hashed on the way; a --checksum is the blob's expected digest, so
+  // content that does not match is never stored)
+  let blob: { digest: `sha256:${string}`; size: number };
+  try {
+    blob = await store.writeBlob(Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]), want ? { expected: `sha256:${want.hex}` } : {});
+  } catch (err) {
+    const e = err as { code?: string; data?: { actual?: string } };
+    if (want && e.code === 'E_INTEGRITY') {
+      throw new BuildError('E_CHECKSUM', `digest mismatch for ${url}: expected sha256:${want.hex}, got ${e.data?.actual}`, { data: { url, expected: `sha256:${want.hex}`, actual: e.data?.actual } });
+    }
+    throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
+  }
+  const m: UrlRecord = { url, digest: blob.digest, size: blob.size };
+  const etag = res.headers.get('etag');
+  if (etag) m.etag = etag;
+  const lm = res.headers.get('last-modified');
+  if (lm && !Number.isNaN(new Date(lm).getTime())) m.lastModified = new Date(lm).toUTCString();
+  await store.putUrlRecord(m);
+  return { ...cached(m), fromCache: false };
 }

@@ -5,9 +5,10 @@
  *  - directories with `trusted.overlay.opaque=y` that shadow a lower directory → the dir entry
  *    plus `.wh..wh..opq` (overlay also marks brand-new dirs opaque; with nothing below, that
  *    marker would be noise, so it is only emitted when a lowerdir has the directory)
- *  - a directory is emitted when it is new, opaque, differs from the lower one (mode, owner,
- *    mtime), or has emitted descendants; a directory that is only in the upperdir because of a
- *    copy-up with nothing left below it (e.g. a removed mount stub) is not part of the layer
+ *  - a directory is emitted when it is new, opaque, differs from the lower one (mode, owner — not
+ *    the mtime, as current BuildKit's overlay differ), or has emitted descendants; a directory that
+ *    is only in the upperdir because of a copy-up with nothing left below it (e.g. a removed mount
+ *    stub, a temp file made and deleted) is not part of the layer
  *  - everything else is added/changed content — except copy-ups that changed nothing (chown/chmod to
  *    the same values, a file opened for writing but not written): same type, mode, owner, size,
  *    mtime (ns), link target, device and security.capability as the lower file, and the same bytes
@@ -41,6 +42,8 @@ interface Node {
   children?: Node[];
   /** the lower directory this one shadows, when any */
   lower?: FileMeta & { isDir: boolean };
+  /** directories: the lowerdirs (top first) whose entries below this path are still visible */
+  lowers?: string[];
   opaque?: boolean;
   /** a copy-up identical to the lower file: not part of the layer */
   unchanged?: boolean;
@@ -79,19 +82,19 @@ export async function overlayChanges(upperdir: string, lowerdirs: string[], opts
 /** Flag non-directories that overlay copied up without any change (see the header). */
 async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<void> {
   const cands: { node: Node; lower: string }[] = [];
-  const visit = (nodes: Node[], parentShadows: boolean) => {
+  const visit = (nodes: Node[], parentShadows: boolean, visible: string[]) => {
     for (const n of nodes) {
       if (n.kind === 'dir') {
-        visit(n.children ?? [], Boolean(n.lower?.isDir) && !n.opaque);
+        visit(n.children ?? [], Boolean(n.lower?.isDir) && !n.opaque, n.lowers ?? []);
         continue;
       }
       // nlink > 1 in the upperdir: the step made a hardlink to it, so it must go with the layer
       if (!parentShadows || n.kind === 'whiteout' || n.st.nlink > 1) continue;
-      const lower = lowerPath(lowers, n.path);
+      const lower = lowerPath(visible, n.path);
       if (lower && sameMeta(n, lower)) cands.push({ node: n, lower });
     }
   };
-  visit(root, true);
+  visit(root, true, lowers);
   if (cands.length === 0) return;
   const caps = await readXattrs(cands.flatMap((c) => [
     { path: c.node.host, name: 'security.capability' },
@@ -127,7 +130,7 @@ function lowerPath(lowers: string[], rel: string): string | undefined {
 }
 
 async function walk(hostDir: string, relDir: string, exclude: Set<string>, lowers: string[], dirs: Node[]): Promise<Node[]> {
-  // sync lstat: a few µs each, where a thread-pool round trip per entry costs ~100 µs
+  // sync lstat: a syscall each, where the promise form adds a thread-pool round trip per entry
   const names = readdirSync(hostDir).sort(byName).filter((n) => !exclude.has(relDir ? `${relDir}/${n}` : n));
   const stats = names.map((n) => lstatSync(join(hostDir, n)));
   const nodes: Node[] = [];
@@ -139,9 +142,10 @@ async function walk(hostDir: string, relDir: string, exclude: Set<string>, lower
     if (!kind) continue; // sockets are not layer content
     const node: Node = { path, host, st: fileMeta(full), kind };
     if (kind === 'dir') {
-      const lower = lowerStat(lowers, path);
+      const { lower, visible } = lowerDir(lowers, path);
       if (lower) node.lower = { ...fileMeta(lower), isDir: lower.isDirectory() };
-      node.children = await walk(host, path, exclude, lowers, dirs);
+      node.lowers = visible;
+      node.children = await walk(host, path, exclude, visible, dirs);
       dirs.push(node);
     }
     nodes.push(node);
@@ -167,19 +171,39 @@ function emit(n: Node, out: Change[]): boolean {
   return needed;
 }
 
+/**
+ * A directory only in the upperdir because something changed inside it, or whose mtime alone moved
+ * (a file made and removed again, a mount stub), is not a change: current BuildKit's overlay differ
+ * compares a directory with the lower one by mode, owner and device only (util/overlay/overlay_linux.go
+ * `sameDirent`: the size/mtime checks are for non-directories), and containerd's ChangeWriter adds the
+ * parents of what changed (`includeParents`).
+ */
 function dirMetaDiffers(a: FileMeta, b: FileMeta): boolean {
-  return (a.mode & 0o7777) !== (b.mode & 0o7777) || a.uid !== b.uid || a.gid !== b.gid || Math.floor(a.mtimeMs / 1000) !== Math.floor(b.mtimeMs / 1000);
+  return (a.mode & 0o7777) !== (b.mode & 0o7777) || a.uid !== b.uid || a.gid !== b.gid;
 }
 
-/** The topmost lowerdir entry at `rel`, or undefined when absent or whited out there. */
-function lowerStat(lowers: string[], rel: string): Stats | undefined {
+/**
+ * The topmost lowerdir entry at `rel` (undefined when absent or whited out) and the lowerdirs, top
+ * first, in which `rel` is a directory whose entries are visible from above: a whiteout or a
+ * non-directory at `rel` hides `rel/…` of every lowerdir below it. (A directory removed in one layer
+ * and made again in a later step must not be compared with the removed one's old children.)
+ * `lowers` are already those where the parent of `rel` is visible. Opaque lower dirs are not
+ * looked at (layers below an opaque dir may still be consulted).
+ */
+function lowerDir(lowers: string[], rel: string): { lower?: Stats; visible: string[] } {
+  const visible: string[] = [];
+  let lower: Stats | undefined;
   for (const l of lowers) {
     const st = lstatQuiet(join(l, rel));
     if (!st) continue;
-    if (isWhiteout(st)) return undefined;
-    return st;
+    if (!st.isDirectory()) {
+      if (visible.length === 0 && !isWhiteout(st)) lower = st;
+      break;
+    }
+    lower ??= st;
+    visible.push(l);
   }
-  return undefined;
+  return { lower, visible };
 }
 
 /** lstat that answers undefined for a missing entry without building an exception (the common case:

@@ -3,11 +3,12 @@
  * snapshot taken before it (CopyMount.base).
  *
  *  - new path, or a different type → added
- *  - same type: changed when mode, owner, size, mtime (ns), link target or device differs; when all
+ *  - same type: changed when mode, owner, size, mtime (ns; not for directories), link target or
+ *    device differs; when all
  *    of that is equal but the mtime has no sub-second part (so a same-second rewrite could hide),
  *    the contents are compared with the lower layer's file
  *  - a path of a directory that still exists but is gone from it → `.wh.<name>`
- *  - directories: emitted when changed or when anything below them is
+ *  - directories: emitted when new, changed (mode, owner) or when anything below them is
  *
  * No opaque markers: a replaced directory shows up as whiteouts of its old entries.
  */
@@ -85,9 +86,10 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
   async function metaDiffers(b: BaseEntry, host: string): Promise<boolean> {
     const now = baseEntry(await lstat(host, { bigint: true }));
     if (now.mode !== b.mode || now.uid !== b.uid || now.gid !== b.gid || now.rdev !== b.rdev) return true;
-    // directories: whole seconds (timestamps restored after removing mount stubs are not ns-exact;
-    // what changed inside a directory shows up through its entries anyway)
-    if (b.kind === 'dir') return now.mtimeNs / 1_000_000_000n !== b.mtimeNs / 1_000_000_000n;
+    // directories: not by mtime — current BuildKit's differs compare a directory by mode, owner and
+    // device only (continuity fs `sameFile`, util/overlay `sameDirent`); what changed inside it shows
+    // up through its entries, which bring their parents along
+    if (b.kind === 'dir') return false;
     if (now.mtimeNs !== b.mtimeNs) return true;
     return now.size !== b.size;
   }

@@ -2,7 +2,7 @@
  * Batched extended-attribute reads. Node has no xattr API: the syscall addon answers them
  * in-process where it was built (exec/native-sys.ts, through sysHelper()); elsewhere one helper
  * process answers all queries of a diff at once: `perl` (Essential on Debian/Ubuntu) calling lgetxattr(2) through
- * `syscall`, one syscall per query — ~1 ms per thousand paths — or, when perl is missing,
+ * `syscall`, one syscall per query, no process per path — or, when perl is missing,
  * `getfattr` from the attr package. Only the few attributes a layer needs are asked for
  * (`trusted.overlay.opaque` on directories that shadow a lower one, `security.capability` on
  * regular files), never a recursive dump of everything.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AddInstruction, CopyInstruction } from '@tsbuild/parser';
 import type { CopyOp, CopySource, RemoteFile } from '../copy/types.js';
 import { isHeredocMarker, isUrl } from '../copy/select.js';
+import { copyHistory } from './copyHistory.js';
 
 /** the copy module is loaded only when a COPY/ADD runs or fetches (a cached build never needs it) */
 const copyModule = () => import('../copy/index.js');
@@ -54,7 +55,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
       // persistent per-store HTTP cache, revalidated with If-None-Match / If-Modified-Since:
       // a warm build costs one conditional request (304) and no transfer
       const { fetchRemote } = await copyModule();
-      const file = await fetchRemote(url, { cacheDir: join(solve.store.root, 'http-cache-v1'), checksum: instr.checksum, signal: solve.signal });
+      const file = await fetchRemote(url, { store: solve.store, checksum: instr.checksum, signal: solve.signal });
       remote.set(url, file);
       inputs.push([`url ${url}`, file.digest]);
     }
@@ -72,7 +73,7 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
       ...(remote.size > 0 ? { mounts: [...remote.values()].map((r) => ({ url: r.url, digest: r.digest, filename: r.filename, lastModified: r.lastModified?.toISOString() })) } : {}),
     },
     inputs,
-    createdBy: `${instr.kind} ${[...instr.sources, instr.dest].join(' ')} # buildkit`,
+    createdBy: copyHistory(instr),
     // --link without --chmod: the layer holds only what was copied (parents created 0755 root), not
     // copied-up parent dirs; a --chown by name still needs the parent's /etc/passwd, so it stays merged
     independent: instr.link && !instr.chmod && (!instr.chown || /^\d+(:\d+)?$/.test(instr.chown)),

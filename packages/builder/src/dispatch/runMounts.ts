@@ -2,7 +2,6 @@
  * RUN --mount: the key material of each mount (never secret contents) and the prepared host
  * sources the executor binds. Everything prepared here is released after the step.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
@@ -99,7 +98,7 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
         }
         case 'cache': {
           const id = m.id ?? m.target;
-          const shared = join(solve.store.root, 'cache-mounts-v1', createHash('sha256').update(id).digest('hex'));
+          const shared = await solve.store.cacheMountDir(id);
           const users = solve.cacheMountUsers;
           let dir = shared;
           if (ctx.state.noCache) {

@@ -2,7 +2,7 @@
  * The OCI runtime spec (config.json) for one RUN step, as BuildKit's runc executor generates it
  * in spirit: new pid/ipc/uts/mount namespaces (+ network for `none`), Docker's default capability
  * set, masked and read-only /proc paths, the standard /dev, /dev/pts, /dev/shm, /dev/mqueue,
- * read-only sysfs, /etc/{hosts,resolv.conf,hostname} bound read-only, then the step's mounts.
+ * read-only sysfs, /etc/{hosts,resolv.conf} bound read-only, then the step's mounts.
  * Pure: no I/O.
  */
 import type { RunSpec } from './types.js';
@@ -10,7 +10,7 @@ import type { PreparedRun } from './prepare-run.js';
 import { shmKiB } from './setup-script.js';
 import { ociSeccomp } from './seccomp/oci.js';
 import { DOCKER_DEFAULT_PROFILE } from './seccomp/profile.js';
-import { stepCapNames, stepNofile } from './sandbox.js';
+import { stepCapNames } from './sandbox.js';
 import { PIDS_MAX } from './step-cgroup.js';
 
 const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
@@ -28,7 +28,6 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun, netns?: string): R
   // never fall back to the host's network namespace for the isolated default
   if (spec.network === 'default' && !netns) throw new Error('ociSpec: the default network needs its namespace path');
   const caps = stepCapNames(security);
-  const [soft, hard] = stepNofile();
   const mounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -54,9 +53,8 @@ export function ociSpec(spec: RunSpec, prepared: PreparedRun, netns?: string): R
       // no inheritable or ambient set: runc clears both
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: false,
-      // the sandbox's RLIMIT_NOFILE, then --ulimit (which may set NOFILE itself)
+      // only --ulimit: without it a step inherits our limits, as BuildKit's inherit buildkitd's
       rlimits: [
-        ...(spec.ulimits?.some((u) => u.name === 'nofile') ? [] : [{ type: 'RLIMIT_NOFILE', soft, hard }]),
         ...(spec.ulimits ?? []).map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, soft: u.soft < 0 ? UNLIMITED : u.soft, hard: u.hard < 0 ? UNLIMITED : u.hard })),
       ],
     },

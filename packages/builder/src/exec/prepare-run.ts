@@ -1,7 +1,8 @@
 /**
- * Rootfs preparation shared by the executors: mount-target stubs for /proc /dev /sys, the /etc
- * files and the step's mounts (see stubs.ts), the working directory (created and kept, as
- * runc/BuildKit do), and private copies of secret files with their requested owner and mode.
+ * Rootfs preparation shared by the executors: the runtime's mount points /proc /dev /sys and the
+ * working directory (created and kept, as runc/BuildKit do), mount-target stubs for the /etc files
+ * and the step's mounts (removed again after the run, see stubs.ts), and private copies of secret
+ * files with their requested owner and mode.
  */
 import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,8 +24,8 @@ export interface PreparedRun {
 
 export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etcDir: string): PreparedRun {
   const root = spec.rootfs;
-  for (const p of ['/proc', '/dev', '/sys']) stubs.ensure(p, 'dir');
-  mkdirAll755(root, spec.cwd);
+  ensureRuntimeMountpoints(root);
+  ensureWorkdir(root, spec.cwd, spec.user);
   const etc = ETC_FILES.map((name) => ({ source: join(etcDir, name), target: `/etc/${name}`, hostTarget: stubs.ensure(`/etc/${name}`, 'file') }));
   const mounts: PreparedMount[] = [];
   const ordered = [...spec.mounts].sort((a, b) => depth(a.target) - depth(b.target));
@@ -49,6 +50,35 @@ export function prepareRun(spec: RunSpec, stubs: MountStubs, runDir: string, etc
   }
   checkNested(mounts);
   return { etc, mounts };
+}
+
+/**
+ * What stays in a RUN layer of a rootfs that lacks the runtime's mount points (`FROM scratch`):
+ * - /proc, /dev, /sys: runc makes the mount point of each default mount (libcontainer
+ *   rootfs_linux.go `mountToRootfs` / `createOpenMountpoint`: MkdirAllInRoot 0755) and nothing
+ *   removes them — BuildKit's executor/stubs.go `MountStubsCleaner` only covers /etc/resolv.conf,
+ *   /etc/hosts and the step's own mount targets. They stay, as empty 0755 root dirs. (/dev/pts,
+ *   /dev/shm, /dev/mqueue and /sys/fs/cgroup are made inside the /dev tmpfs and sysfs, never in the
+ *   rootfs; BuildKit drops the default /run mount, oci/spec_linux.go `withRemovedMount("/run")`.)
+ * - /etc/resolv.conf, /etc/hosts and `--mount` targets are MountStubs: an
+ *   empty file/dir that did not exist before is removed after the run, and so is each missing
+ *   parent made for it that is empty by then (`RemoveMountStubsRecursive`, which the Dockerfile
+ *   frontend sets: client/llb/exec.go), so `FROM scratch` + RUN leaves no /etc. docker 20.10's
+ *   BuildKit v0.8 removed only the files and left /etc (see fixtures/differential/scratch-run).
+ * - the working directory: made by BuildKit's runc executor and kept (see ensureWorkdir).
+ */
+function ensureRuntimeMountpoints(root: string): void {
+  for (const p of ['/proc', '/dev', '/sys']) mkdirAll755(root, p, { uid: 0, gid: 0 });
+}
+
+/**
+ * A working directory that does not exist (the image's WorkingDir, or one a step removed) is made
+ * by BuildKit's runc executor before the run — each missing component 0755 and owned by the step's
+ * user (executor/runcexecutor/executor.go Run: `MkdirAllAndChown(newp, 0o755, rootUID, rootGID)`
+ * with rootUID/rootGID = the process uid/gid; v0.8 alike) — and stays in the layer.
+ */
+function ensureWorkdir(root: string, cwd: string, user: { uid: number; gid: number }): void {
+  mkdirAll755(root, cwd, user);
 }
 
 /**
@@ -78,8 +108,8 @@ function checkNested(mounts: PreparedMount[]): void {
   }
 }
 
-/** mkdir -p inside the rootfs (symlinks resolved there), each created directory 0755 root:root. */
-function mkdirAll755(root: string, path: string): void {
+/** mkdir -p inside the rootfs (symlinks resolved there), each created directory 0755 owner's. */
+function mkdirAll755(root: string, path: string, owner: { uid: number; gid: number }): void {
   const parts = path.split('/').filter(Boolean);
   for (let i = 1; i <= parts.length; i++) {
     const host = resolveInRoot(root, `/${parts.slice(0, i).join('/')}`);
@@ -88,6 +118,7 @@ function mkdirAll755(root: string, path: string): void {
     } catch {
       mkdirSync(host, { mode: 0o755 });
       chmodSync(host, 0o755);
+      if (owner.uid !== 0 || owner.gid !== 0) chownSync(host, owner.uid, owner.gid);
     }
   }
 }

@@ -7,11 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, constants as osConstants } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Executor, RunResult, RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
+import { cancelled, settleStep } from './step-exit.js';
 import { hostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
@@ -91,26 +92,9 @@ export class RuncExecutor implements Executor {
     const io = await stepStdio();
     return new Promise<RunResult>((resolve, reject) => {
       const { child, stdout, stderr, closed } = io.spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id]);
-      let aborted = false;
-      const onAbort = () => {
-        aborted = true;
-        // killing the runtime process would leave the container running: kill the container
-        this.runtime(['kill', id, 'KILL']).catch(() => undefined);
-      };
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
-      if (spec.signal?.aborted) onAbort();
-      stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
-      stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
-      child.on('error', (err) => {
-        spec.signal?.removeEventListener('abort', onAbort);
-        reject(new BuildError('E_EXEC_FAILED', `cannot start ${this.binary}: ${err.message}`, { cause: err }));
-      });
-      child.on('close', (code, sig) => void closed.then(() => {
-        spec.signal?.removeEventListener('abort', onAbort);
-        if (aborted || spec.signal?.aborted) return reject(cancelled());
-        if (sig) return resolve({ exitCode: 128 + ((osConstants.signals as Record<string, number>)[sig] ?? 0), signal: sig });
-        resolve({ exitCode: code ?? 1 });
-      }));
+      // killing the runtime process would leave the container running: kill the container
+      const kill = () => void this.runtime(['kill', id, 'KILL']).catch(() => undefined);
+      settleStep({ child, stdout, stderr, closed }, spec, { binary: this.binary, kill }).then(resolve, reject);
     });
   }
 
@@ -133,8 +117,4 @@ function hybridWithV2Controllers(): boolean {
   } catch {
     return false;
   }
-}
-
-function cancelled(): BuildError {
-  return new BuildError('E_CANCELLED', 'the step was cancelled');
 }

@@ -50,31 +50,6 @@ export function stepCaps(security: SecurityMode): number[] {
   return DEFAULT_CAPS.map((c) => DEFAULT_CAP_NUMBERS[c]!);
 }
 
-const NOFILE_SOFT = 1024;
-const NOFILE_HARD = 1048576;
-const CAP_SYS_RESOURCE = 24;
-let nofile: [number, number] | undefined;
-
-/**
- * RLIMIT_NOFILE soft:hard for a step: 1024:1048576 (containerd's and systemd's soft limit, the hard
- * limit Docker daemons run with), whatever limits tsbuild's caller set. Without CAP_SYS_RESOURCE
- * the hard limit cannot be raised: it stays at ours then.
- */
-export function stepNofile(): [number, number] {
-  if (nofile) return nofile;
-  let hard = NOFILE_HARD;
-  try {
-    const status = readFileSync('/proc/self/status', 'utf8');
-    const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
-    // CAP_SYS_RESOURCE raises a hard limit only when held in the initial user namespace: in a
-    // rootless build's namespace it does not, and the caller's hard limit is the step's ceiling
-    const initialNs = /^\s*0\s+0\s+4294967295\s*$/.test(readFileSync('/proc/self/uid_map', 'utf8'));
-    if (!initialNs || !(capEff & (1n << BigInt(CAP_SYS_RESOURCE)))) {
-      const line = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-      if (line && line[1] !== 'unlimited') hard = Math.min(hard, Number(line[1]));
-    }
-  } catch {
-    // no /proc: keep the defaults
-  }
-  return (nofile = [Math.min(NOFILE_SOFT, hard), hard]);
-}
+// No RLIMIT_NOFILE of the sandbox's own: without --ulimit, BuildKit resets the spec's rlimits so a
+// step inherits the daemon's (moby/buildkit executor/oci/spec.go, "reset open files limit"), and a
+// step of ours inherits tsbuild's. The differential fixture run-environment checks `ulimit -n`.

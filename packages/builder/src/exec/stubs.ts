@@ -1,7 +1,8 @@
 /**
  * Mount-target stubs: a bind mount needs an existing target, so missing ones (/etc/hosts in a
- * scratch image, `--mount target=` dirs, /proc /dev /sys) are created as empty files/dirs before
- * the run — inside the rootfs, i.e. in the upperdir. As in BuildKit they are not part of the
+ * scratch image, `--mount target=` dirs) are created as empty files/dirs before the run — inside
+ * the rootfs, i.e. in the upperdir. (runc's /proc /dev /sys mount points are not stubs: BuildKit
+ * keeps them, see prepare-run.ts.) As in BuildKit (executor/stubs.go MountStubsCleaner) they are not part of the
  * step's result: after the run each stub that is still an empty placeholder is removed again and
  * the parent directory's timestamps are restored (to their pre-run values when the step didn't
  * touch the directory itself), so the layer doesn't show them.

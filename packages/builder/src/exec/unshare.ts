@@ -4,7 +4,7 @@
  *   node ─spawn─▶ unshare --mount --pid --fork --uts --ipc [--net] --kill-child --propagation private
  *                   └─ perl (host, PID 1 of the new pid ns): the setup as mount(2) calls (rootfs bind,
  *                      proc, a tmpfs /dev with its skeleton + device nodes, pts, shm, mqueue, sys, /proc
- *                      masks, /etc/{hosts,resolv.conf,hostname}, RUN mounts), hostname, lo up, then the
+ *                      masks, /etc/{hosts,resolv.conf}, RUN mounts), hostname, lo up, then the
  *                      final stage: pivot_root, detach host root, caps, ids, cwd, env, exec args
  *                      (stays PID 1)           [see perl-setup.ts, final-stage.ts]
  *   without perl: unshare … └─ /bin/sh: one `mount -a -T fstab` (the same mounts, /dev a bind of a host
@@ -16,11 +16,12 @@
  * SIGKILLs that init when `unshare` itself is killed (cancellation).
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir, constants as osConstants } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Executor, RunResult, RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
 import { mapped, readIdMap } from '@tsbuild/layerstore';
+import { cancelled, settleStep } from './step-exit.js';
 import { hostTools, type HostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
 import { EtcFiles } from './etc-files.js';
@@ -28,7 +29,7 @@ import { prepareRun } from './prepare-run.js';
 import { perlFinalStage, perlFinalStageSupported } from './final-stage.js';
 import { findTool } from './host-tools.js';
 import { NetnsPool, type NetnsLease } from './netns-pool.js';
-import { defaultSeccompFilter, stepCaps, stepNofile } from './sandbox.js';
+import { defaultSeccompFilter, stepCaps } from './sandbox.js';
 import { createStepCgroup, stepCgroupRoots, sweepStepCgroups, type StepCgroup, type StepCgroupRoots } from './step-cgroup.js';
 import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
 import { withHome } from './home.js';
@@ -195,7 +196,7 @@ export class UnshareExecutor implements Executor {
         nodev: !cgroup && security !== 'insecure',
         noTtyGroup: this.noTtyGroup,
       });
-      const env = withHome(spec.env, root, spec.user.uid).filter((e) => e.indexOf('=') > 0);
+      const env = withHome(spec.env, root, spec.user.uid);
       const script = perlFinalStage(stepCaps(security), {
         setgroupsDenied: this.setgroupsDenied,
         loopbackUp: spec.network !== 'host',
@@ -204,8 +205,8 @@ export class UnshareExecutor implements Executor {
           netns: lease?.path,
           cgroups: cgroup?.dirs,
           seccomp: security === 'insecure' ? undefined : defaultSeccompFilter(),
-          // --ulimit nofile=… wins over the sandbox's default (the final stage sets it last)
-          nofile: ulimitNofile(spec) ?? stepNofile(),
+          // only --ulimit nofile=… (set last by the final stage); otherwise inherited, as in BuildKit
+          nofile: ulimitNofile(spec),
         },
       });
       const argv = [this.tools.perl!, '-e', script, '--', root, String(ops.length), ...ops,
@@ -261,38 +262,21 @@ export class UnshareExecutor implements Executor {
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
       const { child, stdout, stderr, closed } = io.spawn(exe, args, 1);
       const setup: Buffer[] = [];
-      let aborted = false;
-      const onAbort = () => {
-        aborted = true;
+      (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => setup.push(c));
+      const kill = () => {
         try {
           child.kill('SIGKILL');
         } catch {
           // already gone
         }
       };
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
-      if (spec.signal?.aborted) onAbort();
-      stdout.on('data', (c: Buffer) => spec.onStdout?.(c));
-      stderr.on('data', (c: Buffer) => spec.onStderr?.(c));
-      (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => setup.push(c));
-      child.on('error', (err) => {
-        spec.signal?.removeEventListener('abort', onAbort);
-        reject(new BuildError('E_EXEC_FAILED', `cannot start ${t.unshare}: ${err.message}`, { cause: err }));
-      });
-      // the step's output is complete once its pipes are closed too (they are not the child's own stdio)
-      child.on('close', (code, sig) => void closed.then(() => {
-        spec.signal?.removeEventListener('abort', onAbort);
-        if (aborted || spec.signal?.aborted) return reject(cancelled());
+      // a step whose namespaces were never set up did not run: that, not its exit code, is the error
+      const check = (code: number | null, sig: NodeJS.Signals | null) => {
         const out = Buffer.concat(setup).toString();
-        if (!out.endsWith('\nOK')) {
-          return reject(new BuildError('E_MOUNT', `cannot set up the step's namespaces: ${out.trim() || `exit ${code ?? sig}`}`, { data: { setup: out } }));
-        }
-        if (sig) {
-          const num = (osConstants.signals as Record<string, number>)[sig] ?? 0;
-          return resolve({ exitCode: 128 + num, signal: sig });
-        }
-        resolve({ exitCode: code ?? 1 });
-      }));
+        if (out.endsWith('\nOK')) return undefined;
+        return new BuildError('E_MOUNT', `cannot set up the step's namespaces: ${out.trim() || `exit ${code ?? sig}`}`, { data: { setup: out } });
+      };
+      settleStep({ child, stdout, stderr, closed }, spec, { binary: t.unshare, kill, check }).then(resolve, reject);
     });
   }
 }
@@ -313,9 +297,5 @@ function ulimitNofile(spec: RunSpec): [number, number] | undefined {
 
 function rlim(n: number): string {
   return n < 0 ? 'unlimited' : String(n);
-}
-
-function cancelled(): BuildError {
-  return new BuildError('E_CANCELLED', 'the step was cancelled');
 }
 

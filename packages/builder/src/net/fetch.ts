@@ -3,9 +3,8 @@
  * instead of at process start.
  *
  * Why: Node reads and parses the NODE_EXTRA_CA_CERTS bundle before it runs any JavaScript. Where
- * that variable names the system's whole CA list (as on these machines) it costs ~90 ms of CPU —
- * `node -e 0` takes 120 ms with it and 30 ms without — which is most of a no-change rebuild, and
- * almost no build makes an HTTPS request. So bin/tsbuild moves the variable aside
+ * that variable names the system's whole CA list that parse is most of a no-change rebuild's CPU
+ * (docs/performance.md), and almost no build makes an HTTPS request. So bin/tsbuild moves the variable aside
  * (TSBUILD_DEFERRED_CA_CERTS); `restoreDeferredCaEnv()` puts it back into process.env first thing
  * (RUN steps and helpers see the user's environment unchanged) and `httpFetch()` adds those
  * certificates to fetch's trust store before the first request — the same set Node would have

@@ -12,7 +12,8 @@ export async function writeOutputs(store: LayerStore, image: ImageRecord, opts: 
   for (const o of opts.outputs) {
     switch (o.type) {
       case 'image':
-        break;
+      case 'registry': // pushed by build() before the outputs are written
+        continue;
       case 'local':
         await writeLocal(store, image.layers, o.dest);
         break;
@@ -25,7 +26,7 @@ export async function writeOutputs(store: LayerStore, image: ImageRecord, opts: 
         await saveImages(store as Store, opts.tags.length > 0 ? opts.tags : [image.manifestDigest], o.dest, { format: o.type });
         break;
     }
-    if (o.type !== 'image') opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: image.manifestDigest });
+    opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: image.manifestDigest });
   }
 }
 

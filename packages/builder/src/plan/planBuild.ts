@@ -1,17 +1,21 @@
 /**
  * Dockerfile text → typed stages → the stage graph for the target, plus the global ARG values
- * (defaults expanded in order, --build-arg overrides applied).
+ * (defaults expanded in order, --build-arg overrides applied) and the predefined ARGs: the platform
+ * ones given, TARGETSTAGE (the target stage's name, `default` when unnamed), --build-arg overriding
+ * any of them (current BuildKit's dockerfile2llb/platform.go `defaultArgs`).
  */
 import { parse, stageGraph, type Dockerfile, type StageGraph } from '@tsbuild/parser';
 import { BuildError } from '../errors.js';
 import { expandStep } from '../solve/expand.js';
-import { StageVars } from '../solve/vars.js';
+import { globalVars } from '../solve/vars.js';
 import type { DockerfileSource } from './readDockerfile.js';
 
 export interface BuildPlan {
   dockerfile: Dockerfile;
   graph: StageGraph;
   globalArgs: Map<string, string | undefined>;
+  /** the predefined ARGs (platform ones, TARGETSTAGE), build args applied */
+  builtins: Map<string, string>;
 }
 
 export function planBuild(src: DockerfileSource, opts: { target?: string; buildArgs?: Record<string, string>; builtins?: ReadonlyMap<string, string> }): BuildPlan {
@@ -19,6 +23,9 @@ export function planBuild(src: DockerfileSource, opts: { target?: string; buildA
   if (dockerfile.stages.length === 0) throw new BuildError('E_PARSE', 'the Dockerfile has no FROM instruction', { location: { file: src.file, line: 1, column: 1 } });
   const graph = stageGraph(dockerfile, { target: opts.target });
   const buildArgs = opts.buildArgs ?? {};
+  const builtins = new Map(opts.builtins ?? []);
+  builtins.set('TARGETSTAGE', dockerfile.stages[graph.target]?.name ?? 'default');
+  for (const k of builtins.keys()) if (Object.prototype.hasOwnProperty.call(buildArgs, k)) builtins.set(k, buildArgs[k]!);
   const globalArgs = new Map<string, string | undefined>();
   for (const argInstr of dockerfile.globalArgs) {
     const loc = { file: src.file, line: argInstr.range.start.line, get column() { return argInstr.range.start.column; } }; // columns are computed only when shown
@@ -28,12 +35,10 @@ export function planBuild(src: DockerfileSource, opts: { target?: string; buildA
         globalArgs.set(a.name, buildArgs[a.name]);
         continue;
       }
-      const vars = new StageVars([], new Map(), {});
-      for (const [k, v] of opts.builtins ?? []) vars.setEnv(k, v);
-      for (const [k, v] of globalArgs) if (v !== undefined) vars.setEnv(k, v);
+      const vars = globalVars(builtins, globalArgs);
       const value = a.value === undefined ? undefined : expandStep({ ...argInstr, args: [a] }, vars, dockerfile.directives.escape, loc).args[0]!.value;
       globalArgs.set(a.name, value);
     }
   }
-  return { dockerfile, graph, globalArgs };
+  return { dockerfile, graph, globalArgs, builtins };
 }

@@ -32,7 +32,7 @@ export interface OverlaySnapshotterOptions {
   /**
    * Mount with `volatile` where the kernel has it (5.10+; default true): unmounting then skips the
    * syncfs(2) of the whole upper filesystem, which flushes every dirty page on that disk (the just
-   * extracted base, other processes' writes) and cost 1-170 ms per step. The upperdir is either
+   * extracted base, other processes' writes): a cost per step that grows with the disk's load. The upperdir is either
    * thrown away or adopted as a snapshot, and snapshots are not fsync'd when extracted either.
    */
   volatile?: boolean;
@@ -50,7 +50,7 @@ export class OverlaySnapshotter implements Snapshotter {
     const workdir = join(scratch, 'work');
     const root = join(scratch, 'merged');
     // A handful of metadata syscalls, made synchronously on purpose: through the thread pool they
-    // queue behind the build's fsyncs (cache records, blobs) and took 5-10 ms per step under load.
+    // queue behind the build's fsyncs (cache records, blobs).
     for (const d of [upperdir, workdir, root]) mkdirSync(d, { recursive: true });
     let lowers = [...lowerdirs].reverse();
     if (lowers.length === 0) {

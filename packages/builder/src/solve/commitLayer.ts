@@ -5,8 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
+import type { ImageConfig, LayerRef, LayerTar } from '@tsbuild/layerstore';
 import type { Mounted } from '../exec/types.js';
 import { BuildError } from '../errors.js';
 import { addHistory } from '../dispatch/history.js';
@@ -32,7 +31,7 @@ export interface LayerStep {
    * the upperdir and the tar from the same reads); the tar ends only once every change is in the
    * upperdir, and a failure destroys it. undefined (nothing changed yet): apply() + a diff instead
    */
-  applyToLayer?(mounted: Mounted, opts: { sourceDateEpoch?: number }): Promise<Readable | undefined>;
+  applyToLayer?(mounted: Mounted, opts: { sourceDateEpoch?: number }): Promise<LayerTar | undefined>;
   /** build the layer on an empty rootfs instead of the parent (COPY --link: BuildKit's independent layer) */
   independent?: boolean;
   /** on a miss, started alongside unpacking the parents (e.g. pick the executor); awaited by nobody */
@@ -71,14 +70,14 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
     const snapshotter = await snapshotterReady;
     mounted = await snapshotter.prepare(lowerdirs, { scratchDir });
     const tarOpts = { sourceDateEpoch: solve.options.rewriteTimestamp ? solve.options.sourceDateEpoch : undefined };
-    let tar = step.independent ? undefined : await step.applyToLayer?.(mounted, tarOpts);
-    if (!tar) {
+    let out = step.independent ? undefined : await step.applyToLayer?.(mounted, tarOpts);
+    if (!out) {
       await step.apply(mounted);
       solve.signal?.throwIfAborted();
       const diff = await solve.diff();
-      tar = diff(mounted, lowerdirs, tarOpts);
+      out = { tar: diff(mounted, lowerdirs, tarOpts) };
     }
-    layer = await solve.store.writeLayer(tar, { compressionLevel: solve.options.compressionLevel ?? LAYER_GZIP_LEVEL });
+    layer = await solve.store.writeLayer(out.tar, { compressionLevel: solve.options.compressionLevel ?? LAYER_GZIP_LEVEL, releaseChunk: out.releaseChunk });
     if (canAdopt(ctx, step, mounted)) await adopt(ctx, mounted, [...state.layers, layer]);
   } catch (err) {
     await mounted?.release().catch(() => undefined);
@@ -86,8 +85,8 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
     if (solve.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
     throw err;
   }
-  // Unmount now (no mount outlives its step); removing the scratch dir (~10 ms of round trips; a
-  // whole rootfs for the copying snapshotter) need not hold up the next step.
+  // Unmount now (no mount outlives its step); removing the scratch dir (many thread-pool round
+  // trips; a whole rootfs for the copying snapshotter) need not hold up the next step.
   const done = mounted;
   try {
     await done.detach?.();
@@ -101,7 +100,7 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
   state.parentMissed = true;
   state.lastStep = { cached: false, missReason };
   // Nothing in this build reads these records back before it ends (each fsyncs a file and its
-  // directory: ~5-10 ms a step, far more when the disk is busy), so the next step need not wait:
+  // directory, which takes long when the disk is busy), so the next step need not wait:
   // solveGraph awaits them before the build reports success.
   const config = snapshotConfig(state.config);
   track(solve, Promise.all([

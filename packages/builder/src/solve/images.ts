@@ -1,18 +1,46 @@
 /**
- * Store images named by FROM or COPY --from, looked up once per build: five stages on one base
- * read its index entry, manifest and config (each verified) once instead of five times, and every
- * stage sees the same image even if the tag moves while the build runs.
+ * Images named by FROM or COPY --from, looked up once per build: five stages on one base read its
+ * index entry, manifest and config (each verified) once instead of five times, and every stage
+ * sees the same image even if the tag moves while the build runs.
+ *
+ * The store answers first; an image it lacks is pulled from its registry (mirrors per the tsbuild
+ * config). `--pull` asks the registry every time, so a moved tag is seen (and, the cache key of a
+ * base being its config digest, rebuilds) while an unmoved one downloads nothing.
  */
-import type { ImageRecord } from '@tsbuild/layerstore';
+import { pullImage, Store, StoreError, type ImageRecord } from '@tsbuild/layerstore';
+import { BuildError } from '../errors.js';
 import type { SolveContext } from './types.js';
 
-export function lookupImage(solve: SolveContext, ref: string): Promise<ImageRecord | undefined> {
+export function lookupImage(solve: SolveContext, ref: string, location?: BuildError['location']): Promise<ImageRecord | undefined> {
   const images = (solve.images ??= new Map());
   let p = images.get(ref);
   if (!p) {
-    p = solve.store.getImage(ref);
+    p = resolveImage(solve, ref, location);
     images.set(ref, p);
     p.catch(() => images.delete(ref)); // a failed lookup is not remembered
   }
   return p;
+}
+
+async function resolveImage(solve: SolveContext, ref: string, location?: BuildError['location']): Promise<ImageRecord | undefined> {
+  const { store } = solve;
+  if (!solve.options.pull) {
+    const local = await store.getImage(ref);
+    if (local) return local;
+  }
+  // an injected store that is not the on-disk one (tests, library users) has nothing to pull into
+  if (!(store instanceof Store) || !solve.registry) return solve.options.pull ? store.getImage(ref) : undefined;
+  // pulled into the store itself, not through a registry cache's view of it (cache-io/registryCache.ts),
+  // which counts blobs it could fetch as present: a pulled image's layers must really be here
+  const local = (store as { localStore?: Store }).localStore ?? store;
+  try {
+    const r = await pullImage(local, ref, { ...solve.options.registry, client: solve.registry(), signal: solve.signal, onProgress: (e) => solve.progress.emit(e) });
+    return r.record;
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    if (err.code === 'E_REGISTRY_NOT_FOUND' || err.code === 'E_REGISTRY_UNREACHABLE') {
+      throw new BuildError('E_IMAGE_NOT_FOUND', `image ${ref} is not in the store and could not be pulled: ${err.message}`, { location, data: { image: ref, registry: err.data }, cause: err });
+    }
+    throw new BuildError(err.code, `pulling ${ref}: ${err.message}`, { location, data: { image: ref, ...err.data }, cause: err });
+  }
 }

@@ -3,6 +3,8 @@
  * RUN --mount from=NAME see instead of a stage or store image of that name, as in BuildKit, where
  * a named context wins over a stage of the same name.
  *   image: another image (`docker-image://REF`): the reference is looked up instead of NAME
+ *   oci-layout: an image in an OCI layout directory, imported into the store before the build
+ *          (build.ts) and then an `image` context
  *   dir:   a local directory: COPY --from=NAME copies from it, RUN --mount from=NAME binds it,
  *          like the build context (its files key those steps)
  */
@@ -23,6 +25,7 @@ export function imageRef(solve: SolveContext, ref: string, where: string, locati
   const c = namedContext(solve, ref);
   if (!c) return ref;
   if (c.type === 'image') return c.ref;
+  if (c.type === 'oci-layout') throw new BuildError('E_CONTEXT', `build context ${ref}: the OCI layout was not imported`, { location });
   throw new BuildError('E_UNSUPPORTED', `build context ${ref} is a directory: ${where} needs an image there (a directory context works with COPY --from=${ref} and RUN --mount from=${ref})`, { location, data: { ref } });
 }
 
@@ -36,7 +39,7 @@ export function dirContext(solve: SolveContext, ref: string): Promise<BuildConte
   if (!m) dirs.set(solve, (m = new Map()));
   let p = m.get(c.path);
   if (!p) {
-    p = loadContextSource(c.path, { storeRoot: solve.store.root, signal: solve.signal });
+    p = loadContextSource(c.path, { cacheFile: solve.store.contextCacheFile(), tmpDir: solve.store.tmpDir(), signal: solve.signal });
     m.set(c.path, p);
   }
   return p;

@@ -1,7 +1,7 @@
 /**
  * Context checksums started at the beginning of a build, for every COPY/ADD from the context whose
  * words need no expansion, so a changed file is found — and hashed, and its capabilities read
- * through the syscall helper, whose process start costs ~15–20 ms on these VMs — while the earlier
+ * through the syscall helper, whose process start is dear on small VMs — while the earlier
  * steps' cache lookups run, not when its step comes. Each step still awaits its own checksum (the
  * same promise: loadContextSource keeps one per selection), so results and errors are unchanged.
  */

@@ -3,27 +3,30 @@
  * `scratch`, or an earlier stage's result — plus the base's ONBUILD triggers to run first.
  */
 import type { FromInstruction } from '@tsbuild/parser';
-import type { ImageConfig, LayerRef } from '@tsbuild/layerstore';
+import { hostPlatform, parsePlatform, platformMatches, type ImageConfig, type LayerRef, type Platform } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
 import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
+import { checkImageName } from '../plan/checkReferences.js';
 import type { SolveContext, StageResult } from './types.js';
 import { DEFAULT_PATH } from './vars.js';
 
 export interface BaseState { config: ImageConfig; layers: LayerRef[]; fsKey: string; onBuild: string[]; display: string; vars?: StageResult['vars'] }
 
-export function hostPlatform(): { architecture: string; os: string } {
-  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return { architecture: arch[process.arch] ?? process.arch, os: 'linux' };
-}
+export { hostPlatform };
 
-/** `--platform` values naming the host: linux, linux/amd64, linux/amd64/v1 … */
+/** `--platform` values naming the host: linux, linux/amd64, linux/x86_64, linux/amd64/v1 … (the variant is not checked) */
 export function checkPlatform(platform: string | undefined, host: { architecture: string; os: string }, location?: BuildError['location']): void {
   if (!platform) return;
-  const [os, arch] = platform.toLowerCase().split('/');
-  if (os === host.os && (!arch || arch === host.architecture)) return;
+  let want: Platform | undefined;
+  try {
+    want = parsePlatform(platform, host);
+  } catch {
+    want = undefined;
+  }
+  if (want && platformMatches({ os: want.os, architecture: want.architecture }, host)) return;
   throw new BuildError('E_PLATFORM', `platform ${platform} is not supported: tsbuild builds for the host platform ${host.os}/${host.architecture} only`, { location, data: { platform } });
 }
 
@@ -43,7 +46,8 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars };
   }
-  const img = await lookupImage(solve, image);
+  checkImageName(image, location);
+  const img = await lookupImage(solve, image, location);
   if (!img) {
     throw new BuildError('E_IMAGE_NOT_FOUND', `base image ${image} is not in the store (import or load it first: tsbuild import/load)`, { location, data: { image } });
   }

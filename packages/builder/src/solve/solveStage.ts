@@ -11,7 +11,7 @@ import { displayCommand, stepPrefix } from './stepName.js';
 import { parseTriggers } from './triggers.js';
 import { resolveBase } from './resolveBase.js';
 import type { SolveContext, StageResult, StageState, StepContext } from './types.js';
-import { StageVars } from './vars.js';
+import { globalVars, StageVars } from './vars.js';
 
 export function stageLabel(stage: Stage): string {
   return stage.name ?? `stage-${stage.index}`;
@@ -23,9 +23,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const label = stageLabel(stage);
   // column is read lazily: the parser computes columns only when one is shown (see parser ast/columns.ts)
   const fromLoc = { file, line: stage.from.range.start.line, get column() { return stage.from.range.start.column; }, endLine: stage.from.range.end.line };
-  const globals = new StageVars([], new Map(), {});
-  for (const [k, v] of solve.builtinArgs) if (k !== 'TARGETSTAGE') globals.setEnv(k, v);
-  for (const [k, v] of solve.globalArgs) if (v !== undefined) globals.setEnv(k, v);
+  const globals = globalVars(solve.builtinArgs, solve.globalArgs);
   // --platform is expanded too (`FROM --platform=$BUILDPLATFORM img`)
   const from = expandStep(stage.from, globals, escape, fromLoc);
   const image = from.image;
@@ -72,7 +70,8 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     const visible = isProgressStep(raw);
     if (visible) n++;
     // shown as BuildKit shows it: variables expanded with the values before this step
-    const name = stepPrefix(label, n, total) + (visible ? displayCommand(raw, state.vars, escape) : raw.original);
+    // an inherited trigger is shown as BuildKit shows it: `[stage 2/3] ONBUILD RUN …`
+    const name = stepPrefix(label, n, total) + (triggerSet.has(raw) ? 'ONBUILD ' : '') + (visible ? displayCommand(raw, state.vars, escape) : raw.original);
     const stepId = visible ? solve.progress.start(name, stage.index, n, total) : '';
     const t0 = Date.now();
     state.lastStep = undefined;

@@ -4,6 +4,7 @@ import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
 import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
+import { checkImageName } from '../plan/checkReferences.js';
 import type { SolveContext } from './types.js';
 
 export interface SourceState { layers: LayerRef[]; config: ImageConfig; fsKey: string; stage?: number }
@@ -18,7 +19,12 @@ export async function sourceState(solve: SolveContext, ref: string, currentStage
     return { layers: r.layers, config: r.config, fsKey: r.fsKey, stage: stage.index };
   }
   if (/^\d+$/.test(ref)) throw new BuildError('E_STAGE', `invalid from flag value ${ref}: refers to current or later build stage`, { location });
-  const img = await lookupImage(solve, ref);
+  checkImageName(ref, location);
+  const img = await lookupImage(solve, ref, location).catch((err: unknown) => {
+    // neither a stage nor an image anywhere: still the --from error, with what the registry said
+    if (err instanceof BuildError && err.code === 'E_IMAGE_NOT_FOUND') throw new BuildError('E_STAGE', `${ref}: no build stage of that name, and ${err.message}`, { location, data: { ref }, cause: err });
+    throw err;
+  });
   if (!img) throw new BuildError('E_STAGE', `${ref}: no build stage and no image of that name in the store`, { location, data: { ref } });
   // the record is shared by this build's lookups: callers get their own copy of the config
   return { layers: [...img.layers], config: structuredClone(img.config), fsKey: baseKey(img.configDigest) };

@@ -4,7 +4,7 @@
  * Layers are never materialised unless a step misses the cache (see solve/commitLayer.ts).
  */
 import type { Dockerfile, Instruction, Stage, StageGraph } from '@tsbuild/parser';
-import type { ImageConfig, ImageRecord, LayerRef, LayerStore } from '@tsbuild/layerstore';
+import type { ImageConfig, ImageRecord, LayerRef, LayerStore, RegistryClient } from '@tsbuild/layerstore';
 import type { DiffFn, Executor, Snapshotter } from '../exec/types.js';
 import type { BuildOptions, StepRecord } from '../types.js';
 import type { StageVars } from './vars.js';
@@ -71,6 +71,8 @@ export interface SolveContext {
   /** `created` for new history entries and images */
   now(): string;
   platform: { architecture: string; os: string };
+  /** this build's registry client (made on first use: tokens and sockets shared by its pulls) */
+  registry?: () => RegistryClient;
 }
 
 /** What one dispatcher gets. `instr` is already expanded; `raw` is as written. */

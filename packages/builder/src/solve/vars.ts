@@ -1,14 +1,47 @@
 /**
+ * The one ARG/ENV scoping engine (the parser only expands words against a `VarLookup`).
  * Variables one stage sees, in BuildKit's order: the base image's Env, then ARG and ENV
  * instructions as they come (a later definition of a name replaces the earlier one in place).
  * `lookup` feeds word expansion; `runEnv()` is the environment of RUN; `declaredArgs` is what
- * BuildKit prints as `|N K=V` in RUN history.
+ * BuildKit prints as `|N K=V` in RUN history. The global scope (ARGs before the first FROM) is
+ * plan/planBuild.ts; the predefined ARGs are `platformArgs` + TARGETSTAGE (build.ts).
+ * ARG names are used as written, never expanded: current BuildKit's dispatch() skips
+ * ArgCommand.Expand (dockerfile2llb/convert.go; fixture arg-name-literal).
  */
 import type { VarLookup } from '@tsbuild/parser';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** ARGs usable without declaration, never written to history (BuildKit's predefined args). */
 export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+export interface PlatformSpec { os: string; architecture: string; variant?: string; osVersion?: string }
+
+/**
+ * BuildKit's predefined platform ARGs (dockerfile2llb/platform.go `defaultArgs`): BUILD/TARGET ×
+ * PLATFORM, OS, OSVERSION, ARCH, VARIANT — set even when empty. TARGETSTAGE is added by planBuild.
+ */
+export function platformArgs(target: PlatformSpec, build: PlatformSpec): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [prefix, p] of [['BUILD', build], ['TARGET', target]] as const) {
+    m.set(`${prefix}PLATFORM`, `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`);
+    m.set(`${prefix}OS`, p.os);
+    m.set(`${prefix}OSVERSION`, p.osVersion ?? '');
+    m.set(`${prefix}ARCH`, p.architecture);
+    m.set(`${prefix}VARIANT`, p.variant ?? '');
+  }
+  return m;
+}
+
+/**
+ * The global scope as a lookup, what FROM lines and global ARG defaults expand against: the
+ * predefined ARGs (build args override them), then the global ARGs resolved so far (unset ones absent).
+ */
+export function globalVars(builtins: ReadonlyMap<string, string>, globalArgs: ReadonlyMap<string, string | undefined>): StageVars {
+  const vars = new StageVars([], new Map(), {});
+  for (const [k, v] of builtins) vars.setEnv(k, v);
+  for (const [k, v] of globalArgs) if (v !== undefined) vars.setEnv(k, v);
+  return vars;
+}
 
 export class StageVars implements VarLookup {
   /** ordered env of the build state (image Env + ARG values + ENV) */
@@ -37,13 +70,15 @@ export class StageVars implements VarLookup {
   }
 
   /**
-   * FROM <earlier stage>: the child's build state starts from the parent's (BuildKit's
-   * dispatchState.init: `ds.state = ds.base.state`), so ARG values of the parent stage stay in the
-   * environment of RUN and of word expansion. They are not re-listed in RUN history (`docker build`,
-   * BuildKit v0.8; current BuildKit also copies the parent's build args and prints them as `|N`).
+   * FROM <earlier stage>: the child's build state starts from the parent's (current BuildKit's
+   * dispatchState.init: `ds.state = ds.base.state`, `ds.buildArgs = append(ds.buildArgs,
+   * ds.base.buildArgs...)`), so ARG values of the parent stage stay in the environment of RUN and of
+   * word expansion, and its ARGs head the child's RUN history `|N` list. (docker 20.10's BuildKit
+   * v0.8 did not list them; fixture stage-inherit.)
    */
   inheritEnv(parent: StageVars): void {
     this.entries.splice(0, this.entries.length, ...parent.entries.map(([k, v]): [string, string] => [k, v]));
+    this.declaredArgs.splice(0, this.declaredArgs.length, ...parent.declaredArgs.map((a) => ({ ...a })));
   }
 
   /** ENV name=value */
@@ -61,16 +96,29 @@ export class StageVars implements VarLookup {
     let value = Object.prototype.hasOwnProperty.call(this.buildArgs, name) ? this.buildArgs[name] : dflt;
     if (value === undefined && this.globalArgs.has(name)) value = this.globalArgs.get(name);
     if (value === undefined) value = this.builtins.get(name);
-    // a re-declared ARG is listed twice, as `docker build` (BuildKit v0.8) prints it: `|2 W=x W=x`
     this.declaredArgs.push({ name, value });
     if (value !== undefined) this.set(name, value);
     return value;
   }
 
-  /** `|N K=V ...` prefix BuildKit writes in RUN history (empty when no ARGs are declared) */
+  /**
+   * `|N K=V ...` prefix BuildKit writes in RUN history (empty when no ARGs are declared): current
+   * BuildKit's runCommandString (dockerfile2llb/convert.go) — each declared ARG once, at its first
+   * declaration's place, with the value the build env has now (else the ARG's own, else empty).
+   * (docker 20.10's BuildKit v0.8 listed a re-declared ARG twice: `|2 W=x W=x`.)
+   */
   historyArgs(): string[] {
-    if (this.declaredArgs.length === 0) return [];
-    return [`|${this.declaredArgs.length}`, ...this.declaredArgs.map((a) => `${a.name}=${this.get(a.name) ?? a.value ?? ''}`)];
+    const slot = new Map<string, number>();
+    const out: string[] = [];
+    for (const a of this.declaredArgs) {
+      const kv = `${a.name}=${this.get(a.name) ?? a.value ?? ''}`;
+      const i = slot.get(a.name);
+      if (i === undefined) {
+        slot.set(a.name, out.length);
+        out.push(kv);
+      } else out[i] = kv;
+    }
+    return out.length === 0 ? [] : [`|${out.length}`, ...out];
   }
 
   /** Environment of RUN: the state env, proxy build args, PATH defaulted when absent. */

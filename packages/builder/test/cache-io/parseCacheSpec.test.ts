@@ -10,15 +10,22 @@ describe('parseCacheSpec', () => {
   it('--cache-from type=local with src', () => {
     expect(parseCacheSpec('type=local,src=/tmp/c', 'from')).toEqual({ type: 'local', src: '/tmp/c' });
   });
+  it('type=registry with ref (mode for --cache-to); a bare reference means type=registry', () => {
+    expect(parseCacheSpec('type=registry,ref=reg:5000/app:cache,mode=max', 'to')).toEqual({ type: 'registry', ref: 'reg:5000/app:cache', mode: 'max', ignoreError: false });
+    expect(parseCacheSpec('type=registry,ref=x', 'to')).toEqual({ type: 'registry', ref: 'x', mode: 'min', ignoreError: false });
+    expect(parseCacheSpec('user/app:cache', 'from')).toEqual({ type: 'registry', ref: 'user/app:cache' });
+  });
   it('CSV quoting keeps commas and = in values', () => {
-    expect(parseCacheSpec('type=local,"dest=/tmp/a,b=c"', 'to').dest).toBe('/tmp/a,b=c');
-    expect(parseCacheSpec('type=local,"src=/x ""y"""', 'from').src).toBe('/x "y"');
+    expect(parseCacheSpec('type=local,"dest=/tmp/a,b=c"', 'to')).toMatchObject({ type: 'local', dest: '/tmp/a,b=c' });
+    expect(parseCacheSpec('type=local,"src=/x ""y"""', 'from')).toEqual({ type: 'local', src: '/x "y"' });
   });
   it.each([
     ['', 'to'],
-    ['user/app:cache', 'from'],
     ['dest=/x', 'to'],
-    ['type=registry,ref=x', 'to'],
+    ['type=registry', 'to'],
+    ['type=registry,ref=Bad/Ref', 'from'],
+    ['type=registry,ref=x,dest=/d', 'to'],
+    ['type=registry,ref=x,mode=max', 'from'],
     ['type=local', 'to'],
     ['type=local', 'from'],
     ['type=local,dest=/x', 'from'],

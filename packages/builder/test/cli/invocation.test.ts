@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInvocation } from '../../src/cli/main.js';
 import { explain, parseBuildFlags, parseOutput } from '../../src/cli/commands/build.js';
+import { splitLayoutRef } from '../../src/solve/ociLayout.js';
 
 const exists = (p: string) => p === '.' || p === 'ctx';
 
@@ -42,10 +43,12 @@ describe('build flags docker users type', () => {
     expect(p('--check').call).toBe('check');
     expect(p('--call', 'check').call).toBe('check');
     expect(p('--call=build').call).toBe('build');
-    expect(() => p('--call', 'outline')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
+    expect(p('--call', 'outline').call).toBe('outline');
+    expect(p('--call=targets').call).toBe('targets');
+    expect(() => p('--call', 'lint')).toThrow(/one of build, check, targets, outline/);
   });
   it('a flag tsbuild cannot honour is an error that says so', () => {
-    for (const f of ['--push', '--build-context=a=oci-layout:///x', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=a=b', '--security-opt=seccomp=unconfined']) {
+    for (const f of ['--push', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=index:a=b', '--security-opt=seccomp=unconfined']) {
       expect(() => p(f), f).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining(f.split('=')[0]!) }));
     }
     expect(() => p('--push=false')).not.toThrow();
@@ -54,6 +57,7 @@ describe('build flags docker users type', () => {
     expect(p('--build-context', 'base=docker-image://busybox:1', '--build-context=Src=.').options.namedContexts).toEqual({ base: { type: 'image', ref: 'busybox:1' }, src: { type: 'dir', path: process.cwd() } });
     expect(() => p('--build-context', 'x=/no/such/dir')).toThrow(/no such directory/);
     expect(() => p('--build-context', 'novalue')).toThrow(/NAME=VALUE/);
+    expect(() => p('--build-context', 'l=oci-layout:///no/such/layout:v1')).toThrow(/not an OCI image layout/);
   });
   it('--add-host HOST:IP and --shm-size SIZE', () => {
     expect(p('--add-host', 'db:10.0.0.5', '--add-host=v6=::1', '--add-host', 'x:[fe80::1]').options.extraHosts).toEqual([{ host: 'db', ip: '10.0.0.5' }, { host: 'v6', ip: '::1' }, { host: 'x', ip: 'fe80::1' }]);
@@ -64,12 +68,24 @@ describe('build flags docker users type', () => {
     expect(p('--shm-size=4096').options.shmSize).toBe(4096);
     expect(() => p('--shm-size', 'lots')).toThrow(/invalid size/);
   });
+  it('--annotation [manifest:]KEY=VALUE', () => {
+    expect(p('--annotation', 'org.opencontainers.image.source=https://x/y', '--annotation=manifest:com.example.a=1=2').options.annotations).toEqual({ 'org.opencontainers.image.source': 'https://x/y', 'com.example.a': '1=2' });
+    expect(() => p('--annotation', 'manifest-descriptor:a=b')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
+    expect(() => p('--annotation', 'novalue')).toThrow(/KEY=VALUE/);
+  });
   it('--ulimit NAME=SOFT[:HARD]', () => {
     expect(p('--ulimit', 'nofile=1024:2048', '--ulimit=core=-1').options.ulimits).toEqual([{ name: 'nofile', soft: 1024, hard: 2048 }, { name: 'core', soft: -1, hard: -1 }]);
     expect(p('--ulimit', 'nproc=64').options.ulimits).toEqual([{ name: 'nproc', soft: 64, hard: 64 }]);
     expect(() => p('--ulimit', 'nofiles=1')).toThrow(/unknown limit "nofiles" \(did you mean nofile\?\)/);
     expect(() => p('--ulimit', 'nofile=10:5')).toThrow(/soft limit is above the hard limit/);
     expect(() => p('--ulimit', 'nofile')).toThrow(/NAME=SOFT/);
+  });
+  it('oci-layout://DIR[:TAG|@DIGEST] splits as buildx reads it', () => {
+    const d = `sha256:${'a'.repeat(64)}`;
+    expect(splitLayoutRef('/x/layout')).toEqual({ dir: '/x/layout' });
+    expect(splitLayoutRef('/x/layout:v1')).toEqual({ dir: '/x/layout', ref: 'v1' });
+    expect(splitLayoutRef(`/x/layout@${d}`)).toEqual({ dir: '/x/layout', ref: d });
+    expect(splitLayoutRef('/x:y/layout')).toEqual({ dir: '/x:y/layout' });
   });
   it('unknown flags get a "did you mean"', () => {
     expect(() => p('--no-cahce')).toThrow(/unknown flag: --no-cahce \(did you mean --no-cache\?\)/);

@@ -110,6 +110,9 @@ describe('plain view', () => {
     r.onEvent!({ type: 'lint', message: 'Maintainer instruction is deprecated in favor of using label', rule: 'MaintainerDeprecated', location: { file: 'Dockerfile', line: 2 } });
     r.onEvent!({ type: 'warning', message: 'cache export failed', location: { file: 'Dockerfile', line: 3 } });
     expect(s.text()).toBe('WARNING: MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\nWARNING: Dockerfile:3: cache export failed\n');
+    // and the lint findings once more at the end of the log
+    r.finish(true);
+    expect(s.text().endsWith('\n1 warning found:\n - MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\n')).toBe(true);
   });
 });
 
@@ -156,6 +159,14 @@ describe('tty view', () => {
     expect(all.endsWith('\x1b[?25h')).toBe(true); // cursor given back
     // every line fits the terminal: a wrapped line would break the redraw
     for (const l of all.split('\n')) expect(l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length).toBeLessThanOrEqual(80);
+    // with colour, the durations still line up (escape codes take no columns)
+    const c = sink();
+    const rc = ttyRenderer(c.stream, { ...opts, color: true }, () => (t += 100));
+    for (const e of PARALLEL) rc.onEvent!(e);
+    rc.finish(true);
+    const lastC = c.text().slice(c.text().lastIndexOf('[+] Building')).split('\n').filter((l) => l.includes(' => [') || l.includes('CACHED'));
+    const ends = lastC.map((l) => strip(l).replace(/\x1b\[K$/, '').length);
+    expect(new Set(ends).size, lastC.join('\n')).toBe(1);
   });
 
   it('log lines are made safe for the frame: carriage returns, escapes and tabs', () => {
@@ -167,6 +178,21 @@ describe('tty view', () => {
     const text = s.text();
     expect(text).toContain(' => => # 100% done\x1b[K');
     expect(text).toContain(' => => # red    ab\x1b[K');
+  });
+
+  it('an endless line costs neither time nor memory: only its tail is kept', () => {
+    const s = sink();
+    let t = 0;
+    const r = ttyRenderer(s.stream, opts, () => (t += 200));
+    r.onEvent!({ type: 'step-start', stepId: '1', name: '[s 2/2] RUN x', stage: 0, index: 2, total: 2 });
+    const chunk = 'z'.repeat(64 * 1024);
+    const t0 = performance.now();
+    for (let i = 0; i < 640; i++) r.onEvent!({ type: 'step-log', stepId: '1', stream: 'stdout', data: chunk }); // 40 MiB, no newline
+    r.onEvent!({ type: 'step-log', stepId: '1', stream: 'stdout', data: 'END\nnext\n' });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    const last = s.text().slice(s.text().lastIndexOf('[+] Building'));
+    expect(last).toMatch(/ => => # z+…\x1b\[K\n => => # next\x1b\[K/);
+    r.finish(true);
   });
 
   it('a frame taller than the terminal drops finished steps first, never running ones', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadContext } from '../../src/context/loadContext.js';
-import { JsonChecksumCache } from '../../src/context/checksumCache.js';
+import { FileChecksumCache } from '../../src/context/checksumCache.js';
 import { cleanup, makeTree, tmp } from '../copy/helpers.js';
 
 const dirs: string[] = [];
@@ -14,7 +14,7 @@ describe('context checksum and security.capability', () => {
     const d = makeTree(t(), { files: { 'bin/ping': 'ping', 'other': 'o' } });
     const cacheFile = join(t(), 'cache.bin');
     const sum = async (sources = ['.']) => {
-      const cache = await JsonChecksumCache.open(cacheFile);
+      const cache = await FileChecksumCache.open(cacheFile);
       const ctx = await loadContext(d, { cache });
       const r = await ctx.checksum({ sources }, { detail: true });
       await cache.save();

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext } from '../../src/context/loadContext.js';
-import { JsonChecksumCache } from '../../src/context/checksumCache.js';
+import { FileChecksumCache } from '../../src/context/checksumCache.js';
 import { cleanup, makeTree, tmp } from '../copy/helpers.js';
 
 const dirs: string[] = [];
@@ -104,15 +104,20 @@ describe('ChecksumCache', () => {
   it('an unchanged context is not re-read; a touched file is; the JSON cache survives a reload', async () => {
     const d = project();
     for (let i = 0; i < 50; i++) writeFileSync(join(d, `src/f${i}.ts`), 'x'.repeat(1000 + i));
-    const cacheFile = join(t(), 'store', 'context-cache-v1.json');
-    let cache = await JsonChecksumCache.open(cacheFile);
+    const store = t();
+    const cacheFile = join(store, 'context-cache-v7.bin');
+    const tmpDir = join(store, 'tmp');
+    let cache = await FileChecksumCache.open(cacheFile, { tmpDir });
     let ctx = await loadContext(d, { cache });
     const first = await ctx.checksum(['.']);
     expect(first.bytesRead).toBeGreaterThan(50_000);
     await cache.save();
     expect(existsSync(cacheFile)).toBe(true);
+    // written through the store's tmp/ (what a crash leaves there, GC removes): nothing else beside it
+    expect(readdirSync(store).sort()).toEqual(['context-cache-v7.bin', 'tmp']);
+    expect(readdirSync(tmpDir)).toEqual([]);
 
-    cache = await JsonChecksumCache.open(cacheFile);
+    cache = await FileChecksumCache.open(cacheFile);
     ctx = await loadContext(d, { cache });
     const second = await ctx.checksum(['.']);
     expect(second.digest).toBe(first.digest);
@@ -130,18 +135,18 @@ describe('ChecksumCache', () => {
   it('round-trips entries; an updated entry replaces the loaded one; stale identities miss', async () => {
     const f = join(t(), 'sub', 'c.bin');
     const id = (n: number) => ({ ino: n, size: 10 * n, mtimeMs: 1700000000123.456 + n, ctimeMs: 1700000000999.5 + n });
-    const c = await JsonChecksumCache.open(f);
+    const c = await FileChecksumCache.open(f);
     c.set('/ctx/a', id(1), 'a'.repeat(64));
     c.set('/ctx/ü b', id(2), 'b'.repeat(64));
     await c.save();
-    const d = await JsonChecksumCache.open(f);
+    const d = await FileChecksumCache.open(f);
     expect(d.size).toBe(2);
     expect(d.get('/ctx/a', id(1))).toBe('a'.repeat(64));
     expect(d.get('/ctx/ü b', id(2))).toBe('b'.repeat(64));
     expect(d.get('/ctx/a', { ...id(1), mtimeMs: 1 })).toBeUndefined();
     d.set('/ctx/a', id(3), 'c'.repeat(64));
     await d.save();
-    const e = await JsonChecksumCache.open(f);
+    const e = await FileChecksumCache.open(f);
     expect(e.get('/ctx/a', id(3))).toBe('c'.repeat(64));
     expect(e.get('/ctx/a', id(1))).toBeUndefined();
     expect(e.size).toBe(2);
@@ -150,7 +155,7 @@ describe('ChecksumCache', () => {
   it('a corrupt cache file starts empty', async () => {
     const f = join(t(), 'c.json');
     writeFileSync(f, '{not json');
-    const c = await JsonChecksumCache.open(f);
+    const c = await FileChecksumCache.open(f);
     expect(c.size).toBe(0);
   });
 
@@ -160,7 +165,7 @@ describe('ChecksumCache', () => {
       mkdirSync(join(d, `d${i}`));
       for (let j = 0; j < 100; j++) writeFileSync(join(d, `d${i}`, `f${j}`), `${i}-${j}`);
     }
-    const cache = await JsonChecksumCache.open(join(t(), 'cache.json'));
+    const cache = await FileChecksumCache.open(join(t(), 'cache.json'));
     const t0 = performance.now();
     const cold = await (await loadContext(d, { cache })).checksum(['.']);
     const t1 = performance.now();
@@ -211,7 +216,7 @@ describe('loadContext', () => {
 describe('ChecksumCache directory listings', () => {
   /** checksum through a cache reopened from `file` (listings trusted at once), and without any cache */
   async function both(d: string, file: string, sources = ['.']) {
-    const cache = await JsonChecksumCache.open(file, { listingSettledMs: 0 });
+    const cache = await FileChecksumCache.open(file, { listingSettledMs: 0 });
     const cached = (await (await loadContext(d, { cache })).checksum(sources)).digest;
     await cache.save();
     return { cached, fresh: await sum(d, sources), cache };
@@ -222,7 +227,7 @@ describe('ChecksumCache directory listings', () => {
     const f = join(t(), 'c.bin');
     const a = await both(d, f);
     expect(a.cached).toBe(a.fresh);
-    const reopened = await JsonChecksumCache.open(f, { listingSettledMs: 0 });
+    const reopened = await FileChecksumCache.open(f, { listingSettledMs: 0 });
     const st = lstatSync(join(d, 'src'));
     expect(reopened.listing(join(d, 'src'), st)).toEqual(['app.ts', 'lib', 'link']);
 
@@ -245,7 +250,7 @@ describe('ChecksumCache directory listings', () => {
     await both(d, f);
     const a = await both(d, f);
     expect(a.cached).toBe(a.fresh);
-    const cache = await JsonChecksumCache.open(f, { listingSettledMs: 0 });
+    const cache = await FileChecksumCache.open(f, { listingSettledMs: 0 });
     const ex = await (await loadContext(d, { cache })).checksum({ sources: ['src'], exclude: ['lib'] });
     expect(ex.digest).toBe((await (await loadContext(d)).checksum({ sources: ['src'], exclude: ['lib'] })).digest);
   });
@@ -253,16 +258,16 @@ describe('ChecksumCache directory listings', () => {
   it('does not store a directory changed too recently to trust its times', async () => {
     const d = project();
     const f = join(t(), 'c.bin');
-    const cache = await JsonChecksumCache.open(f);
+    const cache = await FileChecksumCache.open(f);
     await (await loadContext(d, { cache })).checksum(['.']);
     await cache.save();
-    const again = await JsonChecksumCache.open(f);
+    const again = await FileChecksumCache.open(f);
     expect(again.listing(join(d, 'src'), lstatSync(join(d, 'src')))).toBeUndefined();
   });
 
   it('reads a format 5 file (no listings) without rehashing', async () => {
     const f = join(t(), 'c.bin');
-    const c = await JsonChecksumCache.open(f);
+    const c = await FileChecksumCache.open(f);
     c.set('/ctx/a', { ino: 1, size: 2, mtimeMs: 3, ctimeMs: 4 }, 'a'.repeat(64));
     await c.save();
     // a format 5 file is a format 7 file without the listing and memo sections (here: u32 0, u32 0,
@@ -270,7 +275,7 @@ describe('ChecksumCache directory listings', () => {
     const buf = readFileSync(f);
     const v5 = Buffer.concat([Buffer.from('TSBCC5\n\0', 'latin1'), buf.subarray(8, buf.length - 16)]);
     writeFileSync(f, v5);
-    const d = await JsonChecksumCache.open(f);
+    const d = await FileChecksumCache.open(f);
     expect(d.get('/ctx/a', { ino: 1, size: 2, mtimeMs: 3, ctimeMs: 4 })).toBe('a'.repeat(64));
   });
 });
@@ -278,7 +283,7 @@ describe('ChecksumCache directory listings', () => {
 describe('ChecksumCache selection memo', () => {
   /** a checksum through a cache reopened from `file` (walks trusted at once); counts per-file lookups */
   async function memoSum(d: string, file: string, sel: { sources: string[]; exclude?: string[] }, opts: { detail?: boolean; detailMax?: number } = {}) {
-    const cache = await JsonChecksumCache.open(file, { listingSettledMs: 0 });
+    const cache = await FileChecksumCache.open(file, { listingSettledMs: 0 });
     let gets = 0;
     const get = cache.get.bind(cache);
     cache.get = (p, id) => { gets++; return get(p, id); };
@@ -333,10 +338,10 @@ describe('ChecksumCache selection memo', () => {
   it('does not remember a walk with anything changed too recently to trust its times', async () => {
     const d = project();
     const f = join(t(), 'c.bin');
-    const cache = await JsonChecksumCache.open(f);
+    const cache = await FileChecksumCache.open(f);
     await (await loadContext(d, { cache })).checksum(['src']);
     await cache.save();
-    const again = await JsonChecksumCache.open(f);
+    const again = await FileChecksumCache.open(f);
     let gets = 0;
     const get = again.get.bind(again);
     again.get = (p, id) => { gets++; return get(p, id); };
@@ -351,13 +356,13 @@ describe('ChecksumCache append form and lookups before indexing', () => {
 
   it('a save without the index appends; the later row of a path wins; lookups agree with the index', async () => {
     const f = join(t(), 'c.bin');
-    const a = await JsonChecksumCache.open(f);
+    const a = await FileChecksumCache.open(f);
     for (let i = 1; i <= 300; i++) a.set(`/ctx/d${i % 7}/f${i}`, id(i), sha(i));
     a.set('/ctx/capped', id(999), `${sha(999)}+0102`);
     await a.save();
 
     // a build that looks up a few files and changes one (no index built)
-    const b = await JsonChecksumCache.open(f);
+    const b = await FileChecksumCache.open(f);
     expect(b.get('/ctx/d3/f10', id(10))).toBe(sha(10));
     expect(b.get('/ctx/d1/f1', id(1))).toBe(sha(1));
     expect(b.get('/ctx/d1/f1x', id(1))).toBeUndefined();
@@ -365,7 +370,7 @@ describe('ChecksumCache append form and lookups before indexing', () => {
     b.set('/ctx/new', id(2000), `${sha(2000)}+ff`);
     await b.save();
 
-    const c = await JsonChecksumCache.open(f);
+    const c = await FileChecksumCache.open(f);
     // scans (first lookups) and the index (later ones) give the same answers
     const check = () => {
       expect(c.get('/ctx/d3/f10', id(1010))).toBe(sha(1010));
@@ -380,7 +385,7 @@ describe('ChecksumCache append form and lookups before indexing', () => {
     // a save with the index compacts (one row per path)
     c.set('/ctx/another', id(3000), sha(3000));
     await c.save();
-    const d = await JsonChecksumCache.open(f);
+    const d = await FileChecksumCache.open(f);
     expect(d.size).toBe(303);
     expect(d.get('/ctx/d3/f10', id(1010))).toBe(sha(1010));
     expect(d.get('/ctx/another', id(3000))).toBe(sha(3000));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, renameSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadContext } from '../../src/context/loadContext.js';
-import { JsonChecksumCache } from '../../src/context/checksumCache.js';
+import { FileChecksumCache } from '../../src/context/checksumCache.js';
 import { FAST_SETTLED_MS, FAST_WALK_VERSION, fastWalk } from '../../src/context/fastWalk.js';
 import { hostTools } from '../../src/exec/host-tools.js';
 import { cleanup, makeTree, tmp } from '../copy/helpers.js';
@@ -23,7 +23,7 @@ function bigContext(): string {
 
 /** checksum of `sources` through the cache in `file`; records which memo keys were asked */
 async function run(d: string, file: string, sources: string[] = ['data']) {
-  const cache = await JsonChecksumCache.open(file, { listingSettledMs: 0 });
+  const cache = await FileChecksumCache.open(file, { listingSettledMs: 0 });
   const asked: string[] = [];
   const selection = cache.selection.bind(cache);
   cache.selection = (k, fp) => { asked.push(k.startsWith(FAST_WALK_VERSION) ? 'fast' : 'walk'); return selection(k, fp); };

@@ -2,13 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { applyCopy } from '../../src/copy/applyCopy.js';
 import { downloadUrl } from '../../src/copy/downloadUrl.js';
 import { fetchRemote } from '../../src/copy/fetchRemote.js';
+import { openStore } from '@tsbuild/layerstore';
 import { isArchive } from '../../src/copy/archive.js';
 import type { CopyOp } from '../../src/copy/types.js';
 import { loadContext } from '../../src/context/loadContext.js';
@@ -34,7 +35,7 @@ function makeTar(ctxDir: string, name: string, compress?: 'gzip' | 'bzip2' | 'xz
 async function packTar(entries: { name: string; type?: 'file' | 'symlink' | 'link' | 'directory'; content?: string; linkname?: string }[]): Promise<Buffer> {
   const p = tar.pack();
   const chunks: Buffer[] = [];
-  const done = new Promise<void>((res, rej) => { p.on('data', (c: Buffer) => chunks.push(c)); p.on('end', () => res()); p.on('error', rej); });
+  const done = new Promise<void>((res, rej) => { p.on('data', (c: unknown) => chunks.push(c as Buffer)); p.on('end', () => res()); p.on('error', rej); });
   for (const e of entries) {
     if ((e.type ?? 'file') === 'file') p.entry({ name: e.name, mode: 0o644 }, e.content ?? '');
     else p.entry({ name: e.name, type: e.type, linkname: e.linkname, mode: 0o755 });
@@ -79,7 +80,7 @@ describe('ADD local archives', () => {
   it('creates device nodes and fifos from the archive (as root, like chrootarchive)', async () => {
     const p = tar.pack();
     const chunks: Buffer[] = [];
-    const done = new Promise<void>((res) => { p.on('data', (c: Buffer) => chunks.push(c)); p.on('end', () => res()); });
+    const done = new Promise<void>((res) => { p.on('data', (c: unknown) => chunks.push(c as Buffer)); p.on('end', () => res()); });
     p.entry({ name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 });
     p.entry({ name: 'dev/fifo', type: 'fifo', mode: 0o600 });
     p.finalize();
@@ -245,21 +246,23 @@ describe('ADD <url> against a real local HTTP server', () => {
     expect((await applyCopy(add(['f'], '/x', { checksum: sum }), { source: ctx, destRoot: r }).catch((e) => e)).code).toBe('E_CHECKSUM');
   });
 
-  it('fetchRemote caches by content and revalidates with ETag (304 → no transfer); a change gives a new digest', async () => {
-    const cacheDir = t();
+  it('fetchRemote caches by content on the blob store and revalidates with ETag (304 → no transfer); a change gives a new digest', async () => {
+    const store = await openStore(t());
     etagHits = { full: 0, notModified: 0 };
-    const a = await fetchRemote(`${base}/etag.txt`, { cacheDir });
-    const b = await fetchRemote(`${base}/etag.txt`, { cacheDir });
+    const a = await fetchRemote(`${base}/etag.txt`, { store });
+    const b = await fetchRemote(`${base}/etag.txt`, { store });
+    expect(a.file).toBe(store.blobPath(a.digest));
+    expect(await store.readBlob(a.digest)).toBeInstanceOf(Buffer);
     expect(a.fromCache).toBe(false);
     expect(b.fromCache).toBe(true);
     expect(b.digest).toBe(a.digest);
     expect(etagHits).toEqual({ full: 1, notModified: 1 });
     etagBody = 'version two\n';
-    const c = await fetchRemote(`${base}/etag.txt`, { cacheDir });
+    const c = await fetchRemote(`${base}/etag.txt`, { store });
     expect(c.digest).not.toBe(a.digest);
     expect(readFileSync(c.file, 'utf8')).toBe('version two\n');
     // pinned checksum already cached: no request at all
-    const d = await fetchRemote(`${base}/etag.txt`, { cacheDir, checksum: c.digest });
+    const d = await fetchRemote(`${base}/etag.txt`, { store, checksum: c.digest });
     expect(d.fromCache).toBe(true);
     expect(etagHits.full).toBe(2);
     // applyCopy uses it and does not delete the cached blob
@@ -267,6 +270,14 @@ describe('ADD <url> against a real local HTTP server', () => {
     await applyCopy(add([`${base}/etag.txt`], '/e/'), { destRoot: r, remote: new Map([[c.url, c]]) });
     expect(read(r, 'e/etag.txt')).toBe('version two\n');
     expect(existsSync(c.file)).toBe(true);
+    // a --checksum the content does not have: E_CHECKSUM, and nothing new on the blob store
+    etagBody = 'version three\n';
+    const before = readdirSync(store.paths.blobs).sort();
+    const e = await fetchRemote(`${base}/etag.txt`, { store, checksum: a.digest }).catch((err: unknown) => err as { code?: string; message: string });
+    expect((e as { code?: string }).code).toBe('E_CHECKSUM');
+    expect((e as Error).message).toContain(`expected ${a.digest}, got sha256:${createHash('sha256').update('version three\n').digest('hex')}`);
+    expect(readdirSync(store.paths.blobs).sort()).toEqual(before);
+    await store.close();
   });
 
   it('a pre-downloaded RemoteFile (fetched for the cache key) is reused', async () => {

@@ -25,7 +25,7 @@ export async function readLayer(stream: Readable): Promise<{ entries: TarEntry[]
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (h, s, next) => {
       const parts: Buffer[] = [];
-      s.on('data', (d: Buffer) => parts.push(d));
+      s.on('data', (d: unknown) => parts.push(d as Buffer));
       s.on('end', () => {
         entries.push({
           name: h.name, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname,

@@ -49,7 +49,7 @@ function expected(profile: SeccompProfile, arch: string, name: string | undefine
       if (c.op === 'eq') return v === BigInt(c.value);
       if (c.op === 'lt') return v < BigInt(c.value);
       if (c.op === 'gt') return v > BigInt(c.value);
-      return (v & BigInt(c.mask)) === BigInt(c.value);
+      return c.op === 'maskedEq' && (v & BigInt(c.mask)) === BigInt(c.value);
     });
     if (ok) result = RET_ALLOW;
   }

@@ -30,7 +30,7 @@ describe('prefetched context checksums', () => {
   it('gives the step the prefetched result, and its error, with nothing unhandled before', async () => {
     const d = makeTree(t(), { files: { 'a/x': 'x' } });
     const root = t();
-    const ctx = await loadContextSource(d, { storeRoot: join(root, 'store') });
+    const ctx = await loadContextSource(d, { cacheFile: join(root, 'store', 'context-cache.bin') });
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImageConfig, ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import { ociArch, type ImageConfig, type ImageRecord, type LayerStore } from '@tsbuild/layerstore';
 
 export const BASE_IMAGE_NAMES = ['busybox', 'busybox:latest', 'alpine', 'alpine:latest', 'docker.io/library/busybox:latest', 'docker.io/library/alpine:latest'];
 const SOURCE_DATE = 1700000000;
@@ -83,17 +83,13 @@ export function busyboxRootfsTar(o: BaseImageOptions): string {
   return out;
 }
 
-export function hostArchitecture(): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
-}
-
 /** Imports the busybox rootfs into `store` as one layer and tags it under every name in `names`. */
 export async function importBaseImage(store: LayerStore, o: BaseImageOptions & { names?: string[] }): Promise<ImageRecord> {
   const layer = await store.writeLayer(createReadStream(busyboxRootfsTar(o)));
   const created = new Date(SOURCE_DATE * 1000).toISOString();
   const config: ImageConfig = {
     created,
-    architecture: hostArchitecture(),
+    architecture: ociArch().architecture,
     os: 'linux',
     config: { Env: [DEFAULT_PATH], Cmd: ['sh'] },
     rootfs: { type: 'layers', diff_ids: [layer.diffID] },

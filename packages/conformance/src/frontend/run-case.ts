@@ -5,13 +5,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildEvent, BuildOptions, OutputSpec } from '@tsbuild/builder';
-import type { ImageConfig, LayerStore } from '@tsbuild/layerstore';
+import { formatPlatform, hostPlatform as hostOciPlatform, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
 import type { CaseResult } from '../types.js';
 import type { BuildSpec, ExportKind, FrontendCase } from './types.js';
 import type { Engine } from './engine.js';
 import { evaluate, type BuildOutcome } from './expect.js';
 import { editContext, writeContext } from './context.js';
-import { hostArchitecture, importBaseImage } from './base-image.js';
+import { importBaseImage } from './base-image.js';
 
 export const REGISTRY = 'localhost:5000';
 const BUILD_TIMEOUT_MS = 180_000;
@@ -24,7 +24,7 @@ export interface RunCaseOptions {
   keep?: boolean;
 }
 
-const hostPlatform = () => `linux/${hostArchitecture()}`;
+const hostPlatform = () => formatPlatform(hostOciPlatform());
 
 /** A reason to skip, when the scenario needs something issue #4 leaves out. */
 export function skipReason(c: FrontendCase): string | undefined {

@@ -1,15 +1,20 @@
-/** fsck: rehash every blob, check every index → manifest → config/layer reference, snapshots and cache records. */
+/**
+ * fsck: rehash every blob, check every index → manifest → config/layer reference, snapshots, cache
+ * records, URL records, cache mounts and the context hash cache, and report what does not belong
+ * under the store's root.
+ */
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { Digest, FsckProblem } from '../types.js';
-import type { StorePaths } from '../paths.js';
+import { FORMAT, OBSOLETE, sha256Hex, type StorePaths } from '../paths.js';
 import { HashStream } from '../util/streams.js';
 import { readIndex } from '../index/index.js';
 import { isIndex, parseConfig, parseJson, parseManifest } from '../images/parse.js';
-import { chainIDs } from '../digest.js';
+import { chainIDs, isDigest } from '../digest.js';
 import { keyHex, listRecords } from '../cache/records.js';
+import { listUrlRecords } from '../cache/urls.js';
 import { Writable } from 'node:stream';
 
 export async function fsck(paths: StorePaths): Promise<FsckProblem[]> {
@@ -82,5 +87,43 @@ export async function fsck(paths: StorePaths): Promise<FsckProblem[]> {
     else if (join(paths.cache, `${keyHex(record.key)}.json`) !== file) add('cache', file, 'cache record file name does not match its key');
     else for (const l of record.layers ?? []) need(l.digest, l.size, file);
   }
+  // 5. URL records: named by sha256(url), their content present
+  for (const { file, name, record } of await listUrlRecords(paths)) {
+    if (!record || typeof record.url !== 'string' || !isDigest(record.digest)) add('url-cache', file, 'unreadable URL record');
+    else if (name !== `${sha256Hex(record.url)}.json`) add('url-cache', file, 'URL record file name does not match its URL');
+    else need(record.digest, record.size, file);
+  }
+  // 6. cache mounts: directories named by sha256(id)
+  for (const hex of await readdir(paths.cacheMounts).catch(() => [] as string[])) {
+    const dir = join(paths.cacheMounts, hex);
+    if (!/^[0-9a-f]{64}$/.test(hex)) add('stray', dir, 'entry in the cache mounts that is not named by an id hash');
+    else if (!(await lstat(dir)).isDirectory()) add('cache-mount', dir, 'cache mount is not a directory');
+  }
+  // 7. the context hash cache: this format's file (the builder starts afresh from anything else)
+  const magic = `TSBCC${FORMAT.contextCache}\n\0`;
+  const head = await readHead(paths.contextCache, magic.length);
+  if (head !== undefined && head !== magic) add('context-cache', paths.contextCache, `not a format ${FORMAT.contextCache} context hash cache`);
+  // 8. nothing else under the root (earlier formats' homes are removed by the next prune)
+  const known = paths.entries();
+  for (const n of await readdir(paths.root).catch(() => [] as string[])) {
+    if (!known.has(n) && !(OBSOLETE as readonly string[]).includes(n)) add('stray', join(paths.root, n), 'not part of the store layout');
+  }
   return problems;
+}
+
+/** the first `n` bytes of a file as latin1, or undefined when there is no such file */
+async function readHead(file: string, n: number): Promise<string | undefined> {
+  let h;
+  try {
+    h = await open(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await h.read(buf, 0, n, 0);
+    return buf.toString('latin1', 0, bytesRead);
+  } finally {
+    await h.close();
+  }
 }

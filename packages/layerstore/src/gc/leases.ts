@@ -36,7 +36,7 @@ export class Leases {
   async close(): Promise<void> {
     const file = this.creating ? await this.creating.catch(() => undefined) : undefined;
     // synchronous: the last thing a build does, and a lone async call there pays for waking the
-    // thread pool (1-3 ms here)
+    // thread pool
     if (file) rmSync(file, { force: true });
     this.file = undefined;
     this.creating = undefined;

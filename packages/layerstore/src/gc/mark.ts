@@ -1,4 +1,4 @@
-/** Mark: everything reachable from tags, cache records and live leases. */
+/** Mark: everything reachable from tags, cache records, URL records and live leases. */
 import type { Digest } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { readIndex } from '../index/index.js';
@@ -6,13 +6,21 @@ import { read } from '../content/read.js';
 import { isIndex, parseConfig, parseJson, parseManifest } from '../images/parse.js';
 import { chainIDs, isDigest } from '../digest.js';
 import { listRecords } from '../cache/records.js';
+import { listUrlRecords } from '../cache/urls.js';
 import { liveLeases } from './leases.js';
 
-export interface Marked { blobs: Set<string>; snapshots: Set<string>; problems: string[] }
+export interface Marked {
+  blobs: Set<string>;
+  snapshots: Set<string>;
+  /** cache mounts in use by a live build (`sha256:<hex of the id>`) */
+  mounts: Set<string>;
+  problems: string[];
+}
 
 export async function mark(paths: StorePaths, opts: { keepCache: boolean; ownLease?: string }): Promise<Marked> {
   const blobs = new Set<string>();
   const snapshots = new Set<string>();
+  const mounts = new Set<string>();
   const problems: string[] = [];
   const addChain = (diffIDs: Digest[]) => {
     for (const c of chainIDs(diffIDs)) snapshots.add(c);
@@ -49,13 +57,14 @@ export async function mark(paths: StorePaths, opts: { keepCache: boolean; ownLea
       if (record.layers?.length) addChain(record.layers.map((l) => l.diffID));
       collectDigests(record, blobs);
     }
+    for (const { record } of await listUrlRecords(paths)) if (record && isDigest(record.digest)) blobs.add(record.digest);
   }
   for (const item of await liveLeases(paths, opts.ownLease)) {
     const [kind, d] = item.split(' ');
     if (!d || !isDigest(d)) continue;
-    (kind === 'snapshot' ? snapshots : blobs).add(d);
+    (kind === 'snapshot' ? snapshots : kind === 'mount' ? mounts : blobs).add(d);
   }
-  return { blobs, snapshots, problems };
+  return { blobs, snapshots, mounts, problems };
 }
 
 /** Any digest-looking string anywhere in a record (manifestDigest, configDigest, …) keeps that blob. */

@@ -5,6 +5,8 @@ import type { GcStats } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import type { Marked } from './mark.js';
 import { listRecords, removeRecord } from '../cache/records.js';
+import { listUrlRecords, removeUrlRecord } from '../cache/urls.js';
+import { OBSOLETE } from '../paths.js';
 import { processStart } from '../lock/lockfile.js';
 
 async function du(path: string): Promise<number> {
@@ -21,14 +23,33 @@ async function du(path: string): Promise<number> {
 }
 
 export async function sweep(paths: StorePaths, marked: Marked, opts: { dropCache: boolean }): Promise<GcStats> {
-  const stats: GcStats = { blobsRemoved: 0, snapshotsRemoved: 0, cacheRecordsRemoved: 0, bytesFreed: 0 };
+  const stats: GcStats = { blobsRemoved: 0, snapshotsRemoved: 0, cacheRecordsRemoved: 0, cacheMountsRemoved: 0, urlRecordsRemoved: 0, bytesFreed: 0 };
+  const remove = async (p: string) => {
+    stats.bytesFreed += await du(p);
+    await rm(p, { recursive: true, force: true });
+  };
   if (opts.dropCache) {
     for (const { file } of await listRecords(paths)) {
       stats.bytesFreed += (await stat(file).catch(() => undefined))?.size ?? 0;
       await removeRecord(file);
       stats.cacheRecordsRemoved++;
     }
+    for (const { file } of await listUrlRecords(paths)) {
+      stats.bytesFreed += (await stat(file).catch(() => undefined))?.size ?? 0;
+      await removeUrlRecord(file);
+      stats.urlRecordsRemoved++;
+    }
+    // cache mounts a running build holds stay (BuildKit keeps in-use cache mounts too)
+    for (const hex of await readdir(paths.cacheMounts).catch(() => [] as string[])) {
+      if (marked.mounts.has(`sha256:${hex}`)) continue;
+      await remove(join(paths.cacheMounts, hex));
+      stats.cacheMountsRemoved++;
+    }
+    // file hashes of build contexts: the next build rehashes what it reads
+    await remove(paths.contextCache);
   }
+  // earlier formats' homes (the data in them can no longer be read)
+  for (const name of OBSOLETE) await remove(join(paths.root, name));
   for (const hex of await readdir(paths.blobs).catch(() => [] as string[])) {
     if (marked.blobs.has(`sha256:${hex}`)) continue;
     const file = join(paths.blobs, hex);
@@ -38,19 +59,19 @@ export async function sweep(paths: StorePaths, marked: Marked, opts: { dropCache
   }
   for (const hex of await readdir(paths.snapshots).catch(() => [] as string[])) {
     if (marked.snapshots.has(`sha256:${hex}`)) continue;
-    const dir = join(paths.snapshots, hex);
-    stats.bytesFreed += await du(dir);
-    await rm(dir, { recursive: true, force: true });
+    await remove(join(paths.snapshots, hex));
     stats.snapshotsRemoved++;
+  }
+  // registry source hints (registry/sources.ts) of blobs that are gone
+  for (const hex of await readdir(paths.sources).catch(() => [] as string[])) {
+    if (!marked.blobs.has(`sha256:${hex}`)) await rm(join(paths.sources, hex), { force: true });
   }
   // scratch left by dead processes (names carry the writer's pid: <kind>-<pid>-…)
   for (const n of await readdir(paths.tmp).catch(() => [] as string[])) {
     const m = /^[a-z-]*?-(\d+)-/.exec(n);
     const owner = m ? Number(m[1]) : 0;
     if (owner > 0 && processStart(owner) === undefined) {
-      const p = join(paths.tmp, n);
-      stats.bytesFreed += await du(p);
-      await rm(p, { recursive: true, force: true });
+      await remove(join(paths.tmp, n));
     }
   }
   return stats;

@@ -1,4 +1,5 @@
 /** Decode manifests/configs (OCI or Docker schema 2) and pair layers with their diffIDs. */
+import { hostPlatform, selectPlatform, type Platform } from './platform.js';
 import type { Digest, ImageConfig, LayerRef, Manifest, Descriptor } from '../types.js';
 import { INDEX_TYPES, MANIFEST_TYPES, LAYER_TYPES } from './media.js';
 import { formatError } from '../errors.js';
@@ -46,8 +47,7 @@ export function layerRefs(manifest: Manifest, config: ImageConfig): LayerRef[] {
   return manifest.layers.map((l, i) => ({ digest: l.digest, diffID: ids[i] as Digest, size: l.size, mediaType: l.mediaType }));
 }
 
-/** Pick the manifest for this machine from an index (linux + process.arch), else the first. */
-export function pickPlatform(manifests: Descriptor[]): Descriptor | undefined {
-  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-  return manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch) ?? manifests.find((m) => !m.platform) ?? manifests[0];
+/** Pick the manifest for this machine from an index (linux on this architecture), else the first. */
+export function pickPlatform(manifests: Descriptor[], host: Platform = hostPlatform()): Descriptor | undefined {
+  return selectPlatform(manifests, host) ?? manifests.find((m) => !m.platform) ?? manifests[0];
 }

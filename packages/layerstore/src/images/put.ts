@@ -14,7 +14,7 @@ export function serializeConfig(config: ImageConfig): Buffer {
 }
 
 /** `configBytes` are stored verbatim (loads keep the exact config digest). */
-export async function putImageBytes(store: BlobWriter, configBytes: Buffer, config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord> {
+export async function putImageBytes(store: BlobWriter, configBytes: Buffer, config: ImageConfig, layers: LayerRef[], annotations?: Record<string, string>): Promise<ImageRecord> {
   const ids = config.rootfs?.diff_ids ?? [];
   if (ids.length !== layers.length || ids.some((d, i) => d !== layers[i]!.diffID)) {
     throw formatError('config rootfs.diff_ids do not match the layers given', { diffIDs: ids, layers: layers.map((l) => l.diffID) });
@@ -26,13 +26,15 @@ export async function putImageBytes(store: BlobWriter, configBytes: Buffer, conf
     mediaType: MEDIA.ociManifest,
     config: { mediaType: MEDIA.ociConfig, digest: cfg.digest, size: cfg.size },
     layers: layers.map((l) => ({ mediaType: ociLayerType(l.mediaType), digest: l.digest, size: l.size })),
+    // `--annotation`: only when given, so every other manifest (and its digest) is as before
+    ...(annotations && Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
   };
   const [, m] = await Promise.all([store.writeBlob(configBytes), store.writeBlob(Buffer.from(JSON.stringify(manifest)))]);
   return { manifestDigest: m.digest, manifest, configDigest: cfg.digest, config, layers: layerRefs(manifest, config) };
 }
 
-export function putImage(store: BlobWriter, config: ImageConfig, layers: LayerRef[]): Promise<ImageRecord> {
-  return putImageBytes(store, serializeConfig(config), config, layers);
+export function putImage(store: BlobWriter, config: ImageConfig, layers: LayerRef[], annotations?: Record<string, string>): Promise<ImageRecord> {
+  return putImageBytes(store, serializeConfig(config), config, layers, annotations);
 }
 
 function ociLayerType(mt: string): string {

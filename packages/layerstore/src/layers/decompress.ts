@@ -8,13 +8,19 @@ import type { Readable } from 'node:stream';
 import { peek, LimitStream } from '../util/streams.js';
 import { formatError, badArchive } from '../errors.js';
 
+/** compressions a layer may have */
 export type Compression = 'gzip' | 'zstd' | 'none';
+/** compressions an archive may have (ADD, load): layers' and the ones only their CLIs decode */
+export type ArchiveCompression = Compression | 'bzip2' | 'xz';
 
-export function detectCompression(head: Buffer): Compression | 'bzip2' | 'xz' {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+
+/** What an archive's first bytes say it is, as Docker's archive.DetectCompression (gzip: 1f 8b 08). */
+export function detectCompression(head: Buffer): ArchiveCompression {
+  if (head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b && head[2] === 0x08) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
-  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.length >= 6 && head.subarray(0, 6).equals(XZ_MAGIC)) return 'xz';
   return 'none';
 }
 

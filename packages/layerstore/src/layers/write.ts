@@ -7,20 +7,16 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import type { LayerRef } from '../types.js';
+import type { LayerRef, LayerWriteOptions } from '../types.js';
 import type { StorePaths } from '../paths.js';
 import { HashStream } from '../util/streams.js';
 import { commit } from '../content/write.js';
 import { GzipBlocks } from './gzipBlocks.js';
-import { releaseHookOf } from './releaseChunk.js';
 import { TarCheck } from './tarcheck.js';
 import { MEDIA } from '../images/media.js';
 
-export interface WriteLayerOptions {
-  /** gzip level 0-9 (default 6; 1 is ~2x faster for ~10% bigger layers) */
-  compressionLevel?: number;
-  /** parse the tar while writing it (truncation, unsafe names → error) */
-  validate?: boolean;
+/** the store's own options on top of the public ones */
+export interface WriteLayerOptions extends LayerWriteOptions {
   /** told the digest before the blob is committed (e.g. to learn whether it is already in the store) */
   beforeCommit?: (digest: LayerRef['digest']) => Promise<void> | void;
 }
@@ -32,9 +28,9 @@ export async function writeLayer(paths: StorePaths, tarStream: Readable, opts: W
   const comp = new HashStream();
   const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [tarStream];
   if (opts.validate) stages.push(new TarCheck());
-  // chunks go back to a producer that asks for them (releaseChunk.ts) only when nothing between it
-  // and gzip keeps a reference: the diffID hash reads each chunk at once, TarCheck's parser may not
-  const release = opts.validate ? undefined : releaseHookOf(tarStream);
+  // chunks go back to a producer that asks for them only when nothing between it and gzip keeps a
+  // reference: the diffID hash reads each chunk at once, TarCheck's parser may not
+  const release = opts.validate ? undefined : opts.releaseChunk;
   stages.push(diff, new GzipBlocks({ level: opts.compressionLevel ?? 6, release }), comp, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
   try {
     await pipeline(stages as unknown as Parameters<typeof pipeline>[0][]);

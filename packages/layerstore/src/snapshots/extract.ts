@@ -82,8 +82,8 @@ const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O
 
 /**
  * Workers for an extraction: this thread parses, idle CPUs create files. On a busy machine there
- * is no idle CPU to gain, and the same work split over threads costs more CPU in all (measured on
- * a shared 2-vCPU VM: ~+35% CPU, slower than one thread there), so none.
+ * is no idle CPU to gain, and the same work split over threads costs more CPU in all (and was
+ * slower than one thread on a shared 2-vCPU VM, docs/performance.md), so none.
  */
 function spareCpus(): number {
   const spare = Math.round(availableParallelism() - 1 - loadavg()[0]!);

@@ -79,20 +79,6 @@ export function getXattr(path: string, name: string): Buffer | undefined {
   return r === undefined || r === '-' ? undefined : Buffer.from(r, 'hex');
 }
 
-/** llistxattr + lgetxattr of every name (does not follow symlinks). */
-export function readXattrs(path: string): Map<string, Buffer> {
-  const [list] = query([`l\t${hex(path)}`]);
-  const out = new Map<string, Buffer>();
-  if (!list || list === '-') return out;
-  const names = Buffer.from(list, 'hex').toString().split('\0').filter(Boolean);
-  const vals = query(names.map((n) => `g\t${hex(path)}\t${hex(n)}`));
-  names.forEach((n, i) => {
-    const v = vals[i];
-    if (v !== undefined && v !== '-') out.set(n, Buffer.from(v, 'hex'));
-  });
-  return out;
-}
-
 /** llistxattr + lgetxattr for many paths at once (two perl runs in all): path → name → value. */
 export function readXattrsOf(paths: readonly string[]): Map<string, Map<string, Buffer>> {
   const out = new Map<string, Map<string, Buffer>>(paths.map((p) => [p, new Map()]));

@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import type { ImageConfig, ImageRecord } from '../types.js';
 import type { Store } from '../store.js';
 import { decompress, mapZlibError } from '../layers/decompress.js';
-import { normalizeRef } from '../index/refs.js';
+import { normalizeRef } from '../images/reference.js';
+import { ociArch } from '../images/platform.js';
 import { notFound } from '../errors.js';
 import { errno } from '../util/fs.js';
 
@@ -17,10 +18,6 @@ export interface ImportOptions {
   config?: ImageConfig['config'];
   /** also unpack the snapshot now (default false: first use unpacks it) */
   unpack?: boolean;
-}
-
-export function goArch(arch: string = process.arch): string {
-  return arch === 'x64' ? 'amd64' : arch === 'ia32' ? '386' : arch;
 }
 
 export async function importRootfs(store: Store, tarPath: string, name: string, opts: ImportOptions = {}): Promise<ImageRecord> {
@@ -37,7 +34,7 @@ export async function importRootfs(store: Store, tarPath: string, name: string, 
   const created = opts.created ?? new Date().toISOString();
   const config: ImageConfig = {
     created,
-    architecture: goArch(),
+    ...ociArch(),
     os: 'linux',
     config: opts.config ?? {},
     rootfs: { type: 'layers', diff_ids: [layer.diffID] },

@@ -17,7 +17,7 @@ import { HashStream, peek } from '../util/streams.js';
 import { safeEntryName } from '../fs/scoped.js';
 import { badArchive, integrityError, formatError, notFound } from '../errors.js';
 import { isIndex, parseConfig, parseJson, parseManifest, pickPlatform } from '../images/parse.js';
-import { normalizeRef } from '../index/refs.js';
+import { normalizeRef } from '../images/reference.js';
 import { MEDIA, REF_NAME } from '../images/media.js';
 import { errno } from '../util/fs.js';
 import { liveLeases } from '../gc/leases.js';

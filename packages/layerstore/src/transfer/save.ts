@@ -9,7 +9,7 @@ import { dirname, join, basename } from 'node:path';
 import * as tar from 'tar-stream';
 import type { Descriptor, Digest, ImageRecord } from '../types.js';
 import type { Store } from '../store.js';
-import { normalizeRef } from '../index/refs.js';
+import { normalizeRef } from '../images/reference.js';
 import { MEDIA, REF_NAME } from '../images/media.js';
 import { notFound } from '../errors.js';
 import { fsyncPath } from '../util/fs.js';

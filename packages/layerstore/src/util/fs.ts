@@ -67,9 +67,9 @@ export async function renameInto(from: string, to: string): Promise<void> {
 }
 
 /**
- * Whether `path` exists, by a synchronous stat: a few µs, where the promise form costs a thread-pool
- * round trip (1-4 ms measured at a warm build's end here, where it decided whether the image's
- * config and manifest blobs need writing).
+ * Whether `path` exists, by a synchronous stat: one syscall, where the promise form costs a
+ * thread-pool round trip (at a warm build's end, where it decides whether the image's config and
+ * manifest blobs need writing, that wait showed in the build's time).
  */
 export function existsNow(path: string): boolean {
   try {

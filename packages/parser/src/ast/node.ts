@@ -32,7 +32,7 @@ export interface AstNode {
   original: string;
   /** comment lines directly above the instruction */
   comments: string[];
-  /** 1-based lines (BuildKit StartLine/EndLine) with columns from dockerfile-ast where it agrees */
+  /** 1-based lines (BuildKit StartLine/EndLine); columns: the first non-blank character of the first line, the last character of the last */
   range: SourceRange;
 }
 

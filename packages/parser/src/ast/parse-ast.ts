@@ -1,6 +1,5 @@
 import { ParseError } from '../errors.js';
 import type { SourceRange } from '../types.js';
-import { lazyColumns } from './columns.js';
 import { DirectiveState } from './directives.js';
 import { trimGoSpace, trimLeftGoSpace } from './go-text.js';
 import { heredocsFromLine } from './heredoc.js';
@@ -151,7 +150,6 @@ export function parseAst(text: string, opts: ParseAstOptions = {}): Ast {
 
   if (children.length === 0) fail('E_EMPTY', 'file with no instructions', currentLine);
   if (tooLong) fail('E_PARSE', `dockerfile line greater than max allowed size of ${MAX_TOKEN_BYTES - 1}`, currentLine + 1);
-  lazyColumns(text, children);
   return {
     children,
     startLine: children[0]!.range.start.line,

@@ -7,7 +7,7 @@
  * error. `.` is Go's (anything but `\n`). Classes are emitted as explicit code point ranges.
  * Throws GoRegexpError when Go's regexp.Compile would fail.
  */
-import type { CharTest, NfaNode } from './nfa.js';
+import { lit, notCp, oneOf, SEG, starOf, type CharTest, type NfaNode } from './nfa.js';
 
 export class GoRegexpError extends Error {}
 
@@ -237,44 +237,42 @@ class Parser {
     while (this.i < end) {
       const ch = s[this.i]!;
       if (s.startsWith('(.*/)?', this.i)) {
-        if (nodes[nodes.length - 1]?.kind !== 'seg') nodes.push({ kind: 'seg' });
+        if (nodes[nodes.length - 1]?.kind !== 'seg') nodes.push(SEG);
         this.i += 6;
         continue;
       }
       if (ch === '*') {
         const last = nodes[nodes.length - 1];
         if (!last || last.kind !== 'one') return undefined; // Go rejects it; let the RegExp path report it
-        nodes[nodes.length - 1] = { kind: 'star', test: last.test };
+        nodes[nodes.length - 1] = starOf(last);
         this.i++;
         continue;
       }
-      let test: CharTest;
+      let node: NfaNode;
       if (ch === '[') {
         const { items, negated } = this.classItems();
         const ranges = items.filter((it): it is [number, number] => typeof it !== 'string');
         if (ranges.length !== items.length) return undefined; // \p{…}: leave to the RegExp
-        test = rangeTest(ranges, negated);
+        node = oneOf(rangeTest(ranges, negated));
       } else if (ch === '.') {
         this.i++;
-        test = (c) => c !== 0x0a;
+        node = notCp(0x0a);
       } else if (ch === '\\') {
         const n = s[this.i + 1];
         if (n === undefined || 'AzbBQpP'.includes(n)) return undefined;
         const esc = this.classEscape();
         if (esc) {
-          test = rangeTest(esc as Array<[number, number]>, false);
+          node = oneOf(rangeTest(esc as Array<[number, number]>, false));
         } else {
           this.i++;
-          const cp = this.escape();
-          test = (c) => c === cp;
+          node = lit(this.escape());
         }
       } else if ('^$()|+?{}'.includes(ch)) {
         return undefined;
       } else {
-        const cp = this.nextCp();
-        test = (c) => c === cp;
+        node = lit(this.nextCp());
       }
-      nodes.push({ kind: 'one', test });
+      nodes.push(node);
     }
     if (this.i !== end) return undefined;
     return nodes;

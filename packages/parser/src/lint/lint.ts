@@ -39,6 +39,8 @@ export interface LintOptions {
   baseEnv?: (image: string) => readonly string[] | undefined;
   /** options over the `# check=` directive's (e.g. from BUILDKIT_DOCKERFILE_CHECK) */
   check?: string;
+  /** values of the automatic platform ARGs FROM may use (default: those of linux/amd64) */
+  builtins?: ReadonlyMap<string, string>;
 }
 
 export interface LintResult {
@@ -53,6 +55,18 @@ const BUILTIN_ARGS = ['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT
 const SECRET = /(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)/i;
 const SECRET_ALLOW = /(?:_|^)(?:public|file|version)(?:_|$)/i;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const DEFAULT_BUILTINS: ReadonlyMap<string, string> = new Map([
+  ['TARGETPLATFORM', 'linux/amd64'], ['TARGETOS', 'linux'], ['TARGETARCH', 'amd64'], ['TARGETVARIANT', ''],
+  ['BUILDPLATFORM', 'linux/amd64'], ['BUILDOS', 'linux'], ['BUILDARCH', 'amd64'], ['BUILDVARIANT', ''],
+]);
+
+/** A base image name: not empty, no blank, no dangling `:`/`@`, no upper case in the repository path. */
+function validImageName(ref: string): boolean {
+  if (ref === '' || /\s/.test(ref) || /[:@]$/.test(ref) || /^[:@/]/.test(ref)) return false;
+  const path = ref.split('@')[0]!.replace(/:[^/]*$/, '');
+  const repo = path.includes('/') && /[.:]|^localhost$/.test(path.split('/')[0]!) ? path.slice(path.indexOf('/') + 1) : path;
+  return repo === repo.toLowerCase();
+}
 
 class Env implements VarLookup {
   readonly vars = new Map<string, string>();
@@ -115,6 +129,10 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
   }
 
   const globalArgs = new Env();
+  /** global ARGs with their defaults only (InvalidDefaultArgInFrom ignores --build-arg) */
+  const defaultsEnv = new Env();
+  const builtins = opts.builtins ?? DEFAULT_BUILTINS;
+  for (const [k, v] of builtins) defaultsEnv.vars.set(k, v);
   const globalNames = new Set<string>();
   const stageNames = new Set<string>();
   const finished = new Map<string, StageState>();
@@ -137,11 +155,15 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     local = commentConfig(node.comments);
     if (!stage) {
       if (ins.kind === 'ARG') {
+        // BuildKit's buildMetaArgs: global ARGs are expanded but neither SecretsUsedInArgOrEnv nor
+        // UndefinedVar looks at them (those run when a stage declares the ARG)
         for (const a of ins.args) {
           globalNames.add(a.name);
-          secretCheck('ARG', a.name, node.range);
-          const v = Object.hasOwn(buildArgs, a.name) ? buildArgs[a.name] : a.value !== undefined ? expand(a.value, globalArgs, node, new Set()) : undefined;
+          const v = Object.hasOwn(buildArgs, a.name) ? buildArgs[a.name] : a.value !== undefined ? expand(a.value, globalArgs, node, new Set(), false) : undefined;
           if (v !== undefined) globalArgs.vars.set(a.name, v);
+          if (a.value !== undefined) {
+            try { defaultsEnv.vars.set(a.name, lex.processWord(a.value, defaultsEnv)); } catch { /* reported above */ }
+          }
         }
       }
       continue;
@@ -174,6 +196,19 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     return r.result;
   }
 
+  /** RedundantTargetPlatform and FromPlatformFlagConstDisallowed, as BuildKit words and decides them */
+  function platformChecks(word: string, r: { result: string; matched: Set<string>; unmatched: Set<string> }, stageName: string | undefined, node: AstNode): void {
+    if (r.matched.size === 1 && r.unmatched.size === 0 && r.matched.has('TARGETPLATFORM') && r.result === builtins.get('TARGETPLATFORM')) {
+      warn('RedundantTargetPlatform', RULES.RedundantTargetPlatform.format(word), node.range);
+    }
+    if (r.matched.size === 0 && r.unmatched.size === 0) {
+      const [os, arch] = r.result.split('/');
+      if (!os || !arch) return; // not a platform: the build says so
+      if (stageName && (stageName.includes(os) || stageName.includes(arch))) return;
+      warn('FromPlatformFlagConstDisallowed', RULES.FromPlatformFlagConstDisallowed.format(r.result), node.range);
+    }
+  }
+
   function fromStage(node: AstNode, image: string, platform: string | undefined, name: string | undefined): StageState {
     const args = node.args.flatMap((a) => ('value' in a ? [a.value] : []));
     if (args.length === 3) {
@@ -191,6 +226,7 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     // UndefinedArgInFrom: a variable in FROM (image or --platform) that no global ARG declares
     const keys = [...globalNames, ...BUILTIN_ARGS];
     const fromEnv = new Env();
+    for (const [k, v] of builtins) fromEnv.vars.set(k, v);
     for (const [k, v] of globalArgs.vars) fromEnv.vars.set(k, v);
     let base = image;
     for (const [i, word] of [image, platform].entries()) {
@@ -199,9 +235,17 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
         const r = lex.processWordWithMatches(word, fromEnv);
         if (i === 0) base = r.result;
         for (const v of r.unmatched) if (!keys.includes(v)) warn('UndefinedArgInFrom', RULES.UndefinedArgInFrom.format(v, searchSuggest(v, keys, true)), node.range);
+        if (i === 1) platformChecks(word, r, name, node);
       } catch {
         // an expansion error is the build's to report
       }
+    }
+    // InvalidDefaultArgInFrom: with the global ARGs' defaults alone (no --build-arg), the base must still name an image
+    try {
+      const dflt = lex.processWord(image, defaultsEnv);
+      if (!validImageName(dflt)) warn('InvalidDefaultArgInFrom', RULES.InvalidDefaultArgInFrom.format(image), node.range);
+    } catch {
+      // the build reports it
     }
     const st: StageState = { name, env: new Env(), envUnknown: false, args: new Set(), shellSet: false, workdirSet: false, once: new Map() };
     const parent = finished.get(base.toLowerCase());

@@ -30,6 +30,9 @@ export const RULES = {
   CopyIgnoredFile: { name: 'CopyIgnoredFile', description: 'Attempting to Copy file that is excluded by .dockerignore', url: url('copy-ignored-file'), format: (cmd: string, file: string) => `Attempting to ${cmd} file ${JSON.stringify(file)} that is excluded by .dockerignore` },
   ExposeProtoCasing: { name: 'ExposeProtoCasing', description: 'Protocol in EXPOSE instruction should be lowercase', url: url('expose-proto-casing'), format: (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase` },
   ExposeInvalidFormat: { name: 'ExposeInvalidFormat', description: 'IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release', url: url('expose-invalid-format'), format: (port: string) => `EXPOSE instruction should not define an IP address or host-port mapping, found '${port}'` },
+  RedundantTargetPlatform: { name: 'RedundantTargetPlatform', description: 'Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior', url: url('redundant-target-platform'), format: (v: string) => `Setting platform to predefined ${v} in FROM is redundant as this is the default behavior` },
+  FromPlatformFlagConstDisallowed: { name: 'FromPlatformFlagConstDisallowed', description: 'FROM --platform flag should not use a constant value', url: url('from-platform-flag-const-disallowed'), format: (p: string) => `FROM --platform flag should not use constant value ${JSON.stringify(p)}` },
+  InvalidDefaultArgInFrom: { name: 'InvalidDefaultArgInFrom', description: 'Default value for global ARG results in an empty or invalid base image name', url: url('invalid-default-arg-in-from'), format: (base: string) => `Default value for ARG ${base} results in empty or invalid base image name` },
 } as const;
 
 export type RuleName = keyof typeof RULES;

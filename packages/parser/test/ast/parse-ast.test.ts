@@ -46,9 +46,11 @@ describe('parseAst: lines', () => {
   it('strips leading whitespace and a BOM, handles CRLF', () => {
     expect(dump('\ufeff  FROM a\r\n\tRUN b\r\n')).toBe('(from "a")\n(run "b")');
   });
-  it('records columns of instructions (dockerfile-ast cross-check)', () => {
+  it('records columns of instructions (first non-blank to last character)', () => {
     const ast = parseAst('FROM a\n  RUN b \\\n  c\n');
     expect(ast.children[1]!.range).toEqual({ start: { line: 2, column: 3 }, end: { line: 3, column: 3 } });
+    // a BOM is not a column (BuildKit strips it before parsing)
+    expect(parseAst('\ufeffFROM a\n').children[0]!.range).toEqual({ start: { line: 1, column: 1 }, end: { line: 1, column: 6 } });
   });
   it('extracts flags, keeps unknown instructions with an empty argument', () => {
     expect(dump('COPY --from=x --chown="a b" -- s d\nFOO bar')).toBe('(copy ["--from=x" "--chown=a b"] "s" "d")\n(foo "")');

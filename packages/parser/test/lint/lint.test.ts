@@ -23,12 +23,16 @@ const CASES: Case[] = [
   { rule: 'ConsistentInstructionCasing', bad: 'FROM a\nrun true\nRUN true\n', expect: ["ConsistentInstructionCasing@2: Command 'run' should match the case of the command majority (uppercase)"], good: 'from a\nrun true\n' },
   { rule: 'MultipleInstructionsDisallowed', bad: 'FROM a\nCMD ["a"]\nCMD ["b"]\n', expect: ['MultipleInstructionsDisallowed@2: Multiple CMD instructions should not be used in the same stage because only the last one will be used'], good: 'FROM a\nCMD ["a"]\nFROM b\nCMD ["b"]\n' },
   { rule: 'SecretsUsedInArgOrEnv', bad: 'FROM a\nARG GITHUB_TOKEN\nENV DB_PASSWORD=x\n', expect: ['SecretsUsedInArgOrEnv@2: Do not use ARG or ENV instructions for sensitive data (ARG "GITHUB_TOKEN")', 'SecretsUsedInArgOrEnv@3: Do not use ARG or ENV instructions for sensitive data (ENV "DB_PASSWORD")'],
-    good: 'FROM a\nARG PUBLIC_KEY\nENV TOKENIZER=x KEYBOARD=y\n' },
+    good: 'ARG GLOBAL_TOKEN\nFROM a\nARG PUBLIC_KEY\nENV TOKENIZER=x KEYBOARD=y\n' }, // global ARGs are not checked (BuildKit's buildMetaArgs)
   { rule: 'CopyIgnoredFile', bad: 'FROM a\nCOPY secret.txt /x\nADD ./dist/app.js /y\n', opts: { ignorePatterns: ['secret.txt', 'dist'] }, expect: ['CopyIgnoredFile@2: Attempting to Copy file "secret.txt" that is excluded by .dockerignore', 'CopyIgnoredFile@3: Attempting to Add file "dist/app.js" that is excluded by .dockerignore'],
     good: 'FROM a\nCOPY app.txt /x\nCOPY --from=b secret.txt /y\n' },
   { rule: 'LegacyKeyValueFormat', bad: 'FROM a\nENV A 1\nLABEL b 2\n', expect: ['LegacyKeyValueFormat@2: "ENV key=value" should be used instead of legacy "ENV key value" format', 'LegacyKeyValueFormat@3: "LABEL key=value" should be used instead of legacy "LABEL key value" format'], good: 'FROM a\nENV A=1\nLABEL b="2 3"\n' },
   { rule: 'ExposeProtoCasing', bad: 'FROM a\nEXPOSE 80/TCP\n', expect: ["ExposeProtoCasing@2: Defined protocol '80/TCP' in EXPOSE instruction should be lowercase"], good: 'FROM a\nEXPOSE 80/tcp 53/udp 8080\n' },
   { rule: 'ExposeInvalidFormat', bad: 'FROM a\nEXPOSE 127.0.0.1:80:80\n', expect: ["ExposeInvalidFormat@2: EXPOSE instruction should not define an IP address or host-port mapping, found '127.0.0.1:80:80'"], good: 'FROM a\nEXPOSE 80\n' },
+  { rule: 'RedundantTargetPlatform', bad: 'FROM --platform=$TARGETPLATFORM alpine\n', expect: ['RedundantTargetPlatform@1: Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior'], good: 'FROM --platform=$BUILDPLATFORM alpine\n' },
+  { rule: 'FromPlatformFlagConstDisallowed', bad: 'FROM --platform=linux/amd64 alpine AS build\n', expect: ['FromPlatformFlagConstDisallowed@1: FROM --platform flag should not use constant value "linux/amd64"'], good: 'FROM --platform=linux/amd64 alpine AS build_amd64\nFROM --platform=$BUILDPLATFORM alpine\n' },
+  { rule: 'InvalidDefaultArgInFrom', bad: 'ARG VERSION\nARG IMG\nFROM busybox:$VERSION\nFROM $IMG\n', expect: ['InvalidDefaultArgInFrom@3: Default value for ARG busybox:$VERSION results in empty or invalid base image name', 'InvalidDefaultArgInFrom@4: Default value for ARG $IMG results in empty or invalid base image name'],
+    good: 'ARG VERSION=1.36\nARG IMG=alpine\nFROM busybox:$VERSION\nFROM ${IMG}\nFROM busybox:${VERSION:-latest}\n', opts: { buildArgs: { VERSION: '', IMG: '' } } },
   { rule: 'NoEmptyContinuation', bad: 'FROM a\nRUN echo a \\\n\n  b\n', expect: ['NoEmptyContinuation@2: Empty continuation line'], good: 'FROM a\nRUN echo a \\\n  b\n' },
 ];
 

@@ -1,6 +1,7 @@
 /** Flag parsing shared by the store commands (import, save, load, images, inspect, rmi, prune, fsck, tag). */
 import { openStore, type Store } from '@tsbuild/layerstore';
 import { UsageError } from '../errors.js';
+import { suggest } from '@tsbuild/parser';
 
 export interface FlagSpec {
   /** long name without dashes → takes a value? */
@@ -46,7 +47,10 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
       inline = a.length > 2 ? a.slice(2).replace(/^=/, '') : undefined;
     }
     const def = name ? all[name] : undefined;
-    if (!name || !def) throw new UsageError(`unknown flag: ${a}`);
+    if (!name || !def) {
+      const near = suggest(a.replace(/=.*$/, ''), Object.keys(all).map((k) => `--${k}`));
+      throw new UsageError(`unknown flag: ${a}${near ? ` (did you mean ${near}?)` : ''}`);
+    }
     let value: string | boolean;
     if (def.value) {
       value = inline ?? argv[++i] ?? '';

@@ -6,7 +6,7 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSy
 import { pipeline } from 'node:stream/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError, registerSource, renderError } from '../errors.js';
 import { BuildError } from '../../errors.js';
 import type { BuildOptions, BuildResult, NamedContext, OutputSpec, SecretSpec, StepRecord } from '../../types.js';
@@ -14,6 +14,7 @@ import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
 import { suggest } from '@tsbuild/parser';
 import { MissReasons } from '../render/missShown.js';
+import { splitLayoutRef } from '../../solve/ociLayout.js';
 import { NO_EARLIER_BUILD } from '../../solve/missReason.js';
 import { isEntitlement } from '../../solve/entitlements.js';
 
@@ -27,12 +28,16 @@ Options:
   -f, --file FILE             Dockerfile (default CONTEXT/Dockerfile; '-' reads stdin)
       --build-arg K[=V]       build argument; without =V the value comes from the environment
       --target STAGE          build this stage
-      --build-context NAME=DIR|docker-image://REF  what FROM NAME / COPY --from=NAME use
+      --build-context NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]  what FROM NAME /
+                              COPY --from=NAME use
       --no-cache              do not use the build cache
       --no-cache-filter STAGE do not use the cache for this stage (repeatable)
       --cache-to type=local,dest=DIR[,mode=min|max]  export the build cache
+      --cache-to type=registry,ref=REF[,mode=min|max] … to a registry (an OCI artifact)
       --cache-from type=local,src=DIR                import a build cache
-      --pull[=false]          accepted (base images come from the store)
+      --cache-from type=registry,ref=REF             … from a registry (layers fetched when needed)
+      --pull[=false]          ask the registry for every FROM image (else: the store, then the registry)
+      --push[=false]          push the image under every -t name (same as -o type=registry)
       --load                  accepted: the image goes to the store (the default target)
       --network default|none|host  network for RUN (default: isolated, outbound NAT; host needs --allow network.host)
       --allow ENTITLEMENT     network.host | security.insecure (RUN --network=host / --security=insecure; repeatable)
@@ -42,12 +47,14 @@ Options:
       --ulimit NAME=SOFT[:HARD]  resource limit for RUN (e.g. nofile=1024:2048; repeatable)
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
+      --annotation [manifest:]K=V  annotation on the image manifest (repeatable)
       --platform P            target platform (the host platform only; 'local' = the host's)
       --progress MODE         auto|plain|tty|quiet|rawjson (default auto: tty on a terminal)
       --explain               after the build, list every step: cache hit or miss, and why
       --check                 only check the Dockerfile (as 'tsbuild check'); same as --call check
-      --call check|build      what to do with the Dockerfile (default build)
-  -o, --output type=T[,dest=D] image[,name=N]|oci|docker|local|tar (repeatable); dest=- or
+      --call build|check|targets|outline  build (default), lint, list the stages, or list
+                              the target's build args, secrets and ssh ids
+  -o, --output type=T[,dest=D] image[,name=N]|registry[,name=N]|oci|docker|local|tar (repeatable); dest=- or
                               '-o -' writes the tar to stdout
       --iidfile FILE          write the image ID (config digest, as docker) to FILE
       --metadata-file FILE    write build metadata (JSON, see docs/cli.md) to FILE
@@ -58,7 +65,7 @@ Options:
       --rewrite-timestamp     clamp file mtimes in new layers to SOURCE_DATE_EPOCH
   -D, --debug                 show the executor and snapshotter chosen, stacks of internal errors
 
-Not supported (an error, never ignored): --push, --annotation, --security-opt.
+Not supported (an error, never ignored): --security-opt.
 `;
 
 export interface ParsedBuild {
@@ -70,16 +77,14 @@ export interface ParsedBuild {
   dockerfileFromStdin: boolean;
   /** CONTEXT is `-`: a tar of the context (or a lone Dockerfile) on stdin */
   contextFromStdin: boolean;
-  /** `--call check` / `--check`: lint only */
-  call: 'build' | 'check';
+  /** `--call check` / `--check`: lint only; `targets`, `outline`: describe the Dockerfile */
+  call: 'build' | 'check' | 'targets' | 'outline';
   explain: boolean;
   debug: boolean;
 }
 
 /** docker/buildx flags tsbuild does not honour: an error that says so, never silently ignored. */
 const UNSUPPORTED: Record<string, string> = {
-  '--push': 'pushing to a registry is not supported yet; tag the image and use `tsbuild save`',
-  '--annotation': 'image annotations are not supported yet',
   '--security-opt': '--security-opt is not supported yet',
   '--cgroup-parent': 'cgroup parents are not supported (tsbuild has no daemon)',
   '--isolation': '--isolation is a Windows option',
@@ -88,9 +93,9 @@ const UNSUPPORTED: Record<string, string> = {
   '--attest': 'attestations are not supported',
   '--builder': 'tsbuild has no builder instances',
 };
-const UNSUPPORTED_VALUE = new Set(['--push', '--load']);
+const UNSUPPORTED_VALUE = new Set(['--load']);
 
-const VALUE_FLAGS = new Set(['--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
+const VALUE_FLAGS = new Set(['--annotation', '--ulimit', '--ssh', '--add-host', '--shm-size', '--build-context', '--call', '--cache-to', '--cache-from', '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--no-cache-filter', '--network', '--secret', '--label', '--platform', '--progress', '-o', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--allow']);
 const BOOL_FLAGS = new Set(['--no-cache', '--pull', '--push', '-q', '--quiet', '--rewrite-timestamp', '--load', '--debug', '-D', '--explain', '--check']);
 /** boolean flags that also take `=true|false` */
 const BOOL_VALUE = new Set(['--no-cache', '--pull', '--push', '--load', '--explain', '--check']);
@@ -136,8 +141,9 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
       else if (flag === '--debug' || flag === '-D') debug = true;
       else if (flag === '--explain') explain = on;
       else if (flag === '--check') call = on ? 'check' : call;
-      // --pull: base images come from the store (registry pulls are another module's); --load:
-      // the store is where the image goes anyway
+      else if (flag === '--pull') options.pull = on;
+      else if (flag === '--push') options.push = on;
+      // --load: the store is where the image goes anyway
       continue;
     }
     if (!VALUE_FLAGS.has(flag)) {
@@ -166,6 +172,11 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         break;
       }
       case '--target': options.target = value; break;
+      case '--annotation': {
+        const [k, v] = parseAnnotation(value);
+        (options.annotations ??= {})[k] = v;
+        break;
+      }
       case '--ulimit': (options.ulimits ??= []).push(parseUlimit(value)); break;
       case '--ssh': (options.ssh ??= []).push(parseSsh(value, env)); break;
       case '--add-host': (options.extraHosts ??= []).push(parseAddHost(value)); break;
@@ -199,8 +210,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
         if (value !== 'local') options.platform = value;
         break;
       case '--call':
-        if (value === 'check' || value === 'build') call = value;
-        else throw new UsageError(`--call ${value}: only "build" and "check" are supported`, value === 'outline' || value === 'targets' ? 'E_UNSUPPORTED' : 'E_USAGE');
+        if (value === 'check' || value === 'build' || value === 'targets' || value === 'outline') call = value;
+        else throw new UsageError(`--call ${value}: one of build, check, targets, outline`);
         break;
       case '--progress':
         if (!['auto', 'plain', 'tty', 'quiet', 'rawjson'].includes(value)) throw new UsageError(`invalid progress mode ${JSON.stringify(value)}`);
@@ -245,6 +256,7 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
     options.sourceDateEpoch = Number(sde);
   }
   options.env = env;
+  options.registry = { env };
   if (quiet) progress = 'quiet';
   return { options, progress, iidfile, metadataFile, quiet, dockerfileFromStdin, contextFromStdin, call, explain, debug };
 }
@@ -269,9 +281,10 @@ export function parseOutput(value: string): OutputSpec & { names?: string[] } {
   const type = m.get('type') ?? 'local';
   const dest = m.get('dest');
   if (type === 'image' || type === 'registry') {
-    if (type === 'registry' || m.get('push') === 'true') usage('-o type=registry (push) is not supported yet', 'E_UNSUPPORTED');
     // name=a,b (or name="a,b" as buildx quotes it): tags, as -t gives them
     const names = [...(m.get('name') ?? '').replace(/^"|"$/g, '').split(','), ...(m.get('__rest') ?? '').split(',')].map((n) => n.trim()).filter(Boolean);
+    // buildx: type=registry is type=image,push=true; the names are where it goes
+    if (type === 'registry' || m.get('push') === 'true') return names.length ? { type: 'registry', names } : { type: 'registry' };
     return names.length ? { type: 'image', names } : { type: 'image' };
   }
   if (!['oci', 'docker', 'local', 'tar'].includes(type)) usage(`unknown output type ${JSON.stringify(type)} (image|oci|docker|local|tar)`);
@@ -299,6 +312,24 @@ export function parseSsh(value: string, env: Record<string, string | undefined>)
   }
   if (!st.isSocket()) throw new UsageError(`--ssh ${id}=${socket}: not an agent socket (key files need an agent: eval $(ssh-agent); ssh-add ${socket}; --ssh ${id})`, 'E_UNSUPPORTED');
   return { id, socket: resolve(socket) };
+}
+
+/**
+ * `--annotation [manifest:]KEY=VALUE` (buildx's form). tsbuild writes one manifest and no index,
+ * so `index:`, `manifest-descriptor:` and platform-qualified annotations are refused, not dropped.
+ */
+export function parseAnnotation(value: string): [string, string] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--annotation needs KEY=VALUE, got ${JSON.stringify(value)}`);
+  let key = value.slice(0, eq);
+  const colon = key.indexOf(':');
+  if (colon >= 0 && /^[a-z-]+(\[[^\]]*\])?$/.test(key.slice(0, colon))) {
+    const where = key.slice(0, colon);
+    if (where !== 'manifest') throw new UsageError(`--annotation ${value}: only manifest annotations are supported (tsbuild writes no image index)`, 'E_UNSUPPORTED');
+    key = key.slice(colon + 1);
+  }
+  if (!key) throw new UsageError(`--annotation needs KEY=VALUE, got ${JSON.stringify(value)}`);
+  return [key, value.slice(eq + 1)];
 }
 
 const ULIMITS = ['as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];
@@ -350,7 +381,11 @@ export function parseBuildContext(value: string): [string, NamedContext] {
     if (!ref) throw new UsageError(`--build-context ${name}: docker-image:// needs an image reference`);
     return [name, { type: 'image', ref }];
   }
-  if (v.startsWith('oci-layout://')) throw new UsageError(`--build-context ${name}=${v}: oci-layout:// contexts are not supported yet; load the layout with \`tsbuild load\` and use docker-image://NAME`, 'E_UNSUPPORTED');
+  if (v.startsWith('oci-layout://')) {
+    const { dir, ref } = splitLayoutRef(v.slice('oci-layout://'.length));
+    if (!existsSync(join(dir, 'index.json'))) throw new UsageError(`--build-context ${name}=${v}: ${dir} is not an OCI image layout (no index.json)`);
+    return [name, { type: 'oci-layout', path: resolve(dir), ...(ref ? { ref } : {}) }];
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || v.startsWith('git@')) throw new UsageError(`--build-context ${name}=${v}: remote contexts are not supported (tsbuild reads local directories and store images)`, 'E_UNSUPPORTED');
   if (!existsSync(v)) throw new UsageError(`--build-context ${name}=${v}: no such directory`);
   return [name, { type: 'dir', path: resolve(v) }];
@@ -386,10 +421,20 @@ export async function run(argv: string[]): Promise<number> {
     const { runCheck } = await import('./check.js');
     return await runCheck({ root: parsed.options.root, context: parsed.options.context === '-' ? undefined : parsed.options.context, dockerfile: parsed.options.dockerfile, text: parsed.dockerfileFromStdin ? readFileSync(0, 'utf8') : undefined, buildArgs: parsed.options.buildArgs, debug: parsed.debug });
   }
+  if (parsed.call === 'targets' || parsed.call === 'outline') {
+    const { readDockerfile } = await import('../../plan/readDockerfile.js');
+    const source = parsed.dockerfileFromStdin ? { text: readFileSync(0, 'utf8'), file: 'Dockerfile' } : await readDockerfile(parsed.options);
+    const o = await import('./outline.js');
+    process.stdout.write(parsed.call === 'targets' ? o.targets(source) : o.outline({ ...source, ...(parsed.options.target ? { target: parsed.options.target } : {}) }));
+    return 0;
+  }
   if (parsed.iidfile) needDir(parsed.iidfile, '--iidfile');
   if (parsed.metadataFile) needDir(parsed.metadataFile, '--metadata-file');
   const stdoutOutput = parsed.options.outputs?.find((o) => 'dest' in o && o.dest === '-') as { dest: string } | undefined;
   if (stdoutOutput && process.stdout.isTTY) throw new UsageError('refusing to write the tar to a terminal: redirect stdout (-o - > image.tar)');
+  if ((parsed.contextFromStdin || parsed.dockerfileFromStdin) && process.stdin.isTTY) {
+    throw new UsageError(`${parsed.contextFromStdin ? 'CONTEXT -' : '-f -'} reads ${parsed.contextFromStdin ? 'a tar of the context (or a Dockerfile)' : 'the Dockerfile'} from stdin, which is a terminal: redirect it (< file)`);
+  }
   const cleanups: (() => void)[] = [];
   if (parsed.dockerfileFromStdin) parsed.options.dockerfileText = readFileSync(0, 'utf8');
   if (parsed.contextFromStdin) {
@@ -398,6 +443,8 @@ export async function run(argv: string[]): Promise<number> {
     cleanups.push(c.cleanup);
     parsed.options.context = c.dir;
     if (c.dockerfileText !== undefined) parsed.options.dockerfileText = c.dockerfileText;
+    // with a tar context, -f names a file inside the tar (as docker takes it)
+    else if (parsed.options.dockerfile && !isAbsolute(parsed.options.dockerfile)) parsed.options.dockerfile = join(c.dir, parsed.options.dockerfile);
   }
   if (parsed.options.dockerfileText !== undefined) registerSource(parsed.options.dockerfile ?? 'Dockerfile', parsed.options.dockerfileText);
   if (stdoutOutput) {
@@ -440,7 +487,7 @@ export async function run(argv: string[]): Promise<number> {
     if (parsed.explain) process.stderr.write(explain(result.steps));
     if (parsed.quiet) {
       if (!stdoutOutput) process.stdout.write(`${result.configDigest}\n`);
-    } else if (mode === 'plain') process.stderr.write(`\nwriting image ${result.imageDigest} done${parsed.options.tags?.length ? `\nnaming to ${parsed.options.tags.join(', ')} done` : ''}\n`);
+    } else if (mode === 'plain') process.stderr.write(`\nwriting image ${result.configDigest} done${parsed.options.tags?.length ? `\nnaming to ${parsed.options.tags.join(', ')} done` : ''}\n`);
     else if (mode === 'tty') process.stderr.write(`image ${result.configDigest}${parsed.options.tags?.length ? ` named ${parsed.options.tags.join(', ')}` : ''}\n`);
     return 0;
   } catch (e) {
@@ -449,10 +496,12 @@ export async function run(argv: string[]): Promise<number> {
       renderError(e, process.stderr, { debug: parsed.debug });
       return 130;
     }
-    const code = renderError(e, process.stderr, { debug: parsed.debug });
-    const data = (e as { data?: { output?: string[] } }).data;
-    if (data?.output?.length && mode === 'quiet') process.stderr.write(`${data.output.join('\n')}\n`);
-    return code;
+    // the failed step's last lines: plain printed them as they came; tty showed only a few and quiet none
+    const data = (e as { data?: { output?: string[]; step?: string } }).data;
+    if (data?.output?.length && mode !== 'plain' && mode !== 'rawjson') {
+      process.stderr.write(`------\n > ${data.step ?? 'the failed step'}:\n${data.output.map((l) => `   ${l}`).join('\n')}\n------\n`);
+    }
+    return renderError(e, process.stderr, { debug: parsed.debug });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

@@ -7,6 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lint, type LintWarning } from '@tsbuild/parser';
+import { platformArgs } from '../../solve/vars.js';
+import { hostPlatform } from '../../solve/resolveBase.js';
 import { BuildError } from '../../errors.js';
 import { codeFrame, registerSource, renderError } from '../errors.js';
 import { parseArgs, out } from './_store-args.js';
@@ -17,8 +19,9 @@ Check a Dockerfile against the lint rules (as 'docker build --check'), without b
 CONTEXT (default .) is where the Dockerfile and .dockerignore are looked up.
 
 Rules: ConsistentInstructionCasing CopyIgnoredFile DuplicateStageName ExposeInvalidFormat
-ExposeProtoCasing FromAsCasing JSONArgsRecommended LegacyKeyValueFormat MaintainerDeprecated
-MultipleInstructionsDisallowed NoEmptyContinuation ReservedStageName SecretsUsedInArgOrEnv
+ExposeProtoCasing FromAsCasing FromPlatformFlagConstDisallowed InvalidDefaultArgInFrom
+JSONArgsRecommended LegacyKeyValueFormat MaintainerDeprecated MultipleInstructionsDisallowed
+NoEmptyContinuation RedundantTargetPlatform ReservedStageName SecretsUsedInArgOrEnv
 StageNameCasing UndefinedArgInFrom UndefinedVar WorkdirRelativePath
 
 Skip rules or make them errors with a directive on the first line:
@@ -28,6 +31,8 @@ Options:
   -f, --file FILE        Dockerfile (default CONTEXT/Dockerfile; '-' reads stdin)
       --build-arg K=V    build argument (an ARG given this way is defined)
       --json             print the warnings as JSON
+      --root DIR         the store whose images tell UndefinedVar what a base defines
+                         (default $TSBUILD_ROOT, or the default store when it exists)
 `;
 
 export interface CheckRequest { context?: string; dockerfile?: string; text?: string; buildArgs?: Record<string, string>; json?: boolean; debug?: boolean; root?: string }
@@ -73,7 +78,9 @@ export async function runCheck(req: CheckRequest): Promise<number> {
   let result;
   try {
     const baseEnv = await storeEnvs(text, path, req);
-    result = lint(text, { file: path, ignorePatterns, buildArgs: req.buildArgs, ...(baseEnv ? { baseEnv } : {}) });
+    const host = hostPlatform();
+    const check = req.buildArgs?.BUILDKIT_DOCKERFILE_CHECK;
+    result = lint(text, { file: path, ignorePatterns, buildArgs: req.buildArgs, builtins: platformArgs(host, host), ...(check !== undefined ? { check } : {}), ...(baseEnv ? { baseEnv } : {}) });
   } catch (err) {
     return renderError(err, process.stderr, { debug: req.debug });
   }

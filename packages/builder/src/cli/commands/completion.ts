@@ -13,13 +13,13 @@ Print a shell completion script. Load it with:
   zsh:   source <(tsbuild completion zsh)
 `;
 
-const BUILD_FLAGS = ['--tag', '--file', '--build-arg', '--build-context', '--target', '--no-cache', '--no-cache-filter', '--cache-to', '--cache-from', '--pull', '--load', '--network', '--add-host', '--shm-size', '--ssh', '--ulimit', '--secret', '--label',
+const BUILD_FLAGS = ['--tag', '--file', '--build-arg', '--build-context', '--target', '--no-cache', '--no-cache-filter', '--cache-to', '--cache-from', '--pull', '--load', '--network', '--add-host', '--shm-size', '--ssh', '--ulimit', '--annotation', '--secret', '--label',
   '--platform', '--progress', '--explain', '--check', '--call', '--output', '--iidfile', '--metadata-file', '--root', '--jobs', '--runtime', '--quiet', '--rewrite-timestamp', '--debug', '--help'];
 const VALUES: Record<string, string[]> = {
   '--progress': ['auto', 'plain', 'tty', 'quiet', 'rawjson'],
   '--network': ['none', 'host'],
   '--runtime': ['auto', 'unshare', 'runc', 'crun'],
-  '--call': ['build', 'check'],
+  '--call': ['build', 'check', 'targets', 'outline'],
   '--output': ['type=image', 'type=local,dest=', 'type=tar,dest=', 'type=oci,dest=', 'type=docker,dest='],
   '-o': ['type=image', 'type=local,dest=', 'type=tar,dest=', 'type=oci,dest=', 'type=docker,dest='],
 };

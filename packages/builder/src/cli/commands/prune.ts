@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 
 const USAGE = `Usage: tsbuild prune [--root DIR] [--all] [--json]
 
-Remove blobs and snapshots no tag or cache record reaches; --all also drops the build cache.
+Remove blobs and snapshots no tag or cache record reaches; --all also drops the build cache
+(cache records, RUN cache mounts, ADD <url> downloads, context file hashes) that no running build uses.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -13,7 +14,7 @@ export async function run(argv: string[]): Promise<number> {
   return withStore(args, async (store) => {
     const s = await store.gc({ all: args.flags.all === true });
     if (args.flags.json) out(JSON.stringify(s));
-    else out(`Removed ${s.blobsRemoved} blobs, ${s.snapshotsRemoved} snapshots, ${s.cacheRecordsRemoved} cache records\nTotal reclaimed space: ${humanSize(s.bytesFreed)}`);
+    else out(`Removed ${s.blobsRemoved} blobs, ${s.snapshotsRemoved} snapshots, ${s.cacheRecordsRemoved} cache records, ${s.cacheMountsRemoved} cache mounts, ${s.urlRecordsRemoved} URL records\nTotal reclaimed space: ${humanSize(s.bytesFreed)}`);
     return 0;
   });
 }

@@ -22,6 +22,7 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
   const partial = new Map<string, string>();
   const cachedShown = new Set<string>();
   const misses = new MissReasons();
+  const lints: string[] = [];
   let current: string | undefined;
   /** the step's header, once per run of lines that belong to it */
   const under = (id: string): string => {
@@ -54,7 +55,7 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
       case 'step-log': {
         const lines = ((partial.get(e.stepId) ?? '') + e.data).split('\n');
         partial.set(e.stepId, lines.pop() ?? '');
-        // one write per chunk: stderr is written synchronously, a syscall per line was ~5 µs a line
+        // one write per chunk: stderr is written synchronously, so a write per line is a syscall per line
         if (lines.length) {
           const prefix = `#${e.stepId} ${secs(started.get(e.stepId))} `;
           out.write(under(e.stepId) + lines.map((l) => `${prefix}${l}\n`).join(''));
@@ -81,6 +82,7 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
       case 'lint':
         current = undefined;
         out.write(`${style.yellow('WARNING:')} ${warningText(e)}\n`);
+        if (e.type === 'lint') lints.push(warningText(e));
         break;
       case 'export':
         current = undefined;
@@ -97,7 +99,16 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
       }
     }
   };
-  return { onEvent, note: (text) => { current = undefined; out.write(`${text}\n`); }, finish() {}, abort() {} };
+  return {
+    onEvent,
+    note: (text) => { current = undefined; out.write(`${text}\n`); },
+    // the lint findings again at the end, where a long log is read (as buildx sums them up)
+    finish() {
+      if (lints.length) out.write(`\n${lints.length} warning${lints.length === 1 ? '' : 's'} found:\n${lints.map((l) => ` - ${l}\n`).join('')}`);
+      lints.length = 0;
+    },
+    abort() {},
+  };
 }
 
 /** `Rule: message (file:line)` for lint warnings, `file:line: message` for the others. */

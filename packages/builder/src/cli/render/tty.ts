@@ -14,6 +14,7 @@ import { makeStyle, type Style } from './style.js';
 import type { RenderOptions, Renderer } from './types.js';
 
 const LOG_LINES = 6;
+const PARTIAL_MAX = 4096;
 const FRAME_MS = 100;
 
 interface StepView {
@@ -31,7 +32,6 @@ interface StepView {
 }
 
 interface TransferView { id: string; name: string; current: number; total?: number; done: boolean; start: number; end?: number; status?: string }
-
 
 export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now: () => number = Date.now): Renderer {
   const style: Style = makeStyle(opts.color);
@@ -73,14 +73,14 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
     for (const s of all) {
       const dur = (((s.end ?? t) - s.start) / 1000).toFixed(1) + 's';
       const running = s.end === undefined && !final;
-      let label = s.name;
-      if (s.cached && s.end !== undefined) label = `${style.blue('CACHED')} ${label}`;
-      if (s.error) label = `${style.red('ERROR')} ${label}`;
-      const line = fit(` => ${label}`, dur, width);
+      // fitted without colour (escape codes would count as width), coloured after
+      const mark = s.error ? 'ERROR' : s.cached && s.end !== undefined ? 'CACHED' : '';
+      let line = fit(` => ${mark ? `${mark} ` : ''}${s.name}`, dur, width);
+      if (mark) line = line.replace(` => ${mark} `, ` => ${mark === 'ERROR' ? style.red(mark) : style.blue(mark)} `);
       body.push({ text: running ? style.blue(line) : s.error ? style.red(line) : line, running });
       if (s.miss) body.push({ text: style.yellow(clip(` => => cache miss: ${s.miss}`, width)), running });
       if (running) {
-        const tail = [...s.logs, ...(s.partial ? [s.partial] : [])].slice(-LOG_LINES);
+        const tail = [...s.logs, ...(s.partial ? [printable(s.partial)] : [])].slice(-LOG_LINES);
         for (const l of tail) body.push({ text: style.dim(clip(` => => # ${l}`, width)), running });
       }
     }
@@ -137,9 +137,15 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       case 'step-log': {
         const s = step(e.stepId);
         if (!s) break;
-        const parts = (s.partial + e.data).split('\n');
-        s.partial = parts.pop() ?? '';
-        if (parts.length) s.logs = [...s.logs, ...parts.map(printable)].slice(-LOG_LINES);
+        // only the tail of a line is ever shown: an endless line (`head -c 1G /dev/zero`) keeps 4 KiB
+        const nl = e.data.lastIndexOf('\n');
+        if (nl < 0) {
+          s.partial = (s.partial + e.data).slice(-PARTIAL_MAX);
+          break;
+        }
+        const parts = (s.partial + e.data.slice(0, nl)).split('\n').slice(-LOG_LINES);
+        s.partial = e.data.slice(nl + 1).slice(-PARTIAL_MAX);
+        s.logs = [...s.logs, ...parts.map((l) => printable(l.slice(-PARTIAL_MAX)))].slice(-LOG_LINES);
         break;
       }
       case 'step-done': {

@@ -1,0 +1,24 @@
+import { pushImage, type Store } from '@tsbuild/layerstore';
+import { parseArgs, withStore, out } from './_store-args.js';
+import { UsageError } from '../errors.js';
+import { registryEnv, transferPrinter } from './_transfer-progress.js';
+
+const USAGE = `Usage: tsbuild push [--root DIR] [-q] NAME[:TAG] [TARGET]
+
+Upload an image of the store to its registry (or to TARGET): blobs the registry has are skipped,
+blobs another repository of the same registry has are mounted, the rest uploaded.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { quiet: { short: 'q', value: false } });
+  if (args.help) return void out(USAGE), 0;
+  if (args.positionals.length < 1 || args.positionals.length > 2) throw new UsageError('push needs NAME[:TAG] (and optionally a TARGET reference)');
+  const [source, target] = args.positionals as [string, string | undefined];
+  const quiet = args.flags.quiet === true;
+  return withStore(args, async (store) => {
+    const r = await pushImage(store as Store, source, { target, env: registryEnv(), onProgress: transferPrinter(process.stderr, quiet) });
+    if (quiet) out(r.digest);
+    else out(`${r.name}: digest: ${r.digest} size: ${r.size} (${r.uploadedBlobs} uploaded, ${r.mountedBlobs} mounted, ${r.existingBlobs} already there)`);
+    return 0;
+  });
+}

@@ -218,6 +218,11 @@ RUN test ! -e ${marker} && ! cat ${marker} 2>/dev/null; echo "pid1=$(cat /proc/1
     expect(r.stdout).toMatch(/mapping:\s+full: 65537 uids mapped/);
     expect(r.stdout).toMatch(/snapshotter: overlayfs/);
     expect(r.stdout).toMatch(/userns:\s+allowed/);
+    // the plain bundle's start re-executes itself too (bin/tsbuild.js → the launcher)
+    const plain = asUser(['info'], { TSBUILD_NO_SNAPSHOT: '1' });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/mapping:\s+full: 65537 uids mapped/);
+    expect(plain.stdout).not.toContain('startup snapshot');
     const json = JSON.parse(asUser(['info', '--json']).stdout);
     expect(json.store).toBe(join(home, '.local/share/tsbuild'));
   });

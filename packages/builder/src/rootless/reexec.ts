@@ -10,6 +10,8 @@
  * are passed on, and the child's exit status is ours.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { defaultRoot } from '@tsbuild/layerstore';
 import { probeRootlessHost } from './probe.js';
 import { planUserns, type MappingRequest } from './plan.js';
@@ -26,10 +28,18 @@ export interface ReexecOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The argv that starts this same CLI again with `args`. */
-export function selfArgv(args: string[], snapshot: boolean): string[] {
-  const execArgv = process.execArgv.filter((a) => a !== '--');
-  return snapshot ? [process.execPath, ...execArgv, '--', ...args] : [process.execPath, ...execArgv, process.argv[1]!, ...args];
+/**
+ * The argv that starts this same CLI again with `args`: through the launcher (bin/tsbuild) when we
+ * came from it, so the child's Node starts as ours did (startup snapshot, deferred CA bundle — else
+ * Node parses NODE_EXTRA_CA_CERTS again, ~30 ms —, malloc tunables); else this Node and script.
+ */
+export function selfArgv(args: string[], snapshot: boolean, execArgv = process.execArgv, argv = process.argv, exists = existsSync): string[] {
+  const blob = execArgv[execArgv.indexOf('--snapshot-blob') + 1];
+  const script = argv[1];
+  const launcher = snapshot && blob ? join(dirname(blob), '../../bin/tsbuild') : script?.endsWith('/bin/tsbuild.js') ? script.slice(0, -3) : undefined;
+  if (launcher && exists(launcher)) return [launcher, ...args];
+  const own = execArgv.filter((a) => a !== '--');
+  return snapshot ? [process.execPath, ...own, '--', ...args] : [process.execPath, ...own, script!, ...args];
 }
 
 export function mappingRequest(env: NodeJS.ProcessEnv): MappingRequest {

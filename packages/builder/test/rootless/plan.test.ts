@@ -81,3 +81,16 @@ describe('partialMapWarning', () => {
     expect(partialMapWarning({ TSBUILD_USERNS: 'single' }, () => '0 1001 1\n')).toBeUndefined();
   });
 });
+
+describe('selfArgv', () => {
+  test('through the launcher: from the snapshot blob or the plain bin script', async () => {
+    const { selfArgv } = await import('../../src/rootless/reexec.js');
+    const yes = () => true;
+    expect(selfArgv(['images'], true, ['--max-semi-space-size=4', '--snapshot-blob', '/p/builder/bin/../dist/startup/tsbuild.blob'], ['/usr/bin/node', 'images'], yes))
+      .toEqual(['/p/builder/bin/tsbuild', 'images']);
+    expect(selfArgv(['build', '.'], false, ['--max-semi-space-size=4'], ['/usr/bin/node', '/p/builder/bin/tsbuild.js', 'build', '.'], yes))
+      .toEqual(['/p/builder/bin/tsbuild', 'build', '.']);
+    // no launcher beside it (a library host): this Node with its flags and script
+    expect(selfArgv(['images'], false, ['--x'], ['/usr/bin/node', '/app/cli.js'], () => false)).toEqual([process.execPath, '--x', '/app/cli.js', 'images']);
+  });
+});

@@ -7,7 +7,8 @@ set -eu
 RUNS=${1:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
 B=$here/node_modules/.bin/tsbuild
-W=${BENCH_WORKLOADS:-/work/shared/bench/workloads}
+# the shared workloads: ../shared beside the main checkout (worktrees sit one level deeper)
+W=${BENCH_WORKLOADS:-$(for d in "$here/../shared" "$here/../../shared"; do [ -d "$d/bench/workloads" ] && { echo "$d/bench/workloads"; break; }; done)}
 BASE=${BENCH_BASE:-/var/tmp/bench/busybox-docker.tar}
 U=tsbbench-$$
 work=$(mktemp -d /var/tmp/tsbuild-bench-rootless-XXXXXX)
@@ -28,13 +29,19 @@ $B --root "$work/store" load -i "$work/base.tar" >/dev/null
 runuser -u "$U" -- $B load -i "$work/base.tar" >/dev/null
 ms() { s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+root() { $B --root "$work/store" build -q --network none "$@"; }
+user() { runuser -u "$U" -- $B build -q --network none "$@"; }
+# root and rootless runs interleaved, so load from elsewhere on the machine hits both alike
 for wl in small bigctx; do
-  for who in root rootless; do
-    if [ $who = root ]; then run() { $B --root "$work/store" build -q --network none "$@"; }
-    else run() { runuser -u "$U" -- $B build -q --network none "$@"; }; fi
-    run -t "$wl" "$work/$wl" >/dev/null  # first build: the cache
-    cold=$(for i in $(seq "$RUNS"); do ms run --no-cache -t "$wl" "$work/$wl"; done | median)
-    warm=$(for i in $(seq "$RUNS"); do ms run -t "$wl" "$work/$wl"; done | median)
-    echo "$wl $who cold ${cold} ms warm ${warm} ms"
+  root -t "$wl" "$work/$wl" >/dev/null; user -t "$wl" "$work/$wl" >/dev/null  # first builds: the cache
+  : > "$work/t"
+  for i in $(seq "$RUNS"); do
+    for who in root user; do echo "$who cold $(ms $who --no-cache -t "$wl" "$work/$wl")" >> "$work/t"; done
+  done
+  for i in $(seq "$RUNS"); do
+    for who in root user; do echo "$who warm $(ms $who -t "$wl" "$work/$wl")" >> "$work/t"; done
+  done
+  for k in "root cold" "user cold" "root warm" "user warm"; do
+    echo "$wl $k $(grep "^$k " "$work/t" | cut -d' ' -f3 | median) ms" | sed 's/ user / rootless /'
   done
 done

@@ -205,7 +205,7 @@ RUN test ! -e ${marker} && ! cat ${marker} 2>/dev/null; echo "pid1=$(cat /proc/1
     if (tunOk) expect(r.code).toBe(0);
     else {
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('/dev/net/tun');
+      expect(r.stderr).toContain('rootless builds need /dev/net/tun readable and writable by the user');
       expect(asUser(['info']).stdout).toMatch(/network:\s+\/dev\/net\/tun is not readable and writable/);
     }
   });

@@ -37,10 +37,24 @@ const lazyBuiltins = {
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
       const real = await import(`node:${args.path}`);
       const names = Object.keys(real).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k));
-      const lines = [`let m; const load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));`];
+      // A class reached through its shim must build an instance of the REAL class: `new Worker()`
+      // through a shim once made an object whose prototype was the shim's own (no .on, no
+      // .postMessage), so Node's constructor threw half-way and the extraction that wanted worker
+      // threads failed only from the snapshot. So `new Shim()` constructs with the real class as
+      // new.target, a subclass of a shim inherits the real prototype (linked on first load), and
+      // `instanceof Shim` asks the real class.
+      const ctors = names.filter((k) => typeof real[k] === 'function' && real[k].prototype);
+      const lines = [
+        `let m; const load = () => { if (!m) { m = require(${JSON.stringify(`node:${args.path}`)}); for (const [k, s] of shims) Object.setPrototypeOf(s.prototype, m[k].prototype); } return m; };`,
+        `const shims = [];`,
+      ];
       for (const k of names) {
         if (typeof real[k] === 'function') {
-          lines.push(`export function ${k}(...a) { const f = load().${k}; return new.target ? Reflect.construct(f, a, new.target) : f.apply(this, a); }`);
+          lines.push(`export function ${k}(...a) { const f = load().${k}; return new.target ? Reflect.construct(f, a, new.target === ${k} ? f : new.target) : f.apply(this, a); }`);
+          if (ctors.includes(k)) {
+            lines.push(`shims.push([${JSON.stringify(k)}, ${k}]);`);
+            lines.push(`Object.defineProperty(${k}, Symbol.hasInstance, { value: (o) => o instanceof load().${k} });`);
+          }
           // util.promisify(execFile) must keep execFile's own promisified form ({ stdout, stderr })
           if (real[k][Symbol.for('nodejs.util.promisify.custom')]) {
             lines.push(`${k}[Symbol.for('nodejs.util.promisify.custom')] = (...a) => load().${k}[Symbol.for('nodejs.util.promisify.custom')](...a);`);

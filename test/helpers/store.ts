@@ -34,6 +34,8 @@ export interface ImportBusyboxOptions {
   variant?: 'plain' | 'conformance';
   /** a rootfs tar to import instead of the test rootfs */
   rootfsTar?: string;
+  /** the platform of the tar's binaries (default this machine's) */
+  platform?: { os: string; architecture: string; variant?: string };
 }
 
 /** Imports the busybox rootfs as a one-layer image with busybox's config (Env PATH, Cmd sh). */
@@ -43,8 +45,9 @@ export async function importBusybox(store: LayerStore, opts: ImportBusyboxOption
   const created = '2023-11-14T22:13:20Z';
   const config: ImageConfig = {
     created,
-    architecture: ociArch().architecture,
+    architecture: opts.platform?.architecture ?? ociArch().architecture,
     os: 'linux',
+    ...(opts.platform?.variant ? { variant: opts.platform.variant } : {}),
     config: { Env: [PATH_ENV], Cmd: ['sh'] },
     rootfs: { type: 'layers', diff_ids: [layer.diffID] },
     history: [{ created, created_by: 'busybox-static rootfs (test/helpers/busybox.ts)' }],

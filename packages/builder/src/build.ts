@@ -2,14 +2,17 @@
  * build(options): Dockerfile text ─parse─▶ stages ─stageGraph─▶ needed stages ─solve─▶ image
  * state (cache keys; layers only for steps that miss) ─▶ image record ─▶ tags and outputs.
  */
+import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
 import { openStore, pushImage, RegistryClient, Store, type ImageConfig } from '@tsbuild/layerstore';
 import type { RemoteBlobs } from './cache-io/registryCache.js';
 import { lint, ShellLex } from '@tsbuild/parser';
 import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
-import { BuildError } from './errors.js';
-import { writeOutputs } from './output/writeOutputs.js';
+import { lookupImage } from './solve/images.js';
+import { BuildError, noSpaceError } from './errors.js';
+import { refuseMultiPlatformOutputs, writeIndexOutputs, writeOutputs } from './output/writeOutputs.js';
 import { planBuild } from './plan/planBuild.js';
 import { checkStageReferences, checkTags } from './plan/checkReferences.js';
 import { readDockerfile } from './plan/readDockerfile.js';
@@ -18,7 +21,7 @@ import { defaultDiff, defaultExecutor, defaultSnapshotter } from './solve/defaul
 import { finalizeConfig } from './solve/finalizeConfig.js';
 import { loadContextSource } from './solve/loadContextSource.js';
 import { prefetchContextChecksums } from './solve/prefetch.js';
-import { checkPlatform, hostPlatform } from './solve/resolveBase.js';
+import { formatPlatform, hostPlatform, targetPlatforms } from './solve/resolveBase.js';
 import { settleWrites, solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
@@ -32,6 +35,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.signal?.aborted) onAbort();
   // a store this build opened itself is closed at the end (its GC lease is dropped)
   let ownStore: { close(): Promise<void> } | undefined;
+  let storeRoot: string | undefined;
   // the executor, once a step needed one (disposed at the end: its scratch templates)
   let executorUsed: (Executor & { dispose?(): void }) | undefined;
   // the registry client, once a pull/push/registry cache needed one (its sockets closed at the end)
@@ -41,17 +45,28 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     checkTags([...(options.tags ?? []), ...(options.outputs ?? []).flatMap((o) => (o.type === 'registry' ? (o.names ?? []) : []))]);
     if (options.push || (options.outputs ?? []).some((o) => o.type === 'registry')) registryTargets(options);
     const source = await readDockerfile(options);
-    const platform = hostPlatform();
-    checkPlatform(options.platform, platform);
-    const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(platform, platform) });
-    const builtinArgs = plan.builtins;
-    checkStageReferences(plan.dockerfile, plan.graph, plan.globalArgs, builtinArgs);
+    const host = hostPlatform();
+    const platform = host;
+    const targets = targetPlatforms(options.platform, host);
+    const multi = targets.length > 1;
+    if (multi) refuseMultiPlatformOutputs(options);
+    // one plan per platform: global ARGs and FROM may use TARGETARCH …
+    const plans = targets.map((target) => {
+      const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(target, host) });
+      checkStageReferences(plan.dockerfile, plan.graph, plan.globalArgs, plan.builtins);
+      return { target, plan, builtinArgs: plan.builtins };
+    });
+    const plan = plans[0]!.plan;
     let store = options.store;
     if (!store) {
-      const opened = await openStore(options.root);
+      const opened = await openStore(options.root, { extractWorkers: options.extractWorkers });
       ownStore = opened;
       store = opened;
     }
+    storeRoot = store.root;
+    // a killed build's mounts, scratch and secret copies (two readdirs when there are none)
+    const reaped = await reapDeadBuilds(store);
+    if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
     if (options.namedContexts && Object.values(options.namedContexts).some((c) => c.type === 'oci-layout')) {
       // oci-layout:// contexts: their image copied into the store (untagged), then named by digest
       const { importOciLayout } = await import('./solve/ociLayout.js');
@@ -83,44 +98,63 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     const epoch = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z') : undefined;
     const getExecutor = defaultExecutor(options, store.tmpDir(), (m) => progress.debug(m));
-    const solve: SolveContext = {
+    const executor = async () => (executorUsed = await getExecutor());
+    const snapshotter = defaultSnapshotter(options, store.tmpDir(), (m) => progress.debug(m));
+    const diff = defaultDiff(options);
+    // shared by every platform's solve: cache mounts, images looked up, steps running now
+    const cacheMountUsers: SolveContext['cacheMountUsers'] = new Map();
+    const images: NonNullable<SolveContext['images']> = new Map();
+    const inflight = multi ? new Map() : undefined;
+    const solves: SolveContext[] = plans.map(({ target, plan, builtinArgs }) => ({
       options,
       dockerfile: plan.dockerfile,
       graph: plan.graph,
-      store,
-      executor: async () => (executorUsed = await getExecutor()),
-      snapshotter: defaultSnapshotter(options, store.tmpDir(), (m) => progress.debug(m)),
-      diff: defaultDiff(options),
+      store: store!,
+      executor,
+      snapshotter,
+      diff,
       context,
       progress,
       globalArgs: plan.globalArgs,
       builtinArgs,
       stageResults: new Map(),
       steps: [],
-      cacheMountUsers: new Map(),
+      cacheMountUsers,
+      images,
+      inflight,
       signal: abort.signal,
       now: () => epoch ?? new Date().toISOString(),
-      platform,
+      platform: target,
+      hostPlatform: host,
+      platformLabel: multi ? formatPlatform(target) : undefined,
       registry,
-    };
+    }));
+    const solve = solves[0]!;
 
     // BuildKit's lint rules, as warnings (`# check=error=true`: a failed build before any step runs)
-    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape), builtinArgs);
+    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape), solve.builtinArgs);
 
-    const final = await solveGraph(solve, options.jobs ?? Math.max(1, availableParallelism()), (reason) => abort.abort(reason));
+    // platforms concurrently, their stages under one --jobs limit
+    const limit = pLimit(Math.max(1, options.jobs ?? availableParallelism()));
+    const finals = await Promise.all(solves.map((s) => solveGraph(s, limit, (reason) => abort.abort(reason))));
 
-    const config = imageConfig(final.config, options.labels);
-    finalizeConfig(config, new Date().toISOString(), epoch);
-    // the image's blobs, the steps' cache records and the checksum cache are independent writes:
+    const created = new Date().toISOString();
+    const configs = finals.map((final) => {
+      const config = imageConfig(final.config, options.labels);
+      finalizeConfig(config, created, epoch);
+      return config;
+    });
+    // the images' blobs, the steps' cache records and the checksum cache are independent writes:
     // all at once, every one settled before anything is tagged (or the store closed)
     const [written, records] = await Promise.allSettled([
-      store.putImage(config, final.layers, options.annotations ? { annotations: options.annotations } : undefined),
-      settleWrites(solve),
+      Promise.all(configs.map((c, i) => store!.putImage(c, finals[i]!.layers, options.annotations ? { annotations: options.annotations } : undefined))),
+      Promise.all(solves.map((s) => settleWrites(s))),
       context.save().catch(() => undefined),
     ]);
     if (written.status === 'rejected') throw written.reason;
     if (records.status === 'rejected') throw records.reason;
-    const image = written.value;
+    const platformImages = written.value;
+    const image = platformImages[0]!;
     const pushTo = registryTargets(options);
     if (pushTo.length) {
       if (!(store instanceof Store)) throw new BuildError('E_USAGE', 'pushing needs the on-disk store');
@@ -135,18 +169,28 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (remote) {
       const rc = await import('./cache-io/registryCache.js');
       const local = remote.local ?? store;
-      const missing = (await Promise.all(final.layers.map(async (l) => ((await local.hasBlob(l.digest)) ? undefined : l)))).filter((l) => l !== undefined);
+      const allLayers = finals.flatMap((f) => f.layers);
+      const missing = (await Promise.all(allLayers.map(async (l) => ((await local.hasBlob(l.digest)) ? undefined : l)))).filter((l) => l !== undefined);
       const localOutputs = (options.outputs ?? []).some((o) => o.type !== 'registry' && o.type !== 'image');
       if (missing.length > 0 && pushTo.length > 0 && !localOutputs) {
         // pushed, and only the registry holds some layers: as buildx --push, the image is not kept
         // here (downloading it only to tag it is what the registry cache saves)
         progress.info(`pushed; not tagged in the store: ${missing.length} of its layers are only in the registry (tsbuild pull ${pushTo[0]} fetches them)`);
         localTags = [];
-      } else await rc.ensureLocalBlobs(store, final.layers);
+      } else await rc.ensureLocalBlobs(store, allLayers);
       if (store instanceof Store) await rc.persistRemoteRecords(store, remote);
     }
-    await writeOutputs(store, image, { tags: localTags, outputs: options.outputs ?? [], progress });
-    const result: BuildResult = { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps: solve.steps, contextBytesRead: context.bytesRead() };
+    const steps = solves.flatMap((s) => s.steps);
+    let result: BuildResult;
+    if (multi) {
+      if (!store.putIndex) throw new BuildError('E_PLATFORM', 'this store cannot hold an image index (a multi-platform build needs one)');
+      const index = await store.putIndex(platformImages.map((img, i) => ({ manifestDigest: img.manifestDigest, platform: targets[i]! })));
+      await writeIndexOutputs(store, index.digest, platformImages.map((img, i) => ({ platform: targets[i]!, image: img })), { tags: localTags, outputs: options.outputs ?? [], progress });
+      result = { imageDigest: index.digest, configDigest: image.configDigest, image, config: image.config, steps, contextBytesRead: context.bytesRead(), platforms: platformImages.map((img, i) => ({ platform: formatPlatform(targets[i]!), image: img })) };
+    } else {
+      await writeOutputs(store, image, { tags: localTags, outputs: options.outputs ?? [], progress });
+      result = { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps, contextBytesRead: context.bytesRead() };
+    }
     if (options.cacheTo?.length) {
       const { exportCache } = await import('./cache-io/exportCache.js');
       for (const c of options.cacheTo) {
@@ -172,7 +216,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (options.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) {
       throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
     }
-    throw err;
+    throw noSpaceError(err, storeRoot) ?? err;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.executor) {
@@ -218,11 +262,10 @@ async function baseImageEnvs(solve: SolveContext, escape: '\\' | '`'): Promise<M
     try {
       const named = namedContext(solve, ref);
       const real = named?.type === 'image' ? named.ref : ref;
-      const img = await solve.store.getImage(real);
+      // the solve's FROM finds it in lookupImage's map instead of reading it again (unless --pull asks the registry)
+      const img = (solve.options as { pull?: boolean }).pull ? await solve.store.getImage(real, { platform: solve.platform }) : await lookupImage(solve, real, solve.platform);
       if (!img) return;
       envs.set(ref, img.config.config?.Env ?? []);
-      // the solve's FROM finds it here instead of reading it again (unless --pull asks the registry)
-      if (!(solve.options as { pull?: boolean }).pull) (solve.images ??= new Map()).set(real, Promise.resolve(img));
     } catch {
       // a reference the store cannot parse: the solve says so
     }

@@ -64,7 +64,11 @@ export interface BuildOptions {
   network?: 'default' | 'none' | 'host';
   /** entitlements granted, as BuildKit's `--allow`: RUN --network=host, RUN --security=insecure */
   allow?: Entitlement[];
-  /** only the host platform is supported; anything else is a clear error */
+  /**
+   * target platform(s): `linux/arm64`, or a comma-separated list for one image index
+   * (`linux/amd64,linux/arm64`); default the host's. RUN of a foreign platform runs under QEMU
+   * user emulation (binfmt_misc)
+   */
   platform?: string;
   /** store root (default $TSBUILD_ROOT, /var/lib/tsbuild as root, else $XDG_DATA_HOME/tsbuild) */
   root?: string;
@@ -79,6 +83,8 @@ export interface BuildOptions {
    * miss and BuildKit keeps its local layers uncompressed, so speed wins by default.
    */
   compressionLevel?: number;
+  /** worker threads that create small files while base layers are extracted (see StoreOptions.extractWorkers; default: by the machine's load) */
+  extractWorkers?: number;
   signal?: AbortSignal;
   onEvent?: (event: BuildEvent) => void;
   /** how RUN executes when no `executor` is injected: auto (default) | unshare | runc | crun */
@@ -115,6 +121,8 @@ export interface StepRecord {
   missReason?: string;
   durationMs: number;
   layer?: Digest;
+  /** the target platform of a multi-platform build's step (`linux/arm64`) */
+  platform?: string;
 }
 
 export interface BuildResult {
@@ -126,6 +134,8 @@ export interface BuildResult {
   steps: StepRecord[];
   /** bytes of context file content read to compute checksums (0 when every hash was cached) */
   contextBytesRead?: number;
+  /** several platforms: `imageDigest` is the index's; each platform's image (`image` is the first's) */
+  platforms?: { platform: string; image: ImageRecord }[];
 }
 
 export type BuildEvent =

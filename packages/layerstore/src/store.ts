@@ -3,12 +3,12 @@
  * layers/, snapshots/, images/, index/, cache/ and gc/, and holds the per-instance state:
  * in-flight write/extraction maps, the store lock, this instance's GC lease.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { CacheRecord, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
+import type { CacheRecord, Descriptor, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
 import { StorePaths } from './paths.js';
 import { isDigest } from './digest.js';
 import { write as writeBlobTo, type WriteOptions } from './content/write.js';
@@ -18,6 +18,8 @@ import { ensureSnapshots, applyLayer } from './snapshots/ensure.js';
 import { adoptSnapshot } from './snapshots/adopt.js';
 import { putImage, putImageBytes } from './images/put.js';
 import { isIndex, layerRefs, parseConfig, parseJson, parseManifest, pickPlatform } from './images/parse.js';
+import { indexBytes, noSuchPlatform } from './images/index.js';
+import { selectPlatform, type Platform } from './images/platform.js';
 import { readIndex, refName, withTag, withoutTag, writeIndex, type OciIndex } from './index/index.js';
 import { canonicalString, familiarName, normalizeRef, parseReference, type ImageReference } from './images/reference.js';
 import { FileLock } from './lock/lockfile.js';
@@ -25,6 +27,7 @@ import { getRecord, putRecord } from './cache/records.js';
 import { getUrlRecord, putUrlRecord } from './cache/urls.js';
 import { cacheMountDir, mountLease } from './cache/mounts.js';
 import { Leases } from './gc/leases.js';
+import { deadScratch, ownScratch, removeScratch } from './gc/scratch.js';
 import { mark } from './gc/mark.js';
 import { sweep } from './gc/sweep.js';
 import { fsck } from './gc/fsck.js';
@@ -39,6 +42,11 @@ export interface StoreOptions {
   extractConcurrency?: number;
   /** how long to wait for the store lock (default 120 s) */
   lockTimeoutMs?: number;
+  /**
+   * worker threads that create small files while a layer is extracted (0 = none). Default: chosen
+   * per extraction from the idle CPUs (the 1-minute load average), so set it to pin either way.
+   */
+  extractWorkers?: number;
 }
 
 /** $TSBUILD_ROOT, else /var/lib/tsbuild for root, else $XDG_DATA_HOME/tsbuild (~/.local/share/tsbuild). */
@@ -75,16 +83,17 @@ function secureRoot(root: string): void {
 export class Store implements LayerStore {
   readonly root: string;
   readonly paths: StorePaths;
-  readonly options: Required<StoreOptions>;
+  readonly options: Required<Omit<StoreOptions, 'extractWorkers'>> & Pick<StoreOptions, 'extractWorkers'>;
   private readonly writes = new Map<string, Promise<{ digest: Digest; size: number }>>();
   private readonly extractions = new Map<string, Promise<string>>();
   private readonly lock: FileLock;
   private readonly leases: Leases;
+  private scratch?: string;
 
   constructor(root: string, options: StoreOptions = {}) {
     this.root = root;
     this.paths = new StorePaths(root);
-    this.options = { compressionLevel: options.compressionLevel ?? 6, extractConcurrency: options.extractConcurrency ?? 2, lockTimeoutMs: options.lockTimeoutMs ?? 120_000 };
+    this.options = { compressionLevel: options.compressionLevel ?? 6, extractConcurrency: options.extractConcurrency ?? 2, lockTimeoutMs: options.lockTimeoutMs ?? 120_000, extractWorkers: options.extractWorkers };
     this.lock = new FileLock(this.paths.lock, this.paths.tmp);
     this.leases = new Leases(this.paths);
   }
@@ -112,6 +121,16 @@ export class Store implements LayerStore {
   /** Drop this instance's GC lease (what it wrote is then only kept if tagged or cached). */
   async close(): Promise<void> {
     await this.leases.close();
+    // our own scratch, empty by now unless a step failed to clean up (then the next run's reaper can't
+    // tell it from a live one until we are gone, and removes it then)
+    if (this.scratch) {
+      try {
+        rmdirSync(this.scratch); // the usual case: empty (synchronous: no thread-pool wake-up at the end of a build)
+      } catch {
+        await removeScratch([this.scratch]).catch(() => undefined);
+      }
+      this.scratch = undefined;
+    }
   }
 
   /** Run `fn` under the store lock (serialised between processes). */
@@ -181,7 +200,7 @@ export class Store implements LayerStore {
   }
 
   ensureSnapshots(layers: LayerRef[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
-    return ensureSnapshots({ paths: this.paths, inflight: this.extractions, concurrency: this.options.extractConcurrency, lease: (i) => this.lease(i) }, layers, opts);
+    return ensureSnapshots({ paths: this.paths, inflight: this.extractions, concurrency: this.options.extractConcurrency, lease: (i) => this.lease(i), writers: this.options.extractWorkers }, layers, opts);
   }
 
   /** Make `dir` (the last layer's changes in overlay form, same filesystem) the chain's snapshot; false = one exists, `dir` is left to the caller. */
@@ -192,7 +211,7 @@ export class Store implements LayerStore {
   /** Flatten layers (lowest first) onto `dest` with OCI whiteout semantics (for `-o type=local`, export). */
   async extractLayers(layers: LayerRef[], dest: string): Promise<void> {
     await mkdir(dest, { recursive: true });
-    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten' });
+    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten', writers: this.options.extractWorkers });
   }
 
   // ── images ───────────────────────────────────────────────────────────────
@@ -242,23 +261,44 @@ export class Store implements LayerStore {
     return undefined;
   }
 
-  async getImage(nameOrDigest: string): Promise<ImageRecord | undefined> {
+  /** `platform`: the index entry for it (E_PLATFORM when the index has none); a plain manifest is returned as is. */
+  async getImage(nameOrDigest: string, opts: { platform?: Platform } = {}): Promise<ImageRecord | undefined> {
     const d = await this.resolve(nameOrDigest);
-    return d ? this.loadImage(d) : undefined;
+    return d ? this.loadImage(d, opts) : undefined;
   }
 
-  /** Read and verify an image by manifest digest (an index picks this platform's manifest). */
-  async loadImage(manifestDigest: Digest): Promise<ImageRecord> {
+  /** Read and verify an image by manifest digest (an index picks `opts.platform`'s manifest, else this machine's). */
+  async loadImage(manifestDigest: Digest, opts: { platform?: Platform } = {}): Promise<ImageRecord> {
     const buf = await this.readBlob(manifestDigest);
     const doc = parseJson<{ mediaType?: string; manifests?: unknown }>(buf, 'manifest');
     if (isIndex(doc)) {
-      const pick = pickPlatform((doc as OciIndex).manifests);
+      const manifests = (doc as OciIndex).manifests;
+      const pick = opts.platform ? selectPlatform(manifests, opts.platform) : pickPlatform(manifests);
+      if (!pick && opts.platform) throw noSuchPlatform(`image index ${manifestDigest}`, opts.platform, manifests);
       if (!pick) throw formatError(`image index ${manifestDigest} lists no manifests`);
       return this.loadImage(pick.digest);
     }
     const manifest = parseManifest(buf);
     const config = parseConfig(await this.readBlob(manifest.config.digest));
     return { manifestDigest, manifest, configDigest: manifest.config.digest, config, layers: layerRefs(manifest, config) };
+  }
+
+  /** The entries of an index (undefined when `digest` is a plain manifest). */
+  async indexEntries(digest: Digest): Promise<Descriptor[] | undefined> {
+    const doc = parseJson<{ mediaType?: string; manifests?: Descriptor[] }>(await this.readBlob(digest), 'manifest');
+    return isIndex(doc) ? (doc.manifests ?? []) : undefined;
+  }
+
+  /** Write an OCI index over platform images already in the store (not tagged). */
+  async putIndex(images: readonly { manifestDigest: Digest; platform: Platform }[]): Promise<{ digest: Digest; size: number; manifests: Descriptor[] }> {
+    const entries = await Promise.all(images.map(async (i) => {
+      const buf = await this.readBlob(i.manifestDigest);
+      const doc = parseJson<{ mediaType?: string }>(buf, 'manifest');
+      return { digest: i.manifestDigest, size: buf.length, mediaType: doc.mediaType ?? MEDIA.ociManifest, platform: i.platform };
+    }));
+    const { doc, bytes, digest } = indexBytes(entries);
+    await this.writeBlob(bytes, { expected: digest });
+    return { digest, size: bytes.length, manifests: doc.manifests };
   }
 
   async tag(name: string, manifestDigest: Digest): Promise<void> {
@@ -290,8 +330,16 @@ export class Store implements LayerStore {
     for (const m of idx.manifests) {
       const name = refName(m);
       if (!name) continue;
-      const rec = await this.loadImage(m.digest).catch(() => undefined);
-      if (!rec) continue;
+      let rec: ImageRecord;
+      try {
+        rec = await this.loadImage(m.digest);
+      } catch (err) {
+        // a tag whose image is corrupt is reported, not silently left out (`fsck` says more)
+        const e = err as { code?: string; message?: string };
+        const configDigest = await readBlobFrom(this.paths, m.digest).then((b) => (JSON.parse(b.toString('utf8')) as { config?: { digest?: Digest } }).config?.digest, () => undefined);
+        out.push({ name, manifestDigest: m.digest, configDigest, size: 0, error: { code: typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_INTEGRITY', message: e?.message ?? String(err) } });
+        continue;
+      }
       const size = rec.layers.reduce((n, l) => n + l.size, 0) + rec.manifest.config.size;
       out.push({ name, manifestDigest: m.digest, configDigest: rec.configDigest, created: rec.config.created, size });
     }
@@ -341,8 +389,22 @@ export class Store implements LayerStore {
     return fsck(this.paths);
   }
 
+  /**
+   * This process's scratch dir (ROOT/tmp/proc-<pid>-<start>-<pid ns>, created on first use): what a build
+   * puts here is found and removed after a SIGKILL by the next run (`deadScratch`) and `prune`.
+   */
   tmpDir(): string {
-    return this.paths.tmp;
+    return (this.scratch ??= ownScratch(this.paths.tmp));
+  }
+
+  /** Scratch dirs of processes that are gone (a killed build's steps, mounts, exports). */
+  deadScratch(): string[] {
+    return deadScratch(this.paths.tmp);
+  }
+
+  /** Remove dead scratch dirs with nothing mounted below them (the caller unmounts first). */
+  removeScratch(dirs: string[]): Promise<{ removed: string[]; busy: string[] }> {
+    return removeScratch(dirs);
   }
 }
 

@@ -70,7 +70,16 @@ export interface ImageRecord {
   layers: LayerRef[];
 }
 
-export interface ImageSummary { name: string; manifestDigest: Digest; configDigest: Digest; created?: string; size: number }
+export interface ImageSummary {
+  name: string;
+  manifestDigest: Digest;
+  /** the config's digest (for an unreadable image: as its manifest names it, when that can be read) */
+  configDigest?: Digest;
+  created?: string;
+  size: number;
+  /** set when the tagged image cannot be read (corrupt or missing manifest/config): listed, never hidden */
+  error?: { code: string; message: string };
+}
 
 export interface LayerWriteOptions {
   /** gzip level 0-9 (default 6; 1 is faster for slightly bigger layers) */
@@ -146,7 +155,10 @@ export interface LayerStore {
   // images
   /** `opts.annotations`: the manifest's annotations (`--annotation`) */
   putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord>;
-  getImage(nameOrDigest: string): Promise<ImageRecord | undefined>;
+  /** `platform`: from an index, that platform's image (StoreError E_PLATFORM when it has none) */
+  getImage(nameOrDigest: string, opts?: { platform?: { os: string; architecture: string; variant?: string } }): Promise<ImageRecord | undefined>;
+  /** an OCI index over platform images in the store (multi-platform builds); optional for injected stores */
+  putIndex?(images: readonly { manifestDigest: Digest; platform: { os: string; architecture: string; variant?: string } }[]): Promise<{ digest: Digest; size: number; manifests: Descriptor[] }>;
   tag(name: string, manifestDigest: Digest): Promise<void>;
   untag(name: string): Promise<boolean>;
   listImages(): Promise<ImageSummary[]>;

@@ -17,7 +17,8 @@ export interface CollectedRecord { key: string; record: CacheRecord }
 
 export async function collectKeys(store: LayerStore, opts: { result?: BuildCacheSource; keys?: string[]; mode: CacheMode }): Promise<CollectedRecord[]> {
   const steps = [...(opts.result?.steps ?? [])].sort((a, b) => a.stage - b.stage || a.index - b.index);
-  const finalChain = opts.result?.image.layers.map((l) => l.digest);
+  // min mode keeps the final images' chains: every platform's of a multi-platform build
+  const finalChains = opts.result ? (opts.result.platforms?.map((p) => p.image) ?? [opts.result.image]).map((img) => img.layers.map((l) => l.digest)) : undefined;
   const out: CollectedRecord[] = [];
   const seen = new Set<string>();
   const take = async (key: string | undefined, filter: boolean): Promise<boolean> => {
@@ -25,7 +26,7 @@ export async function collectKeys(store: LayerStore, opts: { result?: BuildCache
     if (seen.has(key)) return true;
     const record = await store.getCacheRecord(key);
     if (!record || !Array.isArray(record.layers) || record.layers.length === 0) return false;
-    if (filter && opts.mode === 'min' && finalChain && !isPrefix(record.layers.map((l) => l.digest), finalChain)) return false;
+    if (filter && opts.mode === 'min' && finalChains && !finalChains.some((c) => isPrefix(record.layers.map((l) => l.digest), c))) return false;
     seen.add(key);
     out.push({ key, record });
     return true;
@@ -33,7 +34,7 @@ export async function collectKeys(store: LayerStore, opts: { result?: BuildCache
 
   for (const s of steps) {
     if (!(await take(s.cacheKey, true))) continue;
-    const before = steps.find((p) => p.stage === s.stage && p.index === s.index - 1)?.cacheKey;
+    const before = steps.find((p) => p.stage === s.stage && p.index === s.index - 1 && p.platform === s.platform)?.cacheKey;
     if (!before || before === s.cacheKey) continue; // metadata step, or parent state unknown
     const position = indexKey(before, `${s.stage}/${s.index}`);
     if (seen.has(position)) continue;

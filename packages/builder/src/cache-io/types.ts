@@ -24,8 +24,10 @@ export type CacheFromSpec = { type: 'local'; src: string } | { type: 'registry';
 
 /** What exportCache needs of a build: its steps (keys) and the final image's layers (for mode=min). */
 export interface BuildCacheSource {
-  steps: Pick<StepRecord, 'cacheKey' | 'stage' | 'index'>[];
+  steps: Pick<StepRecord, 'cacheKey' | 'stage' | 'index' | 'platform'>[];
   image: { layers: Pick<LayerRef, 'digest'>[] };
+  /** a multi-platform build: each platform's image (min mode keeps all their chains) */
+  platforms?: { image: { layers: Pick<LayerRef, 'digest'>[] } }[];
 }
 
 export interface ExportCacheOptions {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { noSpaceError } from '../errors.js';
 
 /** Thrown by command flag parsing; maps to exit code 2. */
 export class UsageError extends Error {
@@ -32,6 +33,8 @@ export function renderError(err: unknown, stderr: NodeJS.WritableStream = proces
     stderr.write(`tsbuild: ${err.message}${err.code === 'E_USAGE' ? '' : ` [${err.code}]`}\nRun 'tsbuild ${opts.command ? `${opts.command} ` : ''}--help' for usage.\n`);
     return 2;
   }
+  const full = noSpaceError(err);
+  if (full) err = full;
   const e = err as Located & { stack?: string; data?: { hint?: unknown }; path?: string; syscall?: string };
   if (e && typeof e === 'object' && typeof e.code === 'string' && e.code.startsWith('E_')) {
     const loc = e.location;

@@ -13,6 +13,7 @@ import { suggest } from '@tsbuild/parser';
 import { renderError, UsageError } from './errors.js';
 import { restoreLauncherEnv } from './env.js';
 import { partialMapWarning } from '../rootless/warn.js';
+import { guardPending, noteActivity, noteCommand } from './pending.js';
 
 export type CommandFn = (argv: string[]) => Promise<number>;
 
@@ -34,6 +35,7 @@ export const COMMAND_SUMMARIES: [name: string, summary: string][] = [
   ['push', 'Upload an image to a registry'],
   ['login', "Save registry credentials (docker's config.json)"],
   ['logout', 'Remove saved registry credentials'],
+  ['setup-emulation', 'Register QEMU handlers so RUN works for foreign platforms (root)'],
   ['info', 'Show the version, store, executor and snapshotter this machine gets'],
   ['doctor', "Same as info: what this host allows, and why a build would take a slower path"],
   ['completion', 'Print a shell completion script (bash or zsh)'],
@@ -146,7 +148,8 @@ function isContextLike(word: string, exists: (p: string) => boolean): boolean {
 
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   restoreLauncherEnv(); // what bin/tsbuild changed for Node's start (see cli/env.ts)
-  return dispatch(argv, opts);
+  // exit 0 only once the command's promise resolved: see pending.ts
+  return guardPending(dispatch(argv, opts), argv.find((a) => !a.startsWith('-')) ?? '');
 }
 
 /** The command line → the command's run(), its errors → an exit code. */
@@ -156,6 +159,13 @@ async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
   try {
     const inv = parseInvocation(argv);
     debug = inv.debug;
+    noteCommand(inv.command);
+    // fault injection for the guard's own test (test/build/exit-guard.test.ts): a command whose
+    // promise never settles, exactly the failure the guard exists for
+    if (process.env.TSBUILD_TEST_FAULT === 'never-settle') {
+      noteActivity('TSBUILD_TEST_FAULT=never-settle');
+      return await new Promise<number>(() => {});
+    }
     if (!inv.implicit) command = inv.command;
     if (inv.version && inv.implicit && inv.args.every((a) => a.startsWith('--root'))) {
       process.stdout.write(versionText(opts));

@@ -19,6 +19,7 @@
  * Misses: read synchronously through one reused 1 MB buffer (a yield every 256 files and before
  * each large one), their capabilities in one batched helper call.
  */
+import { decodeName, encodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
@@ -140,7 +141,7 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
       const top = m.parentsPath ?? (st.isDirectory() ? '' : m.rel.split('/').pop() ?? '');
       const list: Rec[] = [rec(top === '' ? '.' : top, m.abs, m.rel || '.', st)];
       if (st.isDirectory()) await collect(source, m.abs, st, top, '', exclude, budget, m.rel, list, cache, pruned);
-      for (const e of list) if (e.type === 'l') e.link = readlinkSync(e.abs);
+      for (const e of list) if (e.type === 'l') e.link = readLink(e.abs);
       lists.push(list);
       count += list.length;
     }
@@ -192,7 +193,7 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
       for (const e of list) {
         const body = `${e.type}\0${e.mode.toString(8)}\0${e.size}\0${e.link ?? ''}\0${e.rdev === 0 ? '' : e.rdev}\0${e.sha ?? ''}${e.cap ? `\0cap=${e.cap}` : ''}`;
         chunk += `${e.label}\0${body}\n`;
-        if (chunk.length > 65536) { total.update(chunk); chunk = ''; }
+        if (chunk.length > 65536) { total.update(bytesOf(chunk)); chunk = ''; }
         entries++;
         // per-entry digest for explanations: the entry's own fields (cheap, compared for equality only)
         if (detail) {
@@ -200,7 +201,7 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
           else detail.push({ path: e.src, digest: body.replaceAll('\0', ':') });
         }
       }
-      total.update(chunk);
+      total.update(bytesOf(chunk));
     }
   }
   const digest = `sha256:${total.digest('hex')}` as const;
@@ -246,7 +247,7 @@ function memoOf(walked: { raw: string; lists: Rec[][] }[]): { fingerprint: strin
         if (t > newestMs) newestMs = t;
       }
       h.update(ids);
-      h.update(links);
+      h.update(bytesOf(links));
     }
   }
   return { fingerprint: h.digest('hex'), files, newestMs };
@@ -323,11 +324,19 @@ async function collect(source: CopySource, dirAbs: string, dirId: DirIdentity, l
   // an unchanged directory's names come from the cache (no readdir, no sort); hidden entries are
   // then told apart by their lstat instead of a Dirent type
   let ents: (string | Dirent)[] | undefined = cache?.listing?.(dirAbs, dirId);
+  // the cache stores names as UTF-8 text: a listing that lost bytes (U+FFFD) is not trusted
+  if (ents?.some((n) => (n as string).includes('\ufffd'))) ents = undefined;
   if (!ents) {
     ents = typed
-      ? readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) => byteCompare(a.name, b.name))
-      : readdirSync(dirAbs).sort(byteCompare);
-    cache?.setListing?.(dirAbs, dirId, typed ? (ents as Dirent[]).map((e) => e.name) : (ents as string[]));
+      ? readdirSync(fsName(dirAbs), { withFileTypes: true }).sort((a, b) => byteCompare(a.name, b.name))
+      : readdirSync(fsName(dirAbs)).sort(byteCompare);
+    // a name that is not UTF-8: Node shows U+FFFD for its bad bytes; list its bytes (names are bytes)
+    if (ents.some((e) => (typeof e === 'string' ? e : e.name).includes('\ufffd'))) {
+      ents = readdirSync(fsName(dirAbs), { encoding: 'buffer' }).map((b) => decodeName(b)).sort(byteCompare);
+    }
+    const names = ents.map((e) => (typeof e === 'string' ? e : e.name));
+    // (names with non-UTF-8 bytes cannot be stored as the cache's text: such a directory is listed every time)
+    if (!names.some(hasEscapes)) cache?.setListing?.(dirAbs, dirId, names);
   }
   for (const ent of ents) {
     const n = typeof ent === 'string' ? ent : ent.name;
@@ -339,7 +348,7 @@ async function collect(source: CopySource, dirAbs: string, dirId: DirIdentity, l
     const hidden = ignored || excluded;
     // a hidden non-directory is skipped without an lstat (readdir's type is lstat's)
     if (hidden && typeof ent !== 'string' && !ent.isDirectory()) continue;
-    const st = lstatSync(abs);
+    const st = lstatSync(fsName(abs));
     const isDir = st.isDirectory();
     if (hidden && !(isDir && ((ignored && !(source.canSkipIgnoredDir?.(relOf(source.root, abs)) ?? !source.ignoreHasExceptions)) || (excluded && !exclude!.canSkipDir(rm))))) {
       if (isDir) pruned.any = true;
@@ -364,7 +373,7 @@ let readBuf: Buffer | undefined;
 function hashFileSync(abs: string): string {
   const h = createHash('sha256');
   const buf = (readBuf ??= Buffer.allocUnsafe(READ_CHUNK));
-  const fd = openSync(abs, 'r');
+  const fd = openSync(fsName(abs), 'r');
   try {
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
@@ -375,4 +384,13 @@ function hashFileSync(abs: string): string {
     closeSync(fd);
   }
   return h.digest('hex');
+}
+
+/** text to hash: a name with escaped non-UTF-8 bytes hashes as its bytes (a string would turn every bad byte into U+FFFD, and two names into one) */
+function bytesOf(text: string): string | Buffer {
+  return hasEscapes(text) ? encodeName(text) : text;
+}
+
+function readLink(abs: string): string {
+  return decodeName(readlinkSync(fsName(abs), { encoding: 'buffer' }));
 }

@@ -4,10 +4,11 @@
  * build the matcher, and expose resolve / glob / checksum over the visible files.
  */
 import { lstat } from 'node:fs/promises';
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import pLimit from 'p-limit';
 import { BuildError } from '../errors.js';
+import { readRegularFileSync } from '../io/readRegular.js';
 import { cleanComponents, escapesRoot } from '@tsbuild/layerstore';
 import { resolveInRootAsync } from '../exec/scoped.js';
 import { resolveWildcards } from '../copy/wildcard.js';
@@ -16,9 +17,14 @@ import { MemoryChecksumCache } from './checksumCache.js';
 import { defaultIgnoreMatcher, readIgnoreLines, type IgnoreMatcher } from './ignoreMatcher.js';
 import type { BuildContext, ChecksumOptions, ContentChecksum, ContextStats, LoadContextOptions, SourceSelection } from './types.js';
 
+/** BuildKit reads the ignore file whole too; one this big is a mistake, not a list of patterns */
+const MAX_IGNORE_BYTES = 16 << 20;
+
 async function readIfFile(p: string): Promise<string | undefined> {
   try {
-    return readFileSync(p, 'utf8'); // small; sync costs less than the thread-pool round trips
+    // small; sync costs less than the thread-pool round trips. Only a regular file, capped: a FIFO
+    // here once hung context loading beyond SIGTERM's reach
+    return readRegularFileSync(p, { what: 'the ignore file', max: MAX_IGNORE_BYTES }).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;

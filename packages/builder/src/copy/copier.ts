@@ -5,6 +5,7 @@
  * hardlinks inside one copy stay hardlinks; owner = --chown, else 0:0 for the context, else the
  * source's; mode = --chmod (files and directories) else the source's; atime/mtime preserved.
  */
+import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
 import { copyFile, lchown, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
 import { constants as fsConstants, type Dirent } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -93,7 +94,7 @@ export class Copier {
    */
   async copy(src: string, relMatch: string, target: string, overwriteMeta: boolean, pending: Pending[] = []): Promise<void> {
     this.opts.signal?.throwIfAborted();
-    const st = await lstat(src);
+    const st = await lstat(fsName(src));
     if (relMatch !== '') {
       const rr = this.relRoot(src);
       const ignored = rr !== '' && (this.opts.source.isIgnored?.(rr) ?? false);
@@ -116,7 +117,7 @@ export class Copier {
       const existing = await lstatOrUndefined(target);
       let created = false;
       if (!existing) {
-        await mkdir(target, { mode: 0o700 });
+        await mkdir(fsName(target), { mode: 0o700 });
         created = true;
         this.fresh.add(target);
       } else if (!existing.isDirectory()) {
@@ -130,21 +131,22 @@ export class Copier {
     if (st.isFile()) {
       const key = `${st.dev}:${st.ino}`;
       const prev = st.nlink > 1 ? this.inodes.get(key) : undefined;
-      if (prev) await link(await prev, target);
+      if (prev) await link(fsName(await prev), fsName(target));
       else {
         // EXCL: never write through something already at the target (e.g. a symlink)
-        const done = copyFile(src, target, fsConstants.COPYFILE_EXCL).then(() => target);
+        const done = copyFile(fsName(src), fsName(target), fsConstants.COPYFILE_EXCL).then(() => target);
         if (st.nlink > 1) this.inodes.set(key, done);
         await done;
         this.bytes += st.size;
         if (this.opts.keepCapabilities) {
           const known = this.opts.source.knownCapability?.(src, st);
-          if (known === undefined) this.copied.push({ src, target });
-          else if (known !== null) this.knownCaps.push({ path: target, value: known });
+          // (a non-UTF-8 name cannot go through the xattr helper's text protocol)
+          if (known === undefined && !hasEscapes(src)) this.copied.push({ src, target });
+          else if (known !== null && known !== undefined) this.knownCaps.push({ path: target, value: known });
         }
       }
     } else if (st.isSymbolicLink()) {
-      await symlink(await readlink(src), target);
+      await symlink(await readlink(fsName(src), { encoding: 'buffer' }), fsName(target));
     } else if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) {
       await makeSpecial(target, st);
     } else {
@@ -200,7 +202,11 @@ export class Copier {
    */
   private async children(src: string, relMatch: string, target: string, pending: Pending[]): Promise<void> {
     await this.admit();
-    const ents: Dirent[] = (await readdir(src, { withFileTypes: true })).sort((a, b) => byteCompare(a.name, b.name));
+    let ents: { name: string; isDirectory(): boolean }[] = (await readdir(fsName(src), { withFileTypes: true })).sort((a, b) => byteCompare(a.name, b.name));
+    // names are bytes: a non-UTF-8 one (U+FFFD in Node's reading) is listed as its bytes
+    if (ents.some((e) => e.name.includes('\ufffd'))) {
+      ents = (await readdir(fsName(src), { withFileTypes: true, encoding: 'buffer' })).map((d) => ({ name: decodeName(d.name), isDirectory: () => d.isDirectory() })).sort((a, b) => byteCompare(a.name, b.name));
+    }
     const tasks: Promise<void>[] = [];
     for (const e of ents) {
       const args = [join(src, e.name), relMatch === '' ? e.name : `${relMatch}/${e.name}`, join(target, e.name), true, pending] as const;
@@ -226,9 +232,9 @@ export class Copier {
     for (const p of pending) {
       p.made ??= (async () => {
         const existing = await lstatOrUndefined(p.target);
-        if (!existing) await mkdir(p.target, { mode: 0o700 });
+        if (!existing) await mkdir(fsName(p.target), { mode: 0o700 });
         else if (!existing.isDirectory()) throw new BuildError('E_COPY', `cannot copy to non-directory: ${this.shown(p.target)}`, { data: { target: this.shown(p.target) } });
-        else await chmod(p.target, this.modeOf(p.st) ?? p.st.mode & 0o7777);
+        else await chmod(fsName(p.target), this.modeOf(p.st) ?? p.st.mode & 0o7777);
         this.entries++;
       })();
       await p.made;
@@ -240,6 +246,6 @@ export class Copier {
     const t = await lstatOrUndefined(target);
     if (!t) return;
     if (t.isDirectory()) throw new BuildError('E_COPY', `cannot replace directory ${this.shown(target)} with a file`, { data: { target: this.shown(target) } });
-    await rm(target, { force: true });
+    await rm(fsName(target) as string, { force: true });
   }
 }

@@ -111,6 +111,8 @@ function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: strin
   items.add('dir', top, '', 0o755, 0, srcStat.atimeMs, srcStat.mtimeMs);
   const walk = (dir: string, rel: string, ref: number): boolean => {
     const names = readdirSync(dir).sort(byteCompare);
+    // a non-UTF-8 name (U+FFFD in Node's reading): the general path copies it as bytes
+    if (names.some((n) => n.includes('\ufffd'))) return false;
     for (const n of names) {
       const abs = `${dir}/${n}`;
       const path = `${rel}/${n}`;

@@ -1,4 +1,5 @@
 /** Small filesystem steps of a copy: metadata, scoped mkdir -p, special files. */
+import { fsName } from '@tsbuild/layerstore';
 import { execFile } from 'node:child_process';
 import { chmod, lchown, lstat, lutimes, mkdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
@@ -17,7 +18,7 @@ export interface DirMeta {
 /** mkdir -p of an absolute host path whose parents are inside the (already resolved) root; created dirs get `meta`. */
 export async function mkdirAll(p: string, meta: DirMeta): Promise<void> {
   try {
-    const st = await stat(p);
+    const st = await stat(fsName(p));
     if (st.isDirectory()) return;
     throw Object.assign(new Error(`mkdir ${p}: not a directory`), { code: 'ENOTDIR' });
   } catch (err) {
@@ -26,24 +27,24 @@ export async function mkdirAll(p: string, meta: DirMeta): Promise<void> {
   const parent = dirname(p);
   if (parent !== p) await mkdirAll(parent, meta);
   try {
-    await mkdir(p, { mode: 0o700 });
+    await mkdir(fsName(p), { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(p)).isDirectory()) return;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(fsName(p))).isDirectory()) return;
     throw err;
   }
-  await lchown(p, meta.uid, meta.gid);
-  await chmod(p, meta.mode);
+  await lchown(fsName(p), meta.uid, meta.gid);
+  await chmod(fsName(p), meta.mode);
 }
 
 /** Owner, mode (not for symlinks) and times, in BuildKit's order (chown before chmod keeps setuid bits). */
 export async function applyMeta(target: string, st: Stats, owner: { uid: number; gid: number }, mode: number | undefined): Promise<void> {
-  await lchown(target, owner.uid, owner.gid);
-  if (!st.isSymbolicLink()) await chmod(target, mode ?? st.mode & 0o7777);
+  await lchown(fsName(target), owner.uid, owner.gid);
+  if (!st.isSymbolicLink()) await chmod(fsName(target), mode ?? st.mode & 0o7777);
   await setTimes(target, st);
 }
 
 export async function setTimes(target: string, st: Stats): Promise<void> {
-  await lutimes(target, st.atimeMs / 1000, st.mtimeMs / 1000);
+  await lutimes(fsName(target), st.atimeMs / 1000, st.mtimeMs / 1000);
 }
 
 /** Device nodes and FIFOs (Node has no mknod): through mknod(1). */
@@ -59,7 +60,7 @@ export async function makeSpecial(target: string, st: Stats): Promise<void> {
 
 export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
   try {
-    return await lstat(p);
+    return await lstat(fsName(p));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -69,7 +70,7 @@ export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
 
 export async function statOrUndefined(p: string): Promise<Stats | undefined> {
   try {
-    return await stat(p);
+    return await stat(fsName(p));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;

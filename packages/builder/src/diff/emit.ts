@@ -17,6 +17,7 @@ import { posix } from 'node:path';
 import * as tar from 'tar-stream';
 import { paxEntry } from './pax.js';
 import { readXattrs } from './xattrs.js';
+import { decodeName, encodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
 
 export type ChangeKind = 'dir' | 'file' | 'symlink' | 'char' | 'block' | 'fifo' | 'whiteout' | 'opaque';
 
@@ -73,7 +74,8 @@ export function emitLayer(changes: Change[], opts: EmitOptions): Readable {
 }
 
 async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Promise<void> {
-  const files = changes.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'file');
+  // (a non-UTF-8 host path cannot go through the xattr helper's text protocol)
+  const files = changes.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'file' && !hasEscapes(c.host));
   const caps = await readXattrs(files.map(([c]) => ({ path: c.host, name: 'security.capability' })));
   const capByIndex = new Map<number, Buffer>();
   for (const [qi, value] of caps) capByIndex.set(files[qi]![1], value);
@@ -107,7 +109,7 @@ async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Prom
       continue;
     }
     if (c.kind === 'symlink') {
-      await entry(pack, { ...base, name: c.path, type: 'symlink', linkname: await readlink(c.host), size: 0 });
+      await entry(pack, { ...base, name: c.path, type: 'symlink', linkname: decodeName(await readlink(fsName(c.host), 'buffer')), size: 0 });
       continue;
     }
     if (c.kind === 'char' || c.kind === 'block' || c.kind === 'fifo') {
@@ -148,10 +150,14 @@ async function entry(pack: tar.Pack, header: Header, source?: string, capability
   // as Go's archive/tar (BuildKit's differ) writes it: `mtime=-86400` in PAX, 0 in the ustar field
   const mtimeOutOfRange = mtimeSec < 0 || mtimeSec > MAX_USTAR_MTIME;
   if (mtimeOutOfRange) records.push(['mtime', String(mtimeSec)]);
-  if (records.length > 0) {
+  // a name or link target with non-UTF-8 bytes: our PAX record carries its exact bytes (tar-stream
+  // would write U+FFFD), as Go's archive/tar does
+  const rawPath = hasEscapes(header.name);
+  const rawLink = header.linkname !== undefined && hasEscapes(header.linkname);
+  if (records.length > 0 || rawPath || rawLink) {
     // our own binary-safe PAX header carries path/linkpath too, so tar-stream must not add one
-    records.unshift(['path', header.name]);
-    if (header.linkname) records.push(['linkpath', header.linkname]);
+    records.unshift(['path', rawPath ? encodeName(header.name) : header.name]);
+    if (header.linkname) records.push(['linkpath', rawLink ? encodeName(header.linkname) : header.linkname]);
     // entries are written one at a time, so between two of them the raw block can go straight in
     pack.push(paxEntry(records, mtimeOutOfRange ? 0 : mtimeSec));
     header = {
@@ -173,7 +179,7 @@ async function entry(pack: tar.Pack, header: Header, source?: string, capability
   }
   if ((header.size ?? 0) <= SMALL_FILE) {
     // small files in one read: far cheaper than a stream per file for layers of many small files
-    const body = readFileSync(source);
+    const body = readFileSync(fsName(source));
     if (body.length !== header.size) throw new Error(`${source} changed size while the layer was written`);
     await new Promise<void>((resolve, reject) => {
       pack.entry(header, body, (err) => (err ? reject(err) : resolve()));
@@ -182,7 +188,7 @@ async function entry(pack: tar.Pack, header: Header, source?: string, capability
   }
   await new Promise<void>((resolve, reject) => {
     const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-    const rs = createReadStream(source);
+    const rs = createReadStream(fsName(source) as string);
     rs.on('error', (err) => {
       sink.destroy(err);
       reject(err);

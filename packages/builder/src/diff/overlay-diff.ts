@@ -27,6 +27,7 @@ import { emitLayer, fileMeta, type Change, type ChangeKind, type FileMeta } from
 import { readXattrs } from './xattrs.js';
 import { overlayOpaqueXattr } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
+import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
 
 export interface DiffOptions {
   sourceDateEpoch?: number;
@@ -51,6 +52,9 @@ interface Node {
 
 export const overlayDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
   const out = new PassThrough();
+  // the consumer may attach its listeners after a failure here: without one, Node would throw the
+  // 'error' event and kill the process (a stack and a leaked mount); pipeline() still reports it
+  out.on('error', () => undefined);
   overlayChanges(mounted.upperdir, lowerdirs, opts)
     .then((changes) => {
       const layer = emitLayer(changes, opts);
@@ -69,7 +73,7 @@ export async function overlayChanges(upperdir: string, lowerdirs: string[], opts
   const root = await walk(upperdir, '', exclude, topFirst, dirs);
 
   // one batched xattr read: opaque markers of directories that shadow a lower directory
-  const shadowing = dirs.filter((d) => d.lower?.isDir);
+  const shadowing = dirs.filter((d) => d.lower?.isDir && !hasEscapes(d.host));
   const opq = await readXattrs(shadowing.map((d) => ({ path: d.host, name: overlayOpaqueXattr() })));
   for (const [i, v] of opq) if (v.toString() === 'y') shadowing[i]!.opaque = true;
 
@@ -91,7 +95,8 @@ async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<voi
       // nlink > 1 in the upperdir: the step made a hardlink to it, so it must go with the layer
       if (!parentShadows || n.kind === 'whiteout' || n.st.nlink > 1) continue;
       const lower = lowerPath(visible, n.path);
-      if (lower && sameMeta(n, lower)) cands.push({ node: n, lower });
+      // (a non-UTF-8 name cannot go through the xattr helper's text protocol: it stays in the layer)
+      if (lower && !hasEscapes(n.host) && sameMeta(n, lower)) cands.push({ node: n, lower });
     }
   };
   visit(root, true, lowers);
@@ -111,11 +116,11 @@ async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<voi
 }
 
 function sameMeta(n: Node, lowerHost: string): boolean {
-  const a = lstatSync(n.host, { bigint: true });
-  const b = lstatSync(lowerHost, { bigint: true });
-  if (kindOf(lstatSync(lowerHost)) !== n.kind) return false;
+  const a = lstatSync(fsName(n.host), { bigint: true });
+  const b = lstatSync(fsName(lowerHost), { bigint: true });
+  if (kindOf(lstatSync(fsName(lowerHost))) !== n.kind) return false;
   if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.size !== b.size || a.mtimeNs !== b.mtimeNs || a.rdev !== b.rdev) return false;
-  return n.kind !== 'symlink' || readlinkSync(n.host) === readlinkSync(lowerHost);
+  return n.kind !== 'symlink' || readlinkSync(fsName(n.host), 'buffer').equals(readlinkSync(fsName(lowerHost), 'buffer'));
 }
 
 /** Host path of the topmost lowerdir entry at `rel` (undefined when absent or whited out). */
@@ -131,8 +136,8 @@ function lowerPath(lowers: string[], rel: string): string | undefined {
 
 async function walk(hostDir: string, relDir: string, exclude: Set<string>, lowers: string[], dirs: Node[]): Promise<Node[]> {
   // sync lstat: a syscall each, where the promise form adds a thread-pool round trip per entry
-  const names = readdirSync(hostDir).sort(byName).filter((n) => !exclude.has(relDir ? `${relDir}/${n}` : n));
-  const stats = names.map((n) => lstatSync(join(hostDir, n)));
+  const names = readNames(hostDir).sort(byName).filter((n) => !exclude.has(relDir ? `${relDir}/${n}` : n));
+  const stats = names.map((n) => lstatSync(fsName(join(hostDir, n))));
   const nodes: Node[] = [];
   for (const [i, name] of names.entries()) {
     const path = relDir ? `${relDir}/${name}` : name;
@@ -151,6 +156,16 @@ async function walk(hostDir: string, relDir: string, exclude: Set<string>, lower
     nodes.push(node);
   }
   return nodes;
+}
+
+/**
+ * A directory's entry names, losslessly: a name that is not UTF-8 (Node shows U+FFFD for its bad
+ * bytes, and no such file exists) comes back with its bytes escaped (layerstore's bytesName).
+ */
+export function readNames(hostDir: string): string[] {
+  const names = readdirSync(fsName(hostDir), 'utf8');
+  if (!names.some((n) => n.includes('\ufffd'))) return names;
+  return readdirSync(fsName(hostDir), { encoding: 'buffer' }).map((b) => decodeName(b));
 }
 
 /** Emit `n` (and its subtree) when it belongs in the layer; returns whether anything was emitted. */
@@ -210,7 +225,7 @@ function lowerDir(lowers: string[], rel: string): { lower?: Stats; visible: stri
  *  most new files have nothing below them; 20k throws cost measurable time on big COPY diffs). */
 function lstatQuiet(p: string): Stats | undefined {
   try {
-    return lstatSync(p, { throwIfNoEntry: false });
+    return lstatSync(fsName(p), { throwIfNoEntry: false });
   } catch {
     return undefined; // ENOTDIR: a parent is not a directory in this lowerdir
   }

@@ -1,9 +1,10 @@
 /** Whether two files have the same contents (streamed, 64 KiB at a time). */
 import { createReadStream } from 'node:fs';
+import { fsName } from '@tsbuild/layerstore';
 
 export async function sameBytes(a: string, b: string): Promise<boolean> {
-  const ra = createReadStream(a, { highWaterMark: 1 << 16 })[Symbol.asyncIterator]();
-  const rb = createReadStream(b, { highWaterMark: 1 << 16 })[Symbol.asyncIterator]();
+  const ra = createReadStream(fsName(a) as string, { highWaterMark: 1 << 16 })[Symbol.asyncIterator]();
+  const rb = createReadStream(fsName(b) as string, { highWaterMark: 1 << 16 })[Symbol.asyncIterator]();
   let bufA: Buffer = Buffer.alloc(0);
   let bufB: Buffer = Buffer.alloc(0);
   let doneA = false;

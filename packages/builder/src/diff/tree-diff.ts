@@ -12,7 +12,7 @@
  *
  * No opaque markers: a replaced directory shows up as whiteouts of its old entries.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -20,11 +20,14 @@ import type { DiffFn, Mounted } from '../exec/types.js';
 import { BuildError } from '../errors.js';
 import { CopyMount, baseEntry, type BaseEntry, type BaseTree } from '../snapshot/copy.js';
 import { emitLayer, fileMeta, type Change, type ChangeKind } from './emit.js';
-import { byName, isWhiteout, type DiffOptions } from './overlay-diff.js';
+import { byName, isWhiteout, readNames, type DiffOptions } from './overlay-diff.js';
+import { fsName } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
 
 export const treeDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
   const out = new PassThrough();
+  // a failure before the consumer listens must not kill the process (pipeline() still reports it)
+  out.on('error', () => undefined);
   if (!(mounted instanceof CopyMount)) {
     queueMicrotask(() => out.destroy(new BuildError('E_USAGE', 'treeDiff needs a rootfs prepared by CopySnapshotter')));
     return out;
@@ -47,17 +50,17 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
 
   async function walkDir(rel: string, wasDir: boolean): Promise<boolean> {
     const host = rel ? join(root, rel) : root;
-    const names = (await readdir(host)).filter((n) => !exclude.has(rel ? `${rel}/${n}` : n));
+    const names = readNames(host).filter((n) => !exclude.has(rel ? `${rel}/${n}` : n));
     const gone = wasDir ? (base.children.get(rel) ?? []).filter((n) => !names.includes(n) && !exclude.has(rel ? `${rel}/${n}` : n)) : [];
     const all = [...names.map((n) => ({ n, present: true })), ...gone.map((n) => ({ n, present: false }))].sort((a, b) => byName(a.n, b.n));
-    const stats = await Promise.all(all.map((x) => (x.present ? lstat(join(host, x.n)) : Promise.resolve(undefined))));
+    const stats = await Promise.all(all.map((x) => (x.present ? lstat(fsName(join(host, x.n))) : Promise.resolve(undefined))));
     let any = false;
     for (const [i, { n, present }] of all.entries()) {
       const path = rel ? `${rel}/${n}` : n;
       const h = join(host, n);
       if (!present) {
         // a whiteout takes its owner/mode from the parent (it has no inode of its own here)
-        out.push({ path, kind: 'whiteout', host: h, st: fileMeta(await lstat(host)) });
+        out.push({ path, kind: 'whiteout', host: h, st: fileMeta(await lstat(fsName(host))) });
         any = true;
         continue;
       }
@@ -84,7 +87,7 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
   }
 
   async function metaDiffers(b: BaseEntry, host: string): Promise<boolean> {
-    const now = baseEntry(await lstat(host, { bigint: true }));
+    const now = baseEntry(await lstat(fsName(host), { bigint: true }));
     if (now.mode !== b.mode || now.uid !== b.uid || now.gid !== b.gid || now.rdev !== b.rdev) return true;
     // directories: not by mtime — current BuildKit's differs compare a directory by mode, owner and
     // device only (continuity fs `sameFile`, util/overlay `sameDirent`); what changed inside it shows
@@ -97,10 +100,10 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
   async function contentDiffers(b: BaseEntry, host: string, path: string, lowers: string[]): Promise<boolean> {
     if (b.mtimeNs % 1_000_000_000n !== 0n) return false;
     for (const l of lowers) {
-      const st = await lstat(join(l, path)).catch(() => undefined);
+      const st = await lstat(fsName(join(l, path))).catch(() => undefined);
       if (!st) continue;
       if (isWhiteout(st) || !st.isFile()) return true;
-      return !(await sameBytes(join(l, path), host));
+      return !(await sameBytes(join(l, path), host)); // (sameBytes opens both with fsName)
     }
     return true;
   }

@@ -11,6 +11,7 @@ import type { StepContext } from '../solve/types.js';
 import { prepareMounts, mountKey } from './runMounts.js';
 import { runArgs } from './runArgs.js';
 import { StepLog } from './stepLog.js';
+import { LineSplitter } from '../progress/lines.js';
 import { requireEntitlement } from '../solve/entitlements.js';
 
 const TAIL_LINES = 20;
@@ -69,15 +70,22 @@ async function execute(
   // The executor creates the working directory itself, resolving symlinks inside the rootfs:
   // a host-side mkdir here would follow an image symlink (e.g. WORKDIR /wd-link -> /x) on the host.
   const tail: string[] = [];
-  let partial = '';
+  // linear whatever the output looks like (no newline at all: see progress/lines.ts)
+  const lines = new LineSplitter();
   const log = new StepLog((stream, text) => solve.progress.log(ctx.step.id, stream, text));
   const onOut = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-    const text = log.write(stream, chunk);
-    const lines = (partial + text).split('\n');
-    partial = lines.pop() ?? '';
-    tail.push(...lines);
+    const done = lines.push(log.write(stream, chunk));
+    if (done.length === 0) return;
+    for (const l of done.length > TAIL_LINES ? done.slice(-TAIL_LINES) : done) tail.push(l);
     if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
   };
+  checkExecStrings(ctx, p.args, p.env);
+  // a foreign platform's RUN runs under QEMU through binfmt_misc: checked here, on a miss only
+  const { platform } = ctx.state;
+  if (platform && solve.hostPlatform && (platform.architecture !== solve.hostPlatform.architecture || platform.os !== solve.hostPlatform.os)) {
+    const { requireEmulation } = await import('../exec/emulation.js');
+    requireEmulation(platform, solve.hostPlatform, (solve.emulationChecked ??= new Map()), ctx.location);
+  }
   const prepared = await prepareMounts(ctx, mounted, p.files);
   try {
     const executor = await solve.executor();
@@ -97,9 +105,12 @@ async function execute(
       onStdout: onOut('stdout'),
       onStderr: onOut('stderr'),
       signal: solve.signal,
+    }).catch((err: unknown) => {
+      throw execLimitError(ctx, err, p.args, p.env) ?? err;
     });
     if (solve.signal?.aborted) throw new BuildError('E_CANCELLED', 'build cancelled');
     if (result.exitCode !== 0) {
+      const partial = lines.flush();
       if (partial) tail.push(partial);
       const shown = JSON.stringify(p.args.join(' ')).slice(1, -1);
       const detail = result.signal ? `signal: ${result.signal}` : `exit code: ${result.exitCode}`;
@@ -111,4 +122,30 @@ async function execute(
   } finally {
     await prepared.release();
   }
+}
+
+/**
+ * exec(2) takes C strings: a NUL byte in the command or an ENV value cannot be passed (Node's spawn
+ * threw a TypeError from deep inside the executor). Refused up front, naming the instruction.
+ */
+function checkExecStrings(ctx: StepContext<RunInstruction>, args: string[], env: string[]): void {
+  const arg = args.findIndex((a) => a.includes('\0'));
+  const envAt = env.findIndex((e) => e.includes('\0'));
+  if (arg < 0 && envAt < 0) return;
+  const what = arg >= 0 ? `the command (argument ${arg + 1})` : `the environment variable ${env[envAt]!.slice(0, env[envAt]!.indexOf('='))}`;
+  throw new BuildError('E_NUL_BYTE', `RUN: ${what} contains a NUL byte, which no process can be given`, { location: ctx.location });
+}
+
+/** E2BIG from exec: the command line and environment exceed the kernel's limit — said so, with sizes. */
+function execLimitError(ctx: StepContext<RunInstruction>, err: unknown, args: string[], env: string[]): BuildError | undefined {
+  const codeOf = (e: unknown): string | undefined => (e as { code?: string } | undefined)?.code;
+  const msg = String((err as Error)?.message ?? '');
+  if (codeOf(err) !== 'E2BIG' && codeOf((err as { cause?: unknown })?.cause) !== 'E2BIG' && !/\bE2BIG\b/.test(msg)) return undefined;
+  const bytes = (l: string[]) => l.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
+  const longest = Math.max(0, ...[...args, ...env].map((s) => Buffer.byteLength(s)));
+  return new BuildError(
+    'E_ARG_TOO_LONG',
+    `RUN: the command (${bytes(args)} bytes) and its environment (${env.length} variables, ${bytes(env)} bytes; longest string ${longest} bytes) are too long for exec (E2BIG: Linux allows about a quarter of the stack limit in all, 128 KiB per string)`,
+    { location: ctx.location, cause: err },
+  );
 }

@@ -1,6 +1,6 @@
 import type { CommandLine } from '@tsbuild/parser';
 import type { ImageConfig } from '@tsbuild/layerstore';
-import { commandArgs, DEFAULT_SHELL } from './commandArgs.js';
+import { commandArgs, shellOf } from './commandArgs.js';
 
 /** A file the step needs inside the container (heredoc scripts), mounted read-only. */
 export interface RunFile { path: string; content: string; mode: number }
@@ -15,7 +15,7 @@ export interface RunFile { path: string; content: string; mode: number }
  */
 export function runArgs(cmd: CommandLine, config: ImageConfig): { args: string[]; files: RunFile[] } {
   if (cmd.form === 'exec' || cmd.heredocs.length === 0) return { args: commandArgs(cmd, config), files: [] };
-  const shell = config.config.Shell && config.config.Shell.length > 0 ? config.config.Shell : DEFAULT_SHELL;
+  const shell = shellOf(config);
   const only = /^<<-?\s*(["']?)([^"'\s]+)\1\s*$/.exec(cmd.command.trim());
   if (only && cmd.heredocs.length === 1) {
     const body = cmd.heredocs[0]!.content;

@@ -8,6 +8,7 @@ import { basename, join, posix } from 'node:path';
 import type { MountSpec, RunInstruction } from '@tsbuild/parser';
 import { resolveInRoot } from '../exec/scoped.js';
 import { BuildError } from '../errors.js';
+import { makeSecretDir } from '../exec/secret-dir.js';
 import type { Mounted, RunMount } from '../exec/types.js';
 import { sourceState } from '../solve/sourceState.js';
 import { dirContext } from '../solve/namedContexts.js';
@@ -57,11 +58,21 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
   const release = async () => {
     for (const r of releases.reverse()) await r().catch(() => undefined);
   };
+  // heredoc files and secret copies: on a tmpfs (exec/secret-dir.ts), made when first needed
+  let secrets: string | undefined;
+  const secretDir = (): string => {
+    if (!secrets) {
+      const dir = makeSecretDir(scratch);
+      secrets = dir;
+      releases.push(() => rm(dir, { recursive: true, force: true }));
+    }
+    return secrets;
+  };
   try {
     let n = 0;
     let sshCount = 0;
     for (const f of files) {
-      const p = join(scratch, `file-${n++}`);
+      const p = join(secretDir(), `file-${n++}`);
       await writeFile(p, f.content, { mode: f.mode });
       mounts.push({ type: 'file', source: p, target: f.path, mode: f.mode, uid: 0, gid: 0 });
     }
@@ -140,7 +151,7 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
             env.push(`${m.env}=${value.toString('utf8')}`);
             break;
           }
-          const p = join(scratch, `secret-${n++}`);
+          const p = join(secretDir(), `secret-${n++}`);
           await writeFile(p, value, { mode: 0o400 });
           mounts.push({ type: 'file', source: p, target: secretTarget(m), mode: m.mode ?? 0o400, uid: m.uid ?? 0, gid: m.gid ?? 0 });
           break;

@@ -90,12 +90,32 @@ export class RuncExecutor implements Executor {
 
   private async spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {
     const io = await stepStdio();
+    const lifeline = this.lifeline(id);
     return new Promise<RunResult>((resolve, reject) => {
       const { child, stdout, stderr, closed } = io.spawn(this.binary, [...this.globalArgs(), 'run', '--bundle', bundle, id]);
       // killing the runtime process would leave the container running: kill the container
       const kill = () => void this.runtime(['kill', id, 'KILL']).catch(() => undefined);
-      settleStep({ child, stdout, stderr, closed }, spec, { binary: this.binary, kill }).then(resolve, reject);
+      settleStep({ child, stdout, stderr, closed }, spec, { binary: this.binary, kill }).finally(() => lifeline?.kill('SIGKILL')).then(resolve, reject);
     });
+  }
+
+  /**
+   * SIGKILL of the builder must not leave the container running: its init is the runtime's child,
+   * not ours, so no parent-death signal reaches it. A lifeline does: a small shell in its own
+   * process group, reading a pipe whose other end only this process holds. When this process dies
+   * the pipe reads EOF and the shell runs `<runtime> delete --force <id>` (SIGKILL to every process
+   * of the container). After a normal run it is killed unused.
+   */
+  private lifeline(id: string): ReturnType<typeof spawn> | undefined {
+    try {
+      const p = spawn(hostTools().sh, ['-c', 'read _ || :; exec "$0" --root "$1" delete --force "$2"', this.binary, this.stateDir, id], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: {} });
+      p.on('error', () => undefined);
+      p.unref();
+      (p.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+      return p;
+    } catch {
+      return undefined;
+    }
   }
 
   private globalArgs(): string[] {

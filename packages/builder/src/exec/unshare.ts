@@ -34,6 +34,7 @@ import { createStepCgroup, stepCgroupRoots, sweepStepCgroups, type StepCgroup, t
 import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
 import { withHome } from './home.js';
 import { stepStdio } from './step-stdio.js';
+import { makeSecretDir } from './secret-dir.js';
 import { DEV_NODES, DIRS_MASKED, PROC_MASKED, PROC_READONLY, planSetup, type SetupInput } from './setup-script.js';
 
 export interface UnshareExecutorOptions {
@@ -103,7 +104,8 @@ export class UnshareExecutor implements Executor {
     if (finalStage === 'setpriv' && !this.tools.setpriv) throw new BuildError('E_EXEC_FAILED', 'the unshare executor needs perl or setpriv (util-linux)');
     if (finalStage === 'perl') return this.runPerl(spec);
     // The hot path uses sync fs calls: a few dozen syscalls, far cheaper than thread-pool round trips.
-    const runDir = mkdtempSync(join(this.tmpDir, 'tsbuild-run-'));
+    // on tmpfs: it holds the copies of secret files (exec/secret-dir.ts)
+    const runDir = makeSecretDir(this.tmpDir);
     const stubs = new MountStubs(spec.rootfs);
     let lease: NetnsLease | undefined;
     try {
@@ -176,7 +178,7 @@ export class UnshareExecutor implements Executor {
       // insecure: every device, as BuildKit's insecure mode allows them
       if (security !== 'insecure') cgroup = this.stepCgroup();
       const root = spec.rootfs;
-      if (spec.mounts.some((m) => m.type === 'file')) runDir = mkdtempSync(join(this.tmpDir, 'tsbuild-run-'));
+      if (spec.mounts.some((m) => m.type === 'file')) runDir = makeSecretDir(this.tmpDir); // secret copies: on tmpfs
       const prepared = prepareRun(spec, stubs, runDir ?? '', '');
       const contents = this.etc.contents(spec.hostname, spec.extraHosts);
       const ops = planPerlSetup({
@@ -257,10 +259,14 @@ export class UnshareExecutor implements Executor {
       exe = t.prlimit;
     }
     const io = await stepStdio();
+    // SIGKILL of the builder must not leave the step running (reparented to init): `setpriv
+    // --pdeathsig KILL` execs `unshare` with a parent-death signal, so unshare dies with us, and
+    // its --kill-child takes the namespace's init, and with it every process of the step.
+    const [cmd, cmdArgs] = t.setpriv ? [t.setpriv, ['--pdeathsig', 'KILL', '--', exe, ...args]] : [exe, args];
     return new Promise<RunResult>((resolve, reject) => {
       // Same process group as the build: a terminal Ctrl-C reaches `unshare` too, whose death
       // SIGKILLs the namespace's init (--kill-child) even when the caller never aborts.
-      const { child, stdout, stderr, closed } = io.spawn(exe, args, 1);
+      const { child, stdout, stderr, closed } = io.spawn(cmd, cmdArgs, 1);
       const setup: Buffer[] = [];
       (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => setup.push(c));
       const kill = () => {

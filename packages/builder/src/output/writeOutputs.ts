@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import type { ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import { join } from 'node:path';
+import type { Digest, ImageRecord, LayerStore } from '@tsbuild/layerstore';
+import { BuildError } from '../errors.js';
 import type { OutputSpec } from '../types.js';
 import type { Progress } from '../progress/progress.js';
 import { saveImages, type Store } from '@tsbuild/layerstore';
@@ -27,6 +29,47 @@ export async function writeOutputs(store: LayerStore, image: ImageRecord, opts: 
         break;
     }
     opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: image.manifestDigest });
+  }
+}
+
+/** buildx's refusals for several platforms, checked before anything is built. */
+export function refuseMultiPlatformOutputs(options: { outputs?: readonly OutputSpec[]; push?: boolean }): void {
+  const outputs = options.outputs ?? [];
+  if (outputs.some((o) => o.type === 'docker')) {
+    throw new BuildError('E_PLATFORM', 'docker exporter does not currently support exporting manifest lists: build one platform for -o type=docker, or use -o type=oci for several');
+  }
+  // the registry's push takes one image (layerstore registry/push.ts refuses an index)
+  if (options.push || outputs.some((o) => o.type === 'registry')) {
+    throw new BuildError('E_PLATFORM', 'pushing a multi-platform image index is not supported yet: push each platform built on its own, or write -o type=oci');
+  }
+}
+
+/**
+ * A multi-platform result: tags name the index; type=oci holds the index; type=local/tar one
+ * subdirectory per platform (`linux_amd64/`, `linux_arm_v7/`) as buildx writes them.
+ */
+export async function writeIndexOutputs(store: LayerStore, indexDigest: Digest, images: readonly { platform: { os: string; architecture: string; variant?: string }; image: ImageRecord }[], opts: { tags: string[]; outputs: OutputSpec[]; progress: Progress }): Promise<void> {
+  for (const t of opts.tags) await store.tag(t, indexDigest);
+  if (opts.tags.length > 0 || opts.outputs.some((o) => o.type === 'image')) opts.progress.emit({ type: 'export', output: 'image', digest: indexDigest });
+  const dirName = (p: { os: string; architecture: string; variant?: string }) => [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('_');
+  for (const o of opts.outputs) {
+    switch (o.type) {
+      case 'image':
+        break;
+      case 'local':
+        for (const i of images) await writeLocal(store, i.image.layers, join(o.dest, dirName(i.platform)));
+        break;
+      case 'tar':
+        await writeTar(store, images.map((i) => ({ dir: dirName(i.platform), layers: i.image.layers })), o.dest);
+        break;
+      case 'oci':
+        await saveImages(store as Store, opts.tags.length > 0 ? opts.tags : [indexDigest], o.dest, { format: 'oci' });
+        break;
+      case 'docker':
+      case 'registry':
+        refuseMultiPlatformOutputs({ outputs: [o] });
+    }
+    if (o.type !== 'image' && o.type !== 'registry') opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: indexDigest });
   }
 }
 

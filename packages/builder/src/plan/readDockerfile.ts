@@ -1,6 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BuildError } from '../errors.js';
+import { readRegularFileSync } from '../io/readRegular.js';
+
+/** a Dockerfile is read whole and parsed in memory: refuse absurd ones */
+const MAX_DOCKERFILE_BYTES = 16 << 20;
+
+function isFifo(file: string): boolean {
+  try {
+    return statSync(file).isFIFO();
+  } catch {
+    return false;
+  }
+}
 import type { BuildOptions } from '../types.js';
 
 export interface DockerfileSource { text: string; /** path used in error locations */ file: string }
@@ -11,7 +23,10 @@ export async function readDockerfile(options: Pick<BuildOptions, 'context' | 'do
   const candidates = options.dockerfile ? [resolve(options.dockerfile)] : [join(options.context, 'Dockerfile'), join(options.context, 'dockerfile')];
   for (const file of candidates) {
     try {
-      return { text: readFileSync(file, 'utf8'), file }; // sync: small, and read before anything else can run
+      // sync: small, and read before anything else can run. A Dockerfile named with -f may be a
+      // FIFO (`-f <(generate)`), as docker allows; the context's own must be a regular file
+      if (options.dockerfile && isFifo(file)) return { text: readFileSync(file, 'utf8'), file };
+      return { text: readRegularFileSync(file, { what: 'the Dockerfile', max: MAX_DOCKERFILE_BYTES }).toString('utf8'), file };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

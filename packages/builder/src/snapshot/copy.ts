@@ -6,7 +6,9 @@
  * A metadata snapshot of the result is kept so the tree differ (../diff/tree-diff.ts) can
  * compare the rootfs after the step with the state before it.
  */
-import { lstat, mkdir, readdir, rm, utimes } from 'node:fs/promises';
+import { fsName } from '@tsbuild/layerstore';
+import { readNames } from '../diff/overlay-diff.js';
+import { lstat, mkdir, rm, utimes } from 'node:fs/promises';
 import type { BigIntStats, Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Mounted, Snapshotter } from '../exec/types.js';
@@ -71,8 +73,8 @@ interface LayerScan {
 }
 
 async function scan(layer: string, rel: string, acc: LayerScan): Promise<void> {
-  const names = await readdir(join(layer, rel));
-  const stats = await Promise.all(names.map((n) => lstat(join(layer, rel, n))));
+  const names = readNames(join(layer, rel));
+  const stats = await Promise.all(names.map((n) => lstat(fsName(join(layer, rel, n)))));
   for (const [i, name] of names.entries()) {
     const p = rel ? `${rel}/${name}` : name;
     const st = stats[i]!;
@@ -97,24 +99,24 @@ export async function applyLayer(layer: string, root: string): Promise<void> {
   // everything this layer puts below it is written into a fresh directory by cp)
   for (const d of acc.dirs) {
     if (!parentsAreDirs(root, d)) continue;
-    const st = await lstat(join(root, d)).catch(() => undefined);
+    const st = await lstat(fsName(join(root, d))).catch(() => undefined);
     if (st && !st.isDirectory()) removals.push(d);
   }
   for (const f of acc.nondirs) {
     if (!parentsAreDirs(root, f)) continue;
-    const st = await lstat(join(root, f)).catch(() => undefined);
+    const st = await lstat(fsName(join(root, f))).catch(() => undefined);
     if (st) removals.push(f);
   }
   // shallowest first, one at a time, each re-checked: a removed link must not be followed by a deeper removal
   removals.sort((a, b) => a.split('/').length - b.split('/').length);
-  for (const p of removals) if (parentsAreDirs(root, p)) await rm(join(root, p), { recursive: true, force: true });
+  for (const p of removals) if (parentsAreDirs(root, p)) await rm(fsName(join(root, p)) as string, { recursive: true, force: true });
   await runTool(hostTools().cp, ['-a', `${layer}/.`, `${root}/`]);
   // cp copied the whiteout devices too: drop them and give their parents the layer's times back
   for (const w of acc.whiteouts) {
-    await rm(join(root, w), { force: true });
+    await rm(fsName(join(root, w)) as string, { force: true });
     const parent = dirname(w) === '.' ? '' : dirname(w);
-    const st: Stats = await lstat(join(layer, parent));
-    await utimes(join(root, parent), st.atime, st.mtime);
+    const st: Stats = await lstat(fsName(join(layer, parent)));
+    await utimes(fsName(join(root, parent)), st.atime, st.mtime);
   }
 }
 
@@ -122,9 +124,9 @@ export async function applyLayer(layer: string, root: string): Promise<void> {
 export async function snapshotTree(root: string): Promise<BaseTree> {
   const tree: BaseTree = { entries: new Map(), children: new Map() };
   async function walk(rel: string): Promise<void> {
-    const names = await readdir(rel ? join(root, rel) : root);
+    const names = readNames(rel ? join(root, rel) : root);
     tree.children.set(rel, names);
-    const stats = await Promise.all(names.map((n) => lstat(join(root, rel, n), { bigint: true })));
+    const stats = await Promise.all(names.map((n) => lstat(fsName(join(root, rel, n)), { bigint: true })));
     for (const [i, name] of names.entries()) {
       const p = rel ? `${rel}/${name}` : name;
       const e = baseEntry(stats[i]!);

@@ -41,7 +41,10 @@ export function cacheKey(input: KeyInput): string {
   return `sha256:${createHash('sha256').update(canonicalJson({ keyVersion: KEY_VERSION, ...input })).digest('hex')}`;
 }
 
-/** Key of a base state: a stored image (by config digest, which covers its diff_ids) or scratch. */
-export function baseKey(configDigest: string | undefined): string {
-  return configDigest ? cacheKey({ parent: '', op: 'FROM', instruction: configDigest }) : cacheKey({ parent: '', op: 'FROM', instruction: 'scratch' });
+/**
+ * Key of a base state: a stored image (by config digest, which covers its diff_ids) or scratch —
+ * for a platform other than the host's, scratch of that platform (its RUN steps run emulated).
+ */
+export function baseKey(configDigest: string | undefined, scratchPlatform?: string): string {
+  return configDigest ? cacheKey({ parent: '', op: 'FROM', instruction: configDigest }) : cacheKey({ parent: '', op: 'FROM', instruction: scratchPlatform ? `scratch ${scratchPlatform}` : 'scratch' });
 }

@@ -55,6 +55,38 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
     }
   }
 
+  // another platform's solve is running this very step (same key: same parent, same inputs)
+  const running = state.noCache ? undefined : solve.inflight?.get(key);
+  if (running) {
+    const r = await running;
+    advance(ctx, key, r.layers, r.createdAt, step.createdBy);
+    state.lastStep = { cached: true };
+    return { cached: true, key, layer: r.layers[r.layers.length - 1]! };
+  }
+  let announce: ((r: { layers: LayerRef[]; createdAt: string } | Error) => void) | undefined;
+  if (solve.inflight && !state.noCache) {
+    const inflight = solve.inflight;
+    const p = new Promise<{ layers: LayerRef[]; createdAt: string }>((resolve, reject) => {
+      announce = (r) => {
+        if (r instanceof Error) {
+          inflight.delete(key);
+          reject(r);
+        } else resolve(r);
+      };
+    });
+    p.catch(() => undefined);
+    inflight.set(key, p);
+  }
+  try {
+    return await runStep(ctx, step, key, position, announce);
+  } catch (err) {
+    announce?.(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}
+
+async function runStep(ctx: StepContext, step: LayerStep, key: string, position: string, announce?: (r: { layers: LayerRef[]; createdAt: string }) => void): Promise<CommitOutcome> {
+  const { solve, state } = ctx;
   const missReason = state.noCache ? 'cache disabled (--no-cache)' : state.parentMissed ? 'previous step changed' : await explainMiss(solve.store, position, step.inputs);
   if (ctx.step.id) solve.progress.miss(ctx.step.id, missReason);
   solve.signal?.throwIfAborted();
@@ -96,6 +128,7 @@ export async function commitLayer(ctx: StepContext, step: LayerStep): Promise<Co
 
   const createdAt = new Date().toISOString();
   const layers = [...state.layers, layer];
+  announce?.({ layers, createdAt });
   advance(ctx, key, layers, createdAt, step.createdBy);
   state.parentMissed = true;
   state.lastStep = { cached: false, missReason };

@@ -6,38 +6,47 @@
  * The store answers first; an image it lacks is pulled from its registry (mirrors per the tsbuild
  * config). `--pull` asks the registry every time, so a moved tag is seen (and, the cache key of a
  * base being its config digest, rebuilds) while an unmoved one downloads nothing.
+ *
+ * `platform`: the stage's platform (a multi-platform build looks each base up per platform): a
+ * stored index gives its entry for it (layerstore's selectPlatform); a stored single-platform
+ * image of another architecture is pulled again for the platform when the registry is reachable.
  */
 import { pullImage, Store, StoreError, type ImageRecord } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import type { SolveContext } from './types.js';
+import { formatPlatform, type Platform } from './resolveBase.js';
 
-export function lookupImage(solve: SolveContext, ref: string, location?: BuildError['location']): Promise<ImageRecord | undefined> {
+export function lookupImage(solve: SolveContext, ref: string, platform: Platform, location?: BuildError['location']): Promise<ImageRecord | undefined> {
   const images = (solve.images ??= new Map());
-  let p = images.get(ref);
+  const key = `${formatPlatform(platform)} ${ref}`;
+  let p = images.get(key);
   if (!p) {
-    p = resolveImage(solve, ref, location);
-    images.set(ref, p);
-    p.catch(() => images.delete(ref)); // a failed lookup is not remembered
+    p = resolveImage(solve, ref, platform, location);
+    images.set(key, p);
+    p.catch(() => images.delete(key)); // a failed lookup is not remembered
   }
   return p;
 }
 
-async function resolveImage(solve: SolveContext, ref: string, location?: BuildError['location']): Promise<ImageRecord | undefined> {
+async function resolveImage(solve: SolveContext, ref: string, platform: Platform, location?: BuildError['location']): Promise<ImageRecord | undefined> {
   const { store } = solve;
+  let local: ImageRecord | undefined;
   if (!solve.options.pull) {
-    const local = await store.getImage(ref);
-    if (local) return local;
+    local = await store.getImage(ref, { platform });
+    if (local && !(local.config.architecture && local.config.architecture !== platform.architecture && store instanceof Store && solve.registry)) return local;
   }
   // an injected store that is not the on-disk one (tests, library users) has nothing to pull into
-  if (!(store instanceof Store) || !solve.registry) return solve.options.pull ? store.getImage(ref) : undefined;
+  if (!(store instanceof Store) || !solve.registry) return solve.options.pull ? store.getImage(ref, { platform }) : local;
   // pulled into the store itself, not through a registry cache's view of it (cache-io/registryCache.ts),
   // which counts blobs it could fetch as present: a pulled image's layers must really be here
-  const local = (store as { localStore?: Store }).localStore ?? store;
+  const into = (store as { localStore?: Store }).localStore ?? store;
   try {
-    const r = await pullImage(local, ref, { ...solve.options.registry, client: solve.registry(), signal: solve.signal, onProgress: (e) => solve.progress.emit(e) });
+    const r = await pullImage(into, ref, { ...solve.options.registry, platform, client: solve.registry(), signal: solve.signal, onProgress: (e) => solve.progress.emit(e) });
     return r.record;
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
+    // a stored image of another platform, and the registry has nothing better: resolveBase says so
+    if (local) return local;
     if (err.code === 'E_REGISTRY_NOT_FOUND' || err.code === 'E_REGISTRY_UNREACHABLE') {
       throw new BuildError('E_IMAGE_NOT_FOUND', `image ${ref} is not in the store and could not be pulled: ${err.message}`, { location, data: { image: ref, registry: err.data }, cause: err });
     }

@@ -3,12 +3,13 @@
  * a promise in `stageResults`, so a stage awaits exactly the stages it reads from. The first
  * failure cancels the rest (their running steps are killed through the shared signal).
  */
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { solveStage } from './solveStage.js';
 import type { SolveContext, StageResult } from './types.js';
 
-export async function solveGraph(solve: SolveContext, jobs: number, cancel: (reason: unknown) => void): Promise<StageResult> {
-  const limit = pLimit(Math.max(1, jobs));
+/** `jobs`: a count, or a limit shared with other solves (the platforms of one build share --jobs). */
+export async function solveGraph(solve: SolveContext, jobs: number | LimitFunction, cancel: (reason: unknown) => void): Promise<StageResult> {
+  const limit = typeof jobs === 'number' ? pLimit(Math.max(1, jobs)) : jobs;
   const { stages } = solve.dockerfile;
   const all: Promise<StageResult>[] = [];
   let firstError: unknown;

@@ -20,7 +20,8 @@ export function stageLabel(stage: Stage): string {
 export async function solveStage(solve: SolveContext, stage: Stage): Promise<StageResult> {
   const file = solve.dockerfile.file;
   const escape = solve.dockerfile.directives.escape;
-  const label = stageLabel(stage);
+  // several platforms: buildx's `[linux/arm64 build 2/5]`
+  const label = solve.platformLabel ? `${solve.platformLabel} ${stageLabel(stage)}` : stageLabel(stage);
   // column is read lazily: the parser computes columns only when one is shown (see parser ast/columns.ts)
   const fromLoc = { file, line: stage.from.range.start.line, get column() { return stage.from.range.start.column; }, endLine: stage.from.range.end.line };
   const globals = globalVars(solve.builtinArgs, solve.globalArgs);
@@ -46,7 +47,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   const triggerSet = new Set<Instruction>(triggerInstrs);
   const total = 1 + progressCount(all);
   solve.progress.done(fromId, fromName, true);
-  solve.steps.push({ name: fromName, stage: stage.index, index: 1, instruction: stage.from.original, cached: true, durationMs: 0 });
+  solve.steps.push({ name: fromName, stage: stage.index, index: 1, instruction: stage.from.original, cached: true, durationMs: 0, ...(solve.platformLabel ? { platform: solve.platformLabel } : {}) });
 
   const noCache = solve.options.noCache === true || (Array.isArray(solve.options.noCache) && solve.options.noCache.some((s) => s.toLowerCase() === stage.name || s === String(stage.index)));
   const state: StageState = {
@@ -59,6 +60,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     vars: new StageVars(base.config.config.Env ?? [], solve.globalArgs, solve.options.buildArgs ?? {}, solve.builtinArgs),
     parentMissed: false,
     noCache,
+    platform: base.platform,
   };
   if (base.vars) state.vars.inheritEnv(base.vars);
 
@@ -93,10 +95,10 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
     const durationMs = solve.progress.done(stepId, name, cached, missReason);
     solve.steps.push({
       name, stage: stage.index, index: n, instruction: raw.original, cacheKey: state.fsKey, cached, missReason,
-      durationMs: durationMs ?? Date.now() - t0, layer: state.layers[state.layers.length - 1]?.digest,
+      durationMs: durationMs ?? Date.now() - t0, layer: state.layers[state.layers.length - 1]?.digest, ...(solve.platformLabel ? { platform: solve.platformLabel } : {}),
     });
   }
-  return { index: stage.index, config: state.config, layers: state.layers, fsKey: state.fsKey, vars: state.vars };
+  return { index: stage.index, config: state.config, layers: state.layers, fsKey: state.fsKey, vars: state.vars, platform: state.platform };
 }
 
 function wrap(err: unknown, location: BuildError['location']): Error {

@@ -20,7 +20,7 @@ export async function sourceState(solve: SolveContext, ref: string, currentStage
   }
   if (/^\d+$/.test(ref)) throw new BuildError('E_STAGE', `invalid from flag value ${ref}: refers to current or later build stage`, { location });
   checkImageName(ref, location);
-  const img = await lookupImage(solve, ref, location).catch((err: unknown) => {
+  const img = await lookupImage(solve, ref, solve.platform, location).catch((err: unknown) => {
     // neither a stage nor an image anywhere: still the --from error, with what the registry said
     if (err instanceof BuildError && err.code === 'E_IMAGE_NOT_FOUND') throw new BuildError('E_STAGE', `${ref}: no build stage of that name, and ${err.message}`, { location, data: { ref }, cause: err });
     throw err;

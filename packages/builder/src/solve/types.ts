@@ -8,6 +8,8 @@ import type { ImageConfig, ImageRecord, LayerRef, LayerStore, RegistryClient } f
 import type { DiffFn, Executor, Snapshotter } from '../exec/types.js';
 import type { BuildOptions, StepRecord } from '../types.js';
 import type { StageVars } from './vars.js';
+import type { Platform } from './resolveBase.js';
+import type { EmulationState } from '../exec/emulation.js';
 import type { Progress } from '../progress/progress.js';
 import type { BuildContextSource } from './contextSource.js';
 
@@ -27,6 +29,8 @@ export interface StageState {
   parentMissed: boolean;
   /** true when no cache may be used for this stage (--no-cache / --no-cache-filter) */
   noCache: boolean;
+  /** the platform the stage's steps run as (FROM --platform, else the build's target) */
+  platform: Platform;
   /** outcome of the current step's layer commit (unset for metadata-only steps) */
   lastStep?: { cached: boolean; missReason?: string };
 }
@@ -39,6 +43,7 @@ export interface StageResult {
   fsKey: string;
   /** the stage's variables at its end: a stage built FROM it starts with this environment */
   vars?: StageVars;
+  platform?: Platform;
 }
 
 /** Everything shared by all stages of one build. */
@@ -70,7 +75,19 @@ export interface SolveContext {
   signal?: AbortSignal;
   /** `created` for new history entries and images */
   now(): string;
-  platform: { architecture: string; os: string };
+  /** the target platform of this solve (one per platform of a multi-platform build) */
+  platform: Platform;
+  /** the machine's own platform (BUILDPLATFORM) */
+  hostPlatform: Platform;
+  /** set when several platforms are built: shown before each step's stage label */
+  platformLabel?: string;
+  /** binfmt_misc handlers looked at in this build, by architecture (exec/emulation.ts) */
+  emulationChecked?: Map<string, EmulationState>;
+  /**
+   * misses running now by cache key, shared by the solves of one multi-platform build: the same
+   * step reached by two platforms (a FROM --platform=$BUILDPLATFORM stage) runs once, the other waits
+   */
+  inflight?: Map<string, Promise<{ layers: LayerRef[]; createdAt: string }>>;
   /** this build's registry client (made on first use: tokens and sockets shared by its pulls) */
   registry?: () => RegistryClient;
 }

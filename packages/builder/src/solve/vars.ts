@@ -44,8 +44,12 @@ export function globalVars(builtins: ReadonlyMap<string, string>, globalArgs: Re
 }
 
 export class StageVars implements VarLookup {
-  /** ordered env of the build state (image Env + ARG values + ENV) */
-  private readonly entries: [string, string][] = [];
+  /**
+   * ordered env of the build state (image Env + ARG values + ENV): a Map, whose insertion order is
+   * the order and whose delete + set moves a redefined name to the end — one hash lookup per
+   * access (an array searched per lookup made 30,000 ENV lines quadratic: ~1 min)
+   */
+  private entries = new Map<string, string>();
   /** ARGs declared in this stage, with the value they resolved to */
   readonly declaredArgs: { name: string; value?: string }[] = [];
 
@@ -65,8 +69,7 @@ export class StageVars implements VarLookup {
   }
 
   get(name: string): string | undefined {
-    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]![0] === name) return this.entries[i]![1];
-    return undefined;
+    return this.entries.get(name);
   }
 
   /**
@@ -77,7 +80,7 @@ export class StageVars implements VarLookup {
    * v0.8 did not list them; fixture stage-inherit.)
    */
   inheritEnv(parent: StageVars): void {
-    this.entries.splice(0, this.entries.length, ...parent.entries.map(([k, v]): [string, string] => [k, v]));
+    this.entries = new Map(parent.entries);
     this.declaredArgs.splice(0, this.declaredArgs.length, ...parent.declaredArgs.map((a) => ({ ...a })));
   }
 
@@ -123,9 +126,9 @@ export class StageVars implements VarLookup {
 
   /** Environment of RUN: the state env, proxy build args, PATH defaulted when absent. */
   runEnv(): string[] {
-    const out = this.entries.map(([k, v]) => `${k}=${v}`);
+    const out = [...this.entries].map(([k, v]) => `${k}=${v}`);
     // proxy build args reach RUN without an ARG, in both cases (BuildKit's llb.WithProxy); not in the key
-    const seen = new Set(this.entries.map(([k]) => k));
+    const seen = new Set(this.entries.keys());
     for (const p of PROXY_ARGS) {
       const v = this.buildArgs[p] ?? this.buildArgs[p.toLowerCase()] ?? this.buildArgs[p.toUpperCase()];
       if (v === undefined || !Object.prototype.hasOwnProperty.call(this.buildArgs, p) && !Object.prototype.hasOwnProperty.call(this.buildArgs, p.toLowerCase()) && !Object.prototype.hasOwnProperty.call(this.buildArgs, p.toUpperCase())) continue;
@@ -138,12 +141,11 @@ export class StageVars implements VarLookup {
 
   /** ARG values that RUN sees, for the cache key (proxy args excluded, like BuildKit) */
   keyEnv(): string[] {
-    return this.entries.map(([k, v]) => `${k}=${v}`);
+    return [...this.entries].map(([k, v]) => `${k}=${v}`);
   }
 
   private set(name: string, value: string): void {
-    const i = this.entries.findIndex(([k]) => k === name);
-    if (i >= 0) this.entries.splice(i, 1);
-    this.entries.push([name, value]);
+    this.entries.delete(name);
+    this.entries.set(name, value);
   }
 }

@@ -48,10 +48,13 @@ describe('build flags docker users type', () => {
     expect(() => p('--call', 'lint')).toThrow(/one of build, check, targets, outline/);
   });
   it('a flag tsbuild cannot honour is an error that says so', () => {
-    for (const f of ['--push', '--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=index:a=b', '--security-opt=seccomp=unconfined']) {
+    for (const f of ['--build-context=b=https://x/y.git', '--add-host=h:host-gateway', '--annotation=index:a=b', '--security-opt=seccomp=unconfined']) {
       expect(() => p(f), f).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED', message: expect.stringContaining(f.split('=')[0]!) }));
     }
-    expect(() => p('--push=false')).not.toThrow();
+  });
+  it('--push and -o type=registry push (registries are supported)', () => {
+    expect(p('--push', '-t', 'r.example/app:1').options.push).toBe(true);
+    expect(p('--push=false').options.push).toBe(false);
   });
   it('--build-context NAME=DIR|docker-image://REF', () => {
     expect(p('--build-context', 'base=docker-image://busybox:1', '--build-context=Src=.').options.namedContexts).toEqual({ base: { type: 'image', ref: 'busybox:1' }, src: { type: 'dir', path: process.cwd() } });
@@ -95,7 +98,7 @@ describe('build flags docker users type', () => {
     expect(parseOutput('type=tar,dest=-')).toEqual({ type: 'tar', dest: '-' });
     expect(p('-o', 'type=image,name=app:1').options).toMatchObject({ tags: ['app:1'], outputs: [{ type: 'image' }] });
     expect(p('-o', 'type=image,name=a:1,b:2', '-t', 'c').options.tags).toEqual(['a:1', 'b:2', 'c']);
-    expect(() => p('-o', 'type=registry,name=x')).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
+    expect(p('-o', 'type=registry,name=r.example/x:1').options.outputs).toContainEqual(expect.objectContaining({ type: 'registry' }));
     expect(() => p('-o', '-', '-o', 'type=oci,dest=-')).toThrow(/only one output can go to stdout/);
   });
   it('CONTEXT - is a context on stdin; not together with -f -', () => {

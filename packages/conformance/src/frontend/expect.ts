@@ -17,6 +17,8 @@ export interface BuildOutcome {
   exportDir?: string;
   /** image config read back from the store */
   config?: ImageConfig;
+  /** `-o type=oci` of a multi-platform build: each index entry, in the index's order */
+  platforms?: { platform: string; config: ImageConfig; layers: number }[];
 }
 
 export interface ExpectContext {
@@ -51,6 +53,23 @@ function checkHistory(fails: string[], config: ImageConfig, h: HistoryExpect, in
     fails.push(`${label}: empty_layer is ${!!entry.empty_layer}, expected ${h.emptyLayer} (created_by ${show(entry.created_by)})`);
   }
   if (h.createdNonNull && !entry.created) fails.push(`${label}: created is empty`);
+}
+
+/** The OCI index's entries: the platforms expected, in that order, each with its config fields and layer count. */
+function checkPlatforms(fails: string[], want: NonNullable<Expect['platforms']>, got: BuildOutcome['platforms']): void {
+  if (!got) {
+    fails.push('no OCI image index to check platforms in');
+    return;
+  }
+  const order = got.map((p) => p.platform);
+  if (!isDeepStrictEqual(order, Object.keys(want))) fails.push(`index platforms ${show(order)} != expected ${show(Object.keys(want))}`);
+  for (const [p, w] of Object.entries(want)) {
+    const g = got.find((x) => x.platform === p);
+    if (!g) continue;
+    const cc = (g.config.config ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(w.config ?? {})) if (!configFieldEquals(cc[k], v)) fails.push(`${p}: config.${k}: ${show(cc[k])} != expected ${show(v)}`);
+    if (w.layers !== undefined && g.layers !== w.layers) fails.push(`${p}: ${g.layers} layers, expected ${w.layers}`);
+  }
 }
 
 export function evaluate(expect: Expect, out: BuildOutcome, ctx: ExpectContext): string[] {
@@ -105,6 +124,8 @@ export function evaluate(expect: Expect, out: BuildOutcome, ctx: ExpectContext):
       else if (a.equals(b)) fails.push(`${p}: same as build #${idx} (${show(b.toString())}), expected different`);
     }
   }
+
+  if (expect.platforms) checkPlatforms(fails, expect.platforms, out.platforms);
 
   const needsConfig = expect.config || expect.configLabelsInclude || expect.configEnvIncludes || expect.configEnvHasPrefix || expect.image;
   const cfg = out.config;

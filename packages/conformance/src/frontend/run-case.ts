@@ -2,10 +2,11 @@
  * Runs one frontend scenario: a fresh store with the busybox base, the `setup` images, build #0
  * and every `then` build on the same store (same cache), each checked against its `expect`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { BuildEvent, BuildOptions, OutputSpec } from '@tsbuild/builder';
-import { formatPlatform, hostPlatform as hostOciPlatform, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
+import { formatPlatform, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
 import type { CaseResult } from '../types.js';
 import type { BuildSpec, ExportKind, FrontendCase } from './types.js';
 import type { Engine } from './engine.js';
@@ -24,18 +25,32 @@ export interface RunCaseOptions {
   keep?: boolean;
 }
 
-const hostPlatform = () => formatPlatform(hostOciPlatform());
-
-/** A reason to skip, when the scenario needs something issue #4 leaves out. */
-export function skipReason(c: FrontendCase): string | undefined {
-  const specs: Array<{ frontendAttrs?: Record<string, string>; export?: ExportKind }> = [c, ...(c.then ?? [])];
-  for (const s of specs) {
-    const platforms = s.frontendAttrs?.platform?.split(',').map((p) => p.trim()).filter(Boolean) ?? [];
-    const foreign = platforms.filter((p) => p !== hostPlatform() && p !== 'linux' && p !== `${hostPlatform()}/`);
-    if (foreign.length) return `needs target platform ${foreign.join(',')}: tsbuild builds for the host platform (${hostPlatform()}) only (issue #4)`;
-    if (s.export === 'oci') return 'needs a multi-platform OCI index export (issue #4 builds the host platform only)';
-  }
+/** A reason to skip, when the scenario needs something tsbuild leaves out (none since multi-platform builds, issue 14). */
+export function skipReason(_c: FrontendCase): string | undefined {
   return undefined;
+}
+
+/** The platforms of an OCI archive's image index, in its order (what BuildKit's oci exporter wrote is read back the same way). */
+function readOciPlatforms(archive: string): NonNullable<BuildOutcome['platforms']> {
+  const dir = mkdtempSync(`${archive}.x-`);
+  try {
+    execFileSync('tar', ['-xf', archive, '-C', dir]);
+    const blob = (d: string) => JSON.parse(readFileSync(join(dir, 'blobs/sha256', d.replace(/^sha256:/, '')), 'utf8')) as Record<string, unknown>;
+    const top = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { mediaType: string; digest: string }[] };
+    const out: NonNullable<BuildOutcome['platforms']> = [];
+    for (const d of top.manifests) {
+      const entries = d.mediaType.includes('index') ? (blob(d.digest).manifests as { digest: string; platform?: { os: string; architecture: string; variant?: string } }[]) : [{ digest: d.digest }];
+      for (const e of entries) {
+        const m = blob(e.digest) as { config: { digest: string }; layers: unknown[] };
+        const config = blob(m.config.digest) as unknown as ImageConfig;
+        const p = e.platform ?? { os: config.os, architecture: config.architecture, variant: config.variant };
+        out.push({ platform: formatPlatform(p), config, layers: m.layers.length });
+      }
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface BuildState {
@@ -68,6 +83,8 @@ async function runBuild(engine: Engine, store: LayerStore, opts: {
   const wantsLocal = state.exportKind === 'local' || state.exportKind === 'local+image';
   const wantsImage = state.exportKind === 'image' || state.exportKind === 'local+image';
   if (wantsLocal) outputs.push({ type: 'local', dest: opts.exportDir });
+  const ociArchive = state.exportKind === 'oci' ? `${opts.exportDir}.oci.tar` : undefined;
+  if (ociArchive) outputs.push({ type: 'oci', dest: ociArchive });
   outputs.push({ type: 'image' });
   const filename = state.frontendAttrs.filename;
   const platform = state.frontendAttrs.platform;
@@ -99,7 +116,7 @@ async function runBuild(engine: Engine, store: LayerStore, opts: {
     const result = await engine.build(options);
     let config: ImageConfig | undefined;
     if (wantsImage) config = (await store.getImage(opts.tag))?.config ?? undefined;
-    return { ok: true, log, exportDir: wantsLocal ? opts.exportDir : undefined, config: config ?? (wantsImage ? undefined : result.config) };
+    return { ok: true, log, exportDir: wantsLocal ? opts.exportDir : undefined, config: config ?? (wantsImage ? undefined : result.config), ...(ociArchive ? { platforms: readOciPlatforms(ociArchive) } : {}) };
   } catch (err) {
     const e = err as Error & { code?: string };
     return { ok: false, log, error: `${e.code ? `[${e.code}] ` : ''}${e.message}` };

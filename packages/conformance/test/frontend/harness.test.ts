@@ -111,10 +111,21 @@ describe('evaluate', () => {
 
 describe('skipReason', () => {
   const c = (attrs: Record<string, string>, exp: FrontendCase['export'] = 'local') => ({ frontendAttrs: attrs, export: exp, then: [] }) as unknown as FrontendCase;
-  it('skips only foreign target platforms and multi-platform OCI exports', () => {
+  it('skips nothing since multi-platform builds: foreign target platforms and OCI index exports are built', () => {
     expect(skipReason(c({}))).toBeUndefined();
-    expect(skipReason(c({ platform: `linux/${process.arch === 'arm64' ? 'arm64' : 'amd64'}` }))).toBeUndefined();
-    expect(skipReason(c({ platform: 'darwin/ppc64le' }))).toMatch(/darwin\/ppc64le/);
-    expect(skipReason(c({}, 'oci'))).toMatch(/OCI/);
+    expect(skipReason(c({ platform: 'darwin/ppc64le' }))).toBeUndefined();
+    expect(skipReason(c({ platform: 'windows/amd64,linux/amd64' }, 'oci'))).toBeUndefined();
+  });
+});
+
+describe('evaluate: platforms of an OCI index', () => {
+  const cfg = (os: string, Env: string[] | null) => ({ os, architecture: 'amd64', config: { Env }, rootfs: { type: 'layers', diff_ids: [] } }) as never;
+  const out = { ok: true, log: '', platforms: [{ platform: 'windows/amd64', config: cfg('windows', null), layers: 1 }, { platform: 'linux/amd64', config: cfg('linux', ['PATH=/bin']), layers: 1 }] };
+  it('checks the order, each config field and the layer count', () => {
+    expect(evaluate({ success: true, platforms: { 'windows/amd64': { config: { Env: null }, layers: 1 }, 'linux/amd64': { config: { Env: ['PATH=/bin'] }, layers: 1 } } }, out, { previous: [] })).toEqual([]);
+    expect(evaluate({ success: true, platforms: { 'linux/amd64': { layers: 2 }, 'windows/amd64': {} } }, out, { previous: [] })).toEqual([
+      'index platforms ["windows/amd64","linux/amd64"] != expected ["linux/amd64","windows/amd64"]', 'linux/amd64: 1 layers, expected 2',
+    ]);
+    expect(evaluate({ success: true, platforms: { 'linux/amd64': {} } }, { ok: true, log: '' }, { previous: [] })).toEqual(['no OCI image index to check platforms in']);
   });
 });

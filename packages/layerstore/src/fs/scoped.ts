@@ -19,6 +19,7 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { unsafePath } from '../errors.js';
+import { decodeName, fsName } from '../util/bytesName.js';
 
 /** Linux's own limit (MAXSYMLINKS is 40; continuity allows 255) */
 const MAX_LINKS = 255;
@@ -80,7 +81,7 @@ export class SymlinkLoopError extends Error {
 /** lstat, or undefined where nothing can be found: missing, or a non-directory used as one */
 function lstatQuiet(abs: string): Stats | undefined {
   try {
-    return lstatSync(abs, { throwIfNoEntry: false });
+    return lstatSync(fsName(abs), { throwIfNoEntry: false }); // names are bytes (util/bytesName.ts)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR' || code === 'EACCES') return undefined;
@@ -122,7 +123,7 @@ export function resolveInRoot(root: string, p: string, opts: ScopedOptions = {})
       done.push(c);
       continue;
     }
-    const target = readlinkSync(abs);
+    const target = decodeName(readlinkSync(fsName(abs), { encoding: 'buffer' }));
     if (++links > MAX_LINKS) throw new SymlinkLoopError(p);
     if (target.startsWith('/')) {
       done.length = 0;

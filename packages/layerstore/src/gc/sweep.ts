@@ -70,6 +70,8 @@ export async function sweep(paths: StorePaths, marked: Marked, opts: { dropCache
   for (const n of await readdir(paths.tmp).catch(() => [] as string[])) {
     const m = /^[a-z-]*?-(\d+)-/.exec(n);
     const owner = m ? Number(m[1]) : 0;
+    // proc-<pid>-<start>-<pid ns>: a process's scratch, maybe with mounts: the builder's reaper does those
+    if (n.startsWith('proc-')) continue;
     if (owner > 0 && processStart(owner) === undefined) {
       await remove(join(paths.tmp, n));
     }

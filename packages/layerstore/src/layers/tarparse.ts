@@ -4,6 +4,7 @@
  * to a sink synchronously, awaiting only when the sink returns a promise, so extracting tens
  * of thousands of small files costs a few syscalls each and no per-entry stream objects.
  */
+import { decodeName } from '../util/bytesName.js';
 import { badArchive } from '../errors.js';
 
 export type EntryType = 'file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo' | 'contiguous-file' | 'other';
@@ -36,7 +37,7 @@ const TYPES: Record<string, EntryType> = {
 function cstr(b: Buffer, start: number, end: number): string {
   let e = start;
   while (e < end && b[e] !== 0) e++;
-  return b.toString('utf8', start, e);
+  return decodeName(b, start, e); // names are bytes (util/bytesName.ts)
 }
 
 function num(b: Buffer, start: number, end: number): number {
@@ -135,8 +136,8 @@ function parsePax(buf: Buffer, into: Pax, start = 0, end = buf.length): void {
     if (eq > k0 && eq < recEnd) {
       const v0 = eq + 1;
       if (eq - k0 >= XATTR.length && keyIs(buf, k0, k0 + XATTR.length, XATTR)) into.xattrs.set(buf.toString('utf8', k0 + XATTR.length, eq), Buffer.from(buf.subarray(v0, recEnd)));
-      else if (keyIs(buf, k0, eq, PAX_KEYS[0]!)) into.path = buf.toString('utf8', v0, recEnd);
-      else if (keyIs(buf, k0, eq, PAX_KEYS[1]!)) into.linkpath = buf.toString('utf8', v0, recEnd);
+      else if (keyIs(buf, k0, eq, PAX_KEYS[0]!)) into.path = decodeName(buf, v0, recEnd);
+      else if (keyIs(buf, k0, eq, PAX_KEYS[1]!)) into.linkpath = decodeName(buf, v0, recEnd);
       else if (keyIs(buf, k0, eq, PAX_KEYS[2]!)) into.size = Number(buf.toString('latin1', v0, recEnd));
       else if (keyIs(buf, k0, eq, PAX_KEYS[3]!)) into.uid = Number(buf.toString('latin1', v0, recEnd));
       else if (keyIs(buf, k0, eq, PAX_KEYS[4]!)) into.gid = Number(buf.toString('latin1', v0, recEnd));

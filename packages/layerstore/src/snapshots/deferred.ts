@@ -11,6 +11,7 @@
 import { lstatSync } from 'node:fs';
 import { parentsAreDirs } from '../fs/scoped.js';
 import { unsafePath } from '../errors.js';
+import { fsName } from '../util/bytesName.js';
 import { runNativeOps, type NativeOp } from './fsx.js';
 
 interface Item<T> { rel: string; v: T }
@@ -67,7 +68,7 @@ export class DeferredOps {
     this.check(this.after);
     for (const i of this.after) {
       // the node made just above: never a link put there (chmod/utimes would follow it)
-      if (lstatSync(this.abs(i.rel)).isSymbolicLink()) throw unsafePath(`${i.rel} became a symlink before its metadata was set`, { path: i.rel });
+      if (lstatSync(fsName(this.abs(i.rel))).isSymbolicLink()) throw unsafePath(`${i.rel} became a symlink before its metadata was set`, { path: i.rel });
       i.v();
     }
     this.check(this.xattrs);

@@ -16,7 +16,7 @@ import { extract } from './extract.js';
 import { stream as blobStream } from '../content/read.js';
 import { integrityError, notFound } from '../errors.js';
 import { errno, fsyncDir } from '../util/fs.js';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 
 export interface SnapshotContext {
   paths: StorePaths;
@@ -24,6 +24,8 @@ export interface SnapshotContext {
   concurrency: number;
   /** called with every chainID before it is used (GC lease) */
   lease(items: string[]): Promise<void>;
+  /** extraction worker threads (see ExtractOptions.writers; undefined: by the machine's load) */
+  writers?: number;
 }
 
 export async function ensureSnapshots(ctx: SnapshotContext, layers: LayerRef[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
@@ -54,20 +56,20 @@ function one(ctx: SnapshotContext, chainID: Digest, layer: LayerRef, lowers: () 
       /* extract it */
     }
     signal?.throwIfAborted();
-    await extractSnapshot(ctx.paths, layer, dest, lowers);
+    await extractSnapshot(ctx.paths, layer, dest, lowers, ctx.writers);
     return dest;
   }).finally(() => ctx.inflight.delete(chainID));
   ctx.inflight.set(chainID, p);
   return p;
 }
 
-export async function extractSnapshot(paths: StorePaths, layer: LayerRef, dest: string, lowers: () => Promise<string[]>): Promise<void> {
+export async function extractSnapshot(paths: StorePaths, layer: LayerRef, dest: string, lowers: () => Promise<string[]>, writers?: number): Promise<void> {
   await mkdir(paths.tmp, { recursive: true });
   await mkdir(paths.snapshots, { recursive: true });
   const tmp = paths.temp('snapshot');
   await mkdir(tmp, { mode: 0o755 });
   try {
-    await applyLayer(paths, layer, tmp, { mode: 'overlay', lowers });
+    await applyLayer(paths, layer, tmp, { mode: 'overlay', lowers, writers });
     try {
       await rename(tmp, dest);
       await fsyncDir(paths.snapshots);
@@ -82,7 +84,7 @@ export async function extractSnapshot(paths: StorePaths, layer: LayerRef, dest: 
 }
 
 /** Stream a layer blob into `dir`, verifying both its digest and its diffID. */
-export async function applyLayer(paths: StorePaths, layer: LayerRef, dir: string, opts: { mode: 'overlay' | 'flatten'; lowers?: () => Promise<string[]> }): Promise<void> {
+export async function applyLayer(paths: StorePaths, layer: LayerRef, dir: string, opts: { mode: 'overlay' | 'flatten'; lowers?: () => Promise<string[]>; writers?: number }): Promise<void> {
   const comp = new HashStream();
   const diff = new HashStream();
   let src;
@@ -94,10 +96,26 @@ export async function applyLayer(paths: StorePaths, layer: LayerRef, dir: string
   }
   const hashed = new PassThrough();
   const feeding = pipeline(src, comp, hashed);
-  const { stream } = await decompress(hashed);
+  let stream: Readable;
+  try {
+    ({ stream } = await decompress(hashed));
+  } catch (err) {
+    hashed.destroy(err as Error);
+    await feeding.catch(() => {});
+    throw err;
+  }
   const tapped = stream.pipe(diff);
   stream.on('error', (e) => tapped.destroy(e));
-  const results = await Promise.allSettled([extract(tapped, dir, opts), feeding]);
+  // A failed extraction stops reading: the whole chain must be torn down with it, or `feeding`
+  // waits forever on a full pipe that nobody drains — a promise that never settles, after which
+  // Node found its event loop empty and exited 0 with half a snapshot (issue 18).
+  const extracting = extract(tapped, dir, opts).catch((err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    hashed.destroy(e);
+    stream.destroy(e);
+    throw err;
+  });
+  const results = await Promise.allSettled([extracting, feeding]);
   for (const r of results) if (r.status === 'rejected') throw mapZlibError(r.reason);
   // drain whatever the tar parser left after the end-of-archive marker so the hash covers it all
   tapped.resume();

@@ -27,6 +27,8 @@ import { parentsAreDirs, safeEntryName } from '../fs/scoped.js';
 import { makedev } from './fsx.js';
 import { DeferredOps } from './deferred.js';
 import { mapped, overlayOpaqueXattr, readIdMap, type IdMap } from './id-map.js';
+// names are bytes: escaped in strings, handed to node:fs as such (a non-UTF-8 name is written on this thread)
+import { decodeName, fsName as F, hasEscapes } from '../util/bytesName.js';
 import { WritePool, RECORD_HEADER, FLAG_CHOWN, FLAG_CHMOD, type Slot } from './writepool.js';
 import { parseTar, type TarHeader } from '../layers/tarparse.js';
 import { badArchive, unsafePath } from '../errors.js';
@@ -37,7 +39,10 @@ export interface ExtractOptions {
   mode: ExtractMode;
   /** lower layer dirs, TOP FIRST (overlay mode): hardlinks into them are copied, implicit dirs copy their attributes */
   lowers?: () => Promise<string[]>;
-  /** worker threads for small files (default: the CPUs idle besides this thread, 0..3); 0 writes everything on this thread */
+  /**
+   * worker threads for small files (default: the CPUs idle besides this thread, 0..3, which depends
+   * on the load average — callers and tests force it with a number); 0 writes everything on this thread
+   */
   writers?: number;
   /** small files written on this thread before the workers start (default 1000: small layers never pay for them) */
   writerThreshold?: number;
@@ -169,7 +174,7 @@ class Extractor {
     const realDirs = new Set<string>(['']);
     for (const [rel, d] of list) {
       if (!this.isRealDir(rel, realDirs)) throw unsafePath(`directory ${rel} was replaced before its times were set`, { path: rel });
-      fs.utimesSync(d.path, d.atime, d.mtime);
+      fs.utimesSync(F(d.path), d.atime, d.mtime);
     }
   }
 
@@ -178,7 +183,7 @@ class Extractor {
     if (known.has(rel)) return true;
     const slash = rel.lastIndexOf('/');
     if (!this.isRealDir(slash < 0 ? '' : rel.slice(0, slash), known)) return false;
-    if (!fs.lstatSync(this.prefix + rel, NO_THROW)?.isDirectory()) return false;
+    if (!fs.lstatSync(F(this.prefix + rel), NO_THROW)?.isDirectory()) return false;
     known.add(rel);
     return true;
   }
@@ -309,17 +314,17 @@ class Extractor {
       case 'file':
       case 'contiguous-file': {
         if (mayExist) this.replace(rel, path);
-        if (h.size <= SMALL_FILE && this.writers > 0 && path.length <= 4096) {
+        if (h.size <= SMALL_FILE && this.writers > 0 && path.length <= 4096 && !hasEscapes(path)) {
           if (this.pool) return this.queueFile(rel, path, h);
           if (++this.smallFiles >= this.threshold) return this.startPool().then(() => this.queueFile(rel, path, h));
         }
-        const fd = fs.openSync(path, OPEN_FLAGS, h.mode & 0o777);
+        const fd = fs.openSync(F(path), OPEN_FLAGS, h.mode & 0o777);
         this.cur = { fd, path, h };
         return;
       }
       case 'symlink':
         if (mayExist) this.replace(rel, path);
-        fs.symlinkSync(h.linkname, path);
+        fs.symlinkSync(F(h.linkname), F(path));
         this.setMeta(path, h, false);
         return;
       case 'link':
@@ -402,16 +407,16 @@ class Extractor {
   private directory(rel: string, path: string, h: TarHeader): void {
     let st: fs.Stats | undefined;
     try {
-      st = fs.lstatSync(path, NO_THROW);
+      st = fs.lstatSync(F(path), NO_THROW);
     } catch {
       /* new */
     }
     if (st && !st.isDirectory()) {
-      fs.rmSync(path, { recursive: true, force: true });
+      fs.rmSync(F(path), { recursive: true, force: true });
       this.forget(rel, false);
       st = undefined;
     }
-    if (!st) fs.mkdirSync(path, { mode: 0o700 });
+    if (!st) fs.mkdirSync(F(path), { mode: 0o700 });
     this.dirs.add(rel);
     if (h.mode & 0o2000) this.setgidDirs.add(rel);
     this.setMeta(path, h, true);
@@ -427,13 +432,13 @@ class Extractor {
       const tpath = join(this.dest, target);
       let st: fs.Stats | undefined;
       try {
-        st = fs.lstatSync(tpath, NO_THROW);
+        st = fs.lstatSync(F(tpath), NO_THROW);
       } catch {
         /* not in this layer */
       }
       if (st) {
         if (st.isDirectory()) throw badArchive(`hardlink ${h.name} points to a directory`);
-        fs.linkSync(tpath, path);
+        fs.linkSync(F(tpath), F(path));
         return;
       }
     }
@@ -442,19 +447,19 @@ class Extractor {
       const lpath = join(lower, target);
       let st: fs.Stats;
       try {
-        st = fs.lstatSync(lpath);
+        st = fs.lstatSync(F(lpath));
       } catch {
         continue;
       }
       // never through a symlinked directory of the lower layer (it could point at the host)
       for (let i = target.indexOf('/'); i > 0; i = target.indexOf('/', i + 1)) {
-        if (!fs.lstatSync(join(lower, target.slice(0, i))).isDirectory()) throw unsafePath(`hardlink ${h.name} goes through a symlink in a lower layer`, { name: h.name });
+        if (!fs.lstatSync(F(join(lower, target.slice(0, i)))).isDirectory()) throw unsafePath(`hardlink ${h.name} goes through a symlink in a lower layer`, { name: h.name });
       }
       if (!st.isFile()) break;
-      fs.copyFileSync(lpath, path, fs.constants.COPYFILE_EXCL);
-      if (proc().isRoot) fs.chownSync(path, st.uid, st.gid);
-      fs.chmodSync(path, st.mode & 0o7777);
-      fs.utimesSync(path, st.atime, st.mtime);
+      fs.copyFileSync(F(lpath), F(path), fs.constants.COPYFILE_EXCL);
+      if (proc().isRoot) fs.chownSync(F(path), st.uid, st.gid);
+      fs.chmodSync(F(path), st.mode & 0o7777);
+      fs.utimesSync(F(path), st.atime, st.mtime);
       return;
     }
     throw badArchive(`hardlink ${h.name} points to ${h.linkname}, which is not in this or a lower layer`);
@@ -469,14 +474,14 @@ class Extractor {
       } else {
         let children: string[] = [];
         try {
-          children = fs.readdirSync(dir);
+          children = fs.readdirSync(F(dir), { encoding: 'buffer' }).map((b) => decodeName(b));
         } catch {
           return;
         }
         for (const c of children) {
           const rel = parent ? `${parent}/${c}` : c;
           if (this.created.has(rel)) continue;
-          fs.rmSync(join(dir, c), { recursive: true, force: true });
+          fs.rmSync(F(join(dir, c)), { recursive: true, force: true });
           // it may be a directory we checked (dirs): a later entry could put a symlink in its place
           this.forget(rel, true);
         }
@@ -487,7 +492,7 @@ class Extractor {
     if (target === '' || target === '.' || target === '..' || target.includes('/')) throw unsafePath(`bad whiteout name ${name}`);
     const path = join(dir, target);
     const rel = parent ? `${parent}/${target}` : target;
-    fs.rmSync(path, { recursive: true, force: true });
+    fs.rmSync(F(path), { recursive: true, force: true });
     this.forget(rel, true);
     if (this.opts.mode === 'overlay') {
       this.deferred.node(rel, { op: 'mknod', path, mode: fs.constants.S_IFCHR | 0o600, dev: 0 });
@@ -498,12 +503,12 @@ class Extractor {
   private replace(rel: string, path: string): void {
     let st: fs.Stats | undefined;
     try {
-      st = fs.lstatSync(path, NO_THROW);
+      st = fs.lstatSync(F(path), NO_THROW);
     } catch {
       return;
     }
     if (!st) return;
-    fs.rmSync(path, { recursive: true, force: true });
+    fs.rmSync(F(path), { recursive: true, force: true });
     this.forget(rel, st.isDirectory());
   }
 
@@ -533,7 +538,7 @@ class Extractor {
       if (this.dirs.has(cur)) continue;
       let st: fs.Stats;
       try {
-        st = fs.lstatSync(join(this.dest, cur));
+        st = fs.lstatSync(F(join(this.dest, cur)));
       } catch {
         return false;
       }
@@ -555,15 +560,15 @@ class Extractor {
       const path = join(this.dest, cur);
       let st: fs.Stats | undefined;
       try {
-        st = fs.lstatSync(path, NO_THROW);
+        st = fs.lstatSync(F(path), NO_THROW);
       } catch {
         /* missing */
       }
       if (st?.isSymbolicLink()) throw unsafePath(`tar entry under ${cur}, which is a symlink: refusing to write through it`, { path: cur });
       if (st && !st.isDirectory()) throw unsafePath(`tar entry under ${cur}, which is not a directory`, { path: cur });
       if (!st) {
-        fs.mkdirSync(path, { mode: 0o755 });
-        fs.chmodSync(path, 0o755);
+        fs.mkdirSync(F(path), { mode: 0o755 });
+        fs.chmodSync(F(path), 0o755);
         missing.push(cur);
       }
       this.dirs.add(cur);
@@ -584,18 +589,18 @@ class Extractor {
       try {
         // never through a symlinked directory of the lower layer (its attributes would be the host's)
         if (rel && !parentsAreDirs(lower, rel)) break;
-        st = fs.lstatSync(rel ? join(lower, rel) : lower);
+        st = fs.lstatSync(F(rel ? join(lower, rel) : lower));
       } catch {
         continue;
       }
       if (!st.isDirectory()) break;
-      if (proc().isRoot) fs.chownSync(path, st.uid, st.gid);
-      fs.chmodSync(path, st.mode & 0o7777);
+      if (proc().isRoot) fs.chownSync(F(path), st.uid, st.gid);
+      fs.chmodSync(F(path), st.mode & 0o7777);
       if (st.mode & 0o2000) this.setgidDirs.add(rel);
       this.dirTimes.set(rel, { path, atime: st.atime, mtime: st.mtime });
       return;
     }
-    if (rel === '') fs.chmodSync(path, 0o755);
+    if (rel === '') fs.chmodSync(F(path), 0o755);
   }
 
   private async lowers(): Promise<string[]> {
@@ -604,10 +609,10 @@ class Extractor {
   }
 
   private setMeta(path: string, h: TarHeader, chmod: boolean): void {
-    if (proc().isRoot) fs.lchownSync(path, h.uid, h.gid);
-    if (chmod) fs.chmodSync(path, h.mode & 0o7777);
-    if (!chmod) fs.lutimesSync(path, h.mtime, h.mtime);
-    else if (h.type !== 'directory') fs.utimesSync(path, h.mtime, h.mtime);
+    if (proc().isRoot) fs.lchownSync(F(path), h.uid, h.gid);
+    if (chmod) fs.chmodSync(F(path), h.mode & 0o7777);
+    if (!chmod) fs.lutimesSync(F(path), h.mtime, h.mtime);
+    else if (h.type !== 'directory') fs.utimesSync(F(path), h.mtime, h.mtime);
   }
 
   private queueXattrs(path: string, h: TarHeader): void {

@@ -16,6 +16,8 @@ export interface ImportOptions {
   created?: string;
   /** extra config (Env, Cmd, …) */
   config?: ImageConfig['config'];
+  /** the platform of the tarball's binaries (default this machine's) */
+  platform?: { os: string; architecture: string; variant?: string };
   /** also unpack the snapshot now (default false: first use unpacks it) */
   unpack?: boolean;
 }
@@ -34,8 +36,8 @@ export async function importRootfs(store: Store, tarPath: string, name: string, 
   const created = opts.created ?? new Date().toISOString();
   const config: ImageConfig = {
     created,
-    ...ociArch(),
-    os: 'linux',
+    ...(opts.platform ? { architecture: opts.platform.architecture, ...(opts.platform.variant ? { variant: opts.platform.variant } : {}) } : ociArch()),
+    os: opts.platform?.os ?? 'linux',
     config: opts.config ?? {},
     rootfs: { type: 'layers', diff_ids: [layer.diffID] },
     history: [{ created, created_by: 'tsbuild import', comment: `imported from ${basename(tarPath)}` }],

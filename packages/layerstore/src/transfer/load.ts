@@ -26,7 +26,8 @@ export interface LoadOptions {
   /** bound on each layer's uncompressed size (gzip-bomb guard) → E_TOO_LARGE */
   maxLayerBytes?: number;
 }
-export interface LoadResult { images: { name?: string; record: ImageRecord }[] }
+/** `index`: the archive held a whole image index (every platform's image): the name points at it, `record` is this machine's image */
+export interface LoadResult { images: { name?: string; record: ImageRecord; index?: Digest }[] }
 
 interface BlobInfo { digest: Digest; size: number; diffID?: Digest; compressed: boolean }
 
@@ -176,6 +177,13 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
       let buf = await store.readBlob(d.digest).catch(() => undefined);
       if (!buf) throw badArchive(`index.json names ${d.digest}, which is not in the archive`);
       const doc = parseJson<{ mediaType?: string; manifests?: Descriptor[] }>(buf, 'manifest');
+      // a multi-platform archive (tsbuild's or buildx's -o type=oci, skopeo copy --all): kept as an
+      // index when every entry's manifest, config and layers are in it; else this machine's image
+      if (isIndex(doc) && (doc.manifests ?? []).length > 0 && (await completeIndex(store, doc.manifests!, checkLayers))) {
+        const pick = pickPlatform(doc.manifests!)!;
+        images.push({ name: tagName(d.annotations), record: await store.loadImage(pick.digest), index: d.digest });
+        continue;
+      }
       if (isIndex(doc)) {
         const pick = pickPlatform(doc.manifests ?? []);
         if (!pick) throw formatError(`image index ${d.digest} lists no manifests`);
@@ -212,9 +220,24 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
   return tagAll(store, images);
 }
 
+/** Every entry of an index is a whole image in the archive (checked as a single image is). */
+async function completeIndex(store: Store, entries: Descriptor[], checkLayers: (layers: Descriptor[], diffIDs: Digest[], where: string) => LayerRef[]): Promise<boolean> {
+  for (const e of entries) {
+    // an absent blob, an attestation manifest (in-toto layers), any entry that does not check out:
+    // not kept as an index (the image for this machine is still checked as before)
+    try {
+      const manifest = parseManifest(await store.readBlob(e.digest));
+      checkLayers(manifest.layers, parseConfig(await store.readBlob(manifest.config.digest)).rootfs.diff_ids, e.digest);
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Tags go last, once every image in the archive checked out. */
 async function tagAll(store: Store, images: LoadResult['images']): Promise<LoadResult> {
-  for (const i of images) if (i.name) await store.tag(i.name, i.record.manifestDigest);
+  for (const i of images) if (i.name) await store.tag(i.name, i.index ?? i.record.manifestDigest);
   return { images };
 }
 

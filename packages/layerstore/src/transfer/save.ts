@@ -13,6 +13,7 @@ import { normalizeRef } from '../images/reference.js';
 import { MEDIA, REF_NAME } from '../images/media.js';
 import { notFound } from '../errors.js';
 import { fsyncPath } from '../util/fs.js';
+import { VerifyStream } from '../util/streams.js';
 
 export type ArchiveFormat = 'docker' | 'oci';
 export interface SaveOptions { format?: ArchiveFormat }
@@ -35,17 +36,21 @@ export async function saveImages(store: Store, names: string[], dest: string, op
 /** Stream the archive into `out` (a file, stdout, a socket); resolves once `out` has finished. */
 export async function saveImagesTo(store: Store, names: string[], out: NodeJS.WritableStream, opts: SaveOptions = {}): Promise<ImageRecord[]> {
   const format = opts.format ?? 'docker';
-  const images: { ref?: string; rec: ImageRecord }[] = [];
+  const images: { ref?: string; rec: ImageRecord; index?: { digest: Digest; recs: ImageRecord[] } }[] = [];
   for (const n of names) {
     const rec = await store.getImage(n);
     if (!rec) throw notFound(`image ${n} is not in the store`, { name: n });
+    // an index (a multi-platform build) stays one in an OCI archive; docker-archive holds this machine's image
+    const digest = format === 'oci' ? await store.resolve(n) : undefined;
+    const entries = digest ? await store.indexEntries(digest) : undefined;
+    const index = digest && entries ? { digest, recs: await Promise.all(entries.map((e) => store.loadImage(e.digest))) } : undefined;
     let ref: string | undefined;
     try {
       if (!/^(sha256:)?[0-9a-f]{4,64}$/.test(n)) ref = normalizeRef(n);
     } catch {
       ref = undefined;
     }
-    images.push({ ref, rec });
+    images.push({ ref, rec, index });
   }
   const pack = tar.pack();
   const done = new Promise<void>((resolve, reject) => {
@@ -65,15 +70,31 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
       const { size } = await stat(store.blobPath(d));
       await new Promise<void>((resolve, reject) => {
         const entry = pack.entry({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: EPOCH }, (err) => (err ? reject(err) : resolve()));
+        // verified while it streams: a corrupt blob fails the save (the caller removes the partial
+        // archive) instead of shipping bytes that do not match their digest
         const src = store.blobStream(d);
+        const verify = new VerifyStream(d, size);
         src.on('error', reject);
-        src.pipe(entry as unknown as NodeJS.WritableStream);
+        verify.on('error', reject);
+        src.pipe(verify).pipe(entry as unknown as NodeJS.WritableStream);
       });
     };
     await addBytes('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
     const index: Descriptor[] = [];
     const dockerManifest: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
-    for (const { ref, rec } of images) {
+    for (const { ref, rec, index: platforms } of images) {
+      if (platforms) {
+        // a multi-platform image in an OCI archive: its index and every platform's image
+        for (const p of platforms.recs) {
+          await addBlob(p.configDigest);
+          for (const l of p.layers) await addBlob(l.digest);
+          await addBlob(p.manifestDigest);
+        }
+        await addBlob(platforms.digest);
+        const size = (await stat(store.blobPath(platforms.digest))).size;
+        index.push({ mediaType: MEDIA.ociIndex, digest: platforms.digest, size, annotations: ref ? { [REF_NAME]: ref, 'io.containerd.image.name': ref } : undefined });
+        continue;
+      }
       await addBlob(rec.configDigest);
       for (const l of rec.layers) await addBlob(l.digest);
       await addBlob(rec.manifestDigest);

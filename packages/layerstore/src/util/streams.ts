@@ -2,7 +2,7 @@
 import { Transform, Readable, type TransformCallback } from 'node:stream';
 import { createHash, type Hash } from 'node:crypto';
 import type { Digest } from '../types.js';
-import { tooLarge } from '../errors.js';
+import { integrityError, tooLarge } from '../errors.js';
 
 /** Passes bytes through unchanged while hashing and counting them. */
 export class HashStream extends Transform {
@@ -17,6 +17,23 @@ export class HashStream extends Transform {
   digest(): Digest {
     this.result ??= `sha256:${this.hash.digest('hex')}`;
     return this.result;
+  }
+}
+
+/**
+ * Passes a blob's bytes through and fails with E_INTEGRITY at its end when they do not hash to
+ * `expected` (or are not `size` long): whatever consumed them must then throw its partial result
+ * away — the verifier for blobs that are streamed out rather than read whole (save, export).
+ */
+export class VerifyStream extends HashStream {
+  constructor(private readonly expected: Digest, private readonly size?: number) {
+    super();
+  }
+  override _flush(cb: TransformCallback): void {
+    const got = this.digest();
+    if (got !== this.expected) return cb(integrityError(`blob ${this.expected} is corrupt (hashes to ${got}); run \`tsbuild fsck\``, { digest: this.expected, actual: got }));
+    if (this.size !== undefined && this.bytes !== this.size) return cb(integrityError(`blob ${this.expected} has ${this.bytes} bytes, expected ${this.size}`, { digest: this.expected }));
+    cb();
   }
 }
 

@@ -12,6 +12,8 @@ import { BuildError } from '../../errors.js';
 import type { BuildOptions, BuildResult, NamedContext, OutputSpec, SecretSpec, StepRecord } from '../../types.js';
 import type { ProgressMode } from '../render/index.js';
 import { parseCacheSpec } from '../../cache-io/parseCacheSpec.js';
+import { extractWorkersFromEnv } from '../env.js';
+import { noteActivity } from '../pending.js';
 import { suggest } from '@tsbuild/parser';
 import { MissReasons } from '../render/missShown.js';
 import { splitLayoutRef } from '../../solve/ociLayout.js';
@@ -48,7 +50,7 @@ Options:
       --secret id=X,src=F|env=V  secret for RUN --mount=type=secret
       --label K=V             label on the image (repeatable)
       --annotation [manifest:]K=V  annotation on the image manifest (repeatable)
-      --platform P            target platform (the host platform only; 'local' = the host's)
+      --platform P[,P…]       target platform(s), e.g. linux/amd64,linux/arm64 (several: one image index; 'local' = the host's)
       --progress MODE         auto|plain|tty|quiet|rawjson (default auto: tty on a terminal)
       --explain               after the build, list every step: cache hit or miss, and why
       --check                 only check the Dockerfile (as 'tsbuild check'); same as --call check
@@ -257,6 +259,8 @@ export function parseBuildFlags(argv: string[], env: Record<string, string | und
   }
   options.env = env;
   options.registry = { env };
+  const workers = extractWorkersFromEnv(env);
+  if (workers !== undefined) options.extractWorkers = workers;
   if (quiet) progress = 'quiet';
   return { options, progress, iidfile, metadataFile, quiet, dockerfileFromStdin, contextFromStdin, call, explain, debug };
 }
@@ -411,6 +415,9 @@ function usage(msg: string, code?: string): never {
   throw new UsageError(msg, code);
 }
 
+/** how long a cancelled build may take to clean up before the process exits anyway */
+const CANCEL_GRACE_MS = 10_000;
+
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(HELP);
@@ -456,6 +463,13 @@ export async function run(argv: string[]): Promise<number> {
   const { createRenderer, resolveMode } = await import('../render/index.js');
   const { colorWanted } = await import('../render/style.js');
   const { build } = await import('../../build.js');
+  // TSBUILD_SNAPSHOTTER=overlay|copy pins what is otherwise chosen by the kernel (overlayfs usable or not)
+  const pinned = process.env.TSBUILD_SNAPSHOTTER;
+  if (pinned && pinned !== 'auto') {
+    if (pinned === 'copy') parsed.options.snapshotter = new (await import('../../snapshot/copy.js')).CopySnapshotter();
+    else if (pinned === 'overlay') parsed.options.snapshotter = new (await import('../../snapshot/overlay.js')).OverlaySnapshotter();
+    else throw new UsageError(`TSBUILD_SNAPSHOTTER must be overlay, copy or auto (got ${JSON.stringify(pinned)})`);
+  }
   const err = process.stderr;
   const mode = resolveMode(parsed.progress, !!err.isTTY, process.env);
   const view = createRenderer(mode, err, {
@@ -464,6 +478,13 @@ export async function run(argv: string[]): Promise<number> {
     columns: () => err.columns || Number(process.env.COLUMNS) || 80,
     rows: () => err.rows || Number(process.env.LINES) || 24,
   });
+  // what the exit guard names if the build is ever left pending (cli/pending.ts)
+  const onEvent = (e: Parameters<NonNullable<BuildOptions['onEvent']>>[0]): void => {
+    if (e.type === 'step-start') noteActivity(`step ${e.index}/${e.total} ${e.name}`);
+    else if (e.type === 'step-done') noteActivity(`after ${e.name}`);
+    else if (e.type === 'export') noteActivity(`exporting ${e.output}${e.dest ? ` to ${e.dest}` : ''}`);
+    view.onEvent?.(e);
+  };
   const ac = new AbortController();
   let interrupted = 0;
   const onSigint = () => {
@@ -474,14 +495,21 @@ export async function run(argv: string[]): Promise<number> {
     }
     view.note('cancelling build…');
     ac.abort(new Error('interrupted'));
+    // A cancelled build ends within seconds, whatever it was doing: the abort stops steps, RUN
+    // processes and transfers; should some operation not heed it, give up waiting. What is left
+    // (mounts, scratch, secret copies) is this process's and removed by the next run (snapshot/reap.ts).
+    setTimeout(() => {
+      process.stderr.write(`tsbuild: cancellation did not finish within ${CANCEL_GRACE_MS / 1000} s; exiting (the next run on the store removes what is left)\n`);
+      process.exit(130);
+    }, CANCEL_GRACE_MS).unref();
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const result = await build({ ...parsed.options, signal: ac.signal, onEvent: view.onEvent?.bind(view) });
+    const result = await build({ ...parsed.options, signal: ac.signal, onEvent });
     view.finish(true);
     // docker's image ID is the config digest (what `docker images` shows and --iidfile holds)
-    if (parsed.iidfile) writeOut(parsed.iidfile, result.configDigest, '--iidfile');
+    if (parsed.iidfile) writeOut(parsed.iidfile, result.platforms ? result.imageDigest : result.configDigest, '--iidfile');
     if (parsed.metadataFile) writeOut(parsed.metadataFile, `${JSON.stringify(metadata(result, parsed), null, 2)}\n`, '--metadata-file');
     if (stdoutOutput) await copyToStdout(stdoutOutput.dest);
     if (parsed.explain) process.stderr.write(explain(result.steps));
@@ -519,7 +547,8 @@ export async function run(argv: string[]): Promise<number> {
 export function metadata(result: BuildResult, parsed: ParsedBuild): Record<string, unknown> {
   return {
     'containerimage.digest': result.imageDigest,
-    'containerimage.config.digest': result.configDigest,
+    // several platforms: the digest is the index's, which has no config (as buildx)
+    ...(result.platforms ? { 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json', digest: result.imageDigest } } : { 'containerimage.config.digest': result.configDigest }),
     ...(parsed.options.tags?.length ? { 'image.name': parsed.options.tags.join(',') } : {}),
     contextBytesRead: result.contextBytesRead ?? 0,
     steps: result.steps.map((s) => ({ name: s.name, cached: s.cached, ...(s.missReason ? { missReason: s.missReason } : {}), cacheKey: s.cacheKey, durationMs: s.durationMs, layer: s.layer })),

@@ -12,14 +12,18 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length) throw new UsageError(`images takes no arguments`);
   return withStore(args, async (store) => {
     const list = await store.listImages();
-    if (args.flags.json) return void out(JSON.stringify(list, null, 2)), 0;
+    // an image that cannot be read is listed (and named on stderr), and the listing exits 1
+    const bad = list.filter((i) => i.error);
+    for (const i of bad) process.stderr.write(`error: image ${i.name} (${shortId(i.manifestDigest)}) is unreadable: ${i.error!.message}; run \`tsbuild fsck\` [${i.error!.code}]\n`);
+    const status = bad.length ? 1 : 0;
+    if (args.flags.json) return void out(JSON.stringify(list, null, 2)), status;
     if (args.flags.quiet) {
       for (const i of list) out(shortId(i.manifestDigest));
-      return 0;
+      return status;
     }
-    const rows = [['NAME', 'ID', 'CREATED', 'SIZE'], ...list.map((i) => [i.name, shortId(i.manifestDigest), humanAge(i.created), humanSize(i.size)])];
+    const rows = [['NAME', 'ID', 'CREATED', 'SIZE'], ...list.map((i) => (i.error ? [i.name, shortId(i.manifestDigest), 'UNREADABLE', '-'] : [i.name, shortId(i.manifestDigest), humanAge(i.created), humanSize(i.size)]))];
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) out(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join(''));
-    return 0;
+    return status;
   });
 }

@@ -1,4 +1,4 @@
-import type { ImageRecord } from '@tsbuild/layerstore';
+import { formatPlatform, MEDIA, type ImageRecord } from '@tsbuild/layerstore';
 import { parseArgs, withStore, out } from './_store-args.js';
 import { UsageError } from '../errors.js';
 
@@ -20,6 +20,15 @@ export async function run(argv: string[]): Promise<number> {
       if (!rec) {
         process.stderr.write(`error: no such image: ${name}\n`);
         missing++;
+        continue;
+      }
+      // a multi-platform image: the index and each platform's image
+      const digest = await store.resolve(name);
+      const entries = digest ? await store.indexEntries(digest) : undefined;
+      if (digest && entries) {
+        const tags = list.filter((i) => i.manifestDigest === digest).map((i) => i.name);
+        const platforms = await Promise.all(entries.map(async (e) => ({ Platform: e.platform ? formatPlatform(e.platform) : 'unknown', ...describe(await store.loadImage(e.digest), []) })));
+        result.push({ Id: digest, RepoTags: tags, MediaType: MEDIA.ociIndex, Platforms: platforms.map((p) => p.Platform), Manifests: platforms });
         continue;
       }
       result.push(describe(rec, list.filter((i) => i.manifestDigest === rec.manifestDigest).map((i) => i.name)));

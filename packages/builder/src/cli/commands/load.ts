@@ -1,5 +1,6 @@
 import { loadArchive, loadArchiveFrom } from '@tsbuild/layerstore';
 import { UsageError } from '../errors.js';
+import { noteActivity } from '../pending.js';
 import { parseArgs, withStore, str, out } from './_store-args.js';
 
 const USAGE = `Usage: tsbuild load [--root DIR] [--unpack] [-i FILE|-]
@@ -16,9 +17,16 @@ export async function run(argv: string[]): Promise<number> {
   const file = str(args, 'input') ?? '-';
   if (file === '-' && process.stdin.isTTY) throw new UsageError('load: no archive given (-i FILE, or pipe it to stdin)');
   return withStore(args, async (store) => {
+    // what a killed build or load left in the store (see snapshot/reap.ts)
+    await (await import('../../snapshot/reap.js')).reapDeadBuilds(store);
     const { images } = file === '-' ? await loadArchiveFrom(store, process.stdin, 'stdin') : await loadArchive(store, file);
     for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.manifestDigest}`);
-    if (args.flags.unpack === true) for (const i of images) await store.ensureSnapshots(i.record.layers);
+    if (args.flags.unpack === true) {
+      for (const i of images) {
+        noteActivity(`unpacking the ${i.record.layers.length} layer(s) of ${i.name ?? i.record.manifestDigest}`);
+        await store.ensureSnapshots(i.record.layers);
+      }
+    }
     return 0;
   });
 }

@@ -12,7 +12,10 @@ export async function run(argv: string[]): Promise<number> {
   if (args.help) return void out(USAGE), 0;
   if (args.positionals.length) throw new UsageError('prune takes no arguments');
   return withStore(args, async (store) => {
-    const s = await store.gc({ all: args.flags.all === true });
+    // first what killed builds left (their mounts, scratch, secret copies), then unreferenced content
+    const { reapDeadBuilds } = await import('../../snapshot/reap.js');
+    const reaped = await reapDeadBuilds(store);
+    const s = { ...(await store.gc({ all: args.flags.all === true })), deadBuildDirs: reaped.scratchDirs + reaped.secretDirs, deadBuildMounts: reaped.mounts };
     if (args.flags.json) out(JSON.stringify(s));
     else out(`Removed ${s.blobsRemoved} blobs, ${s.snapshotsRemoved} snapshots, ${s.cacheRecordsRemoved} cache records, ${s.cacheMountsRemoved} cache mounts, ${s.urlRecordsRemoved} URL records\nTotal reclaimed space: ${humanSize(s.bytesFreed)}`);
     return 0;

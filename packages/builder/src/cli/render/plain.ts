@@ -10,6 +10,7 @@
  * header is printed again (as BuildKit does), so `#4 CACHED` never appears under `#5 …`.
  */
 import type { BuildEvent } from '../../types.js';
+import { LineSplitter } from '../../progress/lines.js';
 import { MissReasons } from './missShown.js';
 import { readTransfer } from './transfer.js';
 import { makeStyle, type Style } from './style.js';
@@ -19,7 +20,8 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
   const style: Style = makeStyle(opts.color ?? false);
   const started = new Map<string, number>();
   const names = new Map<string, string>();
-  const partial = new Map<string, string>();
+  // the unfinished line of each step, split in linear time (progress/lines.ts)
+  const partial = new Map<string, LineSplitter>();
   const cachedShown = new Set<string>();
   const misses = new MissReasons();
   const lints: string[] = [];
@@ -31,7 +33,7 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
     return `\n#${id} ${names.get(id) ?? ''}\n`;
   };
   const flush = (id: string): string => {
-    const rest = partial.get(id);
+    const rest = partial.get(id)?.flush();
     partial.delete(id);
     return rest ? `#${id} ${secs(started.get(id))} ${rest}\n` : '';
   };
@@ -53,8 +55,9 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
         break;
       }
       case 'step-log': {
-        const lines = ((partial.get(e.stepId) ?? '') + e.data).split('\n');
-        partial.set(e.stepId, lines.pop() ?? '');
+        let split = partial.get(e.stepId);
+        if (!split) partial.set(e.stepId, (split = new LineSplitter()));
+        const lines = split.push(e.data);
         // one write per chunk: stderr is written synchronously, so a write per line is a syscall per line
         if (lines.length) {
           const prefix = `#${e.stepId} ${secs(started.get(e.stepId))} `;

@@ -30,8 +30,9 @@ export function planUserns(host: RootlessHost, request: MappingRequest = 'auto')
   }
   const u = host.subuids[0]!;
   const g = host.subgids[0]!;
-  const uids = { start: u.start, count: Math.min(u.count, FULL_RANGE) };
-  const gids = { start: g.start, count: Math.min(g.count, FULL_RANGE) };
+  // the whole first range: a bigger one (podman's guides suggest them) covers bigger image ids too
+  const uids = { start: u.start, count: u.count };
+  const gids = { start: g.start, count: g.count };
   const small = Math.min(uids.count, gids.count) < FULL_RANGE - 1;
   return {
     mapping: { kind: 'full', uids, gids },

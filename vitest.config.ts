@@ -1,18 +1,19 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
-const src = (p: string) => fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url));
+const src = (p: string, file = 'index') => fileURLToPath(new URL(`./packages/${p}/src/${file}.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, not dist/.
-    alias: {
-      // (before '@tsbuild/layerstore', which would otherwise take the subpath as its own)
-      '@tsbuild/layerstore/testing': fileURLToPath(new URL('./packages/layerstore/src/testing/index.ts', import.meta.url)),
-      '@tsbuild/parser': src('parser'),
-      '@tsbuild/layerstore': src('layerstore'),
-      '@tsbuild/builder': src('builder'),
-    },
+    alias: [
+      { find: /^@tsbuild\/errors$/, replacement: src('errors') },
+      { find: /^@tsbuild\/parser$/, replacement: src('parser') },
+      { find: /^@tsbuild\/layerstore$/, replacement: src('layerstore') },
+      { find: /^@tsbuild\/layerstore\/testing$/, replacement: src('layerstore', 'testing/index') },
+      { find: /^@tsbuild\/builder$/, replacement: src('builder') },
+      { find: /^@tsbuild\/builder\/engine$/, replacement: src('builder', 'engine') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

@@ -2,13 +2,15 @@
 // Node's per-module resolution and loading cost (~200 ms for ~150 modules on these machines,
 // more than the whole warm build). tsc still type-checks and emits dist/ for the library API.
 import { build } from 'esbuild';
-import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-const outdir = 'packages/builder/dist/bundle';
+/** The CLI as ESM: entry + lazily loaded chunks, dependencies included. `dist` is the package's tsc output dir. */
+export async function bundleCli(dist, outdir) {
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'packages/builder/dist/cli/main.js' },
+  entryPoints: { cli: `${dist}/cli/main.js` },
   outdir,
   bundle: true,
   splitting: true,
@@ -20,11 +22,13 @@ await build({
   // CJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __tsbCreateRequire } from 'node:module'; const require = __tsbCreateRequire(import.meta.url);" },
 });
+}
 
 // The same CLI as one CommonJS script for a V8 startup snapshot (see src/cli/snapshot.ts), then
 // the snapshot itself. Built-ins that Node does not support in snapshots (child_process …) are
 // reached through lazy shims: loaded on first call at run time, never during the snapshot build.
-const snapDir = 'packages/builder/dist/startup';
+/** The snapshot script dist/startup/cli.cjs (one CommonJS file; the blob is made from it by build-snapshot.cjs). */
+export async function bundleSnapshotScript(dist, snapDir) {
 rmSync(snapDir, { recursive: true, force: true });
 const LAZY = ['child_process', 'dgram', 'readline', 'worker_threads', 'vm', 'perf_hooks', 'http', 'https', 'http2', 'tls', 'tty', 'cluster', 'inspector', 'repl'];
 const lazyBuiltins = {
@@ -67,7 +71,7 @@ const lazyBuiltins = {
   },
 };
 await build({
-  entryPoints: { cli: 'packages/builder/dist/cli/snapshot.js' },
+  entryPoints: { cli: `${dist}/cli/snapshot.js` },
   outdir: snapDir,
   outExtension: { '.js': '.cjs' },
   bundle: true,
@@ -81,28 +85,18 @@ await build({
   // modules that locate files next to themselves (the bench finds bin/) keep working: this file
   // sits at the same depth (dist/startup/) as the modules it was bundled from (dist/<dir>/)
   define: { 'import.meta.url': '__tsbImportMetaUrl' },
-  banner: { js: `${readFileSync('scripts/snapshot-guard.cjs', 'utf8')}\nvar __tsbImportMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
+  banner: { js: `${readFileSync(new URL('./snapshot-guard.cjs', import.meta.url), 'utf8')}\nvar __tsbImportMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
 });
-const blob = `${snapDir}/tsbuild.blob`;
-const r = spawnSync(process.execPath, ['--max-semi-space-size=4', '--snapshot-blob', blob, '--build-snapshot', `${snapDir}/cli.cjs`], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
-if (/bad option|not supported/i.test(r.stderr ?? '') && !/per-process state/.test(r.stderr ?? '')) {
-  // a Node built without user-land snapshots: bin/tsbuild runs the plain bundle instead
-  rmSync(blob, { force: true });
-  process.stderr.write(`note: this node cannot build a startup snapshot (${(r.stderr ?? '').trim().split('\n')[0]}); tsbuild will start without one\n`);
-  process.exit(0);
 }
-const warnings = (r.stderr ?? '').split('\n').filter((l) => l && !/ExperimentalWarning|--trace-warnings/.test(l));
-if (r.status !== 0 || warnings.some((l) => /not yet fully verified|snapshot/.test(l))) {
-  rmSync(blob, { force: true });
-  process.stderr.write(`${r.stderr}\nsnapshot build failed (status ${r.status})\n`);
-  process.exit(1);
+
+// `node scripts/bundle.mjs` (npm run build): the builder's bundles and its startup snapshot
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await bundleCli('packages/builder/dist', 'packages/builder/dist/bundle');
+  await bundleSnapshotScript('packages/builder/dist', 'packages/builder/dist/startup');
+  const { buildSnapshot } = createRequire(import.meta.url)('./build-snapshot.cjs');
+  const r = buildSnapshot('packages/builder');
+  if (!r.ok) {
+    process.stderr.write(`${r.unsupported ? 'note: ' : ''}${r.message}\n`);
+    if (!r.unsupported) process.exit(1);
+  }
 }
-// bin/tsbuild uses the blob only with the node binary that made it and only in this package
-// directory (module paths are fixed in the blob). The record names both; its mtime is the node
-// binary's (touch -r, to the nanosecond), so the launcher can tell a replaced node at the same path
-// with its shell's own test -nt/-ot — no process spawned on the way to a build.
-const node = realpathSync(process.execPath);
-const pkg = realpathSync('packages/builder');
-writeFileSync(`${blob}.node`, `${node} ${pkg}\n`);
-const touched = spawnSync('touch', ['-r', node, `${blob}.node`]);
-if (touched.status !== 0) rmSync(`${blob}.node`, { force: true }); // no record: the launcher runs the plain bundle

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TSBUILD_ROOT=${TSBUILD_ROOT:-/var/lib/tsbuild}
-tsbuild() { packages/builder/bin/tsbuild "$@"; }
+tsbuild() { node_modules/.bin/tsbuild "$@"; }   # the installed bin: the launcher and its startup snapshot
 tar=$(bash scripts/busybox-rootfs.sh /var/tmp/tsbuild-busybox-rootfs.tar)
 tsbuild import "$tar" busybox:latest
 tsbuild build -t app fixtures/example

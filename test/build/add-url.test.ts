@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type BuildOptions } from '@tsbuild/builder';
+import { createHash } from 'node:crypto';
+import { build, type BuildEvent, type BuildOptions } from '@tsbuild/builder';
 import type { TempStore } from '../helpers/store.js';
 import { flatten, makeContext, removeDir, statOf, storeWithBusybox } from './helpers.js';
 
@@ -42,8 +43,16 @@ describe('ADD <url>', () => {
     const ctx = makeContext({});
     dirs.push(ctx);
     const port = (server.address() as { port: number }).port;
-    const opts: BuildOptions = { context: ctx, store: t.store, dockerfileText: `FROM busybox\nADD http://127.0.0.1:${port}/file.txt /dl/\n` };
+    const events: BuildEvent[] = [];
+    const opts: BuildOptions = { context: ctx, store: t.store, dockerfileText: `FROM busybox\nADD http://127.0.0.1:${port}/file.txt /dl/\n`, onEvent: (e) => events.push(e) };
     const a = await build(opts);
+    // the download is reported as a transfer event of its step
+    const addStep = events.find((e) => e.type === 'step-start' && e.name.includes('ADD'));
+    expect(events.filter((e) => e.type === 'transfer')).toEqual([{
+      type: 'transfer', action: 'download', ref: `http://127.0.0.1:${port}/file.txt`, kind: 'url', status: 'done', current: 5, total: 5,
+      digest: `sha256:${createHash('sha256').update('first').digest('hex')}`, stepId: addStep && 'stepId' in addStep ? addStep.stepId : 'none',
+    }]);
+    events.length = 0;
     const root = await flatten(t.store, a.image.layers);
     dirs.push(root);
     expect(readFileSync(join(root, 'dl/file.txt'), 'utf8')).toBe('first');
@@ -53,6 +62,7 @@ describe('ADD <url>', () => {
     // warm: one conditional request, answered 304 — no transfer — and the step is cached
     seen.length = 0;
     expect((await build(opts)).steps[1]!.cached).toBe(true);
+    expect(events.filter((e) => e.type === 'transfer')).toEqual([]);
     expect(seen).toEqual([{ inm: `"${Buffer.from('first').toString('hex')}"`, ims: 'Tue, 14 Nov 2023 22:13:20 GMT', sentBody: false }]);
     body = 'second';
     const c = await build(opts);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchReport } from '@tsbuild/builder';
+import type { BenchReport } from '@tsbuild/builder/engine';
 import type { TempStore } from '../helpers/store.js';
 import { tempStore } from '../helpers/store.js';
 import { runTsbuild } from '../helpers/cli.js';

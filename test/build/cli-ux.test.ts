@@ -439,7 +439,7 @@ describe('errors: code, place, message, exit code', () => {
     { name: 'unknown flag', args: ['--no-cahce'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /unknown flag: --no-cahce \(did you mean --no-cache\?\)/ },
     { name: 'unsupported docker flag', args: ['--security-opt', 'seccomp=unconfined'], dockerfile: 'FROM busybox\n', code: 'E_UNSUPPORTED', exit: 2, message: /--security-opt: .*not supported/ },
     { name: 'bad progress mode', args: ['--progress', 'fancy'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /invalid progress mode "fancy"/ },
-    { name: 'no Dockerfile', args: ['-f', '/nonexistent/Dockerfile'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /cannot read Dockerfile: \/nonexistent\/Dockerfile not found/ },
+    { name: 'no Dockerfile', args: ['-f', '/nonexistent/Dockerfile'], dockerfile: 'FROM busybox\n', code: 'E_NO_DOCKERFILE', exit: 1, message: /cannot read Dockerfile: \/nonexistent\/Dockerfile not found/ },
     { name: 'tar to a terminal refused / two stdouts', args: ['-o', '-', '-o', 'type=oci,dest=-'], dockerfile: 'FROM busybox\n', code: 'E_USAGE', exit: 2, message: /only one output can go to stdout/ },
   ];
   for (const c of CASES) {

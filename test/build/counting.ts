@@ -1,4 +1,4 @@
-import type { Mounted, Snapshotter } from '@tsbuild/builder';
+import type { Mounted, Snapshotter } from '@tsbuild/builder/engine';
 import { OverlaySnapshotter } from '../../packages/builder/src/snapshot/overlay.js';
 
 /** The real overlay snapshotter, counting prepare() calls (a fully cached build must make none). */

@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, exportCache, importCache, CACHE_MEDIA, type BuildOptions } from '@tsbuild/builder';
+import { build, type BuildOptions } from '@tsbuild/builder';
+import { exportCache, importCache, CACHE_MEDIA } from '@tsbuild/builder/engine';
 import { importBusybox, tempStore, type TempStore } from '../helpers/store.js';
 import { makeContext, removeDir } from '../build/helpers.js';
 import { CountingExecutor, CountingSnapshotter, blobList } from './helpers.js';

@@ -1,7 +1,8 @@
 /** Counting wrappers around the real executor and snapshotter, and a store's blob listing. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { OverlaySnapshotter, UnshareExecutor, type Executor, type Mounted, type RunResult, type RunSpec, type Snapshotter, type StepRecord } from '@tsbuild/builder';
+import type { StepRecord } from '@tsbuild/builder';
+import { OverlaySnapshotter, UnshareExecutor, type Executor, type Mounted, type RunResult, type RunSpec, type Snapshotter } from '@tsbuild/builder/engine';
 
 export class CountingSnapshotter implements Snapshotter {
   readonly name = 'counting-overlay';

@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { OverlaySnapshotter, RuncExecutor, UnshareExecutor, type Mounted, type RunSpec } from '@tsbuild/builder';
+import { OverlaySnapshotter, RuncExecutor, UnshareExecutor, type Mounted, type RunSpec } from '@tsbuild/builder/engine';
 import { busyboxRootfs } from '../helpers/busybox.js';
 
 const work = mkdtempSync('/var/tmp/tsbuild-isolation-');

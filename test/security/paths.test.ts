@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, lstatSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readXattrsOf } from '@tsbuild/layerstore';
-import { CopySnapshotter } from '@tsbuild/builder';
+import { CopySnapshotter } from '@tsbuild/builder/engine';
 import { busyboxRootfs } from '../helpers/busybox.js';
 import { busyboxRootfsTar, Canary, CliStore, dockerArchive, writeLayerTar } from './canary.js';
 

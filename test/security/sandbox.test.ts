@@ -11,7 +11,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync,
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { OverlaySnapshotter, UnshareExecutor, RuncExecutor, type Mounted, type RunSpec, type Executor } from '@tsbuild/builder';
+import { OverlaySnapshotter, UnshareExecutor, RuncExecutor, type Mounted, type RunSpec, type Executor } from '@tsbuild/builder/engine';
 import { busyboxRootfs, REPO_ROOT } from '../helpers/busybox.js';
 import { importBusybox, tempStore, type TempStore } from '../helpers/store.js';
 import { runTsbuild } from '../helpers/cli.js';
@@ -364,7 +364,7 @@ describe('through the CLI', () => {
 
   test.skipIf(!existsSync('/usr/bin/setpriv'))('… also through the setpriv final stage (the no-perl fallback)', () => {
     const script = `
-      const B = await import(${JSON.stringify(join(REPO_ROOT, 'packages/builder/dist/index.js'))});
+      const B = await import(${JSON.stringify(join(REPO_ROOT, 'packages/builder/dist/engine.js'))});
       const m = await new B.OverlaySnapshotter().prepare([${JSON.stringify(busyboxRootfs())}], { scratchDir: ${JSON.stringify(join(work, 'setpriv-s'))} });
       const ex = new B.UnshareExecutor({ finalStage: 'setpriv', tmpDir: ${JSON.stringify(work)} });
       const out = [];

@@ -5,9 +5,10 @@
 import { reapDeadBuilds } from './snapshot/reap.js';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
-import { openStore, pushImage, RegistryClient, Store, type ImageConfig } from '@tsbuild/layerstore';
+import { openStore, pushImage, RegistryClient, Store, type Digest, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
 import type { RemoteBlobs } from './cache-io/registryCache.js';
 import { lint, ShellLex } from '@tsbuild/parser';
+import { toTsbuildError } from '@tsbuild/errors';
 import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
 import { lookupImage } from './solve/images.js';
@@ -26,7 +27,26 @@ import { settleWrites, solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
 import type { Executor } from './exec/types.js';
+import { isStore } from './store/store.js';
 
+/**
+ * Build an image from a Dockerfile, as `docker build` (BuildKit) would: steps are cached in the
+ * store, `RUN` runs in Linux namespaces on overlayfs, and the image is tagged with `tags`.
+ *
+ * Many builds can run at once, in one process or several, on one store.
+ *
+ * @param options - what to build: `context` (required), `tags`, `buildArgs`, `target`, `outputs`,
+ *   `signal` to cancel, `onEvent` for progress; see {@link BuildOptions}
+ * @returns the image's digests, record and config, and every step with its cache outcome
+ * @throws {@link TsbuildError} always (a `ParseError` for a bad Dockerfile, `BuildError` for a failed
+ *   step with `code` `E_EXEC_FAILED`, `E_CANCELLED` with the signal's reason as `cause` …; see docs/errors.md)
+ *
+ * @example
+ * ```ts
+ * const result = await build({ context: '.', tags: ['app:1'], signal: AbortSignal.timeout(600_000), onEvent: (e) => console.log(e.type) });
+ * console.log(result.imageDigest);
+ * ```
+ */
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const progress = new Progress(options.onEvent);
   const abort = new AbortController();
@@ -57,7 +77,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       return { target, plan, builtinArgs: plan.builtins };
     });
     const plan = plans[0]!.plan;
-    let store = options.store;
+    let store: LayerStore | undefined = isStore(options.store) ? options.store.layers : options.store;
     if (!store) {
       const opened = await openStore(options.root, { extractWorkers: options.extractWorkers });
       ownStore = opened;
@@ -155,13 +175,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (records.status === 'rejected') throw records.reason;
     const platformImages = written.value;
     const image = platformImages[0]!;
+    // several platforms: one OCI index over their images (an untagged blob until the outputs tag it)
+    let index: { digest: Digest } | undefined;
+    if (multi) {
+      if (!store.putIndex) throw new BuildError('E_PLATFORM', 'this store cannot hold an image index (a multi-platform build needs one)');
+      index = await store.putIndex(platformImages.map((img, i) => ({ manifestDigest: img.manifestDigest, platform: targets[i]! })));
+    }
     const pushTo = registryTargets(options);
     if (pushTo.length) {
       if (!(store instanceof Store)) throw new BuildError('E_USAGE', 'pushing needs the on-disk store');
       // layers only the registry cache has are mounted from it, not downloaded
       const mountFrom = remote ? [...new Set([...remote.blobs.values()].map((b) => `${b.ep.registry}/${b.repo}`))] : [];
       for (const name of pushTo) {
-        const r = await pushImage(store, image.manifestDigest, { target: name, client: registry(), mountFrom, onProgress: (e) => progress.emit(e) });
+        // an index pushes every platform's image by digest, then the index under the tag (as buildx)
+        const r = await pushImage(store, index?.digest ?? image.manifestDigest, { target: name, client: registry(), mountFrom, onProgress: (e) => progress.emit(e) });
         progress.emit({ type: 'export', output: 'registry', dest: r.name, digest: r.digest });
       }
     }
@@ -182,9 +209,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     const steps = solves.flatMap((s) => s.steps);
     let result: BuildResult;
-    if (multi) {
-      if (!store.putIndex) throw new BuildError('E_PLATFORM', 'this store cannot hold an image index (a multi-platform build needs one)');
-      const index = await store.putIndex(platformImages.map((img, i) => ({ manifestDigest: img.manifestDigest, platform: targets[i]! })));
+    if (index) {
       await writeIndexOutputs(store, index.digest, platformImages.map((img, i) => ({ platform: targets[i]!, image: img })), { tags: localTags, outputs: options.outputs ?? [], progress });
       result = { imageDigest: index.digest, configDigest: image.configDigest, image, config: image.config, steps, contextBytesRead: context.bytesRead(), platforms: platformImages.map((img, i) => ({ platform: formatPlatform(targets[i]!), image: img })) };
     } else {
@@ -213,10 +238,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     return result;
   } catch (err) {
-    if (options.signal?.aborted && !(err instanceof BuildError && err.code === 'E_CANCELLED')) {
-      throw new BuildError('E_CANCELLED', 'build cancelled', { cause: err });
-    }
-    throw noSpaceError(err, storeRoot) ?? err;
+    if (options.signal?.aborted) throw cancelled(options.signal.reason, err);
+    throw toTsbuildError(noSpaceError(err, storeRoot) ?? err);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.executor) {
@@ -313,4 +336,19 @@ function imageConfig(c: ImageConfig, labels: Record<string, string> | undefined)
   } as ImageConfig;
   if (c.variant) out.variant = c.variant;
   return out;
+}
+
+/**
+ * The error a cancelled build rejects with: E_CANCELLED whose `cause` is the signal's reason (a
+ * `TimeoutError` from `AbortSignal.timeout`, whatever `controller.abort(reason)` was given), the
+ * step that was running when it came in `data.step` and its instruction's location.
+ */
+function cancelled(reason: unknown, during: unknown): BuildError {
+  const inner = during instanceof BuildError ? during : undefined;
+  const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
+  return new BuildError('E_CANCELLED', why ? `build cancelled: ${why}` : 'build cancelled', {
+    cause: reason,
+    location: inner?.location,
+    data: { ...(typeof inner?.data?.step === 'string' ? { step: inner.data.step } : {}) },
+  });
 }

@@ -1,20 +1,15 @@
+import { TsbuildError, type ErrorCode, type ErrorLocation } from '@tsbuild/errors';
+
 /**
- * Base of builder errors. Stable codes: E_USAGE, E_EXEC_FAILED, E_COPY_SOURCE, E_CONTEXT, E_STAGE, E_CANCELLED, E_PLATFORM, E_MOUNT, E_BENCH,
- * E_ENTITLEMENT, E_INSTRUCTION (an instruction's expanded value is invalid: an EXPOSE port, a STOPSIGNAL signal),
- * E_INVALID_REFERENCE (an image name that is not a reference), E_EMULATION (a foreign platform's RUN cannot run here),
- * E_NOT_REGULAR (a FIFO/device where a file is read), E_TOO_LARGE, E_NUL_BYTE, E_ARG_TOO_LONG, E_NO_SPACE, E_OUTPUT, E_PENDING (cli/pending.ts).
+ * Base of builder errors: a {@link TsbuildError} (codes E_USAGE, E_NO_DOCKERFILE, E_CONTEXT,
+ * E_IMAGE_NOT_FOUND, E_INVALID_REFERENCE, E_PLATFORM, E_EMULATION, E_RUNTIME, E_EXEC_FAILED, E_MOUNT, E_COPY*,
+ * E_INSTRUCTION, E_NOT_REGULAR, E_NO_SPACE, E_CANCELLED … — see docs/errors.md) with the failing
+ * instruction's location and the step in `data`.
  */
-export class BuildError extends Error {
-  readonly code: string;
-  readonly data?: Record<string, unknown>;
-  /** file/line/column of the instruction that failed, when there is one */
-  readonly location?: { file: string; line: number; column: number; endLine?: number };
-  constructor(code: string, message: string, opts?: { data?: Record<string, unknown>; location?: BuildError['location']; cause?: unknown }) {
-    super(message, { cause: opts?.cause });
+export class BuildError extends TsbuildError {
+  constructor(code: ErrorCode, message: string, opts?: { data?: Record<string, unknown> | undefined; location?: ErrorLocation | undefined; cause?: unknown }) {
+    super(code, message, opts);
     this.name = 'BuildError';
-    this.code = code;
-    this.data = opts?.data;
-    this.location = opts?.location;
   }
 }
 

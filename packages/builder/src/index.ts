@@ -1,23 +1,55 @@
-export type * from "./exec/types.js";
-export type * from "./types.js";
-export { BuildError } from './errors.js';
-export { benchmark, formatReport } from './bench/benchmark.js';
-export type * from './bench/types.js';
+/**
+ * The library's main API: build images, parse Dockerfiles, work with the image store, and the one
+ * error family. Lower-level parts (executors, snapshotters, differs, cache import/export, the
+ * benchmark) are in `./engine.ts` (`@tsbuild/builder/engine`, `tsbuild/engine`).
+ */
 export { build } from './build.js';
-export { OverlaySnapshotter, type OverlaySnapshotterOptions } from './snapshot/overlay.js';
-export { UnshareExecutor, type UnshareExecutorOptions, type RunResultWithStubs } from './exec/unshare.js';
-export { overlayDiff, overlayChanges, type DiffOptions } from './diff/overlay-diff.js';
-export { CopySnapshotter, CopyMount, type BaseTree, type BaseEntry } from './snapshot/copy.js';
-export { detectSnapshotter, type SnapshotterChoice } from './snapshot/detect.js';
-export { treeDiff, treeChanges } from './diff/tree-diff.js';
-export { diffLayer } from './diff/diff-layer.js';
-export type { Change, ChangeKind } from './diff/emit.js';
-export { RuncExecutor, type RuncExecutorOptions } from './exec/runc.js';
-export { detectExecutor, type ExecutorChoice, type RuntimeName } from './exec/detect.js';
-export { exportCache } from './cache-io/exportCache.js';
-export { importCache } from './cache-io/importCache.js';
-export { parseCacheSpec } from './cache-io/parseCacheSpec.js';
-export { CACHE_MEDIA } from './cache-io/media.js';
-export type * from './cache-io/types.js';
-export { resolveInRoot } from './exec/scoped.js';
-export { withHome } from './exec/home.js';
+export type {
+  BuildOptions,
+  BuildResult,
+  BuildEvent,
+  StepStartEvent,
+  StepCachedEvent,
+  StepLogEvent,
+  StepDoneEvent,
+  StepErrorEvent,
+  StepMissEvent,
+  InfoEvent,
+  WarningEvent,
+  ExportEvent,
+  TransferEvent,
+  LintEvent,
+  StepRecord,
+  OutputSpec,
+  SecretSpec,
+  CacheImportSpec,
+  CacheExportSpec,
+  EventLocation,
+  Entitlement,
+  NamedContext,
+  SshSpec,
+  ExtraHost,
+} from './types.js';
+export type { Ulimit } from './exec/types.js';
+export { parse, type ParseOptions } from '@tsbuild/parser';
+export type { Dockerfile } from '@tsbuild/parser';
+export { lint as check, type LintOptions as CheckOptions, type LintResult as CheckResult, type LintWarning } from '@tsbuild/parser';
+export { Store, openStore } from './store/store.js';
+export type {
+  OpenStoreOptions,
+  ImageInfo,
+  ImageDetails,
+  ArchiveFormat,
+  SaveOptions,
+  UnpackOptions,
+  LoadOptions,
+  LoadedImage,
+  PruneOptions,
+  PruneStats,
+  FsckProblem,
+} from './store/types.js';
+export type { Digest, ImageRecord, ImageConfig, LayerRef, Manifest } from '@tsbuild/layerstore';
+export { TsbuildError, ERROR_CODES, isErrorCode, type ErrorCode, type ErrorLocation, type TsbuildErrorOptions } from '@tsbuild/errors';
+export { ParseError } from '@tsbuild/parser';
+export { StoreError } from '@tsbuild/layerstore';
+export { BuildError } from './errors.js';

@@ -1,12 +1,14 @@
-/** Base of every layerstore error; `code` is stable (E_INTEGRITY, E_NOT_FOUND, E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE, E_INVALID_REFERENCE, E_REGISTRY, E_REGISTRY_AUTH, E_REGISTRY_NOT_FOUND, E_REGISTRY_UNREACHABLE, E_PLATFORM). */
-export class StoreError extends Error {
-  readonly code: string;
-  readonly data?: Record<string, unknown>;
-  constructor(code: string, message: string, data?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(message, options);
+import { TsbuildError, type ErrorCode } from '@tsbuild/errors';
+
+/**
+ * Base of every layerstore error: a {@link TsbuildError} with one of E_INTEGRITY, E_NOT_FOUND,
+ * E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE, E_IO, E_INVALID_REFERENCE, E_REGISTRY,
+ * E_REGISTRY_AUTH, E_REGISTRY_NOT_FOUND, E_REGISTRY_UNREACHABLE, E_PLATFORM; details in `data`.
+ */
+export class StoreError extends TsbuildError {
+  constructor(code: ErrorCode, message: string, data?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(code, message, { data, ...(options && 'cause' in options ? { cause: options.cause } : {}) });
     this.name = 'StoreError';
-    this.code = code;
-    this.data = data;
   }
 }
 

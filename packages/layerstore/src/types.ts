@@ -7,6 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 
+/** A content digest: `sha256:` and 64 lowercase hex digits. */
 export type Digest = `sha256:${string}`;
 
 export interface Descriptor {
@@ -19,14 +20,22 @@ export interface Descriptor {
 
 /** OCI image config (also accepts Docker's); fields used by the builder. */
 export interface ImageConfig {
-  created?: string;
-  author?: string;
+  /** when the image was made (ISO 8601) */
+  created?: string | undefined;
+  /** the image's author (`MAINTAINER`) */
+  author?: string | undefined;
+  /** GOARCH-style CPU architecture (`amd64`, `arm64`) */
   architecture: string;
+  /** operating system (`linux`) */
   os: string;
-  variant?: string;
+  /** architecture variant (`v8`) */
+  variant?: string | undefined;
+  /** how a container runs: Env, Cmd, Entrypoint, WorkingDir, User, Labels … */
   config: ContainerConfig;
+  /** the uncompressed layer digests (diffIDs), lowest first */
   rootfs: { type: 'layers'; diff_ids: Digest[] };
-  history?: HistoryEntry[];
+  /** one entry per instruction, with `empty_layer` for those that added no layer */
+  history?: HistoryEntry[] | undefined;
 }
 export interface ContainerConfig {
   User?: string;
@@ -45,28 +54,43 @@ export interface ContainerConfig {
 }
 export interface HistoryEntry { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }
 
+/** An OCI image manifest. */
 export interface Manifest {
+  /** always 2 */
   schemaVersion: 2;
+  /** `application/vnd.oci.image.manifest.v1+json` (or Docker's v2 manifest type for loaded images) */
   mediaType: string;
+  /** the config blob */
   config: Descriptor;
+  /** the layer blobs, lowest first */
   layers: Descriptor[];
-  annotations?: Record<string, string>;
+  /** manifest annotations */
+  annotations?: Record<string, string> | undefined;
 }
 
 /** A layer as the builder knows it: compressed blob + uncompressed diffID. */
 export interface LayerRef {
+  /** digest of the (gzip) blob */
   digest: Digest;
+  /** digest of the uncompressed tar (what the config's rootfs lists) */
   diffID: Digest;
+  /** size of the blob in bytes */
   size: number;
+  /** the blob's media type (`application/vnd.oci.image.layer.v1.tar+gzip`) */
   mediaType: string;
 }
 
+/** An image in the store: its manifest, config and layers with their digests. */
 export interface ImageRecord {
   /** digest of the manifest: the image id users see (`tsbuild images`) */
   manifestDigest: Digest;
+  /** the OCI manifest */
   manifest: Manifest;
+  /** digest of the config blob */
   configDigest: Digest;
+  /** the image config */
   config: ImageConfig;
+  /** the layers, lowest first */
   layers: LayerRef[];
 }
 

@@ -122,13 +122,17 @@ export interface Stage {
   range: SourceRange;
 }
 
+/** A parsed Dockerfile: typed, unexpanded instructions grouped into stages (what `parse()` returns). */
 export interface Dockerfile {
   /** file name used in error locations */
   file: string;
+  /** parser directives (`# syntax=`, `# escape=`, `# check=`) */
   directives: Directives;
   /** ARGs before the first FROM */
   globalArgs: ArgInstruction[];
+  /** the build stages, one per FROM, in order */
   stages: Stage[];
+  /** what BuildKit would warn about while parsing (deprecated forms, empty continuation lines) */
   warnings: ParseWarning[];
 }
 

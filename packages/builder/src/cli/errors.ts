@@ -1,21 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { TsbuildError } from '@tsbuild/errors';
 import { noSpaceError } from '../errors.js';
 
 /** Thrown by command flag parsing; maps to exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends TsbuildError {
   /** E_USAGE, or E_UNSUPPORTED for a docker flag tsbuild does not honour */
-  readonly code: string;
-  constructor(message: string, code = 'E_USAGE') {
-    super(message);
+  constructor(message: string, code: 'E_USAGE' | 'E_UNSUPPORTED' = 'E_USAGE') {
+    super(code, message);
     this.name = 'UsageError';
-    this.code = code;
   }
-}
-
-interface Located {
-  code?: string;
-  message: string;
-  location?: { file: string; line?: number; column?: number; range?: { start: { line: number; column: number }; end: { line: number; column: number } } };
 }
 
 /** Node's errno codes, said plainly. */
@@ -35,25 +28,32 @@ export function renderError(err: unknown, stderr: NodeJS.WritableStream = proces
   }
   const full = noSpaceError(err);
   if (full) err = full;
-  const e = err as Located & { stack?: string; data?: { hint?: unknown }; path?: string; syscall?: string };
-  if (e && typeof e === 'object' && typeof e.code === 'string' && e.code.startsWith('E_')) {
-    const loc = e.location;
-    const line = loc?.range?.start.line ?? loc?.line;
-    const col = loc?.range?.start.column ?? loc?.column ?? 1;
-    const where = loc && line ? `${loc.file}:${line}:${col}: ` : '';
-    stderr.write(`error: ${where}${e.message} [${e.code}]\n`);
-    if (loc && line) stderr.write(codeFrame(loc.file, line, loc.range?.end.line ?? line, col));
-    if (typeof e.data?.hint === 'string') stderr.write(`hint: ${e.data.hint}\n`);
-    if (opts.debug && e.stack) stderr.write(`${e.stack}\n`);
-    return e.code === 'E_USAGE' ? 2 : 1;
+  // E_INTERNAL and E_IO made by toTsbuildError wrap an error tsbuild did not type itself: say it as that error
+  const wrapped = err instanceof TsbuildError && err.cause !== undefined && !(err.cause instanceof TsbuildError) && (err.code === 'E_INTERNAL' || err.code === 'E_IO')
+    ? err.cause
+    : undefined;
+  if (err instanceof TsbuildError && wrapped === undefined) {
+    const loc = err.location;
+    const where = loc ? `${loc.file}:${loc.line}:${loc.column}: ` : '';
+    stderr.write(`error: ${where}${err.message} [${err.code}]\n`);
+    if (loc) stderr.write(codeFrame(loc.file, loc.line, loc.endLine ?? loc.line, loc.column));
+    if (typeof err.data?.hint === 'string') stderr.write(`hint: ${err.data.hint}\n`);
+    if (opts.debug && err.stack) stderr.write(`${err.stack}\n`);
+    return err.code === 'E_USAGE' ? 2 : 1;
   }
+  const e = (wrapped ?? err) as { code?: unknown; path?: string; syscall?: string; stack?: string; message?: string } | undefined;
   if (e && typeof e === 'object' && typeof e.code === 'string' && ERRNO[e.code]) {
     // a system call failed outside any typed error: say which file, never a stack
     stderr.write(`error: ${e.path ? `${e.path}: ` : ''}${ERRNO[e.code]}${e.syscall ? ` (${e.syscall})` : ''} [E_IO]\n`);
     if (opts.debug && e.stack) stderr.write(`${e.stack}\n`);
     return 1;
   }
-  const message = e instanceof Error ? e.message : String(err);
+  if (err instanceof TsbuildError && err.code === 'E_IO') {
+    stderr.write(`error: ${err.message} [E_IO]\n`);
+    if (opts.debug && e?.stack) stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+  const message = e instanceof Error ? e.message : String(wrapped ?? err);
   stderr.write(`error: internal error: ${message} [E_INTERNAL]\n`);
   stderr.write(opts.debug ? `${e?.stack ?? ''}\n` : `hint: this is a bug in tsbuild; run again with --debug for the stack trace and report it\n`);
   return 1;

@@ -24,7 +24,6 @@ import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 
-import pLimit from 'p-limit';
 import { availableParallelism } from 'node:os';
 import { readCapabilities } from '../copy/capabilities.js';
 import { isHeredocMarker, isUrl, selectSource } from '../copy/select.js';
@@ -65,7 +64,8 @@ interface Rec {
 
 export interface ChecksumDeps {
   cache?: ChecksumCache;
-  limit?: ReturnType<typeof pLimit>;
+  /** runs a hashing job (a p-limit limiter, say); the public types name no dependency's types */
+  limit?: <T>(fn: () => PromiseLike<T> | T) => Promise<T>;
   stats?: ContextStats;
 }
 

@@ -56,6 +56,9 @@ export async function copyStep(ctx: StepContext<CopyInstruction | AddInstruction
       // a warm build costs one conditional request (304) and no transfer
       const { fetchRemote } = await copyModule();
       const file = await fetchRemote(url, { store: solve.store, checksum: instr.checksum, signal: solve.signal });
+      if (!file.fromCache) {
+        solve.progress.emit({ type: 'transfer', action: 'download', ref: url, digest: file.digest, kind: 'url', status: 'done', current: file.size, total: file.size, stepId: ctx.step.id });
+      }
       remote.set(url, file);
       inputs.push([`url ${url}`, file.digest]);
     }

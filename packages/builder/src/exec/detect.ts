@@ -25,7 +25,7 @@ export function detectExecutor(opts: { runtime?: RuntimeName; tmpDir?: string } 
     return { executor: ex, message: `executor: unshare (util-linux namespaces, ${how})` };
   };
   if (runtime === 'unshare') {
-    if (!UnshareExecutor.available()) throw new BuildError('E_USAGE', 'the unshare executor needs unshare and mount from util-linux, and perl or setpriv');
+    if (!UnshareExecutor.available()) throw new BuildError('E_RUNTIME', 'the unshare executor needs unshare and mount from util-linux, and perl or setpriv');
     return unshare();
   }
   if (runtime === 'auto' && UnshareExecutor.available() && new UnshareExecutor({ tmpDir }).finalStage === 'perl') return unshare();
@@ -34,7 +34,7 @@ export function detectExecutor(opts: { runtime?: RuntimeName; tmpDir?: string } 
     if (RuncExecutor.available(r)) return { executor: new RuncExecutor({ runtime: r, tmpDir }), message: `executor: ${r} (OCI runtime)` };
   }
   if (runtime === 'auto' && UnshareExecutor.available()) return unshare();
-  throw new BuildError('E_USAGE', runtime === 'auto'
+  throw new BuildError('E_RUNTIME', runtime === 'auto'
     ? 'no way to run RUN steps here: install util-linux (unshare, setpriv), crun or runc'
     : `OCI runtime ${runtime} is not installed`);
 }

@@ -44,7 +44,7 @@ export class RuncExecutor implements Executor {
     const runtime = opts.runtime ?? 'runc';
     this.name = runtime;
     const bin = opts.binary ?? hostTools()[runtime];
-    if (!bin) throw new BuildError('E_USAGE', `OCI runtime ${runtime} is not installed`);
+    if (!bin) throw new BuildError('E_RUNTIME', `OCI runtime ${runtime} is not installed`);
     this.binary = bin;
     this.tmpDir = opts.tmpDir ?? tmpdir();
     this.stateDir = join(this.tmpDir, `tsbuild-${runtime}-state`);

@@ -9,10 +9,19 @@
 import type { Readable } from 'node:stream';
 
 /** `--ulimit NAME=SOFT[:HARD]`; NAME as docker and prlimit(1) spell it (nofile, nproc, core, …) */
-export interface Ulimit { name: string; soft: number; hard: number }
+export interface Ulimit {
+  /** the resource, as docker and prlimit(1) spell it: `nofile`, `nproc`, `core` … */
+  name: string;
+  /** the soft limit */
+  soft: number;
+  /** the hard limit */
+  hard: number;
+}
 
+/** The user a RUN step runs as (resolved from the image's /etc/passwd and /etc/group). */
 export interface User { uid: number; gid: number; additionalGids: number[] }
 
+/** A mount a RUN step gets besides its rootfs (`RUN --mount`, secrets). */
 export type RunMount =
   /** bind a host directory (already prepared: context subtree, stage snapshot, cache dir) */
   | { type: 'bind'; source: string; target: string; readonly: boolean }
@@ -20,6 +29,7 @@ export type RunMount =
   /** a file with secret contents, mounted read-only; never part of the layer */
   | { type: 'file'; source: string; target: string; mode: number; uid: number; gid: number };
 
+/** One command to run in a prepared rootfs: what {@link Executor.run} takes. */
 export interface RunSpec {
   /** mounted rootfs directory (the snapshot's merged view) */
   rootfs: string;
@@ -45,13 +55,19 @@ export interface RunSpec {
   signal?: AbortSignal;
 }
 
+/** How a RUN command ended. */
 export interface RunResult { exitCode: number; signal?: string }
 
+/**
+ * Runs RUN steps (`UnshareExecutor`: Linux namespaces through util-linux; `RuncExecutor`: an OCI
+ * runtime). Give one to `build({ executor })` to run steps your way; it must honour `spec.signal`.
+ */
 export interface Executor {
   readonly name: string;
   run(spec: RunSpec): Promise<RunResult>;
 }
 
+/** A rootfs a {@link Snapshotter} prepared for one step. */
 export interface Mounted {
   /** merged rootfs the executor runs in */
   root: string;
@@ -65,6 +81,10 @@ export interface Mounted {
   detach?(): Promise<void>;
 }
 
+/**
+ * Prepares the rootfs a step runs in from the layer snapshots below it (`OverlaySnapshotter`:
+ * overlayfs; `CopySnapshotter`: a copy, where overlayfs is missing). `build({ snapshotter })`.
+ */
 export interface Snapshotter {
   readonly name: string;
   /** lowerdirs lowest-first (as LayerStore.ensureSnapshots returns them); empty = scratch */

@@ -32,15 +32,11 @@ export async function writeOutputs(store: LayerStore, image: ImageRecord, opts: 
   }
 }
 
-/** buildx's refusals for several platforms, checked before anything is built. */
-export function refuseMultiPlatformOutputs(options: { outputs?: readonly OutputSpec[]; push?: boolean }): void {
+/** buildx's refusal for several platforms, checked before anything is built (a registry takes the index; a docker archive cannot). */
+export function refuseMultiPlatformOutputs(options: { outputs?: readonly OutputSpec[] }): void {
   const outputs = options.outputs ?? [];
   if (outputs.some((o) => o.type === 'docker')) {
     throw new BuildError('E_PLATFORM', 'docker exporter does not currently support exporting manifest lists: build one platform for -o type=docker, or use -o type=oci for several');
-  }
-  // the registry's push takes one image (layerstore registry/push.ts refuses an index)
-  if (options.push || outputs.some((o) => o.type === 'registry')) {
-    throw new BuildError('E_PLATFORM', 'pushing a multi-platform image index is not supported yet: push each platform built on its own, or write -o type=oci');
   }
 }
 
@@ -55,6 +51,7 @@ export async function writeIndexOutputs(store: LayerStore, indexDigest: Digest, 
   for (const o of opts.outputs) {
     switch (o.type) {
       case 'image':
+      case 'registry': // pushed (the index and every platform's image) by build() before the outputs are written
         break;
       case 'local':
         for (const i of images) await writeLocal(store, i.image.layers, join(o.dest, dirName(i.platform)));
@@ -66,7 +63,6 @@ export async function writeIndexOutputs(store: LayerStore, indexDigest: Digest, 
         await saveImages(store as Store, opts.tags.length > 0 ? opts.tags : [indexDigest], o.dest, { format: 'oci' });
         break;
       case 'docker':
-      case 'registry':
         refuseMultiPlatformOutputs({ outputs: [o] });
     }
     if (o.type !== 'image' && o.type !== 'registry') opts.progress.emit({ type: 'export', output: o.type, dest: o.dest, digest: indexDigest });

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BuildError } from '../errors.js';
 import { readRegularFileSync } from '../io/readRegular.js';
@@ -31,5 +31,6 @@ export async function readDockerfile(options: Pick<BuildOptions, 'context' | 'do
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
-  throw new BuildError('E_USAGE', `cannot read Dockerfile: ${candidates[0]} not found`, { data: { path: candidates[0] } });
+  if (!options.dockerfile && !existsSync(options.context)) throw new BuildError('E_CONTEXT', `build context ${options.context} does not exist`, { data: { dir: options.context } });
+  throw new BuildError('E_NO_DOCKERFILE', `cannot read Dockerfile: ${candidates[0]} not found`, { data: { path: candidates[0] } });
 }

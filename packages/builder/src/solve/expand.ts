@@ -3,6 +3,7 @@
  * `expandInstruction` (the solver never re-implements Dockerfile word rules).
  */
 import { expandInstruction, type Instruction } from '@tsbuild/parser';
+import { isErrorCode } from '@tsbuild/errors';
 import { BuildError } from '../errors.js';
 import type { StageVars } from './vars.js';
 
@@ -11,6 +12,6 @@ export function expandStep<I extends Instruction>(instr: I, vars: StageVars, esc
     return expandInstruction(instr, vars, { escape, file: location?.file }) as I;
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    throw new BuildError(e.code && e.code.startsWith('E_') ? e.code : 'E_EXPAND', e.message ?? String(err), { location, cause: err });
+    throw new BuildError(isErrorCode(e.code) ? e.code : 'E_EXPAND', e.message ?? String(err), { location, cause: err });
   }
 }

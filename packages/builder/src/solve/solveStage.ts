@@ -4,6 +4,7 @@
  * instructions that make a layer are steps; metadata instructions only change the config.
  */
 import type { Instruction, Stage } from '@tsbuild/parser';
+import { isErrorCode } from '@tsbuild/errors';
 import { BuildError } from '../errors.js';
 import { DISPATCHERS, isProgressStep } from '../dispatch/index.js';
 import { expandStep } from './expand.js';
@@ -83,7 +84,7 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
       const ctx: StepContext = { solve, state, instr, raw, step: { id: stepId, name, stage: stage.index, index: n, total }, location };
       await (DISPATCHERS[raw.kind as Exclude<Instruction['kind'], 'FROM'>] as (c: StepContext) => Promise<void> | void)(ctx);
     } catch (err) {
-      const e = wrap(err, location);
+      const e = wrap(err, location, name);
       if (visible) solve.progress.error(stepId, name, e.message);
       throw e;
     }
@@ -101,13 +102,14 @@ export async function solveStage(solve: SolveContext, stage: Stage): Promise<Sta
   return { index: stage.index, config: state.config, layers: state.layers, fsKey: state.fsKey, vars: state.vars, platform: state.platform };
 }
 
-function wrap(err: unknown, location: BuildError['location']): Error {
+/** The step's error with the step's location and name (`data.step`), when it has none of its own. */
+function wrap(err: unknown, location: BuildError['location'], step: string): Error {
   if (err instanceof BuildError) {
     if (err.location) return err;
-    return new BuildError(err.code, err.message, { data: err.data, location, cause: err.cause });
+    return new BuildError(err.code, err.message, { data: { step, ...err.data }, location, cause: err.cause });
   }
   const e = err as { code?: string; message?: string; name?: string };
-  if (e && e.name === 'AbortError') return new BuildError('E_CANCELLED', 'build cancelled', { location, cause: err });
-  if (e && typeof e.code === 'string' && e.code.startsWith('E_')) return new BuildError(e.code, e.message ?? String(err), { location, cause: err });
+  if (e && e.name === 'AbortError') return new BuildError('E_CANCELLED', 'build cancelled', { location, cause: err, data: { step } });
+  if (e && isErrorCode(e.code)) return new BuildError(e.code, e.message ?? String(err), { location, cause: err, data: { step } });
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -73,7 +73,7 @@ describe('plain view', () => {
   it('a stage on a stage that changed says "stage NAME changed" for its first miss', () => {
     const s = sink();
     const r = createRenderer('plain', s.stream, opts);
-    const ev = (e: Record<string, unknown>) => r.onEvent!(e as BuildEvent);
+    const ev = (e: Record<string, unknown>) => r.onEvent!(e as unknown as BuildEvent);
     ev({ type: 'step-start', stepId: '1', name: '[base 1/2] FROM busybox', stage: 0, index: 1, total: 2 });
     ev({ type: 'step-start', stepId: '2', name: '[base 2/2] COPY a /a', stage: 0, index: 2, total: 2 });
     ev({ type: 'step-miss', stepId: '2', reason: 'COPY a: a changed' });
@@ -237,6 +237,11 @@ describe('tty view', () => {
     rd.onEvent!({ type: 'transfer', id: 'https://example.com/x.tgz', current: 1_500_000, stepId: '7' } as unknown as BuildEvent);
     rd.onEvent!({ type: 'transfer', id: 'https://example.com/x.tgz', current: 3_000_000, done: true, stepId: '7' } as unknown as BuildEvent);
     expect(d.text()).toBe('#7 transferred https://example.com/x.tgz 3.0MB\n');
+    // the library's TransferEvent for ADD <url>: action 'download', one event once fetched
+    const dl = sink();
+    const rdl = createRenderer('plain', dl.stream, opts);
+    rdl.onEvent!({ type: 'transfer', action: 'download', ref: 'https://example.com/x.tgz', digest: `sha256:${'cd'.repeat(32)}`, kind: 'url', status: 'done', current: 3_000_000, total: 3_000_000, stepId: '7' });
+    expect(dl.text()).toBe('#7 downloaded https://example.com/x.tgz 3.0MB\n');
   });
 
   it('notes (Ctrl-C) print above the frame; abort gives the cursor back', () => {

@@ -3,7 +3,8 @@
  * mounted from another repository of the same registry known to hold it, else uploaded —
  * monolithic (POST + PUT) up to `chunkSize`, chunked (PATCH per chunk + PUT) above. Then the
  * manifest's exact bytes are PUT under the tag with their own media type, so what the registry
- * serves hashes to the digest the store has.
+ * serves hashes to the digest the store has. An image index goes the same way with one more
+ * step: its entries' manifests PUT by digest before the index itself is PUT under the tag.
  */
 import { open } from 'node:fs/promises';
 import pLimit from 'p-limit';
@@ -25,25 +26,73 @@ export interface PushOptions extends RegistryOptions {
 }
 
 export interface PushResult {
-  /** the pushed manifest's digest (`name@digest` pulls exactly this) */
+  /** the pushed manifest's digest — an index's for a multi-platform image (`name@digest` pulls exactly this) */
   digest: Digest;
   size: number;
   /** familiar reference pushed to */
   name: string;
+  /** manifests PUT: 1 for an image; an index's entries (by digest) plus the index itself */
+  manifests: number;
   uploadedBlobs: number;
   mountedBlobs: number;
   existingBlobs: number;
   uploadedBytes: number;
 }
 
-/** Push the store image `source` (name or digest) as `target` (default: `source`). */
+/** One manifest's exact bytes as stored (what the registry must serve under its digest). */
+interface ManifestBytes { digest: Digest; bytes: Buffer; mediaType: string; /** 0: the pushed one; 1: an entry of its index; … */ depth: number }
+
+/**
+ * What a push sends: every blob (deduplicated), then `children` PUT by digest (an index's
+ * entries, innermost first), then `top` under the tag.
+ */
+interface PushPlan { blobs: Descriptor[]; configs: Set<string>; children: ManifestBytes[]; top: ManifestBytes }
+
+interface ManifestDoc { mediaType?: string; manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] }
+
+/** Nesting allowed below a pushed index (an index of indexes is legal OCI; a cycle is not possible by digest, a deep chain is a malformed input). */
+const MAX_INDEX_DEPTH = 4;
+
+/**
+ * Push the store image `source` (name or digest) as `target` (default: `source`). An image index
+ * (a multi-platform build) is pushed as buildx does: every entry's blobs and manifest (by digest)
+ * first, the index's exact bytes last under the tag — so the tag appears only once every
+ * platform it names is in the registry.
+ */
 export async function pushImage(store: Store, source: string, opts: PushOptions & { target?: string } = {}): Promise<PushResult> {
   const digest = await store.resolve(source);
   if (!digest) throw notFound(`${source}: no such image in the store`, { ref: source });
-  const bytes = await store.readBlob(digest);
-  const doc = parseJson<{ mediaType?: string; manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] }>(bytes, 'manifest');
-  if (isIndex(doc)) throw new StoreError('E_FORMAT', `${source}: pushing an image index is not supported; push a single-platform image`, { ref: source });
-  return pushManifest(store, opts.target ?? source, { bytes, mediaType: doc.mediaType ?? MEDIA.ociManifest, blobs: [doc.config!, ...(doc.layers ?? [])] }, opts);
+  const plan: PushPlan = { blobs: [], configs: new Set(), children: [], top: { digest, bytes: Buffer.alloc(0), mediaType: '', depth: 0 } };
+  plan.top = await collect(store, source, { digest }, plan, 0);
+  return pushPlan(store, opts.target ?? source, plan, opts);
+}
+
+/**
+ * Read one manifest (recursing through an index) into `plan`: its blobs, and for an index its
+ * entries as children. Everything is read from the store before the registry is asked anything,
+ * so an index whose entries are not all here fails without pushing a byte.
+ */
+async function collect(store: Store, source: string, desc: { digest: Digest; mediaType?: string }, plan: PushPlan, depth: number): Promise<ManifestBytes> {
+  if (!(await store.hasBlob(desc.digest))) {
+    if (depth === 0) throw notFound(`${source}: manifest ${desc.digest} is not in the store`, { ref: source, digest: desc.digest });
+    // a pulled index keeps only the host's entry: pushing it whole needs every platform's image
+    throw notFound(`${source}: manifest ${desc.digest} named by its index is not in the store (only complete multi-platform images can be pushed; pull or build the other platforms, or push one platform's image)`, { ref: source, digest: desc.digest });
+  }
+  const bytes = await store.readBlob(desc.digest);
+  const doc = parseJson<ManifestDoc>(bytes, `${source}: manifest ${desc.digest}`);
+  if (isIndex(doc)) {
+    if (depth >= MAX_INDEX_DEPTH) throw new StoreError('E_FORMAT', `${source}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`, { ref: source });
+    if (!Array.isArray(doc.manifests) || doc.manifests.length === 0) throw new StoreError('E_FORMAT', `${source}: index ${desc.digest} has no manifests`, { ref: source });
+    for (const entry of doc.manifests) {
+      if (plan.children.some((c) => c.digest === entry.digest)) continue;
+      plan.children.push(await collect(store, source, entry, plan, depth + 1));
+    }
+    return { digest: desc.digest, bytes, mediaType: doc.mediaType ?? desc.mediaType ?? MEDIA.ociIndex, depth };
+  }
+  if (!doc.config) throw new StoreError('E_FORMAT', `${source}: manifest ${desc.digest} has no config`, { ref: source });
+  plan.configs.add(doc.config.digest);
+  plan.blobs.push(doc.config, ...(doc.layers ?? []));
+  return { digest: desc.digest, bytes, mediaType: doc.mediaType ?? desc.mediaType ?? MEDIA.ociManifest, depth };
 }
 
 /**
@@ -51,38 +100,51 @@ export async function pushImage(store: Store, source: string, opts: PushOptions 
  * manifest's exact bytes last, under `target`'s tag (or digest).
  */
 export async function pushManifest(store: Store, target: string, m: { bytes: Buffer; mediaType: string; blobs: Descriptor[] }, opts: PushOptions = {}): Promise<PushResult> {
+  const top = { digest: sha256(m.bytes), bytes: m.bytes, mediaType: m.mediaType, depth: 0 };
+  return pushPlan(store, target, { blobs: m.blobs, configs: new Set(m.blobs[0] ? [m.blobs[0].digest] : []), children: [], top }, opts);
+}
+
+async function pushPlan(store: Store, target: string, plan: PushPlan, opts: PushOptions): Promise<PushResult> {
   const ref = parseReference(target);
   const display = familiarString({ ...ref, tag: ref.digest ? ref.tag : (ref.tag ?? 'latest') });
-  const digest = sha256(m.bytes);
   const client = opts.client ?? new RegistryClient(opts);
   const ep = client.endpoints(ref.domain, 'push')[0]!;
   const repoName = repositoryName(ref);
   const stats = { uploadedBlobs: 0, mountedBlobs: 0, existingBlobs: 0, uploadedBytes: 0 };
   const progress = (e: Omit<TransferEvent, 'type' | 'action' | 'ref'>) => opts.onProgress?.({ type: 'transfer', action: 'push', ref: display, ...e });
-  try {
-    const limit = pLimit(Math.max(1, opts.concurrency ?? 4));
-    const seen = new Set<string>();
-    const jobs = m.blobs
-      .filter((b) => !seen.has(b.digest) && seen.add(b.digest))
-      .map((b, i) =>
-        limit(async () => {
-          const kind: TransferEvent['kind'] = i === 0 ? 'config' : 'layer';
-          const r = await pushBlob(store, client, ep, ref.path, b, display, opts.mountFrom ?? [], (e) => progress({ ...e, kind }), opts);
-          if (r === 'exists') stats.existingBlobs++;
-          else if (r === 'mounted') stats.mountedBlobs++;
-          else {
-            stats.uploadedBlobs++;
-            stats.uploadedBytes += b.size;
-          }
-        }),
-      );
-    const settled = await Promise.allSettled(jobs);
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const limit = pLimit(Math.max(1, opts.concurrency ?? 4));
+  const allSettled = async (jobs: Promise<void>[]) => {
+    // every job settles before the first failure is thrown: no request outlives the push
+    const failed = (await Promise.allSettled(jobs)).find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
-    await client.putManifest(ep, ref.path, ref.digest ?? ref.tag ?? 'latest', m.bytes, m.mediaType, display);
-    progress({ digest, kind: 'manifest', status: 'done', current: m.bytes.length, total: m.bytes.length });
-    recordSources(store.paths, m.blobs.map((b) => b.digest), repoName);
-    return { digest, size: m.bytes.length, name: display, ...stats };
+  };
+  try {
+    const seen = new Set<string>();
+    const blobs = plan.blobs.filter((b) => !seen.has(b.digest) && seen.add(b.digest));
+    await allSettled(blobs.map((b) =>
+      limit(async () => {
+        const kind: TransferEvent['kind'] = plan.configs.has(b.digest) ? 'config' : 'layer';
+        const r = await pushBlob(store, client, ep, ref.path, b, display, opts.mountFrom ?? [], (e) => progress({ ...e, kind }), opts);
+        if (r === 'exists') stats.existingBlobs++;
+        else if (r === 'mounted') stats.mountedBlobs++;
+        else {
+          stats.uploadedBlobs++;
+          stats.uploadedBytes += b.size;
+        }
+      }),
+    ));
+    // an index's entries by digest, the deepest level first (the registry refuses an index that
+    // names a manifest it lacks); a failure here leaves the tag untouched
+    const put = async (m: ManifestBytes, reference: string) => {
+      await client.putManifest(ep, ref.path, reference, m.bytes, m.mediaType, display);
+      progress({ digest: m.digest, kind: 'manifest', status: 'done', current: m.bytes.length, total: m.bytes.length });
+    };
+    for (let depth = MAX_INDEX_DEPTH; depth >= 1; depth--) {
+      await allSettled(plan.children.filter((c) => c.depth === depth).map((c) => limit(() => put(c, c.digest))));
+    }
+    await put(plan.top, ref.digest ?? ref.tag ?? 'latest');
+    recordSources(store.paths, blobs.map((b) => b.digest), repoName);
+    return { digest: plan.top.digest, size: plan.top.bytes.length, name: display, manifests: plan.children.length + 1, ...stats };
   } finally {
     if (!opts.client) client.close();
   }

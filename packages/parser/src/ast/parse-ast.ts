@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@tsbuild/errors';
 import { ParseError } from '../errors.js';
 import type { SourceRange } from '../types.js';
 import { DirectiveState } from './directives.js';
@@ -56,7 +57,7 @@ function canContainHeredoc(node: AstNode): boolean {
 
 export function parseAst(text: string, opts: ParseAstOptions = {}): Ast {
   const file = opts.file ?? 'Dockerfile';
-  const fail = (code: string, message: string, start: number, end = start): never => {
+  const fail = (code: ErrorCode, message: string, start: number, end = start): never => {
     throw new ParseError(code, message, { file, range: rangeOf(Math.max(start, 1), Math.max(end, start, 1)) });
   };
   const { lines, tooLong } = scanLines(text);

@@ -2,6 +2,7 @@
  * BuildKit `BFlags`: `--name=value` / `--name` flags declared per instruction; unknown, duplicate, or
  * malformed flags are `E_FLAG` errors naming the flag.
  */
+import type { ErrorCode } from '@tsbuild/errors';
 type Kind = 'string' | 'bool' | 'strings';
 interface Decl { kind: Kind; values: string[]; given: boolean; bool?: boolean }
 
@@ -9,7 +10,7 @@ export class FlagSet {
   private readonly decls = new Map<string, Decl>();
   private parsed = false;
 
-  constructor(private readonly raw: string[], private readonly fail: (code: string, message: string) => never) {}
+  constructor(private readonly raw: string[], private readonly fail: (code: ErrorCode, message: string) => never) {}
 
   private declare(name: string, kind: Kind): Decl {
     const d: Decl = { kind, values: [], given: false };

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@tsbuild/errors';
 import { ParseError } from '../errors.js';
 import type { AstNode } from '../ast/node.js';
 import type { SourceRange } from '../types.js';
@@ -17,12 +18,12 @@ export interface InstructionRequest {
   range: SourceRange;
   original: string;
   file: string;
-  fail(code: string, message: string): never;
+  fail(code: ErrorCode, message: string): never;
 }
 
 export function newRequest(node: AstNode, file: string): InstructionRequest {
   const range = node.range;
-  const fail = (code: string, message: string): never => {
+  const fail = (code: ErrorCode, message: string): never => {
     throw new ParseError(code, message, { file, range });
   };
   const args = node.args.flatMap((a) => ('value' in a ? [a.value] : []));

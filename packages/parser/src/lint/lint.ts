@@ -16,35 +16,47 @@ import type { Instruction, SourceRange, VarLookup } from '../types.js';
 import { parseCheckOptions, type LintConfig } from './config.js';
 import { RULES, type RuleName } from './rules.js';
 
+/** One finding of a Dockerfile check (BuildKit's build checks). */
 export interface LintWarning {
+  /** the check's name, e.g. `FromAsCasing` */
   rule: RuleName;
+  /** what is wrong here */
   message: string;
+  /** what the rule is about */
   description: string;
+  /** the rule's documentation */
   url: string;
+  /** the Dockerfile */
   file: string;
+  /** where in it (1-based lines and columns) */
   range: SourceRange;
 }
 
+/** Options of {@link lint} (`check` in the main entry). */
 export interface LintOptions {
-  file?: string;
+  /** file name used in findings and errors (default `Dockerfile`) */
+  file?: string | undefined;
   /** .dockerignore patterns of the context (CopyIgnoredFile) */
-  ignorePatterns?: readonly string[];
+  ignorePatterns?: readonly string[] | undefined;
   /** --build-arg names and values (they define ARGs without defaults) */
-  buildArgs?: Readonly<Record<string, string>>;
+  buildArgs?: Readonly<Record<string, string>> | undefined;
   /**
    * The Env of a base image (UndefinedVar). Without this option every image is taken to define only
    * PATH; with it, an image it returns undefined for is unknown, and UndefinedVar stays silent in
    * that stage (and stages built on it) rather than guess.
    */
-  baseEnv?: (image: string) => readonly string[] | undefined;
+  baseEnv?: ((image: string) => readonly string[] | undefined) | undefined;
   /** options over the `# check=` directive's (e.g. from BUILDKIT_DOCKERFILE_CHECK) */
-  check?: string;
+  check?: string | undefined;
   /** values of the automatic platform ARGs FROM may use (default: those of linux/amd64) */
-  builtins?: ReadonlyMap<string, string>;
+  builtins?: ReadonlyMap<string, string> | undefined;
 }
 
+/** What {@link lint} found. */
 export interface LintResult {
+  /** the findings, in file order */
   warnings: LintWarning[];
+  /** the `# check=` settings in effect (skipped rules, error=true) */
   config: LintConfig;
   /** `error=true` and at least one warning: the build must fail */
   failed: boolean;
@@ -84,6 +96,12 @@ interface StageState {
   once: Map<string, SourceRange>;
 }
 
+/**
+ * Check a Dockerfile as BuildKit's build checks do (`tsbuild check`, `docker build --check`):
+ * JSONArgsRecommended, StageNameCasing, FromAsCasing, UndefinedVar, SecretsUsedInArgOrEnv … with
+ * `# check=skip=…;error=true` honoured. Pure: no I/O.
+ * @throws {@link ParseError} when the text does not parse (E_PARSE …) or the check directive is invalid (E_CHECK_DIRECTIVE)
+ */
 export function lint(text: string, opts: LintOptions = {}): LintResult {
   const file = opts.file ?? 'Dockerfile';
   const ast = parseAst(text, { file });

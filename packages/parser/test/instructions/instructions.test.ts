@@ -189,7 +189,7 @@ describe('unknown instructions and locations', () => {
     const e = errorOf('FROM a\n\n  FNTRYPOINT ["x"]\n');
     expect(e.code).toBe('E_UNKNOWN_INSTRUCTION');
     expect(e.message).toBe('unknown instruction: FNTRYPOINT (did you mean ENTRYPOINT?)');
-    expect(e.location).toEqual({ file: 'Dockerfile', range: { start: { line: 3, column: 3 }, end: { line: 3, column: 18 } } });
+    expect(e.location).toEqual({ file: 'Dockerfile', line: 3, column: 3, endLine: 3, endColumn: 18 });
   });
   it('uses the file name given', () => {
     expect(errorOf.length).toBe(1);

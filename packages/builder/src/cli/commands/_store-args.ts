@@ -1,5 +1,5 @@
 /** Flag parsing shared by the store commands (import, save, load, images, inspect, rmi, prune, fsck, tag). */
-import { openStore, type Store } from '@tsbuild/layerstore';
+import { openStore, type Store } from '../../store/store.js';
 import { UsageError } from '../errors.js';
 import { extractWorkersFromEnv } from '../env.js';
 import { suggest } from '@tsbuild/parser';
@@ -70,7 +70,7 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
 export function storeFrom(args: ParsedArgs): Promise<Store> {
   const root = args.flags.root;
   if (root === '') throw new UsageError('--root needs a directory');
-  return openStore(typeof root === 'string' ? root : undefined, { extractWorkers: extractWorkersFromEnv(process.env) });
+  return openStore({ root: typeof root === 'string' ? root : undefined, extractWorkers: extractWorkersFromEnv(process.env) });
 }
 
 export function str(args: ParsedArgs, name: string): string | undefined {

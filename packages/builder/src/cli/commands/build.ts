@@ -411,7 +411,7 @@ export function parseSecret(value: string): SecretSpec {
   return { id: id!, env: id! };
 }
 
-function usage(msg: string, code?: string): never {
+function usage(msg: string, code?: 'E_USAGE' | 'E_UNSUPPORTED'): never {
   throw new UsageError(msg, code);
 }
 

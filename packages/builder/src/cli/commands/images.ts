@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.help) return void out(USAGE), 0;
   if (args.positionals.length) throw new UsageError(`images takes no arguments`);
   return withStore(args, async (store) => {
-    const list = await store.listImages();
+    const list = await store.list();
     // an image that cannot be read is listed (and named on stderr), and the listing exits 1
     const bad = list.filter((i) => i.error);
     for (const i of bad) process.stderr.write(`error: image ${i.name} (${shortId(i.manifestDigest)}) is unreadable: ${i.error!.message}; run \`tsbuild fsck\` [${i.error!.code}]\n`);

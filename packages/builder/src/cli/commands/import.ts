@@ -16,9 +16,9 @@ export async function run(argv: string[]): Promise<number> {
   const [file, name] = args.positionals as [string, string];
   return withStore(args, async (store) => {
     // what a killed build or load left in the store (see snapshot/reap.ts)
-    await (await import('../../snapshot/reap.js')).reapDeadBuilds(store);
+    await (await import('../../snapshot/reap.js')).reapDeadBuilds(store.layers);
     const platform = typeof args.flags.platform === 'string' ? parsePlatform(args.flags.platform, hostPlatform()) : undefined;
-    const rec = await importRootfs(store, file, name, { unpack: args.flags.unpack === true, platform });
+    const rec = await importRootfs(store.layers, file, name, { unpack: args.flags.unpack === true, platform });
     out(rec.manifestDigest);
     return 0;
   });

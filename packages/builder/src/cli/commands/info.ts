@@ -18,17 +18,17 @@ export async function run(argv: string[], name = 'info'): Promise<number> {
   const args = parseArgs(argv, { json: { value: false } });
   if (args.help) return void out(USAGE(name)), 0;
   const store = await storeFrom(args);
-  const scratch = mkdtempSync(join(store.tmpDir(), 'info-'));
+  const scratch = mkdtempSync(join(store.layers.tmpDir(), 'info-'));
   try {
     const [{ detectExecutor }, { detectSnapshotter }] = await Promise.all([import('../../exec/detect.js'), import('../../snapshot/detect.js')]);
-    const exec = detectExecutor({ runtime: 'auto', tmpDir: store.tmpDir() });
+    const exec = detectExecutor({ runtime: 'auto', tmpDir: store.layers.tmpDir() });
     const snap = await detectSnapshotter({ scratchDir: scratch });
     const info = {
       version: versionText({}).trim(),
       store: store.root,
       executor: exec.message.replace(/^executor: /, ''),
       snapshotter: snap.message.replace(/^snapshotter: /, ''),
-      images: (await store.listImages()).length,
+      images: (await store.list()).length,
       // what the host allows (root, user namespaces, subuid ranges, addon, network, emulation): rootless/report.ts
       ...Object.fromEntries((await import('../../rootless/report.js')).hostReport()),
     };

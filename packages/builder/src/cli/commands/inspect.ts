@@ -11,7 +11,8 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {});
   if (args.help) return void out(USAGE), 0;
   if (args.positionals.length === 0) throw new UsageError('inspect needs an image NAME or ID');
-  return withStore(args, async (store) => {
+  return withStore(args, async (lib) => {
+    const store = lib.layers; // index-aware reads (multi-platform images) on the raw store
     const list = await store.listImages();
     const result: unknown[] = [];
     let missing = 0;

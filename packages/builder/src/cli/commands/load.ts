@@ -1,4 +1,3 @@
-import { loadArchive, loadArchiveFrom } from '@tsbuild/layerstore';
 import { UsageError } from '../errors.js';
 import { noteActivity } from '../pending.js';
 import { parseArgs, withStore, str, out } from './_store-args.js';
@@ -18,13 +17,13 @@ export async function run(argv: string[]): Promise<number> {
   if (file === '-' && process.stdin.isTTY) throw new UsageError('load: no archive given (-i FILE, or pipe it to stdin)');
   return withStore(args, async (store) => {
     // what a killed build or load left in the store (see snapshot/reap.ts)
-    await (await import('../../snapshot/reap.js')).reapDeadBuilds(store);
-    const { images } = file === '-' ? await loadArchiveFrom(store, process.stdin, 'stdin') : await loadArchive(store, file);
+    await (await import('../../snapshot/reap.js')).reapDeadBuilds(store.layers);
+    const images = await store.load(file === '-' ? process.stdin : file, { sourceName: 'stdin' });
     for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.manifestDigest}`);
     if (args.flags.unpack === true) {
       for (const i of images) {
         noteActivity(`unpacking the ${i.record.layers.length} layer(s) of ${i.name ?? i.record.manifestDigest}`);
-        await store.ensureSnapshots(i.record.layers);
+        await store.layers.ensureSnapshots(i.record.layers);
       }
     }
     return 0;

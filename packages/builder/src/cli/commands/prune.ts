@@ -14,8 +14,8 @@ export async function run(argv: string[]): Promise<number> {
   return withStore(args, async (store) => {
     // first what killed builds left (their mounts, scratch, secret copies), then unreferenced content
     const { reapDeadBuilds } = await import('../../snapshot/reap.js');
-    const reaped = await reapDeadBuilds(store);
-    const s = { ...(await store.gc({ all: args.flags.all === true })), deadBuildDirs: reaped.scratchDirs + reaped.secretDirs, deadBuildMounts: reaped.mounts };
+    const reaped = await reapDeadBuilds(store.layers);
+    const s = { ...(await store.prune({ all: args.flags.all === true })), deadBuildDirs: reaped.scratchDirs + reaped.secretDirs, deadBuildMounts: reaped.mounts };
     if (args.flags.json) out(JSON.stringify(s));
     else out(`Removed ${s.blobsRemoved} blobs, ${s.snapshotsRemoved} snapshots, ${s.cacheRecordsRemoved} cache records, ${s.cacheMountsRemoved} cache mounts, ${s.urlRecordsRemoved} URL records\nTotal reclaimed space: ${humanSize(s.bytesFreed)}`);
     return 0;

@@ -1,4 +1,4 @@
-import { parsePlatform as parsePlatformSpec, pullImage, type Store } from '@tsbuild/layerstore';
+import { parsePlatform as parsePlatformSpec, pullImage } from '@tsbuild/layerstore';
 import { parseArgs, withStore, out, str } from './_store-args.js';
 import { UsageError } from '../errors.js';
 import { registryEnv, transferPrinter } from './_transfer-progress.js';
@@ -18,7 +18,7 @@ export async function run(argv: string[]): Promise<number> {
   const platform = parsePlatform(str(args, 'platform'));
   const quiet = args.flags.quiet === true;
   return withStore(args, async (store) => {
-    const r = await pullImage(store as Store, ref, { env: registryEnv(), platform, onProgress: transferPrinter(process.stderr, quiet) });
+    const r = await pullImage(store.layers, ref, { env: registryEnv(), platform, onProgress: transferPrinter(process.stderr, quiet) });
     if (quiet) out(r.name ?? `${ref}`);
     else {
       process.stderr.write(`Digest: ${r.resolvedDigest}\n`);

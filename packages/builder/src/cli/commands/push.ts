@@ -1,4 +1,4 @@
-import { pushImage, type Store } from '@tsbuild/layerstore';
+import { pushImage } from '@tsbuild/layerstore';
 import { parseArgs, withStore, out } from './_store-args.js';
 import { UsageError } from '../errors.js';
 import { registryEnv, transferPrinter } from './_transfer-progress.js';
@@ -6,7 +6,8 @@ import { registryEnv, transferPrinter } from './_transfer-progress.js';
 const USAGE = `Usage: tsbuild push [--root DIR] [-q] NAME[:TAG] [TARGET]
 
 Upload an image of the store to its registry (or to TARGET): blobs the registry has are skipped,
-blobs another repository of the same registry has are mounted, the rest uploaded.
+blobs another repository of the same registry has are mounted, the rest uploaded. An image
+index (a multi-platform build) pushes every platform's image by digest, then the index under the tag.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -16,9 +17,9 @@ export async function run(argv: string[]): Promise<number> {
   const [source, target] = args.positionals as [string, string | undefined];
   const quiet = args.flags.quiet === true;
   return withStore(args, async (store) => {
-    const r = await pushImage(store as Store, source, { target, env: registryEnv(), onProgress: transferPrinter(process.stderr, quiet) });
+    const r = await pushImage(store.layers, source, { target, env: registryEnv(), onProgress: transferPrinter(process.stderr, quiet) });
     if (quiet) out(r.digest);
-    else out(`${r.name}: digest: ${r.digest} size: ${r.size} (${r.uploadedBlobs} uploaded, ${r.mountedBlobs} mounted, ${r.existingBlobs} already there)`);
+    else out(`${r.name}: digest: ${r.digest} size: ${r.size}${r.manifests > 1 ? ` (an index: ${r.manifests - 1} manifests pushed by digest before it)` : ''} (${r.uploadedBlobs} uploaded, ${r.mountedBlobs} mounted, ${r.existingBlobs} already there)`);
     return 0;
   });
 }

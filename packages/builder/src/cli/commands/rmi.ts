@@ -1,3 +1,4 @@
+import { TsbuildError } from '@tsbuild/errors';
 import { parseArgs, withStore, out } from './_store-args.js';
 import { UsageError } from '../errors.js';
 
@@ -13,8 +14,11 @@ export async function run(argv: string[]): Promise<number> {
   return withStore(args, async (store) => {
     let failed = 0;
     for (const name of args.positionals) {
-      if (await store.untag(name)) out(`Untagged: ${name}`);
-      else {
+      try {
+        await store.remove(name);
+        out(`Untagged: ${name}`);
+      } catch (err) {
+        if (!(err instanceof TsbuildError && err.code === 'E_NOT_FOUND')) throw err;
         process.stderr.write(`error: no such image tag: ${name}\n`);
         failed++;
       }

@@ -1,4 +1,4 @@
-import { saveImages, saveImagesTo, type ArchiveFormat } from '@tsbuild/layerstore';
+import type { ArchiveFormat } from '../../store/types.js';
 import { UsageError } from '../errors.js';
 import { parseArgs, withStore, str, out } from './_store-args.js';
 
@@ -17,8 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   const format = (str(args, 'format') ?? 'docker') as ArchiveFormat;
   if (format !== 'docker' && format !== 'oci') throw new UsageError(`--format must be docker or oci, not ${format}`);
   return withStore(args, async (store) => {
-    if (dest === '-') await saveImagesTo(store, args.positionals, process.stdout, { format });
-    else await saveImages(store, args.positionals, dest, { format });
+    await store.save(args.positionals, dest === '-' ? process.stdout : dest, { format });
     return 0;
   });
 }

@@ -1,3 +1,4 @@
+import { TsbuildError } from '@tsbuild/errors';
 import { parseArgs, withStore } from './_store-args.js';
 import { UsageError } from '../errors.js';
 
@@ -12,12 +13,13 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError('tag needs SOURCE and TARGET');
   const [src, dst] = args.positionals as [string, string];
   return withStore(args, async (store) => {
-    const d = await store.resolve(src);
-    if (!d) {
+    try {
+      await store.tag(src, dst);
+    } catch (err) {
+      if (!(err instanceof TsbuildError && err.code === 'E_NOT_FOUND')) throw err;
       process.stderr.write(`error: no such image: ${src}\n`);
       return 1;
     }
-    await store.tag(dst, d);
     return 0;
   });
 }

@@ -24,6 +24,11 @@ export function readTransfer(e: unknown): Transfer | undefined {
   if (!t || t.type !== 'transfer') return undefined;
   const current = typeof t.current === 'number' ? t.current : 0;
   const total = typeof t.total === 'number' && t.total > 0 ? t.total : undefined;
+  if (t.action === 'download' && typeof t.ref === 'string') {
+    // ADD <url>: one event once fetched (the library's TransferEvent, action 'download')
+    const settled = t.status === 'done';
+    return { key: `download:${t.ref}`, name: `download ${t.ref}`, current, total, settled, line: settled ? `${t.stepId ? `#${t.stepId} ` : ''}downloaded ${t.ref} ${(current / 1e6).toFixed(1)}MB` : undefined };
+  }
   if (typeof t.digest === 'string' && typeof t.status === 'string') {
     const short = t.digest.slice(7, 19);
     const settled = SETTLED.has(t.status);

@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'E_ARG_TOO_LONG',
   'E_NO_SPACE',
   'E_ENTITLEMENT',
+  'E_ROOTLESS',
   'E_EXEC_FAILED',
   'E_MOUNT',
   'E_COPY',

@@ -30,4 +30,5 @@ export {
   type ScopedOptions,
   type KernelResolve,
 } from './fs/scoped.js';
+export { readIdMap, mapped, overlayOpaqueXattr, inInitialUserns, type IdMap } from './snapshots/id-map.js';
 export * from './registry/index.js';

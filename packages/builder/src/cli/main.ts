@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { suggest } from '@tsbuild/parser';
 import { renderError, UsageError } from './errors.js';
 import { restoreLauncherEnv } from './env.js';
+import { partialMapWarning } from '../rootless/warn.js';
 import { guardPending, noteActivity, noteCommand } from './pending.js';
 
 export type CommandFn = (argv: string[]) => Promise<number>;
@@ -36,6 +37,7 @@ export const COMMAND_SUMMARIES: [name: string, summary: string][] = [
   ['logout', 'Remove saved registry credentials'],
   ['setup-emulation', 'Register QEMU handlers so RUN works for foreign platforms (root)'],
   ['info', 'Show the version, store, executor and snapshotter this machine gets'],
+  ['doctor', "Same as info: what this host allows, and why a build would take a slower path"],
   ['completion', 'Print a shell completion script (bash or zsh)'],
 ];
 
@@ -176,11 +178,23 @@ async function dispatch(argv: string[], opts: MainOptions): Promise<number> {
     const load = COMMANDS[inv.command] ?? loadExtra(inv.command);
     if (!load) throw new UsageError(`unknown command "${inv.command}"`);
     const args = [...(inv.help ? ['--help'] : []), ...inv.args, ...(debug ? ['--debug'] : [])];
+    // not root: the command runs again inside a user namespace where it is (rootless/reexec.ts)
+    if (!inv.help && process.getuid?.() !== 0 && !NO_USERNS.has(inv.command)) {
+      const { runRootless } = await import('../rootless/enter.js');
+      const code = await runRootless(inv.command, argv, opts);
+      if (code !== undefined) return code;
+    } else if (inv.command === 'build' && !inv.help) {
+      const warning = partialMapWarning();
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
+    }
     return await (await load()).run(args);
   } catch (err) {
     return renderError(err, process.stderr, { debug, command });
   }
 }
+
+/** Commands that never touch the store's snapshots: they run as the user, without a user namespace. */
+const NO_USERNS = new Set(['check', 'completion']);
 
 /** Sub-commands implemented in their own modules (store commands etc.). */
 function loadExtra(name: string): (() => Promise<{ run: CommandFn }>) | undefined {

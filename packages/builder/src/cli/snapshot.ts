@@ -25,6 +25,8 @@ async function preload(): Promise<void> {
     import('../snapshot/detect.js'),
     import('../diff/diff-layer.js'),
     import('../users/index.js'),
+    import('../rootless/enter.js'),
+    import('../rootless/report.js'),
     import('../cache-io/importCache.js'),
     import('../cache-io/exportCache.js'),
     import('./commands/import.js'),

@@ -159,7 +159,7 @@ export class Copier {
   /**
    * Metadata of a file/link/node this copy just created: the process owns it (root) and copyFile /
    * mknod already gave it the source mode, so chown/chmod run only when they change something
-   * (a chown clears setuid/setgid, so those are re-applied).
+   * (a chown or a rootless write clears setuid/setgid, so those are re-applied).
    */
   private async leafMeta(target: string, st: Stats): Promise<void> {
     const owner = this.ownerOf(st);
@@ -168,7 +168,10 @@ export class Copier {
     if (chowned) await lchown(target, owner.uid, owner.gid);
     if (!st.isSymbolicLink()) {
       const want = mode ?? st.mode & 0o7777;
-      if (mode !== undefined || (chowned && (want & 0o6000) !== 0) || !st.isFile()) await chmod(target, want);
+      // setuid/setgid again even without a chown: copyFile sets the mode before it writes the data,
+      // and a write clears them unless the writer has CAP_FSETID in the initial user namespace —
+      // which a rootless build's root does not (rootless/reexec.ts)
+      if (mode !== undefined || (want & 0o6000) !== 0 || !st.isFile()) await chmod(target, want);
     }
     await setTimes(target, st);
   }

@@ -25,6 +25,7 @@ import { PassThrough } from 'node:stream';
 import type { DiffFn, Mounted } from '../exec/types.js';
 import { emitLayer, fileMeta, type Change, type ChangeKind, type FileMeta } from './emit.js';
 import { readXattrs } from './xattrs.js';
+import { overlayOpaqueXattr } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
 import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
 
@@ -73,7 +74,7 @@ export async function overlayChanges(upperdir: string, lowerdirs: string[], opts
 
   // one batched xattr read: opaque markers of directories that shadow a lower directory
   const shadowing = dirs.filter((d) => d.lower?.isDir && !hasEscapes(d.host));
-  const opq = await readXattrs(shadowing.map((d) => ({ path: d.host, name: 'trusted.overlay.opaque' })));
+  const opq = await readXattrs(shadowing.map((d) => ({ path: d.host, name: overlayOpaqueXattr() })));
   for (const [i, v] of opq) if (v.toString() === 'y') shadowing[i]!.opaque = true;
 
   await markUnchangedCopyUps(root, topFirst);

@@ -35,6 +35,13 @@ const NR_SANDBOX: Partial<Record<string, [number, number, number, number, number
 };
 
 /**
+ * sethostname(2) per Node arch: the syscall, not a write to /proc/sys/kernel/hostname — in a user
+ * namespace (rootless builds) /proc/sys stays owned by the host's root and that write is EACCES,
+ * while the syscall acts on the step's own UTS namespace.
+ */
+const NR_SETHOSTNAME: Partial<Record<string, number>> = { x64: 170, arm64: 161, riscv64: 161, loong64: 161 };
+
+/**
  * What the final stage does beyond namespaces, mounts and the bounding set (exec/sandbox.ts
  * decides the values per run). Values are embedded in the script as perl literals.
  */
@@ -82,7 +89,7 @@ const NR_MOUNT: Partial<Record<string, number>> = { x64: 165, arm64: 40, riscv64
  * mounts, the /dev skeleton, /etc files, hostname, then cd into the rootfs.
  * argv: root n-fields fields...
  */
-function setupPrologue(mountNr: number, umountNr: number): string {
+function setupPrologue(mountNr: number, umountNr: number, sethostnameNr: number): string {
   return String.raw`
 umask(022);
 my $root = shift @ARGV; my $nset = shift @ARGV; my @set = splice(@ARGV, 0, $nset);
@@ -109,7 +116,7 @@ while (@set) {
     my $p = shift @set; rmdir($p) or fail("rmdir $p");
   } elsif ($op eq 'H') {
     my $name = shift @set;
-    open(my $h, ">", "/proc/sys/kernel/hostname") or fail("hostname"); print $h "$name\n"; close($h) or fail("hostname");
+    syscall(${sethostnameNr}, $name, length($name)) == 0 or fail("sethostname");
   } else { fail("unknown setup operation $op"); }
 }
 chdir($root) or fail("chdir $root");`;
@@ -119,7 +126,13 @@ chdir($root) or fail("chdir $root");`;
  * The perl program; argv: cwd uid gid groups-csv n-env env... args... — with `setup`, preceded by
  * root n-fields setup-fields... (see setupPrologue), and then started by `unshare` directly.
  */
-export function perlFinalStage(caps: number[], opts: { loopbackUp?: boolean; setup?: boolean; sandbox?: FinalStageSandbox } = {}, arch: string = process.arch): string {
+export function perlFinalStage(caps: number[], opts: {
+  loopbackUp?: boolean;
+  setup?: boolean;
+  sandbox?: FinalStageSandbox;
+  /** /proc/self/setgroups says deny (a user namespace mapped without newgidmap): keep the groups as they are */
+  setgroupsDenied?: boolean;
+} = {}, arch: string = process.arch): string {
   const nr = NR[arch];
   const nrSandbox = NR_SANDBOX[arch];
   if (!nr || !nrSandbox) throw new Error(`no syscall table for ${arch}`);
@@ -130,7 +143,7 @@ open(my $S, ">&=", 3) or exit 120;
 $SIG{__DIE__} = sub { print $S "perl: $_[0]"; exit 121; };
 sub fail { print $S "$_[0]: $!\n"; exit 121; }
 ${sandboxJoin(sb, nrSandbox)}
-${opts.setup ? setupPrologue(NR_MOUNT[arch]!, umount2) : ''}
+${opts.setup ? setupPrologue(NR_MOUNT[arch]!, umount2, NR_SETHOSTNAME[arch]!) : ''}
 my ($cwd, $uid, $gid, $groups, $nenv, @rest) = @ARGV;
 ${opts.loopbackUp ? LOOPBACK_UP : ''}
 my $dot = ".";
@@ -145,9 +158,9 @@ for my $c (0 .. 63) {
 }
 my @g = grep { length } split(/,/, $groups);
 my $list = pack("L*", @g);
-syscall(${setgroups}, 0 + scalar(@g), @g ? $list : 0) == 0 or fail("setgroups");
-syscall(${setresgid}, 0 + $gid, 0 + $gid, 0 + $gid) == 0 or fail("setresgid");
-syscall(${setresuid}, 0 + $uid, 0 + $uid, 0 + $uid) == 0 or fail("setresuid");
+${opts.setgroupsDenied ? '' : `syscall(${setgroups}, 0 + scalar(@g), @g ? $list : 0) == 0 or fail("setgroups");`}
+syscall(${setresgid}, 0 + $gid, 0 + $gid, 0 + $gid) == 0 or fail("setresgid $gid");
+syscall(${setresuid}, 0 + $uid, 0 + $uid, 0 + $uid) == 0 or fail("setresuid $uid");
 chdir($cwd) or fail("chdir $cwd");
 umask(022);
 my @env = splice(@rest, 0, $nenv);

@@ -100,7 +100,10 @@ export class NetnsPool {
     slirp.stderr!.on('data', (c: Buffer) => (err += c.toString()).slice(-2000));
     await new Promise<void>((resolve, reject) => {
       slirp.once('error', (e) => reject(fail(e.message, e)));
-      slirp.once('exit', (code) => reject(fail(`slirp4netns exited ${code}: ${err.trim()}`)));
+      // rootless: the namespace's root cannot open a 0600 /dev/net/tun of the host's root
+      const tunHint = (e: string) => (/\/dev\/net\/tun.*(Permission denied|Operation not permitted)/.test(e)
+        ? ' (rootless builds need /dev/net/tun readable and writable by the user, as udev makes it by default: 0666; or use --network none)' : '');
+      slirp.once('exit', (code) => reject(fail(`slirp4netns exited ${code}: ${err.trim()}${tunHint(err)}`)));
       (slirp.stdio[3] as NodeJS.ReadableStream).once('data', () => resolve());
     });
     slirp.removeAllListeners('exit');

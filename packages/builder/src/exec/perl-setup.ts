@@ -51,6 +51,8 @@ export interface PerlSetupInput {
   nodev?: boolean;
   /** RUN --security=insecure: a writable sysfs, as BuildKit's insecure mode (WithWriteableSysfs) */
   writableSysfs?: boolean;
+  /** gid 5 (tty) cannot exist here (a single-uid user namespace): devpts without gid=5, its ptys root's */
+  noTtyGroup?: boolean;
 }
 
 const RO_SAFE = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -79,7 +81,7 @@ export function planPerlSetup(i: PerlSetupInput): string[] {
   if (i.freshSysfs) mount('sysfs', `${r}/sys`, 'sysfs', i.writableSysfs ? RO_SAFE & ~MS_RDONLY : RO_SAFE);
   else bind('/sys', `${r}/sys`, RO_SAFE);
   for (const n of DEV_NODES) bind(`/dev/${n}`, `${r}/dev/${n}`);
-  mount('devpts', `${r}/dev/pts`, 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
+  mount('devpts', `${r}/dev/pts`, 'devpts', MS_NOSUID | MS_NOEXEC, `newinstance,ptmxmode=0666,mode=0620${i.noTtyGroup ? '' : ',gid=5'}`);
   mount('shm', `${r}/dev/shm`, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${shmKiB(i.shmSize)}k`);
   mount('mqueue', `${r}/dev/mqueue`, 'mqueue', MS_NOSUID | MS_NODEV | MS_NOEXEC);
   for (const p of i.procReadonly) bind(`${r}/proc/${p}`, `${r}/proc/${p}`, RO_SAFE);

@@ -15,11 +15,12 @@
  * command, or the setup shell before it), taking background processes with it; `--kill-child`
  * SIGKILLs that init when `unshare` itself is killed (cancellation).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Executor, RunResult, RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
+import { mapped, readIdMap } from '@tsbuild/layerstore';
 import { cancelled, settleStep } from './step-exit.js';
 import { hostTools, type HostTools } from './host-tools.js';
 import { MountStubs } from './stubs.js';
@@ -70,6 +71,11 @@ export class UnshareExecutor implements Executor {
   private readonly procReadonly = PROC_READONLY.filter((p) => existsSync(`/proc/${p}`));
   private readonly procMasked = PROC_MASKED.filter((p) => existsSync(`/proc/${p}`));
   private readonly dirsMasked = DIRS_MASKED.filter((d) => existsSync(d));
+  /** a user namespace without gid 5 (single-uid rootless): devpts cannot take gid=5 there */
+  private readonly idMap = readIdMap();
+  private readonly noTtyGroup = this.idMap !== undefined && !mapped(this.idMap.gids, 5);
+  /** setgroups(2) is denied in this user namespace (unshare --map-root-user without newgidmap) */
+  private readonly setgroupsDenied = ((t) => t?.trim() === 'deny')(readText('/proc/self/setgroups'));
   private cgroupRoots: StepCgroupRoots | undefined;
   private netnsPool: NetnsPool | undefined;
 
@@ -158,6 +164,10 @@ export class UnshareExecutor implements Executor {
    * and the host sees no per-run files — a scratch dir only for secret-file copies.
    */
   private async runPerl(spec: RunSpec): Promise<RunResultWithStubs> {
+    const ids = this.idMap;
+    if (ids && (!mapped(ids.uids, spec.user.uid) || !mapped(ids.gids, spec.user.gid))) {
+      throw new BuildError('E_ROOTLESS', `the step's user ${spec.user.uid}:${spec.user.gid} does not exist in this user namespace (its uid_map/gid_map leave it out: rootless with a single mapped uid, see docs/rootless.md)`);
+    }
     const stubs = new MountStubs(spec.rootfs);
     let runDir: string | undefined;
     const security = spec.security ?? 'sandbox';
@@ -186,9 +196,11 @@ export class UnshareExecutor implements Executor {
         dirsMasked: security === 'insecure' ? [] : this.dirsMasked,
         writableSysfs: security === 'insecure',
         nodev: !cgroup && security !== 'insecure',
+        noTtyGroup: this.noTtyGroup,
       });
       const env = withHome(spec.env, root, spec.user.uid);
       const script = perlFinalStage(stepCaps(security), {
+        setgroupsDenied: this.setgroupsDenied,
         loopbackUp: spec.network !== 'host',
         setup: true,
         sandbox: {
@@ -272,6 +284,14 @@ export class UnshareExecutor implements Executor {
       };
       settleStep({ child, stdout, stderr, closed }, spec, { binary: t.unshare, kill, check }).then(resolve, reject);
     });
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

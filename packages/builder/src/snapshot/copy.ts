@@ -16,7 +16,7 @@ import { hostTools } from '../exec/host-tools.js';
 import { readXattrs } from '../diff/xattrs.js';
 import { runTool } from './run-tool.js';
 import { BuildError } from '../errors.js';
-import { parentsAreDirs } from '@tsbuild/layerstore';
+import { overlayOpaqueXattr, parentsAreDirs } from '@tsbuild/layerstore';
 
 /** Metadata of one path of the rootfs before the step. */
 export interface BaseEntry {
@@ -90,7 +90,7 @@ async function scan(layer: string, rel: string, acc: LayerScan): Promise<void> {
 export async function applyLayer(layer: string, root: string): Promise<void> {
   const acc: LayerScan = { whiteouts: [], dirs: [], nondirs: [] };
   await scan(layer, '', acc);
-  const opq = await readXattrs(acc.dirs.map((d) => ({ path: join(layer, d), name: 'trusted.overlay.opaque' })));
+  const opq = await readXattrs(acc.dirs.map((d) => ({ path: join(layer, d), name: overlayOpaqueXattr() })));
   const opaque = [...opq].filter(([, v]) => v.toString() === 'y').map(([i]) => acc.dirs[i]!);
   const removals = [...opaque, ...acc.whiteouts];
   // `root` holds the lower layers, which may have a symlink where this layer has a directory

@@ -16,6 +16,7 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Mounted, Snapshotter } from '../exec/types.js';
 import { BuildError } from '../errors.js';
+import { overlayOpaqueXattr } from '@tsbuild/layerstore';
 import { hostTools } from '../exec/host-tools.js';
 import { runTool } from './run-tool.js';
 import { sysHelper, type SyscallError } from '../exec/sys-helper.js';
@@ -88,7 +89,10 @@ export class OverlaySnapshotter implements Snapshotter {
       workOpt = 'work';
     }
     const base = `lowerdir=${lowerOpt},upperdir=${upperOpt},workdir=${workOpt}`;
-    const extra = this.opts.extraOptions ? `,${this.opts.extraOptions}` : '';
+    // in a user namespace (rootless) overlay keeps its markers in user.* xattrs: trusted.* is the
+    // initial namespace's only (without it, removing a lower directory is EIO); id-map.ts names them
+    const userx = overlayOpaqueXattr().startsWith('user.') ? ',userxattr' : '';
+    const extra = `${userx}${this.opts.extraOptions ? `,${this.opts.extraOptions}` : ''}`;
     // most wanted first; a variant this kernel refused once is not tried again
     const variants = [
       ...(this.opts.volatile === false ? [] : [`${base},${SAFE_OPTS},volatile${extra}`]),

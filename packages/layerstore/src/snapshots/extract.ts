@@ -26,6 +26,7 @@ import type { Readable } from 'node:stream';
 import { parentsAreDirs, safeEntryName } from '../fs/scoped.js';
 import { makedev } from './fsx.js';
 import { DeferredOps } from './deferred.js';
+import { mapped, overlayOpaqueXattr, readIdMap, type IdMap } from './id-map.js';
 // names are bytes: escaped in strings, handed to node:fs as such (a non-UTF-8 name is written on this thread)
 import { decodeName, fsName as F, hasEscapes } from '../util/bytesName.js';
 import { WritePool, RECORD_HEADER, FLAG_CHOWN, FLAG_CHMOD, type Slot } from './writepool.js';
@@ -54,12 +55,13 @@ const OPAQUE = '.wh..wh..opq';
 /** Per-process facts, read on first use — never at module scope: the CLI runs from a V8 startup
  * snapshot, which would freeze them. Files we create are owned by our fsuid/fsgid: chown is
  * skipped for 0:0 when that is root:root. */
-let procFacts: { isRoot: boolean; rootGroup: boolean; umask: number } | undefined;
-function proc(): { isRoot: boolean; rootGroup: boolean; umask: number } {
+let procFacts: { isRoot: boolean; rootGroup: boolean; umask: number; idMap: IdMap | undefined } | undefined;
+function proc(): { isRoot: boolean; rootGroup: boolean; umask: number; idMap: IdMap | undefined } {
   return (procFacts ??= {
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
     rootGroup: typeof process.getgid === 'function' && process.getgid() === 0,
     umask: readUmask(),
+    idMap: readIdMap(),
   });
 }
 
@@ -239,6 +241,12 @@ class Extractor {
 
   private entry(h: TarHeader): void | Promise<void> {
     this.entries++;
+    // a user namespace without this owner (single-uid rootless): the file stays root's (id-map.ts)
+    const idMap = proc().idMap;
+    if (idMap) {
+      if (!mapped(idMap.uids, h.uid)) h.uid = 0;
+      if (!mapped(idMap.gids, h.gid)) h.gid = 0;
+    }
     const rel = safeEntryName(h.name);
     const slash = rel.lastIndexOf('/');
     const name = slash < 0 ? rel : rel.slice(slash + 1);
@@ -462,7 +470,7 @@ class Extractor {
     const dir = join(this.dest, parent);
     if (name === OPAQUE) {
       if (this.opts.mode === 'overlay') {
-        this.deferred.xattr(parent, { op: 'xattr', path: dir, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
+        this.deferred.xattr(parent, { op: 'xattr', path: dir, name: overlayOpaqueXattr(), value: Buffer.from('y') });
       } else {
         let children: string[] = [];
         try {

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BuildError } from '../errors.js';
-import type { Platform } from '../solve/resolveBase.js';
+import { SUPPORTED_ARCHES, type Platform } from '../solve/resolveBase.js';
 
 export const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
 export const BINFMTS_DESCRIPTIONS = '/usr/share/binfmts';
@@ -61,6 +61,14 @@ export function emulationState(platform: Platform, host: Platform, paths: Binfmt
   // without F the kernel opens the interpreter inside the step's rootfs, where it is not
   if (!enabled || !flags.includes('F')) return { kind: 'missing', handler, description, mounted };
   return { kind: 'registered', handler, interpreter };
+}
+
+/** Every supported platform's state on this host, as `setup-emulation --status` and `tsbuild info` show it. */
+export function emulationStates(host: Platform, paths: BinfmtPaths = binfmtPaths()): { platform: Platform; state: EmulationState }[] {
+  return SUPPORTED_ARCHES.map((arch) => {
+    const platform: Platform = { os: 'linux', architecture: arch, ...(arch === 'arm' ? { variant: 'v7' } : {}) };
+    return { platform, state: emulationState(platform, host, paths) };
+  });
 }
 
 /** The fix, said exactly: what to install or run. */

@@ -4,9 +4,11 @@
  * RUN network's needs, emulation handlers. Reads a few /proc and /etc files; probes nothing that
  * costs a build anything (emulation handlers are only listed).
  */
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { sysAddon } from '../exec/native-sys.js';
 import { findTool } from '../exec/host-tools.js';
+import { emulationStates } from '../exec/emulation.js';
+import { hostPlatform } from '../solve/resolveBase.js';
 import { fullMappingBlocker, planUserns, usernsBlocker } from './plan.js';
 import { isPrivilegedHelper, mappedCount, probeRootlessHost } from './probe.js';
 import { mappingRequest, USERNS_ENV } from './reexec.js';
@@ -77,22 +79,9 @@ function network(host: RootlessHost): string {
   }
 }
 
-/** binfmt_misc handlers named qemu-* and whether each is enabled; listed only, never run. */
+/** Foreign platforms whose RUN steps can run here (exec/emulation.ts decides); read, never run. */
 function emulation(): string {
-  let names: string[];
-  try {
-    names = readdirSync('/proc/sys/fs/binfmt_misc').filter((n) => n.startsWith('qemu-'));
-  } catch {
-    return 'binfmt_misc not mounted';
-  }
-  if (names.length === 0) return 'no qemu-* handlers';
-  return names.sort().map((n) => {
-    let text = '';
-    try {
-      text = readFileSync(`/proc/sys/fs/binfmt_misc/${n}`, 'utf8');
-    } catch {
-      // unreadable: listed without its state
-    }
-    return `${n}${text.startsWith('enabled') ? '' : text ? ' (disabled)' : ''}`;
-  }).join(', ');
+  const emulated = emulationStates(hostPlatform()).filter((e) => e.state.kind === 'registered')
+    .map((e) => `linux/${e.platform.architecture}${e.platform.variant ? `/${e.platform.variant}` : ''} (${(e.state as { handler: string }).handler})`);
+  return emulated.length ? emulated.join(', ') : 'no qemu handlers registered (tsbuild setup-emulation --status)';
 }

@@ -2,8 +2,8 @@
  * `tsbuild setup-emulation`: register the QEMU binfmt_misc handlers that Debian's qemu-user-static
  * describes (root only), so RUN steps of foreign platforms can run. `--status` only reports.
  */
-import { emulationHint, emulationState, setupEmulation } from '../../exec/emulation.js';
-import { hostPlatform, SUPPORTED_ARCHES } from '../../solve/resolveBase.js';
+import { emulationHint, emulationStates, setupEmulation } from '../../exec/emulation.js';
+import { hostPlatform } from '../../solve/resolveBase.js';
 import { UsageError } from '../errors.js';
 import { parseArgs, out } from './_store-args.js';
 
@@ -22,10 +22,8 @@ export async function run(argv: string[]): Promise<number> {
   const host = hostPlatform();
   if (args.flags.status === true) {
     if (args.positionals.length) throw new UsageError('setup-emulation --status takes no handler names');
-    for (const arch of SUPPORTED_ARCHES) {
-      const p = { os: 'linux', architecture: arch, ...(arch === 'arm' ? { variant: 'v7' } : {}) };
-      const s = emulationState(p, host);
-      const name = `linux/${arch}${arch === 'arm' ? '/v7' : ''}`.padEnd(16);
+    for (const { platform: p, state: s } of emulationStates(host)) {
+      const name = `linux/${p.architecture}${p.variant ? `/${p.variant}` : ''}`.padEnd(16);
       out(s.kind === 'native' ? `${name} native` : s.kind === 'registered' ? `${name} emulated (${s.handler}: ${s.interpreter})` : `${name} unavailable: ${emulationHint(s)}`);
     }
     return 0;

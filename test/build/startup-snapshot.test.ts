@@ -4,7 +4,7 @@
  * at module scope (that state would be frozen into every later process).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,15 @@ describe('bin/tsbuild launcher', () => {
     expect(lock.packages['packages/builder'].bin).toEqual(pkg.bin);
     const r = run(resolve(__dirname, '../../node_modules/.bin/tsbuild'), ['--version']);
     expect(r.stdout).toContain('startup snapshot');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/strace'))('through npm\'s bin link it starts node directly: no readlink(1) process first', () => {
+    // resolving the link with $(readlink -f) was a fork+exec on every build (~5 ms of a warm one)
+    const trace = join(tmp, 'execve.txt');
+    const r = run('/usr/bin/strace', ['-f', '-e', 'trace=execve', '-o', trace, resolve(__dirname, '../../node_modules/.bin/tsbuild'), '--version']);
+    expect(r.stdout).toContain('startup snapshot');
+    const execs = readFileSync(trace, 'utf8').split('\n').filter((l) => /execve\(/.test(l) && !/ENOENT/.test(l)).map((l) => /execve\("([^"]+)"/.exec(l)?.[1]);
+    expect(execs.map((e) => e?.split('/').pop())).toEqual(['tsbuild', 'node']);
   });
 
   it('starts from the snapshot made by this node binary', () => {

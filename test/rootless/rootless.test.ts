@@ -11,7 +11,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxRootfsTar } from '../helpers/busybox.js';
-import { runTsbuild, TSBUILD_BIN } from '../helpers/cli.js';
+import { closedToOthers, runTsbuild, TSBUILD_BIN } from '../helpers/cli.js';
 
 const tool = (n: string) => ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => `${d}/${n}`).find((p) => existsSync(p));
 const maxUserns = (() => {
@@ -21,7 +21,9 @@ const maxUserns = (() => {
     return 0;
   }
 })();
+const closed = closedToOthers();
 const missing = [
+  closed && `the repository must be reachable by another user (${closed} has no o+x)`,
   process.getuid?.() !== 0 && 'the test runs as root (it creates a user)',
   !tool('useradd') && 'useradd', !tool('runuser') && 'runuser', !tool('newuidmap') && 'newuidmap (uidmap)',
   maxUserns === 0 && 'user namespaces (max_user_namespaces is 0)',

@@ -96,7 +96,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
       options = { ...options, namedContexts: named };
     }
-    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, cacheFile: store.contextCacheFile(), tmpDir: store.tmpDir(), signal: abort.signal });
+    const context = await loadContextSource(options.context, { dockerfilePath: options.dockerfileText === undefined ? source.file : undefined, cacheFile: store.contextCacheFile(), tmpDir: () => store!.tmpDir(), signal: abort.signal });
     prefetchContextChecksums(plan.dockerfile, plan.graph, context);
     // the registry cache's layers, fetched when a step first needs them (cache-io/registryCache.ts)
     let remote: RemoteBlobs | undefined;
@@ -117,9 +117,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       if (remote && store instanceof Store) store = (await import('./cache-io/registryCache.js')).withRemoteBlobs(store, remote);
     }
     const epoch = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z') : undefined;
-    const getExecutor = defaultExecutor(options, store.tmpDir(), (m) => progress.debug(m));
+    const getExecutor = defaultExecutor(options, () => store!.tmpDir(), (m) => progress.debug(m));
     const executor = async () => (executorUsed = await getExecutor());
-    const snapshotter = defaultSnapshotter(options, store.tmpDir(), (m) => progress.debug(m));
+    const snapshotter = defaultSnapshotter(options, () => store!.tmpDir(), (m) => progress.debug(m));
     const diff = defaultDiff(options);
     // shared by every platform's solve: cache mounts, images looked up, steps running now
     const cacheMountUsers: SolveContext['cacheMountUsers'] = new Map();

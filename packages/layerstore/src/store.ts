@@ -226,7 +226,6 @@ export class Store implements LayerStore {
 
   /** Resolve a tag (`name[:tag]`), a manifest digest, or a (≥4 hex) prefix of a manifest or config digest. */
   async resolve(ref: string): Promise<Digest | undefined> {
-    const idx = await readIndex(this.paths);
     if (isDigest(ref)) return (await this.hasBlob(ref)) ? ref : undefined;
     let parsed: ImageReference | undefined;
     try {
@@ -237,6 +236,7 @@ export class Store implements LayerStore {
     }
     // `name@digest` / `name:tag@digest` pin the content: the digest decides, as in docker
     if (parsed?.digest) return parsed.digest.startsWith('sha256:') && (await this.hasBlob(parsed.digest as Digest)) ? (parsed.digest as Digest) : undefined;
+    const idx = await readIndex(this.paths);
     if (parsed) {
       const tag = { ...parsed, tag: parsed.tag ?? 'latest' };
       const name = `${familiarName(tag)}:${tag.tag}`;

@@ -107,7 +107,7 @@ export class FileChecksumCache implements ChecksumCache {
   }
 
   /** Open (or start) the cache at `file`; a corrupt, old-format or missing file starts empty. */
-  static async open(file: string, opts: { maxEntries?: number; listingSettledMs?: number; tmpDir?: string } = {}): Promise<FileChecksumCache> {
+  static async open(file: string, opts: { maxEntries?: number; listingSettledMs?: number; tmpDir?: string | (() => string) } = {}): Promise<FileChecksumCache> {
     const cache = FileChecksumCache.load(file, opts);
     cache.tmpDir = opts.tmpDir;
     return cache;
@@ -117,7 +117,8 @@ export class FileChecksumCache implements ChecksumCache {
    * where `save()` writes before its rename: a store's tmp/ (a crash leaves `context-<pid>-…` there,
    * which GC removes once the pid is dead), else beside the file
    */
-  private tmpDir?: string;
+  /** where saves are staged; a getter makes the directory only when a save happens */
+  private tmpDir?: string | (() => string);
 
   private static load(file: string, opts: { maxEntries?: number; listingSettledMs?: number }): FileChecksumCache {
     const max = opts.maxEntries ?? 200_000;
@@ -387,8 +388,9 @@ export class FileChecksumCache implements ChecksumCache {
       at += 68;
     });
     await mkdir(dirname(this.file), { recursive: true });
-    if (this.tmpDir) await mkdir(this.tmpDir, { recursive: true });
-    const tmp = this.tmpDir ? join(this.tmpDir, `context-${process.pid}-${Date.now().toString(36)}`) : `${this.file}.tmp-${process.pid}-${Date.now()}`;
+    const tmpDir = typeof this.tmpDir === 'function' ? this.tmpDir() : this.tmpDir;
+    if (tmpDir) await mkdir(tmpDir, { recursive: true });
+    const tmp = tmpDir ? join(tmpDir, `context-${process.pid}-${Date.now().toString(36)}`) : `${this.file}.tmp-${process.pid}-${Date.now()}`;
     try {
       await writeFile(tmp, out, { flag: 'wx' });
       await rename(tmp, this.file);

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BuildError } from '../errors.js';
-import { SUPPORTED_ARCHES, type Platform } from '../solve/resolveBase.js';
+import { formatPlatform, SUPPORTED_ARCHES, type Platform } from '../solve/resolveBase.js';
 
 export const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
 export const BINFMTS_DESCRIPTIONS = '/usr/share/binfmts';
@@ -79,7 +79,7 @@ export function emulationHint(state: Extract<EmulationState, { kind: 'missing' }
 
 /** Throws E_EMULATION unless `platform` binaries can run here (checked once per build and arch). */
 export function requireEmulation(platform: Platform, host: Platform, checked: Map<string, EmulationState>, location?: BuildError['location']): void {
-  const name = [platform.os, platform.architecture, ...(platform.variant ? [platform.variant] : [])].join('/');
+  const name = formatPlatform(platform);
   if (platform.os !== host.os) {
     throw new BuildError('E_EMULATION', `RUN for platform ${name} cannot run on this ${host.os}/${host.architecture} host: only ${host.os} binaries run here (stages without RUN build for any platform)`, { location, data: { platform: name } });
   }

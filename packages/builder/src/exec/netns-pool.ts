@@ -18,7 +18,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { BuildError } from '../errors.js';
-import { findTool } from './host-tools.js';
 
 export interface NetnsLease {
   /** /proc/<pid>/ns/net of the holder */
@@ -35,10 +34,6 @@ export class NetnsPool {
   private disposed = false;
 
   constructor(private readonly tools: { unshare: string; sh: string; slirp4netns?: string } ) {}
-
-  static available(): boolean {
-    return findTool('slirp4netns') !== undefined;
-  }
 
   async acquire(): Promise<NetnsLease> {
     if (this.disposed) throw new Error('network namespace pool disposed');

@@ -10,18 +10,22 @@ export function lazy<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (p ??= make());
 }
 
-export function defaultExecutor(options: BuildOptions, tmpDir: string, info: (message: string) => void): () => Promise<Executor> {
+/** A scratch directory, or a getter that makes it only when first needed (a cached build needs none). */
+export type ScratchDir = string | (() => string);
+const scratchPath = (d: ScratchDir): string => (typeof d === 'function' ? d() : d);
+
+export function defaultExecutor(options: BuildOptions, tmpDir: ScratchDir, info: (message: string) => void): () => Promise<Executor> {
   if (options.executor) { const e = options.executor; return async () => e; }
   return lazy(async () => {
     // --runtime: unshare (util-linux namespaces) by default, crun/runc when asked or needed
     const { detectExecutor } = await import('../exec/detect.js');
-    const choice = detectExecutor({ runtime: options.runtime ?? 'auto', tmpDir });
+    const choice = detectExecutor({ runtime: options.runtime ?? 'auto', tmpDir: scratchPath(tmpDir) });
     info(choice.message);
     return choice.executor;
   });
 }
 
-export function defaultSnapshotter(options: BuildOptions, scratchDir: string, info: (message: string) => void): () => Promise<Snapshotter> {
+export function defaultSnapshotter(options: BuildOptions, scratchDir: ScratchDir, info: (message: string) => void): () => Promise<Snapshotter> {
   if (options.snapshotter) { const s = options.snapshotter; return async () => s; }
   return lazy(async () => {
     // overlayfs unless the first mount fails and a probe mount says it cannot work here: then the
@@ -29,7 +33,7 @@ export function defaultSnapshotter(options: BuildOptions, scratchDir: string, in
     const [{ AutoSnapshotter }, { sysHelper }] = await Promise.all([import('../snapshot/auto.js'), import('../exec/sys-helper.js')]);
     // the first mount follows once the parents are unpacked: start the mount helper meanwhile
     sysHelper()?.warm();
-    return new AutoSnapshotter({ scratchDir, onChoice: info });
+    return new AutoSnapshotter({ scratchDir: scratchPath(scratchDir), onChoice: info });
   });
 }
 

@@ -3,7 +3,7 @@ import { FileChecksumCache, loadContext } from '../context/index.js';
 import type { BuildContextSource, SourceChecksum } from './contextSource.js';
 
 /** The build context over the context module, with file hashes cached in the store across builds. */
-export async function loadContextSource(dir: string, opts: { dockerfilePath?: string; cacheFile: string; tmpDir?: string; signal?: AbortSignal }): Promise<BuildContextSource & { save(): Promise<void> }> {
+export async function loadContextSource(dir: string, opts: { dockerfilePath?: string; cacheFile: string; tmpDir?: string | (() => string); signal?: AbortSignal }): Promise<BuildContextSource & { save(): Promise<void> }> {
   const cache = await FileChecksumCache.open(opts.cacheFile, { tmpDir: opts.tmpDir });
   const ctx = await loadContext(resolve(dir), { dockerfilePath: opts.dockerfilePath, cache });
   // one checksum per selection and build: a prefetched one (solve/prefetch.ts) is the one the step gets

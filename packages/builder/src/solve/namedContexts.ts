@@ -39,7 +39,7 @@ export function dirContext(solve: SolveContext, ref: string): Promise<BuildConte
   if (!m) dirs.set(solve, (m = new Map()));
   let p = m.get(c.path);
   if (!p) {
-    p = loadContextSource(c.path, { cacheFile: solve.store.contextCacheFile(), tmpDir: solve.store.tmpDir(), signal: solve.signal });
+    p = loadContextSource(c.path, { cacheFile: solve.store.contextCacheFile(), tmpDir: () => solve.store.tmpDir(), signal: solve.signal });
     m.set(c.path, p);
   }
   return p;

@@ -4,7 +4,6 @@
  * it; a rename onto an existing digest is a success (content addressing makes them equal).
  */
 import { createWriteStream } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -13,6 +12,7 @@ import type { StorePaths } from '../paths.js';
 import { HashStream, LimitStream, toReadable } from '../util/streams.js';
 import { atomicWriteFile, existsNow, fsyncPath, fsyncDir, renameInto } from '../util/fs.js';
 import { integrityError, tooLarge } from '../errors.js';
+import { sha256 } from '../digest.js';
 
 export interface WriteOptions {
   /** the digest the bytes must have; mismatch → E_INTEGRITY and nothing is stored */
@@ -47,7 +47,7 @@ export async function write(paths: StorePaths, data: Buffer | Readable, opts: Wr
  * write + fsync + rename, without a stream pipeline.
  */
 async function writeBuffer(paths: StorePaths, data: Buffer, opts: WriteOptions): Promise<{ digest: Digest; size: number }> {
-  const digest = `sha256:${createHash('sha256').update(data).digest('hex')}` as Digest;
+  const digest = sha256(data);
   const size = data.length;
   if (opts.size !== undefined && size > opts.size) throw tooLarge(`blob exceeds its limit of ${opts.size} bytes`, { limit: opts.size });
   if (opts.expected && opts.expected !== digest) throw integrityError(`blob content hashes to ${digest}, expected ${opts.expected}`, { expected: opts.expected, actual: digest });

@@ -3,11 +3,11 @@
  * multi-platform build writes over its platform images. Picking an entry is platform.ts's
  * selectPlatform (the registry's pulls use the same).
  */
-import { createHash } from 'node:crypto';
 import type { Descriptor, Digest } from '../types.js';
 import { MEDIA } from './media.js';
 import { StoreError } from '../errors.js';
 import { formatPlatform, type Platform } from './platform.js';
+import { sha256 } from '../digest.js';
 
 /** An index entry for one platform image. */
 export interface IndexEntry { digest: Digest; size: number; mediaType?: string; platform: Platform }
@@ -28,5 +28,5 @@ export function indexBytes(entries: readonly IndexEntry[]): { doc: OciIndexDoc; 
     manifests: entries.map((e) => ({ mediaType: e.mediaType ?? MEDIA.ociManifest, digest: e.digest, size: e.size, platform: { architecture: e.platform.architecture, os: e.platform.os, ...(e.platform.variant ? { variant: e.platform.variant } : {}) } })),
   };
   const bytes = Buffer.from(JSON.stringify(doc));
-  return { doc, bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest };
+  return { doc, bytes, digest: sha256(bytes) };
 }

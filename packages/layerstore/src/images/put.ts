@@ -1,9 +1,9 @@
 /** Write an image: config blob + OCI manifest blob → ImageRecord (not tagged). */
-import { createHash } from 'node:crypto';
 import type { Digest, ImageConfig, ImageRecord, LayerRef, Manifest } from '../types.js';
 import { MEDIA } from './media.js';
 import { layerRefs } from './parse.js';
 import { formatError } from '../errors.js';
+import { sha256 } from '../digest.js';
 
 export interface BlobWriter {
   writeBlob(data: Buffer, opts?: { expected?: Digest }): Promise<{ digest: Digest; size: number }>;
@@ -20,7 +20,7 @@ export async function putImageBytes(store: BlobWriter, configBytes: Buffer, conf
     throw formatError('config rootfs.diff_ids do not match the layers given', { diffIDs: ids, layers: layers.map((l) => l.diffID) });
   }
   // the manifest needs only the config's digest: both blobs are written at once
-  const cfg = { digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}` as Digest, size: configBytes.length };
+  const cfg = { digest: sha256(configBytes), size: configBytes.length };
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MEDIA.ociManifest,

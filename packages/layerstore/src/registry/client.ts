@@ -5,7 +5,6 @@
  * which adds auth (Bearer from the WWW-Authenticate challenge, or Basic), follows redirects, and
  * retries transient failures (reset, timeout, 5xx, 429 with Retry-After) with backoff.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../types.js';
 import { registryError, StoreError, integrityError } from '../errors.js';
@@ -15,6 +14,7 @@ import { endpointsFor, loadRegistryConfig } from './config.js';
 import { getCredentials } from './credentials.js';
 import { discard, Http, readBody, TransportError, type HttpResponse } from './http.js';
 import type { Credentials, Endpoint, Env, RegistryHostConfig, RegistryOptions } from './types.js';
+import { sha256 } from '../digest.js';
 
 export const MANIFEST_ACCEPT = [MEDIA.ociIndex, MEDIA.dockerManifestList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ');
 
@@ -83,7 +83,7 @@ export class RegistryClient {
     const bytes = await readBody(res, 4 << 20).catch((err: unknown) => {
       throw this.unreachable(ep, display, err);
     });
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
+    const digest = sha256(bytes);
     if (reference.includes(':') && reference !== digest) {
       throw integrityError(`${display}: manifest from ${ep.host} hashes to ${digest}, not the ${reference} asked for`, { expected: reference, actual: digest });
     }

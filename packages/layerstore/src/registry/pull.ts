@@ -13,12 +13,13 @@ import type { Store } from '../store.js';
 import { commit } from '../content/write.js';
 import { StoreError, integrityError, formatError } from '../errors.js';
 import { isIndex, layerRefs, parseConfig, parseJson, parseManifest } from '../images/parse.js';
-import { familiarName, familiarString, parseDockerRef, parseReference, type ImageReference } from '../images/reference.js';
+import { familiarName, familiarString, parseDockerRef, type ImageReference } from '../images/reference.js';
 import { RegistryClient, type FetchedManifest } from './client.js';
 import { TransportError } from './http.js';
 import { recordSources } from './sources.js';
 import { formatPlatform, hostPlatform, selectPlatform } from '../images/platform.js';
 import type { Endpoint, RegistryOptions, TransferEvent } from './types.js';
+import { sha256 } from '../digest.js';
 
 export interface PullOptions extends RegistryOptions {
   /** reuse a client (its tokens and sockets) across pulls; otherwise one is made and closed */
@@ -42,7 +43,6 @@ export interface PullResult {
 
 export async function pullImage(store: Store, input: string, opts: PullOptions = {}): Promise<PullResult> {
   const ref = parseDockerRef(input);
-  parseReference(input); // the input's own errors (parseDockerRef would too, naming the same input)
   const display = familiarString(ref);
   const client = opts.client ?? new RegistryClient(opts);
   try {
@@ -50,9 +50,9 @@ export async function pullImage(store: Store, input: string, opts: PullOptions =
     const ep = top.endpoint;
     let chosen: FetchedManifest = top;
     let index: FetchedManifest | undefined;
-    if (isIndex(parseJson<{ mediaType?: string; manifests?: unknown }>(top.bytes, `${display}: manifest`))) {
+    const doc = parseJson<{ mediaType?: string; manifests?: Descriptor[] }>(top.bytes, `${display}: manifest`);
+    if (isIndex(doc)) {
       index = top;
-      const doc = parseJson<{ manifests?: Descriptor[] }>(top.bytes, `${display}: index`);
       if (!Array.isArray(doc.manifests)) throw formatError(`${display}: index from ${ep.host} has no manifests array`);
       const want = opts.platform ?? hostPlatform();
       const pick = selectPlatform(doc.manifests, want);
@@ -95,16 +95,17 @@ export async function pullImage(store: Store, input: string, opts: PullOptions =
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     let config;
+    let layers;
     try {
       config = parseConfig(await store.readBlob(manifest.config.digest));
-      layerRefs(manifest, config);
+      layers = layerRefs(manifest, config);
     } catch (err) {
       throw named(err, `${display}: image config ${manifest.config.digest}`);
     }
     // the manifests last: an image is visible in the store only once all it names is there
     if (index) await store.writeBlob(index.bytes, { expected: index.digest });
     await store.writeBlob(chosen.bytes, { expected: chosen.digest });
-    const record: ImageRecord = { manifestDigest: chosen.digest, manifest, configDigest: manifest.config.digest, config, layers: layerRefs(manifest, config) };
+    const record: ImageRecord = { manifestDigest: chosen.digest, manifest, configDigest: manifest.config.digest, config, layers };
     if (!ep.mirror) recordSources(store.paths, [manifest.config.digest, ...manifest.layers.map((l) => l.digest)], `${ref.domain}/${ref.path}`);
     let name: string | undefined;
     if ((opts.tag ?? true) && ref.tag !== undefined) {
@@ -262,7 +263,7 @@ export async function readBlobFromRegistry(client: RegistryClient, ep: Endpoint,
   const chunks: Buffer[] = [];
   for await (const c of res.body as AsyncIterable<Buffer>) chunks.push(c);
   const data = Buffer.concat(chunks);
-  const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  const digest = sha256(data);
   if (digest !== desc.digest || data.length !== desc.size) throw integrityError(`${display}: blob from ${ep.host} hashes to ${digest} (${data.length} bytes), not ${desc.digest} (${desc.size})`, { expected: desc.digest, actual: digest });
   return data;
 }

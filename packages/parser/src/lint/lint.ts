@@ -8,6 +8,7 @@
  */
 import { parseAst } from '../ast/parse-ast.js';
 import type { AstNode } from '../ast/node.js';
+import { cleanPath } from '../dockerignore/clean.js';
 import { PatternMatcher } from '../dockerignore/matcher.js';
 import { ShellLex } from '../expand/lex.js';
 import { toInstruction } from '../instructions/to-instruction.js';
@@ -407,13 +408,7 @@ function ignoreMatcher(patterns: readonly string[] | undefined): { matcher: Patt
   return { matcher, rootIgnored };
 }
 
-/** path.Clean of a context path, made relative (`/a/../b/` → `b`). */
+/** path.Clean of a context path, made relative (`/a/../b/` → `b`): the root clamps `..`. */
 function cleanRel(p: string): string {
-  const out: string[] = [];
-  for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') out.pop();
-    else out.push(seg);
-  }
-  return out.join('/');
+  return cleanPath(`/${p}`).slice(1);
 }

@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
-import * as tar from 'tar-stream';
+import { TarPack } from '../tar/pack.js';
 import type { Descriptor, Digest, ImageRecord } from '../types.js';
 import type { Store } from '../store.js';
 import { normalizeRef } from '../images/reference.js';
@@ -18,7 +18,6 @@ import { VerifyStream } from '../util/streams.js';
 export type ArchiveFormat = 'docker' | 'oci';
 export interface SaveOptions { format?: ArchiveFormat }
 
-const EPOCH = new Date(0);
 
 export async function saveImages(store: Store, names: string[], dest: string, opts: SaveOptions = {}): Promise<ImageRecord[]> {
   const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
@@ -52,32 +51,33 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
     }
     images.push({ ref, rec, index });
   }
-  const pack = tar.pack();
+  const pack = new TarPack();
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', () => resolve());
     out.on('error', reject);
     pack.on('error', reject);
   });
+  // a consumer that failed (a closed socket) reads no more: end the packer so no entry waits for it
+  out.on('error', (err: Error) => pack.destroy(err));
   done.catch(() => {});
   pack.pipe(out);
   try {
-    const addBytes = (name: string, data: Buffer) =>
-      new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime: EPOCH }, data, (err) => (err ? reject(err) : resolve())));
+    const addBytes = async (name: string, data: Buffer) => {
+      await pack.ready();
+      pack.entry({ name, mode: 0o644, mtime: 0 }, data);
+    };
     const written = new Set<string>();
     const addBlob = async (d: Digest) => {
       if (written.has(d)) return;
       written.add(d);
       const { size } = await stat(store.blobPath(d));
-      await new Promise<void>((resolve, reject) => {
-        const entry = pack.entry({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: EPOCH }, (err) => (err ? reject(err) : resolve()));
-        // verified while it streams: a corrupt blob fails the save (the caller removes the partial
-        // archive) instead of shipping bytes that do not match their digest
-        const src = store.blobStream(d);
-        const verify = new VerifyStream(d, size);
-        src.on('error', reject);
-        verify.on('error', reject);
-        src.pipe(verify).pipe(entry as unknown as NodeJS.WritableStream);
-      });
+      await pack.ready();
+      // verified while it streams: a corrupt blob fails the save (the caller removes the partial
+      // archive) instead of shipping bytes that do not match their digest
+      const src = store.blobStream(d);
+      const verify = new VerifyStream(d, size);
+      src.on('error', (err) => verify.destroy(err));
+      await pack.entryFrom({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: 0 }, src.pipe(verify));
     };
     await addBytes('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
     const index: Descriptor[] = [];

@@ -95,7 +95,7 @@ export function withRemoteBlobs(store: Store, remote: RemoteBlobs): Store {
         if (await store.hasBlob(d)) return;
         const src = remote.blobs.get(d);
         if (!src) return;
-        await downloadBlob(store, remote.client, src.ep, src.repo, src.desc, src.display, (e) => remote.onProgress?.({ type: 'transfer', action: 'pull', ref: src.display, kind: 'layer', ...e }), remote.client.options);
+        await downloadBlob({ store, client: remote.client, ep: src.ep, repo: src.repo, display: src.display, progress: (e) => remote.onProgress?.({ type: 'transfer', action: 'pull', ref: src.display, kind: 'layer', ...e }), opts: remote.client.options }, src.desc);
       })();
       inflight.set(d, p);
       p.catch(() => inflight.delete(d));

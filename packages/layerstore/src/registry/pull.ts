@@ -18,7 +18,7 @@ import { RegistryClient, type FetchedManifest } from './client.js';
 import { TransportError } from './http.js';
 import { recordSources } from './sources.js';
 import { formatPlatform, hostPlatform, selectPlatform } from '../images/platform.js';
-import type { Endpoint, RegistryOptions, TransferEvent } from './types.js';
+import type { BlobTransfer, Endpoint, RegistryOptions, TransferEvent } from './types.js';
 import { sha256 } from '../digest.js';
 import { retry, settleAll } from './retry.js';
 
@@ -79,7 +79,7 @@ export async function pullImage(store: Store, input: string, opts: PullOptions =
         progress({ digest: desc.digest, kind, status: 'exists', current: desc.size, total: desc.size });
         return;
       }
-      const n = await downloadBlob(store, client, ep, ref.path, desc, display, (e) => progress({ ...e, kind }), opts);
+      const n = await downloadBlob({ store, client, ep, repo: ref.path, display, progress: (e) => progress({ ...e, kind }), opts }, desc);
       stats.downloadedBlobs++;
       stats.downloadedBytes += n;
     };
@@ -150,16 +150,8 @@ const WRITE_AHEAD = 8 << 20;
  * One blob into the store: GET (Range from what is already written after a broken transfer),
  * hash while writing, verify size and digest, commit. Returns the bytes transferred.
  */
-export async function downloadBlob(
-  store: Store,
-  client: RegistryClient,
-  ep: Endpoint,
-  repo: string,
-  desc: Descriptor,
-  display: string,
-  progress: (e: Omit<TransferEvent, 'type' | 'action' | 'ref' | 'kind'>) => void,
-  opts: RegistryOptions,
-): Promise<number> {
+export async function downloadBlob(t: BlobTransfer, desc: Descriptor): Promise<number> {
+  const { store, client, ep, repo, display, progress, opts } = t;
   if (!/^sha256:[a-f0-9]{64}$/.test(desc.digest)) throw formatError(`${display}: unsupported blob digest ${desc.digest}`);
   await store.lease([`blob ${desc.digest}`]);
   const tmp = store.paths.temp('pull');

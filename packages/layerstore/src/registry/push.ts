@@ -17,7 +17,7 @@ import { MEDIA } from '../images/media.js';
 import { familiarString, parseReference, repositoryName } from '../images/reference.js';
 import { RegistryClient } from './client.js';
 import { knownSources, recordSources } from './sources.js';
-import type { Endpoint, RegistryOptions, TransferEvent } from './types.js';
+import type { BlobTransfer, RegistryOptions, TransferEvent } from './types.js';
 import { retry, settleAll } from './retry.js';
 
 export interface PushOptions extends RegistryOptions {
@@ -120,7 +120,7 @@ async function pushPlan(store: Store, target: string, plan: PushPlan, opts: Push
     await settleAll(blobs.map((b) =>
       limit(async () => {
         const kind: TransferEvent['kind'] = plan.configs.has(b.digest) ? 'config' : 'layer';
-        const r = await pushBlob(store, client, ep, ref.path, b, display, opts.mountFrom ?? [], (e) => progress({ ...e, kind }), opts);
+        const r = await pushBlob({ store, client, ep, repo: ref.path, display, progress: (e) => progress({ ...e, kind }), opts }, b, opts.mountFrom ?? []);
         if (r === 'exists') stats.existingBlobs++;
         else if (r === 'mounted') stats.mountedBlobs++;
         else {
@@ -146,17 +146,8 @@ async function pushPlan(store: Store, target: string, plan: PushPlan, opts: Push
   }
 }
 
-async function pushBlob(
-  store: Store,
-  client: RegistryClient,
-  ep: Endpoint,
-  repo: string,
-  desc: Descriptor,
-  display: string,
-  extraSources: string[],
-  progress: (e: Omit<TransferEvent, 'type' | 'action' | 'ref' | 'kind'>) => void,
-  opts: RegistryOptions,
-): Promise<'exists' | 'mounted' | 'uploaded'> {
+async function pushBlob(t: BlobTransfer, desc: Descriptor, extraSources: string[]): Promise<'exists' | 'mounted' | 'uploaded'> {
+  const { store, client, ep, repo, display, progress, opts } = t;
   const scopes = [`repository:${repo}:pull,push`];
   if (await client.hasBlob(ep, repo, desc.digest, scopes)) {
     progress({ digest: desc.digest, status: 'exists', current: desc.size, total: desc.size });

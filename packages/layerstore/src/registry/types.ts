@@ -5,6 +5,8 @@
  * A push walks the same chain backwards: HEAD/mount/upload blobs, PUT the manifest under its tag.
  */
 import type { Digest } from '../types.js';
+import type { Store } from '../store.js';
+import type { RegistryClient } from './client.js';
 
 /** Environment the registry code reads (DOCKER_CONFIG, HOME, TSBUILD_CONFIG, NODE_EXTRA_CA_CERTS). */
 export type Env = Record<string, string | undefined>;
@@ -77,4 +79,19 @@ export interface RegistryOptions {
   signal?: AbortSignal;
   /** platform to pick from an index (default: the host's) */
   platform?: { os: string; architecture: string; variant?: string };
+}
+
+/**
+ * Where one blob moves, and how (a download's and an upload's common surroundings): the store, the
+ * registry conversation and endpoint, the repository, the reference errors name, the blob's
+ * progress callback and the retry policy.
+ */
+export interface BlobTransfer {
+  store: Store;
+  client: RegistryClient;
+  ep: Endpoint;
+  repo: string;
+  display: string;
+  progress: (e: Omit<TransferEvent, 'type' | 'action' | 'ref' | 'kind'>) => void;
+  opts: RegistryOptions;
 }

@@ -115,6 +115,13 @@ describe('plain view', () => {
     // and the lint findings once more at the end of the log
     r.finish(true);
     expect(s.text().endsWith('\n1 warning found:\n - MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\n')).toBe(true);
+    // the live view sums up every warning under the last frame, in the same words
+    const tty = sink();
+    const rt = ttyRenderer(tty.stream, opts, () => 0);
+    rt.onEvent!({ type: 'lint', message: 'Maintainer instruction is deprecated in favor of using label', rule: 'MaintainerDeprecated', location: { file: 'Dockerfile', line: 2 } });
+    rt.onEvent!({ type: 'warning', message: 'cache export failed', location: { file: 'Dockerfile', line: 3 } });
+    rt.finish(true);
+    expect(strip(tty.text()).endsWith('\n2 warnings found:\n - WARNING: MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\n - WARNING: Dockerfile:3: cache export failed\n')).toBe(true);
   });
 });
 

@@ -10,7 +10,7 @@ import type { BuildEvent } from '../../types.js';
 import { LineSplitter } from '../../progress/lines.js';
 import { MissReasons } from './missShown.js';
 import { readTransfer, transferLabel, transferSize } from './transfer.js';
-import { warningText } from './plain.js';
+import { warningSummary, warningText } from './plain.js';
 import { makeStyle, type Style } from './style.js';
 import type { RenderOptions, Renderer } from './types.js';
 
@@ -199,7 +199,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       finished = ok ? 'ok' : 'failed';
       if (timer) clearInterval(timer);
       if (steps.size > 0 || extra.length > 0 || transfers.size > 0) draw();
-      if (warnings.length) write(`\n${warnings.length} warning${warnings.length === 1 ? '' : 's'} found:\n${warnings.map((w) => ` - ${w}\n`).join('')}`);
+      if (warnings.length) write(warningSummary(warnings));
       write('\x1b[?25h');
     },
     abort() {

@@ -27,6 +27,7 @@ import { fileMeta, type Change, type ChangeKind, type FileMeta } from './emit.js
 import { readXattrs } from './xattrs.js';
 import { overlayOpaqueXattr } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
+import { fileKind } from '../io/fileKind.js';
 import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
 
 export interface DiffOptions {
@@ -222,14 +223,11 @@ export function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
 }
 
+/** overlayfs's whiteout is a 0/0 character device; a socket has no place in a layer */
 function kindOf(st: Stats): ChangeKind | undefined {
-  if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return st.rdev === 0 ? 'whiteout' : 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return undefined;
+  const k = fileKind(st);
+  if (k === 'char' && st.rdev === 0) return 'whiteout';
+  return k === 'socket' ? undefined : k;
 }
 
 /** Byte-wise name order (what Go's filepath.Walk and `tar --sort=name` use). */

@@ -24,6 +24,7 @@ import { fileMeta, type Change, type ChangeKind } from './emit.js';
 import { byName, isWhiteout, readNames, type DiffOptions } from './overlay-diff.js';
 import { fsName } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
+import { fileKind } from '../io/fileKind.js';
 
 export const treeDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
   const changes = mounted instanceof CopyMount
@@ -102,12 +103,8 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
   return out;
 }
 
+/** a socket has no place in a layer */
 function kindOf(st: Stats): ChangeKind | undefined {
-  if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return undefined;
+  const k = fileKind(st);
+  return k === 'socket' ? undefined : k;
 }

@@ -49,15 +49,21 @@ export interface Credentials { username?: string; password?: string; identityTok
 
 /** Progress of one blob (or manifest) transfer: events the CLI renders as a line per layer. */
 export interface TransferEvent {
+  /** discriminant */
   type: 'transfer';
+  /** which way the blob moves */
   action: 'pull' | 'push';
   /** the image reference being moved */
   ref: string;
+  /** the blob's digest */
   digest: Digest;
   /** what this blob is */
   kind: 'manifest' | 'config' | 'layer' | 'blob';
+  /** where the transfer is; `done` ends it (`exists` and `mounted` end it without moving bytes) */
   status: 'waiting' | 'exists' | 'downloading' | 'uploading' | 'mounted' | 'retrying' | 'done';
+  /** bytes moved so far */
   current: number;
+  /** bytes to move */
   total: number;
   /** set with status 'retrying' */
   message?: string;

@@ -20,7 +20,8 @@ import { recordSources } from './sources.js';
 import { formatPlatform, hostPlatform, selectPlatform } from '../images/platform.js';
 import type { BlobTransfer, Endpoint, RegistryOptions, TransferEvent } from './types.js';
 import { sha256 } from '../digest.js';
-import { retry, settleAll } from './retry.js';
+import { retry } from './retry.js';
+import { settleAll } from './settleAll.js';
 
 export interface PullOptions extends RegistryOptions {
   /** reuse a client (its tokens and sockets) across pulls; otherwise one is made and closed */

@@ -18,7 +18,8 @@ import { familiarString, parseReference, repositoryName } from '../images/refere
 import { RegistryClient } from './client.js';
 import { knownSources, recordSources } from './sources.js';
 import type { BlobTransfer, RegistryOptions, TransferEvent } from './types.js';
-import { retry, settleAll } from './retry.js';
+import { retry } from './retry.js';
+import { settleAll } from './settleAll.js';
 
 export interface PushOptions extends RegistryOptions {
   client?: RegistryClient;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, retry, settleAll } from '../../src/registry/retry.js';
+import { backoffMs, retry } from '../../src/registry/retry.js';
+import { settleAll } from '../../src/registry/settleAll.js';
 
 describe('registry retry policy', () => {
   it('backs off base·2^(n−1), capped at 10 s; Retry-After wins, capped at 60 s', () => {

@@ -193,11 +193,12 @@ export async function downloadBlob(t: BlobTransfer, desc: Descriptor): Promise<n
         if (queued > WRITE_AHEAD) await writes;
         if (writeError) throw writeError;
       };
-      const drain = (drainAttempt = async () => {
+      const drain = async () => {
         await flush();
         await writes;
         if (writeError) throw writeError;
-      });
+      };
+      drainAttempt = drain; // the retry hook waits for this attempt's writes before the next one
       const res = await client.getBlob(ep, repo, desc.digest, got, display);
       if (got > 0 && res.status === 200) {
         // the server ignored Range: start over

@@ -16,7 +16,7 @@ export interface TarHeader {
   /** whole milliseconds, rounded down */
   mtime: Date;
   /** the PAX `mtime` record as written (decimal seconds, up to nanoseconds), when there was one */
-  paxMtime?: string;
+  paxMtime: string | undefined;
   linkname: string;
   devmajor: number;
   devminor: number;

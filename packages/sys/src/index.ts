@@ -7,3 +7,4 @@ export { PerlSysServer } from './perl/server.js';
 export { hasSyscallTable, syscallNumbers, syscallTable } from './table/numbers.js';
 export { SYSCALLS_GENERIC_64, SYSCALLS_I386, SYSCALLS_X86_64 } from './table/syscall-tables.js';
 export { findTool } from './tools.js';
+export { getXattr, readAllXattrs, readAllXattrsSync } from './xattrs.js';

@@ -58,11 +58,12 @@ export class NativeSysCalls implements SysCalls {
   }
 
   async setxattrs(items: readonly XattrWrite[]): Promise<void> {
+    if (items.some((x) => hasNul(x.path) || hasNul(x.name))) throw nulError('lsetxattr');
     let first: Error | undefined;
     for (let i = 0; i < items.length; i++) {
       await yieldEvery(i);
       const x = items[i]!;
-      const errno = hasNul(x.path) || hasNul(x.name) ? constants.errno.EINVAL : this.addon.lsetxattr(x.path, x.name, x.value);
+      const errno = this.addon.lsetxattr(x.path, x.name, x.value);
       if (errno !== 0) first ??= new SyscallError('lsetxattr', errno, `${show(x.path)} ${x.name}`);
     }
     if (first) throw first;
@@ -71,11 +72,12 @@ export class NativeSysCalls implements SysCalls {
   async mknod(nodes: readonly NodeSpec[]): Promise<void> {
     const mknod = this.addon.mknod;
     if (!mknod) throw new SyscallError('mknod', constants.errno.ENOSYS, '(the addon predates it: rebuild)');
+    if (nodes.some((n) => hasNul(n.path))) throw nulError('mknod');
     let first: Error | undefined;
     for (let i = 0; i < nodes.length; i++) {
       await yieldEvery(i);
       const n = nodes[i]!;
-      const errno = hasNul(n.path) ? constants.errno.EINVAL : mknod(n.path, n.mode, n.major, n.minor);
+      const errno = mknod(n.path, n.mode, n.major, n.minor);
       if (errno !== 0) first ??= new SyscallError('mknod', errno, show(n.path));
     }
     if (first) throw first;

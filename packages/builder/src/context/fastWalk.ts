@@ -12,7 +12,7 @@
  *
  * Per entry, in a fixed order (a directory's entries sorted, then its subdirectories): the path
  * relative to the walked directory, st_mode, size, inode, mtime and ctime in whole seconds (core
- * perl's lstat: perl-base, which the syscall helper needs anyway, has no Time::HiRes). Whole
+ * perl's lstat: perl-base, which @tsbuild/sys's fallback server needs anyway, has no Time::HiRes). Whole
  * seconds are enough because checksum.ts only stores a fingerprint when nothing it walked changed
  * within FAST_SETTLED_MS before the walker started: a later change moves some ctime — which user
  * space cannot set — to a later second than any recorded one.

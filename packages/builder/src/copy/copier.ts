@@ -5,7 +5,7 @@
  * hardlinks inside one copy stay hardlinks; owner = --chown, else 0:0 for the context, else the
  * source's; mode = --chmod (files and directories) else the source's; atime/mtime preserved.
  */
-import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
+import { decodeName, fsName } from '@tsbuild/layerstore';
 import { copyFile, lchown, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
 import { constants as fsConstants, type Dirent } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -140,8 +140,7 @@ export class Copier {
         this.bytes += st.size;
         if (this.opts.keepCapabilities) {
           const known = this.opts.source.knownCapability?.(src, st);
-          // (a non-UTF-8 name cannot go through the xattr helper's text protocol)
-          if (known === undefined && !hasEscapes(src)) this.copied.push({ src, target });
+          if (known === undefined) this.copied.push({ src, target });
           else if (known !== null && known !== undefined) this.knownCaps.push({ path: target, value: known });
         }
       }

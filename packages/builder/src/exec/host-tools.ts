@@ -3,7 +3,7 @@
  * Resolved once per process from a fixed search path (never the caller's PATH), so a step's
  * environment can never redirect which host tool runs with root privileges.
  */
-import { accessSync, constants } from 'node:fs';
+import { findTool } from '@tsbuild/sys';
 
 export interface HostTools {
   sh: string;
@@ -22,21 +22,8 @@ export interface HostTools {
   prlimit?: string;
 }
 
-const SEARCH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-/** First executable named `name` on the fixed search path, or undefined. */
-export function findTool(name: string): string | undefined {
-  for (const dir of SEARCH) {
-    const p = `${dir}/${name}`;
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
+/** the one fixed-search-path lookup (@tsbuild/sys owns it: its perl server finds perl the same way) */
+export { findTool };
 
 let cached: HostTools | undefined;
 

@@ -5,7 +5,7 @@
  * for what the kernel leaves to it (missing components), the JS walk answers — the same result.
  */
 import { resolveInRoot as resolveScoped, type ScopedOptions } from '@tsbuild/layerstore';
-import { loadedAddon } from './native-sys.js';
+import { loadedAddon } from '@tsbuild/sys';
 
 type Options = Omit<ScopedOptions, 'kernel'>;
 

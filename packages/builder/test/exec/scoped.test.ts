@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveInRoot as walk } from '@tsbuild/layerstore';
-import { sysAddon } from '../../src/exec/native-sys.js';
+import { sysAddon } from '@tsbuild/sys';
 import { resolveInRoot } from '../../src/exec/scoped.js';
 
 const root = mkdtempSync('/var/tmp/tsbuild-scoped-kernel-');

@@ -14,7 +14,7 @@ import { SCRIPT } from './script.js';
 
 interface Pending { resolve(v: { errno: number; payload: string }): void; reject(e: Error): void }
 
-type Field = string | Buffer;
+export type Field = string | Buffer;
 
 const show = (p: SysPath) => (typeof p === 'string' ? p : p.toString('latin1'));
 const NUL = Buffer.from([0]);
@@ -89,9 +89,7 @@ export class PerlSysServer implements SysCalls {
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.hold(true);
       this.pending.set(id, { resolve, reject });
-      const parts: Buffer[] = [];
-      for (const f of [String(id), ...fields]) parts.push(typeof f === 'string' ? Buffer.from(f) : f, NUL);
-      child.stdin.write(Buffer.concat(parts));
+      child.stdin.write(encodeRequest(id, fields));
     });
   }
 
@@ -144,8 +142,15 @@ export class PerlSysServer implements SysCalls {
   }
 }
 
+/** one request on the wire: NUL-terminated fields */
+export function encodeRequest(id: number, fields: readonly Field[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const f of [String(id), ...fields]) parts.push(typeof f === 'string' ? Buffer.from(f) : f, NUL);
+  return Buffer.concat(parts);
+}
+
 /** a payload's `i:value` items */
-function items(payload: string): [number, string][] {
+export function items(payload: string): [number, string][] {
   if (!payload) return [];
   return payload.split(',').map((item) => {
     const c = item.indexOf(':');

@@ -104,7 +104,7 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
       gid: chown?.gid ?? 0,
     };
     const keepCaps = capabilitiesSupported();
-    if (!keepCaps && items.some((i) => i.kind === 'match')) opts.onWarning?.('no way to read/write xattrs (perl or getfattr missing): file capabilities of copied files are not preserved');
+    if (!keepCaps && items.some((i) => i.kind === 'match')) opts.onWarning?.('no way to read/write xattrs (neither the syscall addon nor perl): file capabilities of copied files are not preserved');
     const copier = new Copier({ source: opts.source ?? { root: destRoot, owner: 'root', name: 'none' }, chown, chmod: chmodSpec, exclude, signal: opts.signal, destRoot, keepCapabilities: keepCaps });
     let extraEntries = 0;
     let extraBytes = 0;

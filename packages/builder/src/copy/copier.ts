@@ -164,13 +164,13 @@ export class Copier {
     const owner = this.ownerOf(st);
     const mode = this.modeOf(st);
     const chowned = owner.uid !== this.myUid || owner.gid !== this.myGid;
-    if (chowned) await lchown(target, owner.uid, owner.gid);
+    if (chowned) await lchown(fsName(target), owner.uid, owner.gid);
     if (!st.isSymbolicLink()) {
       const want = mode ?? st.mode & 0o7777;
       // setuid/setgid again even without a chown: copyFile sets the mode before it writes the data,
       // and a write clears them unless the writer has CAP_FSETID in the initial user namespace —
       // which a rootless build's root does not (rootless/reexec.ts)
-      if (mode !== undefined || (want & 0o6000) !== 0 || !st.isFile()) await chmod(target, want);
+      if (mode !== undefined || (want & 0o6000) !== 0 || !st.isFile()) await chmod(fsName(target), want);
     }
     await setTimes(target, st);
   }

@@ -13,9 +13,9 @@ export interface HostTools {
   setpriv?: string;
   env: string;
   cp: string;
+  mknod: string;
   ip?: string;
   perl?: string;
-  getfattr?: string;
   runc?: string;
   crun?: string;
   /** util-linux prlimit: --ulimit for the unshare executor */
@@ -29,7 +29,7 @@ let cached: HostTools | undefined;
 
 /**
  * The host tools, each looked up on first use and then remembered (a warm build that needs only
- * perl does not probe for the other eleven); required ones fall back to their bare name (the spawn
+ * perl does not probe for the others); required ones fall back to their bare name (the spawn
  * then fails with a clear ENOENT).
  */
 export function hostTools(): HostTools {
@@ -60,9 +60,9 @@ export function hostTools(): HostTools {
   lazy('setpriv', opt('setpriv'));
   lazy('env', req('env'));
   lazy('cp', req('cp'));
+  lazy('mknod', req('mknod'));
   lazy('ip', opt('ip'));
   lazy('perl', opt('perl'));
-  lazy('getfattr', opt('getfattr'));
   lazy('runc', opt('runc'));
   lazy('crun', opt('crun'));
   lazy('prlimit', opt('prlimit'));

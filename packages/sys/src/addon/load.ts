@@ -21,20 +21,26 @@ export function loadedAddon(): SysAddon | undefined {
 }
 
 /**
- * Where sys.node is, seen from this module: this package's own dist/native (from dist/addon and
- * src/addon alike), which is also the `tsbuild` package's dist/native seen from its bundles
- * (dist/lib, dist/bundle, dist/startup: two levels down as well); and, for the workspace's builder
- * bundles (packages/builder/dist/{bundle,startup}), this package's beside them.
+ * Where sys.node may be, seen from the module file that holds this code: the `dist/native` of the
+ * nearest `dist/` above it — this package's own (dist/addon/load.js), or the `tsbuild` package's,
+ * whose bundles and their chunks (dist/lib/chunks/, dist/bundle/, dist/startup/) all sit below its
+ * dist/; this package's from its sources (src/addon/load.ts: tests); and, for the workspace's
+ * builder bundles (packages/builder/dist/{bundle,startup}), this package's beside them.
  */
-const CANDIDATES = ['../../dist/native/sys.node', '../../../sys/dist/native/sys.node'];
-/** (the second only inside this workspace: in an installed package `../sys` is someone else's) */
-const WORKSPACE = '/packages/sys/dist/native/sys.node';
+export function addonCandidates(moduleFile: string): string[] {
+  const out: string[] = [];
+  const d = moduleFile.lastIndexOf('/dist/');
+  if (d >= 0) out.push(`${moduleFile.slice(0, d)}/dist/native/sys.node`);
+  const src = moduleFile.lastIndexOf('/src/');
+  if (d < 0 && src >= 0) out.push(`${moduleFile.slice(0, src)}/dist/native/sys.node`);
+  const ws = /^(.*\/packages\/)[^/]+\/dist\//.exec(moduleFile);
+  if (ws && !out.includes(`${ws[1]}sys/dist/native/sys.node`)) out.push(`${ws[1]}sys/dist/native/sys.node`);
+  return out;
+}
 
 function load(): SysAddon | null {
   if (process.platform !== 'linux' || process.env.TSBUILD_NO_NATIVE) return null;
-  for (const rel of CANDIDATES) {
-    const file = fileURLToPath(new URL(rel, import.meta.url));
-    if (rel !== CANDIDATES[0] && !file.endsWith(WORKSPACE)) continue;
+  for (const file of addonCandidates(fileURLToPath(import.meta.url))) {
     if (!existsSync(file)) continue;
     try {
       const mod = { exports: {} as SysAddon };

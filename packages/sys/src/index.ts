@@ -6,5 +6,6 @@ export { NativeSysCalls } from './native.js';
 export { PerlSysServer } from './perl/server.js';
 export { hasSyscallTable, syscallNumbers, syscallTable } from './table/numbers.js';
 export { SYSCALLS_GENERIC_64, SYSCALLS_I386, SYSCALLS_X86_64 } from './table/syscall-tables.js';
-export { findTool } from './tools.js';
+export { findTool, perlPath } from './tools.js';
+export { fastWalk, FAST_SETTLED_MS, FAST_WALK_VERSION, type FastWalk } from './perl/walk.js';
 export { getXattr, readAllXattrs, readAllXattrsSync } from './xattrs.js';

@@ -8,7 +8,7 @@ import { NativeSysCalls } from './native.js';
 import { PerlSysServer } from './perl/server.js';
 import { NAMES } from './perl/script.js';
 import { syscallNumbers } from './table/numbers.js';
-import { findTool } from './tools.js';
+import { perlPath } from './tools.js';
 import type { SysCalls } from './types.js';
 
 let shared: SysCalls | null | undefined;
@@ -27,7 +27,7 @@ function choose(): SysCalls | null {
 
 /** A perl server of its own (tests compare it with the addon); undefined without perl or a table. */
 export function perlServer(): PerlSysServer | undefined {
-  const perl = findTool('perl');
+  const perl = perlPath();
   const nr = syscallNumbers(NAMES);
   return perl && nr ? new PerlSysServer(perl, nr) : undefined;
 }

@@ -20,3 +20,11 @@ export function findTool(name: string): string | undefined {
   }
   return undefined;
 }
+
+let perl: string | null | undefined;
+
+/** perl's path, looked up once per process (the walker runs on warm builds: no lookup each time) */
+export function perlPath(): string | undefined {
+  if (perl === undefined) perl = findTool('perl') ?? null;
+  return perl ?? undefined;
+}

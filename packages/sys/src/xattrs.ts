@@ -10,7 +10,7 @@ import { NAMES, SCRIPT } from './perl/script.js';
 import { encodeRequest, items, type Field } from './perl/server.js';
 import { sys } from './syscalls.js';
 import { syscallNumbers } from './table/numbers.js';
-import { findTool } from './tools.js';
+import { perlPath } from './tools.js';
 import type { SysPath } from './types.js';
 
 /** name → value per path (by index); a path without attributes gets an empty map */
@@ -53,7 +53,7 @@ export function readAllXattrsSync(paths: readonly SysPath[]): Map<string, Buffer
     });
     return out;
   }
-  const perl = findTool('perl');
+  const perl = perlPath();
   const nr = syscallNumbers(NAMES);
   if (!perl || !nr) throw new SysUnavailableError('reading xattrs');
   const run = (fields: Field[]) => {

@@ -20,7 +20,7 @@ export { importCache } from './cache-io/importCache.js';
 export { parseCacheSpec } from './cache-io/parseCacheSpec.js';
 export { CACHE_MEDIA } from './cache-io/media.js';
 export type * from './cache-io/types.js';
-export { resolveInRoot } from './exec/scoped.js';
+export { resolveInRoot } from '@tsbuild/layerstore';
 export { withHome } from './exec/home.js';
 export { benchmark, formatReport } from './bench/benchmark.js';
 export type * from './bench/types.js';

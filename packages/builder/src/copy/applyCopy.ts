@@ -25,8 +25,7 @@ import { chmodMode, parseChmod, type ChmodSpec } from './chmod.js';
 import { Copier } from './copier.js';
 import { discardRemote, downloadUrl } from './downloadUrl.js';
 import { lstatOrUndefined, mkdirAll, statOrUndefined, type DirMeta } from './fsops.js';
-import { cleanComponents, fileName } from '@tsbuild/layerstore';
-import { resolveInRootAsync } from '../exec/scoped.js';
+import { cleanComponents, fileName, resolveInRootAsync } from '@tsbuild/layerstore';
 import { isHeredocMarker, isUrl, selectSource } from './select.js';
 import type { ApplyCopyOptions, CopyOp, CopyResult, RemoteFile, SourceMatch } from './types.js';
 

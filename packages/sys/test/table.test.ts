@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { hasSyscallTable, syscallNumbers, syscallTable } from '@tsbuild/sys';
 
 const NAMES = ['pivot_root', 'umount2', 'prctl', 'setgroups', 'setresgid', 'setresuid', 'setns', 'keyctl', 'prlimit64', 'capget',
-  'capset', 'sethostname', 'mount', 'lgetxattr', 'llistxattr', 'lsetxattr', 'mknodat'] as const;
-const GENERIC = [41, 39, 167, 159, 149, 147, 268, 219, 261, 90, 91, 161, 40, 9, 12, 6, 33];
+  'capset', 'sethostname', 'mount', 'lgetxattr', 'llistxattr', 'lsetxattr', 'mknodat', 'close_range'] as const;
+const GENERIC = [41, 39, 167, 159, 149, 147, 268, 219, 261, 90, 91, 161, 40, 9, 12, 6, 33, 436];
 
 describe('syscall table', () => {
   it('pins the numbers the hand tables had', () => {
-    expect(syscallNumbers(NAMES, 'x64')).toEqual([155, 166, 157, 116, 119, 117, 308, 250, 302, 125, 126, 170, 165, 192, 195, 189, 259]);
+    expect(syscallNumbers(NAMES, 'x64')).toEqual([155, 166, 157, 116, 119, 117, 308, 250, 302, 125, 126, 170, 165, 192, 195, 189, 259, 436]);
     for (const arch of ['arm64', 'riscv64', 'loong64']) expect(syscallNumbers(NAMES, arch), arch).toEqual(GENERIC);
     expect(syscallNumbers(['lgetxattr', 'lsetxattr'], 'ia32')).toEqual([230, 227]);
   });

@@ -20,7 +20,7 @@
 import { syscallNumbers } from '@tsbuild/sys';
 
 /** syscall numbers (from @tsbuild/sys's one table, per Node arch): the final stage proper */
-const nr = (arch: string) => syscallNumbers(['pivot_root', 'umount2', 'prctl', 'setgroups', 'setresgid', 'setresuid'], arch);
+const nr = (arch: string) => syscallNumbers(['pivot_root', 'umount2', 'prctl', 'setgroups', 'setresgid', 'setresuid', 'close_range'], arch);
 
 /** the sandbox blocks' syscalls */
 const nrSandbox = (arch: string) => syscallNumbers(['setns', 'keyctl', 'prlimit64', 'capget', 'capset'], arch);
@@ -126,7 +126,7 @@ export function perlFinalStage(caps: number[], opts: {
   const sandbox = nrSandbox(arch);
   const setup = nrSetup(arch);
   if (!main || !sandbox || !setup) throw new Error(`no syscall table for ${arch}`);
-  const [pivot, umount2, prctl, setgroups, setresgid, setresuid] = main;
+  const [pivot, umount2, prctl, setgroups, setresgid, setresuid, closeRange] = main;
   const sb = opts.sandbox ?? {};
   return String.raw`
 open(my $S, ">&=", 3) or exit 120;
@@ -163,7 +163,7 @@ open(STDIN, "<&", $in_r) or fail("stdin"); close($in_r);
 print $S "\nOK"; close($S);
 # close_range(3, ~0): fds tsbuild's own caller left open without close-on-exec (a CI runner's pipes,
 # a jobserver, an agent socket) must not reach the step; runc passes only stdio (Linux >= 5.9)
-syscall(436, 3, ~0, 0);
+syscall(${closeRange}, 3, ~0, 0);
 exec { $rest[0] } @rest;
 my $e = $!; my $code = $!{ENOENT} ? 127 : 126;
 print STDERR "exec $rest[0]: $e\n"; exit $code;

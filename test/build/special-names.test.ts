@@ -3,7 +3,8 @@
  * by a RUN, diffed into its layer, copied by a later stage's COPY --from, extracted again by
  * `load --unpack` — each exactly, checked in the layer tars by their raw bytes (no tar library:
  * the names, pax records and xattr values are compared as bytes). Through the launcher, with the
- * syscall addon and with TSBUILD_NO_NATIVE=1 (@tsbuild/sys's perl server).
+ * syscall addon (startup snapshot and plain bundle) and with TSBUILD_NO_NATIVE=1 (@tsbuild/sys's
+ * perl server).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -140,11 +141,14 @@ function tsbuild(args: string[], env: Record<string, string>) {
 
 describe.skipIf(!root || !cc)('device nodes, FIFOs and capabilities on non-UTF-8 names', () => {
   if (!cc) it.skip('needs cc (a static lsetxattr helper for the RUN)', () => undefined);
-  it.each([['addon', {}], ['perl server', { TSBUILD_NO_NATIVE: '1' }]] as const)('RUN → layer, COPY --from → layer, load --unpack → files, exactly (%s)', (way, env) => {
+  // the addon from the startup snapshot and from the plain bundle (which finds it in packages/sys beside it)
+  it.each([['addon', {}], ['addon, no snapshot', { TSBUILD_NO_SNAPSHOT: '1' }], ['perl server', { TSBUILD_NO_NATIVE: '1' }]] as const)('RUN → layer, COPY --from → layer, load --unpack → files, exactly (%s)', (way, env) => {
     const ctx = join(work, 'ctx');
     const out = join(work, way.replace(/\W/g, ''));
     mkdirSync(out);
     const common = ['--root', t.root, '-q', '--network', 'none', '--no-cache'];
+    // the way under test is the one in use (a loader that missed the addon would fall back silently)
+    expect(tsbuild(['info'], env).stdout).toMatch(way.startsWith('addon') ? /syscalls:\s+N-API addon/ : /syscalls:\s+perl server/);
     // the RUN's own layer: the last of the first stage
     tsbuild(['build', ...common, '--target', 'made', '-o', `type=oci,dest=${out}/made.tar`, ctx], env);
     const made = ociLayers(`${out}/made.tar`, `${out}/made`);

@@ -29,7 +29,7 @@ afterAll(() => server?.close());
 /** the whole suite with the syscall addon, and again with its perl fallback */
 const MODES: { name: string; env: NodeJS.ProcessEnv; few?: boolean }[] = [
   { name: 'addon', env: {} },
-  { name: 'perl helper (TSBUILD_NO_NATIVE=1)', env: { TSBUILD_NO_NATIVE: '1' } },
+  { name: 'perl server (TSBUILD_NO_NATIVE=1)', env: { TSBUILD_NO_NATIVE: '1' } },
   // the plain bundle instead of the startup snapshot: a representative few
   { name: 'plain bundle (TSBUILD_NO_SNAPSHOT=1)', env: { TSBUILD_NO_SNAPSHOT: '1' }, few: true },
 ];

@@ -34,7 +34,7 @@ export function hostReport(env: NodeJS.ProcessEnv = process.env, host: RootlessH
   rows.push(['newgidmap', helper(host.newgidmap)]);
   rows.push(['mapping', mapping(env, host)]);
   const addon = sysAddon();
-  rows.push(['syscalls', addon ? 'N-API addon (@tsbuild/sys dist/native/sys.node)' : `perl server (no addon${env.TSBUILD_NO_NATIVE ? ': TSBUILD_NO_NATIVE set' : ' built'})`]);
+  rows.push(['syscalls', addon ? 'N-API addon (dist/native/sys.node)' : `perl server (no addon${env.TSBUILD_NO_NATIVE ? ': TSBUILD_NO_NATIVE set' : ' built'})`]);
   rows.push(['network', network(host)]);
   rows.push(['emulation', emulation()]);
   return rows;

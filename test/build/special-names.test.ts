@@ -142,7 +142,8 @@ function tsbuild(args: string[], env: Record<string, string>) {
 describe.skipIf(!root || !cc)('device nodes, FIFOs and capabilities on non-UTF-8 names', () => {
   if (!cc) it.skip('needs cc (a static lsetxattr helper for the RUN)', () => undefined);
   // the addon from the startup snapshot and from the plain bundle (which finds it in packages/sys beside it)
-  it.each([['addon', {}], ['addon, no snapshot', { TSBUILD_NO_SNAPSHOT: '1' }], ['perl server', { TSBUILD_NO_NATIVE: '1' }]] as const)('RUN → layer, COPY --from → layer, load --unpack → files, exactly (%s)', (way, env) => {
+  it.each([['addon', {}], ['addon, no snapshot', { TSBUILD_NO_SNAPSHOT: '1' }], ['addon, copy snapshotter', { TSBUILD_SNAPSHOTTER: 'copy' }],
+    ['perl server', { TSBUILD_NO_NATIVE: '1' }]] as const)('RUN → layer, COPY --from → layer, load --unpack → files, exactly (%s)', (way, env) => {
     const ctx = join(work, 'ctx');
     const out = join(work, way.replace(/\W/g, ''));
     mkdirSync(out);

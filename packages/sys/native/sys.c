@@ -136,23 +136,25 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
   return number(env, err);
 }
 
+/* what lgetxattr/llistxattr answer: the n bytes of buf as a Buffer, or the errno when n < 0 */
+static napi_value buffer_or_errno(napi_env env, ssize_t n, const char *buf) {
+  if (n < 0) return number(env, errno);
+  napi_value out;
+  void *data;
+  return napi_create_buffer_copy(env, (size_t)n, buf, &data, &out) == napi_ok ? out : number(env, ENOMEM);
+}
+
 static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!args(env, info, 2, argv)) return NULL;
   char *path = path_arg(env, argv[0]);
   char *name = string_arg(env, argv[1]);
-  napi_value out = NULL;
+  napi_value out;
   if (!path || !name) {
     out = number(env, EINVAL);
   } else {
     char buf[XATTR_MAX];
-    ssize_t n = lgetxattr(path, name, buf, sizeof buf);
-    if (n < 0) {
-      out = number(env, errno);
-    } else {
-      void *data;
-      if (napi_create_buffer_copy(env, (size_t)n, buf, &data, &out) != napi_ok) out = number(env, ENOMEM);
-    }
+    out = buffer_or_errno(env, lgetxattr(path, name, buf, sizeof buf), buf);
   }
   free(path);
   free(name);
@@ -178,19 +180,9 @@ static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return NULL;
   char *path = path_arg(env, argv[0]);
-  napi_value out = NULL;
-  if (!path) {
-    out = number(env, EINVAL);
-  } else {
-    char buf[XATTR_MAX];
-    ssize_t n = llistxattr(path, buf, sizeof buf);
-    if (n < 0) {
-      out = number(env, errno);
-    } else {
-      void *data;
-      if (napi_create_buffer_copy(env, (size_t)n, buf, &data, &out) != napi_ok) out = number(env, ENOMEM);
-    }
-  }
+  if (!path) return number(env, EINVAL);
+  char buf[XATTR_MAX];
+  napi_value out = buffer_or_errno(env, llistxattr(path, buf, sizeof buf), buf);
   free(path);
   return out;
 }

@@ -64,6 +64,13 @@ describe('npm install ./tsbuild-<version>.tgz', () => {
     expect(existsSync(join(project, 'node_modules/tsbuild/dist/native/sys.node'))).toBe(true);
   });
 
+  it('the library finds its addon, ESM (whose shared code sits in dist/lib/chunks/) and CommonJS alike', () => {
+    const backend = 'console.log(sys.sys()?.backend)';
+    expect(ok(sh(process.execPath, ['--input-type=module', '-e', `import { sys } from 'tsbuild/engine'; ${backend}`])).stdout).toBe('addon\n');
+    expect(ok(sh(process.execPath, ['-e', `const { sys } = require('tsbuild/engine'); ${backend}`])).stdout).toBe('addon\n');
+    expect(ok(sh(process.execPath, ['--input-type=module', '-e', `import { sys } from 'tsbuild/engine'; ${backend}`], { env: { TSBUILD_NO_NATIVE: '1' } })).stdout).toBe('perl\n');
+  });
+
   it('links the launcher as the bin, which starts from a startup snapshot made for this node', () => {
     expect(realpathSync(bin)).toBe(realpathSync(join(project, 'node_modules/tsbuild/bin/tsbuild')));
     const r = ok(sh(bin, ['--version']));

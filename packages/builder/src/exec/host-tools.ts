@@ -3,7 +3,7 @@
  * Resolved once per process from a fixed search path (never the caller's PATH), so a step's
  * environment can never redirect which host tool runs with root privileges.
  */
-import { findTool } from '@tsbuild/sys';
+import { findTool, perlPath } from '@tsbuild/sys';
 
 export interface HostTools {
   sh: string;
@@ -62,7 +62,7 @@ export function hostTools(): HostTools {
   lazy('cp', req('cp'));
   lazy('mknod', req('mknod'));
   lazy('ip', opt('ip'));
-  lazy('perl', opt('perl'));
+  lazy('perl', perlPath);
   lazy('runc', opt('runc'));
   lazy('crun', opt('crun'));
   lazy('prlimit', opt('prlimit'));

@@ -15,6 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { ownerTag, ownerTagGone, processStart } from '@tsbuild/layerstore';
 
 /** Docker's default device rules (runc's AllowedDevices + /dev/net/tun), in devices.allow syntax. */
 export const DEVICE_RULES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm',
@@ -45,7 +46,9 @@ export interface StepCgroup {
 /** Creates the step's cgroups; undefined when the host has no devices hierarchy we may write to. */
 export function createStepCgroup(roots: StepCgroupRoots): StepCgroup | undefined {
   if (!roots.devices) return undefined;
-  const name = `${PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
+  // named for its owner as the store's scratch is (pid, start time, pid namespace): a reused pid
+  // or a builder in another pid namespace never has its cgroups swept
+  const name = `${PREFIX}${ownerTag()}-${randomBytes(6).toString('hex')}`;
   const dirs: string[] = [];
   const remove = async () => {
     for (const d of dirs.reverse()) await rmdirRetry(d);
@@ -82,7 +85,10 @@ async function rmdirRetry(dir: string): Promise<void> {
   }
 }
 
-/** Removes empty step cgroups an earlier, killed tsbuild left behind (rmdir fails on busy ones). */
+/**
+ * Removes empty step cgroups an earlier, killed tsbuild left behind (rmdir fails on busy ones):
+ * those whose owner is gone by the store's own test (layerstore gc/scratch.ts ownerTagGone).
+ */
 export function sweepStepCgroups(roots: StepCgroupRoots): void {
   for (const root of [roots.devices, roots.pids]) {
     if (!root) continue;
@@ -93,8 +99,7 @@ export function sweepStepCgroups(roots: StepCgroupRoots): void {
       continue;
     }
     for (const n of names) {
-      const pid = Number(n.slice(PREFIX.length).split('-')[0]);
-      if (pid === process.pid || processAlive(pid)) continue;
+      if (!stepCgroupOwnerGone(n.slice(PREFIX.length))) continue;
       try {
         rmdirSync(join(root, n));
       } catch {
@@ -104,11 +109,10 @@ export function sweepStepCgroups(roots: StepCgroupRoots): void {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** `<owner tag>-<random>`; a name from before owner tags (`<pid>-<random>`) goes when its pid is gone. */
+function stepCgroupOwnerGone(rest: string): boolean {
+  const gone = ownerTagGone(rest);
+  if (gone !== undefined) return gone;
+  const pid = /^(\d+)-[0-9a-f]+$/.exec(rest)?.[1];
+  return pid !== undefined && processStart(Number(pid)) === undefined;
 }

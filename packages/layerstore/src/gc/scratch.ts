@@ -36,8 +36,27 @@ export function ownerGone(pid: string, start: string, ns: string): boolean {
   return ns === selfPidNamespace() && !ownerAlive(`${pid} ${start}`);
 }
 
+/**
+ * This process as the owner of something it names (scratch dirs, the builder's step cgroups):
+ * `<pid>-<start time>-<pid namespace>`, judged by ownerTagGone.
+ */
+export function ownerTag(): string {
+  return `${process.pid}-${selfStartTime()}-${selfPidNamespace()}`;
+}
+
+const OWNER_TAG = /^(\d+)-(\d+)-(\d+)(?=-|$)/;
+
+/**
+ * Is the owner whose ownerTag() starts `name` gone? (What follows the tag is the name's own.)
+ * undefined: `name` starts with no such tag.
+ */
+export function ownerTagGone(name: string): boolean | undefined {
+  const m = OWNER_TAG.exec(name);
+  return m ? ownerGone(m[1]!, m[2]!, m[3]!) : undefined;
+}
+
 export function ownScratchName(): string {
-  return `${PREFIX}${process.pid}-${selfStartTime()}-${selfPidNamespace()}`;
+  return `${PREFIX}${ownerTag()}`;
 }
 
 /** Create (once) and return this process's scratch dir under `tmp`. */
@@ -62,9 +81,8 @@ export function deadScratch(tmp: string): string[] {
   }
   const out: string[] = [];
   for (const n of names) {
-    const m = NAME.exec(n);
-    if (m) {
-      if (ownerGone(m[1]!, m[2]!, m[3]!)) out.push(join(tmp, n));
+    if (NAME.test(n)) {
+      if (ownerTagGone(n.slice(PREFIX.length))) out.push(join(tmp, n));
       continue;
     }
     const legacy = /^[a-z-]*?-(\d+)-/.exec(n);

@@ -4,17 +4,18 @@
  * is a tmpfs; only a host with neither falls back to the store's scratch dir.
  * TSBUILD_SECRETS_DIR=DIR pins the choice (tests take each branch with it; a host whose tmpfs is
  * elsewhere names it).
- * Each dir is named `tsbuild-<pid>-<start time>-<pid namespace>-XXXXXX`, so the copies of a build
- * killed with SIGKILL are recognised (owner gone, or pid reused: another start time; only within
- * our own pid namespace) and removed by the next run and by `prune` (snapshot/reap.ts).
+ * Each dir is named `tsbuild-<owner tag>-XXXXXX` (layerstore's ownerTag: pid, start time, pid
+ * namespace), so the copies of a build killed with SIGKILL are recognised by the store's own owner
+ * test (owner gone, or pid reused; only within our own pid namespace) and removed by the next run
+ * and by `prune` (snapshot/reap.ts).
  */
 import { mkdtempSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ownerGone, selfPidNamespace, selfStartTime } from '@tsbuild/layerstore';
+import { ownerTag, ownerTagGone } from '@tsbuild/layerstore';
 
 const TMPFS_MAGIC = 0x01021994;
 const CANDIDATES = ['/dev/shm', '/run'];
-const NAME = /^tsbuild-(\d+)-(\d+)-(\d+)-/;
+const PREFIX = 'tsbuild-';
 
 let base: string | null | undefined;
 
@@ -38,7 +39,7 @@ export function secretBase(env: NodeJS.ProcessEnv = process.env): string | null 
 
 /** A fresh 0700 dir for one step's secret copies, on tmpfs (`fallback` only without one). */
 export function makeSecretDir(fallback: string): string {
-  return mkdtempSync(join(secretBase() ?? fallback, `tsbuild-${process.pid}-${selfStartTime()}-${selfPidNamespace()}-`));
+  return mkdtempSync(join(secretBase() ?? fallback, `${PREFIX}${ownerTag()}-`));
 }
 
 /** Secret dirs left by processes that are gone. */
@@ -53,8 +54,7 @@ export function deadSecretDirs(): string[] {
   }
   const out: string[] = [];
   for (const n of names) {
-    const m = NAME.exec(n);
-    if (m && ownerGone(m[1]!, m[2]!, m[3]!)) out.push(join(b, n));
+    if (n.startsWith(PREFIX) && ownerTagGone(n.slice(PREFIX.length)) === true) out.push(join(b, n));
   }
   return out;
 }

@@ -9,9 +9,9 @@
  * test (owner gone, or pid reused; only within our own pid namespace) and removed by the next run
  * and by `prune` (snapshot/reap.ts).
  */
-import { mkdtempSync, readdirSync, statfsSync } from 'node:fs';
+import { mkdtempSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ownerTag, ownerTagGone } from '@tsbuild/layerstore';
+import { deadOwned, ownerTag } from '@tsbuild/layerstore';
 
 const TMPFS_MAGIC = 0x01021994;
 const CANDIDATES = ['/dev/shm', '/run'];
@@ -45,16 +45,5 @@ export function makeSecretDir(fallback: string): string {
 /** Secret dirs left by processes that are gone. */
 export function deadSecretDirs(): string[] {
   const b = secretBase();
-  if (!b) return [];
-  let names: string[];
-  try {
-    names = readdirSync(b);
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const n of names) {
-    if (n.startsWith(PREFIX) && ownerTagGone(n.slice(PREFIX.length)) === true) out.push(join(b, n));
-  }
-  return out;
+  return b ? deadOwned(b, PREFIX) : [];
 }

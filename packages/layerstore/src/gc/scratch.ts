@@ -55,6 +55,20 @@ export function ownerTagGone(name: string): boolean | undefined {
   return m ? ownerGone(m[1]!, m[2]!, m[3]!) : undefined;
 }
 
+/**
+ * Entries of `dir` named `<prefix><owner tag>…` whose owner is gone (one readdir; none when `dir`
+ * cannot be read). Names without a tag are never listed.
+ */
+export function deadOwned(dir: string, prefix: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(prefix) && ownerTagGone(n.slice(prefix.length)) === true).map((n) => join(dir, n));
+}
+
 export function ownScratchName(): string {
   return `${PREFIX}${ownerTag()}`;
 }

@@ -14,7 +14,7 @@ export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform,
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
 export { ownerAlive, processStart, selfStartTime } from './lock/lockfile.js';
-export { deadOwned, mountsUnder, ownerGone, ownerTag, ownerTagGone, selfPidNamespace } from './gc/scratch.js';
+export { deadOwned, mountsUnder, ownerGone, ownerTag, selfPidNamespace } from './gc/scratch.js';
 export { decodeName, encodeName, fsName, hasEscapes } from './util/bytesName.js';
 export {
   resolveInRoot,

@@ -4,10 +4,9 @@
  * is a tmpfs; only a host with neither falls back to the store's scratch dir.
  * TSBUILD_SECRETS_DIR=DIR pins the choice (tests take each branch with it; a host whose tmpfs is
  * elsewhere names it).
- * Each dir is named `tsbuild-<owner tag>-XXXXXX` (layerstore's ownerTag: pid, start time, pid
- * namespace), so the copies of a build killed with SIGKILL are recognised by the store's own owner
- * test (owner gone, or pid reused; only within our own pid namespace) and removed by the next run
- * and by `prune` (snapshot/reap.ts).
+ * Each dir is named `tsbuild-<pid>-<start time>-<pid namespace>-XXXXXX`, so the copies of a build
+ * killed with SIGKILL are recognised (owner gone, or pid reused: another start time; only within
+ * our own pid namespace) and removed by the next run and by `prune` (snapshot/reap.ts).
  */
 import { mkdtempSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { deadOwned, ownerTag } from '@tsbuild/layerstore';
 
 const TMPFS_MAGIC = 0x01021994;
 const CANDIDATES = ['/dev/shm', '/run'];
-const PREFIX = 'tsbuild-';
+const NAME = /^tsbuild-(\d+)-(\d+)-(\d+)-/;
 
 let base: string | null | undefined;
 
@@ -39,11 +38,11 @@ export function secretBase(env: NodeJS.ProcessEnv = process.env): string | null 
 
 /** A fresh 0700 dir for one step's secret copies, on tmpfs (`fallback` only without one). */
 export function makeSecretDir(fallback: string): string {
-  return mkdtempSync(join(secretBase() ?? fallback, `${PREFIX}${ownerTag()}-`));
+  return mkdtempSync(join(secretBase() ?? fallback, `tsbuild-${ownerTag()}-`));
 }
 
 /** Secret dirs left by processes that are gone. */
 export function deadSecretDirs(): string[] {
   const b = secretBase();
-  return b ? deadOwned(b, PREFIX) : [];
+  return b ? deadOwned(b, NAME) : [];
 }

@@ -12,10 +12,10 @@
  * join on the loaded dev machine, against a 7 ms RUN. The default is `nodev` mounts
  * (exec/perl-setup.ts), free: opening such a node then fails with EACCES instead of EPERM.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ownerTag, ownerTagGone, processStart } from '@tsbuild/layerstore';
+import { deadOwned, ownerTag, processStart } from '@tsbuild/layerstore';
 
 /** Docker's default device rules (runc's AllowedDevices + /dev/net/tun), in devices.allow syntax. */
 export const DEVICE_RULES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm',
@@ -87,21 +87,14 @@ async function rmdirRetry(dir: string): Promise<void> {
 
 /**
  * Removes empty step cgroups an earlier, killed tsbuild left behind (rmdir fails on busy ones):
- * those whose owner is gone by the store's own test (layerstore gc/scratch.ts ownerTagGone).
+ * those whose owner is gone by the store's own test (layerstore gc/scratch.ts deadOwned).
  */
 export function sweepStepCgroups(roots: StepCgroupRoots): void {
   for (const root of [roots.devices, roots.pids]) {
     if (!root) continue;
-    let names: string[] = [];
-    try {
-      names = readdirSync(root).filter((n) => n.startsWith(PREFIX));
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      if (!stepCgroupOwnerGone(n.slice(PREFIX.length))) continue;
+    for (const dir of deadOwned(root, OWNED, legacyOwnerGone)) {
       try {
-        rmdirSync(join(root, n));
+        rmdirSync(dir);
       } catch {
         // busy or gone
       }
@@ -109,10 +102,11 @@ export function sweepStepCgroups(roots: StepCgroupRoots): void {
   }
 }
 
-/** `<owner tag>-<random>`; a name from before owner tags (`<pid>-<random>`) goes when its pid is gone. */
-function stepCgroupOwnerGone(rest: string): boolean {
-  const gone = ownerTagGone(rest);
-  if (gone !== undefined) return gone;
-  const pid = /^(\d+)-[0-9a-f]+$/.exec(rest)?.[1];
+/** `tsbuild-step-<owner tag>-<random>` (createStepCgroup) */
+const OWNED = /^tsbuild-step-(\d+)-(\d+)-(\d+)-[0-9a-f]+$/;
+
+/** A name from before owner tags (`tsbuild-step-<pid>-<random>`) goes when its pid is gone. */
+function legacyOwnerGone(name: string): boolean {
+  const pid = /^tsbuild-step-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
   return pid !== undefined && processStart(Number(pid)) === undefined;
 }

@@ -37,40 +37,35 @@ export function ownerGone(pid: string, start: string, ns: string): boolean {
 }
 
 /**
- * This process as the owner of something it names (scratch dirs, the builder's step cgroups):
- * `<pid>-<start time>-<pid namespace>`, judged by ownerTagGone.
+ * `<pid>-<start time>-<pid namespace>`: the owner part of the names of what this process leaves
+ * on disk (its scratch dir, the builder's secret dirs), which `deadOwned` reads back.
  */
 export function ownerTag(): string {
   return `${process.pid}-${selfStartTime()}-${selfPidNamespace()}`;
 }
 
-const OWNER_TAG = /^(\d+)-(\d+)-(\d+)(?=-|$)/;
-
-/**
- * Is the owner whose ownerTag() starts `name` gone? (What follows the tag is the name's own.)
- * undefined: `name` starts with no such tag.
- */
-export function ownerTagGone(name: string): boolean | undefined {
-  const m = OWNER_TAG.exec(name);
-  return m ? ownerGone(m[1]!, m[2]!, m[3]!) : undefined;
+export function ownScratchName(): string {
+  return `${PREFIX}${ownerTag()}`;
 }
 
 /**
- * Entries of `dir` named `<prefix><owner tag>…` whose owner is gone (one readdir; none when `dir`
- * cannot be read). Names without a tag are never listed.
+ * The entries of `dir` (one readdir) whose name `pattern` matches with an owner (groups 1–3: pid,
+ * start time, pid namespace, as ownerTag writes them) that is gone; `otherwise` judges the names it
+ * does not match. A missing or unreadable `dir` has none.
  */
-export function deadOwned(dir: string, prefix: string): string[] {
+export function deadOwned(dir: string, pattern: RegExp, otherwise?: (name: string) => boolean): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return [];
   }
-  return names.filter((n) => n.startsWith(prefix) && ownerTagGone(n.slice(prefix.length)) === true).map((n) => join(dir, n));
-}
-
-export function ownScratchName(): string {
-  return `${PREFIX}${ownerTag()}`;
+  const out: string[] = [];
+  for (const n of names) {
+    const m = pattern.exec(n);
+    if (m ? ownerGone(m[1]!, m[2]!, m[3]!) : otherwise?.(n)) out.push(join(dir, n));
+  }
+  return out;
 }
 
 /** Create (once) and return this process's scratch dir under `tmp`. */
@@ -87,22 +82,10 @@ export function ownScratch(tmp: string): string {
  * the safe side).
  */
 export function deadScratch(tmp: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(tmp);
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const n of names) {
-    if (NAME.test(n)) {
-      if (ownerTagGone(n.slice(PREFIX.length))) out.push(join(tmp, n));
-      continue;
-    }
+  return deadOwned(tmp, NAME, (n) => {
     const legacy = /^[a-z-]*?-(\d+)-/.exec(n);
-    if (legacy && processStart(Number(legacy[1])) === undefined) out.push(join(tmp, n));
-  }
-  return out;
+    return legacy !== null && processStart(Number(legacy[1])) === undefined;
+  });
 }
 
 /** Mount points at or below any of `dirs` in this mount namespace, deepest first. */

@@ -28,25 +28,25 @@ function context(files: Record<string, string | Buffer>): string {
   return dir;
 }
 
-function ts(args: string[]) {
+function ts(args: string[], env: Record<string, string> = {}) {
   const t0 = Date.now();
   // SIGKILL: a CLI blocked in open(2) of a FIFO does not run its SIGTERM handler
-  const r = spawnSync(TSBUILD_BIN, args, { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(TSBUILD_BIN, args, { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
 }
-const build = (ctx: string, extra: string[] = []) => ts(['build', '--root', root, '--network', 'none', '--progress', 'plain', ...extra, ctx]);
+const build = (ctx: string, env: Record<string, string> = {}) => ts(['build', '--root', root, '--network', 'none', '--progress', 'plain', ctx], env);
 
 /** `file:line:column` of every `error:` line */
 const errorPlaces = (stderr: string) => [...stderr.matchAll(/^error: .*?:(\d+):(\d+): .*\[(E_\w+)\]$/gm)].map((m) => `${m[1]}:${m[2]} ${m[3]}`);
 
 describe('tsbuild check reads as the build does', () => {
-  it('a FIFO Dockerfile or .dockerignore in the context: E_NOT_REGULAR at once, as the build', () => {
+  it.each([[{}], [{ TSBUILD_NO_SNAPSHOT: '1' }]])('a FIFO Dockerfile or .dockerignore in the context: E_NOT_REGULAR at once, as the build (%o)', (env: Record<string, string>) => {
     const df = context({});
     execFileSync('mkfifo', [join(df, 'Dockerfile')]);
     const ig = context({ Dockerfile: 'FROM scratch\nCOPY a /a\n', a: 'a' });
     execFileSync('mkfifo', [join(ig, '.dockerignore')]);
     for (const ctx of [df, ig]) {
-      for (const r of [ts(['check', ctx]), build(ctx)]) {
+      for (const r of [ts(['check', ctx], env), build(ctx, env)]) {
         expect(r.code, r.stderr).toBe(1);
         expect(r.stderr).toMatch(/is a FIFO, not a regular file \[E_NOT_REGULAR\]/);
         expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -7,9 +7,6 @@
 /** The ids an image commonly uses: 0..65534 (nobody). A smaller range gets a warning. */
 export const FULL_RANGE = 65536;
 
-/** The uid_map of the initial user namespace: every id maps to itself. */
-export const IDENTITY_MAP = /^\s*0\s+0\s+4294967295\s*$/;
-
 /** How many ids inside this namespace map to the outside (the sum of the map's counts). */
 export function mappedCount(map: string): number {
   let n = 0;

@@ -5,7 +5,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { findTool } from '../exec/host-tools.js';
-import { IDENTITY_MAP, outsideId } from './idmap.js';
+import { inInitialUserns } from '@tsbuild/layerstore';
+import { outsideId } from './idmap.js';
 import { parseSubid } from './subid.js';
 import type { RootlessHost } from './types.js';
 
@@ -32,7 +33,8 @@ const defaultDeps = (): ProbeDeps => ({
 export function probeRootlessHost(deps: ProbeDeps = defaultDeps()): RootlessHost {
   const uidMap = deps.readFile('/proc/self/uid_map') ?? '';
   const gidMap = deps.readFile('/proc/self/gid_map') ?? '';
-  const inUserns = uidMap !== '' && !IDENTITY_MAP.test(uidMap);
+  // (no uid_map to read: taken as the initial namespace)
+  const inUserns = uidMap !== '' && !inInitialUserns(() => uidMap);
   // inside a user namespace the host ids are what our ids map to
   const hostUid = inUserns ? outsideId(uidMap, deps.uid) ?? deps.uid : deps.uid;
   const hostGid = inUserns ? outsideId(gidMap, deps.gid) ?? deps.gid : deps.gid;

@@ -36,6 +36,18 @@ function ts(args: string[], env: Record<string, string> = {}) {
 }
 const build = (ctx: string, env: Record<string, string> = {}) => ts(['build', '--root', root, '--network', 'none', '--progress', 'plain', ctx], env);
 
+/** `tsbuild ARGS` while `text` is written into the FIFO it reads (killed after 20 s: a hang fails) */
+async function withFifo(args: string[], fifo: string, text: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(TSBUILD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  writeFileSync(fifo, text);
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  clearTimeout(killer);
+  return { code, stderr };
+}
+
 /** `file:line:column` of every `error:` line */
 const errorPlaces = (stderr: string) => [...stderr.matchAll(/^error: .*?:(\d+):(\d+): .*\[(E_\w+)\]$/gm)].map((m) => `${m[1]}:${m[2]} ${m[3]}`);
 
@@ -59,26 +71,14 @@ describe('tsbuild check reads as the build does', () => {
     const ctx = context({});
     const fifo = join(ctx, 'df.fifo');
     execFileSync('mkfifo', [fifo]);
-    const child = spawn(TSBUILD_BIN, ['check', '-f', fifo, ctx], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    writeFileSync(fifo, 'FROM scratch AS a\nFROM a as b\n');
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    clearTimeout(killer);
-    expect(code, err).toBe(1);
-    expect(err).toContain(`${fifo}:2:1\n`);
-    expect(err).toContain(' > 2 | FROM a as b\n');
+    const c = await withFifo(['check', '-f', fifo, ctx], fifo, 'FROM scratch AS a\nFROM a as b\n');
+    expect(c.code, c.stderr).toBe(1);
+    expect(c.stderr).toContain(`${fifo}:2:1\n`);
+    expect(c.stderr).toContain(' > 2 | FROM a as b\n');
     // a build's error on such a file: said, without a code frame (the FIFO is not opened again)
-    const b = spawn(TSBUILD_BIN, ['build', '--root', root, '--network', 'none', '-f', fifo, ctx], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const killB = setTimeout(() => b.kill('SIGKILL'), 20_000);
-    let berr = '';
-    b.stderr.on('data', (d: Buffer) => (berr += d.toString()));
-    writeFileSync(fifo, 'FROM scratch\nFOO bar\n');
-    const bcode = await new Promise<number | null>((r) => b.on('exit', (c) => r(c)));
-    clearTimeout(killB);
-    expect(bcode, berr).toBe(1);
-    expect(errorPlaces(berr)).toEqual(['2:1 E_UNKNOWN_INSTRUCTION']);
+    const b = await withFifo(['build', '--root', root, '--network', 'none', '-f', fifo, ctx], fifo, 'FROM scratch\nFOO bar\n');
+    expect(b.code, b.stderr).toBe(1);
+    expect(errorPlaces(b.stderr)).toEqual(['2:1 E_UNKNOWN_INSTRUCTION']);
   });
 
   it('CRLF and a BOM in the Dockerfile and .dockerignore: the same warnings and places as the build', () => {

@@ -233,7 +233,7 @@ export class Store implements LayerStore {
       const idx = await readIndex(this.paths);
       if (idx.manifests.some((m) => m.digest === ref)) return ref;
       for (const m of idx.manifests) {
-        if ((await this.loadImage(m.digest).catch(() => undefined))?.configDigest === ref) return m.digest;
+        if (imageId(m) === undefined && (await this.loadImage(m.digest).catch(() => undefined))?.configDigest === ref) return m.digest;
       }
       return ref;
     }
@@ -260,7 +260,7 @@ export class Store implements LayerStore {
       const hits = new Set<Digest>();
       for (const m of idx.manifests) {
         if (m.digest.slice(7).startsWith(hex)) hits.add(m.digest);
-        else {
+        else if (imageId(m) === undefined) {
           const rec = await this.loadImage(m.digest).catch(() => undefined);
           if (rec?.configDigest.slice(7).startsWith(hex)) hits.add(m.digest);
         }
@@ -347,12 +347,11 @@ export class Store implements LayerStore {
         // a tag whose image is corrupt is reported, not silently left out (`fsck` says more)
         const e = err as { code?: string; message?: string };
         const configDigest = await readBlobFrom(this.paths, m.digest).then((b) => (JSON.parse(b.toString('utf8')) as { config?: { digest?: Digest } }).config?.digest, () => undefined);
-        out.push({ name, id: configDigest ?? m.digest, manifestDigest: m.digest, configDigest, size: 0, error: { code: typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_INTEGRITY', message: e?.message ?? String(err) } });
+        out.push({ name, id: imageId(m) ?? configDigest ?? m.digest, manifestDigest: m.digest, configDigest, size: 0, error: { code: typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_INTEGRITY', message: e?.message ?? String(err) } });
         continue;
       }
       const size = rec.layers.reduce((n, l) => n + l.size, 0) + rec.manifest.config.size;
-      const id = INDEX_TYPES.includes(m.mediaType) ? m.digest : rec.configDigest;
-      out.push({ name, id, manifestDigest: m.digest, configDigest: rec.configDigest, created: rec.config.created, size });
+      out.push({ name, id: imageId(m) ?? rec.configDigest, manifestDigest: m.digest, configDigest: rec.configDigest, created: rec.config.created, size });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -417,6 +416,15 @@ export class Store implements LayerStore {
   removeScratch(dirs: string[]): Promise<{ removed: string[]; busy: string[] }> {
     return removeScratch(dirs);
   }
+}
+
+/**
+ * The image ID of an index.json entry when the entry alone says it: a multi-platform image's is its
+ * index digest (as buildx's --iidfile; no one config is it). undefined: a single image, whose ID is
+ * its config digest (docker's).
+ */
+function imageId(entry: { mediaType: string; digest: Digest }): Digest | undefined {
+  return INDEX_TYPES.includes(entry.mediaType) ? entry.digest : undefined;
 }
 
 export async function openStore(root: string = defaultRoot(), options: StoreOptions = {}): Promise<Store> {

@@ -56,6 +56,19 @@ describe('the image ID', () => {
     for (const ref of [iid, short, info!.ManifestDigest]) expect((JSON.parse(ts('inspect', ref)) as Inspected[])[0]!.RepoTags).toEqual(['idtest:1']);
     ts('tag', iid, 'idtest:2');
     expect((JSON.parse(ts('inspect', 'idtest:2')) as Inspected[])[0]!.Id).toBe(iid);
+
+    // rmi by ID, as docker rmi: the image's one tag; with two, only with -f (then both)
+    const two = runTsbuild(['rmi', '--root', root, short]);
+    expect(two.code).toBe(1);
+    expect(two.stderr).toContain(`image ${short} has 2 tags (idtest:1, idtest:2): name one, or remove them all with -f`);
+    expect(ts('images', '-q').trim()).toBe(`${short}\n${short}`); // a row a tag, as docker images -q
+    expect(ts('rmi', '-f', iid)).toBe('Untagged: idtest:1\nUntagged: idtest:2\n');
+    expect(ts('images', '-q')).toBe('');
+    ts('tag', info!.ManifestDigest, 'idtest:3');
+    expect(ts('rmi', short)).toBe('Untagged: idtest:3\n');
+    const none = runTsbuild(['rmi', '--root', root, short]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`no such image: ${short}`);
   });
 
   it('import and load print it too', () => {

@@ -4,12 +4,14 @@
  * images, inspect, import, load and `build --iidfile`/`-q` say the same, and the ID names the image
  * wherever a name does. Through the installed bin.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTsbuild } from '../helpers/cli.js';
 import { busyboxRootfsTar } from '../helpers/busybox.js';
 import { STORE_TMP } from '../helpers/store.js';
+import { DOCKER, dockerAvailable } from '../helpers/docker.js';
 
 let dir: string;
 let root: string;
@@ -69,6 +71,27 @@ describe('the image ID', () => {
     const none = runTsbuild(['rmi', '--root', root, short]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(`no such image: ${short}`);
+  });
+
+  // the reference these tests pin: what the docker here (20.10, BuildKit) calls an image's ID
+  const docker = dockerAvailable();
+  it.skipIf(!docker)(`docker${docker ? '' : ` (skipped: no daemon answers ${DOCKER} info)`}: --iidfile, images -q, image inspect .Id and docker save all give the config digest`, () => {
+    const ctx = join(dir, 'docker-ctx');
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY a /a\nLABEL id=docker\n');
+    writeFileSync(join(ctx, 'a'), 'a\n');
+    const tag = `tsbuild-image-id-test:${process.pid}`;
+    const iidfile = join(dir, 'docker-iid');
+    try {
+      execFileSync(DOCKER, ['build', '-q', '--network=none', '--iidfile', iidfile, '-t', tag, ctx], { env: { ...process.env, DOCKER_BUILDKIT: '1' }, stdio: 'pipe' });
+      const iid = readFileSync(iidfile, 'utf8').trim();
+      expect(execFileSync(DOCKER, ['images', '-q', tag], { encoding: 'utf8' }).trim()).toBe(iid.slice(7, 19));
+      expect(execFileSync(DOCKER, ['image', 'inspect', '-f', '{{.Id}}', tag], { encoding: 'utf8' }).trim()).toBe(iid);
+      const manifest = JSON.parse(execFileSync('sh', ['-c', `"${DOCKER}" save "${tag}" | tar -xOf - manifest.json`], { encoding: 'utf8' })) as { Config: string }[];
+      expect(manifest[0]!.Config).toBe(`${iid.slice(7)}.json`);
+    } finally {
+      spawnSync(DOCKER, ['rmi', '-f', tag], { stdio: 'ignore' });
+    }
   });
 
   it('import and load print it too', () => {

@@ -126,7 +126,7 @@ console.log(JSON.stringify({ location, engine: typeof detectExecutor }));
     expect(out.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(out.events).toEqual(['export', 'info', 'step-done', 'step-miss', 'step-start']);
     const img = JSON.parse(ok(sh(bin, ['inspect', '--root', root, 'strict:1'])).stdout);
-    expect(img[0].Id).toBe(out.digest);
+    expect(img[0].ManifestDigest).toBe(out.digest); // imageDigest: the manifest's (Id is the config's, as docker)
   });
 
   it('a plain .mjs consumer builds; a .cjs consumer builds and catches a ParseError as TsbuildError', () => {

@@ -10,17 +10,14 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createReadStream } from 'node:fs';
 import { chmod, lchown, link, lutimes, mkdir, open, rm, symlink, type FileHandle } from 'node:fs/promises';
-import { constants } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { cleanComponents, detectCompression, fsName, hasEscapes, runNativeOps, type ArchiveCompression } from '@tsbuild/layerstore';
+import { cleanComponents, detectCompression, fsName, resolveInRootAsync, type ArchiveCompression } from '@tsbuild/layerstore';
 import { isTarHeader, parseTar, type TarHeader, type TarSink } from '@tsbuild/layerstore/tar';
 import { BuildError } from '../errors.js';
 import { mkdirAll, lstatOrUndefined, type DirMeta } from './fsops.js';
-import { resolveInRootAsync } from '../exec/scoped.js';
-import { sysAddon } from '../exec/native-sys.js';
-import { SyscallError } from '../exec/sys-helper.js';
+import { sys, SyscallError } from '@tsbuild/sys';
 
 const run = promisify(execFile);
 
@@ -206,17 +203,14 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
  * skips it; any other failure fails the copy.
  */
 async function setXattrs(target: string, xattrs: Map<string, Buffer>): Promise<void> {
-  const addon = hasEscapes(target) ? undefined : sysAddon();
+  const calls = sys();
+  if (!calls) throw new BuildError('E_COPY', `error processing tar file: cannot set the xattrs of ${target}: neither the syscall addon nor perl is available`);
   for (const [name, value] of xattrs) {
-    if (addon) {
-      const errno = addon.lsetxattr(target, name, value);
-      if (errno === 0 || errno === constants.errno.ENOTSUP || errno === constants.errno.EPERM) continue;
-      throw new BuildError('E_COPY', `error processing tar file: lsetxattr ${target} ${name}: ${new SyscallError('lsetxattr', errno, target).message}`);
-    }
     try {
-      await runNativeOps([{ op: 'xattr', path: target, name, value }]);
+      await calls.setxattrs([{ path: fsName(target), name, value }]);
     } catch (err) {
-      if (/Operation not (supported|permitted)/.test((err as Error).message)) continue;
+      const code = (err as SyscallError).code;
+      if (code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EPERM') continue;
       throw new BuildError('E_COPY', `error processing tar file: ${(err as Error).message}`, { cause: err });
     }
   }

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '@tsbuild/layerstore/testing';
 import { build, type BuildOptions } from '../../src/index.js';
-import type { ProgressEvent } from '../../src/types.js';
+import type { BuildEvent } from '../../src/types.js';
 import { contextDir, DirSnapshotter, FakeExecutor, listingDiff } from '../solve/fakes.js';
 
 const stores: MemoryStore[] = [];
@@ -31,7 +31,7 @@ function reapingStore(opts: { ms: number; fail?: Error }) {
   });
   stores.push(store);
   const context = contextDir(store.root, { 'a.txt': 'A' });
-  const events: ProgressEvent[] = [];
+  const events: BuildEvent[] = [];
   const options = (o: Partial<BuildOptions> = {}): BuildOptions => ({
     context, store, executor: new FakeExecutor((c) => (c === 'fail' ? { exitCode: 3 } : undefined)), snapshotter: new DirSnapshotter(), diff: listingDiff, network: 'none',
     onEvent: (e) => {

@@ -96,6 +96,12 @@ export interface ImageRecord {
 
 export interface ImageSummary {
   name: string;
+  /**
+   * the image ID, as docker gives it (`docker images`, `--iidfile`): the config digest; for a
+   * multi-platform image the index digest (no one config is it); for an image whose manifest
+   * cannot be read, the manifest digest (the only one it has)
+   */
+  id: Digest;
   manifestDigest: Digest;
   /** the config's digest (for an unreadable image: as its manifest names it, when that can be read) */
   configDigest?: Digest;
@@ -147,17 +153,31 @@ export interface UrlRecord {
   lastModified?: string;
 }
 
+/** What a GC (`tsbuild prune`) removed; the builder's `PruneStats`. */
 export interface GcStats {
+  /** blobs (layers, configs, manifests) removed */
   blobsRemoved: number;
+  /** unpacked layer snapshots removed */
   snapshotsRemoved: number;
+  /** build cache records removed */
   cacheRecordsRemoved: number;
-  /** RUN --mount=type=cache directories (prune --all) */
+  /** `RUN --mount=type=cache` directories removed (prune --all) */
   cacheMountsRemoved: number;
-  /** ADD <url> records (prune --all; their blobs then go unless something else keeps them) */
+  /** `ADD <url>` download records removed (prune --all; their blobs then go unless something else keeps them) */
   urlRecordsRemoved: number;
+  /** bytes freed on disk */
   bytesFreed: number;
 }
-export interface FsckProblem { kind: string; path: string; message: string }
+
+/** One inconsistency fsck found. */
+export interface FsckProblem {
+  /** what is wrong: `blob`, `manifest`, `snapshot`, `tag` … */
+  kind: string;
+  /** the file or reference concerned */
+  path: string;
+  /** what is wrong with it */
+  message: string;
+}
 
 /** The store's public surface, as the builder uses it. Implemented by `Store` (layerstore/src/store.ts). */
 export interface LayerStore {

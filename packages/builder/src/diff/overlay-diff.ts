@@ -21,13 +21,14 @@
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { PassThrough } from 'node:stream';
 import type { DiffFn, Mounted } from '../exec/types.js';
-import { emitLayer, fileMeta, type Change, type ChangeKind, type FileMeta } from './emit.js';
+import { layerStream } from './layer-stream.js';
+import { fileMeta, type Change, type ChangeKind, type FileMeta } from './emit.js';
 import { readXattrs } from './xattrs.js';
 import { overlayOpaqueXattr } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
-import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
+import { fileKind } from '../io/fileKind.js';
+import { decodeName, fsName } from '@tsbuild/layerstore';
 
 export interface DiffOptions {
   sourceDateEpoch?: number;
@@ -50,20 +51,7 @@ interface Node {
   unchanged?: boolean;
 }
 
-export const overlayDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
-  const out = new PassThrough();
-  // the consumer may attach its listeners after a failure here: without one, Node would throw the
-  // 'error' event and kill the process (a stack and a leaked mount); pipeline() still reports it
-  out.on('error', () => undefined);
-  overlayChanges(mounted.upperdir, lowerdirs, opts)
-    .then((changes) => {
-      const layer = emitLayer(changes, opts);
-      layer.on('error', (err) => out.destroy(err));
-      layer.pipe(out);
-    })
-    .catch((err: unknown) => out.destroy(err as Error));
-  return out;
-};
+export const overlayDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => layerStream(overlayChanges(mounted.upperdir, lowerdirs, opts), opts);
 
 /** The ordered change list of an upperdir against its lowerdirs (lowest first). */
 export async function overlayChanges(upperdir: string, lowerdirs: string[], opts: DiffOptions = {}): Promise<Change[]> {
@@ -73,7 +61,7 @@ export async function overlayChanges(upperdir: string, lowerdirs: string[], opts
   const root = await walk(upperdir, '', exclude, topFirst, dirs);
 
   // one batched xattr read: opaque markers of directories that shadow a lower directory
-  const shadowing = dirs.filter((d) => d.lower?.isDir && !hasEscapes(d.host));
+  const shadowing = dirs.filter((d) => d.lower?.isDir);
   const opq = await readXattrs(shadowing.map((d) => ({ path: d.host, name: overlayOpaqueXattr() })));
   for (const [i, v] of opq) if (v.toString() === 'y') shadowing[i]!.opaque = true;
 
@@ -95,8 +83,7 @@ async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<voi
       // nlink > 1 in the upperdir: the step made a hardlink to it, so it must go with the layer
       if (!parentShadows || n.kind === 'whiteout' || n.st.nlink > 1) continue;
       const lower = lowerPath(visible, n.path);
-      // (a non-UTF-8 name cannot go through the xattr helper's text protocol: it stays in the layer)
-      if (lower && !hasEscapes(n.host) && sameMeta(n, lower)) cands.push({ node: n, lower });
+      if (lower && sameMeta(n, lower)) cands.push({ node: n, lower });
     }
   };
   visit(root, true, lowers);
@@ -109,7 +96,7 @@ async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<voi
     const a = caps.get(2 * i);
     const b = caps.get(2 * i + 1);
     if (Boolean(a) !== Boolean(b) || (a && b && !a.equals(b))) continue;
-    const st = lstatSync(c.node.host, { bigint: true });
+    const st = lstatSync(fsName(c.node.host), { bigint: true });
     if (c.node.kind === 'file' && st.mtimeNs % 1_000_000_000n === 0n && !(await sameBytes(c.node.host, c.lower))) continue;
     c.node.unchanged = true;
   }
@@ -235,14 +222,11 @@ export function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
 }
 
+/** overlayfs's whiteout is a 0/0 character device; a socket has no place in a layer */
 function kindOf(st: Stats): ChangeKind | undefined {
-  if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return st.rdev === 0 ? 'whiteout' : 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return undefined;
+  const k = fileKind(st);
+  if (k === 'char' && st.rdev === 0) return 'whiteout';
+  return k === 'socket' ? undefined : k;
 }
 
 /** Byte-wise name order (what Go's filepath.Walk and `tar --sort=name` use). */

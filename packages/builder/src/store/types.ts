@@ -2,7 +2,7 @@
  * Shapes of the library's `Store` (store/store.ts): what `tsbuild images`, `inspect`, `prune`,
  * `fsck`, `save` and `load` print, as data.
  */
-import type { Digest, ImageConfig, ImageRecord, LayerRef, Manifest } from '@tsbuild/layerstore';
+import type { Digest, FsckProblem as StoreFsckProblem, GcStats, ImageConfig, ImageRecord, LayerRef, Manifest } from '@tsbuild/layerstore';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -18,7 +18,12 @@ export interface OpenStoreOptions {
 export interface ImageInfo {
   /** the tag, normalized: `docker.io/library/app:1` is shown as `app:1` */
   name: string;
-  /** the image id: digest of its manifest */
+  /**
+   * the image ID, as `docker images` and `--iidfile` give it: the config digest (a multi-platform
+   * image's: its index digest; an image whose manifest cannot be read: its manifest digest)
+   */
+  id: Digest;
+  /** digest of its manifest (or index), what the store's index.json tags */
   manifestDigest: Digest;
   /** digest of its config blob (for an unreadable image: as its manifest names it, when that can be read) */
   configDigest?: Digest | undefined;
@@ -32,8 +37,10 @@ export interface ImageInfo {
 
 /** One image in full, shaped like `docker image inspect` (what `tsbuild inspect` prints). */
 export interface ImageDetails {
-  /** the image id: digest of its manifest */
+  /** the image ID, as `docker image inspect` gives it: the digest of its config */
   Id: Digest;
+  /** digest of its manifest */
+  ManifestDigest: Digest;
   /** digest of its config blob */
   ConfigDigest: Digest;
   /** every tag that names this image */
@@ -97,30 +104,10 @@ export interface PruneOptions {
   all?: boolean | undefined;
 }
 
-/** What {@link Store.prune} removed. */
-export interface PruneStats {
-  /** blobs (layers, configs, manifests) removed */
-  blobsRemoved: number;
-  /** unpacked layer snapshots removed */
-  snapshotsRemoved: number;
-  /** build cache records removed */
-  cacheRecordsRemoved: number;
-  /** `RUN --mount=type=cache` directories removed (with `all`) */
-  cacheMountsRemoved: number;
-  /** `ADD <url>` download records removed (with `all`; their blobs then go unless something else keeps them) */
-  urlRecordsRemoved: number;
-  /** bytes freed on disk */
-  bytesFreed: number;
-}
+/** What {@link Store.prune} removed (the layer store's GC stats: one definition). */
+export type PruneStats = GcStats;
 
 /** One inconsistency {@link Store.fsck} found. */
-export interface FsckProblem {
-  /** what is wrong: `blob`, `manifest`, `snapshot`, `tag` … */
-  kind: string;
-  /** the file or reference concerned */
-  path: string;
-  /** what is wrong with it */
-  message: string;
-}
+export type FsckProblem = StoreFsckProblem;
 
 export type { Digest, ImageRecord, LayerRef };

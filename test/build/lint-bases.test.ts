@@ -1,8 +1,9 @@
 /**
- * Lint in a build reads base images from the store only: a stage the target does not need is not
- * looked up (BuildKit resolves no base for it, and checks its instructions not at all), a base the
- * store lacks is never pulled for lint, and FROM --platform picks the index entry lint reads.
- * Through the installed bin.
+ * Lint's base-image Env in a build: a stage the target does not need is not looked up (BuildKit
+ * resolves no base for it, and checks its instructions not at all); a stage it needs is looked up
+ * once, by the FROM's own lookup done ahead (a base the store lacks is pulled once, and lint knows
+ * its Env on the cold build as BuildKit does; one that cannot be had is asked for once, not twice);
+ * FROM --platform picks the index entry lint reads. Through the installed bin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -70,15 +71,42 @@ describe('lint reads bases from the store only', () => {
     expect(connections).toBe(0);
   });
 
-  it('a base the store lacks on the target path: lint does not pull it (the FROM does, once)', async () => {
-    const ctx = ctxOf({ Dockerfile: `FROM 127.0.0.1:${port}/remote/base:1\nENV Y=$NOT_SET\n` });
+  it('a base that cannot be had, on the target path: asked for once (lint and FROM share the lookup), lint silent', async () => {
+    const ref = `127.0.0.1:${port}/remote/base:1`;
+    // what one lookup costs against this server (the client may retry)
+    const before = connections;
+    expect((await ts(['pull', '--root', t.root, ref])).code).not.toBe(0);
+    const one = connections - before;
+    expect(one).toBeGreaterThan(0);
+    const ctx = ctxOf({ Dockerfile: `FROM ${ref}\nENV Y=$NOT_SET\n` });
+    const mid = connections;
     const r = await ts(['build', '--root', t.root, '--progress', 'plain', ctx]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('E_IMAGE_NOT_FOUND');
+    expect(r.stderr).toMatch(/Dockerfile:1/);
     // unknown to lint: UndefinedVar stays silent rather than guess
     expect(warnings(r.stderr)).toEqual([]);
-    // the FROM's pull tried the registry (a client may retry); lint added no attempt of its own
-    expect(connections).toBeGreaterThan(0);
+    expect(connections - mid).toBe(one);
+  });
+
+  it('a base the store lacks, from a real registry: pulled once before the steps, and lint knows its Env', async (ctx) => {
+    const reg = '127.0.0.1:5000';
+    const probe = await fetch(`http://${reg}/v2/`).then((r) => r.ok, () => false);
+    if (!probe) return ctx.skip(`no registry on ${reg} (../shared/bench/setup.sh starts one)`);
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'tsb-lintpull-'));
+    dirs.push(root);
+    // PATH is in busybox's Env: no warning for it; NOT_SET is nowhere
+    const c = ctxOf({ Dockerfile: `FROM ${reg}/localbase/busybox:1\nENV A=$PATH B=$NOT_SET\nRUN test -n "$A"\n` });
+    const r = await ts(['build', '--root', root, '--progress', 'plain', c]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(warnings(r.stderr)).toEqual(["WARNING: UndefinedVar: Usage of undefined variable '$NOT_SET'"]);
+    // the pulled image is in the store, tagged as the FROM named it
+    const img = await ts(['images', '--root', root, '--json']);
+    expect(img.code, img.stderr).toBe(0);
+    expect(img.stdout).toContain('localbase/busybox');
   });
 
   it('FROM --platform: lint reads that platform\'s entry of a stored index', async () => {

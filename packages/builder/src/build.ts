@@ -11,7 +11,7 @@ import { lint, type ParsedDockerfile } from '@tsbuild/parser';
 import { toTsbuildError } from '@tsbuild/errors';
 import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
-import { storedImage } from './solve/images.js';
+import { lookupImageAhead } from './solve/images.js';
 import { expandStep } from './solve/expand.js';
 import { globalVars } from './solve/vars.js';
 import { findStage } from './solve/stageRef.js';
@@ -25,7 +25,7 @@ import { defaultDiff, defaultExecutor, defaultSnapshotter } from './solve/defaul
 import { finalizeConfig } from './solve/finalizeConfig.js';
 import { loadContextSource } from './solve/loadContextSource.js';
 import { prefetchContextChecksums } from './solve/prefetch.js';
-import { formatPlatform, hostPlatform, parsePlatform, targetPlatforms } from './solve/resolveBase.js';
+import { formatPlatform, hostPlatform, parsePlatform, targetPlatforms, type Platform } from './solve/resolveBase.js';
 import { settleWrites, solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
@@ -279,10 +279,12 @@ function registryTargets(options: BuildOptions): string[] {
 }
 
 /**
- * The Env of each base image the store has, by stage index, for lint's UndefinedVar: only the stages
- * the build runs (BuildKit resolves no other base), each for its own platform (FROM --platform, else
- * the build's), read from the store only — lint never pulls; an image the store lacks is "unknown".
- * The records read are the ones the solve's FROM then uses (solve/images.ts storedImage).
+ * The Env of each stage's base image, by stage index, for lint's UndefinedVar: only the stages the
+ * build runs (BuildKit resolves no other base), each for its own platform (FROM --platform, else the
+ * build's). It is the FROM's own lookup (solve/images.ts lookupImage, memoized per build), done
+ * before any step as BuildKit resolves base configs while converting: an image the store lacks is
+ * pulled here, once, and its Env known to lint on a cold build too. A base that cannot be had is
+ * unknown to lint, and its FROM fails with that same lookup's error (not asked for a second time).
  */
 async function baseImageEnvs(solve: SolveContext): Promise<Map<number, readonly string[]>> {
   const { dockerfile } = solve;
@@ -290,19 +292,22 @@ async function baseImageEnvs(solve: SolveContext): Promise<Map<number, readonly 
   const envs = new Map<number, readonly string[]>();
   await Promise.all(solve.graph.order.map(async (index) => {
     const stage = dockerfile.stages[index]!;
+    let ref: string, platform: Platform;
     try {
       const from = expandStep(stage.from, globals, dockerfile.directives.escape, undefined);
-      const ref = from.image;
-      if (!ref || ref.toLowerCase() === 'scratch') return;
-      const named = namedContext(solve, ref);
-      if (!named && findStage(dockerfile.stages, ref, index)) return; // lint follows its own stages
+      if (!from.image || from.image.toLowerCase() === 'scratch') return;
+      const named = namedContext(solve, from.image);
+      if (!named && findStage(dockerfile.stages, from.image, index)) return; // lint follows its own stages
       if (named && named.type !== 'image') return;
-      const platform = from.platform ? parsePlatform(from.platform, solve.hostPlatform) : solve.platform;
-      const img = await storedImage(solve, named?.type === 'image' ? named.ref : ref, platform);
-      if (img) envs.set(index, img.config.config?.Env ?? []);
+      ref = named?.type === 'image' ? named.ref : from.image;
+      platform = from.platform ? parsePlatform(from.platform, solve.hostPlatform) : solve.platform;
     } catch {
-      // a FROM that does not expand, a bad platform or reference: the solve reports it
+      return; // a FROM that does not expand, a bad platform: the solve reports it where it belongs
     }
+    const location = { file: dockerfile.file, line: stage.from.range.start.line, get column() { return stage.from.range.start.column; }, endLine: stage.from.range.end.line };
+    // unknown to lint when it cannot be had: the FROM then fails with this lookup's error
+    const img = await lookupImageAhead(solve, ref, platform, location).catch(() => undefined);
+    if (img) envs.set(index, img.config.config?.Env ?? []);
   }));
   return envs;
 }

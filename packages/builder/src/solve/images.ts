@@ -44,6 +44,18 @@ export function lookupImage(solve: SolveContext, ref: string, platform: Platform
   return p;
 }
 
+/**
+ * lookupImage for a look ahead of the stage's FROM (lint's base Env, before any step): the same
+ * memoized lookup, except that a failure stays remembered for this build, so the FROM reports the
+ * very same error without asking the registry a second time.
+ */
+export function lookupImageAhead(solve: SolveContext, ref: string, platform: Platform, location?: BuildError['location']): Promise<ImageRecord | undefined> {
+  const p = lookupImage(solve, ref, platform, location);
+  // runs after lookupImage's own forgetting handler (handlers run in the order they were added)
+  p.catch(() => solve.images?.set(`${formatPlatform(platform)} ${ref}`, p));
+  return p;
+}
+
 async function resolveImage(solve: SolveContext, ref: string, platform: Platform, location?: BuildError['location']): Promise<ImageRecord | undefined> {
   const { store } = solve;
   let local: ImageRecord | undefined;

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'E_LOCKED',
   'E_FORMAT',
   'E_TOO_LARGE',
+  'E_TAR_SIZE',
   'E_IO',
   'E_INVALID_REFERENCE',
   'E_REGISTRY',

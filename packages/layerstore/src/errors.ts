@@ -2,7 +2,7 @@ import { TsbuildError, type ErrorCode } from '@tsbuild/errors';
 
 /**
  * Base of every layerstore error: a {@link TsbuildError} with one of E_INTEGRITY, E_NOT_FOUND,
- * E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE, E_IO, E_INVALID_REFERENCE, E_REGISTRY,
+ * E_BAD_ARCHIVE, E_UNSAFE_PATH, E_LOCKED, E_FORMAT, E_TOO_LARGE, E_TAR_SIZE, E_IO, E_INVALID_REFERENCE, E_REGISTRY,
  * E_REGISTRY_AUTH, E_REGISTRY_NOT_FOUND, E_REGISTRY_UNREACHABLE, E_PLATFORM; details in `data`.
  */
 export class StoreError extends TsbuildError {

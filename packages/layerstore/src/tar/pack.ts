@@ -9,14 +9,19 @@ import { Readable } from 'node:stream';
 import { encodeHeader, encodeHeaderInto, type HeaderFields } from './header.js';
 import { textPaxRecords } from './pax.js';
 import type { PackHeader } from './types.js';
+import { StoreError } from '../errors.js';
 
 const CHUNK = 64 * 1024;
 /** bodies this big are pushed as they are */
 const PASS = 16 * 1024;
 const ZERO_BLOCKS = Buffer.alloc(1024);
 
-export class TarSizeError extends Error {
-  readonly code = 'E_TAR_SIZE';
+/** A body that is not the size its header announced: the file changed while it was packed (E_TAR_SIZE). */
+export class TarSizeError extends StoreError {
+  constructor(message: string, data?: Record<string, unknown>) {
+    super('E_TAR_SIZE', message, data);
+    this.name = 'TarSizeError';
+  }
 }
 
 export class TarPack extends Readable {
@@ -99,14 +104,14 @@ export class TarPack extends Readable {
     try {
       for await (const c of stream) {
         n += c.length;
-        if (n > h.size) throw new TarSizeError(`${h.name}: more than ${h.size} bytes (changed while it was written)`);
+        if (n > h.size) throw new TarSizeError(`${h.name}: more than ${h.size} bytes (changed while it was written)`, { path: h.name, size: h.size });
         this.raw(c);
         await this.ready();
       }
     } finally {
       if (path) (stream as Readable).destroy();
     }
-    if (n !== h.size) throw new TarSizeError(`${h.name}: ${n} bytes where ${h.size} were announced (changed while it was written)`);
+    if (n !== h.size) throw new TarSizeError(`${h.name}: ${n} bytes where ${h.size} were announced (changed while it was written)`, { path: h.name, size: h.size, actual: n });
     this.pad(n);
   }
 

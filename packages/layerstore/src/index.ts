@@ -13,6 +13,7 @@ export { importRootfs, type ImportOptions } from './transfer/import.js';
 export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform, formatPlatform, platformMatches, selectPlatform, type Platform } from './images/platform.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
+export { cancellable, cancelledError } from './util/abort.js';
 export { ownerAlive, selfStartTime } from './lock/lockfile.js';
 export { mountsUnder, ownerGone, selfPidNamespace } from './gc/scratch.js';
 export { decodeName, encodeName, fsName, hasEscapes } from './util/bytesName.js';

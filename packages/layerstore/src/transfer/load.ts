@@ -21,10 +21,13 @@ import { normalizeRef } from '../images/reference.js';
 import { MEDIA, REF_NAME } from '../images/media.js';
 import { errno } from '../util/fs.js';
 import { liveLeases } from '../gc/leases.js';
+import { cancellable, onAbort } from '../util/abort.js';
 
 export interface LoadOptions {
   /** bound on each layer's uncompressed size (gzip-bomb guard) → E_TOO_LARGE */
   maxLayerBytes?: number;
+  /** cancels the load: reading stops at once, the blobs it added are removed → E_CANCELLED */
+  signal?: AbortSignal;
 }
 /** `index`: the archive held a whole image index (every platform's image): the name points at it, `record` is this machine's image */
 export interface LoadResult { images: { name?: string; record: ImageRecord; index?: Digest }[] }
@@ -46,14 +49,18 @@ export async function loadArchive(store: Store, file: string, opts: LoadOptions 
 /** Load from any stream (stdin, a socket); `label` names it in errors. */
 export async function loadArchiveFrom(store: Store, raw: Readable, label = 'archive', opts: LoadOptions = {}): Promise<LoadResult> {
   const added: Digest[] = [];
+  // a cancel ends the read; the load then fails as on a truncated archive and cleans up below
+  const detach = onAbort(opts.signal, (err) => raw.destroy(err));
   try {
-    return await loadInner(store, raw, label, opts, added);
+    return await cancellable('load', opts.signal, () => loadInner(store, raw, label, opts, added));
   } catch (e) {
     const err = mapZlibError(e);
     // blobs another live process uses stay; ours go (nothing was tagged yet)
     const leased = await liveLeases(store.paths, store.leaseFile).catch(() => new Set<string>());
     for (const d of added) if (!leased.has(`blob ${d}`)) await rm(store.blobPath(d), { force: true });
     throw err;
+  } finally {
+    detach();
   }
 }
 
@@ -63,11 +70,12 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
   const byPath = new Map<string, BlobInfo>();
   const ex = tar.extract();
   let entries = 0;
+  let current: Promise<void> | undefined;
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (h, body, next) => {
       entries++;
       body.on('error', () => {}); // surfaces on the extractor
-      handle(h, body as unknown as Readable).then(() => next(), (err: Error) => {
+      (current = handle(h, body as unknown as Readable)).then(() => next(), (err: Error) => {
         (body as unknown as Readable).resume();
         next(err);
       });
@@ -151,7 +159,15 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
     return { digest: w.value.digest, size: w.value.size, diffID: diff.digest(), compressed: kind !== 'none' };
   }
 
-  await done;
+  try {
+    await done;
+  } catch (err) {
+    // the input failed (or a cancel destroyed it): end the entry being stored too, and wait for it
+    // to remove its temp file before the caller cleans up
+    ex.destroy(err as Error);
+    await current?.catch(() => {});
+    throw err;
+  }
   if (entries === 0) throw badArchive(`${file} is empty`);
   const images: LoadResult['images'] = [];
   const byDigest = new Map<string, BlobInfo>();

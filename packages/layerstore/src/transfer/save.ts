@@ -14,27 +14,40 @@ import { MEDIA, REF_NAME } from '../images/media.js';
 import { notFound } from '../errors.js';
 import { fsyncPath } from '../util/fs.js';
 import { VerifyStream } from '../util/streams.js';
+import { cancellable, cancelledError, onAbort } from '../util/abort.js';
 
 export type ArchiveFormat = 'docker' | 'oci';
-export interface SaveOptions { format?: ArchiveFormat }
+export interface SaveOptions {
+  format?: ArchiveFormat;
+  /** cancels the save: it stops at once (a write blocked on a slow reader too), the partial file is removed → E_CANCELLED */
+  signal?: AbortSignal;
+}
 
 const EPOCH = new Date(0);
 
 export async function saveImages(store: Store, names: string[], dest: string, opts: SaveOptions = {}): Promise<ImageRecord[]> {
   const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
+  const ws = createWriteStream(tmp, { mode: 0o644 });
   try {
-    const ws = createWriteStream(tmp, { mode: 0o644 });
     const recs = await saveImagesTo(store, names, ws, opts);
     await fsyncPath(tmp);
+    // cancelled while the archive was flushed: it does not appear
+    if (opts.signal?.aborted) throw cancelledError('save', opts.signal);
     await rename(tmp, dest);
     return recs;
   } finally {
+    // closed before it is removed (a failed or cancelled save leaves neither the file nor an fd)
+    if (!ws.closed) await new Promise<void>((resolve) => ws.destroy().once('close', () => resolve()));
     await rm(tmp, { force: true }).catch(() => {});
   }
 }
 
 /** Stream the archive into `out` (a file, stdout, a socket); resolves once `out` has finished. */
-export async function saveImagesTo(store: Store, names: string[], out: NodeJS.WritableStream, opts: SaveOptions = {}): Promise<ImageRecord[]> {
+export function saveImagesTo(store: Store, names: string[], out: NodeJS.WritableStream, opts: SaveOptions = {}): Promise<ImageRecord[]> {
+  return cancellable('save', opts.signal, () => saveInner(store, names, out, opts));
+}
+
+async function saveInner(store: Store, names: string[], out: NodeJS.WritableStream, opts: SaveOptions): Promise<ImageRecord[]> {
   const format = opts.format ?? 'docker';
   const images: { ref?: string; rec: ImageRecord; index?: { digest: Digest; recs: ImageRecord[] } }[] = [];
   for (const n of names) {
@@ -53,6 +66,18 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
     images.push({ ref, rec, index });
   }
   const pack = tar.pack();
+  // a cancel stops the blob being read and the archive being written; every wait below races it,
+  // since a destroyed tar stream does not call back the entry it was in
+  let reading: NodeJS.ReadableStream & { destroy(e?: Error): void } | undefined;
+  let cancel!: (err: Error) => void;
+  const aborted = new Promise<never>((_, reject) => (cancel = reject));
+  aborted.catch(() => {});
+  const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+  const detach = onAbort(opts.signal, (err) => {
+    cancel(err);
+    reading?.destroy(err);
+    pack.destroy(err);
+  });
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', () => resolve());
     out.on('error', reject);
@@ -62,22 +87,25 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
   pack.pipe(out);
   try {
     const addBytes = (name: string, data: Buffer) =>
-      new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime: EPOCH }, data, (err) => (err ? reject(err) : resolve())));
+      step(new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime: EPOCH }, data, (err) => (err ? reject(err) : resolve()))));
     const written = new Set<string>();
     const addBlob = async (d: Digest) => {
       if (written.has(d)) return;
       written.add(d);
       const { size } = await stat(store.blobPath(d));
-      await new Promise<void>((resolve, reject) => {
+      await step(new Promise<void>((resolve, reject) => {
         const entry = pack.entry({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: EPOCH }, (err) => (err ? reject(err) : resolve()));
         // verified while it streams: a corrupt blob fails the save (the caller removes the partial
         // archive) instead of shipping bytes that do not match their digest
         const src = store.blobStream(d);
+        reading = src;
         const verify = new VerifyStream(d, size);
         src.on('error', reject);
         verify.on('error', reject);
+        // a cancel destroys the archive, and with it the entry being written
+        (entry as unknown as NodeJS.EventEmitter).on('error', reject);
         src.pipe(verify).pipe(entry as unknown as NodeJS.WritableStream);
-      });
+      }));
     };
     await addBytes('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
     const index: Descriptor[] = [];
@@ -107,10 +135,13 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
     await addBytes('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: index })));
     if (format === 'docker') await addBytes('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
     pack.finalize();
-    await done;
+    await step(done);
     return images.map((i) => i.rec);
   } catch (err) {
+    reading?.destroy();
     pack.destroy();
     throw err;
+  } finally {
+    detach();
   }
 }

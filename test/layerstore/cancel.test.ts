@@ -4,13 +4,13 @@
  * left in the store's tmp/, `tsbuild fsck` clean, and the same command then succeeds. Each is
  * signalled mid-way through a ~130 MB image of random (incompressible) layers, through the launcher.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTsbuild, TSBUILD_BIN } from '../helpers/cli.js';
+import { openStore, TsbuildError } from '@tsbuild/builder';
+import { runTsbuild } from '../helpers/cli.js';
 import { STORE_TMP } from '../helpers/store.js';
+import { cancel, entries, expectCancelled, expectStoreClean, randomRootfsTar, start, until } from '../helpers/cancel.js';
 
 let work: string;
 /** the store holding `big:1` (imported once) */
@@ -18,24 +18,11 @@ let root: string;
 let rootfsTar: string;
 let archive: string;
 
-function writeRandom(path: string, bytes: number): void {
-  const chunk = 8 << 20;
-  const parts: Buffer[] = [];
-  for (let n = 0; n < bytes; n += chunk) parts.push(randomBytes(Math.min(chunk, bytes - n)));
-  writeFileSync(path, Buffer.concat(parts));
-}
-
 beforeAll(() => {
   mkdirSync(STORE_TMP, { recursive: true });
   work = mkdtempSync(join(STORE_TMP, 'cancel-'));
-  const rootfs = join(work, 'rootfs');
-  mkdirSync(join(rootfs, 'data'), { recursive: true });
-  writeRandom(join(rootfs, 'data/a'), 64 << 20);
-  writeRandom(join(rootfs, 'data/b'), 64 << 20);
   rootfsTar = join(work, 'rootfs.tar');
-  const tar = runTar(['-C', rootfs, '-cf', rootfsTar, '.']);
-  expect(tar).toBe(0);
-  rmSync(rootfs, { recursive: true, force: true });
+  randomRootfsTar(work, rootfsTar);
   root = join(work, 'root');
   const imp = runTsbuild(['import', '--root', root, rootfsTar, 'big:1']);
   expect(imp.stderr).toBe('');
@@ -45,67 +32,6 @@ beforeAll(() => {
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-function runTar(args: string[]): number | null {
-  return spawnSync('tar', args).status;
-}
-
-interface Running { child: ChildProcess; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> }
-
-/** Start `tsbuild ARGS`; stdout is read only when `drain` (else a pipe nobody reads: a stalled reader). */
-function start(args: string[], drain = true): Running {
-  const child = spawn(TSBUILD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  if (drain) child.stdout!.resume();
-  const t0 = Date.now();
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 }));
-  });
-  return { child, stderr: () => err, exit };
-}
-
-/** Poll `cond` every 5 ms, up to `ms`. */
-async function until(cond: () => boolean, ms = 30_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return cond();
-}
-
-function entries(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/** Signal the command and wait for its end: the time from the signal to the exit. */
-async function cancel(r: Running, sig: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; stderr: string }> {
-  const t0 = Date.now();
-  r.child.kill(sig);
-  const e = await r.exit;
-  return { ...e, ms: Date.now() - t0, stderr: r.stderr() };
-}
-
-function expectCancelled(r: { code: number | null; signal: NodeJS.Signals | null; ms: number; stderr: string }, command: string): void {
-  expect(r.signal).toBeNull(); // it handled the signal, it was not killed by it
-  expect(r.stderr).toMatch(new RegExp(`error: ${command} cancelled: (terminated|interrupted) \\[E_CANCELLED\\]`));
-  expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-  expect(r.code).toBe(130);
-  expect(r.ms).toBeLessThan(8_000);
-}
-
-function expectStoreClean(storeRoot: string): void {
-  expect(entries(join(storeRoot, 'tmp'))).toEqual([]);
-  const f = runTsbuild(['fsck', '--root', storeRoot]);
-  expect(f.stdout + f.stderr).not.toMatch(/E_|corrupt|missing/i);
-  expect(f.code).toBe(0);
-  expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(storeRoot);
-}
 
 describe('cancelling store commands', () => {
   it('save -o FILE: SIGTERM mid-way leaves no archive and no scratch file; the rerun writes it', async () => {
@@ -126,7 +52,7 @@ describe('cancelling store commands', () => {
   }, 60_000);
 
   it('save to a pipe nobody reads (a stalled reader): SIGINT ends it at once', async () => {
-    const r = start(['save', '--root', root, 'big:1'], false);
+    const r = start(['save', '--root', root, 'big:1'], { drain: false });
     // the pipe (64 KiB) is full long before the archive is written: tsbuild is blocked on it
     await new Promise((res) => setTimeout(res, 1500));
     expect(r.child.exitCode).toBeNull();
@@ -136,9 +62,12 @@ describe('cancelling store commands', () => {
     expectStoreClean(root);
   }, 60_000);
 
-  it('load: SIGTERM mid-way removes the blobs it added and its temp files; nothing is tagged; the rerun loads', async () => {
-    const fresh = join(work, 'load-root');
-    const r = start(['load', '--root', fresh, '-i', archive]);
+  it.each([
+    ['the launcher', {}],
+    ['the plain bundle', { TSBUILD_NO_SNAPSHOT: '1' }],
+  ])('load (%s): SIGTERM mid-way removes the blobs it added and its temp files; nothing is tagged; the rerun loads', async (via, env) => {
+    const fresh = join(work, `load-root-${Object.keys(env).length}`);
+    const r = start(['load', '--root', fresh, '-i', archive], { env });
     expect(await until(() => entries(join(fresh, 'tmp')).some((n) => n.startsWith('blob')))).toBe(true);
     const res = await cancel(r);
     expectCancelled(res, 'load');
@@ -198,4 +127,29 @@ describe('cancelling store commands', () => {
     expect(again.code).toBe(0);
     expect(existsSync(dest)).toBe(true);
   }, 90_000);
+
+  it('the library: Store.save/load/import take a signal and reject with E_CANCELLED, its reason as cause', async () => {
+    const store = await openStore({ root });
+    try {
+      const reason = new Error('deadline');
+      const dest = join(work, 'lib', 'saved.tar');
+      mkdirSync(join(work, 'lib'), { recursive: true });
+      const ac = new AbortController();
+      const saving = store.save(['big:1'], dest, { signal: ac.signal });
+      setTimeout(() => ac.abort(reason), 30);
+      const err = await saving.then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(TsbuildError);
+      expect((err as TsbuildError).code).toBe('E_CANCELLED');
+      expect((err as TsbuildError).cause).toBe(reason);
+      expect(entries(join(work, 'lib'))).toEqual([]);
+      // an already aborted signal: nothing starts
+      const pre = AbortSignal.abort(reason);
+      const settled = await Promise.all(([store.load(archive, { signal: pre }), store.import(rootfsTar, 'x:1', { signal: pre }), store.prune({ signal: pre })] as Promise<unknown>[])
+        .map((p) => p.then(() => undefined, (x: unknown) => x)));
+      expect(settled.map((e) => (e as TsbuildError | undefined)?.code)).toEqual(['E_CANCELLED', 'E_CANCELLED', 'E_CANCELLED']);
+    } finally {
+      await store.close();
+    }
+    expectStoreClean(root);
+  }, 60_000);
 });

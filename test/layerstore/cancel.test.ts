@@ -128,6 +128,46 @@ describe('cancelling store commands', () => {
     expect(existsSync(dest)).toBe(true);
   }, 90_000);
 
+  it('build -o type=local: SIGTERM while flattening leaves neither the directory nor its scratch', async () => {
+    const ctx = join(work, 'ctx-local');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM big:1\n');
+    const parent = join(work, 'local-out');
+    mkdirSync(parent, { recursive: true });
+    const dest = join(parent, 'rootfs');
+    const r = start(['build', '--root', root, '-q', '--network', 'none', '-o', `type=local,dest=${dest}`, ctx]);
+    // written beside the destination, renamed into place when complete
+    expect(await until(() => entries(parent).some((n) => n.startsWith('.rootfs.tsbuild-')))).toBe(true);
+    const res = await cancel(r);
+    expect(res.signal).toBeNull();
+    expect(res.stderr).toMatch(/build cancelled: .*\[E_CANCELLED\]/);
+    expect(res.code).toBe(130);
+    expect(res.ms).toBeLessThan(8_000);
+    expect(entries(parent)).toEqual([]);
+    expectStoreClean(root);
+    const again = runTsbuild(['build', '--root', root, '-q', '--network', 'none', '-o', `type=local,dest=${dest}`, ctx]);
+    expect(again.code).toBe(0);
+    expect(statSync(join(dest, 'data/f1')).size).toBe(64 << 20);
+  }, 90_000);
+
+  it('build -o type=tar,dest=- to a reader that stopped reading: SIGTERM ends it at once', async () => {
+    const ctx = join(work, 'ctx-stdout');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM big:1\n');
+    const r = start(['build', '--root', root, '-q', '--network', 'none', '-o', 'type=tar,dest=-', ctx], { drain: false });
+    // the tar has started to arrive: take one chunk, then read no more
+    await new Promise<void>((resolve) => r.child.stdout!.once('data', () => resolve()));
+    r.child.stdout!.pause();
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.child.exitCode).toBeNull();
+    const res = await cancel(r);
+    expect(res.signal).toBeNull();
+    expect(res.stderr).toMatch(/build cancelled: terminated \[E_CANCELLED\]|build cancelled: interrupted \[E_CANCELLED\]/);
+    expect(res.code).toBe(130);
+    expect(res.ms).toBeLessThan(8_000);
+    expectStoreClean(root);
+  }, 90_000);
+
   it('the library: Store.save/load/import take a signal and reject with E_CANCELLED, its reason as cause', async () => {
     const store = await openStore({ root });
     try {

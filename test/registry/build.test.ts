@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildEvent } from '@tsbuild/builder';
 import { pullImage, pushImage, sha256, type ImageRecord, type Store, type TransferEvent } from '@tsbuild/layerstore';
@@ -175,6 +175,20 @@ d('registry cache: store roots as CI runners', () => {
     const again = await build({ context, store: runner2.store, network: 'none', registry: { env } });
     expect(again.steps.find((s) => s.instruction.startsWith('RUN head -c 300000'))?.cached).toBe(true);
     expect(again.steps.find((s) => s.instruction.startsWith('RUN head -c 200000'))?.cached).toBe(false);
+  });
+
+  it('the local layout and the registry get the same cache artifact: one manifest, byte for byte', async () => {
+    const runner = await fresh();
+    const dest = mkdtempSync(join(STORE_TMP, 'cache-both-'));
+    cleanup.push(() => rmSync(dest, { recursive: true, force: true }));
+    const ref = `${reg.host}/ci/cache:both`;
+    await build({ context, store: runner.store, network: 'none', registry: { env }, cacheTo: [{ type: 'registry', ref, mode: 'max', ignoreError: false }, { type: 'local', dest, mode: 'max', ignoreError: false }] });
+    const local = (JSON.parse(readFileSync(join(dest, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }).manifests[0]!.digest;
+    const res = await fetch(`http://${reg.host}/v2/ci/cache/manifests/both`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const remote = sha256(Buffer.from(await res.arrayBuffer()));
+    expect(remote).toBe(local);
+    const manifest = JSON.parse(readFileSync(join(dest, 'blobs', 'sha256', local.slice(7)), 'utf8')) as { layers: { mediaType: string }[] };
+    expect(manifest.layers.filter((l) => l.mediaType.includes('tsbuild')).length).toBeGreaterThan(0);
   });
 
   it('runner 3, empty, with --push to the same registry: layers mounted from the cache, none downloaded', async () => {

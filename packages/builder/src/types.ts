@@ -6,7 +6,7 @@
  * Every optional property is typed `T | undefined` so callers compiled with
  * `exactOptionalPropertyTypes` can pass their own optional values through (`signal: opts.signal`).
  */
-import type { Digest, ImageConfig, ImageRecord, LayerStore, RegistryOptions } from '@tsbuild/layerstore';
+import type { Digest, ImageConfig, ImageRecord, LayerStore, RegistryOptions, TransferEvent as RegistryTransferEvent } from '@tsbuild/layerstore';
 import type { DiffFn, Executor, Snapshotter, Ulimit } from './exec/types.js';
 import type { Store } from './store/store.js';
 
@@ -408,23 +408,11 @@ export interface LintEvent {
  * Progress of one blob moving: a manifest, config or layer pulled from or pushed to a registry, or an
  * `ADD <url>` download (one `done` event when it is fetched, none when the HTTP cache still holds it).
  */
-export interface TransferEvent {
-  /** discriminant */
-  type: 'transfer';
-  /** `pull` / `push`: a registry transfer; `download`: `ADD <url>` */
-  action: 'pull' | 'push' | 'download';
-  /** the image reference being moved, or the URL */
-  ref: string;
-  /** the blob's digest */
-  digest: Digest;
-  /** what the blob is */
-  kind: 'manifest' | 'config' | 'layer' | 'blob' | 'url';
-  /** where the transfer is; `done` ends it */
-  status: 'waiting' | 'exists' | 'downloading' | 'uploading' | 'mounted' | 'retrying' | 'done';
-  /** bytes moved so far */
-  current: number;
-  /** bytes to move */
-  total: number;
+export interface TransferEvent extends Omit<RegistryTransferEvent, 'action' | 'kind' | 'message'> {
+  /** `pull` / `push`: a registry transfer (layerstore's TransferEvent); `download`: `ADD <url>` */
+  action: RegistryTransferEvent['action'] | 'download';
+  /** what the blob is (`url`: an `ADD <url>` download) */
+  kind: RegistryTransferEvent['kind'] | 'url';
   /** why, with status `retrying` */
   message?: string | undefined;
   /** the step it belongs to (`ADD <url>`), when it belongs to one */

@@ -15,7 +15,7 @@ export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from '
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
 export { cancellable, cancelledError } from './util/abort.js';
 export { ownerAlive, selfStartTime } from './lock/lockfile.js';
-export { mountsUnder, ownerGone, selfPidNamespace } from './gc/scratch.js';
+export { deadOwned, mountsUnder, ownerGone, ownerTag, selfPidNamespace } from './gc/scratch.js';
 export { decodeName, encodeName, fsName, hasEscapes } from './util/bytesName.js';
 export {
   resolveInRoot,

@@ -147,17 +147,31 @@ export interface UrlRecord {
   lastModified?: string;
 }
 
+/** What a GC (`tsbuild prune`) removed; the builder's `PruneStats`. */
 export interface GcStats {
+  /** blobs (layers, configs, manifests) removed */
   blobsRemoved: number;
+  /** unpacked layer snapshots removed */
   snapshotsRemoved: number;
+  /** build cache records removed */
   cacheRecordsRemoved: number;
-  /** RUN --mount=type=cache directories (prune --all) */
+  /** `RUN --mount=type=cache` directories removed (prune --all) */
   cacheMountsRemoved: number;
-  /** ADD <url> records (prune --all; their blobs then go unless something else keeps them) */
+  /** `ADD <url>` download records removed (prune --all; their blobs then go unless something else keeps them) */
   urlRecordsRemoved: number;
+  /** bytes freed on disk */
   bytesFreed: number;
 }
-export interface FsckProblem { kind: string; path: string; message: string }
+
+/** One inconsistency fsck found. */
+export interface FsckProblem {
+  /** what is wrong: `blob`, `manifest`, `snapshot`, `tag` … */
+  kind: string;
+  /** the file or reference concerned */
+  path: string;
+  /** what is wrong with it */
+  message: string;
+}
 
 /** The store's public surface, as the builder uses it. Implemented by `Store` (layerstore/src/store.ts). */
 export interface LayerStore {

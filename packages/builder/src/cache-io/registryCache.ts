@@ -12,35 +12,20 @@
 import pLimit from 'p-limit';
 import { downloadBlob, parseDockerRef, pushManifest, readBlobFromRegistry, resolveManifest, familiarString, type CacheRecord, type Descriptor, type Digest, type Endpoint, type LayerRef, type LayerStore, type RegistryClient, type Store, type TransferEvent } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
+import { cacheArtifact } from './artifact.js';
 import { collectKeys } from './collectKeys.js';
 import { parseRecord } from './importCache.js';
-import { CACHE_KEY_ANNOTATION, CACHE_MEDIA, OCI_MANIFEST } from './media.js';
-import type { BuildCacheSource, CacheConfig, CacheMode } from './types.js';
+import { CACHE_MEDIA, OCI_MANIFEST } from './media.js';
+import type { BuildCacheSource, CacheMode } from './types.js';
 
 export interface RegistryCacheExport { manifestDigest: Digest; records: number; blobs: number; uploadedBlobs: number; mountedBlobs: number }
 
 export async function exportCacheToRegistry(store: Store, client: RegistryClient, opts: { ref: string; mode: CacheMode; result: BuildCacheSource; onProgress?: (e: TransferEvent) => void }): Promise<RegistryCacheExport> {
   const records = await collectKeys(store, { result: opts.result, mode: opts.mode });
-  const recordDescs: Descriptor[] = [];
-  const config: CacheConfig = { version: 1, mode: opts.mode, records: [] };
-  for (const { key, record } of records) {
-    const b = await store.writeBlob(Buffer.from(JSON.stringify(record)));
-    recordDescs.push({ mediaType: CACHE_MEDIA.record, digest: b.digest, size: b.size, annotations: { [CACHE_KEY_ANNOTATION]: key } });
-    config.records.push({ key, digest: b.digest });
-  }
-  const layerDescs = new Map<Digest, Descriptor>();
-  for (const { record } of records) for (const l of record.layers) if (!layerDescs.has(l.digest)) layerDescs.set(l.digest, { mediaType: l.mediaType, digest: l.digest, size: l.size });
-  const cfg = await store.writeBlob(Buffer.from(JSON.stringify(config)));
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType: CACHE_MEDIA.artifact,
-    config: { mediaType: CACHE_MEDIA.config, digest: cfg.digest, size: cfg.size },
-    layers: [...recordDescs, ...layerDescs.values()],
-  };
-  const bytes = Buffer.from(JSON.stringify(manifest));
+  const artifact = await cacheArtifact(records, opts.mode, (data) => store.writeBlob(data));
+  const { manifest, bytes } = artifact;
   const r = await pushManifest(store, opts.ref, { bytes, mediaType: OCI_MANIFEST, blobs: [manifest.config, ...manifest.layers] }, { client, onProgress: opts.onProgress });
-  return { manifestDigest: r.digest, records: records.length, blobs: layerDescs.size, uploadedBlobs: r.uploadedBlobs, mountedBlobs: r.mountedBlobs };
+  return { manifestDigest: r.digest, records: records.length, blobs: artifact.layerBlobs.length, uploadedBlobs: r.uploadedBlobs, mountedBlobs: r.mountedBlobs };
 }
 
 /** Layer blobs a registry cache named, fetched on first use. */
@@ -110,7 +95,7 @@ export function withRemoteBlobs(store: Store, remote: RemoteBlobs): Store {
         if (await store.hasBlob(d)) return;
         const src = remote.blobs.get(d);
         if (!src) return;
-        await downloadBlob(store, remote.client, src.ep, src.repo, src.desc, src.display, (e) => remote.onProgress?.({ type: 'transfer', action: 'pull', ref: src.display, kind: 'layer', ...e }), remote.client.options);
+        await downloadBlob({ store, client: remote.client, ep: src.ep, repo: src.repo, display: src.display, progress: (e) => remote.onProgress?.({ type: 'transfer', action: 'pull', ref: src.display, kind: 'layer', ...e }), opts: remote.client.options }, src.desc);
       })();
       inflight.set(d, p);
       p.catch(() => inflight.delete(d));

@@ -32,6 +32,7 @@ import { byteCompare } from '../copy/wildcard.js';
 import type { CopySource, SourceMatch } from '../copy/types.js';
 import { defaultIgnoreMatcher, type IgnoreMatcher } from './ignoreMatcher.js';
 import type { ChecksumCache, ChecksumOptions, ContentChecksum, ContextStats, DirIdentity, FileIdentity, SourceSelection } from './types.js';
+import { fileKind, type FileKind } from '../io/fileKind.js';
 
 const VERSION = 'tsbuild-contenthash-v1';
 const SMALL = 256 * 1024;
@@ -69,14 +70,11 @@ export interface ChecksumDeps {
   stats?: ContextStats;
 }
 
+/** the record's type letter (part of the checksum cache's format) */
+const TYPE_CHAR: Record<FileKind, string> = { file: 'f', dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p', socket: 's' };
+
 function typeChar(st: Stats): string {
-  if (st.isFile()) return 'f';
-  if (st.isDirectory()) return 'd';
-  if (st.isSymbolicLink()) return 'l';
-  if (st.isCharacterDevice()) return 'c';
-  if (st.isBlockDevice()) return 'b';
-  if (st.isFIFO()) return 'p';
-  return 's';
+  return TYPE_CHAR[fileKind(st)];
 }
 
 function rec(label: string, abs: string, src: string, st: Stats): Rec {

@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { BuildError } from '../errors.js';
-import { httpFetch } from '../net/fetch.js';
+import { receiveUrl, type BodySink, type Sha256 } from './receiveUrl.js';
 import type { RemoteFile } from './types.js';
 
 export interface DownloadOptions {
@@ -50,52 +51,41 @@ export function parseChecksum(checksum: string): { algo: 'sha256'; hex: string }
 }
 
 export async function downloadUrl(url: string, opts: DownloadOptions = {}): Promise<RemoteFile> {
-  let res: Response;
-  try {
-    res = await httpFetch(url, { redirect: 'follow', signal: opts.signal });
-  } catch (err) {
-    throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
-  }
-  return saveResponse(url, res, opts);
+  const want = opts.checksum ? parseChecksum(opts.checksum) : undefined;
+  const got = await receiveUrl(url, tempFileSink(opts.tmpDir ?? tmpdir()), { expected: want ? `sha256:${want.hex}` : undefined, signal: opts.signal });
+  if (got.notModified) throw new BuildError('E_FETCH', `failed to download ${url}: invalid response status 304`, { data: { url, status: 304 } }); // no validators were sent
+  const out: RemoteFile = { url, file: got.file, digest: got.digest, size: got.size, filename: urlFilename(url) };
+  if (got.lastModified) out.lastModified = got.lastModified;
+  if (got.etag) out.etag = got.etag;
+  return out;
 }
 
-/** Store a fetch Response's body as a RemoteFile (status checked, hashed, --checksum verified). */
-export async function saveResponse(url: string, res: Response, opts: DownloadOptions = {}): Promise<RemoteFile> {
-  const want = opts.checksum ? parseChecksum(opts.checksum) : undefined;
-  if (!res.ok || !res.body) {
-    throw new BuildError('E_FETCH', `failed to download ${url}: invalid response status ${res.status}`, { data: { url, status: res.status } });
-  }
-  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'add-url-'));
-  const file = join(dir, 'content');
-  const h = createHash('sha256');
-  let size = 0;
-  const fh = await open(file, 'wx', 0o600);
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      h.update(chunk);
-      size += chunk.length;
-      await fh.write(chunk);
+/** A body into `<dir>/add-url-XXXX/content` (mode 0600), hashed as written; removed on any failure. */
+function tempFileSink(parent: string): BodySink {
+  return async (body: Readable, expected: Sha256 | undefined) => {
+    const dir = await mkdtemp(join(parent, 'add-url-'));
+    const file = join(dir, 'content');
+    try {
+      const h = createHash('sha256');
+      let size = 0;
+      const fh = await open(file, 'wx', 0o600);
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          h.update(chunk);
+          size += chunk.length;
+          await fh.write(chunk);
+        }
+      } finally {
+        await fh.close();
+      }
+      const digest: Sha256 = `sha256:${h.digest('hex')}`;
+      if (expected && digest !== expected) throw Object.assign(new Error(`content hashes to ${digest}, not ${expected}`), { code: 'E_INTEGRITY', data: { expected, actual: digest } });
+      return { file, digest, size };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
     }
-  } catch (err) {
-    await fh.close();
-    await rm(dir, { recursive: true, force: true });
-    throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
-  }
-  await fh.close();
-  const hex = h.digest('hex');
-  if (want && want.hex !== hex) {
-    await rm(dir, { recursive: true, force: true });
-    throw new BuildError('E_CHECKSUM', `digest mismatch for ${url}: expected sha256:${want.hex}, got sha256:${hex}`, {
-      data: { url, expected: `sha256:${want.hex}`, actual: `sha256:${hex}` },
-    });
-  }
-  const lm = res.headers.get('last-modified');
-  const lastModified = lm ? new Date(lm) : undefined;
-  const out: RemoteFile = { url, file, digest: `sha256:${hex}`, size, filename: urlFilename(url) };
-  if (lastModified && !Number.isNaN(lastModified.getTime())) out.lastModified = lastModified;
-  const etag = res.headers.get('etag');
-  if (etag) out.etag = etag;
-  return out;
+  };
 }
 
 /** Remove a downloaded file's temp dir. */

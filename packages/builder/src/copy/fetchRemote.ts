@@ -5,11 +5,9 @@
  * step key and passes the result to applyCopy through `remote` (applyCopy never deletes the blob).
  * The records and their blobs are build cache: `tsbuild prune` keeps them, `prune --all` drops them.
  */
-import { Readable } from 'node:stream';
 import type { LayerStore, UrlRecord } from '@tsbuild/layerstore';
-import { BuildError } from '../errors.js';
-import { httpFetch } from '../net/fetch.js';
 import { parseChecksum, urlFilename } from './downloadUrl.js';
+import { checksumMismatch, receiveUrl, type Sha256 } from './receiveUrl.js';
 import type { RemoteFile } from './types.js';
 
 export interface FetchRemoteOptions {
@@ -36,43 +34,23 @@ export async function fetchRemote(url: string, opts: FetchRemoteOptions): Promis
   if (meta && want && meta.digest === `sha256:${want.hex}`) return cached(meta);
   if (meta && opts.offline) return cached(meta);
 
-  const headers: Record<string, string> = {};
-  if (meta?.etag) headers['if-none-match'] = meta.etag;
-  if (meta?.lastModified) headers['if-modified-since'] = meta.lastModified;
-  let res: Response;
-  try {
-    res = await httpFetch(url, { redirect: 'follow', headers, signal: opts.signal });
-  } catch (err) {
-    throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
-  }
-  if (res.status === 304 && meta) {
-    await res.body?.cancel();
-    if (want && meta.digest !== `sha256:${want.hex}`) {
-      throw new BuildError('E_CHECKSUM', `digest mismatch for ${url}: expected sha256:${want.hex}, got ${meta.digest}`, { data: { url } });
-    }
-    return cached(meta);
-  }
-  if (!res.ok || !res.body) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new BuildError('E_FETCH', `failed to download ${url}: invalid response status ${res.status}`, { data: { url, status: res.status } });
-  }
+  const expected: Sha256 | undefined = want ? `sha256:${want.hex}` : undefined;
   // straight onto the blob store (hashed on the way; a --checksum is the blob's expected digest, so
   // content that does not match is never stored)
-  let blob: { digest: `sha256:${string}`; size: number };
-  try {
-    blob = await store.writeBlob(Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]), want ? { expected: `sha256:${want.hex}` } : {});
-  } catch (err) {
-    const e = err as { code?: string; data?: { actual?: string } };
-    if (want && e.code === 'E_INTEGRITY') {
-      throw new BuildError('E_CHECKSUM', `digest mismatch for ${url}: expected sha256:${want.hex}, got ${e.data?.actual}`, { data: { url, expected: `sha256:${want.hex}`, actual: e.data?.actual } });
-    }
-    throw new BuildError('E_FETCH', `failed to download ${url}: ${(err as Error).message}`, { cause: err, data: { url } });
+  const got = await receiveUrl(url, (body, exp) => store.writeBlob(body, exp ? { expected: exp } : {}).then((b) => ({ ...b, file: store.blobPath(b.digest) })), {
+    expected,
+    ifNoneMatch: meta?.etag,
+    ifModifiedSince: meta?.lastModified,
+    signal: opts.signal,
+  });
+  if (got.notModified) {
+    // only asked with validators, which only a record gives
+    if (expected && meta!.digest !== expected) throw checksumMismatch(url, expected, meta!.digest);
+    return cached(meta!);
   }
-  const m: UrlRecord = { url, digest: blob.digest, size: blob.size };
-  const etag = res.headers.get('etag');
-  if (etag) m.etag = etag;
-  const lm = res.headers.get('last-modified');
-  if (lm && !Number.isNaN(new Date(lm).getTime())) m.lastModified = new Date(lm).toUTCString();
+  const m: UrlRecord = { url, digest: got.digest, size: got.size };
+  if (got.etag) m.etag = got.etag;
+  if (got.lastModified) m.lastModified = got.lastModified.toUTCString();
   await store.putUrlRecord(m);
   return { ...cached(m), fromCache: false };
 }

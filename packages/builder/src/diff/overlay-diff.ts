@@ -21,12 +21,13 @@
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { PassThrough } from 'node:stream';
 import type { DiffFn, Mounted } from '../exec/types.js';
-import { emitLayer, fileMeta, type Change, type ChangeKind, type FileMeta } from './emit.js';
+import { layerStream } from './layer-stream.js';
+import { fileMeta, type Change, type ChangeKind, type FileMeta } from './emit.js';
 import { readXattrs } from './xattrs.js';
 import { overlayOpaqueXattr } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
+import { fileKind } from '../io/fileKind.js';
 import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
 
 export interface DiffOptions {
@@ -50,20 +51,7 @@ interface Node {
   unchanged?: boolean;
 }
 
-export const overlayDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
-  const out = new PassThrough();
-  // the consumer may attach its listeners after a failure here: without one, Node would throw the
-  // 'error' event and kill the process (a stack and a leaked mount); pipeline() still reports it
-  out.on('error', () => undefined);
-  overlayChanges(mounted.upperdir, lowerdirs, opts)
-    .then((changes) => {
-      const layer = emitLayer(changes, opts);
-      layer.on('error', (err) => out.destroy(err));
-      layer.pipe(out);
-    })
-    .catch((err: unknown) => out.destroy(err as Error));
-  return out;
-};
+export const overlayDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => layerStream(overlayChanges(mounted.upperdir, lowerdirs, opts), opts);
 
 /** The ordered change list of an upperdir against its lowerdirs (lowest first). */
 export async function overlayChanges(upperdir: string, lowerdirs: string[], opts: DiffOptions = {}): Promise<Change[]> {
@@ -235,14 +223,11 @@ export function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
 }
 
+/** overlayfs's whiteout is a 0/0 character device; a socket has no place in a layer */
 function kindOf(st: Stats): ChangeKind | undefined {
-  if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return st.rdev === 0 ? 'whiteout' : 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return undefined;
+  const k = fileKind(st);
+  if (k === 'char' && st.rdev === 0) return 'whiteout';
+  return k === 'socket' ? undefined : k;
 }
 
 /** Byte-wise name order (what Go's filepath.Walk and `tar --sort=name` use). */

@@ -15,31 +15,22 @@
 import { lstat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { DiffFn, Mounted } from '../exec/types.js';
 import { BuildError } from '../errors.js';
 import { CopyMount, baseEntry, type BaseEntry, type BaseTree } from '../snapshot/copy.js';
-import { emitLayer, fileMeta, type Change, type ChangeKind } from './emit.js';
+import { layerStream } from './layer-stream.js';
+import { fileMeta, type Change, type ChangeKind } from './emit.js';
 import { byName, isWhiteout, readNames, type DiffOptions } from './overlay-diff.js';
 import { fsName } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
+import { fileKind } from '../io/fileKind.js';
 
 export const treeDiff: DiffFn = (mounted: Mounted, lowerdirs: string[], opts: DiffOptions): Readable => {
-  const out = new PassThrough();
-  // a failure before the consumer listens must not kill the process (pipeline() still reports it)
-  out.on('error', () => undefined);
-  if (!(mounted instanceof CopyMount)) {
-    queueMicrotask(() => out.destroy(new BuildError('E_USAGE', 'treeDiff needs a rootfs prepared by CopySnapshotter')));
-    return out;
-  }
-  treeChanges(mounted.root, mounted.base, lowerdirs, opts)
-    .then((changes) => {
-      const layer = emitLayer(changes, opts);
-      layer.on('error', (err) => out.destroy(err));
-      layer.pipe(out);
-    })
-    .catch((err: unknown) => out.destroy(err as Error));
-  return out;
+  const changes = mounted instanceof CopyMount
+    ? treeChanges(mounted.root, mounted.base, lowerdirs, opts)
+    : Promise.reject(new BuildError('E_USAGE', 'treeDiff needs a rootfs prepared by CopySnapshotter'));
+  return layerStream(changes, opts);
 };
 
 /** The ordered change list of `root` against `base`. */
@@ -112,12 +103,8 @@ export async function treeChanges(root: string, base: BaseTree, lowerdirs: strin
   return out;
 }
 
+/** a socket has no place in a layer */
 function kindOf(st: Stats): ChangeKind | undefined {
-  if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return undefined;
+  const k = fileKind(st);
+  return k === 'socket' ? undefined : k;
 }

@@ -8,9 +8,9 @@
  * killed with SIGKILL are recognised (owner gone, or pid reused: another start time; only within
  * our own pid namespace) and removed by the next run and by `prune` (snapshot/reap.ts).
  */
-import { mkdtempSync, readdirSync, statfsSync } from 'node:fs';
+import { mkdtempSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ownerGone, selfPidNamespace, selfStartTime } from '@tsbuild/layerstore';
+import { deadOwned, ownerTag } from '@tsbuild/layerstore';
 
 const TMPFS_MAGIC = 0x01021994;
 const CANDIDATES = ['/dev/shm', '/run'];
@@ -38,23 +38,11 @@ export function secretBase(env: NodeJS.ProcessEnv = process.env): string | null 
 
 /** A fresh 0700 dir for one step's secret copies, on tmpfs (`fallback` only without one). */
 export function makeSecretDir(fallback: string): string {
-  return mkdtempSync(join(secretBase() ?? fallback, `tsbuild-${process.pid}-${selfStartTime()}-${selfPidNamespace()}-`));
+  return mkdtempSync(join(secretBase() ?? fallback, `tsbuild-${ownerTag()}-`));
 }
 
 /** Secret dirs left by processes that are gone. */
 export function deadSecretDirs(): string[] {
   const b = secretBase();
-  if (!b) return [];
-  let names: string[];
-  try {
-    names = readdirSync(b);
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const n of names) {
-    const m = NAME.exec(n);
-    if (m && ownerGone(m[1]!, m[2]!, m[3]!)) out.push(join(b, n));
-  }
-  return out;
+  return b ? deadOwned(b, NAME) : [];
 }

@@ -10,6 +10,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { BuildError } from '../errors.js';
+import { fileKind, type FileKind } from './fileKind.js';
 
 export interface ReadRegularOptions {
   /** what the file is, for the message ("the image's /etc/passwd") */
@@ -20,14 +21,11 @@ export interface ReadRegularOptions {
   shown?: string;
 }
 
+/** what a file that is not regular is, in a message */
+const KIND_WORD: Record<FileKind, string> = { fifo: 'FIFO', char: 'character device', block: 'block device', socket: 'socket', dir: 'directory', symlink: 'symbolic link', file: 'special file' };
+
 function kindOf(st: Stats): string {
-  if (st.isFIFO()) return 'FIFO';
-  if (st.isCharacterDevice()) return 'character device';
-  if (st.isBlockDevice()) return 'block device';
-  if (st.isSocket()) return 'socket';
-  if (st.isDirectory()) return 'directory';
-  if (st.isSymbolicLink()) return 'symbolic link';
-  return 'special file';
+  return KIND_WORD[fileKind(st)];
 }
 
 /**

@@ -10,7 +10,7 @@
  * certificates to fetch's trust store before the first request — the same set Node would have
  * trusted (its bundled roots + the extra file).
  */
-import { readFileSync } from 'node:fs';
+import { trustedCas } from '@tsbuild/layerstore';
 
 const DEFERRED = 'TSBUILD_DEFERRED_CA_CERTS';
 const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
@@ -34,20 +34,14 @@ export async function httpFetch(url: string, init: RequestInit): Promise<Respons
 }
 
 async function installExtraCa(file: string): Promise<void> {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (err) {
-    // what Node itself does with an unreadable NODE_EXTRA_CA_CERTS: warn and go on without it
-    process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`);
-    return;
-  }
+  // what Node itself does with an unreadable NODE_EXTRA_CA_CERTS: warn and go on without it
+  const ca = await trustedCas(file, (m) => process.emitWarning(m));
+  if (!ca) return;
   // Node 20 has no API to extend the default trust store after start (tls.setDefaultCACertificates
   // is Node >= 22.19): give fetch's dispatcher (undici's Agent, reachable through the symbol undici
   // documents for sharing a global dispatcher) an explicit CA list instead.
   await fetch('data:,').catch(() => undefined); // makes Node create its dispatcher
   const current = (globalThis as Record<symbol, unknown>)[DISPATCHER] as { constructor: new (opts: unknown) => unknown } | undefined;
   if (!current) throw new Error('tsbuild: cannot apply NODE_EXTRA_CA_CERTS (no fetch dispatcher); run with TSBUILD_EAGER_CA=1');
-  const tls = (await import('node:tls')).default; // loaded here only: not part of a warm build
-  (globalThis as Record<symbol, unknown>)[DISPATCHER] = new current.constructor({ connect: { ca: [...tls.rootCertificates, pem] } });
+  (globalThis as Record<symbol, unknown>)[DISPATCHER] = new current.constructor({ connect: { ca } });
 }

@@ -17,6 +17,7 @@ import { readXattrs } from '../diff/xattrs.js';
 import { runTool } from './run-tool.js';
 import { BuildError } from '../errors.js';
 import { overlayOpaqueXattr, parentsAreDirs } from '@tsbuild/layerstore';
+import { fileKind } from '../io/fileKind.js';
 
 /** Metadata of one path of the rootfs before the step. */
 export interface BaseEntry {
@@ -139,7 +140,6 @@ export async function snapshotTree(root: string): Promise<BaseTree> {
 }
 
 export function baseEntry(st: BigIntStats): BaseEntry {
-  const kind: BaseEntry['kind'] = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink'
-    : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : st.isFIFO() ? 'fifo' : 'socket';
+  const kind: BaseEntry['kind'] = fileKind(st);
   return { kind, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), size: st.size, mtimeNs: st.mtimeNs, rdev: st.rdev };
 }

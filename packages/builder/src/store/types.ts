@@ -2,7 +2,7 @@
  * Shapes of the library's `Store` (store/store.ts): what `tsbuild images`, `inspect`, `prune`,
  * `fsck`, `save` and `load` print, as data.
  */
-import type { Digest, ImageConfig, ImageRecord, LayerRef, Manifest } from '@tsbuild/layerstore';
+import type { Digest, FsckProblem as StoreFsckProblem, GcStats, ImageConfig, ImageRecord, LayerRef, Manifest } from '@tsbuild/layerstore';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -107,30 +107,10 @@ export interface PruneOptions extends CancelOptions {
   all?: boolean | undefined;
 }
 
-/** What {@link Store.prune} removed. */
-export interface PruneStats {
-  /** blobs (layers, configs, manifests) removed */
-  blobsRemoved: number;
-  /** unpacked layer snapshots removed */
-  snapshotsRemoved: number;
-  /** build cache records removed */
-  cacheRecordsRemoved: number;
-  /** `RUN --mount=type=cache` directories removed (with `all`) */
-  cacheMountsRemoved: number;
-  /** `ADD <url>` download records removed (with `all`; their blobs then go unless something else keeps them) */
-  urlRecordsRemoved: number;
-  /** bytes freed on disk */
-  bytesFreed: number;
-}
+/** What {@link Store.prune} removed (the layer store's GC stats: one definition). */
+export type PruneStats = GcStats;
 
 /** One inconsistency {@link Store.fsck} found. */
-export interface FsckProblem {
-  /** what is wrong: `blob`, `manifest`, `snapshot`, `tag` … */
-  kind: string;
-  /** the file or reference concerned */
-  path: string;
-  /** what is wrong with it */
-  message: string;
-}
+export type FsckProblem = StoreFsckProblem;
 
 export type { Digest, ImageRecord, LayerRef };

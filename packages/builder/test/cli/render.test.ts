@@ -5,6 +5,8 @@ import type { BuildEvent } from '../../src/types.js';
 import { createRenderer, resolveMode } from '../../src/cli/render/index.js';
 import { ttyRenderer } from '../../src/cli/render/tty.js';
 import { colorWanted } from '../../src/cli/render/style.js';
+import { transferLabel, transferSize } from '../../src/cli/render/transfer.js';
+import { transferPrinter } from '../../src/cli/commands/_transfer-progress.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let buf = '';
@@ -113,6 +115,13 @@ describe('plain view', () => {
     // and the lint findings once more at the end of the log
     r.finish(true);
     expect(s.text().endsWith('\n1 warning found:\n - MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\n')).toBe(true);
+    // the live view sums up every warning under the last frame, in the same words
+    const tty = sink();
+    const rt = ttyRenderer(tty.stream, opts, () => 0);
+    rt.onEvent!({ type: 'lint', message: 'Maintainer instruction is deprecated in favor of using label', rule: 'MaintainerDeprecated', location: { file: 'Dockerfile', line: 2 } });
+    rt.onEvent!({ type: 'warning', message: 'cache export failed', location: { file: 'Dockerfile', line: 3 } });
+    rt.finish(true);
+    expect(strip(tty.text()).endsWith('\n2 warnings found:\n - WARNING: MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (Dockerfile:2)\n - WARNING: Dockerfile:3: cache export failed\n')).toBe(true);
   });
 });
 
@@ -191,7 +200,18 @@ describe('tty view', () => {
     r.onEvent!({ type: 'step-log', stepId: '1', stream: 'stdout', data: 'END\nnext\n' });
     expect(performance.now() - t0).toBeLessThan(2000);
     const last = s.text().slice(s.text().lastIndexOf('[+] Building'));
-    expect(last).toMatch(/ => => # z+…\x1b\[K\n => => # next\x1b\[K/);
+    // cut where the plain view cuts it (progress/lines.ts): its last pieces, then END, then next
+    expect(last).toMatch(/ => => # z+…\x1b\[K\n => => # END\x1b\[K\n => => # next\x1b\[K/);
+    const p = sink();
+    const rp = createRenderer('plain', p.stream, opts);
+    rp.onEvent!({ type: 'step-start', stepId: '1', name: '[s 2/2] RUN x', stage: 0, index: 2, total: 2 });
+    for (let i = 0; i < 640; i++) rp.onEvent!({ type: 'step-log', stepId: '1', stream: 'stdout', data: chunk });
+    rp.onEvent!({ type: 'step-log', stepId: '1', stream: 'stdout', data: 'END\nnext\n' });
+    const plainTail = p.text().trimEnd().split('\n').slice(-6).map((l) => l.replace(/^#1 \d+\.\d+ /, ''));
+    const ttyTail = strip(last).trimEnd().split('\n').slice(-6).map((l) => l.replace(/^ => => # /, ''));
+    // each line the frame shows is the plain view's line, clipped to the terminal's width
+    expect(ttyTail.map((l, i) => plainTail[i]!.startsWith(l.replace(/…$/, '')) && (l.endsWith('…') || l === plainTail[i]))).toEqual([true, true, true, true, true, true]);
+    expect(plainTail.slice(-2)).toEqual(['END', 'next']);
     r.finish(true);
   });
 
@@ -242,6 +262,32 @@ describe('tty view', () => {
     const rdl = createRenderer('plain', dl.stream, opts);
     rdl.onEvent!({ type: 'transfer', action: 'download', ref: 'https://example.com/x.tgz', digest: `sha256:${'cd'.repeat(32)}`, kind: 'url', status: 'done', current: 3_000_000, total: 3_000_000, stepId: '7' });
     expect(dl.text()).toBe('#7 downloaded https://example.com/x.tgz 3.0MB\n');
+  });
+
+  it('one wording of transfer status and sizes: the bar, the plain line and tsbuild pull/push say the same', () => {
+    expect([512, 500_000, 2_000_000, 1_500_000_000].map(transferSize)).toEqual(['512B', '500.0kB', '2.0MB', '1.5GB']);
+    expect(transferLabel('push', 'retrying', 'reset')).toBe('Retrying: reset');
+    const ev = (action: 'pull' | 'push', status: string, current = 2_000_000) => ({ type: 'transfer', action, ref: 'localhost:5000/app:1', digest: `sha256:${'ab'.repeat(32)}`, kind: 'layer', status, current, total: 2_000_000, message: status === 'retrying' ? 'socket hang up' : undefined }) as const;
+    for (const [action, status, words] of [['pull', 'exists', 'Already exists'], ['push', 'mounted', 'Mounted'], ['push', 'done', 'Pushed'], ['pull', 'done', 'Pull complete']] as const) {
+      const tty = sink();
+      let t = 0;
+      const r = ttyRenderer(tty.stream, opts, () => (t += 200));
+      r.onEvent!(ev(action, status) as unknown as BuildEvent);
+      r.finish(true);
+      const bar = strip(tty.text()).split('\n').filter((l) => l.startsWith(' => => '));
+      expect(bar.at(-1)).toMatch(status === 'done' ? / 2\.0MB\/2\.0MB \d+\.\ds$/ : new RegExp(` 2\\.0MB\\/2\\.0MB ${words} \\d+\\.\\ds$`));
+      const plain = sink();
+      createRenderer('plain', plain.stream, opts).onEvent!(ev(action, status) as unknown as BuildEvent);
+      expect(plain.text()).toBe(`#${action} localhost:5000/app:1 layer abababababab: ${words}\n`);
+      const cmd = sink();
+      transferPrinter(cmd.stream, false)(ev(action, status) as never);
+      expect(cmd.text()).toBe(status === 'done' ? `abababababab: ${words} 2.0MB\n` : `abababababab: ${words}\n`);
+    }
+    const cmd = sink();
+    const print = transferPrinter(cmd.stream, false);
+    print(ev('pull', 'retrying', 1000) as never);
+    print(ev('pull', 'waiting', 0) as never);
+    expect(cmd.text()).toBe('abababababab: Retrying: socket hang up\n');
   });
 
   it('notes (Ctrl-C) print above the frame; abort gives the cursor back', () => {

@@ -280,6 +280,30 @@ describe('ADD <url> against a real local HTTP server', () => {
     await store.close();
   });
 
+  it('downloadUrl (temp file) and fetchRemote (blob store) answer alike: same codes, words and digests; nothing kept on a mismatch', async () => {
+    const tmpDir = t();
+    const store = await openStore(t());
+    const zero = `sha256:${'0'.repeat(64)}`;
+    const viaTemp = (url: string, checksum?: string) => downloadUrl(url, { tmpDir, checksum }).catch((e: { code?: string; message: string; data?: unknown }) => e);
+    const viaStore = (url: string, checksum?: string) => fetchRemote(url, { store, checksum }).catch((e: { code?: string; message: string; data?: unknown }) => e);
+    const ok = [await viaTemp(`${base}/files/data.txt`), await viaStore(`${base}/files/data.txt`)] as { digest: string; size: number; etag?: string; filename: string }[];
+    expect(ok.map((r) => [r.digest, r.size, r.etag, r.filename])).toEqual([[`sha256:${sha}`, body.length, '"v1"', 'data.txt'], [`sha256:${sha}`, body.length, '"v1"', 'data.txt']]);
+    const missing = [await viaTemp(`${base}/missing`), await viaStore(`${base}/missing`)] as { code?: string; message: string }[];
+    expect(missing.map((e) => e.code)).toEqual(['E_FETCH', 'E_FETCH']);
+    expect(missing[0]!.message).toBe(missing[1]!.message);
+    expect(missing[0]!.message).toContain('invalid response status 404');
+    const blobsBefore = readdirSync(store.paths.blobs, { recursive: true }).length;
+    const bad = [await viaTemp(`${base}/redirect`, zero), await viaStore(`${base}/redirect`, zero)] as { code?: string; message: string; data?: unknown }[];
+    expect(bad.map((e) => e.code)).toEqual(['E_CHECKSUM', 'E_CHECKSUM']);
+    expect(bad[0]!.message).toBe(`digest mismatch for ${base}/redirect: expected ${zero}, got sha256:${sha}`);
+    expect(bad[1]!.message).toBe(bad[0]!.message);
+    expect(bad[1]!.data).toEqual(bad[0]!.data);
+    // the temp download left only the first (good) one's directory; the store gained no blob
+    expect(readdirSync(tmpDir)).toHaveLength(1);
+    expect(readdirSync(store.paths.blobs, { recursive: true }).length).toBe(blobsBefore);
+    await store.close();
+  });
+
   it('a pre-downloaded RemoteFile (fetched for the cache key) is reused', async () => {
     const remote = await downloadUrl(`${base}/files/data.txt`, { tmpDir: t() });
     expect(remote.etag).toBe('"v1"');

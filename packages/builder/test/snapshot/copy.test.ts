@@ -2,6 +2,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { OverlaySnapshotter } from '../../src/snapshot/overlay.js';
 import { CopySnapshotter } from '../../src/snapshot/copy.js';
 import { detectSnapshotter } from '../../src/snapshot/detect.js';
@@ -68,6 +70,13 @@ describe('CopySnapshotter + treeDiff', () => {
     expect(got).not.toMatch(/^\.\/data\/(a|sub)/m);
     expect(got).not.toMatch(/^\.\/(bin\/ls|home) /m);
     expect(got).toMatch(/^\.\/bin\/cat l /m);
+  });
+
+  test('treeDiff of a rootfs the copying snapshotter did not prepare: the stream fails with E_USAGE, even for a consumer that comes late (pipeline reports it)', async () => {
+    const stream = treeDiff({ root: work, upperdir: work, release: async () => undefined } as unknown as Mounted, [], {});
+    await new Promise((r) => setTimeout(r, 20)); // the failure happens before anyone listens
+    const err = (await pipeline(stream, new Writable({ write: (_c, _e, cb) => cb() })).catch((e: unknown) => e)) as { code?: string };
+    expect(err.code).toBe('E_USAGE');
   });
 
   test('treeDiff: added, changed, deleted (files and dirs), replaced dir, hardlinks, symlinks; nothing for an unchanged step', async () => {

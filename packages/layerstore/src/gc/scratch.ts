@@ -36,8 +36,36 @@ export function ownerGone(pid: string, start: string, ns: string): boolean {
   return ns === selfPidNamespace() && !ownerAlive(`${pid} ${start}`);
 }
 
+/**
+ * `<pid>-<start time>-<pid namespace>`: the owner part of the names of what this process leaves
+ * on disk (its scratch dir, the builder's secret dirs), which `deadOwned` reads back.
+ */
+export function ownerTag(): string {
+  return `${process.pid}-${selfStartTime()}-${selfPidNamespace()}`;
+}
+
 export function ownScratchName(): string {
-  return `${PREFIX}${process.pid}-${selfStartTime()}-${selfPidNamespace()}`;
+  return `${PREFIX}${ownerTag()}`;
+}
+
+/**
+ * The entries of `dir` (one readdir) whose name `pattern` matches with an owner (groups 1–3: pid,
+ * start time, pid namespace, as ownerTag writes them) that is gone; `otherwise` judges the names it
+ * does not match. A missing or unreadable `dir` has none.
+ */
+export function deadOwned(dir: string, pattern: RegExp, otherwise?: (name: string) => boolean): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const n of names) {
+    const m = pattern.exec(n);
+    if (m ? ownerGone(m[1]!, m[2]!, m[3]!) : otherwise?.(n)) out.push(join(dir, n));
+  }
+  return out;
 }
 
 /** Create (once) and return this process's scratch dir under `tmp`. */
@@ -54,23 +82,10 @@ export function ownScratch(tmp: string): string {
  * the safe side).
  */
 export function deadScratch(tmp: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(tmp);
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const n of names) {
-    const m = NAME.exec(n);
-    if (m) {
-      if (ownerGone(m[1]!, m[2]!, m[3]!)) out.push(join(tmp, n));
-      continue;
-    }
+  return deadOwned(tmp, NAME, (n) => {
     const legacy = /^[a-z-]*?-(\d+)-/.exec(n);
-    if (legacy && processStart(Number(legacy[1])) === undefined) out.push(join(tmp, n));
-  }
-  return out;
+    return legacy !== null && processStart(Number(legacy[1])) === undefined;
+  });
 }
 
 /** Mount points at or below any of `dirs` in this mount namespace, deepest first. */

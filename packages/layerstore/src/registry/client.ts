@@ -15,6 +15,7 @@ import { getCredentials } from './credentials.js';
 import { discard, Http, readBody, TransportError, type HttpResponse } from './http.js';
 import type { Credentials, Endpoint, Env, RegistryHostConfig, RegistryOptions } from './types.js';
 import { sha256 } from '../digest.js';
+import { attemptsOf, backoff } from './retry.js';
 
 export const MANIFEST_ACCEPT = [MEDIA.ociIndex, MEDIA.dockerManifestList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ');
 
@@ -191,7 +192,7 @@ export class RegistryClient {
 
   /** One logical request: auth, redirects, HTTP fallback for local hosts, retries. */
   async send(ep: Endpoint, req: SendRequest): Promise<HttpResponse> {
-    const attempts = req.retry === false ? 1 : (this.options.attempts ?? 5);
+    const attempts = req.retry === false ? 1 : attemptsOf(this.options);
     let lastErr: unknown;
     for (let attempt = 1; ; attempt++) {
       this.options.signal?.throwIfAborted();
@@ -200,7 +201,7 @@ export class RegistryClient {
         const res = await this.once(ep, req);
         if (RETRY_STATUS.has(res.status) && attempt < attempts) {
           discard(res);
-          await this.backoff(attempt, retryAfter(res.headers['retry-after']));
+          await backoff(this.options, attempt, retryAfter(res.headers['retry-after']));
           continue;
         }
         return res;
@@ -213,7 +214,7 @@ export class RegistryClient {
         }
         lastErr = err;
         if (err.tls || attempt >= attempts || err.errno === 'ENOTFOUND' || err.errno === 'EAI_AGAIN') throw this.unreachable(ep, req.display ?? ep.registry, lastErr);
-        await this.backoff(attempt);
+        await backoff(this.options, attempt);
       }
     }
   }
@@ -316,12 +317,6 @@ export class RegistryClient {
     const loc = res.headers.location;
     if (!loc) throw registryError('E_REGISTRY', `${ep.registry}: upload answer from ${ep.host} has no Location`, { host: ep.host });
     return new URL(loc, this.baseUrl(ep)).toString();
-  }
-
-  private async backoff(attempt: number, retryAfterMs?: number): Promise<void> {
-    const base = this.options.retryBaseMs ?? 250;
-    const ms = retryAfterMs ?? Math.min(10_000, base * 2 ** (attempt - 1));
-    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 60_000)));
   }
 
   /** The registry's answer as a typed error naming the reference. */

@@ -20,21 +20,28 @@ export function configPath(env: Env): string {
   return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'tsbuild', 'config.json');
 }
 
-/** The config file's registry settings, merged per host (a missing file is an empty config). */
-export function loadRegistryConfig(env: Env): Map<string, RegistryHostConfig> {
-  const file = configPath(env);
+/**
+ * A JSON config file the user may not have (ours, docker's config.json): undefined when it cannot
+ * be read, E_FORMAT naming it when it is not JSON.
+ */
+export function readConfigFile<T>(file: string): T | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return new Map();
+    return undefined;
   }
-  let doc: TsbuildConfig;
   try {
-    doc = JSON.parse(text) as TsbuildConfig;
+    return JSON.parse(text) as T;
   } catch (err) {
     throw formatError(`${file}: not valid JSON: ${(err as Error).message}`, { file });
   }
+}
+
+/** The config file's registry settings, merged per host (a missing file is an empty config). */
+export function loadRegistryConfig(env: Env): Map<string, RegistryHostConfig> {
+  const doc = readConfigFile<TsbuildConfig>(configPath(env));
+  if (!doc) return new Map();
   const out = new Map<string, RegistryHostConfig>();
   const get = (h: string) => out.get(h) ?? (out.set(h, {}), out.get(h)!);
   for (const [host, c] of Object.entries(doc.registry ?? {})) Object.assign(get(host), c);

@@ -6,11 +6,12 @@
  * every other key of the file as it was.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { StoreError } from '../errors.js';
 import type { Credentials, Env } from './types.js';
+import { readConfigFile } from './config.js';
 
 /** The key docker uses for Docker Hub in config.json and with credential helpers. */
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
@@ -27,18 +28,7 @@ export function dockerConfigPath(env: Env): string {
 }
 
 function readConfig(env: Env): DockerConfig {
-  const file = dockerConfigPath(env);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return {};
-  }
-  try {
-    return JSON.parse(text) as DockerConfig;
-  } catch (err) {
-    throw new StoreError('E_FORMAT', `${file}: not valid JSON: ${(err as Error).message}`, { file });
-  }
+  return readConfigFile<DockerConfig>(dockerConfigPath(env)) ?? {};
 }
 
 /** The key a registry has in config.json (`docker.io` → the Hub's legacy URL). */

@@ -1,15 +1,15 @@
 /**
  * HTTP(S) transport for registry calls: keep-alive agents per TLS mode, the system CAs plus
- * `$NODE_EXTRA_CA_CERTS` (read here: bin/tsbuild defers it, see builder net/fetch.ts), an idle
+ * `$NODE_EXTRA_CA_CERTS` (ca.ts: bin/tsbuild defers it, see builder net/fetch.ts), an idle
  * timeout on the response and its body (a registry that stops answering fails the attempt instead
  * of hanging), and the response body as a stream.
  */
 import http from 'node:http';
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Env } from './types.js';
+import { trustedCas } from './ca.js';
 
 export interface HttpRequest {
   method: string;
@@ -56,11 +56,10 @@ export class Http {
   /** made on the first request: node:tls (and the CA bundle) are not loaded by builds that pull nothing */
   private async getAgents(): Promise<NonNullable<Http['agents']>> {
     if (this.agents) return this.agents;
-    const ca = extraCa(this.env);
-    const roots = ca ? (await import('node:tls')).default.rootCertificates : [];
+    const ca = await trustedCas(this.env.NODE_EXTRA_CA_CERTS);
     const common = { keepAlive: true, maxSockets: 16 };
     return (this.agents ??= {
-      https: new https.Agent({ ...common, ...(ca ? { ca: [...roots, ca] } : {}) }),
+      https: new https.Agent({ ...common, ...(ca ? { ca } : {}) }),
       insecure: new https.Agent({ ...common, rejectUnauthorized: false }),
       http: new http.Agent(common),
     });
@@ -121,14 +120,4 @@ export async function readBody(res: HttpResponse, limit = 8 << 20): Promise<Buff
 export function discard(res: HttpResponse): void {
   res.body.resume();
   res.body.on('error', () => undefined);
-}
-
-function extraCa(env: Env): string | undefined {
-  const file = env.NODE_EXTRA_CA_CERTS;
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // Node warns about it at start already when it read it itself
-  }
 }

@@ -18,8 +18,10 @@ import { RegistryClient, type FetchedManifest } from './client.js';
 import { TransportError } from './http.js';
 import { recordSources } from './sources.js';
 import { formatPlatform, hostPlatform, selectPlatform } from '../images/platform.js';
-import type { Endpoint, RegistryOptions, TransferEvent } from './types.js';
+import type { BlobTransfer, Endpoint, RegistryOptions, TransferEvent } from './types.js';
 import { sha256 } from '../digest.js';
+import { retry } from './retry.js';
+import { settleAll } from './settleAll.js';
 
 export interface PullOptions extends RegistryOptions {
   /** reuse a client (its tokens and sockets) across pulls; otherwise one is made and closed */
@@ -78,7 +80,7 @@ export async function pullImage(store: Store, input: string, opts: PullOptions =
         progress({ digest: desc.digest, kind, status: 'exists', current: desc.size, total: desc.size });
         return;
       }
-      const n = await downloadBlob(store, client, ep, ref.path, desc, display, (e) => progress({ ...e, kind }), opts);
+      const n = await downloadBlob({ store, client, ep, repo: ref.path, display, progress: (e) => progress({ ...e, kind }), opts }, desc);
       stats.downloadedBlobs++;
       stats.downloadedBytes += n;
     };
@@ -91,9 +93,7 @@ export async function pullImage(store: Store, input: string, opts: PullOptions =
       progress({ digest: l.digest, kind: 'layer', status: 'waiting', current: 0, total: l.size });
       jobs.push(limit(() => fetchOne(l, 'layer')));
     }
-    const settled = await Promise.allSettled(jobs);
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
+    await settleAll(jobs);
     let config;
     let layers;
     try {
@@ -151,16 +151,8 @@ const WRITE_AHEAD = 8 << 20;
  * One blob into the store: GET (Range from what is already written after a broken transfer),
  * hash while writing, verify size and digest, commit. Returns the bytes transferred.
  */
-export async function downloadBlob(
-  store: Store,
-  client: RegistryClient,
-  ep: Endpoint,
-  repo: string,
-  desc: Descriptor,
-  display: string,
-  progress: (e: Omit<TransferEvent, 'type' | 'action' | 'ref' | 'kind'>) => void,
-  opts: RegistryOptions,
-): Promise<number> {
+export async function downloadBlob(t: BlobTransfer, desc: Descriptor): Promise<number> {
+  const { store, client, ep, repo, display, progress, opts } = t;
   if (!/^sha256:[a-f0-9]{64}$/.test(desc.digest)) throw formatError(`${display}: unsupported blob digest ${desc.digest}`);
   await store.lease([`blob ${desc.digest}`]);
   const tmp = store.paths.temp('pull');
@@ -168,17 +160,18 @@ export async function downloadBlob(
   let hash: Hash = createHash('sha256');
   let got = 0;
   let transferred = 0;
-  const attempts = opts.attempts ?? 5;
   let lastReport = 0;
   try {
-    for (let attempt = 1; ; attempt++) {
+    // one attempt: GET from byte `got` on; what it wrote before a break stays for the next one
+    let drainAttempt: () => Promise<void> = async () => undefined;
+    let writeError: unknown;
+    const attempt = async (): Promise<void> => {
       const pending: Buffer[] = [];
       let pendingLen = 0;
       // writes run behind the socket (positional, so their order does not matter) with at most
       // WRITE_AHEAD bytes queued: reading waits for the disk only when the disk falls behind
       let queued = 0;
       let writes: Promise<void> = Promise.resolve();
-      let writeError: unknown;
       const flush = async () => {
         if (pendingLen) {
           const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
@@ -205,45 +198,44 @@ export async function downloadBlob(
         await writes;
         if (writeError) throw writeError;
       };
-      try {
-        const res = await client.getBlob(ep, repo, desc.digest, got, display);
-        if (got > 0 && res.status === 200) {
-          // the server ignored Range: start over
-          got = 0;
-          hash = createHash('sha256');
-          await fh.truncate(0);
-        }
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          if (got + pendingLen + chunk.length > desc.size) {
-            res.body.destroy();
-            throw integrityError(`${display}: blob ${desc.digest} from ${ep.host} is larger than the ${desc.size} bytes its manifest declares`, { digest: desc.digest });
-          }
-          hash.update(chunk);
-          pending.push(chunk);
-          pendingLen += chunk.length;
-          transferred += chunk.length;
-          if (pendingLen >= FLUSH_BYTES) await flush();
-          const now = Date.now();
-          if (now - lastReport > 100) {
-            lastReport = now;
-            progress({ digest: desc.digest, status: 'downloading', current: got + pendingLen, total: desc.size });
-          }
-        }
-        await drain();
-        if (got < desc.size) throw new TransportError(`blob ${desc.digest} ended after ${got} of ${desc.size} bytes`, 'ECONNRESET');
-        break;
-      } catch (err) {
-        // bytes that arrived intact before a break are kept: the next attempt asks for the rest
-        await drain().catch(() => undefined);
-        if (writeError) throw writeError; // the disk, not the network: no retry
-        opts.signal?.throwIfAborted();
-        // the registry's answers and unreachable hosts were already retried inside send()
-        if (err instanceof StoreError) throw err;
-        if (attempt >= attempts) throw client.unreachable(ep, display, err instanceof TransportError ? err : new TransportError((err as Error).message, (err as NodeJS.ErrnoException).code ?? 'EIO'));
-        progress({ digest: desc.digest, status: 'retrying', current: got, total: desc.size, message: (err as Error).message });
-        await new Promise((r) => setTimeout(r, Math.min(10_000, (opts.retryBaseMs ?? 250) * 2 ** (attempt - 1))));
+      drainAttempt = drain; // the retry hook waits for this attempt's writes before the next one
+      const res = await client.getBlob(ep, repo, desc.digest, got, display);
+      if (got > 0 && res.status === 200) {
+        // the server ignored Range: start over
+        got = 0;
+        hash = createHash('sha256');
+        await fh.truncate(0);
       }
-    }
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        if (got + pendingLen + chunk.length > desc.size) {
+          res.body.destroy();
+          throw integrityError(`${display}: blob ${desc.digest} from ${ep.host} is larger than the ${desc.size} bytes its manifest declares`, { digest: desc.digest });
+        }
+        hash.update(chunk);
+        pending.push(chunk);
+        pendingLen += chunk.length;
+        transferred += chunk.length;
+        if (pendingLen >= FLUSH_BYTES) await flush();
+        const now = Date.now();
+        if (now - lastReport > 100) {
+          lastReport = now;
+          progress({ digest: desc.digest, status: 'downloading', current: got + pendingLen, total: desc.size });
+        }
+      }
+      await drain();
+      if (got < desc.size) throw new TransportError(`blob ${desc.digest} ended after ${got} of ${desc.size} bytes`, 'ECONNRESET');
+    };
+    await retry(opts, attempt, {
+      retryable: async (err) => {
+        // bytes that arrived intact before a break are kept: the next attempt asks for the rest
+        await drainAttempt().catch(() => undefined);
+        if (writeError) throw writeError; // the disk, not the network: no retry
+        // the registry's answers and unreachable hosts were already retried inside send()
+        return !(err instanceof StoreError);
+      },
+      exhausted: (err) => client.unreachable(ep, display, err instanceof TransportError ? err : new TransportError((err as Error).message, (err as NodeJS.ErrnoException).code ?? 'EIO')),
+      onRetry: (err) => progress({ digest: desc.digest, status: 'retrying', current: got, total: desc.size, message: (err as Error).message }),
+    });
     const digest = `sha256:${hash.digest('hex')}` as Digest;
     if (digest !== desc.digest) throw integrityError(`${display}: blob from ${ep.host} hashes to ${digest}, not ${desc.digest}: nothing was stored`, { expected: desc.digest, actual: digest });
     await fh.close();

@@ -17,7 +17,9 @@ import { MEDIA } from '../images/media.js';
 import { familiarString, parseReference, repositoryName } from '../images/reference.js';
 import { RegistryClient } from './client.js';
 import { knownSources, recordSources } from './sources.js';
-import type { Endpoint, RegistryOptions, TransferEvent } from './types.js';
+import type { BlobTransfer, RegistryOptions, TransferEvent } from './types.js';
+import { retry } from './retry.js';
+import { settleAll } from './settleAll.js';
 
 export interface PushOptions extends RegistryOptions {
   client?: RegistryClient;
@@ -113,18 +115,13 @@ async function pushPlan(store: Store, target: string, plan: PushPlan, opts: Push
   const stats = { uploadedBlobs: 0, mountedBlobs: 0, existingBlobs: 0, uploadedBytes: 0 };
   const progress = (e: Omit<TransferEvent, 'type' | 'action' | 'ref'>) => opts.onProgress?.({ type: 'transfer', action: 'push', ref: display, ...e });
   const limit = pLimit(Math.max(1, opts.concurrency ?? 4));
-  const allSettled = async (jobs: Promise<void>[]) => {
-    // every job settles before the first failure is thrown: no request outlives the push
-    const failed = (await Promise.allSettled(jobs)).find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
-  };
   try {
     const seen = new Set<string>();
     const blobs = plan.blobs.filter((b) => !seen.has(b.digest) && seen.add(b.digest));
-    await allSettled(blobs.map((b) =>
+    await settleAll(blobs.map((b) =>
       limit(async () => {
         const kind: TransferEvent['kind'] = plan.configs.has(b.digest) ? 'config' : 'layer';
-        const r = await pushBlob(store, client, ep, ref.path, b, display, opts.mountFrom ?? [], (e) => progress({ ...e, kind }), opts);
+        const r = await pushBlob({ store, client, ep, repo: ref.path, display, progress: (e) => progress({ ...e, kind }), opts }, b, opts.mountFrom ?? []);
         if (r === 'exists') stats.existingBlobs++;
         else if (r === 'mounted') stats.mountedBlobs++;
         else {
@@ -140,7 +137,7 @@ async function pushPlan(store: Store, target: string, plan: PushPlan, opts: Push
       progress({ digest: m.digest, kind: 'manifest', status: 'done', current: m.bytes.length, total: m.bytes.length });
     };
     for (let depth = MAX_INDEX_DEPTH; depth >= 1; depth--) {
-      await allSettled(plan.children.filter((c) => c.depth === depth).map((c) => limit(() => put(c, c.digest))));
+      await settleAll(plan.children.filter((c) => c.depth === depth).map((c) => limit(() => put(c, c.digest))));
     }
     await put(plan.top, ref.digest ?? ref.tag ?? 'latest');
     recordSources(store.paths, blobs.map((b) => b.digest), repoName);
@@ -150,17 +147,8 @@ async function pushPlan(store: Store, target: string, plan: PushPlan, opts: Push
   }
 }
 
-async function pushBlob(
-  store: Store,
-  client: RegistryClient,
-  ep: Endpoint,
-  repo: string,
-  desc: Descriptor,
-  display: string,
-  extraSources: string[],
-  progress: (e: Omit<TransferEvent, 'type' | 'action' | 'ref' | 'kind'>) => void,
-  opts: RegistryOptions,
-): Promise<'exists' | 'mounted' | 'uploaded'> {
+async function pushBlob(t: BlobTransfer, desc: Descriptor, extraSources: string[]): Promise<'exists' | 'mounted' | 'uploaded'> {
+  const { store, client, ep, repo, display, progress, opts } = t;
   const scopes = [`repository:${repo}:pull,push`];
   if (await client.hasBlob(ep, repo, desc.digest, scopes)) {
     progress({ digest: desc.digest, status: 'exists', current: desc.size, total: desc.size });
@@ -181,38 +169,37 @@ async function pushBlob(
   }
   if (!(await store.hasBlob(desc.digest))) throw notFound(`${display}: blob ${desc.digest} is not in the store (a pulled image whose layers were pruned?)`, { digest: desc.digest });
   const chunkSize = opts.chunkSize ?? 64 << 20;
-  const attempts = opts.attempts ?? 5;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      location ??= (await client.startUpload(ep, repo, display) as { location: string }).location;
-      progress({ digest: desc.digest, status: 'uploading', current: 0, total: desc.size });
-      if (desc.size <= chunkSize) {
-        await client.finishUpload(ep, repo, location, desc.digest, () => store.blobStream(desc.digest), desc.size, display);
-      } else {
-        const fh = await open(store.blobPath(desc.digest), 'r');
-        try {
-          let offset = 0;
-          while (offset < desc.size) {
-            const len = Math.min(chunkSize, desc.size - offset);
-            const buf = Buffer.allocUnsafe(len);
-            const { bytesRead } = await fh.read(buf, 0, len, offset);
-            location = await client.uploadChunk(ep, repo, location, buf.subarray(0, bytesRead), offset, display);
-            offset += bytesRead;
-            progress({ digest: desc.digest, status: 'uploading', current: offset, total: desc.size });
-          }
-        } finally {
-          await fh.close();
+  const upload = async (): Promise<'uploaded'> => {
+    location ??= (await client.startUpload(ep, repo, display) as { location: string }).location;
+    progress({ digest: desc.digest, status: 'uploading', current: 0, total: desc.size });
+    if (desc.size <= chunkSize) {
+      await client.finishUpload(ep, repo, location, desc.digest, () => store.blobStream(desc.digest), desc.size, display);
+    } else {
+      const fh = await open(store.blobPath(desc.digest), 'r');
+      try {
+        let offset = 0;
+        while (offset < desc.size) {
+          const len = Math.min(chunkSize, desc.size - offset);
+          const buf = Buffer.allocUnsafe(len);
+          const { bytesRead } = await fh.read(buf, 0, len, offset);
+          location = await client.uploadChunk(ep, repo, location, buf.subarray(0, bytesRead), offset, display);
+          offset += bytesRead;
+          progress({ digest: desc.digest, status: 'uploading', current: offset, total: desc.size });
         }
-        await client.finishUpload(ep, repo, location, desc.digest, undefined, 0, display);
+      } finally {
+        await fh.close();
       }
-      progress({ digest: desc.digest, status: 'done', current: desc.size, total: desc.size });
-      return 'uploaded';
-    } catch (err) {
+      await client.finishUpload(ep, repo, location, desc.digest, undefined, 0, display);
+    }
+    progress({ digest: desc.digest, status: 'done', current: desc.size, total: desc.size });
+    return 'uploaded';
+  };
+  return retry(opts, upload, {
+    retryable: (err) => {
       // a failed upload session is dropped; a fresh one starts from byte 0
       location = undefined;
-      const transient = err instanceof StoreError && (err.code === 'E_REGISTRY_UNREACHABLE' || (err.code === 'E_REGISTRY' && Number(err.data?.status ?? 0) >= 500));
-      if (!transient || attempt >= attempts) throw err;
-      progress({ digest: desc.digest, status: 'retrying', current: 0, total: desc.size, message: (err as Error).message });
-    }
-  }
+      return err instanceof StoreError && (err.code === 'E_REGISTRY_UNREACHABLE' || (err.code === 'E_REGISTRY' && Number(err.data?.status ?? 0) >= 500));
+    },
+    onRetry: (err) => progress({ digest: desc.digest, status: 'retrying', current: 0, total: desc.size, message: (err as Error).message }),
+  });
 }

@@ -5,6 +5,8 @@
  * A push walks the same chain backwards: HEAD/mount/upload blobs, PUT the manifest under its tag.
  */
 import type { Digest } from '../types.js';
+import type { Store } from '../store.js';
+import type { RegistryClient } from './client.js';
 
 /** Environment the registry code reads (DOCKER_CONFIG, HOME, TSBUILD_CONFIG, NODE_EXTRA_CA_CERTS). */
 export type Env = Record<string, string | undefined>;
@@ -47,15 +49,21 @@ export interface Credentials { username?: string; password?: string; identityTok
 
 /** Progress of one blob (or manifest) transfer: events the CLI renders as a line per layer. */
 export interface TransferEvent {
+  /** discriminant */
   type: 'transfer';
+  /** which way the blob moves */
   action: 'pull' | 'push';
   /** the image reference being moved */
   ref: string;
+  /** the blob's digest */
   digest: Digest;
   /** what this blob is */
   kind: 'manifest' | 'config' | 'layer' | 'blob';
+  /** where the transfer is; `done` ends it (`exists` and `mounted` end it without moving bytes) */
   status: 'waiting' | 'exists' | 'downloading' | 'uploading' | 'mounted' | 'retrying' | 'done';
+  /** bytes moved so far */
   current: number;
+  /** bytes to move */
   total: number;
   /** set with status 'retrying' */
   message?: string;
@@ -77,4 +85,19 @@ export interface RegistryOptions {
   signal?: AbortSignal;
   /** platform to pick from an index (default: the host's) */
   platform?: { os: string; architecture: string; variant?: string };
+}
+
+/**
+ * Where one blob moves, and how (a download's and an upload's common surroundings): the store, the
+ * registry conversation and endpoint, the repository, the reference errors name, the blob's
+ * progress callback and the retry policy.
+ */
+export interface BlobTransfer {
+  store: Store;
+  client: RegistryClient;
+  ep: Endpoint;
+  repo: string;
+  display: string;
+  progress: (e: Omit<TransferEvent, 'type' | 'action' | 'ref' | 'kind'>) => void;
+  opts: RegistryOptions;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { configPath, loadRegistryConfig } from '../../src/registry/config.js';
 import { endpointsFor } from '../../src/registry/config.js';
 import { parseChallenges } from '../../src/registry/challenge.js';
+import { getCredentials } from '../../src/registry/credentials.js';
 import { selectPlatform } from '../../src/images/platform.js';
 
 describe('registry config and endpoints', () => {
@@ -65,5 +66,21 @@ describe('platform selection from an index', () => {
     expect(selectPlatform([m('amd64', 'v1'), m('arm64')], { os: 'linux', architecture: 'amd64' })?.digest).toBe('sha256:amd64v1');
     expect(selectPlatform([m('arm64')], { os: 'linux', architecture: 'amd64' })).toBeUndefined();
     expect(selectPlatform([{ ...m('amd64'), platform: { os: 'windows', architecture: 'amd64' } }], { os: 'linux', architecture: 'amd64' })).toBeUndefined();
+  });
+  it('our config and docker\'s config.json are read alike: missing is empty, broken JSON is E_FORMAT naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tscfg-'));
+    try {
+      expect(loadRegistryConfig({ TSBUILD_CONFIG: join(dir, 'none.json') }).size).toBe(0);
+      expect(getCredentials('example.com', { DOCKER_CONFIG: join(dir, 'none') })).toBeUndefined();
+      writeFileSync(join(dir, 'bad.json'), '{"registry": ');
+      writeFileSync(join(dir, 'config.json'), '{"auths": ');
+      const ours = (() => { try { loadRegistryConfig({ TSBUILD_CONFIG: join(dir, 'bad.json') }); } catch (e) { return e as { code: string; message: string }; } })();
+      const docker = (() => { try { getCredentials('example.com', { DOCKER_CONFIG: dir }); } catch (e) { return e as { code: string; message: string }; } })();
+      expect([ours?.code, docker?.code]).toEqual(['E_FORMAT', 'E_FORMAT']);
+      expect(ours?.message).toMatch(new RegExp(`^${join(dir, 'bad.json')}: not valid JSON: `));
+      expect(docker?.message).toMatch(new RegExp(`^${join(dir, 'config.json')}: not valid JSON: `));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@
  * blob when it settles, like `docker pull`'s final lines). The live view belongs to cli/render.
  */
 import type { TransferEvent } from '@tsbuild/layerstore';
-import { humanSize } from './_store-args.js';
+import { transferLabel, transferRate, transferSize } from '../render/transfer.js';
 
 export function transferPrinter(out: NodeJS.WritableStream, quiet: boolean): (e: TransferEvent) => void {
   const started = new Map<string, number>();
@@ -15,10 +15,11 @@ export function transferPrinter(out: NodeJS.WritableStream, quiet: boolean): (e:
       return;
     }
     if (e.status === 'waiting') return;
-    const label = { exists: 'Already exists', done: e.action === 'pull' ? 'Pull complete' : 'Pushed', mounted: 'Mounted from another repository', retrying: `Retrying (${e.message ?? ''})`, downloading: '', uploading: '' }[e.status];
+    const label = transferLabel(e.action, e.status, e.message);
+    if (!label) return;
     const t0 = started.get(e.digest);
-    const speed = e.status === 'done' && t0 && Date.now() > t0 ? ` ${humanSize(Math.round((e.total * 1000) / (Date.now() - t0)))}/s` : '';
-    out.write(`${id}: ${label}${e.status === 'done' ? ` ${humanSize(e.total)}${speed}` : ''}\n`);
+    const speed = e.status === 'done' && t0 ? transferRate(e.total, Date.now() - t0) : '';
+    out.write(`${id}: ${label}${e.status === 'done' ? ` ${transferSize(e.total)}${speed ? ` ${speed}` : ''}` : ''}\n`);
   };
 }
 

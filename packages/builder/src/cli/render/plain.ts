@@ -107,11 +107,16 @@ export function plainRenderer(out: NodeJS.WritableStream, opts: Partial<RenderOp
     note: (text) => { current = undefined; out.write(`${text}\n`); },
     // the lint findings again at the end, where a long log is read (as buildx sums them up)
     finish() {
-      if (lints.length) out.write(`\n${lints.length} warning${lints.length === 1 ? '' : 's'} found:\n${lints.map((l) => ` - ${l}\n`).join('')}`);
+      if (lints.length) out.write(warningSummary(lints));
       lints.length = 0;
     },
     abort() {},
   };
+}
+
+/** The warnings again at the end of a build, where a long log is read (as buildx sums them up). */
+export function warningSummary(lines: string[]): string {
+  return `\n${lines.length} warning${lines.length === 1 ? '' : 's'} found:\n${lines.map((l) => ` - ${l}\n`).join('')}`;
 }
 
 /** `Rule: message (file:line)` for lint warnings, `file:line: message` for the others. */

@@ -7,14 +7,14 @@
  * last frame (on success, failure or Ctrl-C) lists every step with nothing running.
  */
 import type { BuildEvent } from '../../types.js';
+import { LineSplitter } from '../../progress/lines.js';
 import { MissReasons } from './missShown.js';
-import { readTransfer } from './transfer.js';
-import { warningText } from './plain.js';
+import { readTransfer, transferLabel, transferSize } from './transfer.js';
+import { warningSummary, warningText } from './plain.js';
 import { makeStyle, type Style } from './style.js';
 import type { RenderOptions, Renderer } from './types.js';
 
 const LOG_LINES = 6;
-const PARTIAL_MAX = 4096;
 const FRAME_MS = 100;
 
 interface StepView {
@@ -27,8 +27,10 @@ interface StepView {
   base: boolean;
   error?: string;
   miss?: string;
+  /** the last LOG_LINES complete lines, made printable */
   logs: string[];
-  partial: string;
+  /** the step's output split into lines as the plain view splits it (the unfinished line kept, at most MAX_LINE long) */
+  lines: LineSplitter;
 }
 
 interface TransferView { id: string; name: string; current: number; total?: number; done: boolean; start: number; end?: number; status?: string }
@@ -80,7 +82,8 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       body.push({ text: running ? style.blue(line) : s.error ? style.red(line) : line, running });
       if (s.miss) body.push({ text: style.yellow(clip(` => => cache miss: ${s.miss}`, width)), running });
       if (running) {
-        const tail = [...s.logs, ...(s.partial ? [printable(s.partial)] : [])].slice(-LOG_LINES);
+        const partial = s.lines.peek();
+        const tail = [...s.logs, ...(partial ? [printable(partial)] : [])].slice(-LOG_LINES);
         for (const l of tail) body.push({ text: style.dim(clip(` => => # ${l}`, width)), running });
       }
     }
@@ -120,7 +123,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
   const onEvent = (e: BuildEvent): void => {
     switch (e.type) {
       case 'step-start':
-        steps.set(e.stepId, { id: e.stepId, name: e.name, start: now(), cached: false, base: e.index === 1, logs: [], partial: '' });
+        steps.set(e.stepId, { id: e.stepId, name: e.name, start: now(), cached: false, base: e.index === 1, logs: [], lines: new LineSplitter() });
         misses.started(e.stepId, e.stage, e.name);
         break;
       case 'step-cached': {
@@ -137,15 +140,10 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       case 'step-log': {
         const s = step(e.stepId);
         if (!s) break;
-        // only the tail of a line is ever shown: an endless line (`head -c 1G /dev/zero`) keeps 4 KiB
-        const nl = e.data.lastIndexOf('\n');
-        if (nl < 0) {
-          s.partial = (s.partial + e.data).slice(-PARTIAL_MAX);
-          break;
-        }
-        const parts = (s.partial + e.data.slice(0, nl)).split('\n').slice(-LOG_LINES);
-        s.partial = e.data.slice(nl + 1).slice(-PARTIAL_MAX);
-        s.logs = [...s.logs, ...parts.map((l) => printable(l.slice(-PARTIAL_MAX)))].slice(-LOG_LINES);
+        // the same splitting as the plain view (linear time; an endless line such as `head -c 1G
+        // /dev/zero` is cut every MAX_LINE characters), of which only the last lines are kept
+        const done = s.lines.push(e.data);
+        if (done.length) s.logs = [...s.logs, ...done.slice(-LOG_LINES).map(printable)].slice(-LOG_LINES);
         break;
       }
       case 'step-done': {
@@ -201,7 +199,7 @@ export function ttyRenderer(out: NodeJS.WritableStream, opts: RenderOptions, now
       finished = ok ? 'ok' : 'failed';
       if (timer) clearInterval(timer);
       if (steps.size > 0 || extra.length > 0 || transfers.size > 0) draw();
-      if (warnings.length) write(`\n${warnings.length} warning${warnings.length === 1 ? '' : 's'} found:\n${warnings.map((w) => ` - ${w}\n`).join('')}`);
+      if (warnings.length) write(warningSummary(warnings));
       write('\x1b[?25h');
     },
     abort() {
@@ -233,15 +231,14 @@ function printable(s: string): string {
 
 function bar(t: TransferView, width: number, now: number): string {
   const secs = `${(((t.end ?? now) - t.start) / 1000).toFixed(1)}s`;
-  const size = t.total ? `${mb(t.current)}/${mb(t.total)}` : mb(t.current);
+  const size = t.total ? `${transferSize(t.current)}/${transferSize(t.total)}` : transferSize(t.current);
   const barWidth = 20;
   const filled = t.total ? Math.min(barWidth, Math.round((t.current / t.total) * barWidth)) : 0;
   const b = t.done ? '' : ` [${'='.repeat(filled)}${' '.repeat(barWidth - filled)}]`;
-  const what = t.status === 'exists' ? ' already exists' : t.status === 'mounted' ? ' mounted' : t.status === 'retrying' ? ' retrying' : '';
+  // the status in words once it is not the plain "done" (the bar's end says that); a retry's reason
+  // is left to the plain view, the bar has no room for it
+  const label = t.status === 'done' ? undefined : transferLabel(undefined, t.status);
+  const what = label ? ` ${label}` : '';
   // the name gives way first on a narrow terminal: the bar and the bytes are what move
   return fit(` => => ${t.name}`, `${b.trim()} ${size}${what} ${secs}`.trim(), width);
-}
-
-function mb(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}MB` : `${(n / 1e3).toFixed(1)}kB`;
 }

@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { CacheRecord, Descriptor, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
@@ -413,7 +413,9 @@ export class Store implements LayerStore {
 
 export async function openStore(root: string = defaultRoot(), options: StoreOptions = {}): Promise<Store> {
   try {
-    return await new Store(root, options).init();
+    // absolute: paths under the root are used from other working directories (an overlay mount
+    // with many layers runs in its scratch dir, where a relative `--root` named nothing: ENOENT)
+    return await new Store(resolve(root), options).init();
   } catch (err) {
     if (errno(err) === 'EACCES') throw formatError(`cannot use store root ${root}: permission denied (use --root or $TSBUILD_ROOT)`, { root });
     throw err;

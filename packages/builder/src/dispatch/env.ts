@@ -7,8 +7,14 @@ export function dispatchEnv(ctx: StepContext<EnvInstruction>): void {
   const cfg = ctx.state.config.config;
   const env = (cfg.Env ??= []);
   for (const { key, value } of ctx.instr.env) {
-    const slots = envSlots(ctx.state, env);
-    const i = slots.at.get(key);
+    let slots = envSlots(ctx.state, env);
+    let i = slots.at.get(key);
+    // an entry changed in place behind dispatchEnv's back: the map no longer names it
+    if (i !== undefined && env[i] !== key && !env[i]!.startsWith(`${key}=`)) {
+      ctx.state.envSlots = undefined;
+      slots = envSlots(ctx.state, env);
+      i = slots.at.get(key);
+    }
     if (i !== undefined) env[i] = `${key}=${value}`;
     else {
       slots.at.set(key, env.length);
@@ -24,7 +30,7 @@ export function dispatchEnv(ctx: StepContext<EnvInstruction>): void {
  * The stage's name → position map of `env`: the first entry named so (`K=v`, or a bare `K`), what
  * a search from the front finds. Searching the array per name made a Dockerfile of 30,000 ENV
  * lines quadratic (~8 of its 14 s); the map is built once per Env array and rebuilt should the
- * array be another one or have changed length behind dispatchEnv's back.
+ * array be another one or have changed length (or the entry found) behind dispatchEnv's back.
  */
 function envSlots(state: StageState, env: string[]): EnvSlots {
   const s = state.envSlots;

@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, not dist/.
     alias: [
+      { find: /^@tsbuild\/sys$/, replacement: src('sys') },
       { find: /^@tsbuild\/errors$/, replacement: src('errors') },
       { find: /^@tsbuild\/parser$/, replacement: src('parser') },
       { find: /^@tsbuild\/layerstore$/, replacement: src('layerstore') },

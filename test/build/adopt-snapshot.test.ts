@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from '@tsbuild/builder';
-import { chainIDs, getXattr } from '@tsbuild/layerstore';
+import { chainIDs } from '@tsbuild/layerstore';
+import { getXattr } from '@tsbuild/sys';
 import type { LayerRef } from '@tsbuild/layerstore';
 import type { TempStore } from '../helpers/store.js';
 import { flatten, makeContext, removeDir, storeWithBusybox } from './helpers.js';
@@ -48,7 +49,7 @@ describe('adopted snapshots', () => {
     expect(gone.isCharacterDevice()).toBe(true);
     expect(gone.rdev).toBe(0);
     expect(lstatSync(join(top, 'd')).isDirectory()).toBe(true);
-    expect(getXattr(join(top, 'd'), 'trusted.overlay.opaque')?.toString()).toBe('y');
+    expect((await getXattr(join(top, 'd'), 'trusted.overlay.opaque'))?.toString()).toBe('y');
     expect(readdirSync(join(top, 'd'))).toEqual(['n']);
     // this layer's own changes only: nothing of the parent's /keep
     expect(existsSync(join(top, 'keep'))).toBe(false);

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { extractTar } from '@tsbuild/layerstore';
-import { readXattrsOf } from '../../packages/layerstore/src/snapshots/fsx.js';
+import { readAllXattrs } from '@tsbuild/sys';
 import { makeTar, T0, type TarEntry } from '../../packages/layerstore/test/helpers.js';
 
 let dir: string;
@@ -43,7 +43,7 @@ async function extractWith(tar: Buffer, way: Way, mode: 'overlay' | 'flatten', p
  * path>"; mtimes in ns, except for `timeless` paths (made at extraction time: implicit parent dirs,
  * whiteout devices) and when `noTimes` (compared apart with GNU tar, which keeps ns).
  */
-function tree(root: string, timeless: (rel: string, st: BigIntStats) => boolean = () => false, noTimes = false): Record<string, string> {
+async function tree(root: string, timeless: (rel: string, st: BigIntStats) => boolean = () => false, noTimes = false): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const inodes = new Map<bigint, string>();
   const paths: string[] = [];
@@ -55,7 +55,8 @@ function tree(root: string, timeless: (rel: string, st: BigIntStats) => boolean 
     }
   };
   list('');
-  const xattrs = readXattrsOf(paths.map((r) => join(root, r)));
+  const all = await readAllXattrs(paths.map((r) => join(root, r)));
+  const xattrs = new Map(paths.map((r, i) => [join(root, r), all[i]!]));
   const walk = (rel: string) => {
     for (const n of readdirSync(join(root, rel)).sort()) {
       const r = rel ? `${rel}/${n}` : n;
@@ -152,11 +153,11 @@ describe('small files on worker threads: same tree as one thread', () => {
       const entries = mixed();
       const tar = await makeTar(entries);
       const timeless = timelessFor(entries);
-      const want = tree(await extractWith(tar, SERIAL, mode), timeless);
+      const want = await tree(await extractWith(tar, SERIAL, mode), timeless);
       expect(Object.keys(want).length).toBeGreaterThan(900);
       expect(want['d2/dup']).toMatch(/^file 600 /);
       expect(want['d1/hard-to-hard']).toMatch(/nlink=3 = d1\/f2$/);
-      for (const way of PARALLEL) expect(diff(tree(await extractWith(tar, way, mode), timeless), want), JSON.stringify(way)).toEqual({});
+      for (const way of PARALLEL) expect(diff(await tree(await extractWith(tar, way, mode), timeless), want), JSON.stringify(way)).toEqual({});
     });
 
     it(`${mode}: whiteouts and opaque dirs over files the layer queued`, async () => {
@@ -166,10 +167,10 @@ describe('small files on worker threads: same tree as one thread', () => {
         if (mode === 'flatten') execFileSync('cp', ['-a', `${lower}/.`, d]);
       };
       const timeless = timelessFor(whiteouts);
-      const want = tree(await extractWith(tar, SERIAL, mode, prep, [lower]), timeless);
+      const want = await tree(await extractWith(tar, SERIAL, mode, prep, [lower]), timeless);
       if (mode === 'overlay') expect(want['w/f3']).toMatch(/^chr /);
       else expect(want['w/f3']).toBeUndefined();
-      for (const way of PARALLEL) expect(diff(tree(await extractWith(tar, way, mode, prep, [lower]), timeless), want), JSON.stringify(way)).toEqual({});
+      for (const way of PARALLEL) expect(diff(await tree(await extractWith(tar, way, mode, prep, [lower]), timeless), want), JSON.stringify(way)).toEqual({});
     });
   }
 
@@ -190,7 +191,7 @@ describe('small files on worker threads: same tree as one thread', () => {
       await extractTar(stream(readFileSync(file), 1 << 20), d, { mode: 'overlay' }); // default writers and threshold
       return d;
     })();
-    expect(diff(tree(ours, undefined, true), tree(ref, undefined, true))).toEqual({});
+    expect(diff(await tree(ours, undefined, true), await tree(ref, undefined, true))).toEqual({});
     // GNU tar keeps nanoseconds; we keep milliseconds, set through Node's seconds-as-a-double
     // (libuv truncates, so x.836 s may land as x.835999999 s): within 1 ms, never later
     const late: string[] = [];

@@ -95,7 +95,8 @@ describe('a pipeline on one store', () => {
     const a = await store.inspect('a:1');
     expect(a.RepoTags).toEqual(['a:1']);
     expect(a.Layers).toHaveLength(3);
-    expect(await store.tag('a:1', 'a:latest')).toBe(a.Id);
+    expect(a.Id).toBe(a.ConfigDigest); // the image ID, as docker's
+    expect(await store.tag('a:1', 'a:latest')).toBe(a.ManifestDigest);
     expect((await store.inspect('a')).RepoTags.sort()).toEqual(['a:1', 'a:latest']);
     await expect(store.inspect('nope:1')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     await expect(store.tag('nope:1', 'x')).rejects.toBeInstanceOf(TsbuildError);
@@ -107,8 +108,8 @@ describe('a pipeline on one store', () => {
     await store.remove('a:latest');
     expect((await store.list()).map((i) => i.name)).not.toContain('a:1');
     const loaded = await store.load(archive);
-    expect(loaded.map((l) => l.record.manifestDigest)).toEqual([a.Id]);
-    expect((await store.get('a:1')).manifestDigest).toBe(a.Id);
+    expect(loaded.map((l) => l.record.manifestDigest)).toEqual([a.ManifestDigest]);
+    expect((await store.get('a:1')).manifestDigest).toBe(a.ManifestDigest);
 
     await store.remove('b:1');
     const stats = await store.prune();

@@ -64,6 +64,13 @@ describe('npm install ./tsbuild-<version>.tgz', () => {
     expect(existsSync(join(project, 'node_modules/tsbuild/dist/native/sys.node'))).toBe(true);
   });
 
+  it('the library finds its addon, ESM (whose shared code sits in dist/lib/chunks/) and CommonJS alike', () => {
+    const backend = 'console.log(sys.sys()?.backend)';
+    expect(ok(sh(process.execPath, ['--input-type=module', '-e', `import { sys } from 'tsbuild/engine'; ${backend}`])).stdout).toBe('addon\n');
+    expect(ok(sh(process.execPath, ['-e', `const { sys } = require('tsbuild/engine'); ${backend}`])).stdout).toBe('addon\n');
+    expect(ok(sh(process.execPath, ['--input-type=module', '-e', `import { sys } from 'tsbuild/engine'; ${backend}`], { env: { TSBUILD_NO_NATIVE: '1' } })).stdout).toBe('perl\n');
+  });
+
   it('links the launcher as the bin, which starts from a startup snapshot made for this node', () => {
     expect(realpathSync(bin)).toBe(realpathSync(join(project, 'node_modules/tsbuild/bin/tsbuild')));
     const r = ok(sh(bin, ['--version']));
@@ -119,7 +126,7 @@ console.log(JSON.stringify({ location, engine: typeof detectExecutor }));
     expect(out.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(out.events).toEqual(['export', 'info', 'step-done', 'step-miss', 'step-start']);
     const img = JSON.parse(ok(sh(bin, ['inspect', '--root', root, 'strict:1'])).stdout);
-    expect(img[0].Id).toBe(out.digest);
+    expect(img[0].ManifestDigest).toBe(out.digest); // imageDigest: the manifest's (Id is the config's, as docker)
   });
 
   it('a plain .mjs consumer builds; a .cjs consumer builds and catches a ParseError as TsbuildError', () => {

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { readXattrsOf } from '@tsbuild/layerstore';
+import { readAllXattrsSync } from '@tsbuild/sys';
 import { busyboxRootfsTar } from '../helpers/busybox.js';
 import { runTsbuild, TSBUILD_BIN, type CliRun } from '../helpers/cli.js';
 import { STORE_TMP } from '../helpers/store.js';
@@ -54,8 +54,8 @@ export class Canary {
     };
     walk('');
     // xattrs of everything in one batch (security.capability is what a malicious layer plants)
-    const xa = readXattrsOf([...out.keys()].map(abs));
-    for (const [rel, e] of out) e.xattrs = [...(xa.get(abs(rel)) ?? new Map()).entries()].map(([k, v]) => `${k}=${v.toString('hex')}`).sort().join(',');
+    const xa = readAllXattrsSync([...out.keys()].map(abs));
+    for (const [i, [, e]] of [...out].entries()) e.xattrs = [...xa[i]!.entries()].map(([k, v]) => `${k}=${v.toString('hex')}`).sort().join(',');
     return out;
   }
 

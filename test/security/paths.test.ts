@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, lstatSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readXattrsOf } from '@tsbuild/layerstore';
+import { readAllXattrsSync } from '@tsbuild/sys';
 import { CopySnapshotter } from '@tsbuild/builder/engine';
 import { busyboxRootfs } from '../helpers/busybox.js';
 import { busyboxRootfsTar, Canary, CliStore, dockerArchive, writeLayerTar } from './canary.js';
@@ -29,7 +29,7 @@ afterAll(() => server?.close());
 /** the whole suite with the syscall addon, and again with its perl fallback */
 const MODES: { name: string; env: NodeJS.ProcessEnv; few?: boolean }[] = [
   { name: 'addon', env: {} },
-  { name: 'perl helper (TSBUILD_NO_NATIVE=1)', env: { TSBUILD_NO_NATIVE: '1' } },
+  { name: 'perl server (TSBUILD_NO_NATIVE=1)', env: { TSBUILD_NO_NATIVE: '1' } },
   // the plain bundle instead of the startup snapshot: a representative few
   { name: 'plain bundle (TSBUILD_NO_SNAPSHOT=1)', env: { TSBUILD_NO_SNAPSHOT: '1' }, few: true },
 ];
@@ -227,7 +227,7 @@ for (const mode of MODES) describe(mode.name, () => {
       const listing = readFileSync(join(out, 'listing'), 'utf8');
       expect(listing).toMatch(/^p.* fifo$/m);
       expect(listing).toMatch(/^b.* 254,\s+0 .*disk$/m);
-      expect(readXattrsOf([join(out, 'd/victim')]).get(join(out, 'd/victim'))!.get('security.capability')?.toString('hex')).toBe('0100000241000000000000000000000000000000');
+      expect(readAllXattrsSync([join(out, 'd/victim')])[0]!.get('security.capability')?.toString('hex')).toBe('0100000241000000000000000000000000000000');
       expect(lstatSync(join(out, 'd/fifo')).isFIFO()).toBe(true);
       expect(lstatSync(join(out, 'd/disk')).isBlockDevice()).toBe(true);
       expectHostUntouched();

@@ -1,8 +1,9 @@
 /**
  * Lower-level parts of the builder, for pipelines that assemble their own: the RUN executors,
  * snapshotters and layer differs `build()` injects by default (their interfaces are `Executor`,
- * `Snapshotter`, `DiffFn`), build-cache import/export, the benchmark. The Dockerfile parser and the
- * raw layer store are here too, as the `parser` and `layerstore` namespaces.
+ * `Snapshotter`, `DiffFn`), build-cache import/export, the benchmark. The Dockerfile parser, the
+ * raw layer store and the syscalls Node lacks are here too, as the `parser`, `layerstore` and `sys`
+ * namespaces (`sys.sys()?.backend` says whether the N-API addon or the perl fallback answers).
  */
 export type * from './exec/types.js';
 export { OverlaySnapshotter, type OverlaySnapshotterOptions } from './snapshot/overlay.js';
@@ -20,10 +21,11 @@ export { importCache } from './cache-io/importCache.js';
 export { parseCacheSpec } from './cache-io/parseCacheSpec.js';
 export { CACHE_MEDIA } from './cache-io/media.js';
 export type * from './cache-io/types.js';
-export { resolveInRoot } from './exec/scoped.js';
+export { resolveInRoot } from '@tsbuild/layerstore';
 export { withHome } from './exec/home.js';
 export { benchmark, formatReport } from './bench/benchmark.js';
 export type * from './bench/types.js';
 export { describeImage } from './store/store.js';
 export * as parser from '@tsbuild/parser';
 export * as layerstore from '@tsbuild/layerstore';
+export * as sys from '@tsbuild/sys';

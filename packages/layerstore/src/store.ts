@@ -33,7 +33,7 @@ import { mark } from './gc/mark.js';
 import { sweep } from './gc/sweep.js';
 import { fsck } from './gc/fsck.js';
 import { atomicWriteFile, errno } from './util/fs.js';
-import { MEDIA } from './images/media.js';
+import { INDEX_TYPES, MEDIA } from './images/media.js';
 import { notFound, formatError } from './errors.js';
 
 export interface StoreOptions {
@@ -227,7 +227,17 @@ export class Store implements LayerStore {
 
   /** Resolve a tag (`name[:tag]`), a manifest digest, or a (≥4 hex) prefix of a manifest or config digest. */
   async resolve(ref: string): Promise<Digest | undefined> {
-    if (isDigest(ref)) return (await this.hasBlob(ref)) ? ref : undefined;
+    if (isDigest(ref)) {
+      if (!(await this.hasBlob(ref))) return undefined;
+      // an image ID as `images`, -q and --iidfile give it (docker's: the config digest) names the
+      // tagged image whose config it is; any other blob digest stands for itself
+      const idx = await readIndex(this.paths);
+      if (idx.manifests.some((m) => m.digest === ref)) return ref;
+      for (const m of idx.manifests) {
+        if (imageId(m) === undefined && (await this.loadImage(m.digest).catch(() => undefined))?.configDigest === ref) return m.digest;
+      }
+      return ref;
+    }
     let parsed: ImageReference | undefined;
     try {
       parsed = parseReference(ref);
@@ -251,7 +261,7 @@ export class Store implements LayerStore {
       const hits = new Set<Digest>();
       for (const m of idx.manifests) {
         if (m.digest.slice(7).startsWith(hex)) hits.add(m.digest);
-        else {
+        else if (imageId(m) === undefined) {
           const rec = await this.loadImage(m.digest).catch(() => undefined);
           if (rec?.configDigest.slice(7).startsWith(hex)) hits.add(m.digest);
         }
@@ -338,11 +348,11 @@ export class Store implements LayerStore {
         // a tag whose image is corrupt is reported, not silently left out (`fsck` says more)
         const e = err as { code?: string; message?: string };
         const configDigest = await readBlobFrom(this.paths, m.digest).then((b) => (JSON.parse(b.toString('utf8')) as { config?: { digest?: Digest } }).config?.digest, () => undefined);
-        out.push({ name, manifestDigest: m.digest, configDigest, size: 0, error: { code: typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_INTEGRITY', message: e?.message ?? String(err) } });
+        out.push({ name, id: imageId(m) ?? configDigest ?? m.digest, manifestDigest: m.digest, configDigest, size: 0, error: { code: typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_INTEGRITY', message: e?.message ?? String(err) } });
         continue;
       }
       const size = rec.layers.reduce((n, l) => n + l.size, 0) + rec.manifest.config.size;
-      out.push({ name, manifestDigest: m.digest, configDigest: rec.configDigest, created: rec.config.created, size });
+      out.push({ name, id: imageId(m) ?? rec.configDigest, manifestDigest: m.digest, configDigest: rec.configDigest, created: rec.config.created, size });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -409,6 +419,15 @@ export class Store implements LayerStore {
   removeScratch(dirs: string[]): Promise<{ removed: string[]; busy: string[] }> {
     return removeScratch(dirs);
   }
+}
+
+/**
+ * The image ID of an index.json entry when the entry alone says it: a multi-platform image's is its
+ * index digest (as buildx's --iidfile; no one config is it). undefined: a single image, whose ID is
+ * its config digest (docker's).
+ */
+function imageId(entry: { mediaType: string; digest: Digest }): Digest | undefined {
+  return INDEX_TYPES.includes(entry.mediaType) ? entry.digest : undefined;
 }
 
 export async function openStore(root: string = defaultRoot(), options: StoreOptions = {}): Promise<Store> {

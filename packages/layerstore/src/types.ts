@@ -96,6 +96,12 @@ export interface ImageRecord {
 
 export interface ImageSummary {
   name: string;
+  /**
+   * the image ID, as docker gives it (`docker images`, `--iidfile`): the config digest; for a
+   * multi-platform image the index digest (no one config is it); for an image whose manifest
+   * cannot be read, the manifest digest (the only one it has)
+   */
+  id: Digest;
   manifestDigest: Digest;
   /** the config's digest (for an unreadable image: as its manifest names it, when that can be read) */
   configDigest?: Digest;

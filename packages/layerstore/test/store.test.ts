@@ -41,6 +41,24 @@ describe('layout and defaults', () => {
     expect(await store.resolve('again:1')).toBe(img.manifestDigest);
     expect(readdirSync(join(store.root, 'tmp'))).toEqual([]);
   });
+  it("lists each image by docker's image ID (the config digest; an index's own digest) and resolves that ID to the tagged image", async () => {
+    const amd = await store.putImage(cfg([]), []);
+    const arm = await store.putImage({ ...cfg([]), architecture: 'arm64' }, []);
+    const index = await store.putIndex([{ manifestDigest: amd.manifestDigest, platform: { os: 'linux', architecture: 'amd64' } }, { manifestDigest: arm.manifestDigest, platform: { os: 'linux', architecture: 'arm64' } }]);
+    await store.tag('one:1', amd.manifestDigest);
+    await store.tag('multi:1', index.digest);
+    const list = await store.listImages();
+    expect(list.map((i) => [i.name, i.id])).toEqual([['multi:1', index.digest], ['one:1', amd.configDigest]]);
+    expect(amd.configDigest).not.toBe(amd.manifestDigest);
+    // the ID, whole or as a prefix, and the manifest digest all name the tagged image
+    expect(await store.resolve(amd.configDigest)).toBe(amd.manifestDigest);
+    expect(await store.resolve(amd.configDigest.slice(7, 19))).toBe(amd.manifestDigest);
+    expect(await store.resolve(amd.manifestDigest)).toBe(amd.manifestDigest);
+    expect(await store.resolve(index.digest)).toBe(index.digest);
+    expect((await store.getImage(amd.configDigest))?.manifestDigest).toBe(amd.manifestDigest);
+    // an untagged manifest's digest still stands for itself
+    expect(await store.resolve(arm.manifestDigest)).toBe(arm.manifestDigest);
+  });
   it('chainIDs follow the OCI spec', () => {
     const a = sha256('a');
     const b = sha256('b');

@@ -1,7 +1,8 @@
 // Install script of the `tsbuild` package (npm runs it after unpacking; bin/tsbuild runs it on the
 // first start when it did not run or the node binary changed). For the node binary running it:
-//   dist/native/sys.node      the syscall addon, compiled from native/sys.c (skipped without cc/headers:
-//                             tsbuild then uses its perl helper)
+//   dist/native/sys.node      the syscall addon, compiled from native/sys.c by @tsbuild/sys's own
+//                             build-native.cjs (skipped without cc/headers: tsbuild then uses its
+//                             perl fallback server)
 //   dist/startup/tsbuild.blob the CLI's V8 startup snapshot (skipped where node cannot make one:
 //                             bin/tsbuild then runs the plain bundle)
 // Neither is in the tarball: both belong to one node binary and machine. Never fails the install.

@@ -1,5 +1,5 @@
 // `npm pack` / `npm publish` of the `tsbuild` package: one package made from the workspace's
-// errors, parser, layerstore and builder, with every dependency bundled in, so that
+// sys, errors, parser, layerstore and builder, with every dependency bundled in, so that
 // `npm install ./tsbuild-<version>.tgz` is all a project needs (no @tsbuild/* packages to find, no
 // registry access). What the tarball holds:
 //   dist/lib/{index,engine}.{js,cjs}   the library (ESM + CommonJS); `tsbuild` and `tsbuild/engine`
@@ -29,7 +29,7 @@ for (const d of ['dist', 'bin', 'native']) rmSync(d, { recursive: true, force: t
 await bundleCli(builderDist, 'dist/bundle');
 await bundleSnapshotScript(builderDist, 'dist/startup');
 
-// The library. Modules that find files next to themselves (native-sys: ../../dist/native/sys.node;
+// The library. Modules that find files next to themselves (sys's addon/load: ../../dist/native/sys.node;
 // the bench: ../../bin/tsbuild) sit two levels down in the workspace (dist/<dir>/x.js), and so do
 // these bundles (dist/lib/).
 // no source maps: they would point at workspace sources that are not in the package
@@ -57,7 +57,7 @@ await build({
 });
 
 // Declarations: each workspace's dist/**/*.d.ts under dist/types/<name>/, `@tsbuild/<name>` made relative.
-const PKGS = ['errors', 'parser', 'layerstore', 'builder'];
+const PKGS = ['sys', 'errors', 'parser', 'layerstore', 'builder'];
 function walk(dir) {
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
@@ -70,7 +70,7 @@ for (const name of PKGS) {
     const to = join('dist/types', name, relative(from, file));
     mkdirSync(dirname(to), { recursive: true });
     const text = readFileSync(file, 'utf8')
-      .replace(/(from |import\()'@tsbuild\/(errors|parser|layerstore|builder)'/g, (_, pre, pkg) => {
+      .replace(/(from |import\()'@tsbuild\/(sys|errors|parser|layerstore|builder)'/g, (_, pre, pkg) => {
         let rel = relative(dirname(to), join('dist/types', pkg, 'index.js'));
         if (!rel.startsWith('.')) rel = `./${rel}`;
         return `${pre}'${rel}'`;
@@ -89,8 +89,10 @@ for (const f of ['tsbuild', 'tsbuild.js']) {
   chmodSync(join('bin', f), 0o755);
 }
 mkdirSync('native');
-copyFileSync(join(repo, 'packages/builder/native/sys.c'), 'native/sys.c');
-for (const f of ['build-native.cjs', 'build-snapshot.cjs']) copyFileSync(join(repo, 'scripts', f), join('scripts', f));
+// the addon's source and its one build script are @tsbuild/sys's own
+copyFileSync(join(repo, 'packages/sys/native/sys.c'), 'native/sys.c');
+copyFileSync(join(repo, 'packages/sys/scripts/build-native.cjs'), 'scripts/build-native.cjs');
+copyFileSync(join(repo, 'scripts/build-snapshot.cjs'), 'scripts/build-snapshot.cjs');
 
 // The bundled dependencies' licenses (the CLI bundle holds the same set), one notices file.
 const deps = new Set(Object.keys(esm.metafile.inputs).flatMap((f) => {

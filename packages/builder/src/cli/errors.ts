@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { TsbuildError } from '@tsbuild/errors';
 import { noSpaceError } from '../errors.js';
+import { readRegularFileSync } from '../io/readRegular.js';
+import { MAX_DOCKERFILE_BYTES } from '../plan/readDockerfile.js';
 
 /** Thrown by command flag parsing; maps to exit code 2. */
 export class UsageError extends TsbuildError {
@@ -72,11 +73,14 @@ export function registerSource(file: string, text: string): void {
 export function codeFrame(file: string, line: number, endLine: number, column: number): string {
   let text: string;
   try {
-    text = SOURCES.get(file) ?? readFileSync(file, 'utf8');
+    // a regular file only (readRegular.ts): `-f <(…)` is a FIFO whose text the build has read
+    // already, and opening it again waited for a writer forever, deaf to SIGTERM
+    text = SOURCES.get(file) ?? readRegularFileSync(file, { what: 'the Dockerfile', max: MAX_DOCKERFILE_BYTES }).toString('utf8');
   } catch {
     return '';
   }
-  const lines = text.split('\n');
+  // shown as the parser counts lines and columns: without a BOM, CRLF as one line end
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const from = Math.max(1, line - 2);
   const to = Math.min(lines.length, Math.max(endLine, line) + 1);
   const width = String(to).length;

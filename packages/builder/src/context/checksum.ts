@@ -14,7 +14,7 @@
  * a thread-pool round trip per lstat costs more than the syscall — with a yield every 1024 entries;
  * unchanged directories list from the cache (no readdir), and an unchanged walk as a whole answers
  * from its selection memo (no per-file lookups, no text to hash). From their second build on, big
- * selections (FAST_MIN_ENTRIES) are first fingerprinted by a perl walker (fastWalk.ts), several times
+ * selections (FAST_MIN_ENTRIES) are first fingerprinted by a perl walker (@tsbuild/sys perl/walk.ts), several times
  * cheaper than Node's lstat: on a hit nothing is walked in Node at all.
  * Misses: read synchronously through one reused 1 MB buffer (a yield every 256 files and before
  * each large one), their capabilities in one batched helper call.
@@ -27,7 +27,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { readCapabilities } from '../copy/capabilities.js';
 import { isHeredocMarker, isUrl, selectSource } from '../copy/select.js';
-import { FAST_SETTLED_MS, FAST_WALK_VERSION, fastWalk } from './fastWalk.js';
+import { FAST_SETTLED_MS, FAST_WALK_VERSION, fastWalk } from '@tsbuild/sys';
 import { byteCompare } from '../copy/wildcard.js';
 import type { CopySource, SourceMatch } from '../copy/types.js';
 import { defaultIgnoreMatcher, type IgnoreMatcher } from './ignoreMatcher.js';
@@ -38,7 +38,7 @@ const VERSION = 'tsbuild-contenthash-v1';
 const SMALL = 256 * 1024;
 const READ_CHUNK = 1024 * 1024;
 /**
- * Selections at least this big are checked by the perl walker (fastWalk.ts) from their second
+ * Selections at least this big are checked by the perl walker (@tsbuild/sys perl/walk.ts) from their second
  * build on; smaller ones cost less to walk in Node than to start a process.
  */
 const FAST_MIN_ENTRIES = 2048;
@@ -103,7 +103,7 @@ export async function checksumSources(source: CopySource, selection: SourceSelec
   const detailMax = opts.detailMax ?? Infinity;
   const budget = { n: 0 };
 
-  // Big selections seen before: their trees' identities fingerprinted by a perl walker (fastWalk.ts),
+  // Big selections seen before: their trees' identities fingerprinted by a perl walker (@tsbuild/sys perl/walk.ts),
   // taken BEFORE the walk below. A hit answers at once; on a miss the fingerprint is stored with the
   // digest the walk computes. Taken before, never after: a file changed between the two is then
   // recorded with its old identity, and the next build sees it as changed — never the other way.
@@ -254,7 +254,7 @@ function memoOf(walked: { raw: string; lists: Rec[][] }[]): { fingerprint: strin
 /**
  * Store the perl walker's fingerprint with the selection's digest — only when nothing the walk saw
  * changed within FAST_SETTLED_MS before the walker started (the walker's times are whole seconds;
- * see fastWalk.ts) — or, when the walk skipped a hidden directory whole (the walker enters every
+ * see @tsbuild/sys perl/walk.ts) — or, when the walk skipped a hidden directory whole (the walker enters every
  * directory, so it would fingerprint more than the selection and miss whenever that directory
  * changes), a row that never matches and says "not worth a walker": later builds walk in Node only.
  */

@@ -25,8 +25,7 @@ import { chmodMode, parseChmod, type ChmodSpec } from './chmod.js';
 import { Copier } from './copier.js';
 import { discardRemote, downloadUrl } from './downloadUrl.js';
 import { lstatOrUndefined, mkdirAll, statOrUndefined, type DirMeta } from './fsops.js';
-import { cleanComponents, fileName } from '@tsbuild/layerstore';
-import { resolveInRootAsync } from '../exec/scoped.js';
+import { cleanComponents, fileName, resolveInRootAsync } from '@tsbuild/layerstore';
 import { isHeredocMarker, isUrl, selectSource } from './select.js';
 import type { ApplyCopyOptions, CopyOp, CopyResult, RemoteFile, SourceMatch } from './types.js';
 
@@ -104,7 +103,7 @@ export async function applyCopy(op: CopyOp, opts: ApplyCopyOptions): Promise<Cop
       gid: chown?.gid ?? 0,
     };
     const keepCaps = capabilitiesSupported();
-    if (!keepCaps && items.some((i) => i.kind === 'match')) opts.onWarning?.('no way to read/write xattrs (perl or getfattr missing): file capabilities of copied files are not preserved');
+    if (!keepCaps && items.some((i) => i.kind === 'match')) opts.onWarning?.('no way to read/write xattrs (neither the syscall addon nor perl): file capabilities of copied files are not preserved');
     const copier = new Copier({ source: opts.source ?? { root: destRoot, owner: 'root', name: 'none' }, chown, chmod: chmodSpec, exclude, signal: opts.signal, destRoot, keepCapabilities: keepCaps });
     let extraEntries = 0;
     let extraBytes = 0;

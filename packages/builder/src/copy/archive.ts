@@ -16,8 +16,7 @@ import tar, { type Header } from 'tar-stream';
 import { detectCompression, type ArchiveCompression } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { mkdirAll, lstatOrUndefined, type DirMeta } from './fsops.js';
-import { cleanComponents } from '@tsbuild/layerstore';
-import { resolveInRootAsync } from '../exec/scoped.js';
+import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
 
 type Body = AsyncIterable<unknown> & { resume(): unknown };
 

@@ -5,7 +5,7 @@
  * hardlinks inside one copy stay hardlinks; owner = --chown, else 0:0 for the context, else the
  * source's; mode = --chmod (files and directories) else the source's; atime/mtime preserved.
  */
-import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
+import { decodeName, fsName } from '@tsbuild/layerstore';
 import { copyFile, lchown, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
 import { constants as fsConstants, type Dirent } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -140,8 +140,7 @@ export class Copier {
         this.bytes += st.size;
         if (this.opts.keepCapabilities) {
           const known = this.opts.source.knownCapability?.(src, st);
-          // (a non-UTF-8 name cannot go through the xattr helper's text protocol)
-          if (known === undefined && !hasEscapes(src)) this.copied.push({ src, target });
+          if (known === undefined) this.copied.push({ src, target });
           else if (known !== null && known !== undefined) this.knownCaps.push({ path: target, value: known });
         }
       }
@@ -165,13 +164,13 @@ export class Copier {
     const owner = this.ownerOf(st);
     const mode = this.modeOf(st);
     const chowned = owner.uid !== this.myUid || owner.gid !== this.myGid;
-    if (chowned) await lchown(target, owner.uid, owner.gid);
+    if (chowned) await lchown(fsName(target), owner.uid, owner.gid);
     if (!st.isSymbolicLink()) {
       const want = mode ?? st.mode & 0o7777;
       // setuid/setgid again even without a chown: copyFile sets the mode before it writes the data,
       // and a write clears them unless the writer has CAP_FSETID in the initial user namespace —
       // which a rootless build's root does not (rootless/reexec.ts)
-      if (mode !== undefined || (want & 0o6000) !== 0 || !st.isFile()) await chmod(target, want);
+      if (mode !== undefined || (want & 0o6000) !== 0 || !st.isFile()) await chmod(fsName(target), want);
     }
     await setTimes(target, st);
   }

@@ -29,7 +29,7 @@ import { fitsUstar, fitsUstarMtime, ustarHeader, ustarHeaderInto, type UstarHead
 import { destinationOf } from './applyCopy.js';
 import { CopyPlan, type CopyItem } from './copyPlan.js';
 import { lstatOrUndefined, mkdirAll } from './fsops.js';
-import { resolveInRootAsync } from '../exec/scoped.js';
+import { resolveInRootAsync } from '@tsbuild/layerstore';
 import { resolveChown } from '../users/resolveChown.js';
 import { isHeredocMarker, isUrl, selectSource } from './select.js';
 import { byteCompare, containsWildcards } from './wildcard.js';

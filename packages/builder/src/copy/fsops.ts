@@ -1,10 +1,12 @@
 /** Small filesystem steps of a copy: metadata, scoped mkdir -p, special files. */
 import { fsName } from '@tsbuild/layerstore';
+import { sys } from '@tsbuild/sys';
 import { execFile } from 'node:child_process';
 import { chmod, lchown, lstat, lutimes, mkdir, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
+import { hostTools } from '../exec/host-tools.js';
 
 const run = promisify(execFile);
 
@@ -47,15 +49,25 @@ export async function setTimes(target: string, st: Stats): Promise<void> {
   await lutimes(fsName(target), st.atimeMs / 1000, st.mtimeMs / 1000);
 }
 
-/** Device nodes and FIFOs (Node has no mknod): through mknod(1). */
+/**
+ * Device nodes and FIFOs (Node has no mknod): mknod(2) through @tsbuild/sys — the name as its
+ * exact bytes, no process per node — then chmod, as `mknod -m` sets the mode (the syscall's is
+ * masked by the umask). mknod(1) only where @tsbuild/sys has no way (no addon, no perl).
+ */
 export async function makeSpecial(target: string, st: Stats): Promise<void> {
-  const mode = (st.mode & 0o7777).toString(8);
-  if (st.isFIFO()) await run('mknod', ['-m', mode, target, 'p']);
-  else if (st.isCharacterDevice() || st.isBlockDevice()) {
-    const major = Math.floor(st.rdev / 256) & 0xfff;
-    const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
-    await run('mknod', ['-m', mode, target, st.isCharacterDevice() ? 'c' : 'b', String(major), String(minor)]);
+  if (!st.isFIFO() && !st.isCharacterDevice() && !st.isBlockDevice()) return;
+  const fifo = st.isFIFO();
+  const major = fifo ? 0 : Math.floor(st.rdev / 256) & 0xfff;
+  const minor = fifo ? 0 : (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
+  const s = sys();
+  if (s) {
+    await s.mknod([{ path: fsName(target), mode: (st.mode & constants.S_IFMT) | (st.mode & 0o7777), major, minor }]);
+    await chmod(fsName(target), st.mode & 0o7777);
+    return;
   }
+  const mode = (st.mode & 0o7777).toString(8);
+  if (fifo) await run(hostTools().mknod, ['-m', mode, target, 'p']);
+  else await run(hostTools().mknod, ['-m', mode, target, st.isCharacterDevice() ? 'c' : 'b', String(major), String(minor)]);
 }
 
 export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {

@@ -7,5 +7,5 @@ export { selectSource, selectSources, isUrl, isHeredocMarker } from './select.js
 export { parseChmod, chmodMode, type ChmodSpec } from './chmod.js';
 export { isArchive, extractArchive, detectCompression, isTarHeader } from './archive.js';
 export { cleanAbs } from '@tsbuild/layerstore';
-export { resolveInRoot, resolveInRootAsync } from '../exec/scoped.js';
+export { resolveInRoot, resolveInRootAsync } from '@tsbuild/layerstore';
 export { resolveWildcards, containsWildcards, matchSegment } from './wildcard.js';

@@ -5,8 +5,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { BuildError } from '../errors.js';
-import { cleanComponents } from '@tsbuild/layerstore';
-import { resolveInRootAsync } from '../exec/scoped.js';
+import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
 import { containsWildcards, resolveWildcards } from './wildcard.js';
 import type { CopySource, SourceMatch } from './types.js';
 

@@ -7,8 +7,7 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cleanComponents } from '@tsbuild/layerstore';
-import { resolveInRootAsync } from '../exec/scoped.js';
+import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
 
 export function containsWildcards(name: string): boolean {
   for (let i = 0; i < name.length; i++) {

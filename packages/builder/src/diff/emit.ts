@@ -74,8 +74,7 @@ export function emitLayer(changes: Change[], opts: EmitOptions): Readable {
 }
 
 async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Promise<void> {
-  // (a non-UTF-8 host path cannot go through the xattr helper's text protocol)
-  const files = changes.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'file' && !hasEscapes(c.host));
+  const files = changes.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'file');
   const caps = await readXattrs(files.map(([c]) => ({ path: c.host, name: 'security.capability' })));
   const capByIndex = new Map<number, Buffer>();
   for (const [qi, value] of caps) capByIndex.set(files[qi]![1], value);

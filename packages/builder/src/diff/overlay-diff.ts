@@ -28,7 +28,7 @@ import { readXattrs } from './xattrs.js';
 import { overlayOpaqueXattr } from '@tsbuild/layerstore';
 import { sameBytes } from './same-bytes.js';
 import { fileKind } from '../io/fileKind.js';
-import { decodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
+import { decodeName, fsName } from '@tsbuild/layerstore';
 
 export interface DiffOptions {
   sourceDateEpoch?: number;
@@ -61,7 +61,7 @@ export async function overlayChanges(upperdir: string, lowerdirs: string[], opts
   const root = await walk(upperdir, '', exclude, topFirst, dirs);
 
   // one batched xattr read: opaque markers of directories that shadow a lower directory
-  const shadowing = dirs.filter((d) => d.lower?.isDir && !hasEscapes(d.host));
+  const shadowing = dirs.filter((d) => d.lower?.isDir);
   const opq = await readXattrs(shadowing.map((d) => ({ path: d.host, name: overlayOpaqueXattr() })));
   for (const [i, v] of opq) if (v.toString() === 'y') shadowing[i]!.opaque = true;
 
@@ -83,8 +83,7 @@ async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<voi
       // nlink > 1 in the upperdir: the step made a hardlink to it, so it must go with the layer
       if (!parentShadows || n.kind === 'whiteout' || n.st.nlink > 1) continue;
       const lower = lowerPath(visible, n.path);
-      // (a non-UTF-8 name cannot go through the xattr helper's text protocol: it stays in the layer)
-      if (lower && !hasEscapes(n.host) && sameMeta(n, lower)) cands.push({ node: n, lower });
+      if (lower && sameMeta(n, lower)) cands.push({ node: n, lower });
     }
   };
   visit(root, true, lowers);
@@ -97,7 +96,7 @@ async function markUnchangedCopyUps(root: Node[], lowers: string[]): Promise<voi
     const a = caps.get(2 * i);
     const b = caps.get(2 * i + 1);
     if (Boolean(a) !== Boolean(b) || (a && b && !a.equals(b))) continue;
-    const st = lstatSync(c.node.host, { bigint: true });
+    const st = lstatSync(fsName(c.node.host), { bigint: true });
     if (c.node.kind === 'file' && st.mtimeNs % 1_000_000_000n === 0n && !(await sameBytes(c.node.host, c.lower))) continue;
     c.node.unchanged = true;
   }

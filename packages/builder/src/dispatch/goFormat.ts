@@ -1,6 +1,6 @@
 /**
- * Go `fmt` renderings BuildKit uses in history `created_by` texts (`%q` of a []string, `%v` of a
- * map, time.Duration.String, `%q` of an int), reproduced so our history matches `docker build`.
+ * Go `fmt` renderings BuildKit uses in history `created_by` texts (`%q` and `%v` of a []string,
+ * time.Duration.String), reproduced so our history matches `docker build`.
  */
 
 /** strconv.Quote for the strings Dockerfiles contain (JSON escaping agrees for printable text). */
@@ -16,11 +16,6 @@ export function goQuoteSlice(items: readonly string[]): string {
 /** `%v` of a []string: [a b] */
 export function goSlice(items: readonly string[]): string {
   return `[${items.join(' ')}]`;
-}
-
-/** `%v` of a map[string]struct{}: map[a:{} b:{}] (keys sorted, as Go's fmt does) */
-export function goSetMap(keys: readonly string[]): string {
-  return `map[${[...keys].sort().map((k) => `${k}:{}`).join(' ')}]`;
 }
 
 /** time.Duration(ns).String() */
@@ -46,13 +41,4 @@ export function goDuration(ns: number): string {
 
 function trimFrac(n: number): string {
   return String(Number(n.toFixed(9)));
-}
-
-/** `%q` of an int: Go prints it as a quoted rune ('\x00', '\x03', 'A'). */
-export function goQuoteRune(n: number): string {
-  const special: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 39: "\\'", 92: '\\\\' };
-  if (special[n]) return `'${special[n]}'`;
-  if (n >= 0x20 && n < 0x7f) return `'${String.fromCharCode(n)}'`;
-  if (n < 0x100) return `'\\x${n.toString(16).padStart(2, '0')}'`;
-  return `'${String.fromCodePoint(n)}'`;
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { MountSpec, RunInstruction } from '@tsbuild/parser';
-import { resolveInRoot } from '../exec/scoped.js';
+import { resolveInRoot } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { makeSecretDir } from '../exec/secret-dir.js';
 import type { Mounted, RunMount } from '../exec/types.js';

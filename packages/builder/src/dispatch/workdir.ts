@@ -33,12 +33,12 @@ export async function dispatchWorkdir(ctx: StepContext<WorkdirInstruction>): Pro
     key: { op: 'WORKDIR', instruction: wd, user },
     inputs: [['instruction', ctx.raw.original], ['WORKDIR', wd], ['USER', user]],
     createdBy: `WORKDIR ${wd}`,
-    warm: () => Promise.all([import('../users/index.js'), import('../exec/scoped.js')]),
+    warm: () => Promise.all([import('../users/index.js'), import('@tsbuild/layerstore')]),
     async apply(mounted) {
       // mkdir -p, 0755, new directories owned by USER (BuildKit's Mkdir WithUser). That is a FileOp
       // owner, resolved like --chown (readUser), not like RUN's user: `USER 4242` without a passwd entry
       // makes 4242:4242 (RUN runs it as 4242:0), an unknown name 0:0 (the next RUN fails, not WORKDIR)
-      const [{ resolveChown }, { resolveInRootAsync }] = await Promise.all([import('../users/index.js'), import('../exec/scoped.js')]);
+      const [{ resolveChown }, { resolveInRootAsync }] = await Promise.all([import('../users/index.js'), import('@tsbuild/layerstore')]);
       const owner = user ? await resolveChown(mounted.root, user) : { uid: 0, gid: 0 };
       const target = await resolveInRootAsync(mounted.root, wd);
       const created = await mkdir(target, { recursive: true, mode: 0o755 });

@@ -17,29 +17,20 @@
  * instead: a chroot, which a root step holding CAP_SYS_CHROOT (Docker's default set) can leave —
  * so detectExecutor only falls back to it when no OCI runtime is installed.
  */
+import { syscallNumbers } from '@tsbuild/sys';
 
-/** syscall numbers per Node arch: pivot_root, umount2, prctl, setgroups, setresgid, setresuid */
-const NR: Partial<Record<string, [number, number, number, number, number, number]>> = {
-  x64: [155, 166, 157, 116, 119, 117],
-  arm64: [41, 39, 167, 159, 149, 147],
-  riscv64: [41, 39, 167, 159, 149, 147],
-  loong64: [41, 39, 167, 159, 149, 147],
-};
+/** syscall numbers (from @tsbuild/sys's one table, per Node arch): the final stage proper */
+const nr = (arch: string) => syscallNumbers(['pivot_root', 'umount2', 'prctl', 'setgroups', 'setresgid', 'setresuid', 'close_range'], arch);
 
-/** syscall numbers per Node arch for the sandbox blocks: setns, keyctl, prlimit64, capget, capset */
-const NR_SANDBOX: Partial<Record<string, [number, number, number, number, number]>> = {
-  x64: [308, 250, 302, 125, 126],
-  arm64: [268, 219, 261, 90, 91],
-  riscv64: [268, 219, 261, 90, 91],
-  loong64: [268, 219, 261, 90, 91],
-};
+/** the sandbox blocks' syscalls */
+const nrSandbox = (arch: string) => syscallNumbers(['setns', 'keyctl', 'prlimit64', 'capget', 'capset'], arch);
 
 /**
- * sethostname(2) per Node arch: the syscall, not a write to /proc/sys/kernel/hostname — in a user
- * namespace (rootless builds) /proc/sys stays owned by the host's root and that write is EACCES,
- * while the syscall acts on the step's own UTS namespace.
+ * The setup operations' syscalls. sethostname(2), not a write to /proc/sys/kernel/hostname — in a
+ * user namespace (rootless builds) /proc/sys stays owned by the host's root and that write is
+ * EACCES, while the syscall acts on the step's own UTS namespace.
  */
-const NR_SETHOSTNAME: Partial<Record<string, number>> = { x64: 170, arm64: 161, riscv64: 161, loong64: 161 };
+const nrSetup = (arch: string) => syscallNumbers(['mount', 'umount2', 'sethostname'], arch);
 
 /**
  * What the final stage does beyond namespaces, mounts and the bounding set (exec/sandbox.ts
@@ -77,12 +68,10 @@ $ifr = pack("Z16 s x22", "lo", $flags);
 ioctl($sock, 0x8914, $ifr) or fail("SIOCSIFFLAGS lo");
 close($sock);`;
 
+/** x64, arm64, riscv64, loong64: the 64-bit arches with a table (the seccomp block packs a 64-bit sock_fprog) */
 export function perlFinalStageSupported(arch: string = process.arch): boolean {
-  return NR[arch] !== undefined;
+  return arch !== 'ia32' && nr(arch) !== undefined && nrSandbox(arch) !== undefined && nrSetup(arch) !== undefined;
 }
-
-/** mount(2) per Node arch, for the setup operations */
-const NR_MOUNT: Partial<Record<string, number>> = { x64: 165, arm64: 40, riscv64: 40, loong64: 40 };
 
 /**
  * The run's setup operations (perl-setup.ts), carried out before the final stage proper: umask,
@@ -133,24 +122,25 @@ export function perlFinalStage(caps: number[], opts: {
   /** /proc/self/setgroups says deny (a user namespace mapped without newgidmap): keep the groups as they are */
   setgroupsDenied?: boolean;
 } = {}, arch: string = process.arch): string {
-  const nr = NR[arch];
-  const nrSandbox = NR_SANDBOX[arch];
-  if (!nr || !nrSandbox) throw new Error(`no syscall table for ${arch}`);
-  const [pivot, umount2, prctl, setgroups, setresgid, setresuid] = nr;
+  const main = nr(arch);
+  const sandbox = nrSandbox(arch);
+  const setup = nrSetup(arch);
+  if (!main || !sandbox || !setup) throw new Error(`no syscall table for ${arch}`);
+  const [pivot, umount2, prctl, setgroups, setresgid, setresuid, closeRange] = main;
   const sb = opts.sandbox ?? {};
   return String.raw`
 open(my $S, ">&=", 3) or exit 120;
 $SIG{__DIE__} = sub { print $S "perl: $_[0]"; exit 121; };
 sub fail { print $S "$_[0]: $!\n"; exit 121; }
-${sandboxJoin(sb, nrSandbox)}
-${opts.setup ? setupPrologue(NR_MOUNT[arch]!, umount2, NR_SETHOSTNAME[arch]!) : ''}
+${sandboxJoin(sb, sandbox)}
+${opts.setup ? setupPrologue(...setup) : ''}
 my ($cwd, $uid, $gid, $groups, $nenv, @rest) = @ARGV;
 ${opts.loopbackUp ? LOOPBACK_UP : ''}
 my $dot = ".";
 syscall(${pivot}, $dot, $dot) == 0 or fail("pivot_root");
 syscall(${umount2}, $dot, 2) == 0 or fail("umount old root");
 chdir("/") or fail("chdir /");
-${sandboxRestrict(sb, nrSandbox, prctl)}
+${sandboxRestrict(sb, sandbox, prctl)}
 my %keep = map { $_ => 1 } (${caps.join(', ')});
 for my $c (0 .. 63) {
   next if $keep{$c};
@@ -173,7 +163,7 @@ open(STDIN, "<&", $in_r) or fail("stdin"); close($in_r);
 print $S "\nOK"; close($S);
 # close_range(3, ~0): fds tsbuild's own caller left open without close-on-exec (a CI runner's pipes,
 # a jobserver, an agent socket) must not reach the step; runc passes only stdio (Linux >= 5.9)
-syscall(436, 3, ~0, 0);
+syscall(${closeRange}, 3, ~0, 0);
 exec { $rest[0] } @rest;
 my $e = $!; my $code = $!{ENOENT} ? 127 : 126;
 print STDERR "exec $rest[0]: $e\n"; exit $code;
@@ -183,7 +173,7 @@ print STDERR "exec $rest[0]: $e\n"; exit $code;
 // ---- sandbox blocks (issue 16): kept apart from the rest of the final stage ----
 
 /** Before any mount: the run's network namespace and cgroups (a step's children inherit both). */
-function sandboxJoin(sb: FinalStageSandbox, [setns]: [number, number, number, number, number]): string {
+function sandboxJoin(sb: FinalStageSandbox, [setns]: readonly number[]): string {
   const lines: string[] = [];
   if (sb.netns) {
     lines.push(`open(my $ns, "<", ${pl(sb.netns)}) or fail("network namespace");`,
@@ -203,7 +193,7 @@ function sandboxJoin(sb: FinalStageSandbox, [setns]: [number, number, number, nu
  * reads NoNewPrivs 0, Seccomp 2, as under `docker run`) — and empty inheritable and ambient sets,
  * so capabilities the caller of tsbuild held there do not come back at exec.
  */
-function sandboxRestrict(sb: FinalStageSandbox, [, keyctl, prlimit, capget, capset]: [number, number, number, number, number], prctl: number): string {
+function sandboxRestrict(sb: FinalStageSandbox, [, keyctl, prlimit, capget, capset]: readonly number[], prctl: number): string {
   const lines = [
     // KEYCTL_JOIN_SESSION_KEYRING with no name: a new anonymous keyring (ENOSYS: no keys in this kernel)
     `syscall(${keyctl}, 1, 0) >= 0 or $!{ENOSYS} or fail("join session keyring");`,

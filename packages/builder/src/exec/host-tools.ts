@@ -3,7 +3,7 @@
  * Resolved once per process from a fixed search path (never the caller's PATH), so a step's
  * environment can never redirect which host tool runs with root privileges.
  */
-import { accessSync, constants } from 'node:fs';
+import { findTool, perlPath } from '@tsbuild/sys';
 
 export interface HostTools {
   sh: string;
@@ -13,36 +13,23 @@ export interface HostTools {
   setpriv?: string;
   env: string;
   cp: string;
+  mknod: string;
   ip?: string;
   perl?: string;
-  getfattr?: string;
   runc?: string;
   crun?: string;
   /** util-linux prlimit: --ulimit for the unshare executor */
   prlimit?: string;
 }
 
-const SEARCH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-/** First executable named `name` on the fixed search path, or undefined. */
-export function findTool(name: string): string | undefined {
-  for (const dir of SEARCH) {
-    const p = `${dir}/${name}`;
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
+/** the one fixed-search-path lookup (@tsbuild/sys owns it: its perl server finds perl the same way) */
+export { findTool };
 
 let cached: HostTools | undefined;
 
 /**
  * The host tools, each looked up on first use and then remembered (a warm build that needs only
- * perl does not probe for the other eleven); required ones fall back to their bare name (the spawn
+ * perl does not probe for the others); required ones fall back to their bare name (the spawn
  * then fails with a clear ENOENT).
  */
 export function hostTools(): HostTools {
@@ -73,9 +60,9 @@ export function hostTools(): HostTools {
   lazy('setpriv', opt('setpriv'));
   lazy('env', req('env'));
   lazy('cp', req('cp'));
+  lazy('mknod', req('mknod'));
   lazy('ip', opt('ip'));
-  lazy('perl', opt('perl'));
-  lazy('getfattr', opt('getfattr'));
+  lazy('perl', perlPath);
   lazy('runc', opt('runc'));
   lazy('crun', opt('crun'));
   lazy('prlimit', opt('prlimit'));

@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { BuildError } from '../errors.js';
+import { findTool, hostTools } from './host-tools.js';
 
 export interface NetnsLease {
   /** /proc/<pid>/ns/net of the holder */
@@ -114,4 +115,31 @@ export class NetnsPool {
     this.all.add(ns);
     return ns;
   }
+}
+
+/**
+ * One executor's network namespaces: the pool it was given (shared with other executors, so not
+ * its to end) or its own, made when a step first needs the default network and ended by dispose()
+ * (a later step makes a new one).
+ */
+export class ExecutorNetns {
+  private own: NetnsPool | undefined;
+
+  constructor(private readonly given?: NetnsPool, private readonly create: () => NetnsPool = hostPool) {}
+
+  acquire(): Promise<NetnsLease> {
+    return (this.given ?? (this.own ??= this.create())).acquire();
+  }
+
+  /** Ends the executor's own pool (its slirp4netns and holder processes); a given one lives on. */
+  dispose(): void {
+    const own = this.own;
+    this.own = undefined;
+    own?.dispose();
+  }
+}
+
+function hostPool(): NetnsPool {
+  const t = hostTools();
+  return new NetnsPool({ unshare: t.unshare, sh: t.sh, slirp4netns: findTool('slirp4netns') });
 }

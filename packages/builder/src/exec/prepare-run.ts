@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { RunSpec } from './types.js';
 import { BuildError } from '../errors.js';
 import { MountStubs } from './stubs.js';
-import { resolveInRoot } from './scoped.js';
+import { resolveInRoot } from '@tsbuild/layerstore';
 import { ETC_FILES } from './etc-files.js';
 
 export type PreparedMount =

@@ -19,8 +19,7 @@ import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
 import { ociSpec } from './oci-spec.js';
 import { stepStdio } from './step-stdio.js';
-import { findTool } from './host-tools.js';
-import { NetnsPool, type NetnsLease } from './netns-pool.js';
+import { ExecutorNetns, type NetnsLease, type NetnsPool } from './netns-pool.js';
 
 export interface RuncExecutorOptions {
   runtime?: 'runc' | 'crun';
@@ -38,7 +37,7 @@ export class RuncExecutor implements Executor {
   private readonly tmpDir: string;
   private readonly stateDir: string;
   private readonly etc: EtcFiles;
-  private netnsPool: NetnsPool | undefined;
+  private readonly netns: ExecutorNetns;
 
   constructor(private readonly opts: RuncExecutorOptions = {}) {
     const runtime = opts.runtime ?? 'runc';
@@ -49,6 +48,7 @@ export class RuncExecutor implements Executor {
     this.tmpDir = opts.tmpDir ?? tmpdir();
     this.stateDir = join(this.tmpDir, `tsbuild-${runtime}-state`);
     this.etc = new EtcFiles(opts.resolvConf);
+    this.netns = new ExecutorNetns(opts.netns);
   }
 
   static available(runtime: 'runc' | 'crun'): boolean {
@@ -65,7 +65,7 @@ export class RuncExecutor implements Executor {
     const id = `tsbuild-${randomBytes(8).toString('hex')}`;
     let lease: NetnsLease | undefined;
     try {
-      if (spec.network === 'default') lease = await this.netns().acquire();
+      if (spec.network === 'default') lease = await this.netns.acquire();
       const prepared = prepareRun(spec, stubs, bundle, this.etc.writeTo(join(bundle, 'etc'), spec.hostname, spec.network, spec.extraHosts));
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec(spec, prepared, lease?.path)));
       return await this.spawnRun(spec, bundle, id);
@@ -79,13 +79,7 @@ export class RuncExecutor implements Executor {
 
   /** Ends the pooled network namespaces (their slirp4netns and holder processes). */
   dispose(): void {
-    if (!this.opts.netns) this.netnsPool?.dispose();
-    this.netnsPool = undefined;
-  }
-
-  private netns(): NetnsPool {
-    const t = hostTools();
-    return (this.netnsPool ??= this.opts.netns ?? new NetnsPool({ unshare: t.unshare, sh: t.sh, slirp4netns: findTool('slirp4netns') }));
+    this.netns.dispose();
   }
 
   private async spawnRun(spec: RunSpec, bundle: string, id: string): Promise<RunResult> {

@@ -12,9 +12,10 @@
  * join on the loaded dev machine, against a 7 ms RUN. The default is `nodev` mounts
  * (exec/perl-setup.ts), free: opening such a node then fails with EACCES instead of EPERM.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { deadOwned, ownerTag, processStart } from '@tsbuild/layerstore';
 
 /** Docker's default device rules (runc's AllowedDevices + /dev/net/tun), in devices.allow syntax. */
 export const DEVICE_RULES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm',
@@ -45,7 +46,9 @@ export interface StepCgroup {
 /** Creates the step's cgroups; undefined when the host has no devices hierarchy we may write to. */
 export function createStepCgroup(roots: StepCgroupRoots): StepCgroup | undefined {
   if (!roots.devices) return undefined;
-  const name = `${PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
+  // named for its owner as the store's scratch is (pid, start time, pid namespace): a reused pid
+  // or a builder in another pid namespace never has its cgroups swept
+  const name = `${PREFIX}${ownerTag()}-${randomBytes(6).toString('hex')}`;
   const dirs: string[] = [];
   const remove = async () => {
     for (const d of dirs.reverse()) await rmdirRetry(d);
@@ -82,21 +85,16 @@ async function rmdirRetry(dir: string): Promise<void> {
   }
 }
 
-/** Removes empty step cgroups an earlier, killed tsbuild left behind (rmdir fails on busy ones). */
+/**
+ * Removes empty step cgroups an earlier, killed tsbuild left behind (rmdir fails on busy ones):
+ * those whose owner is gone by the store's own test (layerstore gc/scratch.ts deadOwned).
+ */
 export function sweepStepCgroups(roots: StepCgroupRoots): void {
   for (const root of [roots.devices, roots.pids]) {
     if (!root) continue;
-    let names: string[] = [];
-    try {
-      names = readdirSync(root).filter((n) => n.startsWith(PREFIX));
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      const pid = Number(n.slice(PREFIX.length).split('-')[0]);
-      if (pid === process.pid || processAlive(pid)) continue;
+    for (const dir of deadOwned(root, OWNED, legacyOwnerGone)) {
       try {
-        rmdirSync(join(root, n));
+        rmdirSync(dir);
       } catch {
         // busy or gone
       }
@@ -104,11 +102,11 @@ export function sweepStepCgroups(roots: StepCgroupRoots): void {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** `tsbuild-step-<owner tag>-<random>` (createStepCgroup) */
+const OWNED = /^tsbuild-step-(\d+)-(\d+)-(\d+)-[0-9a-f]+$/;
+
+/** A name from before owner tags (`tsbuild-step-<pid>-<random>`) goes when its pid is gone. */
+function legacyOwnerGone(name: string): boolean {
+  const pid = /^tsbuild-step-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
+  return pid !== undefined && processStart(Number(pid)) === undefined;
 }

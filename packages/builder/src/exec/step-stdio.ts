@@ -4,7 +4,7 @@
  * ENXIO — so `echo x > /dev/stderr` or `tee /dev/stdout` failed in a RUN.
  *
  * The pipes come from the syscall addon (pipe2 with O_CLOEXEC, so no other child inherits them).
- * Without the addon, stdout and stderr are FIFOs the perl syscall helper makes (opened at both
+ * Without the addon, stdout and stderr are FIFOs @tsbuild/sys's perl server makes (opened at both
  * ends, then unlinked; Node opens files close-on-exec) and the perl final stage makes the step's
  * stdin an empty pipe itself. Only where neither works does a step get Node's socketpairs.
  */
@@ -15,8 +15,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { sysAddon } from './native-sys.js';
-import { SysHelper, sysHelper } from './sys-helper.js';
+import { sys, sysAddon, type SysCalls } from '@tsbuild/sys';
 
 export interface StepStdio {
   /**
@@ -71,8 +70,8 @@ async function makeStreams(): Promise<Streams> {
       return withEnds(fds, input[0], out, err);
     }
   } else {
-    const helper = sysHelper();
-    if (helper instanceof SysHelper) {
+    const helper = sys();
+    if (helper?.backend === 'perl') {
       const out = await fifo(helper, fds);
       const err = out && (await fifo(helper, fds));
       if (out && err) return withEnds(fds, 'ignore', out, err);
@@ -87,10 +86,10 @@ async function makeStreams(): Promise<Streams> {
 }
 
 /** a FIFO opened at both ends (the reader non-blocking, so its open does not wait), then unlinked */
-async function fifo(helper: SysHelper, fds: OwnedFds): Promise<Ends | undefined> {
+async function fifo(helper: SysCalls, fds: OwnedFds): Promise<Ends | undefined> {
   const path = join(tmpdir(), `tsbuild-stdio-${process.pid}-${randomBytes(8).toString('hex')}`);
   try {
-    await helper.mkfifo(path, 0o600);
+    await helper.mknod([{ path, mode: constants.S_IFIFO | 0o600, major: 0, minor: 0 }]);
   } catch {
     return undefined;
   }

@@ -10,8 +10,7 @@
  */
 import { chmodSync, lstatSync, lutimesSync, mkdirSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { parentsAreDirs } from '@tsbuild/layerstore';
-import { resolveInRoot } from './scoped.js';
+import { parentsAreDirs, resolveInRoot } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 
 interface Stub { host: string; kind: 'dir' | 'file' }

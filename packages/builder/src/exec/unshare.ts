@@ -28,7 +28,7 @@ import { EtcFiles } from './etc-files.js';
 import { prepareRun } from './prepare-run.js';
 import { perlFinalStage, perlFinalStageSupported } from './final-stage.js';
 import { findTool } from './host-tools.js';
-import { NetnsPool, type NetnsLease } from './netns-pool.js';
+import { ExecutorNetns, type NetnsLease, type NetnsPool } from './netns-pool.js';
 import { defaultSeccompFilter, stepCaps } from './sandbox.js';
 import { createStepCgroup, stepCgroupRoots, sweepStepCgroups, type StepCgroup, type StepCgroupRoots } from './step-cgroup.js';
 import { DEV_LINKS, planPerlSetup } from './perl-setup.js';
@@ -77,12 +77,13 @@ export class UnshareExecutor implements Executor {
   /** setgroups(2) is denied in this user namespace (unshare --map-root-user without newgidmap) */
   private readonly setgroupsDenied = ((t) => t?.trim() === 'deny')(readText('/proc/self/setgroups'));
   private cgroupRoots: StepCgroupRoots | undefined;
-  private netnsPool: NetnsPool | undefined;
+  private readonly netns: ExecutorNetns;
 
   constructor(private readonly opts: UnshareExecutorOptions = {}) {
     this.tools = hostTools();
     this.tmpDir = opts.tmpDir ?? tmpdir();
     this.etc = new EtcFiles(opts.resolvConf);
+    this.netns = new ExecutorNetns(opts.netns);
   }
 
   /** Whether the host has what this executor needs. */
@@ -147,7 +148,7 @@ export class UnshareExecutor implements Executor {
       const fstab = join(runDir, 'fstab');
       writeFileSync(fstab, plan.fstab);
       // (the chroot-only fallback has no seccomp, keyring or device cgroup: detectExecutor prefers runc then)
-      if (spec.network === 'default') lease = await this.netns().acquire();
+      if (spec.network === 'default') lease = await this.netns.acquire();
       const nsenter = lease ? findTool('nsenter') : undefined;
       if (lease && !nsenter) throw new BuildError('E_EXEC_FAILED', "RUN's default network needs nsenter (util-linux) without perl");
       const result = await this.spawnRun(spec, [this.tools.sh, '-c', plan.script, 'tsbuild-setup', fstab], lease && nsenter ? [nsenter, `--net=${lease.path}`, '--'] : []);
@@ -174,7 +175,7 @@ export class UnshareExecutor implements Executor {
     let lease: NetnsLease | undefined;
     let cgroup: StepCgroup | undefined;
     try {
-      if (spec.network === 'default') lease = await this.netns().acquire();
+      if (spec.network === 'default') lease = await this.netns.acquire();
       // insecure: every device, as BuildKit's insecure mode allows them
       if (security !== 'insecure') cgroup = this.stepCgroup();
       const root = spec.rootfs;
@@ -235,14 +236,9 @@ export class UnshareExecutor implements Executor {
     return cg;
   }
 
-  private netns(): NetnsPool {
-    return (this.netnsPool ??= this.opts.netns ?? new NetnsPool({ unshare: this.tools.unshare, sh: this.tools.sh, slirp4netns: findTool('slirp4netns') }));
-  }
-
   /** Ends the pooled network namespaces (their slirp4netns and holder processes). */
   dispose(): void {
-    if (!this.opts.netns) this.netnsPool?.dispose();
-    this.netnsPool = undefined;
+    this.netns.dispose();
   }
 
   /** `unshare` the namespaces and exec `command` (the setup shell, or the perl setup + final stage) in them */

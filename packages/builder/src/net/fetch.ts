@@ -10,8 +10,6 @@
  * certificates to fetch's trust store before the first request — the same set Node would have
  * trusted (its bundled roots + the extra file).
  */
-import { trustedCas } from '@tsbuild/layerstore';
-
 const DEFERRED = 'TSBUILD_DEFERRED_CA_CERTS';
 const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
@@ -35,6 +33,9 @@ export async function httpFetch(url: string, init: RequestInit): Promise<Respons
 
 async function installExtraCa(file: string): Promise<void> {
   // what Node itself does with an unreadable NODE_EXTRA_CA_CERTS: warn and go on without it
+  // loaded here, not at the top: cli/env.ts imports this module on every start, and the CLI's entry
+  // must not load the store before it knows the command (test/build/entry-modules.test.ts)
+  const { trustedCas } = await import('@tsbuild/layerstore');
   const ca = await trustedCas(file, (m) => process.emitWarning(m));
   if (!ca) return;
   // Node 20 has no API to extend the default trust store after start (tls.setDefaultCACertificates

@@ -4,7 +4,7 @@ import { BuildError } from '../errors.js';
 import { readRegularFileSync } from '../io/readRegular.js';
 
 /** a Dockerfile is read whole and parsed in memory: refuse absurd ones */
-const MAX_DOCKERFILE_BYTES = 16 << 20;
+export const MAX_DOCKERFILE_BYTES = 16 << 20;
 
 function isFifo(file: string): boolean {
   try {

@@ -8,22 +8,22 @@
  *           any other uid or gid cannot exist inside; see docs/rootless.md for what happens then.
  */
 import { BuildError } from '../errors.js';
+import { coversImageIds } from './idmap.js';
 import type { RootlessHost, UsernsPlan } from './types.js';
-
-/** The ids an image commonly uses: 0..65534 (nobody). A smaller range gets a warning. */
-export const FULL_RANGE = 65536;
 
 export type MappingRequest = 'auto' | 'full' | 'single';
 
 export function planUserns(host: RootlessHost, request: MappingRequest = 'auto'): UsernsPlan {
   const missing = usernsBlocker(host);
   if (missing) throw new BuildError('E_ROOTLESS', `cannot build as an ordinary user (uid ${host.hostUid}): ${missing}`, { data: { missing } });
+  const unshare = host.unshare!; // usernsBlocker said it is there: the re-exec uses this very path
   const common = ['--user', '--map-root-user', '--mount', '--propagation', 'private'];
   const fullMissing = fullMappingBlocker(host);
   if (request === 'full' && fullMissing) throw new BuildError('E_ROOTLESS', `the full uid mapping was asked for, but ${fullMissing}`, { data: { missing: fullMissing } });
   if (request === 'single' || fullMissing) {
     return {
       mapping: { kind: 'single' },
+      unshare,
       unshareArgs: common,
       warning: `rootless with a single mapped uid (${request === 'single' ? 'asked for' : fullMissing}): files owned by users other than root cannot be represented; a step that chowns to another uid fails, and base-image files of other owners become root's (docs/rootless.md)`,
     };
@@ -33,9 +33,10 @@ export function planUserns(host: RootlessHost, request: MappingRequest = 'auto')
   // the whole first range: a bigger one (podman's guides suggest them) covers bigger image ids too
   const uids = { start: u.start, count: u.count };
   const gids = { start: g.start, count: g.count };
-  const small = Math.min(uids.count, gids.count) < FULL_RANGE - 1;
+  const small = !coversImageIds(Math.min(uids.count, gids.count));
   return {
     mapping: { kind: 'full', uids, gids },
+    unshare,
     unshareArgs: [...common, `--map-users=${uids.start},1,${uids.count}`, `--map-groups=${gids.start},1,${gids.count}`],
     warning: small ? `the subordinate id range of ${host.userName ?? host.hostUid} covers ids 1..${Math.min(uids.count, gids.count)} only: files owned by higher ids (nobody is 65534) cannot be represented` : undefined,
   };

@@ -5,11 +5,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { findTool } from '../exec/host-tools.js';
+import { inInitialUserns } from '@tsbuild/layerstore';
+import { outsideId } from './idmap.js';
 import { parseSubid } from './subid.js';
 import type { RootlessHost } from './types.js';
-
-/** The uid_map of the initial user namespace: every id maps to itself. */
-const IDENTITY_MAP = /^\s*0\s+0\s+4294967295\s*$/;
 
 export interface ProbeDeps {
   readFile(path: string): string | undefined;
@@ -34,7 +33,8 @@ const defaultDeps = (): ProbeDeps => ({
 export function probeRootlessHost(deps: ProbeDeps = defaultDeps()): RootlessHost {
   const uidMap = deps.readFile('/proc/self/uid_map') ?? '';
   const gidMap = deps.readFile('/proc/self/gid_map') ?? '';
-  const inUserns = uidMap !== '' && !IDENTITY_MAP.test(uidMap);
+  // (no uid_map to read: taken as the initial namespace)
+  const inUserns = uidMap !== '' && !inInitialUserns(() => uidMap);
   // inside a user namespace the host ids are what our ids map to
   const hostUid = inUserns ? outsideId(uidMap, deps.uid) ?? deps.uid : deps.uid;
   const hostGid = inUserns ? outsideId(gidMap, deps.gid) ?? deps.gid : deps.gid;
@@ -63,16 +63,6 @@ export function probeRootlessHost(deps: ProbeDeps = defaultDeps()): RootlessHost
   };
 }
 
-/** How many ids inside this namespace map to the outside (the sum of the map's counts). */
-export function mappedCount(map: string): number {
-  let n = 0;
-  for (const line of map.trim().split('\n')) {
-    const count = Number(line.trim().split(/\s+/)[2]);
-    if (Number.isFinite(count)) n += count;
-  }
-  return n;
-}
-
 /** Whether newuidmap/newgidmap can act for an ordinary user: setuid root (Debian) or file capabilities (Fedora). */
 export function isPrivilegedHelper(path: string, readXattr?: (p: string) => boolean): boolean {
   try {
@@ -82,15 +72,6 @@ export function isPrivilegedHelper(path: string, readXattr?: (p: string) => bool
   } catch {
     return false;
   }
-}
-
-function outsideId(map: string, inside: number): number | undefined {
-  for (const line of map.trim().split('\n')) {
-    const [i, o, c] = line.trim().split(/\s+/).map(Number);
-    if (i === undefined || o === undefined || c === undefined) continue;
-    if (inside >= i && inside < i + c) return o + (inside - i);
-  }
-  return undefined;
 }
 
 function nameOf(passwd: string, uid: number): string | undefined {

@@ -15,12 +15,9 @@ import { dirname, join } from 'node:path';
 import { defaultRoot } from '@tsbuild/layerstore';
 import { probeRootlessHost } from './probe.js';
 import { planUserns, type MappingRequest } from './plan.js';
+import { MAPPING_ENV, USERNS_ENV } from './env.js';
 import type { UsernsPlan } from './types.js';
 
-/** Set in the child's environment: the mapping it got ("full" or "single"); read by info. */
-export const USERNS_ENV = 'TSBUILD_USERNS';
-/** Forces the mapping (tests, and users who want the single mapping): auto | full | single. */
-export const MAPPING_ENV = 'TSBUILD_USERNS_MAP';
 
 export interface ReexecOptions {
   /** started from the V8 startup snapshot (argv has no script path) */
@@ -53,7 +50,8 @@ export function rootlessPlan(env: NodeJS.ProcessEnv = process.env): UsernsPlan {
 }
 
 /** Run `args` again in the user namespace of `plan`; resolves with the exit status. */
-export function reexecInUserns(plan: UsernsPlan, unshare: string, args: string[], opts: ReexecOptions = {}): Promise<number> {
+export function reexecInUserns(plan: UsernsPlan, args: string[], opts: ReexecOptions = {}): Promise<number> {
+  const { unshare } = plan;
   const env = { ...(opts.env ?? process.env) };
   // uid 0 inside would otherwise pick root's store (/var/lib/tsbuild): the user's store is decided out here
   env.TSBUILD_ROOT ||= defaultRoot(env);

@@ -5,13 +5,15 @@
  * costs a build anything (emulation handlers are only listed).
  */
 import { accessSync, constants } from 'node:fs';
-import { sysAddon } from '../exec/native-sys.js';
+import { sysAddon } from '@tsbuild/sys';
 import { findTool } from '../exec/host-tools.js';
 import { emulationStates } from '../exec/emulation.js';
 import { hostPlatform } from '../solve/resolveBase.js';
 import { fullMappingBlocker, planUserns, usernsBlocker } from './plan.js';
-import { isPrivilegedHelper, mappedCount, probeRootlessHost } from './probe.js';
-import { mappingRequest, USERNS_ENV } from './reexec.js';
+import { isPrivilegedHelper, probeRootlessHost } from './probe.js';
+import { mappingRequest } from './reexec.js';
+import { USERNS_ENV } from './env.js';
+import { coversImageIds, mappedCount } from './idmap.js';
 import type { IdRange, RootlessHost } from './types.js';
 
 export type HostReport = [key: string, value: string][];
@@ -34,7 +36,7 @@ export function hostReport(env: NodeJS.ProcessEnv = process.env, host: RootlessH
   rows.push(['newgidmap', helper(host.newgidmap)]);
   rows.push(['mapping', mapping(env, host)]);
   const addon = sysAddon();
-  rows.push(['syscalls', addon ? 'N-API addon (dist/native/sys.node)' : `perl helper (no addon${env.TSBUILD_NO_NATIVE ? ': TSBUILD_NO_NATIVE set' : ' built'})`]);
+  rows.push(['syscalls', addon ? 'N-API addon (dist/native/sys.node)' : `perl server (no addon${env.TSBUILD_NO_NATIVE ? ': TSBUILD_NO_NATIVE set' : ' built'})`]);
   rows.push(['network', network(host)]);
   rows.push(['emulation', emulation()]);
   return rows;
@@ -54,7 +56,7 @@ function mapping(env: NodeJS.ProcessEnv, host: RootlessHost): string {
   if (host.inUserns) {
     const n = mappedCount(host.uidMap);
     const how = env[USERNS_ENV] ? `tsbuild's own, ${env[USERNS_ENV]}` : 'entered before tsbuild started';
-    return `${n >= 65535 ? 'full' : 'single'}: ${n} uid${n === 1 ? '' : 's'} mapped (${how}; uid_map ${host.uidMap.replace(/\n/g, ' / ')})`;
+    return `${coversImageIds(n) ? 'full' : 'single'}: ${n} uid${n === 1 ? '' : 's'} mapped (${how}; uid_map ${host.uidMap.replace(/\n/g, ' / ')})`;
   }
   try {
     const plan = planUserns(host, mappingRequest(env));

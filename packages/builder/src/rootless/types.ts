@@ -41,6 +41,8 @@ export type UsernsMapping =
 
 export interface UsernsPlan {
   mapping: UsernsMapping;
+  /** the `unshare` (util-linux) that enters the namespace, as the probe found it */
+  unshare: string;
   /** argv of `unshare` (before `--` and the command) */
   unshareArgs: string[];
   /** said once per build when the mapping cannot represent every owner */

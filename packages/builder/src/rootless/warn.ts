@@ -4,8 +4,8 @@
  * tsbuild's own re-exec (reexec.ts) warns before it starts instead, with the reason it knows.
  */
 import { readFileSync } from 'node:fs';
-import { FULL_RANGE } from './plan.js';
-import { USERNS_ENV } from './reexec.js';
+import { USERNS_ENV } from './env.js';
+import { coversImageIds, mappedCount } from './idmap.js';
 
 export function partialMapWarning(env: NodeJS.ProcessEnv = process.env, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): string | undefined {
   if (env[USERNS_ENV]) return undefined;
@@ -15,8 +15,7 @@ export function partialMapWarning(env: NodeJS.ProcessEnv = process.env, read: (p
   } catch {
     return undefined;
   }
-  let count = 0;
-  for (const line of map.trim().split('\n')) count += Number(line.trim().split(/\s+/)[2]) || 0;
-  if (count >= FULL_RANGE - 1) return undefined;
+  const count = mappedCount(map);
+  if (coversImageIds(count)) return undefined;
   return `this user namespace maps ${count} uid${count === 1 ? '' : 's'} only (/proc/self/uid_map): files owned by unmapped users cannot be represented; a step that chowns to one fails, and base-image files of such owners become root's (docs/rootless.md)`;
 }

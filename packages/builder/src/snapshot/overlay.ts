@@ -19,7 +19,7 @@ import { BuildError } from '../errors.js';
 import { overlayOpaqueXattr } from '@tsbuild/layerstore';
 import { hostTools } from '../exec/host-tools.js';
 import { runTool } from './run-tool.js';
-import { sysHelper, type SyscallError } from '../exec/sys-helper.js';
+import { sys, type SyscallError } from '@tsbuild/sys';
 
 const MNT_DETACH = 2;
 
@@ -117,12 +117,12 @@ export class OverlaySnapshotter implements Snapshotter {
 }
 
 /**
- * mount -t overlay overlay -o <options> <target>: through the syscall helper (no process per
+ * mount -t overlay overlay -o <options> <target>: through @tsbuild/sys (no process per
  * mount) when it runs here and the options are all overlay's own (no generic flags such as
  * `ro` in extraOptions, which mount(8) would turn into MS_* bits); else mount(8).
  */
 async function mountOverlay(options: string, target: string, cwd: string | undefined): Promise<void> {
-  const helper = sysHelper();
+  const helper = sys();
   const generic = /(^|,)(ro|rw|nosuid|suid|nodev|dev|noexec|exec|sync|async|remount|bind|noatime|atime|relatime|strictatime|lazytime|nodiratime|dirsync|defaults)(,|$)/;
   if (helper && !generic.test(options)) {
     await helper.mount('overlay', target, 'overlay', 0, options, cwd ?? '');
@@ -153,7 +153,7 @@ class OverlayMount implements Mounted {
 
 /** Unmount `target`; lazily when busy; a target that is not mounted counts as done. */
 export async function unmount(target: string): Promise<void> {
-  const helper = sysHelper();
+  const helper = sys();
   if (helper) {
     try {
       await helper.umount(target);

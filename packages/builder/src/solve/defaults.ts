@@ -30,9 +30,9 @@ export function defaultSnapshotter(options: BuildOptions, scratchDir: ScratchDir
   return lazy(async () => {
     // overlayfs unless the first mount fails and a probe mount says it cannot work here: then the
     // copying fallback (either way said in the progress output)
-    const [{ AutoSnapshotter }, { sysHelper }] = await Promise.all([import('../snapshot/auto.js'), import('../exec/sys-helper.js')]);
-    // the first mount follows once the parents are unpacked: start the mount helper meanwhile
-    sysHelper()?.warm();
+    const [{ AutoSnapshotter }, { sys }] = await Promise.all([import('../snapshot/auto.js'), import('@tsbuild/sys')]);
+    // the first mount follows once the parents are unpacked: start the perl server (if that is the way) meanwhile
+    sys()?.warm();
     return new AutoSnapshotter({ scratchDir: scratchPath(scratchDir), onChoice: info });
   });
 }

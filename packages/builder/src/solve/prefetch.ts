@@ -1,8 +1,8 @@
 /**
  * Context checksums started at the beginning of a build, for every COPY/ADD from the context whose
  * words need no expansion, so a changed file is found — and hashed, and its capabilities read
- * through the syscall helper, whose process start is dear on small VMs — while the earlier
- * steps' cache lookups run, not when its step comes. Each step still awaits its own checksum (the
+ * through @tsbuild/sys (without the addon its perl server, whose process start is dear on small
+ * VMs) — while the earlier steps' cache lookups run, not when its step comes. Each step still awaits its own checksum (the
  * same promise: loadContextSource keeps one per selection), so results and errors are unchanged.
  */
 import type { Dockerfile, StageGraph } from '@tsbuild/parser';

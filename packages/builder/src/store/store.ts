@@ -69,7 +69,7 @@ export class Store {
     });
   }
 
-  /** Give the image `source` refers to another name (`tsbuild tag`); returns its id. E_NOT_FOUND when none. */
+  /** Give the image `source` refers to another name (`tsbuild tag`); returns the manifest (or index) digest tagged. E_NOT_FOUND when none. */
   tag(source: string, target: string): Promise<Digest> {
     return typed(async () => {
       const digest = await this.layers.resolve(source);
@@ -156,7 +156,8 @@ export async function openStore(options: OpenStoreOptions | string = {}): Promis
 export function describeImage(rec: ImageRecord, tags: string[]): ImageDetails {
   const c = rec.config;
   return {
-    Id: rec.manifestDigest,
+    Id: rec.configDigest,
+    ManifestDigest: rec.manifestDigest,
     ConfigDigest: rec.configDigest,
     RepoTags: tags,
     Created: c.created,

@@ -18,7 +18,12 @@ export interface OpenStoreOptions {
 export interface ImageInfo {
   /** the tag, normalized: `docker.io/library/app:1` is shown as `app:1` */
   name: string;
-  /** the image id: digest of its manifest */
+  /**
+   * the image ID, as `docker images` and `--iidfile` give it: the config digest (a multi-platform
+   * image's: its index digest; an image whose manifest cannot be read: its manifest digest)
+   */
+  id: Digest;
+  /** digest of its manifest (or index), what the store's index.json tags */
   manifestDigest: Digest;
   /** digest of its config blob (for an unreadable image: as its manifest names it, when that can be read) */
   configDigest?: Digest | undefined;
@@ -32,8 +37,10 @@ export interface ImageInfo {
 
 /** One image in full, shaped like `docker image inspect` (what `tsbuild inspect` prints). */
 export interface ImageDetails {
-  /** the image id: digest of its manifest */
+  /** the image ID, as `docker image inspect` gives it: the digest of its config */
   Id: Digest;
+  /** digest of its manifest */
+  ManifestDigest: Digest;
   /** digest of its config blob */
   ConfigDigest: Digest;
   /** every tag that names this image */

@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { BuildError } from '../errors.js';
-import { resolveInRoot } from '../exec/scoped.js';
+import { resolveInRoot } from '@tsbuild/layerstore';
 import { parseGroup, parsePasswd } from './parse.js';
 import type { GroupEntry, PasswdEntry } from './types.js';
 

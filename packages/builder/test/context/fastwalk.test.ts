@@ -3,7 +3,7 @@ import { chmodSync, renameSync, statSync, symlinkSync, unlinkSync, utimesSync, w
 import { join } from 'node:path';
 import { loadContext } from '../../src/context/loadContext.js';
 import { FileChecksumCache } from '../../src/context/checksumCache.js';
-import { FAST_SETTLED_MS, FAST_WALK_VERSION, fastWalk } from '../../src/context/fastWalk.js';
+import { FAST_SETTLED_MS, FAST_WALK_VERSION, fastWalk } from '@tsbuild/sys';
 import { hostTools } from '../../src/exec/host-tools.js';
 import { cleanup, makeTree, tmp } from '../copy/helpers.js';
 

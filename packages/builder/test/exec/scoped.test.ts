@@ -5,9 +5,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveInRoot as walk } from '@tsbuild/layerstore';
-import { sysAddon } from '../../src/exec/native-sys.js';
-import { resolveInRoot } from '../../src/exec/scoped.js';
+import { resolveInRoot, type ScopedOptions } from '@tsbuild/layerstore';
+import { sysAddon } from '@tsbuild/sys';
+
+/** the JS walk alone: the fallback and the reference */
+const walk = (r: string, p: string, opts: ScopedOptions = {}) => resolveInRoot(r, p, { ...opts, kernel: false });
 
 const root = mkdtempSync('/var/tmp/tsbuild-scoped-kernel-');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -28,7 +30,7 @@ const PATHS = [
 ];
 
 describe('openat2(RESOLVE_IN_ROOT) and the JS walk', () => {
-  const kernel = sysAddon()?.resolveInRoot; // loads it: exec/scoped.ts uses it from then on
+  const kernel = sysAddon()?.resolveInRoot; // loads it: resolveInRoot uses it from then on
   it.runIf(kernel)('answer the same for every path, following the last link or not', () => {
     for (const p of PATHS) {
       for (const followLast of [true, false]) {

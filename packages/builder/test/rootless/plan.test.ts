@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { parseSubid } from '../../src/rootless/subid.js';
 import { planUserns } from '../../src/rootless/plan.js';
-import { probeRootlessHost, mappedCount } from '../../src/rootless/probe.js';
+import { probeRootlessHost } from '../../src/rootless/probe.js';
+import { coversImageIds, mappedCount } from '../../src/rootless/idmap.js';
 import { partialMapWarning } from '../../src/rootless/warn.js';
 import type { RootlessHost } from '../../src/rootless/types.js';
 
@@ -25,6 +26,9 @@ describe('planUserns', () => {
     expect(p.mapping).toEqual({ kind: 'full', uids: { start: 100000, count: 65536 }, gids: { start: 200000, count: 65536 } });
     expect(p.unshareArgs).toEqual(['--user', '--map-root-user', '--mount', '--propagation', 'private', '--map-users=100000,1,65536', '--map-groups=200000,1,65536']);
     expect(p.warning).toBeUndefined();
+    // the unshare the probe found is the one the re-exec runs (looked up once)
+    expect(p.unshare).toBe('/usr/bin/unshare');
+    expect(planUserns(host({ subuids: [], unshare: '/opt/bin/unshare' })).unshare).toBe('/opt/bin/unshare');
   });
   test('no subuid range: single mapping with a warning naming why', () => {
     const p = planUserns(host({ subuids: [] }));
@@ -79,6 +83,14 @@ describe('partialMapWarning', () => {
     expect(partialMapWarning({}, () => '0 1001 1\n1 100000 65536\n')).toBeUndefined();
     expect(partialMapWarning({}, () => '0 0 4294967295\n')).toBeUndefined();
     expect(partialMapWarning({ TSBUILD_USERNS: 'single' }, () => '0 1001 1\n')).toBeUndefined();
+  });
+  test('one count of mapped ids for the warning, the plan and info: 65535 covers 0..65534', () => {
+    expect(mappedCount('0 1001 1\n1 100000 65534\n')).toBe(65535);
+    expect(coversImageIds(65535)).toBe(true);
+    expect(partialMapWarning({}, () => '0 1001 1\n1 100000 65534\n')).toBeUndefined();
+    expect(partialMapWarning({}, () => '0 1001 1\n1 100000 65533\n')).toContain('maps 65534 uids only');
+    expect(planUserns(host({ subuids: [{ start: 100000, count: 65535 }], subgids: [{ start: 1, count: 65535 }] })).warning).toBeUndefined();
+    expect(planUserns(host({ subuids: [{ start: 100000, count: 65534 }] })).warning).toContain('1..65534');
   });
 });
 

@@ -18,6 +18,7 @@
  */
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
+import { loadedAddon } from '@tsbuild/sys';
 import { unsafePath } from '../errors.js';
 import { decodeName, fsName } from '../util/bytesName.js';
 
@@ -25,7 +26,7 @@ import { decodeName, fsName } from '../util/bytesName.js';
 const MAX_LINKS = 255;
 
 /**
- * The kernel doing the same resolution: openat2(2) with RESOLVE_IN_ROOT (the builder's addon).
+ * The kernel doing the same resolution: openat2(2) with RESOLVE_IN_ROOT (@tsbuild/sys's addon).
  * Answers the part below root ('' or '/a/b'), or an errno; on an errno the JS walk decides (a
  * missing component, a chain longer than the kernel's 40 links, a kernel before 5.6).
  */
@@ -34,8 +35,13 @@ export type KernelResolve = (root: string, p: string, followLast: boolean) => st
 export interface ScopedOptions {
   /** follow a symlink in the LAST component too (default true); false answers the link itself */
   followLast?: boolean;
-  /** openat2(RESOLVE_IN_ROOT) where the caller has it; the walk below is the fallback and the reference */
-  kernel?: KernelResolve;
+  /**
+   * openat2(RESOLVE_IN_ROOT): by default the addon's once something loaded it (a RUN mounted
+   * something; a warm build resolving COPY sources for its cache keys would otherwise pay the
+   * addon's dlopen for a few µs saved); false for the walk alone, which is the fallback (no addon,
+   * TSBUILD_NO_NATIVE=1) and the reference — the same result either way.
+   */
+  kernel?: KernelResolve | false;
 }
 
 /** Split a '/'-separated path into clean components: no '', '.', and '..' resolved lexically against `/`. */
@@ -96,8 +102,9 @@ function lstatQuiet(abs: string): Stats | undefined {
 export function resolveInRoot(root: string, p: string, opts: ScopedOptions = {}): string {
   const followLast = opts.followLast ?? true;
   const base = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
-  if (opts.kernel) {
-    const k = opts.kernel(base, p, followLast);
+  const kernel = opts.kernel ?? loadedAddon()?.resolveInRoot;
+  if (kernel) {
+    const k = kernel(base, p, followLast);
     if (typeof k === 'string') return base + k;
   }
   let todo = p.split('/').filter((c) => c !== '' && c !== '.');

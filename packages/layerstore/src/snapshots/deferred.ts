@@ -1,6 +1,7 @@
 /**
- * Work an extraction does by path at the end of a layer (device nodes and whiteouts through one
- * perl batch, then their owners and modes, then xattrs incl. security.capability). Deferred
+ * Work an extraction does by path at the end of a layer (device nodes and whiteouts in one batch
+ * of mknod(2), then their owners and modes, then xattrs incl. security.capability, through
+ * @tsbuild/sys: the addon, or its perl server; names as their exact bytes). Deferred
  * work is where a malicious layer strikes: `d/`, `d/victim` (with a capability), `d/fifo`, then
  * `d` replaced by a symlink to a host directory — done by path at the end, the mknod and
  * setxattr would land on the host. So each item is kept with its path relative to the layer
@@ -11,15 +12,20 @@
 import { lstatSync } from 'node:fs';
 import { parentsAreDirs } from '../fs/scoped.js';
 import { unsafePath } from '../errors.js';
+import { sys, type NodeSpec, type XattrWrite } from '@tsbuild/sys';
+import { formatError, StoreError } from '../errors.js';
 import { fsName } from '../util/bytesName.js';
-import { runNativeOps, type NativeOp } from './fsx.js';
+
+/** A device node, FIFO or whiteout to make; `path` as extraction holds it (escaped bytes: see bytesName.ts) */
+export interface NodeOp { path: string; /** st_mode incl. S_IFCHR/S_IFBLK/S_IFIFO */ mode: number; major: number; minor: number }
+export interface XattrOp { path: string; name: string; value: Buffer }
 
 interface Item<T> { rel: string; v: T }
 
 export class DeferredOps {
-  private native: Item<NativeOp>[] = [];
+  private native: Item<NodeOp>[] = [];
   private after: Item<() => void>[] = [];
-  private xattrs: Item<NativeOp>[] = [];
+  private xattrs: Item<XattrOp>[] = [];
 
   /** paths with queued work, and every directory above them: drop() is a Set lookup for the rest */
   private readonly rels = new Set<string>();
@@ -37,7 +43,7 @@ export class DeferredOps {
   }
 
   /** mknod (device, fifo, overlay whiteout) */
-  node(rel: string, op: NativeOp): void {
+  node(rel: string, op: NodeOp): void {
     this.note(rel);
     this.native.push({ rel, v: op });
   }
@@ -46,7 +52,7 @@ export class DeferredOps {
     this.note(rel);
     this.after.push({ rel, v: fn });
   }
-  xattr(rel: string, op: NativeOp): void {
+  xattr(rel: string, op: XattrOp): void {
     this.note(rel);
     this.xattrs.push({ rel, v: op });
   }
@@ -64,7 +70,7 @@ export class DeferredOps {
 
   async run(): Promise<void> {
     this.check(this.native);
-    await runNativeOps(this.native.map((i) => i.v));
+    await makeNodes(this.native.map((i): NodeSpec => ({ ...i.v, path: fsName(i.v.path) })));
     this.check(this.after);
     for (const i of this.after) {
       // the node made just above: never a link put there (chmod/utimes would follow it)
@@ -72,7 +78,7 @@ export class DeferredOps {
       i.v();
     }
     this.check(this.xattrs);
-    await runNativeOps(this.xattrs.map((i) => i.v));
+    await setXattrs(this.xattrs.map((i): XattrWrite => ({ ...i.v, path: fsName(i.v.path) })));
   }
 
   private abs(rel: string): string {
@@ -84,4 +90,28 @@ export class DeferredOps {
       if (!parentsAreDirs(this.root, i.rel)) throw unsafePath(`refusing deferred work on ${i.rel}: a directory above it was replaced (symlink or file)`, { path: i.rel });
     }
   }
+}
+
+async function makeNodes(nodes: NodeSpec[]): Promise<void> {
+  if (nodes.length === 0) return;
+  try {
+    await syscalls('device nodes').mknod(nodes);
+  } catch (err) {
+    throw new StoreError('E_IO', `making device nodes failed: ${(err as Error).message}`, undefined, { cause: err });
+  }
+}
+
+async function setXattrs(items: XattrWrite[]): Promise<void> {
+  if (items.length === 0) return;
+  try {
+    await syscalls('xattrs').setxattrs(items);
+  } catch (err) {
+    throw new StoreError('E_IO', `setting xattrs failed: ${(err as Error).message}`, undefined, { cause: err });
+  }
+}
+
+function syscalls(what: string) {
+  const s = sys();
+  if (!s) throw formatError(`${what} are not supported here: neither the syscall addon nor perl with a syscall table for ${process.arch}`);
+  return s;
 }

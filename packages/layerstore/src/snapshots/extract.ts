@@ -24,7 +24,6 @@ import { join, dirname, normalize } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Readable } from 'node:stream';
 import { parentsAreDirs, safeEntryName } from '../fs/scoped.js';
-import { makedev } from './fsx.js';
 import { DeferredOps } from './deferred.js';
 import { mapped, overlayOpaqueXattr, readIdMap, type IdMap } from './id-map.js';
 // names are bytes: escaped in strings, handed to node:fs as such (a non-UTF-8 name is written on this thread)
@@ -335,7 +334,7 @@ class Extractor {
       case 'fifo': {
         if (mayExist) this.replace(rel, path);
         const type = h.type === 'fifo' ? fs.constants.S_IFIFO : h.type === 'block-device' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR;
-        this.deferred.node(rel, { op: 'mknod', path, mode: type | 0o600, dev: h.type === 'fifo' ? 0 : makedev(h.devmajor, h.devminor) });
+        this.deferred.node(rel, { path, mode: type | 0o600, major: h.type === 'fifo' ? 0 : h.devmajor, minor: h.type === 'fifo' ? 0 : h.devminor });
         this.deferred.afterNodes(rel, () => this.setMeta(path, h, true));
         this.queueXattrs(path, h);
         return;
@@ -470,7 +469,7 @@ class Extractor {
     const dir = join(this.dest, parent);
     if (name === OPAQUE) {
       if (this.opts.mode === 'overlay') {
-        this.deferred.xattr(parent, { op: 'xattr', path: dir, name: overlayOpaqueXattr(), value: Buffer.from('y') });
+        this.deferred.xattr(parent, { path: dir, name: overlayOpaqueXattr(), value: Buffer.from('y') });
       } else {
         let children: string[] = [];
         try {
@@ -495,7 +494,7 @@ class Extractor {
     fs.rmSync(F(path), { recursive: true, force: true });
     this.forget(rel, true);
     if (this.opts.mode === 'overlay') {
-      this.deferred.node(rel, { op: 'mknod', path, mode: fs.constants.S_IFCHR | 0o600, dev: 0 });
+      this.deferred.node(rel, { path, mode: fs.constants.S_IFCHR | 0o600, major: 0, minor: 0 });
     }
   }
 
@@ -618,6 +617,6 @@ class Extractor {
   private queueXattrs(path: string, h: TarHeader): void {
     if (h.xattrs.size === 0) return;
     const rel = path === this.dest || `${path}/` === this.prefix ? '' : path.slice(this.prefix.length);
-    for (const [name, value] of h.xattrs) this.deferred.xattr(rel, { op: 'xattr', path, name, value });
+    for (const [name, value] of h.xattrs) this.deferred.xattr(rel, { path, name, value });
   }
 }

@@ -128,7 +128,7 @@ export class MemoryStore implements LayerStore {
     const out: ImageSummary[] = [];
     for (const [name, d] of this.tags) {
       const img = await this.getImage(d);
-      if (img) out.push({ name, manifestDigest: d, configDigest: img.configDigest, created: img.config.created, size: img.layers.reduce((n, l) => n + l.size, 0) });
+      if (img) out.push({ name, id: img.configDigest, manifestDigest: d, configDigest: img.configDigest, created: img.config.created, size: img.layers.reduce((n, l) => n + l.size, 0) });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }

@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { lstatSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractTar, readXattrsOf } from '@tsbuild/layerstore';
+import { extractTar } from '@tsbuild/layerstore';
+import { readAllXattrsSync } from '@tsbuild/sys';
 import { makeTar, tarStream, tempDir, type TarEntry } from '../helpers.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -26,7 +27,7 @@ function outsideState(): string {
     for (const n of readdirSync(join(outside, rel)).sort()) {
       const r = rel ? `${rel}/${n}` : n;
       const st = lstatSync(join(outside, r));
-      out.push(`${r} ${st.mode.toString(8)} ${st.size} ${[...readXattrsOf([join(outside, r)]).get(join(outside, r))!.keys()].join(',')}`);
+      out.push(`${r} ${st.mode.toString(8)} ${st.size} ${[...readAllXattrsSync([join(outside, r)])[0]!.keys()].join(',')}`);
       if (st.isDirectory()) walk(r);
     }
   };

@@ -2,7 +2,8 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { lstatSync, readFileSync, readdirSync, readlinkSync, existsSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { extractTar, getXattr } from '@tsbuild/layerstore';
+import { extractTar } from '@tsbuild/layerstore';
+import { getXattr, sys } from '@tsbuild/sys';
 import { makeTar, tarStream, tempDir, T0, type TarEntry } from '../helpers.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -79,8 +80,8 @@ describe('whiteouts', () => {
       var: 'dir 750 0:0',
       'var/new': 'file 644 0:0 new',
     });
-    expect(getXattr(join(up, 'var'), 'trusted.overlay.opaque')?.toString()).toBe('y');
-    expect(getXattr(join(up, 'etc'), 'trusted.overlay.opaque')).toBeUndefined();
+    expect((await getXattr(join(up, 'var'), 'trusted.overlay.opaque'))?.toString()).toBe('y');
+    expect(await getXattr(join(up, 'etc'), 'trusted.overlay.opaque')).toBeUndefined();
     // the real consumer: an overlay mount of the two snapshot dirs equals the flattened tree
     const merged = join(tmp.dir, 'm');
     mkdirSync(merged);
@@ -140,15 +141,14 @@ describe('metadata', () => {
     writeFileSync(join(src, 'ping'), 'binary');
     // cap_net_raw+ep, vfs cap v2: bytes above 0x7f included
     const cap = Buffer.from('0100000200200000000000000000000000000000', 'hex');
-    const { runNativeOps } = await import('../../src/snapshots/fsx.js');
-    await runNativeOps([{ op: 'xattr', path: join(src, 'ping'), name: 'security.capability', value: cap }, { op: 'xattr', path: join(src, 'ping'), name: 'user.note', value: Buffer.from([0xff, 0x00, 0x80]) }]);
+    await sys()!.setxattrs([{ path: join(src, 'ping'), name: 'security.capability', value: cap }, { path: join(src, 'ping'), name: 'user.note', value: Buffer.from([0xff, 0x00, 0x80]) }]);
     const tarFile = join(tmp.dir, 'x.tar');
     execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-C', src, '-cf', tarFile, 'ping']);
     const d = join(tmp.dir, 'out');
     mkdirSync(d);
     await extractTar(tarStream(readFileSync(tarFile)), d, { mode: 'overlay' });
-    expect(getXattr(join(d, 'ping'), 'security.capability')?.toString('hex')).toBe(cap.toString('hex'));
-    expect(getXattr(join(d, 'ping'), 'user.note')?.toString('hex')).toBe('ff0080');
+    expect((await getXattr(join(d, 'ping'), 'security.capability'))?.toString('hex')).toBe(cap.toString('hex'));
+    expect((await getXattr(join(d, 'ping'), 'user.note'))?.toString('hex')).toBe('ff0080');
   });
 
   it('overlay: a hardlink to a file in a lower layer is materialised as a copy', async () => {
@@ -179,7 +179,7 @@ describe('metadata', () => {
     await apply(lower, [{ name: 'etc/', type: 'directory', mode: 0o751, uid: 3 }, { name: 'etc/gone', content: 'g' }, { name: 'var/', type: 'directory', mode: 0o700 }, { name: 'var/x', content: 'x' }], 'overlay');
     await apply(up, [{ name: 'etc/.wh.gone', content: '' }, { name: 'var/.wh..wh..opq', content: '' }], 'overlay', [lower]);
     expect(tree(up)).toEqual({ etc: 'dir 751 3:0', 'etc/gone': 'chr 0', var: 'dir 700 0:0' });
-    expect(getXattr(join(up, 'var'), 'trusted.overlay.opaque')?.toString()).toBe('y');
+    expect((await getXattr(join(up, 'var'), 'trusted.overlay.opaque'))?.toString()).toBe('y');
   });
 
   it('overlay: parent dirs the tar does not list take the lower layer attributes (e.g. /tmp 1777)', async () => {

@@ -5,11 +5,14 @@
  * are warnings (as `docker build --check`), 0 when clean.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { lint, type LintWarning } from '@tsbuild/parser';
 import { platformArgs } from '../../solve/vars.js';
 import { hostPlatform } from '../../solve/resolveBase.js';
 import { BuildError } from '../../errors.js';
+import { readDockerfile } from '../../plan/readDockerfile.js';
+import { findIgnoreFile } from '../../context/loadContext.js';
+import { readIgnoreLines } from '../../context/ignoreMatcher.js';
 import { codeFrame, registerSource, renderError } from '../errors.js';
 import { parseArgs, out } from './_store-args.js';
 
@@ -60,21 +63,14 @@ export async function run(argv: string[]): Promise<number> {
 
 export async function runCheck(req: CheckRequest): Promise<number> {
   const context = req.context ?? '.';
-  let path: string;
-  let text: string;
-  if (req.text !== undefined) {
-    path = req.dockerfile ?? 'Dockerfile';
-    text = req.text;
-    registerSource(path, text);
-  } else {
-    const candidates = req.dockerfile ? [resolve(req.dockerfile)] : [join(context, 'Dockerfile'), join(context, 'dockerfile')];
-    const found = candidates.find((c) => existsSync(c));
-    if (!found) throw new BuildError('E_USAGE', `cannot read Dockerfile: ${candidates[0]} not found`, { data: { path: candidates[0], hint: 'give the Dockerfile with -f FILE, or the directory holding it as CONTEXT' } });
-    path = found;
-    text = readFileSync(found, 'utf8');
-  }
-  const ignorePath = [`${path}.dockerignore`, join(context, '.dockerignore')].find((p) => existsSync(p));
-  const ignorePatterns = ignorePath ? readFileSync(ignorePath, 'utf8').split('\n').filter((l) => !l.trimStart().startsWith('#')) : undefined;
+  // the build's own readers: the same file found, the same guards (a FIFO or device in the
+  // context is E_NOT_REGULAR, not a hang), the same text, so the same lines and columns
+  const source = await readDockerfile({ context, dockerfile: req.dockerfile, dockerfileText: req.text });
+  const { file: path, text } = source;
+  // the code frame shows the text checked (a -f FIFO cannot be read a second time)
+  registerSource(path, text);
+  const ignore = await findIgnoreFile(context, req.text === undefined ? path : undefined);
+  const ignorePatterns = ignore ? readIgnoreLines(ignore.text) : undefined;
   let result;
   try {
     const baseEnv = await storeEnvs(text, path, req);

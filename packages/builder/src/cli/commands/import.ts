@@ -20,7 +20,7 @@ export async function run(argv: string[]): Promise<number> {
     await (await import('../../snapshot/reap.js')).reapDeadBuilds(store.layers);
     const platform = typeof args.flags.platform === 'string' ? parsePlatform(args.flags.platform, hostPlatform()) : undefined;
     const rec = await importRootfs(store.layers, file, name, { unpack: args.flags.unpack === true, platform, signal });
-    out(rec.manifestDigest);
+    out(rec.configDigest); // the image ID, as docker import prints it
     return 0;
   }));
 }

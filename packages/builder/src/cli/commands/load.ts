@@ -20,7 +20,7 @@ export async function run(argv: string[]): Promise<number> {
     // what a killed build or load left in the store (see snapshot/reap.ts)
     await (await import('../../snapshot/reap.js')).reapDeadBuilds(store.layers);
     const images = await store.load(file === '-' ? process.stdin : file, { sourceName: 'stdin', signal });
-    for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.manifestDigest}`);
+    for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.configDigest}`);
     if (args.flags.unpack === true) {
       for (const i of images) {
         noteActivity(`unpacking the ${i.record.layers.length} layer(s) of ${i.name ?? i.record.manifestDigest}`);

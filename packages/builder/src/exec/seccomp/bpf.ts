@@ -15,35 +15,21 @@
  */
 import { endianness } from 'node:os';
 import type { ArgCmp, SeccompProfile } from './profile.js';
-import { SYSCALLS_GENERIC_64, SYSCALLS_I386, SYSCALLS_X86_64 } from './syscall-tables.js';
+import { syscallTable } from '@tsbuild/sys';
 
-/** AUDIT_ARCH_* per Node arch, its syscall table, and the compat arch compiled along ('ia32': i386) */
-const ARCHES: Partial<Record<string, { audit: number; table: string; compat?: string }>> = {
-  x64: { audit: 0xc000003e, table: SYSCALLS_X86_64, compat: 'ia32' },
-  ia32: { audit: 0x40000003, table: SYSCALLS_I386 },
-  arm64: { audit: 0xc00000b7, table: SYSCALLS_GENERIC_64 },
-  riscv64: { audit: 0xc00000f3, table: SYSCALLS_GENERIC_64 },
-  loong64: { audit: 0xc0000102, table: SYSCALLS_GENERIC_64 },
+export { syscallTable };
+
+/** AUDIT_ARCH_* per Node arch and the compat arch compiled along ('ia32': i386); the numbers are @tsbuild/sys's one table */
+const ARCHES: Partial<Record<string, { audit: number; compat?: string }>> = {
+  x64: { audit: 0xc000003e, compat: 'ia32' },
+  ia32: { audit: 0x40000003 },
+  arm64: { audit: 0xc00000b7 },
+  riscv64: { audit: 0xc00000f3 },
+  loong64: { audit: 0xc0000102 },
 };
 
 export function seccompSupported(arch: string = process.arch): boolean {
   return ARCHES[arch] !== undefined && endianness() === 'LE';
-}
-
-const tables = new Map<string, Map<string, number>>();
-/** name → number for `arch` */
-export function syscallTable(arch: string): Map<string, number> {
-  let t = tables.get(arch);
-  if (!t) {
-    const a = ARCHES[arch];
-    if (!a) throw new Error(`no syscall table for ${arch}`);
-    t = new Map(a.table.trim().split(/\s+/).map((w) => {
-      const i = w.lastIndexOf(':');
-      return [w.slice(0, i), Number(w.slice(i + 1))] as [string, number];
-    }));
-    tables.set(arch, t);
-  }
-  return t;
 }
 
 // classic BPF opcodes (linux/filter.h, linux/bpf_common.h)

@@ -1,9 +1,11 @@
-// Build the builder's small syscall addon (native/sys.c -> dist/native/sys.node) with the system C
+// Build @tsbuild/sys's syscall addon (native/sys.c -> dist/native/sys.node) with the system C
 // compiler against the N-API headers of the node running this file. Optional: without a compiler or
-// headers (or off Linux) it says why and tsbuild uses its perl syscall helper. N-API is ABI-stable,
+// headers (or off Linux) it says why and tsbuild uses its perl fallback server. N-API is ABI-stable,
 // so the addon keeps working across Node upgrades. TSBUILD_NO_NATIVE_BUILD=1 skips it.
-// Used by `npm run build` (scripts/native.mjs) and, shipped in the `tsbuild` package, by its install
-// script. CommonJS and dependency-free: it runs from an installed tarball with nothing but node.
+// The one build of the addon: run as a script it builds this package's own (its `install` and
+// `build:native` scripts; the workspace's `npm run build` runs the latter); shipped in the `tsbuild`
+// package, that package's install script calls buildNative() for its copy of sys.c.
+// CommonJS and dependency-free: it runs from an installed tarball with nothing but node.
 'use strict';
 const { existsSync, mkdirSync, renameSync, rmSync } = require('node:fs');
 const { dirname, join } = require('node:path');
@@ -17,7 +19,7 @@ const { spawnSync } = require('node:child_process');
 function buildNative(src, outDir) {
   const out = join(outDir, 'sys.node');
   rmSync(out, { force: true });
-  const skip = (why) => ({ ok: false, message: `the syscall addon is not built (${why}); tsbuild uses its perl helper for mount and xattrs` });
+  const skip = (why) => ({ ok: false, message: `the syscall addon is not built (${why}); tsbuild uses its perl fallback server for mount, xattrs and device nodes` });
   if (process.env.TSBUILD_NO_NATIVE_BUILD) return skip('TSBUILD_NO_NATIVE_BUILD is set');
   if (process.platform !== 'linux') return skip(`${process.platform} is not Linux`);
   // node_api.h: beside this node (prefix/include/node: distro and official tarball layouts), or npm's nodedir
@@ -42,3 +44,9 @@ function buildNative(src, outDir) {
 }
 
 module.exports = { buildNative };
+
+if (require.main === module) {
+  const pkg = join(__dirname, '..');
+  const r = buildNative(join(pkg, 'native', 'sys.c'), join(pkg, 'dist', 'native'));
+  if (!r.ok) process.stderr.write(`note: ${r.message}\n`);
+}

@@ -1,6 +1,8 @@
 /**
  * Identity fingerprint of whole directory trees, taken by a short-lived perl process instead of
- * Node: the no-change check of a big COPY source (checksum.ts) in a fraction of Node's time.
+ * Node: the no-change check of a big COPY source (builder's context/checksum.ts) in a fraction of
+ * Node's time. Here because @tsbuild/sys owns tsbuild's perl programs (the fallback server and
+ * this walker; the executors' final stage is an executor and stays in builder's exec/).
  *
  * Why: to know that a 20,000-file source is unchanged, every entry must be lstat'ed (its inode,
  * size and ctime are what the checksum cache trusts). From Node each lstat costs twice the
@@ -12,7 +14,7 @@
  *
  * Per entry, in a fixed order (a directory's entries sorted, then its subdirectories): the path
  * relative to the walked directory, st_mode, size, inode, mtime and ctime in whole seconds (core
- * perl's lstat: perl-base, which the syscall helper needs anyway, has no Time::HiRes). Whole
+ * perl's lstat: perl-base, which @tsbuild/sys's fallback server needs anyway, has no Time::HiRes). Whole
  * seconds are enough because checksum.ts only stores a fingerprint when nothing it walked changed
  * within FAST_SETTLED_MS before the walker started: a later change moves some ctime — which user
  * space cannot set — to a later second than any recorded one.
@@ -22,7 +24,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { hostTools } from '../exec/host-tools.js';
+import { perlPath } from '../tools.js';
 
 /** bump when the hashed fields or their encoding change */
 export const FAST_WALK_VERSION = 'tsbuild-fastwalk-v1';
@@ -89,7 +91,7 @@ export const FAST_SETTLED_MS = 2000;
  * unreadable directory, a failure of any kind).
  */
 export function fastWalk(dirs: string[], workers: number, signal?: AbortSignal): Promise<FastWalk | undefined> {
-  const perl = hostTools().perl;
+  const perl = perlPath();
   if (!perl || dirs.length === 0 || signal?.aborted) return Promise.resolve(undefined);
   const k = Math.max(1, Math.min(4, Math.floor(workers)));
   return new Promise((resolve) => {

@@ -1,14 +1,16 @@
 /*
  * The syscalls Node has no API for, called in-process: mount(2), umount2(2), lgetxattr(2),
- * lsetxattr(2) and pipe2(2). Built by `npm run build` (scripts/native.mjs) with the system C
- * compiler against Node's own N-API headers; where it cannot be built or loaded, tsbuild uses its
- * perl syscall helper instead (src/exec/sys-helper.ts), which answers the same calls from another
- * process — the addon saves that process's start (a fork of the whole Node process on the main
- * thread, ~7 ms here, plus ~10 ms of perl start-up) and a pipe round trip per call.
+ * llistxattr(2), lsetxattr(2), mknod(2), pipe2(2) and openat2(2). Built by @tsbuild/sys's own
+ * script (scripts/build-native.cjs: the workspace build and the `tsbuild` package's install both run
+ * it) with the system C compiler against Node's own N-API headers; where it cannot be built or
+ * loaded, tsbuild uses its one perl fallback server (src/perl/server.ts), which answers the same
+ * calls from another process — the addon saves that process's start (a fork of the whole Node
+ * process on the main thread plus perl's start-up) and a pipe round trip per call.
  *
- * Every function answers an errno (0 = success) instead of throwing; lgetxattr answers the value
- * as a Buffer, or the errno as a number. All are synchronous: each is one syscall of well under a
- * millisecond (an overlay mount ~0.4 ms), cheaper than a trip to the thread pool.
+ * Paths are bytes: each path argument is a Buffer (a file name that is not UTF-8, exactly) or a
+ * string (UTF-8). Every function answers an errno (0 = success) instead of throwing; lgetxattr and
+ * llistxattr answer the value as a Buffer, or the errno as a number. All are synchronous: each is
+ * one syscall of well under a millisecond, cheaper than a trip to the thread pool.
  *
  * mount(source, target, fstype, flags, data, cwd): with a non-empty cwd the call runs on a thread
  * of its own that first unshares its filesystem context (CLONE_FS) and chdirs there, so relative
@@ -28,6 +30,8 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -45,6 +49,21 @@ static char *string_arg(napi_env env, napi_value v) {
     free(s);
     return NULL;
   }
+  return s;
+}
+
+/* a path argument, a Buffer (raw bytes) or a string, as a malloc'd C string; NULL when it is
+ * neither or holds a NUL (a C string would end there and name something else) */
+static char *path_arg(napi_env env, napi_value v) {
+  bool isbuf = false;
+  if (napi_is_buffer(env, v, &isbuf) != napi_ok || !isbuf) return string_arg(env, v);
+  void *data = NULL;
+  size_t len = 0;
+  if (napi_get_buffer_info(env, v, &data, &len) != napi_ok || (len && memchr(data, 0, len))) return NULL;
+  char *s = malloc(len + 1);
+  if (!s) return NULL;
+  if (len) memcpy(s, data, len);
+  s[len] = '\0';
   return s;
 }
 
@@ -117,23 +136,25 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
   return number(env, err);
 }
 
+/* what lgetxattr/llistxattr answer: the n bytes of buf as a Buffer, or the errno when n < 0 */
+static napi_value buffer_or_errno(napi_env env, ssize_t n, const char *buf) {
+  if (n < 0) return number(env, errno);
+  napi_value out;
+  void *data;
+  return napi_create_buffer_copy(env, (size_t)n, buf, &data, &out) == napi_ok ? out : number(env, ENOMEM);
+}
+
 static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!args(env, info, 2, argv)) return NULL;
-  char *path = string_arg(env, argv[0]);
+  char *path = path_arg(env, argv[0]);
   char *name = string_arg(env, argv[1]);
-  napi_value out = NULL;
+  napi_value out;
   if (!path || !name) {
     out = number(env, EINVAL);
   } else {
     char buf[XATTR_MAX];
-    ssize_t n = lgetxattr(path, name, buf, sizeof buf);
-    if (n < 0) {
-      out = number(env, errno);
-    } else {
-      void *data;
-      if (napi_create_buffer_copy(env, (size_t)n, buf, &data, &out) != napi_ok) out = number(env, ENOMEM);
-    }
+    out = buffer_or_errno(env, lgetxattr(path, name, buf, sizeof buf), buf);
   }
   free(path);
   free(name);
@@ -143,7 +164,7 @@ static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
 static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv)) return NULL;
-  char *path = string_arg(env, argv[0]);
+  char *path = path_arg(env, argv[0]);
   char *name = string_arg(env, argv[1]);
   void *data = NULL;
   size_t len = 0;
@@ -151,6 +172,32 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
   if (path && name && napi_get_buffer_info(env, argv[2], &data, &len) == napi_ok) err = lsetxattr(path, name, data, len, 0) == 0 ? 0 : errno;
   free(path);
   free(name);
+  return number(env, err);
+}
+
+/* llistxattr(path): the names as one Buffer (each NUL-terminated), or the errno */
+static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, 1, argv)) return NULL;
+  char *path = path_arg(env, argv[0]);
+  if (!path) return number(env, EINVAL);
+  char buf[XATTR_MAX];
+  napi_value out = buffer_or_errno(env, llistxattr(path, buf, sizeof buf), buf);
+  free(path);
+  return out;
+}
+
+/* mknod(path, mode, major, minor): a device node, FIFO or overlay whiteout (mode holds S_IF*); the errno */
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args(env, info, 4, argv)) return NULL;
+  char *path = path_arg(env, argv[0]);
+  double mode = 0, major = 0, minor = 0;
+  int err = EINVAL;
+  if (path && napi_get_value_double(env, argv[1], &mode) == napi_ok && napi_get_value_double(env, argv[2], &major) == napi_ok &&
+      napi_get_value_double(env, argv[3], &minor) == napi_ok)
+    err = mknod(path, (mode_t)mode, makedev((unsigned)major, (unsigned)minor)) == 0 ? 0 : errno;
+  free(path);
   return number(env, err);
 }
 
@@ -215,6 +262,7 @@ done:
 NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } fns[] = {
     { "mount", js_mount }, { "umount2", js_umount2 }, { "lgetxattr", js_lgetxattr }, { "lsetxattr", js_lsetxattr }, { "pipe", js_pipe },
+    { "llistxattr", js_llistxattr }, { "mknod", js_mknod },
     { "resolveInRoot", js_resolve_in_root },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@tsbuild\/parser$/, replacement: src('parser') },
       { find: /^@tsbuild\/layerstore$/, replacement: src('layerstore') },
       { find: /^@tsbuild\/layerstore\/testing$/, replacement: src('layerstore', 'testing/index') },
+      { find: /^@tsbuild\/layerstore\/tar$/, replacement: src('layerstore', 'tar/index') },
       { find: /^@tsbuild\/builder$/, replacement: src('builder') },
       { find: /^@tsbuild\/builder\/engine$/, replacement: src('builder', 'engine') },
     ],

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
+import { Readable as NodeReadable } from 'node:stream';
+import { packTar } from '@tsbuild/layerstore/tar';
 import { REPO_ROOT } from '../helpers/busybox.js';
 import { dockerAvailable, dockerBuild, dockerExportFs, dockerImageExists, dockerSaveImage } from '../helpers/docker.js';
 import { compareModels, flattenLayers, modelFromTar } from './fs-model.js';
@@ -16,13 +17,10 @@ import { compareModels, flattenLayers, modelFromTar } from './fs-model.js';
 type E = { name: string; type?: 'file' | 'directory' | 'symlink' | 'link'; body?: string; linkname?: string; mode?: number };
 function layer(entries: E[]): () => Readable {
   return () => {
-    const p = tarStream.pack();
-    for (const e of entries) {
+    return NodeReadable.from([packTar(entries.map((e) => {
       const type = e.type ?? 'file';
-      p.entry({ name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1e12), linkname: e.linkname }, e.body ?? '');
-    }
-    p.finalize();
-    return p as unknown as Readable;
+      return { header: { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1e12), linkname: e.linkname }, body: e.body ?? '' };
+    }))]);
   };
 }
 
@@ -56,10 +54,7 @@ describe('fs-model: flattening layers', () => {
 
   it('takes uid, gid and mtime from PAX records (ids past the octal range, mtimes before 1970)', async () => {
     const open = () => {
-      const p = tarStream.pack();
-      p.entry({ name: 'big', mode: 0o644, mtime: new Date(0), pax: { uid: '3000000', gid: '4294967294', mtime: '-86400' } }, 'x');
-      p.finalize();
-      return p as unknown as Readable;
+      return NodeReadable.from([packTar([{ header: { name: 'big', mode: 0o644, mtime: new Date(0), pax: { uid: '3000000', gid: '4294967294', mtime: '-86400' } }, body: 'x' }])]);
     };
     const e = (await flattenLayers([{ open }])).get('/big')!;
     expect([e.uid, e.gid, e.mtime]).toEqual([3000000, 4294967294, -86400]);

@@ -8,7 +8,7 @@ import { createReadStream, lstatSync, readdirSync, readlinkSync, readFileSync } 
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
+import { parseTar, type TarHeader } from '@tsbuild/layerstore/tar';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'char' | 'block';
 
@@ -67,47 +67,43 @@ function removeChildren(fs: FsModel, dir: string): void {
   for (const k of [...fs.keys()]) if (k.startsWith(prefix) && k !== dir) unlinkPath(fs, k);
 }
 
-interface RawEntry { header: tarStream.Header; path: string; sha256?: string; size: number; preview?: string }
+interface RawEntry { header: TarHeader; path: string; sha256?: string; size: number; preview?: string }
 
 /** Reads every entry of an (optionally gzipped) tar stream, hashing regular files. */
 export async function readTarEntries(input: Readable, opts: { gzip?: boolean } = {}): Promise<RawEntry[]> {
-  const extract = tarStream.extract();
   const out: RawEntry[] = [];
   const source: Readable = opts.gzip ? input.pipe(createGunzip()) : input;
-  input.on('error', (e) => extract.destroy(e));
-  source.on('error', (e) => extract.destroy(e));
-  source.pipe(extract as unknown as NodeJS.WritableStream);
-  for await (const entry of extract) {
-    const hash = createHash('sha256');
-    let size = 0;
-    const head: Buffer[] = [];
-    for await (const c of entry) {
-      hash.update(c as Buffer);
-      size += (c as Buffer).length;
-      if (size <= PREVIEW_BYTES) head.push(c as Buffer);
-    }
-    const h = entry.header;
-    const isFile = h.type === 'file' || h.type === 'contiguous-file';
-    out.push({
-      header: h, path: norm(h.name), size, sha256: isFile ? hash.digest('hex') : undefined,
-      ...(isFile && size <= PREVIEW_BYTES ? { preview: Buffer.concat(head).toString('utf8') } : {}),
-    });
-  }
+  if (opts.gzip) input.on('error', (e) => source.destroy(e));
+  let cur: { h: TarHeader; hash: ReturnType<typeof createHash>; size: number; head: Buffer[] } | undefined;
+  await parseTar(source, {
+    entry: (h) => void (cur = { h, hash: createHash('sha256'), size: 0, head: [] }),
+    data: (c) => {
+      cur!.hash.update(c);
+      cur!.size += c.length;
+      if (cur!.size <= PREVIEW_BYTES) cur!.head.push(Buffer.from(c));
+    },
+    end: () => {
+      const { h, hash, size, head } = cur!;
+      const isFile = h.type === 'file' || h.type === 'contiguous-file';
+      out.push({
+        header: h, path: norm(h.name), size, sha256: isFile ? hash.digest('hex') : undefined,
+        ...(isFile && size <= PREVIEW_BYTES ? { preview: Buffer.concat(head).toString('utf8') } : {}),
+      });
+    },
+  });
   return out;
 }
 
 function entryFromHeader(r: RawEntry, fs: FsModel): FsEntry | undefined {
   const h = r.header;
-  // tar-stream applies PAX path/linkpath/size only: ids past the octal fields' range and mtimes before
-  // 1970 (or past 2242) are in PAX records (Go's archive/tar writes them there, its ustar fields hold 0)
-  const pax = (h as { pax?: Record<string, string> }).pax ?? {};
-  const paxNum = (k: string) => (pax[k] !== undefined && pax[k] !== '' && Number.isFinite(Number(pax[k])) ? Number(pax[k]) : undefined);
+  // the reader applies PAX uid/gid/mtime: ids past the octal fields' range and mtimes before 1970
+  // (or past 2242) are there (Go's archive/tar writes them in PAX, its ustar fields hold 0)
   const base = {
     path: r.path,
-    mode: (h.mode ?? 0) & 0o7777,
-    uid: paxNum('uid') ?? h.uid ?? 0,
-    gid: paxNum('gid') ?? h.gid ?? 0,
-    mtime: Math.floor(paxNum('mtime') ?? (h.mtime?.getTime() ?? 0) / 1000),
+    mode: h.mode & 0o7777,
+    uid: h.uid,
+    gid: h.gid,
+    mtime: Math.floor(h.mtime.getTime() / 1000),
   };
   switch (h.type) {
     case 'file':

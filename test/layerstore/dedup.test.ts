@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
+import { packTar } from '@tsbuild/layerstore/tar';
 import { openStore, type ImageConfig, type LayerRef } from '@tsbuild/layerstore';
 
 const dir = mkdtempSync('/var/tmp/ls-dedup-');
@@ -13,15 +13,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** a layer tar with one incompressible file of `size` bytes */
 async function layerTar(name: string, size: number): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((r) => pack.on('end', () => r()));
-  pack.entry({ name: `${name}/`, type: 'directory', mode: 0o755, mtime: new Date(0) });
-  pack.entry({ name: `${name}/data.bin`, mode: 0o644, mtime: new Date(0) }, randomBytes(size));
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return packTar([
+    { header: { name: `${name}/`, type: 'directory', mode: 0o755, mtime: new Date(0) } },
+    { header: { name: `${name}/data.bin`, mode: 0o644, mtime: new Date(0) }, body: randomBytes(size) },
+  ]);
 }
 
 const du = (p: string) => Number(execFileSync('du', ['-sk', p], { encoding: 'utf8' }).split('\t')[0]) * 1024;

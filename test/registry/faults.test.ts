@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
+import { packTar } from '@tsbuild/layerstore/tar';
 import { pullImage, pushImage, type ImageRecord, type Store } from '@tsbuild/layerstore';
 import { importBusybox, STORE_TMP, tempStore, type TempStore } from '../helpers/store.js';
 import { TSBUILD_BIN } from '../helpers/cli.js';
@@ -31,10 +31,7 @@ beforeAll(async () => {
   cleanup.push(() => src.cleanup());
   const base = await importBusybox(src.store, { names: ['busybox:latest'] });
   // a 4 MB layer of random bytes: big enough to be cut in the middle
-  const p = pack();
-  p.entry({ name: 'big.bin', mode: 0o644 }, randomBytes(4 << 20));
-  p.finalize();
-  const layer = await src.store.writeLayer(Readable.from(p));
+  const layer = await src.store.writeLayer(Readable.from([packTar([{ header: { name: 'big.bin', mode: 0o644 }, body: randomBytes(4 << 20) }])]));
   image = await src.store.putImage({ ...base.config, rootfs: { type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, layer.diffID] } }, [...base.layers, layer]);
   await src.store.tag('big:1', image.manifestDigest);
   bigLayer = layer.digest;

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
+import { packTar } from '@tsbuild/layerstore/tar';
 import { join } from 'node:path';
 import { pullImage, pushImage, type Store, type TransferEvent, MEDIA, sha256 } from '@tsbuild/layerstore';
 import { importBusybox, STORE_TMP, tempStore, type TempStore } from '../helpers/store.js';
@@ -105,10 +105,7 @@ d('push then pull, plain HTTP', () => {
 
   it('chunked upload of a blob larger than chunkSize', async () => {
     // a layer no repository has yet: 300 kB of random bytes, uploaded in 64 kB chunks
-    const p = pack();
-    p.entry({ name: 'rand.bin', mode: 0o644 }, randomBytes(300_000));
-    p.finalize();
-    const layer = await src.store.writeLayer(Readable.from(p));
+    const layer = await src.store.writeLayer(Readable.from([packTar([{ header: { name: 'rand.bin', mode: 0o644 }, body: randomBytes(300_000) }])]));
     const base = (await src.store.getImage('busybox:latest'))!;
     const img = await src.store.putImage({ ...base.config, rootfs: { type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, layer.diffID] } }, [...base.layers, layer]);
     await src.store.tag('chunky:1', img.manifestDigest);

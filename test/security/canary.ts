@@ -8,13 +8,11 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { readAllXattrsSync } from '@tsbuild/sys';
+import { TarPack } from '@tsbuild/layerstore/tar';
 import { busyboxRootfsTar } from '../helpers/busybox.js';
 import { runTsbuild, TSBUILD_BIN, type CliRun } from '../helpers/cli.js';
 import { STORE_TMP } from '../helpers/store.js';
-
-const requireCjs = createRequire(import.meta.url);
 
 /** Where canaries live: /var/tmp, beside (never inside) the test stores. */
 const CANARY_TMP = '/var/tmp/tsbuild-sec-canary';
@@ -141,14 +139,7 @@ export interface TarEntry {
 
 /** Write a layer tar entry by entry, in exactly this order (duplicates and all), with pax xattrs. */
 export async function writeLayerTar(path: string, entries: TarEntry[]): Promise<void> {
-  const tar = requireCjs('tar-stream') as { pack(): NodeJS.ReadWriteStream & { entry(h: object, body?: string | Buffer): void; finalize(): void } };
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((res, rej) => {
-    pack.on('end', () => res());
-    pack.on('error', rej);
-  });
+  const pack = new TarPack();
   for (const e of entries) {
     const type = e.type ?? 'file';
     const pax: Record<string, string> = {};
@@ -160,7 +151,8 @@ export async function writeLayerTar(path: string, entries: TarEntry[]): Promise<
     pack.entry(header, type === 'file' ? (e.body ?? '') : undefined);
   }
   pack.finalize();
-  await done;
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
   writeFileSync(path, Buffer.concat(chunks));
 }
 

@@ -180,7 +180,7 @@ for (const mode of MODES) describe(mode.name, () => {
   async function swapLayer(path: string, target: string): Promise<void> {
     await writeLayerTar(path, [
       { name: 'd/', type: 'directory' },
-      // cap_chown,cap_setgid=ep (VFS_CAP_REVISION_2; no byte above 0x7f: tar-stream writes pax values as UTF-8)
+      // cap_chown,cap_setgid=ep (VFS_CAP_REVISION_2; no byte above 0x7f: writeLayerTar's pax values are UTF-8 text)
       { name: 'd/victim', body: 'evil\n', mode: 0o4755, xattrs: { 'security.capability': Buffer.from('0100000241000000000000000000000000000000', 'hex'), 'user.evil': Buffer.from('1') } },
       { name: 'd/fifo', type: 'fifo' },
       { name: 'd/disk', type: 'block-device', devmajor: 254, devminor: 0 },

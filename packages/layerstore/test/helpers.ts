@@ -1,5 +1,5 @@
-/** Test helpers: real tar bytes from entry lists (tar-stream pack), temp dirs. */
-import * as tar from 'tar-stream';
+/** Test helpers: real tar bytes from entry lists (the tar module's packer), temp dirs. */
+import { packTar } from '../src/tar/index.js';
 import { afterEach, beforeEach } from 'vitest';
 import { openStore, type Store } from '@tsbuild/layerstore';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,39 +24,25 @@ export interface TarEntry {
 export const T0 = new Date('2023-11-14T22:13:20Z');
 
 export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve());
-    pack.on('error', reject);
-  });
-  for (const e of entries) {
+  return packTar(entries.map((e) => {
     const type = e.type ?? 'file';
     const body = e.content === undefined ? undefined : Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content);
-    await new Promise<void>((resolve, reject) =>
-      pack.entry(
-        {
-          name: e.name,
-          type,
-          mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
-          uid: e.uid ?? 0,
-          gid: e.gid ?? 0,
-          mtime: e.mtime ?? T0,
-          linkname: e.linkname,
-          devmajor: e.devmajor,
-          devminor: e.devminor,
-          pax: e.pax,
-          size: type === 'file' ? (body?.length ?? 0) : 0,
-        },
-        type === 'file' ? (body ?? Buffer.alloc(0)) : (undefined as unknown as Buffer),
-        (err) => (err ? reject(err) : resolve()),
-      ),
-    );
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+    return {
+      header: {
+        name: e.name,
+        type,
+        mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+        uid: e.uid ?? 0,
+        gid: e.gid ?? 0,
+        mtime: e.mtime ?? T0,
+        linkname: e.linkname,
+        devmajor: e.devmajor,
+        devminor: e.devminor,
+        pax: e.pax,
+      },
+      body: type === 'file' ? (body ?? Buffer.alloc(0)) : undefined,
+    };
+  }));
 }
 
 export function tarStream(buf: Buffer): Readable {

@@ -3,38 +3,26 @@
  * first 512 bytes must be a valid tar header), extracted into the destination directory the way
  * Docker's chrootarchive.Untar does: every entry stays inside the destination (an entry leaving it
  * through `..` is E_UNSAFE_PATH), symlinks met on the way are resolved inside the destination,
- * owners/modes/mtimes from the archive (or --chown), existing directories are merged.
+ * owners/modes/mtimes (PAX sub-seconds included) and SCHILY.xattr.* from the archive (or --chown),
+ * existing directories are merged. Names are bytes: a non-UTF-8 name is created as those bytes.
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createReadStream } from 'node:fs';
-import { chmod, lchown, link, lutimes, mkdir, open, rm, symlink } from 'node:fs/promises';
+import { chmod, lchown, link, lutimes, mkdir, open, rm, symlink, type FileHandle } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import tar, { type Header } from 'tar-stream';
-import { detectCompression, type ArchiveCompression } from '@tsbuild/layerstore';
+import { cleanComponents, detectCompression, fsName, resolveInRootAsync, type ArchiveCompression } from '@tsbuild/layerstore';
+import { isTarHeader, parseTar, type TarHeader, type TarSink } from '@tsbuild/layerstore/tar';
 import { BuildError } from '../errors.js';
 import { mkdirAll, lstatOrUndefined, type DirMeta } from './fsops.js';
-import { cleanComponents, resolveInRootAsync } from '@tsbuild/layerstore';
-
-type Body = AsyncIterable<unknown> & { resume(): unknown };
+import { sys, SyscallError } from '@tsbuild/sys';
 
 const run = promisify(execFile);
 
 export type Compression = ArchiveCompression;
-export { detectCompression };
-
-/** A valid tar header block (checksum over the block with the checksum field as spaces). */
-export function isTarHeader(block: Buffer): boolean {
-  if (block.length < 512) return false;
-  const field = block.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim();
-  if (!/^[0-7]+$/.test(field)) return false;
-  const want = parseInt(field, 8);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
-  return sum === want;
-}
+export { detectCompression, isTarHeader };
 
 /** Decompressed stream of a file, by content (bzip2/xz/zstd through their CLIs). */
 function openDecompressed(file: string, kind: Compression): { stream: Readable; done: Promise<void> } {
@@ -108,21 +96,18 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
   const head = Buffer.alloc(16);
   try { await fh.read(head, 0, 16, 0); } finally { await fh.close(); }
   const { stream, done } = openDecompressed(file, detectCompression(head));
-  const ex = tar.extract();
   let entries = 0;
   let bytes = 0;
-  const dirTimes: { p: string; mtime: Date }[] = [];
+  const dirTimes: { p: string | Buffer; mtime: number | Date }[] = [];
+  /** the file being written and the metadata it gets once its body is in */
+  let cur: { out: FileHandle; target: string; h: TarHeader } | undefined;
 
-  ex.on('entry', (hdr, body, next) => {
-    handle(hdr, body).then(() => next(), (err) => { body.resume(); ex.destroy(err as Error); });
-  });
-
-  async function handle(hdr: Header, body: Body): Promise<void> {
+  async function entry(h: TarHeader): Promise<void> {
     opts.signal?.throwIfAborted();
-    const name = hdr.name;
+    const name = h.name;
     if (escapes(name)) throw unsafe(name);
     const comps = cleanComponents(name);
-    if (comps.length === 0) { body.resume(); return; }
+    if (comps.length === 0) return;
     const parentRel = comps.slice(0, -1).join('/');
     const parent = await resolveInRootAsync(destDir, parentRel);
     // Docker's Untar makes a missing parent only when nothing is there (Lstat): a symlink, even one to a
@@ -132,79 +117,103 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
     }
     await mkdirAll(parent, { mode: 0o755, uid: 0, gid: 0 });
     const target = join(parent, comps[comps.length - 1]!);
-    // PAX uid/gid/mtime records: tar-stream applies path/linkpath/size only
-    const pax = (hdr as { pax?: Record<string, string> }).pax;
-    const paxNum = (k: string): number | undefined => (pax?.[k] && Number.isFinite(Number(pax[k])) ? Number(pax[k]) : undefined);
-    const uid = opts.chown?.uid ?? paxNum('uid') ?? hdr.uid ?? 0;
-    const gid = opts.chown?.gid ?? paxNum('gid') ?? hdr.gid ?? 0;
-    const mode = (hdr.mode ?? 0o644) & 0o7777;
-    const paxMtime = paxNum('mtime');
-    let mtime = paxMtime !== undefined ? new Date(paxMtime * 1000) : hdr.mtime ?? new Date(0);
-    // Docker's Untar sets times through system.Chtimes, which turns one before 1970 into the epoch
-    // (symlinks keep theirs: LUtimesNano)
-    if (hdr.type !== 'symlink' && !(mtime.getTime() >= 0)) mtime = new Date(0);
+    const p = fsName(target);
     const existing = await lstatOrUndefined(target);
-    if (existing && !(existing.isDirectory() && hdr.type === 'directory')) await rm(target, { recursive: true, force: true });
-    switch (hdr.type) {
+    if (existing && !(existing.isDirectory() && h.type === 'directory')) await rm(p, { recursive: true, force: true });
+    switch (h.type) {
       case 'directory':
-        if (!existing || !existing.isDirectory()) await mkdir(target, { mode: 0o700 });
-        await lchown(target, uid, gid);
-        await chmod(target, mode);
-        dirTimes.push({ p: target, mtime });
-        body.resume();
-        entries++;
+        if (!existing || !existing.isDirectory()) await mkdir(p, { mode: 0o700 });
+        await finish(target, h);
         return;
       case 'file':
-      case 'contiguous-file': {
-        const out = await open(target, 'wx', 0o600);
-        try {
-          for await (const chunk of body) await out.write(chunk as Uint8Array);
-        } finally {
-          await out.close();
-        }
-        bytes += hdr.size ?? 0;
-        break;
-      }
+      case 'contiguous-file':
+        cur = { out: await open(p, 'wx', 0o600), target, h };
+        return;
       case 'symlink':
-        body.resume();
-        if (escapes(posix.join(posix.dirname(name.replace(/^\/+/, '')), hdr.linkname ?? ''))) throw unsafe(`${name} -> ${hdr.linkname}`);
-        await symlink(hdr.linkname ?? '', target);
+        if (escapes(posix.join(posix.dirname(name.replace(/^\/+/, '')), h.linkname))) throw unsafe(`${name} -> ${h.linkname}`);
+        await symlink(fsName(h.linkname), p);
         break;
       case 'link': {
-        body.resume();
-        const ln = hdr.linkname ?? '';
+        const ln = h.linkname;
         if (escapes(ln)) throw unsafe(`${name} => ${ln}`);
-        await link(await resolveInRootAsync(destDir, ln, { followLast: false }), target);
+        await link(fsName(await resolveInRootAsync(destDir, ln, { followLast: false })), p);
         break;
       }
       case 'character-device':
       case 'block-device':
       case 'fifo': {
-        body.resume();
-        const kind = hdr.type === 'fifo' ? ['p'] : [hdr.type === 'character-device' ? 'c' : 'b', String(hdr.devmajor ?? 0), String(hdr.devminor ?? 0)];
-        await run('mknod', ['-m', mode.toString(8), target, ...kind]);
+        const kind = h.type === 'fifo' ? ['p'] : [h.type === 'character-device' ? 'c' : 'b', String(h.devmajor), String(h.devminor)];
+        await run('mknod', ['-m', (h.mode & 0o7777).toString(8), target, ...kind]);
         break;
       }
       default:
-        body.resume();
         return;
     }
-    await lchown(target, uid, gid);
-    if (hdr.type !== 'symlink') await chmod(target, mode);
-    await lutimes(target, mtime, mtime);
+    await finish(target, h);
+  }
+
+  /**
+   * Owner, xattrs, mode, times: in Docker's createTarFile order (a chown clears security.capability,
+   * so the xattrs come after it). Times: the PAX mtime to the sub-second as recorded; one before
+   * 1970 becomes the epoch as Docker's Chtimes makes it (symlinks keep theirs: LUtimesNano).
+   */
+  async function finish(target: string, h: TarHeader): Promise<void> {
+    const p = fsName(target);
+    await lchown(p, opts.chown?.uid ?? h.uid, opts.chown?.gid ?? h.gid);
+    if (h.xattrs.size) await setXattrs(target, h.xattrs);
+    if (h.type !== 'symlink') await chmod(p, h.mode & 0o7777);
+    let mtime: number | Date = h.paxMtime !== undefined && Number.isFinite(Number(h.paxMtime)) ? Number(h.paxMtime) : h.mtime.getTime() / 1000;
+    if (!(mtime >= 0)) mtime = h.type === 'symlink' ? h.mtime : 0; // (Node takes a negative number as "now", a Date as it is)
+    if (h.type === 'directory') dirTimes.push({ p, mtime });
+    else await lutimes(p, mtime, mtime);
     entries++;
   }
 
-  const finished = new Promise<void>((resolve, reject) => {
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-    stream.on('error', reject);
-  });
-  stream.pipe(ex);
-  await finished;
+  const sink: TarSink = {
+    entry,
+    data: (chunk) => {
+      if (!cur) return;
+      bytes += chunk.length;
+      return cur.out.write(chunk).then(() => undefined);
+    },
+    end: async () => {
+      if (!cur) return;
+      const c = cur;
+      cur = undefined;
+      await c.out.close();
+      await finish(c.target, c.h);
+    },
+  };
+  try {
+    await parseTar(stream as AsyncIterable<Buffer>, sink);
+  } catch (err) {
+    stream.destroy();
+    throw (err as { code?: string }).code === 'E_BAD_ARCHIVE' ? new BuildError('E_COPY', `error processing tar file: ${(err as Error).message}`, { cause: err }) : err;
+  } finally {
+    await cur?.out.close().catch(() => undefined);
+  }
   await done;
   for (const d of dirTimes.reverse()) await lutimes(d.p, d.mtime, d.mtime);
   return { entries, bytes };
+}
+
+/**
+ * SCHILY.xattr.* of an archive entry, set after its owner: best effort as BuildKit unpacks ADD's
+ * archives (BestEffortXattrs): a file system or user namespace that refuses one (ENOTSUP, EPERM)
+ * skips it; any other failure fails the copy.
+ */
+async function setXattrs(target: string, xattrs: Map<string, Buffer>): Promise<void> {
+  const calls = sys();
+  if (!calls) throw new BuildError('E_COPY', `error processing tar file: cannot set the xattrs of ${target}: neither the syscall addon nor perl is available`);
+  for (const [name, value] of xattrs) {
+    try {
+      await calls.setxattrs([{ path: fsName(target), name, value }]);
+    } catch (err) {
+      const code = (err as SyscallError).code;
+      if (code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EPERM') continue;
+      throw new BuildError('E_COPY', `error processing tar file: ${(err as Error).message}`, { cause: err });
+    }
+  }
 }
 
 /** `name` leaves the extraction root lexically (Docker: "… is outside of …"). */

@@ -25,7 +25,7 @@ import type { Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { BuildError } from '../errors.js';
-import { fitsUstar, fitsUstarMtime, ustarHeader, ustarHeaderInto, type UstarHeader } from '../diff/ustar.js';
+import { fitsUstar, fitsUstarMtime, ustarHeader, ustarHeaderInto, type UstarHeader } from '@tsbuild/layerstore/tar';
 import { destinationOf } from './applyCopy.js';
 import { CopyPlan, type CopyItem } from './copyPlan.js';
 import { lstatOrUndefined, mkdirAll } from './fsops.js';

@@ -1,7 +1,7 @@
 /**
  * The OCI layer tar writer shared by both differs: takes the changes in final order (parents
- * before children, sorted) and streams a PAX tar through tar-stream — file contents are piped
- * from disk one at a time, so the layer is never in memory.
+ * before children, sorted) and streams a PAX tar through the tar module's packer — file contents
+ * are piped from disk one at a time, so the layer is never in memory.
  *
  *  - numeric owners only (uname/gname empty), permission bits incl. setuid/setgid/sticky
  *  - whole-second mtimes; with `sourceDateEpoch`, mtime = min(mtime, epoch)
@@ -10,12 +10,11 @@
  *  - whiteouts `.wh.<name>` (mode 0600) and opaque markers `.wh..wh..opq` (dir's mode, mtime 0)
  *    as empty regular files, exactly as BuildKit 20.10's layers have them
  */
-import { createReadStream, readFileSync, type Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import { readlink } from 'node:fs/promises';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { posix } from 'node:path';
-import * as tar from 'tar-stream';
-import { paxEntry } from './pax.js';
+import { TarPack, paxEntry, type PackHeader } from '@tsbuild/layerstore/tar';
 import { readXattrs } from './xattrs.js';
 import { decodeName, encodeName, fsName, hasEscapes } from '@tsbuild/layerstore';
 
@@ -53,27 +52,22 @@ const WH = '.wh.';
 const OPQ = '.wh..wh..opq';
 const MAX_OCT6 = 0o777777;
 /**
- * Latest mtime written in the ustar field: tar-stream encodes `(ms / 1000) | 0`, so from 2038 on (and
- * before 1970) the seconds go into a PAX `mtime` record instead (Go's archive/tar uses PAX before 1970).
+ * Latest mtime written in the ustar field (the header encoder writes `seconds | 0`), so from 2038 on
+ * (and before 1970) the seconds go into a PAX `mtime` record instead (Go's archive/tar uses PAX before 1970).
  */
 const MAX_USTAR_MTIME = 0x7fffffff;
 const SMALL_FILE = 256 * 1024;
-const CHUNK = 64 * 1024;
-const PASS = 16 * 1024;
 
 /** Stream the layer tar for `changes` (already ordered). Errors surface as the stream's 'error'. */
 export function emitLayer(changes: Change[], opts: EmitOptions): Readable {
-  const pack = tar.pack();
-  const out = new Coalesce();
-  pack.pipe(out);
+  const pack = new TarPack();
   write(pack, changes, opts).catch((err: unknown) => {
-    out.destroy(err as Error);
     pack.destroy(err as Error);
   });
-  return out;
+  return pack;
 }
 
-async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Promise<void> {
+async function write(pack: TarPack, changes: Change[], opts: EmitOptions): Promise<void> {
   const files = changes.map((c, i) => [c, i] as const).filter(([c]) => c.kind === 'file');
   const caps = await readXattrs(files.map(([c]) => ({ path: c.host, name: 'security.capability' })));
   const capByIndex = new Map<number, Buffer>();
@@ -81,6 +75,7 @@ async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Prom
   const links = new Map<string, string>();
 
   for (const [i, c] of changes.entries()) {
+    await pack.ready();
     const st = c.st;
     let mtime = Math.floor(st.mtimeMs / 1000);
     if (opts.sourceDateEpoch !== undefined) mtime = Math.min(mtime, opts.sourceDateEpoch);
@@ -88,9 +83,7 @@ async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Prom
       mode: st.mode & 0o7777,
       uid: st.uid,
       gid: st.gid,
-      uname: '',
-      gname: '',
-      mtime: new Date(mtime * 1000),
+      mtime,
     };
     if (c.kind === 'whiteout') {
       // as Docker/BuildKit write them: mode 0600, the whiteout's owner and time
@@ -100,7 +93,7 @@ async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Prom
     }
     if (c.kind === 'opaque') {
       // as Docker/BuildKit write them: the directory's permission bits and owner, mtime 0
-      await entry(pack, { ...base, mode: st.mode & 0o777, mtime: new Date(0), name: `${c.path}/${OPQ}`, type: 'file', size: 0 });
+      await entry(pack, { ...base, mode: st.mode & 0o777, mtime: 0, name: `${c.path}/${OPQ}`, type: 'file', size: 0 });
       continue;
     }
     if (c.kind === 'dir') {
@@ -134,34 +127,30 @@ async function write(pack: tar.Pack, changes: Change[], opts: EmitOptions): Prom
   pack.finalize();
 }
 
-type Header = Partial<tar.Header> & { name: string };
+type Header = PackHeader & { mtime: number };
 
-/** Write one entry (and its contents from `source`); resolves when tar-stream has taken it. */
-async function entry(pack: tar.Pack, header: Header, source?: string, capability?: Buffer): Promise<void> {
-  // tar-stream replaces a falsy mode with 0644/0755 but only writes `mode & 07777`: a type bit keeps
-  // mode 0 (COPY --chmod=0, whiteouts of mode 0) exactly 0
-  header = { ...header, mode: ((header.mode ?? 0) & 0o7777) | 0o100000 };
+/** Write one entry (and its contents from `source`). */
+async function entry(pack: TarPack, header: Header, source?: string, capability?: Buffer): Promise<void> {
   const records: [string, string | Buffer][] = [];
   if (capability) records.push(['SCHILY.xattr.security.capability', capability]);
   if ((header.uid ?? 0) > MAX_OCT6) records.push(['uid', String(header.uid)]);
   if ((header.gid ?? 0) > MAX_OCT6) records.push(['gid', String(header.gid)]);
-  const mtimeSec = Math.floor((header.mtime?.getTime() ?? 0) / 1000);
+  const mtimeSec = header.mtime;
   // as Go's archive/tar (BuildKit's differ) writes it: `mtime=-86400` in PAX, 0 in the ustar field
   const mtimeOutOfRange = mtimeSec < 0 || mtimeSec > MAX_USTAR_MTIME;
   if (mtimeOutOfRange) records.push(['mtime', String(mtimeSec)]);
-  // a name or link target with non-UTF-8 bytes: our PAX record carries its exact bytes (tar-stream
-  // would write U+FFFD), as Go's archive/tar does
+  // a name or link target with non-UTF-8 bytes: the PAX record carries its exact bytes, as Go's
+  // archive/tar does
   const rawPath = hasEscapes(header.name);
   const rawLink = header.linkname !== undefined && hasEscapes(header.linkname);
   if (records.length > 0 || rawPath || rawLink) {
-    // our own binary-safe PAX header carries path/linkpath too, so tar-stream must not add one
+    // this binary-safe PAX header carries path/linkpath too, so the header after it gets ASCII stand-ins
     records.unshift(['path', rawPath ? encodeName(header.name) : header.name]);
     if (header.linkname) records.push(['linkpath', rawLink ? encodeName(header.linkname) : header.linkname]);
-    // entries are written one at a time, so between two of them the raw block can go straight in
-    pack.push(paxEntry(records, mtimeOutOfRange ? 0 : mtimeSec));
+    pack.raw(paxEntry(records, mtimeOutOfRange ? 0 : mtimeSec));
     header = {
       ...header,
-      ...(mtimeOutOfRange ? { mtime: new Date(0) } : {}),
+      ...(mtimeOutOfRange ? { mtime: 0 } : {}),
       name: asciiStub(header.name, header.type === 'directory'),
       linkname: header.linkname ? asciiStub(header.linkname, false) : undefined,
       uid: (header.uid ?? 0) > MAX_OCT6 ? 0 : header.uid,
@@ -169,65 +158,17 @@ async function entry(pack: tar.Pack, header: Header, source?: string, capability
     };
   }
   if (header.type !== 'file' || !source || header.size === 0) {
-    await new Promise<void>((resolve, reject) => {
-      // a file entry without a buffer is a stream that must be ended: give empty files an empty buffer
-      if (header.type === 'file') pack.entry(header, Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
-      else pack.entry(header, (err) => (err ? reject(err) : resolve()));
-    });
+    pack.entry(header);
     return;
   }
   if ((header.size ?? 0) <= SMALL_FILE) {
     // small files in one read: far cheaper than a stream per file for layers of many small files
     const body = readFileSync(fsName(source));
     if (body.length !== header.size) throw new Error(`${source} changed size while the layer was written`);
-    await new Promise<void>((resolve, reject) => {
-      pack.entry(header, body, (err) => (err ? reject(err) : resolve()));
-    });
+    pack.entry(header, body);
     return;
   }
-  await new Promise<void>((resolve, reject) => {
-    const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-    const rs = createReadStream(fsName(source) as string);
-    rs.on('error', (err) => {
-      sink.destroy(err);
-      reject(err);
-    });
-    rs.pipe(sink);
-  });
-}
-
-/**
- * tar-stream emits a 512-byte header, the data and the padding as separate small chunks; a layer of
- * many small files would reach gzip/hashing as tens of thousands of tiny writes (one zlib
- * thread-pool job each). Re-chunk into ≥64 KiB buffers; never holds more than that.
- */
-class Coalesce extends Transform {
-  private parts: Buffer[] = [];
-  private size = 0;
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (chunk.length >= PASS) {
-      // big enough on its own: no copy
-      if (this.size > 0) this.push(Buffer.concat(this.parts, this.size));
-      this.parts = [];
-      this.size = 0;
-      return cb(null, chunk);
-    }
-    this.parts.push(chunk);
-    this.size += chunk.length;
-    if (this.size < CHUNK) return cb();
-    const buf = Buffer.concat(this.parts, this.size);
-    this.parts = [];
-    this.size = 0;
-    cb(null, buf);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    if (this.size > 0) this.push(Buffer.concat(this.parts, this.size));
-    this.parts = [];
-    this.size = 0;
-    cb();
-  }
+  await pack.entryFrom({ ...header, size: header.size ?? 0 }, fsName(source));
 }
 
 /** A ustar-encodable stand-in name (the real one is in the PAX record). */

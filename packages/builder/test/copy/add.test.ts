@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import tar from 'tar-stream';
+import { packTar as pack } from '@tsbuild/layerstore/tar';
 import { applyCopy } from '../../src/copy/applyCopy.js';
 import { downloadUrl } from '../../src/copy/downloadUrl.js';
 import { fetchRemote } from '../../src/copy/fetchRemote.js';
@@ -14,6 +14,7 @@ import { isArchive } from '../../src/copy/archive.js';
 import type { CopyOp } from '../../src/copy/types.js';
 import { loadContext } from '../../src/context/loadContext.js';
 import { cleanup, makeTree, tmp } from './helpers.js';
+import { BIG_UID, CAP_NET_RAW, FF_NAME, LONG_NAME, SUBSEC_NS, T, gnuXattrTar, paxEdgeTar } from './archive-fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => cleanup(...dirs.splice(0)));
@@ -33,16 +34,9 @@ function makeTar(ctxDir: string, name: string, compress?: 'gzip' | 'bzip2' | 'xz
 }
 
 async function packTar(entries: { name: string; type?: 'file' | 'symlink' | 'link' | 'directory'; content?: string; linkname?: string }[]): Promise<Buffer> {
-  const p = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((res, rej) => { p.on('data', (c: unknown) => chunks.push(c as Buffer)); p.on('end', () => res()); p.on('error', rej); });
-  for (const e of entries) {
-    if ((e.type ?? 'file') === 'file') p.entry({ name: e.name, mode: 0o644 }, e.content ?? '');
-    else p.entry({ name: e.name, type: e.type, linkname: e.linkname, mode: 0o755 });
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return pack(entries.map((e) => ((e.type ?? 'file') === 'file'
+    ? { header: { name: e.name, mode: 0o644, mtime: new Date() }, body: e.content ?? '' }
+    : { header: { name: e.name, type: e.type, linkname: e.linkname, mode: 0o755, mtime: new Date() } })));
 }
 
 describe('ADD local archives', () => {
@@ -78,15 +72,11 @@ describe('ADD local archives', () => {
   });
 
   it('creates device nodes and fifos from the archive (as root, like chrootarchive)', async () => {
-    const p = tar.pack();
-    const chunks: Buffer[] = [];
-    const done = new Promise<void>((res) => { p.on('data', (c: unknown) => chunks.push(c as Buffer)); p.on('end', () => res()); });
-    p.entry({ name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 });
-    p.entry({ name: 'dev/fifo', type: 'fifo', mode: 0o600 });
-    p.finalize();
-    await done;
     const ctxDir = t();
-    writeFileSync(join(ctxDir, 'dev.tar'), Buffer.concat(chunks));
+    writeFileSync(join(ctxDir, 'dev.tar'), pack([
+      { header: { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 } },
+      { header: { name: 'dev/fifo', type: 'fifo', mode: 0o600 } },
+    ]));
     const r = t();
     await applyCopy(add(['dev.tar'], '/'), { source: await loadContext(ctxDir), destRoot: r });
     const st = lstatSync(join(r, 'dev/null'));
@@ -310,5 +300,38 @@ describe('ADD <url> against a real local HTTP server', () => {
     const r = t();
     await applyCopy(add([remote.url], '/pre/'), { destRoot: r, remote: new Map([[remote.url, remote]]) });
     expect(read(r, 'pre/data.txt')).toBe(body);
+  });
+});
+
+describe('ADD: archive metadata as BuildKit extracts it', () => {
+  it('GNU tar --xattrs: security.capability and user.* set after the owner, sub-second PAX mtime', async () => {
+    const ctxDir = t();
+    gnuXattrTar(t(), join(ctxDir, 'x.tar'));
+    const r = t();
+    await applyCopy(add(['x.tar'], '/o/'), { source: await loadContext(ctxDir), destRoot: r });
+    const f = join(r, 'o/x/cap');
+    const st = lstatSync(f, { bigint: true });
+    expect([Number(st.mode & 0o7777n), Number(st.uid), Number(st.gid)]).toEqual([0o750, 1001, 1002]);
+    // nanoseconds as recorded, to the precision utimes(2) through a double gives (< 1 µs off)
+    expect(Number(st.mtimeNs - SUBSEC_NS)).toBeGreaterThan(-1000);
+    expect(Number(st.mtimeNs - SUBSEC_NS)).toBeLessThan(1000);
+    expect(execFileSync('getfattr', ['--absolute-names', '-e', 'hex', '-n', 'security.capability', f]).toString()).toContain(`security.capability=0x${CAP_NET_RAW.toString('hex')}`);
+    expect(execFileSync('getfattr', ['--absolute-names', '-n', 'user.note', f]).toString()).toContain('user.note="hello"');
+    expect(read(r, 'o/x/plain')).toBe('plain\n');
+  });
+
+  it('PAX: names past 255 bytes, ids past 2097151, a \\xff name as bytes, hard links, long targets', async () => {
+    const ctxDir = t();
+    writeFileSync(join(ctxDir, 'p.tar'), paxEdgeTar());
+    const r = t();
+    await applyCopy(add(['p.tar'], '/p/'), { source: await loadContext(ctxDir), destRoot: r });
+    const long = lstatSync(join(r, 'p', LONG_NAME));
+    expect([long.uid, long.gid, long.mode & 0o7777, long.mtimeMs, long.nlink]).toEqual([BIG_UID, BIG_UID + 1, 0o604, T * 1000, 2]);
+    expect(lstatSync(join(r, 'p/hard')).ino).toBe(long.ino);
+    expect(readlinkSync(join(r, 'p/sym'))).toBe(`/${'s'.repeat(149)}`);
+    const names = readdirSync(Buffer.from(join(r, 'p')), { encoding: 'buffer' });
+    expect(names.map((n) => n.toString('hex')).sort()).toEqual([FF_NAME, Buffer.from('deep'), Buffer.from('hard'), Buffer.from('sym')].map((b) => b.toString('hex')).sort());
+    const ff = lstatSync(Buffer.concat([Buffer.from(join(r, 'p') + '/'), FF_NAME]));
+    expect([ff.uid, ff.gid, ff.mode & 0o7777, ff.size]).toEqual([5, 6, 0o600, 3]);
   });
 });

@@ -1,6 +1,7 @@
 /** Test helper: read a layer tar stream into a list of entries (headers + small contents). */
 import type { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
+import { Readable as NodeReadable } from 'node:stream';
+import { parseTar } from '@tsbuild/layerstore/tar';
 
 export interface TarEntry {
   name: string;
@@ -21,24 +22,18 @@ export async function readLayer(stream: Readable): Promise<{ entries: TarEntry[]
   for await (const c of stream) chunks.push(c as Buffer);
   const raw = Buffer.concat(chunks);
   const entries: TarEntry[] = [];
-  const ex = tar.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (h, s, next) => {
-      const parts: Buffer[] = [];
-      s.on('data', (d: unknown) => parts.push(d as Buffer));
-      s.on('end', () => {
-        entries.push({
-          name: h.name, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname,
-          mtime: Math.floor(h.mtime.getTime() / 1000), size: h.size, linkname: h.linkname ?? null,
-          content: Buffer.concat(parts).toString(),
-        });
-        next();
+  let parts: Buffer[] = [];
+  await parseTar(NodeReadable.from([raw]), {
+    entry: (h) => {
+      parts = [];
+      entries.push({
+        name: h.name, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname,
+        mtime: Math.floor(h.mtime.getTime() / 1000), size: h.size, linkname: h.linkname || null,
+        content: '',
       });
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
+    },
+    data: (c) => void parts.push(Buffer.from(c)),
+    end: () => void (entries[entries.length - 1]!.content = Buffer.concat(parts).toString()),
   });
-  ex.end(raw);
-  await done;
   return { entries, raw };
 }

@@ -4,7 +4,7 @@
  * below a symlink the same tar made), fails the write before anything becomes visible.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { TarParser } from './tarparse.js';
+import { TarParser } from '../tar/reader.js';
 import { badArchive, unsafePath } from '../errors.js';
 import { safeEntryName } from '../fs/scoped.js';
 

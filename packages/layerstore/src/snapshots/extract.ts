@@ -29,7 +29,7 @@ import { mapped, overlayOpaqueXattr, readIdMap, type IdMap } from './id-map.js';
 // names are bytes: escaped in strings, handed to node:fs as such (a non-UTF-8 name is written on this thread)
 import { decodeName, fsName as F, hasEscapes } from '../util/bytesName.js';
 import { WritePool, RECORD_HEADER, FLAG_CHOWN, FLAG_CHMOD, type Slot } from './writepool.js';
-import { parseTar, type TarHeader } from '../layers/tarparse.js';
+import { parseTar, type TarHeader } from '../tar/reader.js';
 import { badArchive, unsafePath } from '../errors.js';
 
 export type ExtractMode = 'overlay' | 'flatten';

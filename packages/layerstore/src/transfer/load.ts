@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import { parseTar, type TarHeader, type TarSink } from '../tar/reader.js';
 import type { Digest, ImageRecord, LayerRef, Manifest, Descriptor } from '../types.js';
 import type { Store } from '../store.js';
 import { decompress, detectCompression, mapZlibError } from '../layers/decompress.js';
@@ -68,25 +68,38 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
   const { stream } = await decompress(raw);
   const small = new Map<string, Buffer>();
   const byPath = new Map<string, BlobInfo>();
-  const ex = tar.extract();
   let entries = 0;
-  let current: Promise<void> | undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (h, body, next) => {
+  /** the entry being read: its body stream and the handler consuming it */
+  let cur: { body: PassThrough; handled: Promise<void> } | undefined;
+  const sink: TarSink = {
+    entry: (h) => {
       entries++;
-      body.on('error', () => {}); // surfaces on the extractor
-      (current = handle(h, body as unknown as Readable)).then(() => next(), (err: Error) => {
-        (body as unknown as Readable).resume();
-        next(err);
-      });
-    });
-    ex.on('finish', () => resolve());
-    ex.on('error', (err: Error & { code?: string }) => reject(err.code?.startsWith('E_') ? err : badArchive(`not a valid image archive: ${err.message}`, { file }, err)));
-    stream.on('error', (err) => reject(err));
+      const body = new PassThrough({ highWaterMark: 1 << 20 });
+      body.on('error', () => {}); // the handler's failure is the one reported
+      const handled = handle(h, body).finally(() => body.resume());
+      handled.catch(() => {}); // observed in data()/end()
+      cur = { body, handled };
+    },
+    data: (c) => {
+      if (cur && !cur.body.write(c)) {
+        const { body, handled } = cur;
+        return Promise.race([new Promise<void>((resolve) => body.once('drain', resolve)), handled]);
+      }
+    },
+    end: async () => {
+      if (!cur) return;
+      const { body, handled } = cur;
+      cur = undefined;
+      body.end();
+      await handled;
+    },
+  };
+  const done = parseTar(stream, sink).catch((err: Error & { code?: string }) => {
+    cur?.body.destroy();
+    throw err.code?.startsWith('E_') ? err : badArchive(`not a valid image archive: ${err.message}`, { file }, err);
   });
-  stream.pipe(ex as unknown as NodeJS.WritableStream);
 
-  async function handle(h: tar.Header, body: Readable): Promise<void> {
+  async function handle(h: TarHeader, body: Readable): Promise<void> {
     const name = safeEntryName(h.name);
     if (h.type !== 'file' && h.type !== 'contiguous-file') return void body.resume();
     if (SMALL.has(name) || (name.endsWith('.json') && !name.startsWith('blobs/'))) {
@@ -159,13 +172,13 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
     return { digest: w.value.digest, size: w.value.size, diffID: diff.digest(), compressed: kind !== 'none' };
   }
 
+  const storing = () => cur?.handled;
   try {
     await done;
   } catch (err) {
-    // the input failed (or a cancel destroyed it): end the entry being stored too, and wait for it
-    // to remove its temp file before the caller cleans up
-    ex.destroy(err as Error);
-    await current?.catch(() => {});
+    // the input failed (or a cancel destroyed it): the entry being stored was ended with it; wait
+    // for it to remove its temp file before the caller cleans up
+    await storing()?.catch(() => {});
     throw err;
   }
   if (entries === 0) throw badArchive(`${file} is empty`);

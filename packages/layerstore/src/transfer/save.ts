@@ -6,7 +6,8 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
-import * as tar from 'tar-stream';
+import type { Readable } from 'node:stream';
+import { TarPack } from '../tar/pack.js';
 import type { Descriptor, Digest, ImageRecord } from '../types.js';
 import type { Store } from '../store.js';
 import { normalizeRef } from '../images/reference.js';
@@ -23,7 +24,6 @@ export interface SaveOptions {
   signal?: AbortSignal;
 }
 
-const EPOCH = new Date(0);
 
 export async function saveImages(store: Store, names: string[], dest: string, opts: SaveOptions = {}): Promise<ImageRecord[]> {
   const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
@@ -65,16 +65,11 @@ async function saveInner(store: Store, names: string[], out: NodeJS.WritableStre
     }
     images.push({ ref, rec, index });
   }
-  const pack = tar.pack();
-  // a cancel stops the blob being read and the archive being written; every wait below races it,
-  // since a destroyed tar stream does not call back the entry it was in
-  let reading: NodeJS.ReadableStream & { destroy(e?: Error): void } | undefined;
-  let cancel!: (err: Error) => void;
-  const aborted = new Promise<never>((_, reject) => (cancel = reject));
-  aborted.catch(() => {});
-  const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+  const pack = new TarPack();
+  // a cancel stops the blob being read and the archive being written: the packer's ready() and
+  // entryFrom() then reject, and so does `done`
+  let reading: Readable | undefined;
   const detach = onAbort(opts.signal, (err) => {
-    cancel(err);
     reading?.destroy(err);
     pack.destroy(err);
   });
@@ -83,29 +78,28 @@ async function saveInner(store: Store, names: string[], out: NodeJS.WritableStre
     out.on('error', reject);
     pack.on('error', reject);
   });
+  // a consumer that failed (a closed socket) reads no more: end the packer so no entry waits for it
+  out.on('error', (err: Error) => pack.destroy(err));
   done.catch(() => {});
   pack.pipe(out);
   try {
-    const addBytes = (name: string, data: Buffer) =>
-      step(new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime: EPOCH }, data, (err) => (err ? reject(err) : resolve()))));
+    const addBytes = async (name: string, data: Buffer) => {
+      await pack.ready();
+      pack.entry({ name, mode: 0o644, mtime: 0 }, data);
+    };
     const written = new Set<string>();
     const addBlob = async (d: Digest) => {
       if (written.has(d)) return;
       written.add(d);
       const { size } = await stat(store.blobPath(d));
-      await step(new Promise<void>((resolve, reject) => {
-        const entry = pack.entry({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: EPOCH }, (err) => (err ? reject(err) : resolve()));
-        // verified while it streams: a corrupt blob fails the save (the caller removes the partial
-        // archive) instead of shipping bytes that do not match their digest
-        const src = store.blobStream(d);
-        reading = src;
-        const verify = new VerifyStream(d, size);
-        src.on('error', reject);
-        verify.on('error', reject);
-        // a cancel destroys the archive, and with it the entry being written
-        (entry as unknown as NodeJS.EventEmitter).on('error', reject);
-        src.pipe(verify).pipe(entry as unknown as NodeJS.WritableStream);
-      }));
+      await pack.ready();
+      // verified while it streams: a corrupt blob fails the save (the caller removes the partial
+      // archive) instead of shipping bytes that do not match their digest
+      const src = store.blobStream(d);
+      reading = src;
+      const verify = new VerifyStream(d, size);
+      src.on('error', (err) => verify.destroy(err));
+      await pack.entryFrom({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: 0 }, src.pipe(verify));
     };
     await addBytes('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
     const index: Descriptor[] = [];
@@ -135,7 +129,7 @@ async function saveInner(store: Store, names: string[], out: NodeJS.WritableStre
     await addBytes('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: index })));
     if (format === 'docker') await addBytes('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
     pack.finalize();
-    await step(done);
+    await done;
     return images.map((i) => i.rec);
   } catch (err) {
     reading?.destroy();

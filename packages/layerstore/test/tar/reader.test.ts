@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, symlinkSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { parseTar, type TarHeader } from '../../src/layers/tarparse.js';
+import { parseTar, type TarHeader } from '../../src/tar/reader.js';
 import { tempDir } from '../helpers.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -16,7 +16,7 @@ async function parse(buf: Buffer, chunk = 4096): Promise<{ h: TarHeader; body: s
   for (let i = 0; i < buf.length; i += chunk) chunks.push(buf.subarray(i, i + chunk));
   await parseTar(Readable.from(chunks), {
     entry: (h) => void out.push({ h, body: '' }),
-    data: (c) => (out[out.length - 1]!.body += c.toString()),
+    data: (c) => void (out[out.length - 1]!.body += c.toString()),
     end: () => {},
   });
   return out;

@@ -6,27 +6,14 @@
  */
 import { decodeName } from '../util/bytesName.js';
 import { badArchive } from '../errors.js';
+import type { EntryType, TarHeader } from './types.js';
 
-export type EntryType = 'file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo' | 'contiguous-file' | 'other';
+export type { EntryType, TarHeader };
 
-export interface TarHeader {
-  name: string;
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: Date;
-  linkname: string;
-  devmajor: number;
-  devminor: number;
-  /** SCHILY.xattr.* as exact bytes */
-  xattrs: Map<string, Buffer>;
-}
-
+/** `data` may answer a promise (its consumer is behind): the parser waits for it before going on. */
 export interface TarSink {
   entry(h: TarHeader): void | Promise<void>;
-  data(chunk: Buffer): void;
+  data(chunk: Buffer): void | Promise<void>;
   end(): void | Promise<void>;
 }
 
@@ -68,7 +55,7 @@ function checksumOk(b: Buffer, off: number): boolean {
 }
 
 /** `mtimeMs`: the pax mtime (decimal seconds) in whole milliseconds, rounded down */
-interface Pax { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; mtimeMs?: number; xattrs: Map<string, Buffer> }
+interface Pax { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; uname?: string; gname?: string; mtimeMs?: number; mtime?: string; xattrs: Map<string, Buffer> }
 
 /**
  * Decimal seconds → whole milliseconds, rounded down, exactly: `Math.floor(Number(s) * 1000)`
@@ -105,7 +92,7 @@ export function paxTimeToMs(s: string): number {
 }
 
 /** keys we use, as bytes; records with other keys (atime, ctime, ...) are skipped without decoding them */
-const PAX_KEYS = ['path', 'linkpath', 'size', 'uid', 'gid', 'mtime'].map((k) => Buffer.from(k));
+const PAX_KEYS = ['path', 'linkpath', 'size', 'uid', 'gid', 'mtime', 'uname', 'gname'].map((k) => Buffer.from(k));
 const XATTR = Buffer.from('SCHILY.xattr.');
 
 function keyIs(buf: Buffer, start: number, end: number, key: Buffer): boolean {
@@ -141,7 +128,11 @@ function parsePax(buf: Buffer, into: Pax, start = 0, end = buf.length): void {
       else if (keyIs(buf, k0, eq, PAX_KEYS[2]!)) into.size = Number(buf.toString('latin1', v0, recEnd));
       else if (keyIs(buf, k0, eq, PAX_KEYS[3]!)) into.uid = Number(buf.toString('latin1', v0, recEnd));
       else if (keyIs(buf, k0, eq, PAX_KEYS[4]!)) into.gid = Number(buf.toString('latin1', v0, recEnd));
-      else if (keyIs(buf, k0, eq, PAX_KEYS[5]!)) into.mtimeMs = paxTimeToMs(buf.toString('latin1', v0, recEnd));
+      else if (keyIs(buf, k0, eq, PAX_KEYS[5]!)) {
+        into.mtime = buf.toString('latin1', v0, recEnd);
+        into.mtimeMs = paxTimeToMs(into.mtime);
+      } else if (keyIs(buf, k0, eq, PAX_KEYS[6]!)) into.uname = buf.toString('utf8', v0, recEnd);
+      else if (keyIs(buf, k0, eq, PAX_KEYS[7]!)) into.gname = buf.toString('utf8', v0, recEnd);
     }
     off += len;
   }
@@ -161,6 +152,8 @@ export class TarParser {
   private longName?: string;
   private longLink?: string;
   private inBody = false;
+  private readonly unames = new LastName();
+  private readonly gnames = new LastName();
   entries = 0;
 
   constructor(private readonly sink: TarSink) {}
@@ -175,10 +168,20 @@ export class TarParser {
         if (this.remaining > 0) {
           const n = Math.min(this.remaining, buf.length - off);
           const part = buf.subarray(off, off + n);
-          if (this.state === 'body') this.sink.data(part);
-          else this.meta!.chunks.push(Buffer.from(part));
           this.remaining -= n;
           off += n;
+          if (this.state === 'meta') this.meta!.chunks.push(Buffer.from(part));
+          else {
+            const r = this.sink.data(part);
+            if (r) {
+              // the consumer may hold `part` until it resolves: keep the rest apart from it
+              this.pending = buf.subarray(off);
+              await r;
+              buf = this.pending;
+              this.pending = Buffer.alloc(0);
+              off = 0;
+            }
+          }
           if (this.remaining > 0) break;
         }
         const skip = Math.min(this.padding, buf.length - off);
@@ -282,6 +285,7 @@ export class TarParser {
     const pax = this.pax;
     const g = this.global;
     const mtMs = pax.mtimeMs ?? g.mtimeMs;
+    const paxMtime = pax.mtime ?? g.mtime;
     const xattrs = g.xattrs.size ? new Map([...g.xattrs, ...pax.xattrs]) : pax.xattrs;
     const out: TarHeader = {
       name: pax.path ?? this.longName ?? name,
@@ -289,8 +293,11 @@ export class TarParser {
       mode: num(b, h + 100, h + 108),
       uid: pax.uid ?? g.uid ?? num(b, h + 108, h + 116),
       gid: pax.gid ?? g.gid ?? num(b, h + 116, h + 124),
+      uname: pax.uname ?? g.uname ?? this.unames.get(b, h + 265, h + 297),
+      gname: pax.gname ?? g.gname ?? this.gnames.get(b, h + 297, h + 329),
       size,
       mtime: new Date(mtMs ?? num(b, h + 136, h + 148) * 1000),
+      paxMtime,
       linkname: pax.linkpath ?? this.longLink ?? cstr(b, h + 157, h + 257),
       devmajor: magic5 ? num(b, h + 329, h + 337) : 0,
       devminor: magic5 ? num(b, h + 337, h + 345) : 0,
@@ -300,6 +307,29 @@ export class TarParser {
     this.longName = undefined;
     this.longLink = undefined;
     return out;
+  }
+}
+
+/**
+ * A NUL-terminated user/group name field, decoded once per distinct value: a layer repeats one or
+ * two names in every header, and a string per field per entry was a tenth of the parse time.
+ */
+class LastName {
+  private bytes = Buffer.alloc(0);
+  private text = '';
+
+  get(b: Buffer, start: number, end: number): string {
+    let e = start;
+    while (e < end && b[e] !== 0) e++;
+    const n = e - start;
+    if (n === this.bytes.length) {
+      let same = true;
+      for (let i = 0; i < n; i++) if (b[start + i] !== this.bytes[i]) { same = false; break; }
+      if (same) return this.text;
+    }
+    this.bytes = Buffer.from(b.subarray(start, e));
+    this.text = decodeName(b, start, e);
+    return this.text;
   }
 }
 

@@ -1,8 +1,11 @@
 /**
- * Binary-safe PAX extended header records (`<len> <key>=<value>\n`). tar-stream encodes PAX values
- * as UTF-8 strings, which corrupts binary xattrs such as `security.capability`; entries that need
- * those get a header built here instead.
+ * PAX extended headers (`<len> <key>=<value>\n` records). Values are bytes: a binary xattr such as
+ * `security.capability`, or a name that is not UTF-8, goes in exactly (a text encoder would turn
+ * such bytes into U+FFFD).
  */
+import { encodeHeader } from './header.js';
+
+/** The records of one PAX header; string values as UTF-8, Buffers as they are. */
 export function encodePaxRecords(records: [string, string | Buffer][]): Buffer {
   const parts: Buffer[] = [];
   for (const [key, value] of records) {
@@ -14,7 +17,10 @@ export function encodePaxRecords(records: [string, string | Buffer][]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A complete PAX extended-header entry ('x' header block + records + padding), ready to append to a tar. */
+/**
+ * A complete PAX extended-header entry ('x' header block named `PaxHeaders/entry` + records +
+ * padding) as the layer writer puts it before an entry with binary or out-of-range metadata.
+ */
 export function paxEntry(records: [string, string | Buffer][], mtimeSec: number): Buffer {
   const data = encodePaxRecords(records);
   const h = Buffer.alloc(512);
@@ -35,3 +41,17 @@ export function paxEntry(records: [string, string | Buffer][], mtimeSec: number)
   const pad = (512 - (data.length % 512)) % 512;
   return Buffer.concat([h, data, Buffer.alloc(pad)]);
 }
+
+/**
+ * The PAX record block the packer writes for an entry whose name or target does not fit ustar (or
+ * that has extra records): `path`, `linkpath` (when there is a target), then `pax` in its order,
+ * all as UTF-8 text.
+ */
+export function textPaxRecords(name: string, linkname: string | undefined, pax: Record<string, string> | undefined): Buffer {
+  const records: [string, string][] = [['path', name]];
+  if (linkname) records.push(['linkpath', linkname]);
+  if (pax) for (const key in pax) records.push([key, String(pax[key])]);
+  return encodePaxRecords(records);
+}
+
+export { encodeHeader };

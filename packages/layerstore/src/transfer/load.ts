@@ -141,6 +141,10 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
     // a layer: write it as-is while hashing what it decompresses to
     const toBlob = new PassThrough();
     const toDiff = new PassThrough();
+    // a failed or cancelled input destroys both (below); their readers (the blob write, the diff
+    // hashing) report it — one that has stopped listening must not make it an uncaught 'error'
+    toBlob.on('error', () => {});
+    toDiff.on('error', () => {});
     s.on('data', (c: Buffer) => {
       const a = toBlob.write(c);
       const b = toDiff.write(c);

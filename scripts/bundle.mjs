@@ -1,4 +1,4 @@
-// Bundle the CLI into a few ESM files (entry + lazily loaded chunks) so start-up does not pay
+// Bundle the CLI into one ESM file so start-up does not pay
 // Node's per-module resolution and loading cost (~200 ms for ~150 modules on these machines,
 // more than the whole warm build). tsc still type-checks and emits dist/ for the library API.
 import { build } from 'esbuild';
@@ -6,30 +6,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** The CLI as ESM: entry + lazily loaded chunks, dependencies included. `dist` is the package's tsc output dir. */
-export async function bundleCli(dist, outdir) {
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { cli: `${dist}/cli/main.js` },
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  // CJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __tsbCreateRequire } from 'node:module'; const require = __tsbCreateRequire(import.meta.url);" },
-});
-}
-
-// The same CLI as one CommonJS script for a V8 startup snapshot (see src/cli/snapshot.ts), then
-// the snapshot itself. Built-ins that Node does not support in snapshots (child_process …) are
-// reached through lazy shims: loaded on first call at run time, never during the snapshot build.
-/** The snapshot script dist/startup/cli.cjs (one CommonJS file; the blob is made from it by build-snapshot.cjs). */
-export async function bundleSnapshotScript(dist, snapDir) {
-rmSync(snapDir, { recursive: true, force: true });
+/**
+ * Built-ins reached through lazy shims: loaded on first call, never at start-up. The snapshot needs
+ * them for what Node cannot snapshot; the plain bundle so that its one file does not load http,
+ * tls, child_process … before main() (a lazily imported module's static imports are hoisted).
+ */
 const LAZY = ['child_process', 'dgram', 'readline', 'worker_threads', 'vm', 'perf_hooks', 'http', 'https', 'http2', 'tls', 'tty', 'cluster', 'inspector', 'repl'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -70,6 +51,34 @@ const lazyBuiltins = {
     });
   },
 };
+/** The CLI as one ESM file, dependencies included. `dist` is the package's tsc output dir. */
+export async function bundleCli(dist, outdir) {
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: { cli: `${dist}/cli/main.js` },
+  outdir,
+  bundle: true,
+  // one file: esbuild's splitting made a chunk for each set of lazy import() sites sharing a
+  // module, and a warm build loaded 51 of them (32 at 83992a6); Node's ESM loader pays per file
+  // (resolve, package scope, link). A lazy import() still defers running its module.
+  splitting: false,
+  plugins: [lazyBuiltins],
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // CJS dependencies call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __tsbCreateRequire } from 'node:module'; const require = __tsbCreateRequire(import.meta.url);" },
+});
+}
+
+// The same CLI as one CommonJS script for a V8 startup snapshot (see src/cli/snapshot.ts), then
+// the snapshot itself. Built-ins that Node does not support in snapshots (child_process …) are
+// reached through lazy shims: loaded on first call at run time, never during the snapshot build.
+/** The snapshot script dist/startup/cli.cjs (one CommonJS file; the blob is made from it by build-snapshot.cjs). */
+export async function bundleSnapshotScript(dist, snapDir) {
+rmSync(snapDir, { recursive: true, force: true });
 await build({
   entryPoints: { cli: `${dist}/cli/snapshot.js` },
   outdir: snapDir,

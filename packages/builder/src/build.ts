@@ -7,14 +7,17 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { openStore, pushImage, RegistryClient, Store, type Digest, type ImageConfig, type LayerStore } from '@tsbuild/layerstore';
 import type { RemoteBlobs } from './cache-io/registryCache.js';
-import { lint, ShellLex } from '@tsbuild/parser';
+import { lint, type ParsedDockerfile } from '@tsbuild/parser';
 import { toTsbuildError } from '@tsbuild/errors';
 import { platformArgs } from './solve/vars.js';
 import { namedContext } from './solve/namedContexts.js';
-import { lookupImage } from './solve/images.js';
+import { lookupImageAhead } from './solve/images.js';
+import { expandStep } from './solve/expand.js';
+import { globalVars } from './solve/vars.js';
+import { findStage } from './solve/stageRef.js';
 import { BuildError, noSpaceError } from './errors.js';
 import { refuseMultiPlatformOutputs, writeIndexOutputs, writeOutputs } from './output/writeOutputs.js';
-import { planBuild } from './plan/planBuild.js';
+import { parsePlan, planBuild } from './plan/planBuild.js';
 import { checkStageReferences, checkTags } from './plan/checkReferences.js';
 import { readDockerfile } from './plan/readDockerfile.js';
 import { Progress } from './progress/progress.js';
@@ -22,7 +25,7 @@ import { defaultDiff, defaultExecutor, defaultSnapshotter } from './solve/defaul
 import { finalizeConfig } from './solve/finalizeConfig.js';
 import { loadContextSource } from './solve/loadContextSource.js';
 import { prefetchContextChecksums } from './solve/prefetch.js';
-import { formatPlatform, hostPlatform, targetPlatforms } from './solve/resolveBase.js';
+import { formatPlatform, hostPlatform, parsePlatform, targetPlatforms, type Platform } from './solve/resolveBase.js';
 import { settleWrites, solveGraph } from './solve/solveGraph.js';
 import type { SolveContext } from './solve/types.js';
 import type { BuildOptions, BuildResult } from './types.js';
@@ -60,6 +63,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   let executorUsed: (Executor & { dispose?(): void }) | undefined;
   // the registry client, once a pull/push/registry cache needed one (its sockets closed at the end)
   let registryClient: RegistryClient | undefined;
+  // the dead-build reaper, running alongside until the solve is done
+  let reaping: Promise<void> | undefined;
   const registry = () => (registryClient ??= new RegistryClient({ ...options.registry, signal: abort.signal, onProgress: (e) => progress.emit(e) }));
   try {
     checkTags([...(options.tags ?? []), ...(options.outputs ?? []).flatMap((o) => (o.type === 'registry' ? (o.names ?? []) : []))]);
@@ -70,9 +75,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const targets = targetPlatforms(options.platform, host);
     const multi = targets.length > 1;
     if (multi) refuseMultiPlatformOutputs(options);
-    // one plan per platform: global ARGs and FROM may use TARGETARCH …
+    // parsed once (the result is pure); one plan per platform: global ARGs and FROM may use TARGETARCH …
+    const parsed = parsePlan(source, { target: options.target });
     const plans = targets.map((target) => {
-      const plan = planBuild(source, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(target, host) });
+      const plan = planBuild(parsed, { target: options.target, buildArgs: options.buildArgs, builtins: platformArgs(target, host) });
       checkStageReferences(plan.dockerfile, plan.graph, plan.globalArgs, plan.builtins);
       return { target, plan, builtinArgs: plan.builtins };
     });
@@ -84,9 +90,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       store = opened;
     }
     storeRoot = store.root;
-    // a killed build's mounts, scratch and secret copies (two readdirs when there are none)
-    const reaped = await reapDeadBuilds(store);
-    if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
+    // a killed build's mounts, scratch and secret copies (two readdirs when there are none), removed
+    // while this one loads its context and solves: done before anything is written or the build ends
+    const reapIn = store;
+    // started as a microtask: its scans (sync, tens of µs) run while the context's first stats are in flight
+    reaping = Promise.resolve().then(() => reapDeadBuilds(reapIn)).then((reaped) => {
+      if (reaped.scratchDirs || reaped.secretDirs) progress.info(`removed what ${reaped.scratchDirs + reaped.secretDirs} killed build(s) left (${reaped.mounts} mounts)`);
+    });
+    reaping.catch(() => undefined); // awaited below (or its error reported in finally)
     if (options.namedContexts && Object.values(options.namedContexts).some((c) => c.type === 'oci-layout')) {
       // oci-layout:// contexts: their image copied into the store (untagged), then named by digest
       const { importOciLayout } = await import('./solve/ociLayout.js');
@@ -152,11 +163,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const solve = solves[0]!;
 
     // BuildKit's lint rules, as warnings (`# check=error=true`: a failed build before any step runs)
-    lintDockerfile(source, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve, plan.dockerfile.directives.escape), solve.builtinArgs);
+    lintDockerfile(parsed.parsed, options, context.ignorePatterns?.() ?? [], progress, await baseImageEnvs(solve), solve.builtinArgs, new Set(plan.graph.order));
 
     // platforms concurrently, their stages under one --jobs limit
     const limit = pLimit(Math.max(1, options.jobs ?? availableParallelism()));
     const finals = await Promise.all(solves.map((s) => solveGraph(s, limit, (reason) => abort.abort(reason))));
+    await reaping;
+    reaping = undefined;
 
     const created = new Date().toISOString();
     const configs = finals.map((final) => {
@@ -241,6 +254,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (options.signal?.aborted) throw cancelled(options.signal.reason, err);
     throw toTsbuildError(noSpaceError(err, storeRoot) ?? err);
   } finally {
+    // the build failed before the reaper was awaited: it finishes first; its own error is shown, the build's thrown
+    await reaping?.catch((err: unknown) => progress.warning(`removing what killed builds left: ${(err as Error).message}`));
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.executor) {
       try {
@@ -264,42 +279,43 @@ function registryTargets(options: BuildOptions): string[] {
 }
 
 /**
- * The Env of each base image the store has (lint's UndefinedVar needs what a base defines), read
- * from the store only: nothing is pulled for lint, and an image the store lacks is "unknown".
+ * The Env of each stage's base image, by stage index, for lint's UndefinedVar: only the stages the
+ * build runs (BuildKit resolves no other base), each for its own platform (FROM --platform, else the
+ * build's). It is the FROM's own lookup (solve/images.ts lookupImage, memoized per build), done
+ * before any step as BuildKit resolves base configs while converting: an image the store lacks is
+ * pulled here, once, and its Env known to lint on a cold build too. A base that cannot be had is
+ * unknown to lint, and its FROM fails with that same lookup's error (not asked for a second time).
  */
-async function baseImageEnvs(solve: SolveContext, escape: '\\' | '`'): Promise<Map<string, readonly string[]>> {
-  const lex = new ShellLex(escape);
-  const vars = { get: (k: string) => solve.globalArgs.get(k) ?? solve.builtinArgs.get(k) };
-  const stageNames = new Set(solve.dockerfile.stages.map((s) => s.name).filter(Boolean));
-  const refs = new Set<string>();
-  for (const st of solve.dockerfile.stages) {
+async function baseImageEnvs(solve: SolveContext): Promise<Map<number, readonly string[]>> {
+  const { dockerfile } = solve;
+  const globals = globalVars(solve.builtinArgs, solve.globalArgs);
+  const envs = new Map<number, readonly string[]>();
+  await Promise.all(solve.graph.order.map(async (index) => {
+    const stage = dockerfile.stages[index]!;
+    let ref: string, platform: Platform;
     try {
-      const ref = lex.processWord(st.from.image, vars);
-      if (ref && ref.toLowerCase() !== 'scratch' && !stageNames.has(ref.toLowerCase())) refs.add(ref);
+      const from = expandStep(stage.from, globals, dockerfile.directives.escape, undefined);
+      if (!from.image || from.image.toLowerCase() === 'scratch') return;
+      const named = namedContext(solve, from.image);
+      if (!named && findStage(dockerfile.stages, from.image, index)) return; // lint follows its own stages
+      if (named && named.type !== 'image') return;
+      ref = named?.type === 'image' ? named.ref : from.image;
+      platform = from.platform ? parsePlatform(from.platform, solve.hostPlatform) : solve.platform;
     } catch {
-      // the solve reports a FROM that does not expand
+      return; // a FROM that does not expand, a bad platform: the solve reports it where it belongs
     }
-  }
-  const envs = new Map<string, readonly string[]>();
-  await Promise.all([...refs].map(async (ref) => {
-    try {
-      const named = namedContext(solve, ref);
-      const real = named?.type === 'image' ? named.ref : ref;
-      // the solve's FROM finds it in lookupImage's map instead of reading it again (unless --pull asks the registry)
-      const img = (solve.options as { pull?: boolean }).pull ? await solve.store.getImage(real, { platform: solve.platform }) : await lookupImage(solve, real, solve.platform);
-      if (!img) return;
-      envs.set(ref, img.config.config?.Env ?? []);
-    } catch {
-      // a reference the store cannot parse: the solve says so
-    }
+    const location = { file: dockerfile.file, line: stage.from.range.start.line, get column() { return stage.from.range.start.column; }, endLine: stage.from.range.end.line };
+    // unknown to lint when it cannot be had: the FROM then fails with this lookup's error
+    const img = await lookupImageAhead(solve, ref, platform, location).catch(() => undefined);
+    if (img) envs.set(index, img.config.config?.Env ?? []);
   }));
   return envs;
 }
 
-function lintDockerfile(source: { text: string; file: string }, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<string, readonly string[]>, builtins: ReadonlyMap<string, string>): void {
+function lintDockerfile(parsed: ParsedDockerfile, options: BuildOptions, ignorePatterns: readonly string[], progress: Progress, bases: Map<number, readonly string[]>, builtins: ReadonlyMap<string, string>, stages: ReadonlySet<number>): void {
   let r;
   try {
-    r = lint(source.text, { file: source.file, buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (image) => bases.get(image), builtins });
+    r = lint(parsed, { buildArgs: options.buildArgs, ignorePatterns, check: options.buildArgs?.BUILDKIT_DOCKERFILE_CHECK, baseEnv: (_image, stage) => bases.get(stage), builtins, stages });
   } catch (err) {
     // a malformed `# check=` fails the build, as in BuildKit; a fault of the linter itself must not
     if ((err as { code?: string }).code === 'E_CHECK_DIRECTIVE') throw err;

@@ -6,8 +6,8 @@ export { parseAst, dumpAst, parseHeredoc, heredocsFromLine, chompHeredocContent,
 export type { Ast, AstNode, AstArg, AstHeredoc, AstDirectives, AstWarning, ParseAstOptions } from './ast/index.js';
 export { readDockerignore, PatternMatcher, matchesOrParentMatches } from './dockerignore/index.js';
 export type { IgnorePattern, MatchInfo } from './dockerignore/index.js';
-export { parse } from './parse.js';
-export type { ParseOptions } from './parse.js';
+export { parse, parseDocument } from './parse.js';
+export type { ParseOptions, ParsedDockerfile } from './parse.js';
 export { toInstruction } from './instructions/to-instruction.js';
 export { splitStages } from './stages/split-stages.js';
 export { stageGraph } from './stages/stage-graph.js';

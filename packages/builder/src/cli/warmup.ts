@@ -6,7 +6,7 @@
  * no I/O, no process state (the snapshot guard checks the latter).
  */
 import { parseBuildFlags } from './commands/build.js';
-import { planBuild } from '../plan/planBuild.js';
+import { parsePlan, planBuild } from '../plan/planBuild.js';
 import { cacheKey, baseKey } from '../solve/cacheKey.js';
 import { defaultIgnoreMatcher, readIgnoreLines } from '../context/ignoreMatcher.js';
 import { lint } from '@tsbuild/parser';
@@ -50,10 +50,11 @@ const SAMPLE = [
 ].join('\n');
 
 export function warmUp(): void {
-  const parsed = parseBuildFlags(['-t', 'app:1', '--build-arg', 'VERSION=2', '--progress', 'quiet', '--network', 'none', '--root', '/nonexistent', '--label', 'a=b', '/ctx'], {});
-  const plan = planBuild({ text: SAMPLE, file: 'Dockerfile' }, {
+  const parsedFlags = parseBuildFlags(['-t', 'app:1', '--build-arg', 'VERSION=2', '--progress', 'quiet', '--network', 'none', '--root', '/nonexistent', '--label', 'a=b', '/ctx'], {});
+  const parsed = parsePlan({ text: SAMPLE, file: 'Dockerfile' }, { target: 'final' });
+  const plan = planBuild(parsed, {
     target: 'final',
-    buildArgs: parsed.options.buildArgs,
+    buildArgs: parsedFlags.options.buildArgs,
     builtins: new Map([['TARGETPLATFORM', 'linux/amd64'], ['TARGETOS', 'linux'], ['TARGETARCH', 'amd64']]),
   });
   let parent = baseKey(undefined);
@@ -61,7 +62,7 @@ export function warmUp(): void {
     for (const instr of stage.instructions) parent = cacheKey({ parent, op: instr.kind, instruction: instr, env: ['A=b'], workdir: '/' });
   }
   // lint runs on every build (its warnings), step names on every step (the views read the clock: not here)
-  lint(SAMPLE, { file: 'Dockerfile', ignorePatterns: ['node_modules', '*.md'], buildArgs: parsed.options.buildArgs });
+  lint(parsed.parsed, { ignorePatterns: ['node_modules', '*.md'], buildArgs: parsedFlags.options.buildArgs, baseEnv: () => undefined, stages: new Set(plan.graph.order) });
   const vars = { get: (k: string) => (k === 'APP_HOME' ? '/opt/app' : undefined) };
   let id = 0;
   for (const stage of plan.dockerfile.stages) for (const instr of stage.instructions) void (stepPrefix('final', ++id, 12) + displayCommand(instr, vars, '\\'));

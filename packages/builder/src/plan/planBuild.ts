@@ -4,7 +4,7 @@
  * ones given, TARGETSTAGE (the target stage's name, `default` when unnamed), --build-arg overriding
  * any of them (current BuildKit's dockerfile2llb/platform.go `defaultArgs`).
  */
-import { parse, stageGraph, type Dockerfile, type StageGraph } from '@tsbuild/parser';
+import { parseDocument, stageGraph, type Dockerfile, type ParsedDockerfile, type StageGraph } from '@tsbuild/parser';
 import { BuildError } from '../errors.js';
 import { expandStep } from '../solve/expand.js';
 import { globalVars } from '../solve/vars.js';
@@ -18,17 +18,27 @@ export interface BuildPlan {
   builtins: Map<string, string>;
 }
 
-export function planBuild(src: DockerfileSource, opts: { target?: string; buildArgs?: Record<string, string>; builtins?: ReadonlyMap<string, string> }): BuildPlan {
-  const dockerfile = parse(src.text, { file: src.file });
-  if (dockerfile.stages.length === 0) throw new BuildError('E_PARSE', 'the Dockerfile has no FROM instruction', { location: { file: src.file, line: 1, column: 1 } });
-  const graph = stageGraph(dockerfile, { target: opts.target });
+export interface PlanOptions { target?: string | undefined; buildArgs?: Record<string, string> | undefined; builtins?: ReadonlyMap<string, string> | undefined }
+
+/** The platform-independent part: the text parsed (once per build) and the target's stage graph. */
+export interface ParsedPlan { parsed: ParsedDockerfile; graph: StageGraph }
+
+export function parsePlan(src: DockerfileSource, opts: Pick<PlanOptions, 'target'>): ParsedPlan {
+  const parsed = parseDocument(src.text, { file: src.file });
+  if (parsed.dockerfile.stages.length === 0) throw new BuildError('E_PARSE', 'the Dockerfile has no FROM instruction', { location: { file: src.file, line: 1, column: 1 } });
+  return { parsed, graph: stageGraph(parsed.dockerfile, { target: opts.target }) };
+}
+
+export function planBuild(src: DockerfileSource | ParsedPlan, opts: PlanOptions): BuildPlan {
+  const { parsed, graph } = 'parsed' in src ? src : parsePlan(src, opts);
+  const dockerfile = parsed.dockerfile;
   const buildArgs = opts.buildArgs ?? {};
   const builtins = new Map(opts.builtins ?? []);
   builtins.set('TARGETSTAGE', dockerfile.stages[graph.target]?.name ?? 'default');
   for (const k of builtins.keys()) if (Object.prototype.hasOwnProperty.call(buildArgs, k)) builtins.set(k, buildArgs[k]!);
   const globalArgs = new Map<string, string | undefined>();
   for (const argInstr of dockerfile.globalArgs) {
-    const loc = { file: src.file, line: argInstr.range.start.line, get column() { return argInstr.range.start.column; } }; // columns are computed only when shown
+    const loc = { file: dockerfile.file, line: argInstr.range.start.line, get column() { return argInstr.range.start.column; } }; // columns are computed only when shown
     for (const a of argInstr.args) {
       if (Object.prototype.hasOwnProperty.call(buildArgs, a.name)) {
         // a given build arg wins and its default is never expanded

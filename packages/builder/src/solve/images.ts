@@ -16,6 +16,22 @@ import { BuildError } from '../errors.js';
 import type { SolveContext } from './types.js';
 import { formatPlatform, type Platform } from './resolveBase.js';
 
+/**
+ * The image the store holds for `ref` on `platform`, read once per build (never the network): lint
+ * asks before the solve, and the solve's FROM then finds the same record here.
+ */
+export function storedImage(solve: SolveContext, ref: string, platform: Platform): Promise<ImageRecord | undefined> {
+  const stored = (solve.storedImages ??= new Map());
+  const key = `${formatPlatform(platform)} ${ref}`;
+  let p = stored.get(key);
+  if (!p) {
+    p = solve.store.getImage(ref, { platform });
+    stored.set(key, p);
+    p.catch(() => stored.delete(key)); // a failed read is not remembered
+  }
+  return p;
+}
+
 export function lookupImage(solve: SolveContext, ref: string, platform: Platform, location?: BuildError['location']): Promise<ImageRecord | undefined> {
   const images = (solve.images ??= new Map());
   const key = `${formatPlatform(platform)} ${ref}`;
@@ -28,11 +44,23 @@ export function lookupImage(solve: SolveContext, ref: string, platform: Platform
   return p;
 }
 
+/**
+ * lookupImage for a look ahead of the stage's FROM (lint's base Env, before any step): the same
+ * memoized lookup, except that a failure stays remembered for this build, so the FROM reports the
+ * very same error without asking the registry a second time.
+ */
+export function lookupImageAhead(solve: SolveContext, ref: string, platform: Platform, location?: BuildError['location']): Promise<ImageRecord | undefined> {
+  const p = lookupImage(solve, ref, platform, location);
+  // runs after lookupImage's own forgetting handler (handlers run in the order they were added)
+  p.catch(() => solve.images?.set(`${formatPlatform(platform)} ${ref}`, p));
+  return p;
+}
+
 async function resolveImage(solve: SolveContext, ref: string, platform: Platform, location?: BuildError['location']): Promise<ImageRecord | undefined> {
   const { store } = solve;
   let local: ImageRecord | undefined;
   if (!solve.options.pull) {
-    local = await store.getImage(ref, { platform });
+    local = await storedImage(solve, ref, platform);
     if (local && !(local.config.architecture && local.config.architecture !== platform.architecture && store instanceof Store && solve.registry)) return local;
   }
   // an injected store that is not the on-disk one (tests, library users) has nothing to pull into

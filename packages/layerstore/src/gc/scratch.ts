@@ -108,14 +108,18 @@ export function mountsUnder(dirs: string[]): string[] {
   return out.sort((a, b) => b.length - a.length);
 }
 
-/** Remove dead scratch dirs that have nothing mounted below them any more; the rest are returned. */
-export async function removeScratch(dirs: string[]): Promise<{ removed: string[]; busy: string[] }> {
+/**
+ * Remove dead scratch dirs that have nothing mounted below them any more; the rest are returned
+ * (a recursive rm would go through a mount into what is mounted there). `remove` is prune's, which
+ * counts the bytes first.
+ */
+export async function removeScratch(dirs: string[], remove: (dir: string) => Promise<void> = (d) => rm(d, { recursive: true, force: true })): Promise<{ removed: string[]; busy: string[] }> {
   const busy = new Set<string>();
   for (const m of mountsUnder(dirs)) for (const d of dirs) if (m === d || m.startsWith(`${d}/`)) busy.add(d);
   const removed: string[] = [];
   for (const d of dirs) {
     if (busy.has(d)) continue;
-    await rm(d, { recursive: true, force: true });
+    await remove(d);
     removed.push(d);
   }
   return { removed, busy: [...busy] };

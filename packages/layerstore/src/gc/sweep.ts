@@ -7,7 +7,7 @@ import type { Marked } from './mark.js';
 import { listRecords, removeRecord } from '../cache/records.js';
 import { listUrlRecords, removeUrlRecord } from '../cache/urls.js';
 import { OBSOLETE } from '../paths.js';
-import { processStart } from '../lock/lockfile.js';
+import { deadScratch, removeScratch } from './scratch.js';
 
 async function du(path: string): Promise<number> {
   let st;
@@ -66,15 +66,9 @@ export async function sweep(paths: StorePaths, marked: Marked, opts: { dropCache
   for (const hex of await readdir(paths.sources).catch(() => [] as string[])) {
     if (!marked.blobs.has(`sha256:${hex}`)) await rm(join(paths.sources, hex), { force: true });
   }
-  // scratch left by dead processes (names carry the writer's pid: <kind>-<pid>-…)
-  for (const n of await readdir(paths.tmp).catch(() => [] as string[])) {
-    const m = /^[a-z-]*?-(\d+)-/.exec(n);
-    const owner = m ? Number(m[1]) : 0;
-    // proc-<pid>-<start>-<pid ns>: a process's scratch, maybe with mounts: the builder's reaper does those
-    if (n.startsWith('proc-')) continue;
-    if (owner > 0 && processStart(owner) === undefined) {
-      await remove(join(paths.tmp, n));
-    }
-  }
+  // scratch left by dead processes, by the reaper's rule (gc/scratch.ts deadScratch: pid + start
+  // time, or a temp entry's pid); a dir with mounts below it stays for the builder's reaper, which
+  // unmounts first (builder/src/snapshot/reap.ts; `tsbuild prune` runs it before this)
+  await removeScratch(deadScratch(paths.tmp), remove);
   return stats;
 }

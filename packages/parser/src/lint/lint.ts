@@ -8,6 +8,7 @@
  */
 import { parseAst } from '../ast/parse-ast.js';
 import type { AstNode } from '../ast/node.js';
+import type { ParsedDockerfile } from '../parse.js';
 import { cleanPath } from '../dockerignore/clean.js';
 import { PatternMatcher } from '../dockerignore/matcher.js';
 import { ShellLex } from '../expand/lex.js';
@@ -42,11 +43,22 @@ export interface LintOptions {
   /** --build-arg names and values (they define ARGs without defaults) */
   buildArgs?: Readonly<Record<string, string>> | undefined;
   /**
-   * The Env of a base image (UndefinedVar). Without this option every image is taken to define only
-   * PATH; with it, an image it returns undefined for is unknown, and UndefinedVar stays silent in
-   * that stage (and stages built on it) rather than guess.
+   * The Env of a base image (UndefinedVar), given the image as FROM names it (global ARGs expanded)
+   * and the index of the stage it starts (the same image may be another platform's in another
+   * stage). Without this option every image is taken to define only PATH; with it, an image it
+   * returns undefined for is unknown, and UndefinedVar stays silent in that stage (and stages built
+   * on it) rather than guess.
    */
-  baseEnv?: ((image: string) => readonly string[] | undefined) | undefined;
+  baseEnv?: ((image: string, stage: number) => readonly string[] | undefined) | undefined;
+  /**
+   * The stages a build runs (the target's and those it needs), as indices. BuildKit checks the
+   * instructions inside a stage while it dispatches them, and a build dispatches only these: the
+   * rules about instructions (UndefinedVar, JSONArgsRecommended, CopyIgnoredFile, …) are then
+   * checked in these stages only; the rules about the file, FROM lines and stage names, and
+   * MaintainerDeprecated (a parse rule), in all. Default: every stage, as `docker build --check`
+   * without `--target`.
+   */
+  stages?: ReadonlySet<number> | undefined;
   /** options over the `# check=` directive's (e.g. from BUILDKIT_DOCKERFILE_CHECK) */
   check?: string | undefined;
   /** values of the automatic platform ARGs FROM may use (default: those of linux/amd64) */
@@ -103,9 +115,11 @@ interface StageState {
  * `# check=skip=…;error=true` honoured. Pure: no I/O.
  * @throws {@link ParseError} when the text does not parse (E_PARSE …) or the check directive is invalid (E_CHECK_DIRECTIVE)
  */
-export function lint(text: string, opts: LintOptions = {}): LintResult {
-  const file = opts.file ?? 'Dockerfile';
-  const ast = parseAst(text, { file });
+export function lint(input: string | ParsedDockerfile, opts: LintOptions = {}): LintResult {
+  const file = opts.file ?? (typeof input === 'string' ? 'Dockerfile' : input.dockerfile.file);
+  // a build has parsed the text already (parseDocument): its nodes and instructions are read again
+  const ast = typeof input === 'string' ? parseAst(input, { file }) : input.ast;
+  const parsedInstructions = typeof input === 'string' ? undefined : input.instructions;
   const directiveRange: SourceRange = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
   const config = parseCheckOptions(ast.directives.check, { file, range: directiveRange });
   if (opts.check !== undefined) {
@@ -156,11 +170,12 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
   const stageNames = new Set<string>();
   const finished = new Map<string, StageState>();
   let stage: StageState | undefined;
+  let stageIndex = -1;
 
-  for (const node of ast.children) {
+  for (const [i, node] of ast.children.entries()) {
     let ins: Instruction;
     try {
-      ins = toInstruction(node, file);
+      ins = parsedInstructions?.[i] ?? toInstruction(node, file);
     } catch {
       continue; // a parse error is the build's to report; lint goes on with the rest
     }
@@ -168,7 +183,8 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
       if (stage?.name) finished.set(stage.name, stage);
       stageLocal = commentConfig(node.comments);
       local = undefined;
-      stage = fromStage(node, ins.image, ins.platform, ins.stageName);
+      stageIndex++;
+      stage = fromStage(node, ins.image, ins.platform, ins.stageName, stageIndex);
       continue;
     }
     local = commentConfig(node.comments);
@@ -185,6 +201,11 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
           }
         }
       }
+      continue;
+    }
+    if (opts.stages && !opts.stages.has(stageIndex)) {
+      // a stage the build does not run: only the parse rule (BuildKit's instructions/parse.go)
+      if (ins.kind === 'MAINTAINER') warn('MaintainerDeprecated', RULES.MaintainerDeprecated.format(), node.range);
       continue;
     }
     instruction(stage, node, ins);
@@ -228,7 +249,7 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
     }
   }
 
-  function fromStage(node: AstNode, image: string, platform: string | undefined, name: string | undefined): StageState {
+  function fromStage(node: AstNode, image: string, platform: string | undefined, name: string | undefined, index: number): StageState {
     const args = node.args.flatMap((a) => ('value' in a ? [a.value] : []));
     if (args.length === 3) {
       if (args[2] !== args[2]!.toLowerCase()) warn('StageNameCasing', RULES.StageNameCasing.format(args[2]!), node.range);
@@ -274,7 +295,7 @@ export function lint(text: string, opts: LintOptions = {}): LintResult {
       st.workdirSet = parent.workdirSet;
       st.envUnknown = parent.envUnknown;
     } else if (base !== 'scratch') {
-      const env = opts.baseEnv ? opts.baseEnv(base) : [`PATH=${DEFAULT_PATH}`];
+      const env = opts.baseEnv ? opts.baseEnv(base, index) : [`PATH=${DEFAULT_PATH}`];
       if (env === undefined) st.envUnknown = true;
       for (const kv of env ?? []) {
         const eq = kv.indexOf('=');

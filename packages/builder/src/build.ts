@@ -223,10 +223,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const steps = solves.flatMap((s) => s.steps);
     let result: BuildResult;
     if (index) {
-      await writeIndexOutputs(store, index.digest, platformImages.map((img, i) => ({ platform: targets[i]!, image: img })), { tags: localTags, outputs: options.outputs ?? [], progress });
+      await writeIndexOutputs(store, index.digest, platformImages.map((img, i) => ({ platform: targets[i]!, image: img })), { tags: localTags, outputs: options.outputs ?? [], progress, signal: options.signal });
       result = { imageDigest: index.digest, configDigest: image.configDigest, image, config: image.config, steps, contextBytesRead: context.bytesRead(), platforms: platformImages.map((img, i) => ({ platform: formatPlatform(targets[i]!), image: img })) };
     } else {
-      await writeOutputs(store, image, { tags: localTags, outputs: options.outputs ?? [], progress });
+      await writeOutputs(store, image, { tags: localTags, outputs: options.outputs ?? [], progress, signal: options.signal });
       result = { imageDigest: image.manifestDigest, configDigest: image.configDigest, image, config: image.config, steps, contextBytesRead: context.bytesRead() };
     }
     if (options.cacheTo?.length) {

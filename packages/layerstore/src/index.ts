@@ -12,6 +12,7 @@ export { importRootfs, type ImportOptions } from './transfer/import.js';
 export { ociArch, hostPlatform, normalizeArch, normalizePlatform, parsePlatform, formatPlatform, platformMatches, selectPlatform, type Platform } from './images/platform.js';
 export { saveImages, saveImagesTo, type ArchiveFormat, type SaveOptions } from './transfer/save.js';
 export { loadArchive, loadArchiveFrom, type LoadOptions, type LoadResult } from './transfer/load.js';
+export { cancellable, cancelledError } from './util/abort.js';
 export { ownerAlive, processStart, selfStartTime } from './lock/lockfile.js';
 export { deadOwned, mountsUnder, ownerGone, ownerTag, selfPidNamespace } from './gc/scratch.js';
 export { decodeName, encodeName, fsName, hasEscapes } from './util/bytesName.js';

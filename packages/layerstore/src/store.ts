@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { CacheRecord, Descriptor, Digest, FsckProblem, GcStats, ImageConfig, ImageRecord, ImageSummary, LayerRef, LayerStore, UrlRecord } from './types.js';
@@ -15,6 +15,7 @@ import { write as writeBlobTo, type WriteOptions } from './content/write.js';
 import { read as readBlobFrom, stream as blobStreamOf } from './content/read.js';
 import { writeLayer, type WriteLayerOptions } from './layers/write.js';
 import { ensureSnapshots, applyLayer } from './snapshots/ensure.js';
+import { cancellable } from './util/abort.js';
 import { adoptSnapshot } from './snapshots/adopt.js';
 import { putImage, putImageBytes } from './images/put.js';
 import { isIndex, layerRefs, parseConfig, parseJson, parseManifest, pickPlatform } from './images/parse.js';
@@ -209,9 +210,9 @@ export class Store implements LayerStore {
   }
 
   /** Flatten layers (lowest first) onto `dest` with OCI whiteout semantics (for `-o type=local`, export). */
-  async extractLayers(layers: LayerRef[], dest: string): Promise<void> {
+  async extractLayers(layers: LayerRef[], dest: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
     await mkdir(dest, { recursive: true });
-    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten', writers: this.options.extractWorkers });
+    for (const l of layers) await applyLayer(this.paths, l, dest, { mode: 'flatten', writers: this.options.extractWorkers, signal: opts.signal });
   }
 
   // ── images ───────────────────────────────────────────────────────────────
@@ -388,11 +389,13 @@ export class Store implements LayerStore {
   }
 
   // ── maintenance ─────────────────────────────────────────────────────────
-  gc(opts: { all?: boolean } = {}): Promise<GcStats> {
-    return this.withLock(async () => {
+  /** `signal` cancels it before the sweep (E_CANCELLED); once removing, it finishes (each removal is whole). */
+  gc(opts: { all?: boolean; signal?: AbortSignal } = {}): Promise<GcStats> {
+    return cancellable('prune', opts.signal, () => this.withLock(async () => {
       const marked = await mark(this.paths, { keepCache: !opts.all, ownLease: this.leases.ownFile });
+      opts.signal?.throwIfAborted();
       return sweep(this.paths, marked, { dropCache: !!opts.all });
-    });
+    }));
   }
 
   fsck(): Promise<FsckProblem[]> {
@@ -429,7 +432,9 @@ function imageId(entry: { mediaType: string; digest: Digest }): Digest | undefin
 
 export async function openStore(root: string = defaultRoot(), options: StoreOptions = {}): Promise<Store> {
   try {
-    return await new Store(root, options).init();
+    // absolute: paths under the root are used from other working directories (an overlay mount
+    // with many layers runs in its scratch dir, where a relative `--root` named nothing: ENOENT)
+    return await new Store(resolve(root), options).init();
   } catch (err) {
     if (errno(err) === 'EACCES') throw formatError(`cannot use store root ${root}: permission denied (use --root or $TSBUILD_ROOT)`, { root });
     throw err;

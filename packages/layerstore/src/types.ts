@@ -195,7 +195,7 @@ export interface LayerStore {
   /** take `dir` (an overlay upperdir holding exactly the last layer, on the store's filesystem) as that chain's snapshot by an atomic rename; false when the snapshot already exists (then `dir` is untouched) */
   adoptSnapshot?(layers: LayerRef[], dir: string): Promise<boolean>;
   /** flatten layers (lowest first) onto `dest` applying OCI whiteouts: a plain directory tree (`-o type=local`) */
-  extractLayers(layers: LayerRef[], dest: string): Promise<void>;
+  extractLayers(layers: LayerRef[], dest: string, opts?: { signal?: AbortSignal }): Promise<void>;
   // images
   /** `opts.annotations`: the manifest's annotations (`--annotation`) */
   putImage(config: ImageConfig, layers: LayerRef[], opts?: { annotations?: Record<string, string> }): Promise<ImageRecord>;
@@ -219,7 +219,7 @@ export interface LayerStore {
   contextCacheFile(): string;
   // maintenance
   /** plain: drop what no tag, cache record or live build reaches; all: also the build cache, cache mounts, URL records and context hashes */
-  gc(opts?: { all?: boolean }): Promise<GcStats>;
+  gc(opts?: { all?: boolean; signal?: AbortSignal }): Promise<GcStats>;
   fsck(): Promise<FsckProblem[]>;
   /**
    * a directory inside the store (same filesystem) for the builder's scratch/upper dirs.

@@ -18,7 +18,7 @@ import { BuildError } from '../errors.js';
 
 const run = promisify(execFile);
 
-type Flattening = LayerStore & { extractLayers(layers: LayerRef[], dest: string): Promise<void> };
+type Flattening = LayerStore & { extractLayers(layers: LayerRef[], dest: string, opts?: { signal?: AbortSignal }): Promise<void> };
 
 /** a scratch name beside `dest` (same directory, so same file system), hidden and clearly ours */
 function besideName(dest: string): string {
@@ -37,14 +37,14 @@ async function entriesOf(dir: string): Promise<string[] | undefined> {
   }
 }
 
-export async function writeLocal(store: LayerStore, layers: LayerRef[], dest: string): Promise<void> {
+export async function writeLocal(store: LayerStore, layers: LayerRef[], dest: string, signal?: AbortSignal): Promise<void> {
   const abs = resolve(dest);
   await mkdir(dirname(abs), { recursive: true });
   await entriesOf(abs); // a file in the way fails now, before any work
   const tmp = besideName(abs);
   try {
     await mkdir(tmp, { mode: 0o755 });
-    await (store as Flattening).extractLayers(layers, tmp);
+    await (store as Flattening).extractLayers(layers, tmp, { signal });
     const existing = await entriesOf(abs);
     if (existing === undefined || existing.length === 0) {
       if (existing) await rmdir(abs);
@@ -61,15 +61,15 @@ export async function writeLocal(store: LayerStore, layers: LayerRef[], dest: st
 }
 
 /** `layers`, or one subdirectory per part (a multi-platform build's `linux_amd64/` …) */
-export async function writeTar(store: LayerStore, layers: LayerRef[] | readonly { dir: string; layers: LayerRef[] }[], dest: string): Promise<void> {
+export async function writeTar(store: LayerStore, layers: LayerRef[] | readonly { dir: string; layers: LayerRef[] }[], dest: string, signal?: AbortSignal): Promise<void> {
   const dir = await mkdtemp(join(store.tmpDir(), 'export-'));
   const abs = resolve(dest);
   const tmp = besideName(abs);
   try {
     const parts = layers.length > 0 && 'dir' in layers[0]! ? (layers as { dir: string; layers: LayerRef[] }[]) : [{ dir: '', layers: layers as LayerRef[] }];
-    for (const p of parts) await (store as Flattening).extractLayers(p.layers, join(dir, 'root', p.dir));
+    for (const p of parts) await (store as Flattening).extractLayers(p.layers, join(dir, 'root', p.dir), { signal });
     await mkdir(dirname(abs), { recursive: true });
-    await run('tar', ['--numeric-owner', '--xattrs', '--sort=name', '-C', join(dir, 'root'), '-cf', tmp, '.'], { maxBuffer: 1 << 20 }).catch((err: { stderr?: string }) => {
+    await run('tar', ['--numeric-owner', '--xattrs', '--sort=name', '-C', join(dir, 'root'), '-cf', tmp, '.'], { maxBuffer: 1 << 20, signal }).catch((err: { stderr?: string }) => {
       const stderr = String(err.stderr ?? '').trim();
       // GNU tar on a full disk: "Wrote only N of M bytes" / "No space left on device"
       if (/No space left|Wrote only \d+ of \d+ bytes|Disk quota exceeded/.test(stderr)) throw Object.assign(new Error(stderr), { code: 'ENOSPC', path: abs });

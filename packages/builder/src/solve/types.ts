@@ -33,7 +33,12 @@ export interface StageState {
   platform: Platform;
   /** outcome of the current step's layer commit (unset for metadata-only steps) */
   lastStep?: { cached: boolean; missReason?: string };
+  /** where each name sits in `config.config.Env` (dispatch/env.ts keeps it; rebuilt when stale) */
+  envSlots?: EnvSlots;
 }
+
+/** Position of each name in an Env array, for the array (and length) it was built from. */
+export interface EnvSlots { env: string[]; length: number; at: Map<string, number> }
 
 /** A finished stage, as later stages (FROM <stage>, COPY --from, --mount from) see it. */
 export interface StageResult {

@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { toTsbuildError } from '@tsbuild/errors';
 import {
   StoreError,
+  cancellable,
   importRootfs,
   loadArchive,
   loadArchiveFrom,
@@ -87,27 +88,33 @@ export class Store {
 
   /** Import a root filesystem tarball (`.tar`, `.tar.gz`) as a one-layer image named `name` (`tsbuild import`). */
   import(rootfsTar: string, name: string, options: UnpackOptions = {}): Promise<ImageRecord> {
-    return typed(() => importRootfs(this.layers, rootfsTar, name, { unpack: options.unpack === true }));
+    return typed(() => importRootfs(this.layers, rootfsTar, name, { unpack: options.unpack === true, signal: options.signal }));
   }
 
   /** Write images to a tar archive: a file path (written atomically) or a stream (`tsbuild save`). */
   save(refs: string[], dest: string | Writable, options: SaveOptions = {}): Promise<ImageRecord[]> {
     const format = options.format ?? 'docker';
-    return typed(() => (typeof dest === 'string' ? saveImages(this.layers, refs, dest, { format }) : saveImagesTo(this.layers, refs, dest, { format })));
+    const signal = options.signal;
+    return typed(() => (typeof dest === 'string' ? saveImages(this.layers, refs, dest, { format, signal }) : saveImagesTo(this.layers, refs, dest, { format, signal })));
   }
 
   /** Load a docker-archive or OCI archive (optionally gzip-compressed) from a file or a stream (`tsbuild load`). */
   load(source: string | Readable, options: LoadOptions = {}): Promise<LoadedImage[]> {
     return typed(async () => {
-      const { images } = typeof source === 'string' ? await loadArchive(this.layers, source) : await loadArchiveFrom(this.layers, source, options.sourceName ?? 'stream');
-      if (options.unpack === true) for (const i of images) await this.layers.ensureSnapshots(i.record.layers);
+      const signal = options.signal;
+      const { images } = typeof source === 'string' ? await loadArchive(this.layers, source, { signal }) : await loadArchiveFrom(this.layers, source, options.sourceName ?? 'stream', { signal });
+      if (options.unpack === true) {
+        await cancellable('load', signal, async () => {
+          for (const i of images) await this.layers.ensureSnapshots(i.record.layers, { signal });
+        });
+      }
       return images;
     });
   }
 
   /** Remove blobs and snapshots no tag or cache record reaches; `all` also drops the build cache (`tsbuild prune`). */
   prune(options: PruneOptions = {}): Promise<PruneStats> {
-    return typed(() => this.layers.gc({ all: options.all === true }));
+    return typed(() => this.layers.gc({ all: options.all === true, signal: options.signal }));
   }
 
   /** Rehash every blob and check every reference; an empty list means the store is consistent (`tsbuild fsck`). */

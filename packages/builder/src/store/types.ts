@@ -72,14 +72,24 @@ export interface ImageDetails {
 /** Archive format of {@link Store.save}: `docker` (loadable by `docker load`) or an OCI image layout tar. */
 export type ArchiveFormat = 'docker' | 'oci';
 
+/** What every long store operation (save, load, import, prune) accepts. */
+export interface CancelOptions {
+  /**
+   * cancels the operation: it stops within moments (a read or write blocked on a slow peer too),
+   * removes its partial output and scratch, and rejects with `E_CANCELLED` whose `cause` is the
+   * signal's reason (as a cancelled {@link build})
+   */
+  signal?: AbortSignal | undefined;
+}
+
 /** Options of {@link Store.save}. */
-export interface SaveOptions {
+export interface SaveOptions extends CancelOptions {
   /** archive format (default `docker`) */
   format?: ArchiveFormat | undefined;
 }
 
 /** Options of {@link Store.load} and {@link Store.import}. */
-export interface UnpackOptions {
+export interface UnpackOptions extends CancelOptions {
   /** also extract the layer snapshots now, not at the first build step that needs them (default false) */
   unpack?: boolean | undefined;
 }
@@ -99,7 +109,7 @@ export interface LoadedImage {
 }
 
 /** Options of {@link Store.prune}. */
-export interface PruneOptions {
+export interface PruneOptions extends CancelOptions {
   /** also drop the build cache (every cache record), not only what nothing reaches (default false) */
   all?: boolean | undefined;
 }

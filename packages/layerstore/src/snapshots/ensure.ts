@@ -16,6 +16,7 @@ import { extract } from './extract.js';
 import { stream as blobStream } from '../content/read.js';
 import { integrityError, notFound } from '../errors.js';
 import { errno, fsyncDir } from '../util/fs.js';
+import { onAbort } from '../util/abort.js';
 import { PassThrough, type Readable } from 'node:stream';
 
 export interface SnapshotContext {
@@ -56,20 +57,20 @@ function one(ctx: SnapshotContext, chainID: Digest, layer: LayerRef, lowers: () 
       /* extract it */
     }
     signal?.throwIfAborted();
-    await extractSnapshot(ctx.paths, layer, dest, lowers, ctx.writers);
+    await extractSnapshot(ctx.paths, layer, dest, lowers, ctx.writers, signal);
     return dest;
   }).finally(() => ctx.inflight.delete(chainID));
   ctx.inflight.set(chainID, p);
   return p;
 }
 
-export async function extractSnapshot(paths: StorePaths, layer: LayerRef, dest: string, lowers: () => Promise<string[]>, writers?: number): Promise<void> {
+export async function extractSnapshot(paths: StorePaths, layer: LayerRef, dest: string, lowers: () => Promise<string[]>, writers?: number, signal?: AbortSignal): Promise<void> {
   await mkdir(paths.tmp, { recursive: true });
   await mkdir(paths.snapshots, { recursive: true });
   const tmp = paths.temp('snapshot');
   await mkdir(tmp, { mode: 0o755 });
   try {
-    await applyLayer(paths, layer, tmp, { mode: 'overlay', lowers, writers });
+    await applyLayer(paths, layer, tmp, { mode: 'overlay', lowers, writers, signal });
     try {
       await rename(tmp, dest);
       await fsyncDir(paths.snapshots);
@@ -84,7 +85,8 @@ export async function extractSnapshot(paths: StorePaths, layer: LayerRef, dest: 
 }
 
 /** Stream a layer blob into `dir`, verifying both its digest and its diffID. */
-export async function applyLayer(paths: StorePaths, layer: LayerRef, dir: string, opts: { mode: 'overlay' | 'flatten'; lowers?: () => Promise<string[]>; writers?: number }): Promise<void> {
+export async function applyLayer(paths: StorePaths, layer: LayerRef, dir: string, opts: { mode: 'overlay' | 'flatten'; lowers?: () => Promise<string[]>; writers?: number; signal?: AbortSignal }): Promise<void> {
+  opts.signal?.throwIfAborted();
   const comp = new HashStream();
   const diff = new HashStream();
   let src;
@@ -95,6 +97,17 @@ export async function applyLayer(paths: StorePaths, layer: LayerRef, dir: string
     throw notFound(`layer blob ${layer.digest} is not in the store`, { digest: layer.digest });
   }
   const hashed = new PassThrough();
+  // a cancel ends the read; the extraction then fails like on a truncated blob (the caller removes
+  // the half-written directory)
+  const detach = onAbort(opts.signal, (err) => src.destroy(err));
+  try {
+    await applyFrom(src, hashed, comp, diff, layer, dir, opts);
+  } finally {
+    detach();
+  }
+}
+
+async function applyFrom(src: Readable, hashed: PassThrough, comp: HashStream, diff: HashStream, layer: LayerRef, dir: string, opts: { mode: 'overlay' | 'flatten'; lowers?: () => Promise<string[]>; writers?: number }): Promise<void> {
   const feeding = pipeline(src, comp, hashed);
   let stream: Readable;
   try {

@@ -8,6 +8,7 @@ import { normalizeRef } from '../images/reference.js';
 import { ociArch } from '../images/platform.js';
 import { notFound } from '../errors.js';
 import { errno } from '../util/fs.js';
+import { cancellable, onAbort } from '../util/abort.js';
 
 export interface ImportOptions {
   /** bound on the uncompressed tar (gzip-bomb guard) → E_TOO_LARGE */
@@ -20,11 +21,27 @@ export interface ImportOptions {
   platform?: { os: string; architecture: string; variant?: string };
   /** also unpack the snapshot now (default false: first use unpacks it) */
   unpack?: boolean;
+  /** cancels the import: reading stops at once, the partial layer is removed → E_CANCELLED */
+  signal?: AbortSignal;
 }
 
-export async function importRootfs(store: Store, tarPath: string, name: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+export function importRootfs(store: Store, tarPath: string, name: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+  return cancellable('import', opts.signal, () => importInner(store, tarPath, name, opts));
+}
+
+async function importInner(store: Store, tarPath: string, name: string, opts: ImportOptions): Promise<ImageRecord> {
   const ref = normalizeRef(name);
   const file = createReadStream(tarPath, { highWaterMark: 1 << 20 });
+  // a cancel ends the read: writing the layer then fails and removes its temp file
+  const detach = onAbort(opts.signal, (err) => file.destroy(err));
+  try {
+    return await importFrom(store, file, tarPath, ref, opts);
+  } finally {
+    detach();
+  }
+}
+
+async function importFrom(store: Store, file: ReturnType<typeof createReadStream>, tarPath: string, ref: string, opts: ImportOptions): Promise<ImageRecord> {
   await new Promise<void>((resolve, reject) => {
     file.once('open', () => resolve());
     file.once('error', (err) => reject(errno(err) === 'ENOENT' ? notFound(`no such file: ${tarPath}`, { path: tarPath }) : err));
@@ -43,7 +60,7 @@ export async function importRootfs(store: Store, tarPath: string, name: string, 
     history: [{ created, created_by: 'tsbuild import', comment: `imported from ${basename(tarPath)}` }],
   };
   const rec = await store.putImage(config, [layer]);
-  if (opts.unpack) await store.ensureSnapshots(rec.layers);
+  if (opts.unpack) await store.ensureSnapshots(rec.layers, { signal: opts.signal });
   await store.tag(ref, rec.manifestDigest);
   return rec;
 }

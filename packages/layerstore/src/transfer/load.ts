@@ -21,10 +21,13 @@ import { normalizeRef } from '../images/reference.js';
 import { MEDIA, REF_NAME } from '../images/media.js';
 import { errno } from '../util/fs.js';
 import { liveLeases } from '../gc/leases.js';
+import { cancellable, onAbort } from '../util/abort.js';
 
 export interface LoadOptions {
   /** bound on each layer's uncompressed size (gzip-bomb guard) → E_TOO_LARGE */
   maxLayerBytes?: number;
+  /** cancels the load: reading stops at once, the blobs it added are removed → E_CANCELLED */
+  signal?: AbortSignal;
 }
 /** `index`: the archive held a whole image index (every platform's image): the name points at it, `record` is this machine's image */
 export interface LoadResult { images: { name?: string; record: ImageRecord; index?: Digest }[] }
@@ -46,14 +49,18 @@ export async function loadArchive(store: Store, file: string, opts: LoadOptions 
 /** Load from any stream (stdin, a socket); `label` names it in errors. */
 export async function loadArchiveFrom(store: Store, raw: Readable, label = 'archive', opts: LoadOptions = {}): Promise<LoadResult> {
   const added: Digest[] = [];
+  // a cancel ends the read; the load then fails as on a truncated archive and cleans up below
+  const detach = onAbort(opts.signal, (err) => raw.destroy(err));
   try {
-    return await loadInner(store, raw, label, opts, added);
+    return await cancellable('load', opts.signal, () => loadInner(store, raw, label, opts, added));
   } catch (e) {
     const err = mapZlibError(e);
     // blobs another live process uses stay; ours go (nothing was tagged yet)
     const leased = await liveLeases(store.paths, store.leaseFile).catch(() => new Set<string>());
     for (const d of added) if (!leased.has(`blob ${d}`)) await rm(store.blobPath(d), { force: true });
     throw err;
+  } finally {
+    detach();
   }
 }
 
@@ -134,6 +141,10 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
     // a layer: write it as-is while hashing what it decompresses to
     const toBlob = new PassThrough();
     const toDiff = new PassThrough();
+    // a failed or cancelled input destroys both (below); their readers (the blob write, the diff
+    // hashing) report it — one that has stopped listening must not make it an uncaught 'error'
+    toBlob.on('error', () => {});
+    toDiff.on('error', () => {});
     s.on('data', (c: Buffer) => {
       const a = toBlob.write(c);
       const b = toDiff.write(c);
@@ -165,7 +176,15 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
     return { digest: w.value.digest, size: w.value.size, diffID: diff.digest(), compressed: kind !== 'none' };
   }
 
-  await done;
+  const storing = () => cur?.handled;
+  try {
+    await done;
+  } catch (err) {
+    // the input failed (or a cancel destroyed it): the entry being stored was ended with it; wait
+    // for it to remove its temp file before the caller cleans up
+    await storing()?.catch(() => {});
+    throw err;
+  }
   if (entries === 0) throw badArchive(`${file} is empty`);
   const images: LoadResult['images'] = [];
   const byDigest = new Map<string, BlobInfo>();

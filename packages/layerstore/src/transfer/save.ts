@@ -6,6 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
+import type { Readable } from 'node:stream';
 import { TarPack } from '../tar/pack.js';
 import type { Descriptor, Digest, ImageRecord } from '../types.js';
 import type { Store } from '../store.js';
@@ -14,26 +15,39 @@ import { MEDIA, REF_NAME } from '../images/media.js';
 import { notFound } from '../errors.js';
 import { fsyncPath } from '../util/fs.js';
 import { VerifyStream } from '../util/streams.js';
+import { cancellable, cancelledError, onAbort } from '../util/abort.js';
 
 export type ArchiveFormat = 'docker' | 'oci';
-export interface SaveOptions { format?: ArchiveFormat }
+export interface SaveOptions {
+  format?: ArchiveFormat;
+  /** cancels the save: it stops at once (a write blocked on a slow reader too), the partial file is removed → E_CANCELLED */
+  signal?: AbortSignal;
+}
 
 
 export async function saveImages(store: Store, names: string[], dest: string, opts: SaveOptions = {}): Promise<ImageRecord[]> {
   const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
+  const ws = createWriteStream(tmp, { mode: 0o644 });
   try {
-    const ws = createWriteStream(tmp, { mode: 0o644 });
     const recs = await saveImagesTo(store, names, ws, opts);
     await fsyncPath(tmp);
+    // cancelled while the archive was flushed: it does not appear
+    if (opts.signal?.aborted) throw cancelledError('save', opts.signal);
     await rename(tmp, dest);
     return recs;
   } finally {
+    // closed before it is removed (a failed or cancelled save leaves neither the file nor an fd)
+    if (!ws.closed) await new Promise<void>((resolve) => ws.destroy().once('close', () => resolve()));
     await rm(tmp, { force: true }).catch(() => {});
   }
 }
 
 /** Stream the archive into `out` (a file, stdout, a socket); resolves once `out` has finished. */
-export async function saveImagesTo(store: Store, names: string[], out: NodeJS.WritableStream, opts: SaveOptions = {}): Promise<ImageRecord[]> {
+export function saveImagesTo(store: Store, names: string[], out: NodeJS.WritableStream, opts: SaveOptions = {}): Promise<ImageRecord[]> {
+  return cancellable('save', opts.signal, () => saveInner(store, names, out, opts));
+}
+
+async function saveInner(store: Store, names: string[], out: NodeJS.WritableStream, opts: SaveOptions): Promise<ImageRecord[]> {
   const format = opts.format ?? 'docker';
   const images: { ref?: string; rec: ImageRecord; index?: { digest: Digest; recs: ImageRecord[] } }[] = [];
   for (const n of names) {
@@ -52,6 +66,13 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
     images.push({ ref, rec, index });
   }
   const pack = new TarPack();
+  // a cancel stops the blob being read and the archive being written: the packer's ready() and
+  // entryFrom() then reject, and so does `done`
+  let reading: Readable | undefined;
+  const detach = onAbort(opts.signal, (err) => {
+    reading?.destroy(err);
+    pack.destroy(err);
+  });
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', () => resolve());
     out.on('error', reject);
@@ -75,6 +96,7 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
       // verified while it streams: a corrupt blob fails the save (the caller removes the partial
       // archive) instead of shipping bytes that do not match their digest
       const src = store.blobStream(d);
+      reading = src;
       const verify = new VerifyStream(d, size);
       src.on('error', (err) => verify.destroy(err));
       await pack.entryFrom({ name: `blobs/sha256/${d.slice(7)}`, size, mode: 0o644, mtime: 0 }, src.pipe(verify));
@@ -110,7 +132,10 @@ export async function saveImagesTo(store: Store, names: string[], out: NodeJS.Wr
     await done;
     return images.map((i) => i.rec);
   } catch (err) {
+    reading?.destroy();
     pack.destroy();
     throw err;
+  } finally {
+    detach();
   }
 }

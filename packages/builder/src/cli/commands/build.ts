@@ -511,7 +511,7 @@ export async function run(argv: string[]): Promise<number> {
     // docker's image ID is the config digest (what `docker images` shows and --iidfile holds)
     if (parsed.iidfile) writeOut(parsed.iidfile, result.platforms ? result.imageDigest : result.configDigest, '--iidfile');
     if (parsed.metadataFile) writeOut(parsed.metadataFile, `${JSON.stringify(metadata(result, parsed), null, 2)}\n`, '--metadata-file');
-    if (stdoutOutput) await copyToStdout(stdoutOutput.dest);
+    if (stdoutOutput) await copyToStdout(stdoutOutput.dest, ac.signal);
     if (parsed.explain) process.stderr.write(explain(result.steps));
     if (parsed.quiet) {
       if (!stdoutOutput) process.stdout.write(`${result.configDigest}\n`);
@@ -536,6 +536,9 @@ export async function run(argv: string[]): Promise<number> {
     for (const c of cleanups) {
       try { c(); } catch { /* best effort */ }
     }
+    // cancelled while the tar went to stdout: what is still queued for it is a cut archive the
+    // reader may never take; exit without waiting for it to flush (as cli/cancel.ts does for save)
+    if (stdoutOutput && ac.signal.aborted) process.exit(130);
   }
 }
 
@@ -589,10 +592,11 @@ function writeOut(file: string, text: string, flag: string): void {
   }
 }
 
-async function copyToStdout(file: string): Promise<void> {
+async function copyToStdout(file: string, signal: AbortSignal): Promise<void> {
   try {
-    await pipeline(createReadStream(file), process.stdout, { end: false });
+    await pipeline(createReadStream(file), process.stdout, { end: false, signal });
   } catch (err) {
+    if (signal.aborted) throw new BuildError('E_CANCELLED', `build cancelled: ${(signal.reason as Error).message}`, { cause: signal.reason });
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EPIPE') return; // the reader went away (`| head`): not our failure
     throw new BuildError('E_OUTPUT', `writing the tar to stdout failed: ${e.message}`, { cause: err });

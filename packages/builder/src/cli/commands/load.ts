@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { withCancel } from '../cancel.js';
 import { noteActivity } from '../pending.js';
 import { parseArgs, withStore, str, out } from './_store-args.js';
 
@@ -15,17 +16,17 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length) throw new UsageError('load takes the archive with -i FILE (or stdin)');
   const file = str(args, 'input') ?? '-';
   if (file === '-' && process.stdin.isTTY) throw new UsageError('load: no archive given (-i FILE, or pipe it to stdin)');
-  return withStore(args, async (store) => {
+  return withCancel({ command: 'load', debug: args.flags.debug === true }, (signal) => withStore(args, async (store) => {
     // what a killed build or load left in the store (see snapshot/reap.ts)
     await (await import('../../snapshot/reap.js')).reapDeadBuilds(store.layers);
-    const images = await store.load(file === '-' ? process.stdin : file, { sourceName: 'stdin' });
+    const images = await store.load(file === '-' ? process.stdin : file, { sourceName: 'stdin', signal });
     for (const i of images) out(i.name ? `Loaded image: ${i.name}` : `Loaded image ID: ${i.record.configDigest}`);
     if (args.flags.unpack === true) {
       for (const i of images) {
         noteActivity(`unpacking the ${i.record.layers.length} layer(s) of ${i.name ?? i.record.manifestDigest}`);
-        await store.layers.ensureSnapshots(i.record.layers);
+        await store.layers.ensureSnapshots(i.record.layers, { signal });
       }
     }
     return 0;
-  });
+  }));
 }

@@ -1,6 +1,7 @@
 import { pushImage } from '@tsbuild/layerstore';
 import { parseArgs, withStore, out } from './_store-args.js';
 import { UsageError } from '../errors.js';
+import { withCancel } from '../cancel.js';
 import { registryEnv, transferPrinter } from './_transfer-progress.js';
 
 const USAGE = `Usage: tsbuild push [--root DIR] [-q] NAME[:TAG] [TARGET]
@@ -16,10 +17,10 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length < 1 || args.positionals.length > 2) throw new UsageError('push needs NAME[:TAG] (and optionally a TARGET reference)');
   const [source, target] = args.positionals as [string, string | undefined];
   const quiet = args.flags.quiet === true;
-  return withStore(args, async (store) => {
-    const r = await pushImage(store.layers, source, { target, env: registryEnv(), onProgress: transferPrinter(process.stderr, quiet) });
+  return withCancel({ command: 'push', debug: args.flags.debug === true }, (signal) => withStore(args, async (store) => {
+    const r = await pushImage(store.layers, source, { target, env: registryEnv(), onProgress: transferPrinter(process.stderr, quiet), signal });
     if (quiet) out(r.digest);
     else out(`${r.name}: digest: ${r.digest} size: ${r.size}${r.manifests > 1 ? ` (an index: ${r.manifests - 1} manifests pushed by digest before it)` : ''} (${r.uploadedBlobs} uploaded, ${r.mountedBlobs} mounted, ${r.existingBlobs} already there)`);
     return 0;
-  });
+  }));
 }

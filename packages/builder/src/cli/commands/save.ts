@@ -1,5 +1,6 @@
 import type { ArchiveFormat } from '../../store/types.js';
 import { UsageError } from '../errors.js';
+import { withCancel } from '../cancel.js';
 import { parseArgs, withStore, str, out } from './_store-args.js';
 
 const USAGE = `Usage: tsbuild save [--root DIR] [--format docker|oci] [-o FILE|-] NAME...
@@ -16,8 +17,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length === 0) throw new UsageError('save needs at least one image NAME');
   const format = (str(args, 'format') ?? 'docker') as ArchiveFormat;
   if (format !== 'docker' && format !== 'oci') throw new UsageError(`--format must be docker or oci, not ${format}`);
-  return withStore(args, async (store) => {
-    await store.save(args.positionals, dest === '-' ? process.stdout : dest, { format });
+  return withCancel({ command: 'save', debug: args.flags.debug === true, stdoutData: dest === '-' }, (signal) => withStore(args, async (store) => {
+    await store.save(args.positionals, dest === '-' ? process.stdout : dest, { format, signal });
     return 0;
-  });
+  }));
 }

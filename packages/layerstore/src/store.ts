@@ -134,9 +134,9 @@ export class Store implements LayerStore {
     }
   }
 
-  /** Run `fn` under the store lock (serialised between processes). */
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.lock.with(fn, { timeoutMs: this.options.lockTimeoutMs });
+  /** Run `fn` under the store lock (serialised between processes); `signal` ends a wait for it. */
+  withLock<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.lock.with(fn, { timeoutMs: this.options.lockTimeoutMs, signal });
   }
 
   /** this instance's lease file, once it has written something */
@@ -312,7 +312,7 @@ export class Store implements LayerStore {
     return { digest, size: bytes.length, manifests: doc.manifests };
   }
 
-  async tag(name: string, manifestDigest: Digest): Promise<void> {
+  async tag(name: string, manifestDigest: Digest, opts: { signal?: AbortSignal | undefined } = {}): Promise<void> {
     const ref = normalizeRef(name);
     // a rebuild that changed nothing re-tags the same digest: leave the index (and its lock) alone
     if ((await readIndex(this.paths)).manifests.some((m) => refName(m) === ref && m.digest === manifestDigest) && (await this.hasBlob(manifestDigest))) return;
@@ -321,7 +321,7 @@ export class Store implements LayerStore {
     });
     const doc = parseJson<{ mediaType?: string; manifests?: unknown }>(buf, 'manifest');
     const mediaType = doc.mediaType ?? (isIndex(doc) ? MEDIA.ociIndex : MEDIA.ociManifest);
-    await this.withLock(async () => writeIndex(this.paths, withTag(await readIndex(this.paths), ref, { mediaType, digest: manifestDigest, size: buf.length })));
+    await cancellable('tag', opts.signal, () => this.withLock(async () => writeIndex(this.paths, withTag(await readIndex(this.paths), ref, { mediaType, digest: manifestDigest, size: buf.length })), opts.signal));
   }
 
   async untag(name: string): Promise<boolean> {
@@ -395,7 +395,7 @@ export class Store implements LayerStore {
       const marked = await mark(this.paths, { keepCache: !opts.all, ownLease: this.leases.ownFile });
       opts.signal?.throwIfAborted();
       return sweep(this.paths, marked, { dropCache: !!opts.all });
-    }));
+    }, opts.signal));
   }
 
   fsck(): Promise<FsckProblem[]> {

@@ -203,7 +203,8 @@ export interface LayerStore {
   getImage(nameOrDigest: string, opts?: { platform?: { os: string; architecture: string; variant?: string } }): Promise<ImageRecord | undefined>;
   /** an OCI index over platform images in the store (multi-platform builds); optional for injected stores */
   putIndex?(images: readonly { manifestDigest: Digest; platform: { os: string; architecture: string; variant?: string } }[]): Promise<{ digest: Digest; size: number; manifests: Descriptor[] }>;
-  tag(name: string, manifestDigest: Digest): Promise<void>;
+  /** `signal` ends a wait for the store lock (E_CANCELLED). */
+  tag(name: string, manifestDigest: Digest, opts?: { signal?: AbortSignal | undefined }): Promise<void>;
   untag(name: string): Promise<boolean>;
   listImages(): Promise<ImageSummary[]>;
   // cache

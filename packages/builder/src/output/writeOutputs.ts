@@ -10,7 +10,7 @@ import { writeLocal, writeTar } from './writeFilesystem.js';
 /** Tag the image and write every requested output, reporting each as an `export` event. */
 export async function writeOutputs(store: LayerStore, image: ImageRecord, opts: { tags: string[]; outputs: OutputSpec[]; progress: Progress; signal?: AbortSignal }): Promise<void> {
   const signal = opts.signal;
-  for (const t of opts.tags) await store.tag(t, image.manifestDigest);
+  for (const t of opts.tags) await store.tag(t, image.manifestDigest, { signal });
   if (opts.tags.length > 0 || opts.outputs.some((o) => o.type === 'image')) opts.progress.emit({ type: 'export', output: 'image', digest: image.manifestDigest });
   for (const o of opts.outputs) {
     switch (o.type) {
@@ -47,7 +47,7 @@ export function refuseMultiPlatformOutputs(options: { outputs?: readonly OutputS
  */
 export async function writeIndexOutputs(store: LayerStore, indexDigest: Digest, images: readonly { platform: { os: string; architecture: string; variant?: string }; image: ImageRecord }[], opts: { tags: string[]; outputs: OutputSpec[]; progress: Progress; signal?: AbortSignal }): Promise<void> {
   const signal = opts.signal;
-  for (const t of opts.tags) await store.tag(t, indexDigest);
+  for (const t of opts.tags) await store.tag(t, indexDigest, { signal });
   if (opts.tags.length > 0 || opts.outputs.some((o) => o.type === 'image')) opts.progress.emit({ type: 'export', output: 'image', digest: indexDigest });
   const dirName = (p: { os: string; architecture: string; variant?: string }) => [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('_');
   for (const o of opts.outputs) {

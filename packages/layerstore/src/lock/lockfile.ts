@@ -9,8 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { lockedError } from '../errors.js';
 import { errno } from '../util/fs.js';
+import { onAbort } from '../util/abort.js';
 
-export interface LockOptions { timeoutMs?: number; pollMs?: number }
+/** `signal` ends a wait for the lock (an AbortError; the caller's `cancellable` makes it E_CANCELLED): a held lock can keep a waiter for up to `timeoutMs`. */
+export interface LockOptions { timeoutMs?: number; pollMs?: number; signal?: AbortSignal | undefined }
 
 /** /proc/<pid>/stat field 22 (start time in clock ticks), or undefined when the process is gone. */
 export function processStart(pid: number): string | undefined {
@@ -48,6 +50,7 @@ export class FileLock {
     this.queue = new Promise((r) => (release = r));
     await prev;
     try {
+      opts.signal?.throwIfAborted();
       const token = await this.acquire(opts);
       try {
         return await fn();
@@ -67,7 +70,7 @@ export class FileLock {
       if (this.tryLink(token)) return token;
       await this.breakIfStale();
       if (Date.now() > deadline) throw lockedError(`store is locked (${this.path}) by a live process`, { path: this.path });
-      await new Promise((r) => setTimeout(r, poll));
+      await pause(poll, opts.signal);
       poll = Math.min(poll * 2, 100);
     }
   }
@@ -127,4 +130,19 @@ export class FileLock {
     }
     if (cur === token) rmSync(this.path, { force: true });
   }
+}
+
+/** setTimeout as a promise that an abort ends early, rejecting with the signal's AbortError. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise((r) => setTimeout(r, ms));
+  return new Promise((resolve, reject) => {
+    const stop = onAbort(signal, (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    const timer = setTimeout(() => {
+      stop();
+      resolve();
+    }, ms);
+  });
 }

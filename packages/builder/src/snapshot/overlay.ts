@@ -24,6 +24,8 @@ import { sys, type SyscallError } from '@tsbuild/sys';
 const MNT_DETACH = 2;
 
 const PAGE_LIMIT = 4000;
+/** the most lower layers one overlayfs mount takes (fs/overlayfs/params.h OVL_MAX_STACK, 500 since Linux 4.x): more is EINVAL */
+const OVL_MAX_STACK = 500;
 const SAFE_OPTS = 'index=off,redirect_dir=off,metacopy=off';
 
 export interface OverlaySnapshotterOptions {
@@ -112,6 +114,9 @@ export class OverlaySnapshotter implements Snapshotter {
       }
     }
     await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    if (lowers.length > OVL_MAX_STACK) {
+      throw new BuildError('E_MOUNT', `cannot mount overlayfs: the rootfs has ${lowers.length} layers and overlayfs stacks at most ${OVL_MAX_STACK} (the kernel's OVL_MAX_STACK); combine RUN steps or squash the base image (${(first as Error).message})`, { cause: first, data: { layers: lowers.length, limit: OVL_MAX_STACK } });
+    }
     throw new BuildError('E_MOUNT', `cannot mount overlayfs: ${(first as Error).message}`, { cause: first });
   }
 }

@@ -70,8 +70,9 @@ for (const name of PKGS) {
     const to = join('dist/types', name, relative(from, file));
     mkdirSync(dirname(to), { recursive: true });
     const text = readFileSync(file, 'utf8')
-      .replace(/(from |import\()'@tsbuild\/(sys|errors|parser|layerstore|builder)'/g, (_, pre, pkg) => {
-        let rel = relative(dirname(to), join('dist/types', pkg, 'index.js'));
+      // a subpath (`@tsbuild/layerstore/tar`) is that folder's index, as the workspace's exports map it
+      .replace(/(from |import\()'@tsbuild\/(sys|errors|parser|layerstore|builder)(\/[a-z-]+)?'/g, (_, pre, pkg, sub) => {
+        let rel = relative(dirname(to), join('dist/types', pkg, sub ?? '', 'index.js'));
         if (!rel.startsWith('.')) rel = `./${rel}`;
         return `${pre}'${rel}'`;
       })

@@ -1,6 +1,6 @@
 // Bundle the CLI into one ESM file so start-up does not pay
-// Node's per-module resolution and loading cost (~200 ms for ~150 modules on these machines,
-// more than the whole warm build). tsc still type-checks and emits dist/ for the library API.
+// Node's per-module resolution and loading cost (which, over ~150 modules, exceeds a whole warm
+// build: docs/performance.md). tsc still type-checks and emits dist/ for the library API.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

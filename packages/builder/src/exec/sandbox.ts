@@ -13,7 +13,7 @@ import { DEFAULT_CAPS } from './setup-script.js';
 export type SecurityMode = 'sandbox' | 'insecure';
 
 let filter: Buffer | undefined;
-/** The compiled default profile for this machine (compiled once per process, ~1 ms). */
+/** The compiled default profile for this machine (compiled once per process, on first use). */
 export function defaultSeccompFilter(): Buffer {
   if (!seccompSupported()) throw new Error(`no seccomp support for ${process.arch}`);
   return (filter ??= compileSeccomp(DOCKER_DEFAULT_PROFILE));

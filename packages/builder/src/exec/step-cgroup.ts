@@ -8,9 +8,9 @@
  *
  * The final stage joins them before its first mount, so the step and all its children are inside.
  * Opt-in (UnshareExecutor devicePolicy 'cgroup'): joining a v1 cgroup takes the cgroup
- * threadgroup rwsem for writing, which waits for an RCU grace period — measured 9–10 ms median per
- * join on the loaded dev machine, against a 7 ms RUN. The default is `nodev` mounts
- * (exec/perl-setup.ts), free: opening such a node then fails with EACCES instead of EPERM.
+ * threadgroup rwsem for writing, which waits for an RCU grace period: about as long as a whole
+ * `RUN true` (figures in docs/performance.md). The default is `nodev` mounts, free: opening such
+ * a node then fails with EACCES instead of EPERM.
  */
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';

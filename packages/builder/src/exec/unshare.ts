@@ -51,7 +51,7 @@ export interface UnshareExecutorOptions {
    * how other devices than the default /dev nodes are kept from opening: 'nodev' (the default:
    * nodev mounts, open fails with EACCES) or 'cgroup' (a v1 devices + pids cgroup per step: EPERM
    * as under Docker, and a pids limit — but moving the step into it waits for an RCU grace
-   * period, ~10 ms per RUN on a loaded 2-core machine)
+   * period on every RUN, a cost the size of a RUN's own start: docs/performance.md)
    */
   devicePolicy?: 'nodev' | 'cgroup';
   /** network namespaces for RUN's default network (default: a pool of this executor's own) */

@@ -28,7 +28,7 @@ export interface ReexecOptions {
 /**
  * The argv that starts this same CLI again with `args`: through the launcher (bin/tsbuild) when we
  * came from it, so the child's Node starts as ours did (startup snapshot, deferred CA bundle — else
- * Node parses NODE_EXTRA_CA_CERTS again, ~30 ms —, malloc tunables); else this Node and script.
+ * Node parses NODE_EXTRA_CA_CERTS again at start —, malloc tunables); else this Node and script.
  */
 export function selfArgv(args: string[], snapshot: boolean, execArgv = process.execArgv, argv = process.argv, exists = existsSync): string[] {
   const blob = execArgv[execArgv.indexOf('--snapshot-blob') + 1];

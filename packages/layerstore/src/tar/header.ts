@@ -114,19 +114,8 @@ function base256(num: number, buf: Buffer, off: number): void {
 
 export type UstarType = 'file' | 'directory' | 'symlink';
 
-export interface UstarHeader {
-  /** entry path; directories with their trailing '/' */
-  name: string;
-  type: UstarType;
-  /** permission bits incl. setuid/setgid/sticky */
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  /** whole seconds */
-  mtime: number;
-  linkname?: string;
-}
+/** The fields the fast path writes: a {@link HeaderFields} of a plain file, directory or symlink. */
+export type UstarHeader = Pick<HeaderFields, 'name' | 'mode' | 'uid' | 'gid' | 'size' | 'mtime' | 'linkname'> & { type: UstarType };
 
 /**
  * Whether a whole-second mtime goes into the ustar field as the layer writer writes it (1970 to

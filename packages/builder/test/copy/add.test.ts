@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packTar as pack } from '@tsbuild/layerstore/tar';
@@ -131,23 +131,32 @@ describe('ADD local archives', () => {
     expect(existsSync(join(r, 'y/missing'))).toBe(false);
   });
 
-  it('refuses ../ entries (E_UNSAFE_PATH) and writes nothing outside dest', async () => {
+  it('clamps ../ entry names and hard-link targets to dest (BuildKit untars chrooted into dest) and writes nothing outside', async () => {
     const ctxDir = t();
-    writeFileSync(join(ctxDir, 'evil.tar'), await packTar([{ name: 'ok.txt', content: 'ok' }, { name: '../../escaped.txt', content: 'bad' }]));
+    writeFileSync(join(ctxDir, 'evil.tar'), await packTar([
+      { name: 'ok.txt', content: 'ok' },
+      { name: '../../escaped.txt', content: 'bad' },
+      { name: 'a/../../../y.txt', content: 'y' },
+      { name: 'hl', type: 'link', linkname: '../../ok.txt' },
+    ]));
     const ctx = await loadContext(ctxDir);
     const r = t();
-    const err = await applyCopy(add(['evil.tar'], '/x/y/'), { source: ctx, destRoot: r }).catch((e) => e);
-    expect(err.code).toBe('E_UNSAFE_PATH');
-    expect(existsSync(join(r, 'escaped.txt')) || existsSync(join(r, 'x/escaped.txt'))).toBe(false);
+    await applyCopy(add(['evil.tar'], '/x/y/'), { source: ctx, destRoot: r });
+    expect(read(r, 'x/y/ok.txt')).toBe('ok');
+    expect(read(r, 'x/y/escaped.txt')).toBe('bad');
+    expect(read(r, 'x/y/y.txt')).toBe('y');
+    expect(statSync(join(r, 'x/y/hl')).ino).toBe(statSync(join(r, 'x/y/ok.txt')).ino);
+    expect(existsSync(join(r, 'escaped.txt')) || existsSync(join(r, 'x/escaped.txt')) || existsSync(join(r, 'y.txt'))).toBe(false);
   });
 
-  it('refuses symlinks escaping dest and keeps writes through absolute links inside dest', async () => {
+  it('creates symlinks with escaping targets verbatim (as BuildKit) and keeps writes through absolute links inside dest', async () => {
     const ctxDir = t();
     writeFileSync(join(ctxDir, 'rel.tar'), await packTar([{ name: 'l', type: 'symlink', linkname: '../../etc' }]));
     writeFileSync(join(ctxDir, 'abs.tar'), await packTar([{ name: 'real', type: 'directory' }, { name: 'etc', type: 'symlink', linkname: '/real' }, { name: 'etc/owned', content: 'inside' }]));
     const ctx = await loadContext(ctxDir);
     const r = t();
-    expect((await applyCopy(add(['rel.tar'], '/d/'), { source: ctx, destRoot: r }).catch((e) => e)).code).toBe('E_UNSAFE_PATH');
+    await applyCopy(add(['rel.tar'], '/d/'), { source: ctx, destRoot: r });
+    expect(readlinkSync(join(r, 'd/l'))).toBe('../../etc');
     await applyCopy(add(['abs.tar'], '/e/'), { source: ctx, destRoot: r });
     expect(read(r, 'e/real/owned')).toBe('inside');
     expect(existsSync('/etc/owned')).toBe(false);

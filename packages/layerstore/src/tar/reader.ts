@@ -145,7 +145,8 @@ export class TarParser {
   /** bytes of the current entry body still to come, then padding */
   private remaining = 0;
   private padding = 0;
-  private state: 'header' | 'body' | 'meta' | 'done' = 'header';
+  /** `zero`: one zero block seen; Go's tar.Reader (BuildKit's untar) then wants a second one, or the end */
+  private state: 'header' | 'body' | 'meta' | 'zero' | 'done' = 'header';
   private meta?: { kind: string; chunks: Buffer[]; size: number };
   private pax: Pax = { xattrs: new Map() };
   private global: Pax = { xattrs: new Map() };
@@ -209,9 +210,14 @@ export class TarParser {
       }
       const h = off;
       off += 512;
+      if (this.state === 'zero') {
+        // as Go's readHeader: a zero block after the first ends the archive, anything else is ErrHeader
+        if (buf[h] === 0 && isZero(buf, h)) { this.state = 'done'; return; }
+        throw badArchive('invalid tar header (a zero block followed by data)');
+      }
       if (buf[h] === 0 && isZero(buf, h)) {
-        this.state = 'done';
-        return;
+        this.state = 'zero';
+        continue;
       }
       if (!checksumOk(buf, h)) throw badArchive('invalid tar header checksum (corrupt or not a tar)');
       const flag = String.fromCharCode(buf[h + 156]!);
@@ -250,10 +256,14 @@ export class TarParser {
     }
   }
 
-  /** After the last chunk: a tar that stops mid-entry (or before its end marker with a partial header) is truncated. */
+  /**
+   * After the last chunk: a tar that stops mid-entry or with a partial block is truncated (Go's
+   * io.ErrUnexpectedEOF, which fails BuildKit's ADD: "Error processing tar file…: unexpected EOF") —
+   * also a partial second end-of-archive block; ending after whole blocks (none or one zero block) is fine.
+   */
   finish(): void {
     if (this.state === 'done') return;
-    if (this.state !== 'header' || this.pending.length > 0 || this.inBody) throw badArchive('unexpected end of tar data (truncated archive)');
+    if ((this.state !== 'header' && this.state !== 'zero') || this.pending.length > 0 || this.inBody) throw badArchive('unexpected end of tar data (truncated archive)');
   }
 
   private finishMeta(): void {

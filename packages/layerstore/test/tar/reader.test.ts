@@ -60,4 +60,21 @@ describe('tar parser', () => {
     await expect(parse(bad)).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
     await expect(parse(Buffer.from('not a tar at all'.repeat(100)))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
   });
+
+  it('the end of archive follows Go tar.Reader: whole blocks may end it, a partial or non-zero second block may not', async () => {
+    const src = join(tmp.dir, 's');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'Hi');
+    const file = join(tmp.dir, 'e.tar');
+    execFileSync('tar', ['-C', src, '-b', '1', '-cf', file, 'f']);
+    const entry = readFileSync(file).subarray(0, 1024); // header + body block, then the end marker
+    const zero = Buffer.alloc(512);
+    for (const tail of [Buffer.alloc(0), zero, Buffer.concat([zero, zero]), Buffer.concat([zero, zero, Buffer.from('junk after the end')])]) {
+      expect((await parse(Buffer.concat([entry, tail]), 100)).map((e) => e.body)).toEqual(['Hi']);
+    }
+    // moby TestBuildAddBrokenTar: Go's writer output cut by one byte fails BuildKit's ADD ("unexpected EOF")
+    await expect(parse(Buffer.concat([entry, zero, zero]).subarray(0, 2047))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
+    await expect(parse(Buffer.concat([entry, zero.subarray(0, 100)]))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
+    await expect(parse(Buffer.concat([entry, zero, entry]))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
+  });
 });

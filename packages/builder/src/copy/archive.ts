@@ -139,7 +139,15 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
         break;
       case 'link': {
         const ln = h.linkname; // clamped inside the destination like the entry names
-        await link(fsName(await resolveInRootAsync(destDir, ln, { followLast: false })), p);
+        const src = await resolveInRootAsync(destDir, ln, { followLast: false });
+        await link(fsName(src), p);
+        // a hard link to a symlink is that symlink's inode: Docker's createTarFile neither chmods nor
+        // Chtimes it (both would follow the link and change its target, e.g. a directory's mode)
+        if ((await lstatOrUndefined(src))?.isSymbolicLink()) {
+          await lchown(p, opts.chown?.uid ?? h.uid, opts.chown?.gid ?? h.gid);
+          entries++;
+          return;
+        }
         break;
       }
       case 'character-device':

@@ -149,6 +149,23 @@ describe('ADD local archives', () => {
     expect(existsSync(join(r, 'escaped.txt')) || existsSync(join(r, 'x/escaped.txt')) || existsSync(join(r, 'y.txt'))).toBe(false);
   });
 
+  it('a hard link to a symlink changes neither mode nor times of what the symlink points to (Docker createTarFile)', async () => {
+    const ctxDir = t();
+    const old = new Date(1_500_000_000_000);
+    writeFileSync(join(ctxDir, 'hl.tar'), await pack([
+      { header: { name: 'd', type: 'directory', mode: 0o750, mtime: old } },
+      { header: { name: 'sl', type: 'symlink', linkname: 'd', mode: 0o777, mtime: old } },
+      { header: { name: 'hsl', type: 'link', linkname: 'sl', mode: 0o600, mtime: new Date(1_600_000_000_000) } },
+    ]));
+    const ctx = await loadContext(ctxDir);
+    const r = t();
+    await applyCopy(add(['hl.tar'], '/x/'), { source: ctx, destRoot: r });
+    expect(lstatSync(join(r, 'x/d')).mode & 0o7777).toBe(0o750);
+    expect(lstatSync(join(r, 'x/d')).mtimeMs).toBe(1_500_000_000_000);
+    expect(lstatSync(join(r, 'x/hsl')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(r, 'x/hsl')).ino).toBe(lstatSync(join(r, 'x/sl')).ino);
+  });
+
   it('creates symlinks with escaping targets verbatim (as BuildKit) and keeps writes through absolute links inside dest', async () => {
     const ctxDir = t();
     writeFileSync(join(ctxDir, 'rel.tar'), await packTar([{ name: 'l', type: 'symlink', linkname: '../../etc' }]));

@@ -111,6 +111,11 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
     // clamped, not refused: inside BuildKit's chroot "../x" is "/x" of the destination
     const comps = cleanComponents(name);
     if (comps.length === 0) return;
+    if (h.type === 'other' || h.type === 'contiguous-file') {
+      // Docker's createTarFile knows only directories, files, links, devices and FIFOs: GNU sparse
+      // 'S', contiguous '7', volume labels… fail the step, before anything of the entry is written
+      throw new BuildError('E_COPY', `error processing tar file: unhandled tar header type ${(h.typeflag ?? '?').charCodeAt(0)}`, { data: { entry: name } });
+    }
     const parentRel = comps.slice(0, -1).join('/');
     const parent = await resolveInRootAsync(destDir, parentRel);
     // Docker's Untar makes a missing parent only when nothing is there (Lstat): a symlink, even one to a
@@ -129,7 +134,6 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
         await finish(target, h);
         return;
       case 'file':
-      case 'contiguous-file':
         cur = { out: await open(p, 'wx', 0o600), target, h };
         return;
       case 'symlink':

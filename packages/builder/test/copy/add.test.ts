@@ -166,6 +166,15 @@ describe('ADD local archives', () => {
     expect(lstatSync(join(r, 'x/hsl')).ino).toBe(lstatSync(join(r, 'x/sl')).ino);
   });
 
+  it('an entry type Docker cannot create (contiguous 7, GNU sparse S) fails the ADD as Docker does', async () => {
+    const ctxDir = t();
+    writeFileSync(join(ctxDir, 'c.tar'), await pack([{ header: { name: 'c', type: 'contiguous-file', mode: 0o644, mtime: new Date(0) }, body: 'ab' }]));
+    const ctx = await loadContext(ctxDir);
+    const err = await applyCopy(add(['c.tar'], '/x/'), { source: ctx, destRoot: t() }).catch((e) => e);
+    expect(err.code).toBe('E_COPY');
+    expect(err.message).toContain('unhandled tar header type 55');
+  });
+
   it('creates symlinks with escaping targets verbatim (as BuildKit) and keeps writes through absolute links inside dest', async () => {
     const ctxDir = t();
     writeFileSync(join(ctxDir, 'rel.tar'), await packTar([{ name: 'l', type: 'symlink', linkname: '../../etc' }]));

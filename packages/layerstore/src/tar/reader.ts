@@ -291,7 +291,9 @@ export class TarParser {
       if (prefix) name = `${prefix}/${name}`;
     }
     let type: EntryType = TYPES[flag] ?? 'other';
-    if (type === 'file' && name.endsWith('/')) type = 'directory';
+    // Go's tar.Reader (what Docker and BuildKit read with): only the legacy V7 regular type '\0' is
+    // a directory when its name ends in '/'; a '0' entry named so stays a file
+    if (flag === '\0' && name.endsWith('/')) type = 'directory';
     const pax = this.pax;
     const g = this.global;
     const mtMs = pax.mtimeMs ?? g.mtimeMs;
@@ -300,6 +302,7 @@ export class TarParser {
     const out: TarHeader = {
       name: pax.path ?? this.longName ?? name,
       type,
+      typeflag: flag,
       mode: num(b, h + 100, h + 108),
       uid: pax.uid ?? g.uid ?? num(b, h + 108, h + 116),
       gid: pax.gid ?? g.gid ?? num(b, h + 116, h + 124),

@@ -6,6 +6,8 @@ export type EntryType = 'file' | 'link' | 'symlink' | 'character-device' | 'bloc
 export interface TarHeader {
   name: string;
   type: EntryType;
+  /** the raw typeflag byte ('0', '7', 'S', …): what `other` and `contiguous-file` were */
+  typeflag?: string;
   mode: number;
   uid: number;
   gid: number;

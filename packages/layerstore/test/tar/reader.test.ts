@@ -77,4 +77,21 @@ describe('tar parser', () => {
     await expect(parse(Buffer.concat([entry, zero.subarray(0, 100)]))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
     await expect(parse(Buffer.concat([entry, zero, entry]))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
   });
+
+  it("a trailing '/' makes a directory of a legacy '\\0' entry only, as Go's tar.Reader: a '0' entry stays a file", async () => {
+    const block = (name: string, flag: string): Buffer => {
+      const b = Buffer.alloc(512);
+      b.write(name, 0);
+      b.write('0000644\0', 100); b.write('0000000\0', 108); b.write('0000000\0', 116);
+      b.write('00000000000\0', 124); b.write('13471446400\0', 136);
+      b.write(flag, 156);
+      b.write('        ', 148);
+      let sum = 0;
+      for (const c of b) sum += c;
+      b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+      return b;
+    };
+    const out = await parse(Buffer.concat([block('v7dir/', '\0'), block('regdir/', '0'), Buffer.alloc(1024)]));
+    expect(out.map((e) => [e.h.name, e.h.type, e.h.typeflag])).toEqual([['v7dir/', 'directory', '\0'], ['regdir/', 'file', '0']]);
+  });
 });

@@ -7,6 +7,7 @@
 import { decodeName } from '../util/bytesName.js';
 import { badArchive } from '../errors.js';
 import type { EntryType, TarHeader } from './types.js';
+import { SparseExpander, sparseFormat, sparseRealSize, type SparseRecords } from './sparse.js';
 
 export type { EntryType, TarHeader };
 
@@ -55,7 +56,7 @@ function checksumOk(b: Buffer, off: number): boolean {
 }
 
 /** `mtimeMs`: the pax mtime (decimal seconds) in whole milliseconds, rounded down */
-interface Pax { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; uname?: string; gname?: string; mtimeMs?: number; mtime?: string; xattrs: Map<string, Buffer> }
+interface Pax { path?: string; linkpath?: string; size?: number; uid?: number; gid?: number; uname?: string; gname?: string; mtimeMs?: number; mtime?: string; xattrs: Map<string, Buffer>; sparse?: SparseRecords }
 
 /**
  * Decimal seconds → whole milliseconds, rounded down, exactly: `Math.floor(Number(s) * 1000)`
@@ -94,6 +95,14 @@ export function paxTimeToMs(s: string): number {
 /** keys we use, as bytes; records with other keys (atime, ctime, ...) are skipped without decoding them */
 const PAX_KEYS = ['path', 'linkpath', 'size', 'uid', 'gid', 'mtime', 'uname', 'gname'].map((k) => Buffer.from(k));
 const XATTR = Buffer.from('SCHILY.xattr.');
+const GNU_SPARSE = Buffer.from('GNU.sparse.');
+
+/** A GNU.sparse.* record (PAX sparse files, see sparse.ts). */
+function sparseRecord(into: Pax, key: string, value: string): void {
+  const r = (into.sparse ??= {});
+  if (key === 'offset' || key === 'numbytes') (r.pairs ??= []).push(value);
+  else if (key === 'major' || key === 'minor' || key === 'name' || key === 'size' || key === 'realsize' || key === 'map') r[key] = value;
+}
 
 function keyIs(buf: Buffer, start: number, end: number, key: Buffer): boolean {
   if (end - start !== key.length) return false;
@@ -133,6 +142,7 @@ function parsePax(buf: Buffer, into: Pax, start = 0, end = buf.length): void {
         into.mtimeMs = paxTimeToMs(into.mtime);
       } else if (keyIs(buf, k0, eq, PAX_KEYS[6]!)) into.uname = buf.toString('utf8', v0, recEnd);
       else if (keyIs(buf, k0, eq, PAX_KEYS[7]!)) into.gname = buf.toString('utf8', v0, recEnd);
+      else if (eq - k0 > GNU_SPARSE.length && keyIs(buf, k0, k0 + GNU_SPARSE.length, GNU_SPARSE)) sparseRecord(into, buf.toString('latin1', k0 + GNU_SPARSE.length, eq), buf.toString('utf8', v0, recEnd));
     }
     off += len;
   }
@@ -153,6 +163,8 @@ export class TarParser {
   private longName?: string;
   private longLink?: string;
   private inBody = false;
+  /** the current entry is a PAX sparse file: its stored body goes through this */
+  private sparse?: SparseExpander;
   private readonly unames = new LastName();
   private readonly gnames = new LastName();
   entries = 0;
@@ -173,7 +185,7 @@ export class TarParser {
           off += n;
           if (this.state === 'meta') this.meta!.chunks.push(Buffer.from(part));
           else {
-            const r = this.sink.data(part);
+            const r = this.sparse ? this.sparse.data(part) : this.sink.data(part);
             if (r) {
               // the consumer may hold `part` until it resolves: keep the rest apart from it
               this.pending = buf.subarray(off);
@@ -192,7 +204,9 @@ export class TarParser {
         if (this.state === 'body') {
           this.state = 'header';
           this.inBody = false;
-          const r = this.sink.end();
+          const sp = this.sparse;
+          this.sparse = undefined;
+          const r = sp ? sp.end().then(() => this.sink.end()) : this.sink.end();
           if (r) {
             this.pending = buf.subarray(off);
             await r;
@@ -237,7 +251,16 @@ export class TarParser {
         this.padding = padding;
         continue;
       }
+      const sparseRecs = this.pax.sparse;
       const header = this.header(buf, h, flag, size);
+      const sf = header.type === 'file' ? sparseFormat(sparseRecs) : undefined;
+      if (sf) {
+        // as Go's readGNUSparsePAXHeaders: the real name and size; the body expands to the whole file
+        const real = sparseRealSize(sparseRecs!) ?? size;
+        if (sparseRecs!.name) header.name = sparseRecs!.name;
+        header.size = real;
+        this.sparse = new SparseExpander(sparseRecs!, sf, real, (c) => this.sink.data(c));
+      }
       this.entries++;
       this.state = 'body';
       this.inBody = true;

@@ -94,4 +94,25 @@ describe('tar parser', () => {
     const out = await parse(Buffer.concat([block('v7dir/', '\0'), block('regdir/', '0'), Buffer.alloc(1024)]));
     expect(out.map((e) => [e.h.name, e.h.type, e.h.typeflag])).toEqual([['v7dir/', 'directory', '\0'], ['regdir/', 'file', '0']]);
   });
+
+  for (const v of ['0.0', '0.1', '1.0'] as const) {
+    it(`expands a PAX sparse file (GNU tar --sparse-version=${v}) to its real name, size and bytes, as Go's reader`, async () => {
+      const src = join(tmp.dir, 's');
+      mkdirSync(src);
+      const f = join(src, 'sp');
+      const want = Buffer.alloc(300_000);
+      want.write('middle', 100_000);
+      want.write('end', 299_997);
+      writeFileSync(f, want);
+      execFileSync('fallocate', ['--dig-holes', f]);
+      writeFileSync(join(src, 'after'), 'next');
+      const file = join(tmp.dir, 'sp.tar');
+      execFileSync('tar', ['--sparse', '--format=posix', `--sparse-version=${v}`, '-C', src, '-cf', file, 'sp', 'after']);
+      const out = await parse(readFileSync(file), 777);
+      expect(out.map((e) => [e.h.name, e.h.size])).toEqual([['sp', 300_000], ['after', 4]]);
+      expect(out[0]!.body.length).toBe(300_000);
+      expect(out[0]!.body === want.toString()).toBe(true);
+      expect(out[1]!.body).toBe('next');
+    });
+  }
 });

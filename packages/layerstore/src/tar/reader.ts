@@ -159,7 +159,6 @@ export class TarParser {
   private state: 'header' | 'body' | 'meta' | 'zero' | 'done' = 'header';
   private meta?: { kind: string; chunks: Buffer[]; size: number };
   private pax: Pax = { xattrs: new Map() };
-  private global: Pax = { xattrs: new Map() };
   private longName?: string;
   private longLink?: string;
   private inBody = false;
@@ -299,7 +298,8 @@ export class TarParser {
 
   private applyMeta(kind: string, data: Buffer, start: number, end: number): void {
     if (kind === 'x') parsePax(data, this.pax, start, end);
-    else if (kind === 'g') parsePax(data, this.global, start, end);
+    // 'g' (PAX global header): ignored. Go's tar.Reader hands it out as an entry of its own and merges
+    // none of its records into later headers; Docker's createTarFile then skips it
     else if (kind === 'L') this.longName = cstr(data, start, end);
     else if (kind === 'K') this.longLink = cstr(data, start, end);
   }
@@ -318,19 +318,18 @@ export class TarParser {
     // a directory when its name ends in '/'; a '0' entry named so stays a file
     if (flag === '\0' && name.endsWith('/')) type = 'directory';
     const pax = this.pax;
-    const g = this.global;
-    const mtMs = pax.mtimeMs ?? g.mtimeMs;
-    const paxMtime = pax.mtime ?? g.mtime;
-    const xattrs = g.xattrs.size ? new Map([...g.xattrs, ...pax.xattrs]) : pax.xattrs;
+    const mtMs = pax.mtimeMs;
+    const paxMtime = pax.mtime;
+    const xattrs = pax.xattrs;
     const out: TarHeader = {
       name: pax.path ?? this.longName ?? name,
       type,
       typeflag: flag,
       mode: num(b, h + 100, h + 108),
-      uid: pax.uid ?? g.uid ?? num(b, h + 108, h + 116),
-      gid: pax.gid ?? g.gid ?? num(b, h + 116, h + 124),
-      uname: pax.uname ?? g.uname ?? this.unames.get(b, h + 265, h + 297),
-      gname: pax.gname ?? g.gname ?? this.gnames.get(b, h + 297, h + 329),
+      uid: pax.uid ?? num(b, h + 108, h + 116),
+      gid: pax.gid ?? num(b, h + 116, h + 124),
+      uname: pax.uname ?? this.unames.get(b, h + 265, h + 297),
+      gname: pax.gname ?? this.gnames.get(b, h + 297, h + 329),
       size,
       mtime: new Date(mtMs ?? num(b, h + 136, h + 148) * 1000),
       paxMtime,

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync, readFileSync, symlinkSync, chownSync } from '
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseTar, type TarHeader } from '../../src/tar/reader.js';
+import { paxEntry } from '../../src/tar/pax.js';
 import { tempDir } from '../helpers.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -115,4 +116,20 @@ describe('tar parser', () => {
       expect(out[1]!.body).toBe('next');
     });
   }
+
+  it('ignores PAX global headers (Go hands them out and merges nothing; Docker skips them)', async () => {
+    const g = Buffer.from(paxEntry([['uid', '1234'], ['mtime', '1000000000'], ['SCHILY.xattr.user.x', 'v']], 0));
+    g.write('g', 156, 'latin1');
+    g.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += g[i]!;
+    g.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    const src = join(tmp.dir, 's');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'Hi');
+    const file = join(tmp.dir, 'g.tar');
+    execFileSync('tar', ['--format=ustar', '--owner=7', '--group=8', '--mtime=@1500000000', '-C', src, '-cf', file, 'f']);
+    const out = await parse(Buffer.concat([g, readFileSync(file)]));
+    expect(out.map((e) => [e.h.name, e.h.uid, e.h.gid, e.h.mtime.getTime(), e.h.xattrs.size])).toEqual([['f', 7, 8, 1_500_000_000_000, 0]]);
+  });
 });

@@ -322,7 +322,8 @@ export class TarParser {
     const paxMtime = pax.mtime;
     const xattrs = pax.xattrs;
     const out: TarHeader = {
-      name: pax.path ?? this.longName ?? name,
+      // a GNU long name/link beats the PAX record, as in Go's Reader.next (applied after mergePAX)
+      name: this.longName ?? pax.path ?? name,
       type,
       typeflag: flag,
       mode: num(b, h + 100, h + 108),
@@ -333,7 +334,7 @@ export class TarParser {
       size,
       mtime: new Date(mtMs ?? num(b, h + 136, h + 148) * 1000),
       paxMtime,
-      linkname: pax.linkpath ?? this.longLink ?? cstr(b, h + 157, h + 257),
+      linkname: this.longLink ?? pax.linkpath ?? cstr(b, h + 157, h + 257),
       devmajor: magic5 ? num(b, h + 329, h + 337) : 0,
       devminor: magic5 ? num(b, h + 337, h + 345) : 0,
       xattrs,

@@ -132,4 +132,35 @@ describe('tar parser', () => {
     const out = await parse(Buffer.concat([g, readFileSync(file)]));
     expect(out.map((e) => [e.h.name, e.h.uid, e.h.gid, e.h.mtime.getTime(), e.h.xattrs.size])).toEqual([['f', 7, 8, 1_500_000_000_000, 0]]);
   });
+
+  it('a GNU long name or link wins over the PAX path or linkpath, whichever comes first (Go applies it after the PAX records)', async () => {
+    const longEntry = (flag: 'L' | 'K', text: string): Buffer => {
+      const h = Buffer.from(paxEntry([['x', 'y']], 0).subarray(0, 512));
+      const data = Buffer.from(`${text}\0`);
+      h.fill(0, 0, 100);
+      h.write('././@LongLink', 0, 'latin1');
+      h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+      h.write(flag, 156, 'latin1');
+      h.fill(0x20, 148, 156);
+      let sum = 0;
+      for (let i = 0; i < 512; i++) sum += h[i]!;
+      h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+      return Buffer.concat([h, data, Buffer.alloc(512 - data.length)]);
+    };
+    const src = join(tmp.dir, 's');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'Hi');
+    symlinkSync('t', join(src, 'l'));
+    const file = join(tmp.dir, 'u.tar');
+    execFileSync('tar', ['--format=ustar', '-b', '1', '-C', src, '-cf', file, 'f', 'l']);
+    const raw = readFileSync(file);
+    const fEntry = raw.subarray(0, 1024);
+    const lEntry = raw.subarray(1024, 1536);
+    const out = await parse(Buffer.concat([
+      longEntry('L', 'gnu-name'), Buffer.from(paxEntry([['path', 'pax-name']], 0)), fEntry,
+      Buffer.from(paxEntry([['linkpath', 'pax-target']], 0)), longEntry('K', 'gnu-target'), lEntry,
+      Buffer.alloc(1024),
+    ]));
+    expect(out.map((e) => [e.h.name, e.h.linkname])).toEqual([['gnu-name', ''], ['l', 'gnu-target']]);
+  });
 });

@@ -47,12 +47,16 @@ function num(b: Buffer, start: number, end: number): number {
   return v;
 }
 
+/** Unsigned or signed byte sum, either accepted as Go's reader does (old Sun/GNU tars summed signed bytes). */
 function checksumOk(b: Buffer, off: number): boolean {
   const want = num(b, off + 148, off + 156);
   let sum = 8 * 0x20;
   for (let i = off; i < off + 148; i++) sum += b[i]!;
   for (let i = off + 156; i < off + 512; i++) sum += b[i]!;
-  return sum === want;
+  if (sum === want) return true;
+  let high = 0; // bytes >= 0x80: each counts 256 less when summed signed
+  for (let i = off; i < off + 512; i++) if (b[i]! & 0x80 && (i < off + 148 || i >= off + 156)) high++;
+  return sum - 256 * high === want;
 }
 
 /** `mtimeMs`: the pax mtime (decimal seconds) in whole milliseconds, rounded down */

@@ -163,4 +163,19 @@ describe('tar parser', () => {
     ]));
     expect(out.map((e) => [e.h.name, e.h.linkname])).toEqual([['gnu-name', ''], ['l', 'gnu-target']]);
   });
+
+  it('accepts a header checksum summed over signed bytes (old tars), as Go does, and still refuses a wrong one', async () => {
+    const h = Buffer.from(paxEntry([['x', 'y']], 0).subarray(0, 512));
+    h.fill(0, 0, 100);
+    Buffer.from([0x6e, 0xe9, 0x65]).copy(h, 0); // a latin-1 name
+    h.write('00000000000\0', 124, 'latin1');
+    h.write('0', 156, 'latin1');
+    let signed = 8 * 0x20;
+    for (let i = 0; i < 512; i++) if (i < 148 || i >= 156) signed += h[i]! >= 0x80 ? h[i]! - 256 : h[i]!;
+    h.write(`${signed.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    const out = await parse(Buffer.concat([h, Buffer.alloc(1024)]));
+    expect(out.map((e) => e.h.type)).toEqual(['file']);
+    h.write(`${(signed + 1).toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    await expect(parse(Buffer.concat([h, Buffer.alloc(1024)]))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
+  });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseTar, type TarHeader } from '../../src/tar/reader.js';
 import { paxEntry } from '../../src/tar/pax.js';
+import { isTarHeader } from '../../src/tar/detect.js';
 import { tempDir } from '../helpers.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -173,9 +174,11 @@ describe('tar parser', () => {
     let signed = 8 * 0x20;
     for (let i = 0; i < 512; i++) if (i < 148 || i >= 156) signed += h[i]! >= 0x80 ? h[i]! - 256 : h[i]!;
     h.write(`${signed.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    expect(isTarHeader(h)).toBe(true);
     const out = await parse(Buffer.concat([h, Buffer.alloc(1024)]));
     expect(out.map((e) => e.h.type)).toEqual(['file']);
     h.write(`${(signed + 1).toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
     await expect(parse(Buffer.concat([h, Buffer.alloc(1024)]))).rejects.toMatchObject({ code: 'E_BAD_ARCHIVE' });
+    expect(isTarHeader(h)).toBe(false);
   });
 });

@@ -297,7 +297,7 @@ async function baseImageEnvs(solve: SolveContext): Promise<Map<number, readonly 
       const from = expandStep(stage.from, globals, dockerfile.directives.escape, undefined);
       if (!from.image || from.image.toLowerCase() === 'scratch') return;
       const named = namedContext(solve, from.image);
-      if (!named && findStage(dockerfile.stages, from.image, index)) return; // lint follows its own stages
+      if (!named && findStage(dockerfile.stages, from.image, index, 'FROM')) return; // lint follows its own stages
       if (named && named.type !== 'image') return;
       ref = named?.type === 'image' ? named.ref : from.image;
       platform = from.platform ? parsePlatform(from.platform, solve.hostPlatform) : solve.platform;

@@ -63,7 +63,7 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
   }
   const named = namedContext(solve, image);
   if (named) image = imageRef(solve, image, 'FROM', location);
-  const stage = named ? undefined : findStage(solve.dockerfile.stages, image, stageIndex);
+  const stage = named ? undefined : findStage(solve.dockerfile.stages, image, stageIndex, 'FROM');
   if (stage) {
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars, platform: r.platform ?? platform };

@@ -1,12 +1,16 @@
 import type { Stage } from '@tsbuild/parser';
 import type { SolveContext, StageResult } from './types.js';
 
-/** `--from=<name|index>` / `FROM <name>`: the stage it names, if any (only earlier stages count). */
-export function findStage(stages: readonly Stage[], ref: string, before: number): Stage | undefined {
+/**
+ * `--from=<name|index>` / `FROM <name>`: the stage it names, if any (only earlier stages count).
+ * A stage index only counts for `--from` (`via: 'from'`): BuildKit's FROM looks a base up in
+ * statesByName alone (dockerfile2llb convert.go addState), so `FROM 0` is the image `docker.io/library/0`.
+ */
+export function findStage(stages: readonly Stage[], ref: string, before: number, via: 'FROM' | 'from' = 'from'): Stage | undefined {
   const lower = ref.toLowerCase();
   const named = stages.find((s) => s.index < before && s.name === lower);
   if (named) return named;
-  if (/^\d+$/.test(ref)) {
+  if (via === 'from' && /^\d+$/.test(ref)) {
     const i = Number(ref);
     if (i < before) return stages[i];
   }

@@ -6,7 +6,7 @@
  * source's; mode = --chmod (files and directories) else the source's; atime/mtime preserved.
  */
 import { decodeName, fsName } from '@tsbuild/layerstore';
-import { copyFile, lchown, link, mkdir, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
+import { copyFile, lchown, link, mkdir, readdir, readlink, rm, symlink, chmod, writeFile } from 'node:fs/promises';
 import { constants as fsConstants, type Dirent } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -148,8 +148,13 @@ export class Copier {
       await symlink(await readlink(fsName(src), { encoding: 'buffer' }), fsName(target));
     } else if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) {
       await makeSpecial(target, st);
+    } else if (st.isSocket()) {
+      // BuildKit copies a socket as an empty regular file with the socket's permissions: fsutil
+      // clears the socket bit when it sends the context (stat.go), and its copy makes a "socket
+      // copied as stub" with mknod minus S_IFSOCK between stages (copy_nowindows.go copyDevice)
+      await writeFile(fsName(target), '', { flag: 'wx' });
     } else {
-      return; // sockets are not copied
+      return;
     }
     this.entries++;
     await this.leafMeta(target, st);

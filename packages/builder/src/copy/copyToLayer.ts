@@ -9,7 +9,7 @@
  *    does (0755 root, or existing parents copied up by overlayfs); the tar starts with those
  *    parents as overlayDiff sees them in the upperdir
  *  - below it, the copier's rules for a fresh tree: owner 0:0, the source's mode and times, the
- *    destination directory itself 0755 with the source directory's times; sockets are skipped
+ *    destination directory itself 0755 with the source directory's times
  *
  * A numeric --chown (no /etc/passwd to read) gives every entry, and the created destination and
  * parents, that owner, as the copier does.
@@ -135,10 +135,8 @@ function plan(source: CopySource, srcDir: string, srcStat: Stats, destRel: strin
         const link = readlinkSync(abs);
         if (!fitsUstar(path, link)) return false;
         items.add('symlink', ref, n, mode, 0, st.atimeMs, st.mtimeMs, link);
-      } else if (st.isSocket()) {
-        continue; // never copied
       } else {
-        return false; // FIFOs and devices
+        return false; // FIFOs, devices and sockets (copied as empty files): the general path
       }
     }
     return true;

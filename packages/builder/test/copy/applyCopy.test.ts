@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { applyCopy } from '../../src/copy/applyCopy.js';
 import type { CopyOp, CopySource } from '../../src/copy/types.js';
 import { loadContext } from '../../src/context/loadContext.js';
@@ -178,6 +179,26 @@ describe('applyCopy: owners, modes, times', () => {
     expect(lstatSync(join(r, 'a/b/c/x')).mtimeMs).toBe(1000000000000);
     expect(mode(r, 'a')).toBe(0o755);
     expect(owner(r, 'a')).toBe('0:0');
+  });
+
+  it('a socket in the context is copied as an empty regular file with its permissions (BuildKit fsutil clears the socket bit)', async () => {
+    const ctx = await ctxOf({ files: { 'd/x': 'x' } });
+    const server = createServer();
+    await new Promise<void>((res) => server.listen(join(ctx.dir, 'd/sock'), res));
+    try {
+      chmodSync(join(ctx.dir, 'd/sock'), 0o751);
+      utimesSync(join(ctx.dir, 'd/sock'), 1000000000, 1000000000);
+      const r = rootfs();
+      await applyCopy(op(['d'], '/a/'), { source: ctx, destRoot: r });
+      await applyCopy(op(['d/sock'], '/single'), { source: ctx, destRoot: r });
+      for (const p of ['a/sock', 'single']) {
+        const st = lstatSync(join(r, p));
+        expect([st.isFile(), st.size, st.mode & 0o7777, st.mtimeMs]).toEqual([true, 0, 0o751, 1000000000000]);
+      }
+      expect(read(r, 'a/x')).toBe('x');
+    } finally {
+      server.close();
+    }
   });
 
   it('--chown by name uses the primary group; uid only means uid:uid; user:group; created dest dir gets the owner', async () => {

@@ -15,7 +15,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, lchown, link, lutimes, mkdir, open, rm, symlink, type FileHandle } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, inflateRawSync } from 'node:zlib';
 import { cleanComponents, detectCompression, fsName, resolveInRootAsync, type ArchiveCompression } from '@tsbuild/layerstore';
 import { isTarHeader, parseTar, type TarHeader, type TarSink } from '@tsbuild/layerstore/tar';
 import { BuildError } from '../errors.js';
@@ -65,23 +65,60 @@ export async function isArchive(file: string): Promise<boolean> {
   }
   const kind = detectCompression(head);
   if (kind === 'none') return isTarHeader(head);
-  // decompress just enough for one header block
+  if (kind === 'gzip') {
+    const first = await firstGzipBytes(file, 512);
+    if (first.length >= 512) return isTarHeader(first);
+    // a first member shorter than a block: the stream below reads on into the next members
+  }
+  // decompress just enough for one header block. Like BuildKit's isArchivePath (Go's tar Next() on
+  // a lazy decompressor), only those bytes count: corrupt data further on (junk after the gzip
+  // member) makes it an archive whose extraction fails, not a file copied as is
   const { stream, done } = openDecompressed(file, kind);
   done.catch(() => {});
   const chunks: Buffer[] = [];
   let n = 0;
-  try {
-    for await (const c of stream) {
-      chunks.push(c as Buffer);
-      n += (c as Buffer).length;
-      if (n >= 512) break;
-    }
-  } catch {
-    return false;
-  } finally {
-    stream.destroy();
-  }
+  await new Promise<void>((resolve) => {
+    stream.on('data', (c: Buffer) => {
+      chunks.push(c);
+      n += c.length;
+      if (n >= 512) resolve();
+    });
+    stream.on('error', () => resolve());
+    stream.on('end', () => resolve());
+  });
+  stream.destroy();
   return isTarHeader(Buffer.concat(chunks));
+}
+
+/**
+ * The first `n` bytes of a gzip file's first member, read from a prefix of the file: a raw inflate
+ * of that member alone, so data after it (junk where Go's lazy reader fails only later, during the
+ * extraction) cannot hide its start — Node's gunzip stream errors before emitting anything.
+ */
+async function firstGzipBytes(file: string, n: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  const buf = Buffer.alloc(256 * 1024);
+  let len: number;
+  try { ({ bytesRead: len } = await fh.read(buf, 0, buf.length, 0)); } finally { await fh.close(); }
+  const b = buf.subarray(0, len);
+  if (b.length < 10 || b[2] !== 8) return Buffer.alloc(0);
+  const flg = b[3]!;
+  let off = 10;
+  if (flg & 4) off = off + 2 <= b.length ? off + 2 + b.readUInt16LE(off) : -1; // FEXTRA
+  if (flg & 8) off = b.indexOf(0, off) + 1; // FNAME
+  if (flg & 16) off = b.indexOf(0, off) + 1; // FCOMMENT
+  if (flg & 2) off += 2; // FHCRC
+  if (off <= 0 || off > b.length) return Buffer.alloc(0);
+  // a small input prefix first (deflate expands at most ~1032:1, so the output stays bounded)
+  for (const take of [4096, b.length - off]) {
+    try {
+      const out = inflateRawSync(b.subarray(off, off + take), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 26 });
+      if (out.length >= n || take >= b.length - off) return out.subarray(0, n);
+    } catch {
+      return Buffer.alloc(0); // not deflate data (or absurdly expanding): not an archive
+    }
+  }
+  return Buffer.alloc(0);
 }
 
 export interface ExtractOptions {
@@ -203,7 +240,12 @@ export async function extractArchive(file: string, destDir: string, opts: Extrac
     await parseTar(stream as AsyncIterable<Buffer>, sink);
   } catch (err) {
     stream.destroy();
-    throw (err as { code?: string }).code === 'E_BAD_ARCHIVE' ? new BuildError('E_COPY', `error processing tar file: ${(err as Error).message}`, { cause: err }) : err;
+    // a broken archive (E_BAD_ARCHIVE) or compressed stream (zlib: "incorrect header check" for junk
+    // after the gzip member, where Go's reader says "gzip: invalid header") fails the step
+    if (err instanceof BuildError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'E_BAD_ARCHIVE' || (typeof code === 'string' && code.startsWith('Z_'))) throw new BuildError('E_COPY', `error processing tar file: ${(err as Error).message}`, { cause: err });
+    throw err;
   } finally {
     await cur?.out.close().catch(() => undefined);
   }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { createServer, type Server } from 'node:http';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -164,6 +165,17 @@ describe('ADD local archives', () => {
     expect(lstatSync(join(r, 'x/d')).mtimeMs).toBe(1_500_000_000_000);
     expect(lstatSync(join(r, 'x/hsl')).isSymbolicLink()).toBe(true);
     expect(lstatSync(join(r, 'x/hsl')).ino).toBe(lstatSync(join(r, 'x/sl')).ino);
+  });
+
+  it('a .tar.gz with junk after its gzip member is an archive whose extraction fails (BuildKit), not a file copied as is', async () => {
+    const ctxDir = t();
+    const tarball = await pack([{ header: { name: 'f', mode: 0o644, mtime: new Date(0) }, body: 'hi' }]);
+    writeFileSync(join(ctxDir, 'j.tar.gz'), Buffer.concat([gzipSync(tarball), Buffer.from('JUNK'.repeat(30))]));
+    expect(await isArchive(join(ctxDir, 'j.tar.gz'))).toBe(true);
+    const ctx = await loadContext(ctxDir);
+    const err = await applyCopy(add(['j.tar.gz'], '/x/'), { source: ctx, destRoot: t() }).catch((e) => e);
+    expect(err.code).toBe('E_COPY');
+    expect(err.message).toContain('error processing tar file');
   });
 
   it('an entry type Docker cannot create (contiguous 7, GNU sparse S) fails the ADD as Docker does', async () => {

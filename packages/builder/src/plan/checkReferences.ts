@@ -8,7 +8,7 @@ import { parseReference, type StoreError } from '@tsbuild/layerstore';
 import type { Dockerfile, Instruction, StageGraph } from '@tsbuild/parser';
 import { BuildError } from '../errors.js';
 import { expandStep } from '../solve/expand.js';
-import { findStage } from '../solve/stageRef.js';
+import { findBaseStage, findStage } from '../solve/stageRef.js';
 import { StageVars } from '../solve/vars.js';
 
 type Location = BuildError['location'];
@@ -51,7 +51,7 @@ export function checkStageReferences(dockerfile: Dockerfile, graph: StageGraph, 
     for (const [k, v] of builtins) if (k !== 'TARGETSTAGE') globals.setEnv(k, v);
     for (const [k, v] of globalArgs) if (v !== undefined) globals.setEnv(k, v);
     const image = expandStep(stage.from, globals, escape, loc).image;
-    if (image.toLowerCase() !== 'scratch' && !findStage(dockerfile.stages, image, index)) checkImageName(image, loc);
+    if (image !== 'scratch' && !findBaseStage(dockerfile.stages, image, index)) checkImageName(image, loc);
     for (const instr of stage.instructions) {
       for (const from of fromValues(instr)) {
         if (from.includes('$') || findStage(dockerfile.stages, from, index) || /^\d+$/.test(from)) continue;

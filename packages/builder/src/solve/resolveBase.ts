@@ -6,7 +6,7 @@ import type { FromInstruction } from '@tsbuild/parser';
 import { formatPlatform, hostPlatform, normalizeArch, parsePlatform as parseStorePlatform, type ImageConfig, type LayerRef, type Platform } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
-import { findStage, stageResult } from './stageRef.js';
+import { findBaseStage, stageResult } from './stageRef.js';
 import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
 import { checkImageName } from '../plan/checkReferences.js';
@@ -57,13 +57,15 @@ export function emptyConfig(platform: Platform): ImageConfig {
 export async function resolveBase(solve: SolveContext, from: FromInstruction, image: string, stageIndex: number, location: BuildError['location']): Promise<BaseState> {
   // FROM --platform=… (e.g. $BUILDPLATFORM: the cross-compilation pattern) else the build's target
   const platform = from.platform ? parsePlatform(from.platform, solve.hostPlatform, location) : solve.platform;
-  if (image.toLowerCase() === 'scratch') {
+  // only the lowercase word: BuildKit compares the base name with emptyImageName as written, so `FROM
+  // Scratch` is an image reference (an invalid one, refused by checkStageReferences)
+  if (image === 'scratch') {
     // an empty rootfs is the same on every platform, but the steps on it run as that platform's
     return { config: emptyConfig(platform), layers: [], fsKey: baseKey(undefined, samePlatform(platform, solve.hostPlatform) ? undefined : formatPlatform(platform)), onBuild: [], display: 'scratch', platform };
   }
   const named = namedContext(solve, image);
   if (named) image = imageRef(solve, image, 'FROM', location);
-  const stage = named ? undefined : findStage(solve.dockerfile.stages, image, stageIndex);
+  const stage = named ? undefined : findBaseStage(solve.dockerfile.stages, image, stageIndex);
   if (stage) {
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars, platform: r.platform ?? platform };

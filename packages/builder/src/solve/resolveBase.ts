@@ -58,8 +58,10 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
   // FROM --platform=… (e.g. $BUILDPLATFORM: the cross-compilation pattern) else the build's target
   const platform = from.platform ? parsePlatform(from.platform, solve.hostPlatform, location) : solve.platform;
   // only the lowercase word: BuildKit compares the base name with emptyImageName as written, so `FROM
-  // Scratch` is an image reference (an invalid one, refused by checkStageReferences)
-  if (image === 'scratch') {
+  // Scratch` is an image reference (an invalid one, refused by checkStageReferences); and an earlier stage
+  // named `scratch` (a lint warning only) comes first: addState gives it as the base before the
+  // emptyImageName check in resolveStages
+  if (image === 'scratch' && !findBaseStage(solve.dockerfile.stages, image, stageIndex)) {
     // an empty rootfs is the same on every platform, but the steps on it run as that platform's
     return { config: emptyConfig(platform), layers: [], fsKey: baseKey(undefined, samePlatform(platform, solve.hostPlatform) ? undefined : formatPlatform(platform)), onBuild: [], display: 'scratch', platform };
   }

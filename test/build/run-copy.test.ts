@@ -149,6 +149,20 @@ describe('RUN', () => {
     expect(readFileSync(join(root, 'seen'), 'utf8')).toBe('one\ntwo\n');
     expect(existsSync(join(root, 'cache/log'))).toBe(false);
   });
+
+  it('RUN --mount=type=cache,from=STAGE,source=DIR starts as a copy of that dir and then persists (BuildKit)', async () => {
+    const ctx = ctxDir({});
+    const stage = 'FROM busybox AS b\nRUN mkdir -p /s/d && echo hi > /s/hello && chown 12:34 /s/d\nFROM busybox\n';
+    const first = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: `${stage}RUN --mount=type=cache,id=cf,from=b,source=/s,target=/c cat /c/hello > /seen && stat -c %u:%g /c/d > /owner && rm /c/hello\n` });
+    const root1 = await flatten(t.store, first.image.layers);
+    dirs.push(root1);
+    expect([readFileSync(join(root1, 'seen'), 'utf8'), readFileSync(join(root1, 'owner'), 'utf8')]).toEqual(['hi\n', '12:34\n']);
+    // the same cache (id + from-state): the removal stuck, it is not seeded again
+    const second = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: `${stage}RUN --mount=type=cache,id=cf,from=b,source=/s,target=/c ls -A /c > /left\n` });
+    const root2 = await flatten(t.store, second.image.layers);
+    dirs.push(root2);
+    expect(readFileSync(join(root2, 'left'), 'utf8')).toBe('d\n');
+  });
 });
 
 describe('COPY', () => {

@@ -59,6 +59,19 @@ describe('malformed references fail as references, before any step runs', () => 
     expect(err).toMatchObject({ code: 'E_INVALID_REFERENCE', message: 'failed to parse stage name "platform-": invalid reference format', location: { line: 4 } });
   });
 
+  it('FROM ${unset} (expands to nothing): BuildKit\'s "base name (…) should not be blank", with the line', async () => {
+    const err = await build({ context: ctx('ARG app_type\nFROM busybox AS x\nRUN false\nFROM ${app_type} AS m\n'), store: t.store }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_INVALID_REFERENCE', message: 'base name (${app_type}) should not be blank', location: { line: 4 } });
+  });
+
+  it('FROM 0 is the image "0", not stage 0 (BuildKit looks FROM up by stage name only)', async () => {
+    const err = await build({ context: ctx('FROM busybox\nLABEL a=1\nFROM 0\n'), store: t.store }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_IMAGE_NOT_FOUND', location: { line: 3 } });
+    // COPY --from=0 still names stage 0
+    const r = await build({ context: ctx('FROM busybox\nLABEL a=1\nFROM scratch\nCOPY --from=0 /etc/passwd /p\n'), store: t.store });
+    expect(r.image.layers).toHaveLength(1);
+  });
+
   it('an invalid name in a needed stage fails before an earlier stage runs', async () => {
     // stage 0's RUN would fail with E_EXEC_FAILED (and needs an executor): the reference error comes first
     const err = await build({ context: ctx('FROM busybox AS a\nRUN exit 3\nFROM a\nCOPY --from=Bad/Name /x /x\n'), store: t.store }).catch((e: unknown) => e);

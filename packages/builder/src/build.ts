@@ -14,7 +14,7 @@ import { namedContext } from './solve/namedContexts.js';
 import { lookupImageAhead } from './solve/images.js';
 import { expandStep } from './solve/expand.js';
 import { globalVars } from './solve/vars.js';
-import { findBaseStage } from './solve/stageRef.js';
+import { findStage } from './solve/stageRef.js';
 import { BuildError, noSpaceError } from './errors.js';
 import { refuseMultiPlatformOutputs, writeIndexOutputs, writeOutputs } from './output/writeOutputs.js';
 import { parsePlan, planBuild } from './plan/planBuild.js';
@@ -297,7 +297,7 @@ async function baseImageEnvs(solve: SolveContext): Promise<Map<number, readonly 
       const from = expandStep(stage.from, globals, dockerfile.directives.escape, undefined);
       if (!from.image || from.image === 'scratch') return;
       const named = namedContext(solve, from.image);
-      if (!named && findBaseStage(dockerfile.stages, from.image, index)) return; // lint follows its own stages
+      if (!named && findStage(dockerfile.stages, from.image, index, 'FROM')) return; // lint follows its own stages
       if (named && named.type !== 'image') return;
       ref = named?.type === 'image' ? named.ref : from.image;
       platform = from.platform ? parsePlatform(from.platform, solve.hostPlatform) : solve.platform;

@@ -40,7 +40,11 @@ export type CommandLine =
 
 export type MountSpec =
   | { type: 'bind'; target: string; source?: string; from?: string; readwrite: boolean }
-  | { type: 'cache'; target: string; id?: string; source?: string; from?: string; sharing: 'shared' | 'private' | 'locked'; readonly: boolean; uid?: number; gid?: number; mode?: number }
+  | {
+      type: 'cache'; target: string; id?: string; source?: string; from?: string; sharing: 'shared' | 'private' | 'locked'; readonly: boolean; uid?: number; gid?: number; mode?: number;
+      /** uid, gid or mode was written (with `from` and no source BuildKit then makes an empty dir instead of using the whole state) */
+      ownerSet?: true;
+    }
   | { type: 'tmpfs'; target: string; size?: number }
   | { type: 'secret'; target?: string; id?: string; env?: string; required: boolean; uid?: number; gid?: number; mode?: number }
   | { type: 'ssh'; target?: string; id?: string; required: boolean; uid?: number; gid?: number; mode?: number };

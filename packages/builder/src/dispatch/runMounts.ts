@@ -2,6 +2,7 @@
  * RUN --mount: the key material of each mount (never secret contents) and the prepared host
  * sources the executor binds. Everything prepared here is released after the step.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
@@ -25,9 +26,12 @@ export async function mountKey(ctx: StepContext<RunInstruction>, m: MountSpec): 
         : (await (dirCtx ?? ctx.solve.context).checksum([source])).digest;
       return { type: 'bind', target: m.target, source, from, readwrite: m.readwrite };
     }
-    case 'cache':
-      // the contents of a cache mount never key the step (BuildKit: it is a cache, not an input)
-      return { type: 'cache', target: m.target, id: m.id ?? m.target, sharing: m.sharing, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode };
+    case 'cache': {
+      // the contents of a cache mount never key the step (BuildKit: it is a cache, not an input); the
+      // state a `from=` cache starts from is an input of the exec op, so it does
+      const seed = cacheSeeded(m) ? await cacheSeedKey(ctx, m) : undefined;
+      return { type: 'cache', target: m.target, id: m.id ?? m.target, sharing: m.sharing, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode, ...(seed ? { seed, source: m.source } : {}) };
+    }
     case 'tmpfs':
       return { type: 'tmpfs', target: m.target, size: m.size };
     case 'secret':
@@ -109,7 +113,8 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
         }
         case 'cache': {
           const id = m.id ?? m.target;
-          const shared = await solve.store.cacheMountDir(id);
+          const seed = cacheSeeded(m) ? await cacheSeedKey(ctx, m) : undefined;
+          const shared = await solve.store.cacheMountDir(seed ? `${id}:${seed}` : id);
           const users = solve.cacheMountUsers;
           let dir = shared;
           if (ctx.state.noCache) {
@@ -132,6 +137,13 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
             releases.push(async () => void users.delete(shared));
           }
           await mkdir(dir, { recursive: true });
+          if (seed) {
+            // from=X[,source=S]: a new cache starts as a copy of X's S (BuildKit mounts the cache made from
+            // X's snapshot at selector S); the uid/gid/mode options do not apply there (convert_runmount.go)
+            const sub = await seedCache(ctx, m, dir, scratch, releases);
+            mounts.push({ type: 'bind', source: sub, target: m.target, readonly: m.readonly });
+            break;
+          }
           if (m.uid !== undefined || m.gid !== undefined) await chown(dir, m.uid ?? 0, m.gid ?? 0);
           if (m.mode !== undefined) await chmod(dir, m.mode);
           mounts.push({ type: 'bind', source: dir, target: m.target, readonly: m.readonly });
@@ -180,6 +192,65 @@ export async function prepareMounts(ctx: StepContext<RunInstruction>, mounted: M
     await release();
     throw err;
   }
+}
+
+type CacheMount = Extract<MountSpec, { type: 'cache' }>;
+
+/**
+ * Does a cache mount start from another state? BuildKit (dockerfile2llb/convert_runmount.go
+ * dispatchRunMounts): a cache without `from` is based on scratch; with `from` and `source` (not `/`) it is
+ * X's snapshot seen at the selector; with `from` and source `/` plus uid/gid/mode, an empty `/cache` dir
+ * made on X — the same as no `from` for the step, so that case keeps the plain cache dir here.
+ */
+function cacheSeeded(m: CacheMount): boolean {
+  if (!m.from) return false;
+  const sub = posix.normalize(`/${m.source ?? '/'}`);
+  return sub !== '/' || !m.ownerSet;
+}
+
+/** What the seeded cache is keyed by: the from-state (BuildKit keys a based cache by id and the base ref). */
+async function cacheSeedKey(ctx: StepContext<RunInstruction>, m: CacheMount): Promise<string> {
+  const dirCtx = await dirContext(ctx.solve, m.from!);
+  if (dirCtx) return (await dirCtx.checksum(['/'])).digest;
+  return (await sourceState(ctx.solve, m.from!, ctx.state.stage.index, ctx.location)).fsKey;
+}
+
+/**
+ * The cache dir holds `fs/` (the copy of the from-state's subtree) and a `seeded` marker written once the
+ * copy is complete, so a cache the steps emptied stays empty (BuildKit reuses the cache ref, it does not
+ * re-copy) and an interrupted copy is redone.
+ */
+async function seedCache(ctx: StepContext<RunInstruction>, m: CacheMount, dir: string, scratch: string, releases: (() => Promise<void>)[]): Promise<string> {
+  const { solve } = ctx;
+  const sub = posix.normalize(`/${m.source ?? '/'}`);
+  const fs = join(dir, 'fs');
+  const target = sub === '/' ? fs : join(fs, sub);
+  if (existsSync(join(dir, 'seeded'))) return target;
+  let base: string;
+  const dirCtx = await dirContext(solve, m.from!);
+  if (dirCtx) {
+    base = dirCtx.dir;
+  } else {
+    const src = await sourceState(solve, m.from!, ctx.state.stage.index, ctx.location);
+    const lower = await solve.store.ensureSnapshots(src.layers, { signal: solve.signal });
+    const snap = await (await solve.snapshotter()).prepare(lower, { scratchDir: await mkdtemp(join(scratch, 'from-')) });
+    releases.push(() => snap.release());
+    base = snap.root;
+  }
+  const source = resolveScopedSource(base, sub, ctx);
+  if (!existsSync(source)) throw new BuildError('E_MOUNT', `mount source ${m.source ?? '/'} not found in stage or image ${m.from}`, { location: ctx.location, data: { source: m.source } });
+  await rm(fs, { recursive: true, force: true });
+  await mkdir(posix.dirname(target), { recursive: true });
+  await copyTree(source, target);
+  await writeFile(join(dir, 'seeded'), '');
+  return target;
+}
+
+/** A copy that keeps owners, modes, times and links (`cp -a`: the tree may hold anything a stage made). */
+function copyTree(from: string, to: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('cp', ['-a', '--', from, to], (err, _out, stderr) => (err ? reject(new BuildError('E_MOUNT', `seeding the cache mount failed: ${stderr.trim() || err.message}`, { cause: err })) : resolve()));
+  });
 }
 
 function resolveScopedSource(base: string, sub: string, ctx: StepContext<RunInstruction>): string {

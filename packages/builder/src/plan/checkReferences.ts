@@ -8,7 +8,7 @@ import { parseReference, type StoreError } from '@tsbuild/layerstore';
 import type { Dockerfile, Instruction, StageGraph } from '@tsbuild/parser';
 import { BuildError } from '../errors.js';
 import { expandStep } from '../solve/expand.js';
-import { findBaseStage, findStage } from '../solve/stageRef.js';
+import { findStage } from '../solve/stageRef.js';
 import { StageVars } from '../solve/vars.js';
 
 type Location = BuildError['location'];
@@ -51,7 +51,9 @@ export function checkStageReferences(dockerfile: Dockerfile, graph: StageGraph, 
     for (const [k, v] of builtins) if (k !== 'TARGETSTAGE') globals.setEnv(k, v);
     for (const [k, v] of globalArgs) if (v !== undefined) globals.setEnv(k, v);
     const image = expandStep(stage.from, globals, escape, loc).image;
-    if (image !== 'scratch' && !findBaseStage(dockerfile.stages, image, index)) checkImageName(image, loc);
+    // BuildKit (dockerfile2llb buildDispatchStates): a FROM that expands to nothing, before any reference parsing
+    if (image === '') throw new BuildError('E_INVALID_REFERENCE', `base name (${stage.from.image}) should not be blank`, { location: loc, data: { ref: stage.from.image } });
+    if (image !== 'scratch' && !findStage(dockerfile.stages, image, index, 'FROM')) checkImageName(image, loc);
     for (const instr of stage.instructions) {
       for (const from of fromValues(instr)) {
         if (from.includes('$') || findStage(dockerfile.stages, from, index) || /^\d+$/.test(from)) continue;

@@ -6,7 +6,7 @@ import type { FromInstruction } from '@tsbuild/parser';
 import { formatPlatform, hostPlatform, normalizeArch, parsePlatform as parseStorePlatform, type ImageConfig, type LayerRef, type Platform } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { baseKey } from './cacheKey.js';
-import { findBaseStage, stageResult } from './stageRef.js';
+import { findStage, stageResult } from './stageRef.js';
 import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
 import { checkImageName } from '../plan/checkReferences.js';
@@ -61,13 +61,13 @@ export async function resolveBase(solve: SolveContext, from: FromInstruction, im
   // Scratch` is an image reference (an invalid one, refused by checkStageReferences); and an earlier stage
   // named `scratch` (a lint warning only) comes first: addState gives it as the base before the
   // emptyImageName check in resolveStages
-  if (image === 'scratch' && !findBaseStage(solve.dockerfile.stages, image, stageIndex)) {
+  if (image === 'scratch' && !findStage(solve.dockerfile.stages, image, stageIndex, 'FROM')) {
     // an empty rootfs is the same on every platform, but the steps on it run as that platform's
     return { config: emptyConfig(platform), layers: [], fsKey: baseKey(undefined, samePlatform(platform, solve.hostPlatform) ? undefined : formatPlatform(platform)), onBuild: [], display: 'scratch', platform };
   }
   const named = namedContext(solve, image);
   if (named) image = imageRef(solve, image, 'FROM', location);
-  const stage = named ? undefined : findBaseStage(solve.dockerfile.stages, image, stageIndex);
+  const stage = named ? undefined : findStage(solve.dockerfile.stages, image, stageIndex, 'FROM');
   if (stage) {
     const r = await stageResult(solve, stage.index);
     return { ...clone(r.config, r.layers), fsKey: r.fsKey, display: image, vars: r.vars, platform: r.platform ?? platform };

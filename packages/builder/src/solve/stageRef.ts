@@ -1,25 +1,22 @@
 import type { Stage } from '@tsbuild/parser';
 import type { SolveContext, StageResult } from './types.js';
 
-/** `--from=<name|index>`: the stage it names, if any (only earlier stages count); names match in any case. */
-export function findStage(stages: readonly Stage[], ref: string, before: number): Stage | undefined {
-  const lower = ref.toLowerCase();
-  const named = stages.find((s) => s.index < before && s.name === lower);
+/**
+ * `--from=<name|index>` / `FROM <name>`: the stage it names, if any (only earlier stages count).
+ * BuildKit's FROM looks a base up in statesByName alone and as written (dockerfile2llb convert.go addState):
+ * no stage index (`FROM 0` is the image `docker.io/library/0`) and no case folding (names are stored
+ * lowercased, so `FROM Build` after `AS build` is an image reference, and an invalid one); `--from`
+ * (`via: 'from'`, findStateByName) takes an index and matches a name in any case.
+ */
+export function findStage(stages: readonly Stage[], ref: string, before: number, via: 'FROM' | 'from' = 'from'): Stage | undefined {
+  const name = via === 'FROM' ? ref : ref.toLowerCase();
+  const named = stages.find((s) => s.index < before && s.name === name);
   if (named) return named;
-  if (/^\d+$/.test(ref)) {
+  if (via === 'from' && /^\d+$/.test(ref)) {
     const i = Number(ref);
     if (i < before) return stages[i];
   }
   return undefined;
-}
-
-/**
- * `FROM <name>`: the earlier stage it names, if any. Matched as written against the (lowercased) stage
- * names, as BuildKit's dispatchStates.addState does, so `FROM Build` after `AS build` is no stage but an
- * image reference (and an invalid one); `--from` and `--target` match in any case (findStateByName).
- */
-export function findBaseStage(stages: readonly Stage[], ref: string, before: number): Stage | undefined {
-  return stages.find((s) => s.index < before && s.name === ref);
 }
 
 /** Wait for another stage's result (stages are solved as promises so dependents can await them). */

@@ -82,6 +82,7 @@ export function parseMount(spec: string, sshIndex: number, strict: boolean, expa
   let source: string | undefined, target: string | undefined, id: string | undefined, from: string | undefined, env: string | undefined;
   let sharing: string | undefined;
   let mode: number | undefined, uid: number | undefined, gid: number | undefined, size: number | undefined;
+  let ownerSet = false;
   for (const field of splitCsv(spec)) {
     const eq = field.indexOf('=');
     const key = (eq < 0 ? field : field.slice(0, eq)).toLowerCase();
@@ -122,11 +123,12 @@ export function parseMount(spec: string, sshIndex: number, strict: boolean, expa
       }
       case 'from':
         if (/\$./.test(field.slice(eq + 1))) throw new MountError("'from' doesn't support variable expansion, define alias stage instead");
-        from = value;
+        // `from=` (empty) is no from at all (BuildKit: Mount.From == "" means the build context / scratch)
+        from = value === '' ? undefined : value;
         break;
-      case 'mode': if (!pending(value)) mode = parseUint('mode', value, 8); break;
-      case 'uid': if (!pending(value)) uid = parseUint('uid', value, 10); break;
-      case 'gid': if (!pending(value)) gid = parseUint('gid', value, 10); break;
+      case 'mode': ownerSet = true; if (!pending(value)) mode = parseUint('mode', value, 8); break;
+      case 'uid': ownerSet = true; if (!pending(value)) uid = parseUint('uid', value, 10); break;
+      case 'gid': ownerSet = true; if (!pending(value)) gid = parseUint('gid', value, 10); break;
       case 'size':
         if (type !== 'tmpfs') throw new MountError(`unexpected key 'size' for mount type '${type}'`);
         if (!pending(value)) size = ramInBytes(value);
@@ -158,6 +160,7 @@ export function parseMount(spec: string, sshIndex: number, strict: boolean, expa
       const m: MountSpec = { type, target: t, id: id ?? t, sharing: (sharing ?? 'shared') as 'shared', readonly: readonly ?? false, uid: uid ?? 0, gid: gid ?? 0, mode: mode ?? 0o755 };
       if (source !== undefined) m.source = source;
       if (from !== undefined) m.from = from;
+      if (ownerSet) m.ownerSet = true;
       return m;
     }
     case 'tmpfs': {

@@ -22,6 +22,10 @@ export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageG
   const byName = new Map<string, number>();
   for (const s of df.stages) if (s.name !== undefined) byName.set(s.name, s.index);
   const edges: StageDependency[] = [];
+  /** where each stage→stage edge comes from (the first instruction making it), for the cycle error */
+  const edgeRange = new Map<string, Stage['range']>();
+  /** `COPY --from` a stage that is not above it: BuildKit fails it only when it dispatches that stage */
+  const forwardCopy = new Map<number, { msg: string; range: Stage['range'] }>();
   const deps = new Map<number, number[]>();
   const fail = (msg: string, s: Stage, range = s.from.range): never => {
     throw new ParseError('E_STAGE', msg, { file: df.file, range });
@@ -29,9 +33,10 @@ export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageG
 
   for (const s of df.stages) {
     const list: number[] = [];
-    const add = (to: number, via: StageDependency['via']): void => {
+    const add = (to: number, via: StageDependency['via'], range = s.from.range): void => {
       edges.push({ from: s.index, to, via });
       if (!list.includes(to)) list.push(to);
+      if (!edgeRange.has(`${s.index}>${to}`)) edgeRange.set(`${s.index}>${to}`, range);
     };
     const lookup = (word: string, allowIndex: boolean, range = s.from.range, exactCase = false): number | undefined => {
       const w = opts.resolve ? opts.resolve(word, s) : word;
@@ -54,15 +59,15 @@ export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageG
       if (ins.kind === 'COPY' && ins.from !== undefined) {
         if (ins.from.includes('$')) fail('variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround', s, ins.range);
         const to = lookup(ins.from, true, ins.range);
-        if (to !== undefined && to >= s.index) {
-          fail(`cannot copy from stage ${JSON.stringify(ins.from)}, it needs to be defined before current stage ${JSON.stringify(s.name ?? String(s.index))}`, s, ins.range);
+        if (to !== undefined && to >= s.index && !forwardCopy.has(s.index)) {
+          forwardCopy.set(s.index, { msg: `cannot copy from stage ${JSON.stringify(ins.from)}, it needs to be defined before current stage ${JSON.stringify(s.name ?? String(s.index))}`, range: ins.range });
         }
-        if (to !== undefined) add(to, 'COPY');
+        if (to !== undefined) add(to, 'COPY', ins.range);
       } else if (ins.kind === 'RUN') {
         for (const m of ins.mounts) {
           if ((m.type === 'bind' || m.type === 'cache') && m.from !== undefined) {
             const to = lookup(m.from, true, ins.range);
-            if (to !== undefined) add(to, 'MOUNT');
+            if (to !== undefined) add(to, 'MOUNT', ins.range);
           }
         }
       }
@@ -77,6 +82,8 @@ export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageG
     target = t;
   }
 
+  checkCycles(df, deps, edgeRange, fail);
+
   const order: number[] = [];
   const state = new Map<number, 'visiting' | 'done'>();
   const visit = (i: number): void => {
@@ -90,5 +97,35 @@ export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageG
     order.push(i);
   };
   visit(target);
+  for (const i of [...order].sort((a, b) => a - b)) {
+    const f = forwardCopy.get(i);
+    if (f) fail(f.msg, df.stages[i]!, f.range);
+  }
   return { target, order, deps, edges };
+}
+
+/**
+ * BuildKit's validateCircularDependency (dockerfile2llb/validations.go), run over every stage before any is
+ * dispatched, reachable from the target or not: stages in order, one depth-first walk with a shared visited set;
+ * the stage the walk started from names the error (`COPY --from=build` inside stage build: "build").
+ */
+function checkCycles(df: Dockerfile, deps: ReadonlyMap<number, number[]>, edgeRange: ReadonlyMap<string, Stage['range']>, fail: (msg: string, s: Stage, range?: Stage['range']) => never): void {
+  const visited = new Set<number>();
+  const path = new Set<number>();
+  const visit = (i: number): string | undefined => {
+    if (visited.has(i)) return undefined;
+    visited.add(i);
+    path.add(i);
+    for (const d of deps.get(i) ?? []) {
+      if (path.has(d)) return `${i}>${d}`;
+      const back = visit(d);
+      if (back) return back;
+    }
+    path.delete(i);
+    return undefined;
+  };
+  for (const s of df.stages) {
+    const back = visit(s.index);
+    if (back) fail(`circular dependency detected on stage: ${s.name ?? s.index}`, s, edgeRange.get(back));
+  }
 }

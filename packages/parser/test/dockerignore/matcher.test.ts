@@ -100,6 +100,13 @@ describe('canSkipDir', () => {
     expect(pm2.canSkipDir('src')).toBe(false);
     expect(pm2.canSkipDir('docs/src')).toBe(true);
   });
+  it('walks an excluded dir a leading-wildcard exception can reach (current fsutil; docker 20.10 skipped it)', () => {
+    // buildah's dockerignore6: `subdir` excluded, `!*/sub1*` brings subdir/sub1.txt back
+    const pm = new PatternMatcher(['*', 'test*', '!test2*', 'subdir', '!*/sub1*']);
+    expect(pm.canSkipDir('subdir')).toBe(false);
+    expect(pm.matches('subdir/sub1.txt')).toBe(false);
+    expect(pm.matches('subdir/sub2.txt')).toBe(true);
+  });
   it('agrees with per-file matching below skipped directories', () => {
     const patterns = ['**', '!a/b*/c', 'x', '!x/y/*.keep', 'q?/r'];
     const pm = new PatternMatcher(patterns);

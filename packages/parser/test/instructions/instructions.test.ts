@@ -53,6 +53,10 @@ describe('RUN --mount', () => {
   });
   it('cache defaults: shared, 0755, id = target', () => {
     expect(mounts('--mount=type=cache,target=/c')).toEqual([{ type: 'cache', target: '/c', id: '/c', sharing: 'shared', readonly: false, uid: 0, gid: 0, mode: 0o755 }]);
+    // `from=` empty means no from (BuildKit: Mount.From == ""), as buildah's bud test bindfromwithemptyfrom uses it
+    expect(mounts('--mount=type=bind,source=.,from=,target=/test')).toEqual([{ type: 'bind', target: '/test', source: '.', readwrite: false }]);
+    // an explicit uid/gid/mode is remembered: with from and no source BuildKit then starts the cache empty
+    expect(mounts('--mount=type=cache,target=/c,from=b,uid=0')).toEqual([{ type: 'cache', target: '/c', id: '/c', from: 'b', sharing: 'shared', readonly: false, uid: 0, gid: 0, mode: 0o755, ownerSet: true }]);
     expect(mounts('--mount=type=cache,id=x,target=/c,sharing=locked,mode=0700,uid=10,gid=20,ro')[0]).toMatchObject({ id: 'x', sharing: 'locked', mode: 0o700, uid: 10, gid: 20, readonly: true });
   });
   it('tmpfs size, secret and ssh defaults', () => {

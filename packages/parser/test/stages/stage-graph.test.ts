@@ -71,8 +71,15 @@ describe('stageGraph', () => {
     expect(stageGraph(parse('FROM alpine AS alpine\n')).deps.get(0)).toEqual([]);
     expect(parseError(() => stageGraph(parse('FROM x AS a\nRUN --mount=from=b,target=/b true\nFROM a AS b\n'))).message).toContain('circular dependency');
     expect(parseError(() => stageGraph(parse('FROM x AS a\nCOPY --from=a / /\n'))).code).toBe('E_STAGE');
-    expect(parseError(() => stageGraph(parse('FROM x AS a\nCOPY --from=b / /\nFROM y AS b\n'))).message).toBe('cannot copy from stage "b", it needs to be defined before current stage "a"');
+    expect(parseError(() => stageGraph(parse('FROM x AS a\nCOPY --from=b / /\nFROM y AS b\nFROM a\n'))).message).toBe('cannot copy from stage "b", it needs to be defined before current stage "a"');
     expect(parseError(() => stageGraph(parse('FROM x\nCOPY --from=7 / /\n'))).message).toBe('invalid stage index 7');
+    // BuildKit checks cycles over every stage before dispatching (validateCircularDependency), a COPY from a
+    // later stage only when it dispatches the stage (convert.go dispatch)
+    expect(parseError(() => stageGraph(parse('FROM x AS t\nFROM x AS build\nCOPY --from=build / /\n'))).message).toBe('circular dependency detected on stage: build');
+    const unreachableSelf = parseError(() => stageGraph(parse('FROM x AS a\nCOPY --from=a / /\nFROM y AS b\n')));
+    expect([unreachableSelf.message, unreachableSelf.location?.line]).toEqual(['circular dependency detected on stage: a', 2]);
+    expect(parseError(() => stageGraph(parse('FROM x AS a\nCOPY --from=b / /\nFROM y AS b\nCOPY --from=a / /\n'))).message).toBe('circular dependency detected on stage: a');
+    expect(stageGraph(parse('FROM x AS a\nCOPY --from=b / /\nFROM y AS b\nFROM z AS c\n')).order).toEqual([2]);
     expect(parseError(() => stageGraph(parse('FROM x\nCOPY --from=$X / /\n'))).message).toContain('variable expansion is not supported for --from');
   });
 });

@@ -1,6 +1,6 @@
 /** Multi-stage: --target, unused stages skipped, COPY --from an image, RUN --mount=type=bind from a stage and the context. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from '@tsbuild/builder';
 import type { TempStore } from '../helpers/store.js';
@@ -57,5 +57,26 @@ describe('multi-stage', () => {
     const ctx = makeContext({});
     dirs.push(ctx);
     await expect(build({ context: ctx, store: t.store, dockerfileText: 'FROM busybox\nCOPY --from=nowhere /x /x\n' })).rejects.toMatchObject({ code: 'E_STAGE' });
+  });
+  it('FROM matches a stage name as written (lowercase) and only `scratch` is the empty image; --from=scratch is the empty image', async () => {
+    const ctx = makeContext({});
+    dirs.push(ctx);
+    await expect(build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox AS Build\nRUN true\nFROM Build\n' })).rejects.toMatchObject({ code: 'E_INVALID_REFERENCE' });
+    await expect(build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM Scratch\n' })).rejects.toMatchObject({ code: 'E_INVALID_REFERENCE' });
+    const r = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox AS scratch\nRUN echo stage > /m\nFROM scratch\nCOPY --from=scratch /m /copied\nFROM busybox\nCOPY --from=1 / /s1/\n' });
+    const root = await files(r.image.layers);
+    expect(readFileSync(join(root, 's1/m'), 'utf8')).toBe('stage\n');
+    expect(readFileSync(join(root, 's1/copied'), 'utf8')).toBe('stage\n');
+    // no stage of that name: the empty image, never pulled
+    const e = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox\nCOPY --from=scratch / /empty/\n' });
+    expect(readdirSync(join(await files(e.image.layers), 'empty'))).toEqual([]);
+  });
+
+  it('ONBUILD COPY --from names a stage of the Dockerfile that builds FROM the image (current BuildKit initOnBuildTriggers)', async () => {
+    const ctx = makeContext({});
+    dirs.push(ctx);
+    await build({ context: ctx, store: t.store, network: 'none', tags: ['onbuild-from-base'], dockerfileText: 'FROM busybox AS helper\nRUN echo base-helper > /h\nFROM busybox\nONBUILD COPY --from=helper /h /onbuild-h\n' });
+    const r = await build({ context: ctx, store: t.store, network: 'none', dockerfileText: 'FROM busybox AS helper\nRUN echo child-helper > /h\nFROM onbuild-from-base\nRUN cat /onbuild-h > /seen\n' });
+    expect(readFileSync(join(await files(r.image.layers), 'seen'), 'utf8')).toBe('child-helper\n');
   });
 });

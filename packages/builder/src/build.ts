@@ -295,7 +295,7 @@ async function baseImageEnvs(solve: SolveContext): Promise<Map<number, readonly 
     let ref: string, platform: Platform;
     try {
       const from = expandStep(stage.from, globals, dockerfile.directives.escape, undefined);
-      if (!from.image || from.image.toLowerCase() === 'scratch') return;
+      if (!from.image || from.image === 'scratch') return;
       const named = namedContext(solve, from.image);
       if (!named && findStage(dockerfile.stages, from.image, index, 'FROM')) return; // lint follows its own stages
       if (named && named.type !== 'image') return;

@@ -164,7 +164,19 @@ print $S "\nOK"; close($S);
 # close_range(3, ~0): fds tsbuild's own caller left open without close-on-exec (a CI runner's pipes,
 # a jobserver, an agent socket) must not reach the step; runc passes only stdio (Linux >= 5.9)
 syscall(${closeRange}, 3, ~0, 0);
-exec { $rest[0] } @rest;
+# a bare command name is looked up as runc does before its exec (Go exec.LookPath, libcontainer
+# standard_init_linux.go): an empty PATH entry means ".", and a hit through a relative entry is refused
+# (exec.ErrDot, Go 1.19+), so \`ENV PATH=.\` + \`RUN ["echo"]\` fails as in BuildKit
+my $prog = $rest[0];
+if (index($prog, "/") < 0) {
+  for my $dir (split(/:/, $ENV{PATH} // "", -1)) {
+    my $p = ($dir eq "" ? "." : $dir) . "/" . $prog;
+    next unless -e $p && !-d _ && ((stat _)[2] & 0111);
+    if (substr($p, 0, 1) ne "/") { print STDERR "exec: \"$prog\": cannot run executable found relative to current directory\n"; exit 127; }
+    $prog = $p; last;
+  }
+}
+exec { $prog } @rest;
 my $e = $!; my $code = $!{ENOENT} ? 127 : 126;
 print STDERR "exec $rest[0]: $e\n"; exit $code;
 `;

@@ -53,7 +53,7 @@ export function checkStageReferences(dockerfile: Dockerfile, graph: StageGraph, 
     const image = expandStep(stage.from, globals, escape, loc).image;
     // BuildKit (dockerfile2llb buildDispatchStates): a FROM that expands to nothing, before any reference parsing
     if (image === '') throw new BuildError('E_INVALID_REFERENCE', `base name (${stage.from.image}) should not be blank`, { location: loc, data: { ref: stage.from.image } });
-    if (image.toLowerCase() !== 'scratch' && !findStage(dockerfile.stages, image, index, 'FROM')) checkImageName(image, loc);
+    if (image !== 'scratch' && !findStage(dockerfile.stages, image, index, 'FROM')) checkImageName(image, loc);
     for (const instr of stage.instructions) {
       for (const from of fromValues(instr)) {
         if (from.includes('$') || findStage(dockerfile.stages, from, index) || /^\d+$/.test(from)) continue;

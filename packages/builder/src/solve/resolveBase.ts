@@ -57,7 +57,11 @@ export function emptyConfig(platform: Platform): ImageConfig {
 export async function resolveBase(solve: SolveContext, from: FromInstruction, image: string, stageIndex: number, location: BuildError['location']): Promise<BaseState> {
   // FROM --platform=… (e.g. $BUILDPLATFORM: the cross-compilation pattern) else the build's target
   const platform = from.platform ? parsePlatform(from.platform, solve.hostPlatform, location) : solve.platform;
-  if (image.toLowerCase() === 'scratch') {
+  // only the lowercase word: BuildKit compares the base name with emptyImageName as written, so `FROM
+  // Scratch` is an image reference (an invalid one, refused by checkStageReferences); and an earlier stage
+  // named `scratch` (a lint warning only) comes first: addState gives it as the base before the
+  // emptyImageName check in resolveStages
+  if (image === 'scratch' && !findStage(solve.dockerfile.stages, image, stageIndex, 'FROM')) {
     // an empty rootfs is the same on every platform, but the steps on it run as that platform's
     return { config: emptyConfig(platform), layers: [], fsKey: baseKey(undefined, samePlatform(platform, solve.hostPlatform) ? undefined : formatPlatform(platform)), onBuild: [], display: 'scratch', platform };
   }

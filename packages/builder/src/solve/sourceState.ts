@@ -4,6 +4,7 @@ import { baseKey } from './cacheKey.js';
 import { findStage, stageResult } from './stageRef.js';
 import { imageRef, namedContext } from './namedContexts.js';
 import { lookupImage } from './images.js';
+import { emptyConfig } from './resolveBase.js';
 import { checkImageName } from '../plan/checkReferences.js';
 import type { SolveContext } from './types.js';
 
@@ -19,6 +20,10 @@ export async function sourceState(solve: SolveContext, ref: string, currentStage
     return { layers: r.layers, config: r.config, fsKey: r.fsKey, stage: stage.index };
   }
   if (/^\d+$/.test(ref)) throw new BuildError('E_STAGE', `invalid from flag value ${ref}: refers to current or later build stage`, { location });
+  // `--from=scratch` (as written, no stage of that name) is the empty image, as FROM scratch: BuildKit's
+  // unregistered dispatchState gets llb.Scratch() for emptyImageName (resolveStages), so `COPY
+  // --from=scratch / /d/` makes an empty /d and a missing source fails as not found, with no pull
+  if (ref === 'scratch') return { layers: [], config: emptyConfig(solve.platform), fsKey: baseKey(undefined) };
   checkImageName(ref, location);
   const img = await lookupImage(solve, ref, solve.platform, location).catch((err: unknown) => {
     // neither a stage nor an image anywhere: still the --from error, with what the registry said

@@ -38,9 +38,9 @@ export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageG
       if (!list.includes(to)) list.push(to);
       if (!edgeRange.has(`${s.index}>${to}`)) edgeRange.set(`${s.index}>${to}`, range);
     };
-    const lookup = (word: string, allowIndex: boolean, range = s.from.range): number | undefined => {
+    const lookup = (word: string, allowIndex: boolean, range = s.from.range, exactCase = false): number | undefined => {
       const w = opts.resolve ? opts.resolve(word, s) : word;
-      const named = byName.get(w.toLowerCase());
+      const named = byName.get(exactCase ? w : w.toLowerCase());
       if (named !== undefined) return named;
       if (allowIndex && /^\d+$/.test(w)) {
         const i = Number(w);
@@ -49,8 +49,11 @@ export function stageGraph(df: Dockerfile, opts: StageGraphOptions = {}): StageG
       }
       return undefined;
     };
-    // FROM only sees stages defined above it: `FROM alpine AS alpine` and forward names are image references
-    const base = lookup(s.from.image, false);
+    // FROM only sees stages defined above it: `FROM alpine AS alpine` and forward names are image references.
+    // Unlike --from and --target, FROM matches a stage name case-sensitively (BuildKit's addState looks the
+    // base name up as written, the names being lowercased): `FROM Build` after `AS build` is an image
+    // reference, which then fails as one (repository names must be lowercase).
+    const base = lookup(s.from.image, false, s.from.range, true);
     if (base !== undefined && base < s.index) add(base, 'FROM');
     for (const ins of s.instructions) {
       if (ins.kind === 'COPY' && ins.from !== undefined) {

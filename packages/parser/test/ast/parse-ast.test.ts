@@ -58,6 +58,8 @@ describe('parseAst: lines', () => {
   it('JSON form, fallback, and non-string arrays', () => {
     expect(dump('CMD ["a","b"]\nCMD ["a"]b\nCMD [\'a\']')).toBe('(cmd "a" "b")\n(cmd "[\\"a\\"]b")\n(cmd "[\'a\']")');
     expect(code(() => parseAst('CMD ["a", 1]'))).toBe('E_JSON');
+    // a trailing "comment" is text too (json.Unmarshal, BuildKit 80518e257): shell form, or a word list
+    expect(dump('ENTRYPOINT ["x"] # note\nVOLUME ["/v"] # c')).toBe('(entrypoint "[\\"x\\"] # note")\n(volume "[\\"/v\\"]" "#" "c")');
   });
   it('ENV/LABEL forms and errors', () => {
     expect(dump('ENV a=1 b="2 3"\nLABEL x y z')).toBe('(env "a" "1" "=" "b" "\\"2 3\\"" "=")\n(label "x" "y z" "")');

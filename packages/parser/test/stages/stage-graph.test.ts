@@ -52,6 +52,10 @@ describe('stageGraph', () => {
     expect(stageGraph(df, { target: 'TOOLS' }).order).toEqual([0, 2]);
     expect(stageGraph(df, { target: 'base' }).order).toEqual([0]);
   });
+  it('FROM names a stage only in its (lowercase) case; --from in any case', () => {
+    const d = parse('FROM busybox AS Base\nFROM Base AS upper\nFROM base AS lower\nCOPY --from=BASE /a /a\n');
+    expect(stageGraph(d).deps).toEqual(new Map([[0, []], [1, []], [2, [0]]]));
+  });
   it('unknown target: E_STAGE with a suggestion', () => {
     const e = parseError(() => stageGraph(df, { target: 'tols' }));
     expect(e.code).toBe('E_STAGE');

@@ -43,12 +43,23 @@ function openDecompressed(file: string, kind: Compression): { stream: Readable; 
   child.stderr.on('data', (d) => { stderr += String(d); });
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', (err) => reject(new BuildError('E_COPY', `cannot decompress ${kind} archive: ${cmd} is not available (${err.message})`, { cause: err })));
-    child.on('close', (code, signal) => (code === 0 || stopped || signal === 'SIGPIPE' ? resolve() : reject(new BuildError('E_COPY', `${cmd} -dc failed (${code ?? signal}): ${stderr.trim()}`))));
+    child.on('close', (code, signal) => {
+      if (stopped || signal === 'SIGPIPE') return resolve();
+      if (code !== 0) return reject(new BuildError('E_COPY', `error processing tar file: ${cmd} -dc failed (${code ?? signal}): ${stderr.trim()}`));
+      // bzip2 ignores junk after its last stream (exit 0, a warning); Go's multistream reader, what
+      // BuildKit decompresses with, fails on it ("bzip2 data invalid: bad magic value in continuation file")
+      if (kind === 'bzip2' && stderr.includes('trailing garbage')) return reject(new BuildError('E_COPY', `error processing tar file: bzip2 data invalid: trailing garbage after the compressed data`));
+      resolve();
+    });
   });
   done.catch(() => { /* observed by the caller */ });
   const out = child.stdout as Readable;
+  let ended = false;
+  out.on('end', () => { ended = true; });
   const origDestroy = out.destroy.bind(out);
-  out.destroy = ((err?: Error) => { stopped = true; child.kill(); return origDestroy(err); }) as typeof out.destroy;
+  // a reader that stops early kills the decompressor (its exit is then no error); one that read to
+  // the end (the async iterator destroys the stream when done) waits for its real exit status
+  out.destroy = ((err?: Error) => { if (!ended) { stopped = true; child.kill(); } return origDestroy(err); }) as typeof out.destroy;
   return { stream: out, done };
 }
 

@@ -178,6 +178,18 @@ describe('ADD local archives', () => {
     expect(err.message).toContain('error processing tar file');
   });
 
+  for (const tool of ['bzip2', 'xz'] as const) {
+    it(`a ${tool} archive with junk after its data fails the ADD (Go's bzip2 reader / xz's exit status), not ignored`, async () => {
+      const ctxDir = t();
+      const tarball = await pack([{ header: { name: 'f', mode: 0o644, mtime: new Date(0) }, body: 'hi' }]);
+      writeFileSync(join(ctxDir, 'j.tar.z'), Buffer.concat([execFileSync(tool, ['-c'], { input: tarball }), Buffer.from('JUNK'.repeat(30))]));
+      const ctx = await loadContext(ctxDir);
+      const err = await applyCopy(add(['j.tar.z'], '/x/'), { source: ctx, destRoot: t() }).catch((e) => e);
+      expect(err.code).toBe('E_COPY');
+      expect(err.message).toContain('error processing tar file');
+    });
+  }
+
   it('an entry type Docker cannot create (contiguous 7, GNU sparse S) fails the ADD as Docker does', async () => {
     const ctxDir = t();
     writeFileSync(join(ctxDir, 'c.tar'), await pack([{ header: { name: 'c', type: 'contiguous-file', mode: 0o644, mtime: new Date(0) }, body: 'ab' }]));

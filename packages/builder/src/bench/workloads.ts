@@ -33,7 +33,7 @@ const BASES: Record<string, { tar: string; name: string }> = {
 
 export async function benchWorkloads(opts: WorkloadBenchOptions = {}): Promise<{ reports: Record<string, BenchReport>; extra: Record<string, unknown> }> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`[bench] ${m}\n`));
-  const wdir = resolve(opts.workloadsDir ?? join(REPO, '../shared/bench/workloads'));
+  const wdir = resolve(opts.workloadsDir ?? process.env.BENCH_WORKLOADS ?? sharedWorkloads());
   const data = opts.benchData ?? process.env.BENCH_DATA ?? '/var/tmp/bench';
   const scratch = opts.scratch ?? '/var/tmp/tsbuild-bench';
   const setup = join(wdir, '../setup.sh');
@@ -154,4 +154,17 @@ export async function benchMain(argv: string[]): Promise<number> {
   if (json) process.stdout.write(doc + '\n');
   if (out) writeFileSync(out, doc);
   return 0;
+}
+
+/**
+ * `../shared/bench/workloads` beside the checkout: the first folder up from the repository that has
+ * it (a git worktree sits deeper than the main checkout); the plain `REPO/../shared` when none does,
+ * so the error names the expected place.
+ */
+function sharedWorkloads(): string {
+  for (let dir = resolve(REPO); ; dir = dirname(dir)) {
+    const p = join(dir, '../shared/bench/workloads');
+    if (existsSync(p)) return p;
+    if (dirname(dir) === dir) return join(REPO, '../shared/bench/workloads');
+  }
 }

@@ -19,6 +19,7 @@
  * queued files, an implicit parent that is a queued file) first waits for the queue to drain,
  * so the result is exactly that of doing it all in tar order on one thread.
  */
+import { utimeSeconds } from './utime.js';
 import * as fs from 'node:fs';
 import { join, dirname, normalize } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
@@ -173,7 +174,7 @@ class Extractor {
     const realDirs = new Set<string>(['']);
     for (const [rel, d] of list) {
       if (!this.isRealDir(rel, realDirs)) throw unsafePath(`directory ${rel} was replaced before its times were set`, { path: rel });
-      fs.utimesSync(F(d.path), d.atime, d.mtime);
+      fs.utimesSync(F(d.path), utimeSeconds(d.atime), utimeSeconds(d.mtime));
     }
   }
 
@@ -220,7 +221,7 @@ class Extractor {
     try {
       if (proc().isRoot && !(h.uid === 0 && h.gid === 0 && this.plainOwner)) fs.fchownSync(fd, h.uid, h.gid);
       if ((h.mode & 0o7777) !== ((h.mode & 0o777) & ~proc().umask)) fs.fchmodSync(fd, h.mode & 0o7777);
-      fs.futimesSync(fd, h.mtime, h.mtime);
+      fs.futimesSync(fd, utimeSeconds(h.mtime), utimeSeconds(h.mtime));
     } finally {
       fs.closeSync(fd);
     }
@@ -370,7 +371,7 @@ class Extractor {
     b.writeUInt32LE(h.mode & 0o7777, o + 8);
     b.writeUInt32LE(h.uid, o + 12);
     b.writeUInt32LE(h.gid, o + 16);
-    b.writeDoubleLE(h.mtime.getTime(), o + 20);
+    b.writeDoubleLE(utimeSeconds(h.mtime), o + 20); // seconds, as futimes takes them
     const plen = b.write(path, o + RECORD_HEADER, 'utf8');
     b.writeUInt32LE(plen, o + 28);
     b.writeUInt32LE(h.size, o + 32);
@@ -458,7 +459,7 @@ class Extractor {
       fs.copyFileSync(F(lpath), F(path), fs.constants.COPYFILE_EXCL);
       if (proc().isRoot) fs.chownSync(F(path), st.uid, st.gid);
       fs.chmodSync(F(path), st.mode & 0o7777);
-      fs.utimesSync(F(path), st.atime, st.mtime);
+      fs.utimesSync(F(path), utimeSeconds(st.atime), utimeSeconds(st.mtime));
       return;
     }
     throw badArchive(`hardlink ${h.name} points to ${h.linkname}, which is not in this or a lower layer`);
@@ -610,8 +611,8 @@ class Extractor {
   private setMeta(path: string, h: TarHeader, chmod: boolean): void {
     if (proc().isRoot) fs.lchownSync(F(path), h.uid, h.gid);
     if (chmod) fs.chmodSync(F(path), h.mode & 0o7777);
-    if (!chmod) fs.lutimesSync(F(path), h.mtime, h.mtime);
-    else if (h.type !== 'directory') fs.utimesSync(F(path), h.mtime, h.mtime);
+    if (!chmod) fs.lutimesSync(F(path), utimeSeconds(h.mtime), utimeSeconds(h.mtime));
+    else if (h.type !== 'directory') fs.utimesSync(F(path), utimeSeconds(h.mtime), utimeSeconds(h.mtime));
   }
 
   private queueXattrs(path: string, h: TarHeader): void {

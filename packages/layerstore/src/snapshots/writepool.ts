@@ -17,7 +17,7 @@
  * temp dir, so nothing writes there afterwards.
  *
  * Record layout (little-endian): u8 flags (1 = fchown, 2 = fchmod), 3 bytes padding,
- * u32 create mode, u32 chmod mode, u32 uid, u32 gid, f64 mtime (ms), u32 path bytes,
+ * u32 create mode, u32 chmod mode, u32 uid, u32 gid, f64 mtime (seconds, from snapshots/utime.ts), u32 path bytes,
  * u32 body bytes, then the path (UTF-8) and the body.
  */
 import type { Worker } from 'node:worker_threads';
@@ -46,7 +46,7 @@ parentPort.on('message', (m) => {
       const mode = dv.getUint32(off + 8, true);
       const uid = dv.getUint32(off + 12, true);
       const gid = dv.getUint32(off + 16, true);
-      const t = dv.getFloat64(off + 20, true) / 1000;
+      const t = dv.getFloat64(off + 20, true); // seconds for futimes (snapshots/utime.ts)
       const plen = dv.getUint32(off + 28, true);
       const dlen = dv.getUint32(off + 32, true);
       const p0 = off + 36;

@@ -71,6 +71,8 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
   let entries = 0;
   /** the entry being read: its body stream and the handler consuming it */
   let cur: { body: PassThrough; handled: Promise<void> } | undefined;
+  /** every handler not yet settled: the current one, and one whose body has ended but is still storing */
+  const inflight = new Set<Promise<void>>();
   const sink: TarSink = {
     entry: (h) => {
       entries++;
@@ -78,6 +80,8 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
       body.on('error', () => {}); // the handler's failure is the one reported
       const handled = handle(h, body).finally(() => body.resume());
       handled.catch(() => {}); // observed in data()/end()
+      inflight.add(handled);
+      void handled.finally(() => inflight.delete(handled)).catch(() => {});
       cur = { body, handled };
     },
     data: (c) => {
@@ -176,13 +180,14 @@ async function loadInner(store: Store, raw: Readable, file: string, opts: LoadOp
     return { digest: w.value.digest, size: w.value.size, diffID: diff.digest(), compressed: kind !== 'none' };
   }
 
-  const storing = () => cur?.handled;
   try {
     await done;
   } catch (err) {
-    // the input failed (or a cancel destroyed it): the entry being stored was ended with it; wait
-    // for it to remove its temp file before the caller cleans up
-    await storing()?.catch(() => {});
+    // the input failed (or a cancel destroyed it): wait for every entry still being stored — the one
+    // it ended, and one whose body had ended and was being written when the parser failed (end()
+    // had let go of it) — to commit (its blob is then in `added`) or remove its temp file, before
+    // the caller cleans up
+    await Promise.allSettled([...inflight]);
     throw err;
   }
   if (entries === 0) throw badArchive(`${file} is empty`);

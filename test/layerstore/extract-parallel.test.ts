@@ -111,6 +111,7 @@ function mixed(): TarEntry[] {
   e.push(
     { name: 'd0/big', content: Buffer.alloc(900 << 10, 7), mode: 0o644 }, // past the small-file size: written on the main thread
     { name: 'd0/after-big', content: 'x' },
+    { name: 'd0/pre1970', content: 'a small file from before 1970', mtime: new Date(0), pax: { mtime: '-86400' } }, // Node takes negative seconds for "now"
     { name: 'implicit/deeper/file', content: 'parent dirs not listed' },
     { name: 'd1/sym', type: 'symlink', linkname: 'f1', mtime: t(3) },
     { name: 'd1/abs', type: 'symlink', linkname: '/etc/passwd' },
@@ -156,6 +157,7 @@ describe('small files on worker threads: same tree as one thread', () => {
       const want = await tree(await extractWith(tar, SERIAL, mode), timeless);
       expect(Object.keys(want).length).toBeGreaterThan(900);
       expect(want['d2/dup']).toMatch(/^file 600 /);
+      expect(want['d0/pre1970']).toContain(' -86400000000000 ');
       expect(want['d1/hard-to-hard']).toMatch(/nlink=3 = d1\/f2$/);
       for (const way of PARALLEL) expect(diff(await tree(await extractWith(tar, way, mode), timeless), want), JSON.stringify(way)).toEqual({});
     });

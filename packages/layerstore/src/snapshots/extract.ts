@@ -19,7 +19,7 @@
  * queued files, an implicit parent that is a queued file) first waits for the queue to drain,
  * so the result is exactly that of doing it all in tar order on one thread.
  */
-import { utimeSeconds } from './utime.js';
+import { utimeSeconds, utimeSecondsNumber } from './utime.js';
 import * as fs from 'node:fs';
 import { join, dirname, normalize } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
@@ -371,7 +371,7 @@ class Extractor {
     b.writeUInt32LE(h.mode & 0o7777, o + 8);
     b.writeUInt32LE(h.uid, o + 12);
     b.writeUInt32LE(h.gid, o + 16);
-    b.writeDoubleLE(utimeSeconds(h.mtime), o + 20); // seconds, as futimes takes them
+    b.writeDoubleLE(utimeSecondsNumber(h.mtime), o + 20); // seconds, as futimes takes them
     const plen = b.write(path, o + RECORD_HEADER, 'utf8');
     b.writeUInt32LE(plen, o + 28);
     b.writeUInt32LE(h.size, o + 32);

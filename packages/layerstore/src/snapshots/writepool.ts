@@ -46,7 +46,9 @@ parentPort.on('message', (m) => {
       const mode = dv.getUint32(off + 8, true);
       const uid = dv.getUint32(off + 12, true);
       const gid = dv.getUint32(off + 16, true);
-      const t = dv.getFloat64(off + 20, true); // seconds for futimes (snapshots/utime.ts)
+      const secs = dv.getFloat64(off + 20, true); // seconds for futimes (snapshots/utime.ts)
+      // Node reads a negative number of seconds as "now": a time before 1970 goes as a Date
+      const t = secs < 0 ? new Date(secs * 1000) : secs;
       const plen = dv.getUint32(off + 28, true);
       const dlen = dv.getUint32(off + 32, true);
       const p0 = off + 36;

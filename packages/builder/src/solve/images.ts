@@ -16,22 +16,7 @@ import { BuildError } from '../errors.js';
 import type { SolveContext } from './types.js';
 import { formatPlatform, type Platform } from './resolveBase.js';
 
-/**
- * The image the store holds for `ref` on `platform`, read once per build (never the network): lint
- * asks before the solve, and the solve's FROM then finds the same record here.
- */
-export function storedImage(solve: SolveContext, ref: string, platform: Platform): Promise<ImageRecord | undefined> {
-  const stored = (solve.storedImages ??= new Map());
-  const key = `${formatPlatform(platform)} ${ref}`;
-  let p = stored.get(key);
-  if (!p) {
-    p = solve.store.getImage(ref, { platform });
-    stored.set(key, p);
-    p.catch(() => stored.delete(key)); // a failed read is not remembered
-  }
-  return p;
-}
-
+/** A base image for `ref` on `platform`, looked up (store first, else pulled) once per build and key. */
 export function lookupImage(solve: SolveContext, ref: string, platform: Platform, location?: BuildError['location']): Promise<ImageRecord | undefined> {
   const images = (solve.images ??= new Map());
   const key = `${formatPlatform(platform)} ${ref}`;
@@ -60,7 +45,7 @@ async function resolveImage(solve: SolveContext, ref: string, platform: Platform
   const { store } = solve;
   let local: ImageRecord | undefined;
   if (!solve.options.pull) {
-    local = await storedImage(solve, ref, platform);
+    local = await solve.store.getImage(ref, { platform });
     if (local && !(local.config.architecture && local.config.architecture !== platform.architecture && store instanceof Store && solve.registry)) return local;
   }
   // an injected store that is not the on-disk one (tests, library users) has nothing to pull into

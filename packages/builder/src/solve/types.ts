@@ -73,8 +73,6 @@ export interface SolveContext {
   steps: StepRecord[];
   /** images looked up by reference in this build (solve/images.ts): each resolved once, as BuildKit does */
   images?: Map<string, Promise<ImageRecord | undefined>>;
-  /** what the store itself holds, read once per build (solve/images.ts storedImage) */
-  storedImages?: Map<string, Promise<ImageRecord | undefined>>;
   /** store writes no step waits for (cache records), awaited by solveGraph before the build ends */
   pendingWrites?: Promise<void>[];
   /** cache mount dirs in use by running steps (sharing=locked waits, private takes a fresh dir) */

@@ -174,6 +174,18 @@ export class TarParser {
 
   constructor(private readonly sink: TarSink) {}
 
+  /**
+   * Wait for the sink (it applies backpressure by returning a promise) with the unparsed rest of
+   * this chunk kept as `pending`, where end() sees it; returns what is pending then, to go on with.
+   */
+  private async hold(r: Promise<void>, rest: Buffer): Promise<Buffer> {
+    this.pending = rest;
+    await r;
+    const buf = this.pending;
+    this.pending = Buffer.alloc(0);
+    return buf;
+  }
+
   async write(chunk: Buffer): Promise<void> {
     let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = Buffer.alloc(0);
@@ -191,10 +203,7 @@ export class TarParser {
             const r = this.sparse ? this.sparse.data(part) : this.sink.data(part);
             if (r) {
               // the consumer may hold `part` until it resolves: keep the rest apart from it
-              this.pending = buf.subarray(off);
-              await r;
-              buf = this.pending;
-              this.pending = Buffer.alloc(0);
+              buf = await this.hold(r, buf.subarray(off));
               off = 0;
             }
           }
@@ -211,10 +220,7 @@ export class TarParser {
           this.sparse = undefined;
           const r = sp ? sp.end().then(() => this.sink.end()) : this.sink.end();
           if (r) {
-            this.pending = buf.subarray(off);
-            await r;
-            buf = this.pending;
-            this.pending = Buffer.alloc(0);
+            buf = await this.hold(r, buf.subarray(off));
             off = 0;
           }
         } else this.finishMeta();
@@ -273,10 +279,7 @@ export class TarParser {
       this.padding = (512 - (bodySize % 512)) % 512;
       const r = this.sink.entry(header);
       if (r) {
-        this.pending = buf.subarray(off);
-        await r;
-        buf = this.pending;
-        this.pending = Buffer.alloc(0);
+        buf = await this.hold(r, buf.subarray(off));
         off = 0;
       }
     }
